@@ -1,0 +1,109 @@
+"""All defaults and environment settings in one place.
+
+Settings come from the environment (a ``.env`` file in the working directory may hold the same
+variables). With nothing set, drill runs on its embedded defaults: offline engines, a local
+Chroma directory and SQLite under ``~/.drill``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+SCHEMA_DIR = PACKAGE_DIR / "schemas"
+PROMPT_DIR = PACKAGE_DIR / "prompts"
+LEXICON_DIR = PACKAGE_DIR / "lexicons"
+
+# A trainee message longer than this is refused, not cut: a wall of text is not a realistic turn
+# and would blow up the prompt budget. Documented in the README.
+MAX_MESSAGE_CHARS = 2000
+
+# Named sentinels the customer ends a conversation with (tau2-bench style); never shown to the trainee.
+STOP_RESOLVED = "###RESOLVED###"
+STOP_GAVE_UP = "###GAVE_UP###"
+STOP_ESCALATE = "###ESCALATE###"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration for one process."""
+
+    data_dir: Path
+    content_dir: Path
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    grader_model: str | None = None
+    embedding_model: str | None = None
+    structured_output_method: str = "json_schema"
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 3
+    database_url: str | None = None
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    users_file: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when an LLM endpoint is configured (otherwise offline engines are used)."""
+        return bool(self.llm_base_url or self.llm_api_key)
+
+    @property
+    def judge_model(self) -> str:
+        """Model used by the grader (falls back to the customer model)."""
+        return self.grader_model or self.llm_model
+
+    @property
+    def personas_dir(self) -> Path:
+        """Directory holding persona YAML files."""
+        return self.content_dir / "personas"
+
+    @property
+    def casebank_dir(self) -> Path:
+        """Directory holding case YAML files and rubric.yaml."""
+        return self.content_dir / "casebank"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Database URL (SQLite in the data directory by default)."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'drill.db'}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Local Chroma persistence directory."""
+        return self.data_dir / "chroma"
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment (and ``.env``), applying the embedded defaults."""
+    load_dotenv(Path.cwd() / ".env", override=False)
+    data_dir = Path(_env("DRILL_DATA_DIR") or Path.home() / ".drill").expanduser()
+    content_dir = Path(_env("DRILL_CONTENT_DIR") or PROJECT_DIR).expanduser()
+    users = _env("DRILL_USERS_FILE")
+    return Settings(
+        data_dir=data_dir,
+        content_dir=content_dir,
+        llm_base_url=_env("DRILL_LLM_BASE_URL"),
+        llm_api_key=_env("DRILL_LLM_API_KEY") or _env("OPENAI_API_KEY"),
+        llm_model=_env("DRILL_LLM_MODEL") or "gpt-4o-mini",
+        grader_model=_env("DRILL_GRADER_MODEL"),
+        embedding_model=_env("DRILL_EMBEDDING_MODEL"),
+        structured_output_method=_env("DRILL_STRUCTURED_OUTPUT") or "json_schema",
+        llm_timeout_s=float(_env("DRILL_LLM_TIMEOUT") or 60),
+        llm_max_retries=int(_env("DRILL_LLM_MAX_RETRIES") or 3),
+        database_url=_env("DRILL_DATABASE_URL"),
+        chroma_host=_env("DRILL_CHROMA_HOST"),
+        chroma_port=int(_env("DRILL_CHROMA_PORT") or 8000),
+        users_file=Path(users).expanduser() if users else data_dir / "users.yaml",
+    )

@@ -1,0 +1,452 @@
+"""Load personas, cases and the rubric from YAML, with ``path:line:col`` errors.
+
+One loader for all content. Every problem of a run is collected (YAML syntax, unknown keys, wrong
+types, missing fields, out-of-range values, duplicate ids across files, references to unknown
+personas or criteria) and reported against the exact key or value in the file, so a trainer can
+fix a file from the messages alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from simulator.models import Case, Persona, Rubric
+
+Kind = Literal["persona", "case", "rubric"]
+MODEL_FOR_KIND: dict[str, type[BaseModel]] = {"persona": Persona, "case": Case, "rubric": Rubric}
+RUBRIC_FILE_NAME = "rubric.yaml"
+
+
+@dataclass(frozen=True, order=True)
+class ContentProblem:
+    """One error in one content file, at a 1-based line and column."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+
+class ContentError(Exception):
+    """Raised when content does not load; carries every problem found."""
+
+    def __init__(self, problems: Sequence[ContentProblem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+@dataclass
+class Library:
+    """All loaded content: personas and cases by id, the rubric, and where each came from."""
+
+    personas: dict[str, Persona] = field(default_factory=dict)
+    cases: dict[str, Case] = field(default_factory=dict)
+    rubric: Rubric | None = None
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    def persona(self, persona_id: str) -> Persona:
+        """Return a persona, or raise ``LookupError`` listing the valid ids."""
+        if persona_id not in self.personas:
+            raise LookupError(
+                f"unknown persona '{persona_id}'; valid ids: {', '.join(sorted(self.personas)) or '(none)'}"
+            )
+        return self.personas[persona_id]
+
+    def case(self, case_id: str) -> Case:
+        """Return a case, or raise ``LookupError`` listing the valid ids."""
+        if case_id not in self.cases:
+            raise LookupError(f"unknown case '{case_id}'; valid ids: {', '.join(sorted(self.cases)) or '(none)'}")
+        return self.cases[case_id]
+
+    def require_rubric(self) -> Rubric:
+        """Return the rubric, or raise ``LookupError`` when none was loaded."""
+        if self.rubric is None:
+            raise LookupError(f"no rubric loaded; add casebank/{RUBRIC_FILE_NAME}")
+        return self.rubric
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML with positions
+
+Position = tuple[int, int]
+
+
+@dataclass
+class _Positions:
+    """Where each value and each mapping key sits in a YAML document (1-based)."""
+
+    values: dict[tuple[str, ...], Position] = field(default_factory=dict)
+    keys: dict[tuple[str, ...], Position] = field(default_factory=dict)
+    duplicate_keys: list[tuple[str, Position]] = field(default_factory=list)
+
+    def of_value(self, path: tuple[str, ...]) -> Position:
+        """Position of the value at ``path``, or of its nearest ancestor."""
+        while path and path not in self.values:
+            path = path[:-1]
+        return self.values.get(path, (1, 1))
+
+    def of_key(self, path: tuple[str, ...]) -> Position:
+        """Position of the key that introduces ``path`` (falls back to the value)."""
+        return self.keys.get(path) or self.of_value(path)
+
+
+def _mark(node: yaml.Node) -> Position:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _index_positions(node: yaml.Node, path: tuple[str, ...], positions: _Positions) -> None:
+    positions.values[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                positions.duplicate_keys.append((key, _mark(key_node)))
+            seen.add(key)
+            positions.keys[(*path, key)] = _mark(key_node)
+            _index_positions(value_node, (*path, key), positions)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_positions(item, (*path, str(index)), positions)
+
+
+@dataclass
+class _ParsedFile:
+    path: Path
+    display: str
+    data: Any
+    positions: _Positions
+
+
+def _display_path(path: Path) -> str:
+    """Relative to the working directory when the file is below it, else absolute."""
+    absolute = path.resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(absolute)
+
+
+def _parse_yaml(path: Path, problems: list[ContentProblem]) -> _ParsedFile | None:
+    display = _display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(ContentProblem(display, 1, 1, f"cannot read file: {exc}"))
+        return None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = " ".join(part for part in (exc.context, exc.problem) if part)
+        problems.append(
+            ContentProblem(display, line, col, f"YAML syntax error: {reason} (check indentation and quoting)")
+        )
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(ContentProblem(display, 1, 1, f"YAML error: {exc}"))
+        return None
+    positions = _Positions()
+    if node is not None:
+        _index_positions(node, (), positions)
+    for key, (line, col) in positions.duplicate_keys:
+        problems.append(ContentProblem(display, line, col, f"key '{key}' appears twice in the same mapping"))
+    return _ParsedFile(path=path, display=display, data=data, positions=positions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation errors -> problems
+
+
+def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """Field names of the sub-model that ``loc`` points into (best effort, for suggestions)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            if info is None:
+                break
+            current = _inner_model(info.annotation)
+        else:
+            continue
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    """Find a BaseModel inside ``list[X]``, ``dict[K, X]`` or ``X | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _describe_input(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _problems_from_validation(
+    parsed: _ParsedFile, model: type[BaseModel], error: ValidationError
+) -> list[ContentProblem]:
+    problems = []
+    for item in error.errors(include_url=False):
+        loc = tuple(str(part) for part in item["loc"])
+        dotted = ".".join(loc) or "(file)"
+        kind = item["type"]
+        if kind == "missing":
+            line, col = parsed.positions.of_key(loc[:-1])
+            message = f"missing required key '{loc[-1]}' in {'.'.join(loc[:-1]) or 'the top level'}"
+        elif kind == "extra_forbidden":
+            line, col = parsed.positions.of_key(loc)
+            allowed = _allowed_keys(model, item["loc"][:-1])
+            close = difflib.get_close_matches(loc[-1], allowed, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            message = f"unknown key '{loc[-1]}'{hint} (allowed here: {', '.join(allowed)})"
+        else:
+            line, col = parsed.positions.of_value(loc)
+            reason = item["msg"].removeprefix("Value error, ")
+            got = f" (got {_describe_input(item['input'])})" if not isinstance(item["input"], dict | list) else ""
+            message = f"{dotted}: {reason}{got}"
+        problems.append(ContentProblem(parsed.display, line, col, message))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery and loading
+
+
+def kind_of(path: Path, data: Any) -> Kind:
+    """Decide whether a file holds a persona, a case or the rubric."""
+    if path.name == RUBRIC_FILE_NAME:
+        return "rubric"
+    if path.parent.name == "personas":
+        return "persona"
+    if path.parent.name == "casebank":
+        return "case"
+    if isinstance(data, dict) and "archetype" in data:
+        return "persona"
+    if isinstance(data, dict) and "criteria" in data:
+        return "rubric"
+    return "case"
+
+
+def content_files(content_dir: Path) -> list[Path]:
+    """All YAML files under ``personas/`` and ``casebank/`` of a content directory, sorted."""
+    files: list[Path] = []
+    for sub in ("personas", "casebank"):
+        folder = content_dir / sub
+        if folder.is_dir():
+            files.extend(sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+    return files
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Turn files and folders (content roots, personas/ or casebank/) into YAML file paths."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inner = content_files(path)
+            files.extend(inner or sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+@dataclass
+class _Loaded:
+    parsed: _ParsedFile
+    kind: Kind
+    item: BaseModel
+
+
+@dataclass
+class _LoadResult:
+    loaded: list[_Loaded] = field(default_factory=list)
+    # ids of files that exist but failed validation: references to them are not reported again
+    failed_ids: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _load_files(files: Sequence[Path], problems: list[ContentProblem]) -> _LoadResult:
+    result = _LoadResult()
+    loaded = result.loaded
+    for path in files:
+        if not path.exists():
+            problems.append(ContentProblem(_display_path(path), 1, 1, "file not found"))
+            continue
+        parsed = _parse_yaml(path, problems)
+        if parsed is None:
+            result.failed_ids.add((kind_of(path, None), path.stem))
+            continue
+        kind = kind_of(path, parsed.data)
+        model = MODEL_FOR_KIND[kind]
+        if not isinstance(parsed.data, dict):
+            problems.append(
+                ContentProblem(parsed.display, 1, 1, f"expected a mapping of {kind} fields at the top level")
+            )
+            continue
+        try:
+            item = model.model_validate(parsed.data)
+        except ValidationError as exc:
+            problems.extend(_problems_from_validation(parsed, model, exc))
+            result.failed_ids.add((kind, str(parsed.data.get("id", parsed.path.stem))))
+            continue
+        loaded.append(_Loaded(parsed, kind, item))
+    return result
+
+
+def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library:
+    loaded = result.loaded
+    library = Library()
+    first_seen: dict[tuple[str, str], _Loaded] = {}
+    for entry in loaded:
+        if entry.kind == "rubric":
+            if library.rubric is not None:
+                line, col = entry.parsed.positions.of_value(())
+                problems.append(ContentProblem(entry.parsed.display, line, col, "a second rubric file; keep one"))
+                continue
+            assert isinstance(entry.item, Rubric)
+            library.rubric = entry.item
+            library.sources["rubric"] = entry.parsed.path
+            continue
+        item_id = entry.item.id
+        line, col = entry.parsed.positions.of_value(("id",))
+        stem = entry.parsed.path.stem
+        if item_id != stem:
+            problems.append(
+                ContentProblem(
+                    entry.parsed.display,
+                    line,
+                    col,
+                    f"id '{item_id}' does not match the file name '{entry.parsed.path.name}'; "
+                    f"rename the file to '{item_id}.yaml' or set id: {stem}",
+                )
+            )
+        earlier = first_seen.get((entry.kind, item_id))
+        if earlier is not None:
+            e_line, e_col = earlier.parsed.positions.of_value(("id",))
+            problems.append(
+                ContentProblem(
+                    entry.parsed.display,
+                    line,
+                    col,
+                    f"duplicate {entry.kind} id '{item_id}' (already defined at "
+                    f"{earlier.parsed.display}:{e_line}:{e_col}); give each {entry.kind} its own id",
+                )
+            )
+            continue
+        first_seen[(entry.kind, item_id)] = entry
+        if isinstance(entry.item, Persona):
+            library.personas[item_id] = entry.item
+        elif isinstance(entry.item, Case):
+            library.cases[item_id] = entry.item
+        library.sources[f"{entry.kind}:{item_id}"] = entry.parsed.path
+
+    criterion_ids = {criterion.id for criterion in library.rubric.criteria} if library.rubric else set()
+    for entry in loaded:
+        if not isinstance(entry.item, Case) or library.cases.get(entry.item.id) is not entry.item:
+            continue
+        case = entry.item
+        for index, persona_id in enumerate(case.personas):
+            persona = library.personas.get(persona_id)
+            line, col = entry.parsed.positions.of_value(("personas", str(index)))
+            if persona is None and ("persona", persona_id) in result.failed_ids:
+                continue  # the persona file itself is broken and already reported
+            if persona is None:
+                close = difflib.get_close_matches(persona_id, list(library.personas), n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                problems.append(
+                    ContentProblem(
+                        entry.parsed.display,
+                        line,
+                        col,
+                        f"unknown persona '{persona_id}'; {hint}known personas: "
+                        f"{', '.join(sorted(library.personas)) or '(none)'}",
+                    )
+                )
+            elif case.language not in persona.languages:
+                problems.append(
+                    ContentProblem(
+                        entry.parsed.display,
+                        line,
+                        col,
+                        f"persona '{persona_id}' does not speak {case.language} "
+                        f"(its languages: {', '.join(persona.languages)})",
+                    )
+                )
+        if library.rubric is not None:
+            for index, criterion_id in enumerate(case.focus_criteria):
+                if criterion_id not in criterion_ids:
+                    line, col = entry.parsed.positions.of_value(("focus_criteria", str(index)))
+                    problems.append(
+                        ContentProblem(
+                            entry.parsed.display,
+                            line,
+                            col,
+                            f"unknown rubric criterion '{criterion_id}'; criteria: {', '.join(sorted(criterion_ids))}",
+                        )
+                    )
+    return library
+
+
+def validate_files(
+    files: Sequence[Path], report_only: Iterable[Path] | None = None
+) -> tuple[Library, list[ContentProblem]]:
+    """Load ``files`` together; return the library and all problems.
+
+    With ``report_only``, problems are kept only for those files (the others serve as context,
+    e.g. the shipped personas a new case refers to).
+    """
+    problems: list[ContentProblem] = []
+    unique = list(dict.fromkeys(path.resolve() for path in files))
+    result = _load_files(unique, problems)
+    library = _cross_check(result, problems)
+    if report_only is not None:
+        wanted = {_display_path(path.resolve()) for path in report_only}
+        problems = [problem for problem in problems if problem.path in wanted]
+    return library, sorted(set(problems))
+
+
+def load_library(content_dir: Path) -> Library:
+    """Load all content under ``content_dir``; raise ``ContentError`` listing every problem."""
+    library, problems = validate_files(content_files(content_dir))
+    if problems:
+        raise ContentError(problems)
+    if library.rubric is None:
+        raise ContentError(
+            [ContentProblem(_display_path(content_dir / "casebank" / RUBRIC_FILE_NAME), 1, 1, "rubric file missing")]
+        )
+    return library
+
+
+def parse_item(text: str, kind: Kind, display_name: str = "<upload>") -> tuple[BaseModel | None, list[ContentProblem]]:
+    """Validate one persona/case/rubric given as YAML text (used by the trainer view before saving)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / ("personas" if kind == "persona" else "casebank")
+        folder.mkdir()
+        name = RUBRIC_FILE_NAME if kind == "rubric" else Path(display_name).name
+        path = folder / (name if name.endswith((".yaml", ".yml")) else name + ".yaml")
+        path.write_text(text, encoding="utf-8")
+        problems: list[ContentProblem] = []
+        result = _load_files([path], problems)
+        shown = _display_path(path)
+        renamed = [ContentProblem(display_name, p.line, p.col, p.message) for p in problems if p.path == shown]
+        return (result.loaded[0].item if result.loaded else None), renamed

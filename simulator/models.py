@@ -1,0 +1,514 @@
+"""Pydantic schemas for everything drill reads or writes.
+
+Content (personas, cases, rubric) is authored by trainers as YAML and validated here with
+unknown keys rejected; transcripts and grade reports are the JSON contracts of DESIGN.md.
+Every field carries a description so that the generated JSON Schema documents itself for
+editors (see ``simulator/schemas/``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Language = Literal["zh-CN", "en"]
+LANGUAGES: tuple[Language, ...] = ("zh-CN", "en")
+Difficulty = Literal["easy", "medium", "hard"]
+Slug = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$", description="Lower-case id: letters, digits, '-' or '_'."),
+]
+Mood = Annotated[int, Field(ge=0, le=10, description="0 = calm and content, 10 = furious.")]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class StrictModel(BaseModel):
+    """Base for every schema: unknown keys are an error, strings are stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LocalizedText(StrictModel):
+    """The same text in Chinese and English."""
+
+    zh: NonEmpty = Field(description="Simplified Chinese text.")
+    en: NonEmpty = Field(description="English text.")
+
+    def get(self, language: Language) -> str:
+        """Return the text for ``language``."""
+        return self.zh if language == "zh-CN" else self.en
+
+
+class LocalizedList(StrictModel):
+    """The same list of items in Chinese and English (lists may differ in length)."""
+
+    zh: list[NonEmpty] = Field(min_length=1, description="Items in Simplified Chinese.")
+    en: list[NonEmpty] = Field(min_length=1, description="Items in English.")
+
+    def get(self, language: Language) -> list[str]:
+        """Return the items for ``language``."""
+        return self.zh if language == "zh-CN" else self.en
+
+
+class DialogueAct(StrEnum):
+    """What an agent turn does, as recognised by ``simulator.recognizer``.
+
+    One vocabulary shared by the offline customer, the rule checks and the offline grader.
+    """
+
+    greeting = "greeting"
+    self_intro = "self_intro"
+    apology = "apology"
+    empathy = "empathy"
+    ask_fact = "ask_fact"
+    confirm_need = "confirm_need"
+    offer_solution = "offer_solution"
+    explain_policy = "explain_policy"
+    give_proof = "give_proof"
+    promise = "promise"
+    refusal = "refusal"
+    escalate = "escalate"
+    closing = "closing"
+    forbidden_phrase = "forbidden_phrase"
+    private_data_request = "private_data_request"
+    long_turn = "long_turn"
+    jargon = "jargon"
+    role_probe = "role_probe"
+
+
+class Archetype(StrEnum):
+    """The four customer types of the training material; trainers may add others as free text."""
+
+    rational = "rational"
+    emotional = "emotional"
+    impatient = "impatient"
+    skeptical = "skeptical"
+
+
+class Behaviour(StrEnum):
+    """Recurring behaviours a persona shows; the engines turn each into concrete moves."""
+
+    demands_proof = "demands_proof"
+    interrupts = "interrupts"
+    asks_for_supervisor = "asks_for_supervisor"
+    repeats_complaint = "repeats_complaint"
+    threatens_to_leave = "threatens_to_leave"
+    threatens_public_review = "threatens_public_review"
+    compares_competitors = "compares_competitors"
+    asks_for_compensation = "asks_for_compensation"
+    checks_details = "checks_details"
+    goes_off_topic = "goes_off_topic"
+    insults_agent = "insults_agent"
+    seeks_reassurance = "seeks_reassurance"
+
+
+# ---------------------------------------------------------------------------------------------
+# Persona
+
+
+class Temperament(StrictModel):
+    """How the customer's mood starts and moves."""
+
+    starting_mood: Mood = Field(description="Mood at the first line, 0 (calm) to 10 (furious).")
+    patience: int = Field(
+        ge=1,
+        le=20,
+        description="How many agent turns without visible progress the customer tolerates before giving up.",
+    )
+    angered_by: LocalizedList = Field(description="What makes this customer angrier, in plain words.")
+    calmed_by: LocalizedList = Field(description="What calms this customer down, in plain words.")
+    mood_reactions: dict[DialogueAct, Annotated[int, Field(ge=-4, le=4)]] = Field(
+        default_factory=dict,
+        description=(
+            "Mood change when an agent turn does this act (negative calms, positive angers). "
+            "Acts not listed leave the mood unchanged."
+        ),
+    )
+
+
+class SpeechStyle(StrictModel):
+    """How the customer talks."""
+
+    sentence_length: Literal["short", "medium", "long"] = Field(description="Typical length of a line.")
+    tone: LocalizedText = Field(description="Register and tone, e.g. polite but firm, blunt, colloquial.")
+    habits: LocalizedList = Field(description="Verbal habits: pet phrases, rhetorical questions, numbers, etc.")
+    sample_lines: LocalizedList = Field(description="Lines this customer would really say, for prompt and review.")
+
+
+class ScriptLines(StrictModel):
+    """Line templates the offline engine speaks, in one language.
+
+    Templates may use ``{goal}``, ``{fact_label}``, ``{fact_value}``, ``{product}``, ``{agent_offer}``.
+    Each list gives variants; the seeded engine picks one.
+    """
+
+    opening_prefix: list[NonEmpty] = Field(
+        default_factory=list, description="Said before the case's opening line (may be empty)."
+    )
+    reveal_fact: list[NonEmpty] = Field(min_length=1, description="Answering a question: uses {fact_value}.")
+    unknown_fact: list[NonEmpty] = Field(min_length=1, description="Asked for something the case does not give.")
+    no_progress: list[NonEmpty] = Field(min_length=1, description="The agent's turn did not move things on.")
+    after_empathy: list[NonEmpty] = Field(min_length=1, description="The agent acknowledged the feelings.")
+    after_forbidden: list[NonEmpty] = Field(min_length=1, description="The agent said something forbidden.")
+    after_private_request: list[NonEmpty] = Field(
+        min_length=1, description="The agent asked for a password, full ID number or verification code."
+    )
+    after_long_turn: list[NonEmpty] = Field(min_length=1, description="The agent's turn was long-winded.")
+    after_policy: list[NonEmpty] = Field(min_length=1, description="The agent explained a rule or policy.")
+    after_promise: list[NonEmpty] = Field(min_length=1, description="The agent promised something.")
+    demand_proof: list[NonEmpty] = Field(min_length=1, description="Asking the agent to back a claim up.")
+    reject_offer: list[NonEmpty] = Field(min_length=1, description="Turning down an unacceptable offer.")
+    consider_offer: list[NonEmpty] = Field(min_length=1, description="An acceptable offer, not yet settled.")
+    accept: list[NonEmpty] = Field(min_length=1, description="Accepting a resolution and closing.")
+    give_up: list[NonEmpty] = Field(min_length=1, description="Giving up and leaving.")
+    escalate: list[NonEmpty] = Field(min_length=1, description="Demanding a supervisor.")
+    role_probe: list[NonEmpty] = Field(
+        min_length=1, description="Answering in character when asked whether they are an AI or told to drop the role."
+    )
+    farewell: list[NonEmpty] = Field(min_length=1, description="Replying to the agent's closing words.")
+
+
+class Persona(StrictModel):
+    """A customer type a trainee can drill against, authored as one YAML file in ``personas/``."""
+
+    id: Slug = Field(description="Unique persona id; also the file name without .yaml.")
+    names: LocalizedText = Field(description="Display name shown in the app.")
+    archetype: Slug = Field(
+        description="Customer type: rational, emotional, impatient, skeptical, or another that trainers use."
+    )
+    difficulty: Difficulty = Field(description="How hard this customer is for a new agent.")
+    languages: list[Language] = Field(min_length=1, description="Languages this persona can be played in.")
+    portrait: LocalizedText = Field(description="One paragraph: who this customer is and how they come across.")
+    temperament: Temperament = Field(description="Starting mood, patience, triggers and mood reactions.")
+    speech: SpeechStyle = Field(description="Sentence length, register, habits and sample lines.")
+    behaviours: list[Behaviour] = Field(default_factory=list, description="Recurring behaviours in a drill.")
+    satisfied_when: LocalizedList = Field(description="What would satisfy this customer.")
+    coaching_tips: LocalizedList = Field(description="What a trainee should do with this customer type.")
+    offline_script: dict[Language, ScriptLines] = Field(
+        description="Line templates for the offline engine, one set per language this persona speaks."
+    )
+
+    @model_validator(mode="after")
+    def _script_covers_languages(self) -> Persona:
+        missing = [lang for lang in self.languages if lang not in self.offline_script]
+        if missing:
+            raise ValueError(f"offline_script has no lines for language(s) {', '.join(missing)}; add them")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Case
+
+
+class CaseCategory(StrEnum):
+    """Scenario families from the training material."""
+
+    presales = "presales"
+    logistics = "logistics"
+    quality = "quality"
+    returns = "returns"
+    fees = "fees"
+    promotions = "promotions"
+    privacy = "privacy"
+    authority = "authority"
+    outage = "outage"
+    abusive = "abusive"
+    followup = "followup"
+    membership = "membership"
+
+
+class FactKind(StrEnum):
+    """What sort of fact the customer holds; the recogniser knows how agents ask for each."""
+
+    order_number = "order_number"
+    tracking_number = "tracking_number"
+    date = "date"
+    amount = "amount"
+    product = "product"
+    account = "account"
+    phone = "phone"
+    address = "address"
+    name = "name"
+    payment_method = "payment_method"
+    photo = "photo"
+    other = "other"
+
+
+class HiddenFact(StrictModel):
+    """Something the customer knows and says only when the agent asks for it."""
+
+    key: Slug = Field(description="Short id for this fact within the case.")
+    kind: FactKind = Field(description="Kind of fact; decides which questions count as asking for it.")
+    label: NonEmpty = Field(description="What the fact is, in the case's language (e.g. 订单号).")
+    value: NonEmpty = Field(description="The fact itself, exactly as the customer would say it.")
+    ask_keywords: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Extra words that, in an agent question, count as asking for this fact.",
+    )
+    required: bool = Field(default=True, description="A good agent must ask for this fact to solve the case.")
+
+
+class Resolution(StrictModel):
+    """An outcome the agent could offer."""
+
+    id: Slug = Field(description="Short id for this resolution within the case.")
+    description: NonEmpty = Field(description="What is offered, in the case's language.")
+    keywords: list[NonEmpty] = Field(
+        min_length=1, description="Words that show an agent turn offers this (any one matches)."
+    )
+
+
+class PolicyLimits(StrictModel):
+    """What the agent may and may not do in this case."""
+
+    may_offer: list[NonEmpty] = Field(min_length=1, description="What the agent is allowed to offer.")
+    must_not_promise: list[NonEmpty] = Field(min_length=1, description="What the agent must never promise.")
+    forbidden_promise_keywords: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Words that, inside an agent promise, show a promise beyond policy (e.g. 全额赔偿).",
+    )
+    max_compensation: float | None = Field(
+        default=None, ge=0, description="Highest amount of money the agent may offer, if any."
+    )
+    currency: str = Field(default="CNY", description="Currency of amounts in this case (CNY, USD, ...).")
+
+
+class PhraseStage(StrEnum):
+    """Stages of a service conversation, in order."""
+
+    opening = "opening"
+    empathy = "empathy"
+    clarify = "clarify"
+    solution = "solution"
+    closing = "closing"
+
+
+class RecommendedPhrase(StrictModel):
+    """A line a good agent would say at a given stage."""
+
+    stage: PhraseStage = Field(description="Conversation stage this line belongs to.")
+    text: NonEmpty = Field(description="The recommended wording.")
+
+
+class Case(StrictModel):
+    """One drill scenario, authored as a YAML file in ``casebank/``."""
+
+    id: Slug = Field(description="Unique case id; also the file name without .yaml.")
+    title: NonEmpty = Field(description="Short title in the case's language.")
+    category: CaseCategory = Field(description="Scenario family.")
+    channel: Literal["phone", "chat"] = Field(description="Phone call or online chat.")
+    language: Language = Field(description="Language the drill is held in.")
+    difficulty: Difficulty = Field(description="How hard the case is for a new agent.")
+    personas: list[Slug] = Field(
+        default_factory=list, description="Persona ids this case suits best (empty: any persona)."
+    )
+    focus_criteria: list[Slug] = Field(
+        default_factory=list, description="Rubric criterion ids this case exercises most."
+    )
+    brief: NonEmpty = Field(description="What the agent sees before the conversation (no hidden facts).")
+    situation: NonEmpty = Field(description="The customer's side of the story, for the simulated customer only.")
+    opening_line: NonEmpty = Field(description="The customer's first line.")
+    product: NonEmpty = Field(description="Product or service concerned, as the customer names it.")
+    hidden_facts: list[HiddenFact] = Field(
+        min_length=1, description="Facts the customer gives only when asked (order number, dates, amounts)."
+    )
+    customer_goal: NonEmpty = Field(description="What the customer wants out of the conversation.")
+    acceptable_resolutions: list[Resolution] = Field(min_length=1, description="Outcomes the customer would accept.")
+    unacceptable_resolutions: list[Resolution] = Field(
+        default_factory=list, description="Offers the customer turns down."
+    )
+    policy: PolicyLimits = Field(description="What the agent may offer and must not promise.")
+    expected_steps: list[NonEmpty] = Field(min_length=2, description="Service steps a good agent follows.")
+    recommended_phrasing: list[RecommendedPhrase] = Field(min_length=2, description="Good wording per stage.")
+    forbidden_phrasing: list[NonEmpty] = Field(
+        min_length=1, description="Wording that must never be used in this case."
+    )
+    tags: list[NonEmpty] = Field(default_factory=list, description="Free tags for search and filtering.")
+
+    @field_validator("hidden_facts")
+    @classmethod
+    def _unique_fact_keys(cls, facts: list[HiddenFact]) -> list[HiddenFact]:
+        seen: set[str] = set()
+        for fact in facts:
+            if fact.key in seen:
+                raise ValueError(f"hidden fact key '{fact.key}' is used twice; keys must be unique")
+            seen.add(fact.key)
+        return facts
+
+
+# ---------------------------------------------------------------------------------------------
+# Rubric
+
+
+class Criterion(StrictModel):
+    """One scored dimension of the practical rubric."""
+
+    id: Slug = Field(description="Stable criterion id used in reports and by outside tools.")
+    name: LocalizedText = Field(description="Display name.")
+    weight: int = Field(ge=0, le=100, description="Weight in the 0-100 total; weights sum to 100.")
+    description: LocalizedText = Field(description="What this criterion looks at.")
+    levels: dict[Annotated[int, Field(ge=1, le=5)], LocalizedText] = Field(
+        description="Anchored description of each score 1-5, so mentors score consistently."
+    )
+
+    @field_validator("levels")
+    @classmethod
+    def _all_levels(cls, levels: dict[int, LocalizedText]) -> dict[int, LocalizedText]:
+        missing = [str(level) for level in range(1, 6) if level not in levels]
+        if missing:
+            raise ValueError(f"levels must describe every score 1-5; missing {', '.join(missing)}")
+        return levels
+
+
+class LanguageRules(StrictModel):
+    """Rubric-wide lists for one language, used by the rule checks."""
+
+    forbidden_phrases: list[NonEmpty] = Field(min_length=1, description="Never acceptable in any case.")
+    jargon: list[NonEmpty] = Field(default_factory=list, description="Internal terms customers don't know.")
+    long_turn_chars: int = Field(
+        ge=20, description="An agent turn longer than this many characters counts as long-winded."
+    )
+
+
+class Rubric(StrictModel):
+    """The practical assessment rubric (``casebank/rubric.yaml``)."""
+
+    version: NonEmpty = Field(description="Rubric version recorded in every grade report.")
+    pass_mark: float = Field(ge=0, le=100, description="Total (0-100) at or above which a drill passes.")
+    criteria: list[Criterion] = Field(min_length=1, description="Scored criteria.")
+    rules: dict[Language, LanguageRules] = Field(description="Forbidden phrases, jargon, length limits.")
+
+    @model_validator(mode="after")
+    def _weights_and_ids(self) -> Rubric:
+        ids = [criterion.id for criterion in self.criteria]
+        duplicates = sorted({cid for cid in ids if ids.count(cid) > 1})
+        if duplicates:
+            raise ValueError(f"criterion id(s) used twice: {', '.join(duplicates)}")
+        total = sum(criterion.weight for criterion in self.criteria)
+        if total != 100:
+            raise ValueError(f"criterion weights add up to {total}; they must add up to 100")
+        return self
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        """Return the criterion with ``criterion_id`` (KeyError if unknown)."""
+        for criterion in self.criteria:
+            if criterion.id == criterion_id:
+                return criterion
+        raise KeyError(criterion_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Transcript
+
+
+Outcome = Literal["resolved", "gave_up", "escalated", "abandoned"]
+
+
+class CustomerState(StrictModel):
+    """The simulated customer's hidden state after one of its turns."""
+
+    mood: Mood = Field(description="Mood after this turn, 0 (calm) to 10 (furious).")
+    goal_met: bool = Field(description="Whether the customer's goal has been met.")
+    outcome: Outcome | None = Field(default=None, description="Set when the conversation ended on this turn.")
+
+
+class Turn(StrictModel):
+    """One message of a conversation."""
+
+    role: Literal["customer", "agent"] = Field(description="Who spoke.")
+    text: str = Field(description="What was said.")
+    ts: str | None = Field(default=None, description="ISO-8601 time the message was sent (optional).")
+    state: CustomerState | None = Field(default=None, description="Customer state (customer turns only).")
+
+    @model_validator(mode="after")
+    def _state_only_on_customer(self) -> Turn:
+        if self.state is not None and self.role != "customer":
+            raise ValueError("only customer turns may carry 'state'")
+        return self
+
+
+class Transcript(StrictModel):
+    """A conversation between a (simulated or real) customer and an agent."""
+
+    language: Language = Field(description="Language of the conversation.")
+    turns: list[Turn] = Field(description="Messages in order.")
+    id: str | None = Field(default=None, description="Transcript or session id.")
+    persona_id: str | None = Field(default=None, description="Persona that played the customer, if simulated.")
+    case_id: str | None = Field(default=None, description="Case the conversation follows, if known.")
+    archetype: str | None = Field(default=None, description="Customer type, e.g. rational, emotional.")
+    scenario: str | None = Field(default=None, description="Free-text description of the situation.")
+
+    def agent_turn_indices(self) -> list[int]:
+        """Indices of the agent's turns."""
+        return [index for index, turn in enumerate(self.turns) if turn.role == "agent"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Grade report
+
+
+class Evidence(StrictModel):
+    """A verbatim quote from one turn."""
+
+    turn: int = Field(ge=0, description="Index of the turn in the transcript (0-based).")
+    quote: str = Field(min_length=1, description="Exact text copied from that turn.")
+
+
+class Finding(StrictModel):
+    """A deterministic rule check result."""
+
+    rule: str = Field(description="Rule id, e.g. forbidden_phrase, private_data_request, missing_greeting.")
+    severity: Literal["info", "warning", "violation"] = Field(description="How serious the finding is.")
+    turn: int | None = Field(default=None, description="Turn index concerned (None: the whole conversation).")
+    quote: str | None = Field(default=None, description="Exact text the finding is about.")
+    message: str = Field(description="What was found and why it matters, for the trainee.")
+
+
+class CriterionScore(StrictModel):
+    """One criterion's score with its evidence."""
+
+    id: str = Field(description="Criterion id from the rubric.")
+    score: int | None = Field(default=None, ge=1, le=5, description="1-5, or null when unscored.")
+    evidence: list[Evidence] = Field(default_factory=list, description="Quotes that justify the score.")
+    rationale: str = Field(default="", description="Why this score.")
+    suggestion: str = Field(default="", description="A better phrasing for the weakest moment.")
+    suggestion_case_id: str | None = Field(default=None, description="Case the suggestion draws on.")
+    unscored_reason: str | None = Field(default=None, description="Why no score could be given.")
+
+
+class TurnAnnotation(StrictModel):
+    """What one agent turn did for the score, for the replay view."""
+
+    turn: int = Field(ge=0, description="Agent turn index.")
+    helped: list[str] = Field(default_factory=list, description="Criterion ids this turn helped.")
+    hurt: list[str] = Field(default_factory=list, description="Criterion ids this turn hurt.")
+    findings: list[str] = Field(default_factory=list, description="Rule ids found on this turn.")
+
+
+class GraderInfo(StrictModel):
+    """Which grader produced a report, so scores stay comparable over time."""
+
+    engine: Literal["offline", "llm"] = Field(description="Grader engine.")
+    model: str | None = Field(default=None, description="Judge model name (llm engine).")
+    prompt_hash: str | None = Field(default=None, description="Hash of the judge prompt template.")
+    rubric_version: str = Field(description="Version of the rubric used.")
+
+
+class GradeReport(StrictModel):
+    """The scorecard for one transcript."""
+
+    total: float | None = Field(description="Weighted total 0-100, or null when a criterion is unscored.")
+    passed: bool | None = Field(description="total >= pass mark, or null when incomplete.")
+    complete: bool = Field(description="Every criterion was scored.")
+    pass_mark: float = Field(description="Pass mark of the rubric used.")
+    criteria: list[CriterionScore] = Field(description="One entry per rubric criterion.")
+    findings: list[Finding] = Field(default_factory=list, description="Rule check findings.")
+    references: list[str] = Field(default_factory=list, description="Case ids used as reference material.")
+    annotations: list[TurnAnnotation] = Field(default_factory=list, description="Per agent turn effects.")
+    dropped_quotes: list[Evidence] = Field(
+        default_factory=list, description="Quotes the judge gave that are not in the transcript."
+    )
+    grader: GraderInfo = Field(description="Engine, model, prompt hash and rubric version.")
+    language: Language = Field(description="Language of the graded transcript.")

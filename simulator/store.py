@@ -1,0 +1,506 @@
+"""Session store: users' drill sessions, turns, grade reports, mentor annotations and overrides.
+
+SQLAlchemy 2 over SQLite (WAL) by default or any ``DRILL_DATABASE_URL`` (e.g. PostgreSQL). Every
+turn is committed as it happens, so a killed server loses nothing and an open session can be
+resumed. The schema evolves through ``MIGRATIONS``, an append-only list recorded in
+``schema_migrations``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from simulator.models import CustomerState, GradeReport, Transcript, Turn
+
+
+def utcnow() -> datetime:
+    """Timezone-aware current time (stored as UTC)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class DrillSession(Base):
+    """One drill (or an imported real chat log) by one trainee."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    persona_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    case_id: Mapped[str | None] = mapped_column(String(96), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    archetype: Mapped[str | None] = mapped_column(String(64))
+    scenario: Mapped[str | None] = mapped_column(Text)
+    customer_engine: Mapped[str] = mapped_column(String(16), default="offline")
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(16), default="drill")
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    total: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    turns: Mapped[list[TurnRow]] = relationship(order_by="TurnRow.idx", cascade="all, delete-orphan")
+
+
+class TurnRow(Base):
+    __tablename__ = "turns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    idx: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    mood: Mapped[int | None] = mapped_column(Integer)
+    goal_met: Mapped[bool | None] = mapped_column(Boolean)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+
+
+class GradeRow(Base):
+    __tablename__ = "grade_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    engine: Mapped[str] = mapped_column(String(16))
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AnnotationRow(Base):
+    __tablename__ = "annotations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    turn_idx: Mapped[int | None] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OverrideRow(Base):
+    __tablename__ = "score_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+    criterion_id: Mapped[str] = mapped_column(String(64))
+    original_score: Mapped[int | None] = mapped_column(Integer)
+    new_score: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------
+# Migrations: append only. Each entry gets the next version number; never edit a shipped one.
+
+
+def _m1_initial(connection: Connection) -> None:
+    for table in (DrillSession.__table__, TurnRow.__table__, GradeRow.__table__):
+        table.create(connection, checkfirst=True)
+
+
+def _m2_mentor_tables(connection: Connection) -> None:
+    for table in (AnnotationRow.__table__, OverrideRow.__table__):
+        table.create(connection, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_mentor_tables]
+
+_migrations_table = MetaData()
+
+SCHEMA_MIGRATIONS = Table(
+    "schema_migrations",
+    _migrations_table,
+    Column("version", Integer, primary_key=True),
+    Column("name", String(128)),
+    Column("applied_at", DateTime(timezone=True)),
+)
+
+
+def migrate(engine: Engine) -> list[int]:
+    """Apply pending migrations in order; return the versions applied now."""
+    applied_now: list[int] = []
+    with engine.begin() as connection:
+        SCHEMA_MIGRATIONS.create(connection, checkfirst=True)
+        done = {row[0] for row in connection.execute(select(SCHEMA_MIGRATIONS.c.version))}
+        for version, migration in enumerate(MIGRATIONS, start=1):
+            if version in done:
+                continue
+            migration(connection)
+            connection.execute(
+                SCHEMA_MIGRATIONS.insert().values(version=version, name=migration.__name__, applied_at=utcnow())
+            )
+            applied_now.append(version)
+    return applied_now
+
+
+def _enable_sqlite_wal(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Store
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    """Mentor-view filters; None means no restriction."""
+
+    user_name: str | None = None
+    persona_id: str | None = None
+    case_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    passed: bool | None = None
+    min_total: float | None = None
+    max_total: float | None = None
+    status: str | None = None
+
+
+class SessionStore:
+    """All persistence for drill sessions. Safe to share across threads."""
+
+    def __init__(self, url: str):
+        is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}} if is_sqlite else {}
+        if is_sqlite and ":///" in url and not url.endswith(":memory:"):
+            Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        if is_sqlite:
+            _enable_sqlite_wal(self.engine)
+        migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def schema_version(self) -> int:
+        """Highest applied migration version."""
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.max(SCHEMA_MIGRATIONS.c.version))).scalar() or 0)
+
+    def table_names(self) -> list[str]:
+        """Tables present in the database."""
+        return sorted(inspect(self.engine).get_table_names())
+
+    # -- sessions and turns -----------------------------------------------------------------
+
+    def create_session(
+        self,
+        *,
+        user_name: str,
+        language: str,
+        persona_id: str | None = None,
+        case_id: str | None = None,
+        archetype: str | None = None,
+        scenario: str | None = None,
+        customer_engine: str = "offline",
+        seed: int = 0,
+        source: str = "drill",
+    ) -> str:
+        """Create an open session and return its id."""
+        session_id = str(uuid.uuid4())
+        with self._tx() as db:
+            db.add(
+                DrillSession(
+                    id=session_id,
+                    user_name=user_name,
+                    persona_id=persona_id,
+                    case_id=case_id,
+                    language=language,
+                    archetype=archetype,
+                    scenario=scenario,
+                    customer_engine=customer_engine,
+                    seed=seed,
+                    source=source,
+                )
+            )
+        return session_id
+
+    def append_turn(self, session_id: str, turn: Turn) -> int:
+        """Commit one turn now; return its index."""
+        with self._tx() as db:
+            count = db.scalar(select(func.count()).select_from(TurnRow).where(TurnRow.session_id == session_id))
+            index = int(count or 0)
+            state = turn.state
+            db.add(
+                TurnRow(
+                    session_id=session_id,
+                    idx=index,
+                    role=turn.role,
+                    text=turn.text,
+                    ts=datetime.fromisoformat(turn.ts) if turn.ts else utcnow(),
+                    mood=state.mood if state else None,
+                    goal_met=state.goal_met if state else None,
+                    outcome=state.outcome if state else None,
+                )
+            )
+            if state is not None and state.outcome is not None:
+                row = db.get(DrillSession, session_id)
+                if row is not None:
+                    row.outcome = state.outcome
+        return index
+
+    def end_session(self, session_id: str, outcome: str | None = None) -> None:
+        """Mark a session ended (the customer ended it, or the trainee did: 'abandoned' if unresolved)."""
+        with self._tx() as db:
+            row = self._get(db, session_id)
+            if row.status == "open":
+                row.status = "ended"
+                row.ended_at = utcnow()
+            if outcome and not row.outcome:
+                row.outcome = outcome
+
+    def delete_last_turn_if(self, session_id: str, role: str) -> bool:
+        """Remove the last turn when it has ``role`` (used to retract nothing but a failed retry)."""
+        with self._tx() as db:
+            last = db.scalars(
+                select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.idx.desc()).limit(1)
+            ).first()
+            if last is None or last.role != role:
+                return False
+            db.delete(last)
+            return True
+
+    def get_session(self, session_id: str) -> DrillSession:
+        """Load a session with its turns (KeyError if missing)."""
+        with self._sessions() as db:
+            row = self._get(db, session_id)
+            _ = list(row.turns)
+            return row
+
+    def open_session_for(self, user_name: str) -> DrillSession | None:
+        """The user's most recent open session, to resume after a restart."""
+        with self._sessions() as db:
+            row = db.scalars(
+                select(DrillSession)
+                .where(DrillSession.user_name == user_name, DrillSession.status == "open")
+                .order_by(DrillSession.started_at.desc())
+                .limit(1)
+            ).first()
+            if row is not None:
+                _ = list(row.turns)
+            return row
+
+    def transcript(self, session_id: str) -> Transcript:
+        """The session as a DESIGN.md transcript."""
+        row = self.get_session(session_id)
+        turns = [
+            Turn(
+                role=turn.role,  # type: ignore[arg-type]
+                text=turn.text,
+                ts=_iso(turn.ts),
+                state=CustomerState(mood=turn.mood, goal_met=bool(turn.goal_met), outcome=turn.outcome)  # type: ignore[arg-type]
+                if turn.role == "customer" and turn.mood is not None
+                else None,
+            )
+            for turn in row.turns
+        ]
+        return Transcript(
+            language=row.language,  # type: ignore[arg-type]
+            turns=turns,
+            id=row.id,
+            persona_id=row.persona_id,
+            case_id=row.case_id,
+            archetype=row.archetype,
+            scenario=row.scenario,
+        )
+
+    def import_transcript(self, transcript: Transcript, *, user_name: str) -> str:
+        """Store a real chat log (or any transcript) as an ended session; return its id."""
+        session_id = self.create_session(
+            user_name=user_name,
+            language=transcript.language,
+            persona_id=transcript.persona_id,
+            case_id=transcript.case_id,
+            archetype=transcript.archetype,
+            scenario=transcript.scenario,
+            customer_engine="none",
+            source="import",
+        )
+        for turn in transcript.turns:
+            self.append_turn(session_id, turn)
+        self.end_session(session_id)
+        return session_id
+
+    # -- grading -------------------------------------------------------------------------------
+
+    def save_report(self, session_id: str, report: GradeReport) -> None:
+        """Store a grade report (the grader's original; overrides are stored apart)."""
+        with self._tx() as db:
+            row = self._get(db, session_id)
+            db.add(GradeRow(session_id=session_id, engine=report.grader.engine, report=report.model_dump(mode="json")))
+            row.status = "graded"
+            row.ended_at = row.ended_at or utcnow()
+            row.total = report.total
+            row.passed = report.passed
+
+    def latest_report(self, session_id: str) -> GradeReport | None:
+        """The grader's most recent report for a session, as stored (no overrides applied)."""
+        with self._sessions() as db:
+            row = db.scalars(
+                select(GradeRow).where(GradeRow.session_id == session_id).order_by(GradeRow.id.desc()).limit(1)
+            ).first()
+            return GradeReport.model_validate(row.report) if row else None
+
+    def add_override(
+        self, session_id: str, *, criterion_id: str, new_score: int, reason: str, author: str
+    ) -> OverrideRow:
+        """Record a mentor's score override; the grader's original score is kept alongside."""
+        if not 1 <= new_score <= 5:
+            raise ValueError(f"override score must be 1-5, got {new_score}")
+        if not reason.strip():
+            raise ValueError("an override needs a reason (what the grader missed)")
+        report = self.latest_report(session_id)
+        if report is None:
+            raise ValueError("this session has no grade report yet; grade it before overriding")
+        original = next((c.score for c in report.criteria if c.id == criterion_id), None)
+        if all(c.id != criterion_id for c in report.criteria):
+            raise ValueError(f"unknown criterion '{criterion_id}'")
+        with self._tx() as db:
+            override = OverrideRow(
+                session_id=session_id,
+                criterion_id=criterion_id,
+                original_score=original,
+                new_score=new_score,
+                reason=reason.strip(),
+                author=author,
+            )
+            db.add(override)
+        return override
+
+    def overrides(self, session_id: str) -> list[OverrideRow]:
+        """All overrides for a session, oldest first."""
+        with self._sessions() as db:
+            return list(
+                db.scalars(select(OverrideRow).where(OverrideRow.session_id == session_id).order_by(OverrideRow.id))
+            )
+
+    def set_effective_total(self, session_id: str, total: float | None, passed: bool | None) -> None:
+        """Update the list-view total after an override (the stored report stays the grader's)."""
+        with self._tx() as db:
+            row = self._get(db, session_id)
+            row.total = total
+            row.passed = passed
+
+    # -- annotations -------------------------------------------------------------------------
+
+    def add_annotation(self, session_id: str, *, author: str, text: str, turn_idx: int | None = None) -> None:
+        """A mentor comment on one turn, or an overall note when ``turn_idx`` is None."""
+        if not text.strip():
+            raise ValueError("a comment cannot be empty")
+        with self._tx() as db:
+            row = self._get(db, session_id)
+            if turn_idx is not None and not 0 <= turn_idx < len(row.turns):
+                raise ValueError(f"turn {turn_idx} does not exist (this session has {len(row.turns)} turns)")
+            db.add(AnnotationRow(session_id=session_id, turn_idx=turn_idx, author=author, text=text.strip()))
+
+    def annotations(self, session_id: str) -> list[AnnotationRow]:
+        """All comments on a session, oldest first."""
+        with self._sessions() as db:
+            return list(
+                db.scalars(
+                    select(AnnotationRow).where(AnnotationRow.session_id == session_id).order_by(AnnotationRow.id)
+                )
+            )
+
+    # -- listing --------------------------------------------------------------------------------
+
+    def list_sessions(self, filters: SessionFilter = SessionFilter(), limit: int = 500) -> list[DrillSession]:
+        """Sessions matching ``filters``, newest first."""
+        query = select(DrillSession)
+        equal = {
+            DrillSession.user_name: filters.user_name,
+            DrillSession.persona_id: filters.persona_id,
+            DrillSession.case_id: filters.case_id,
+            DrillSession.status: filters.status,
+        }
+        for column, value in equal.items():
+            if value is not None:
+                query = query.where(column == value)
+        if filters.since is not None:
+            query = query.where(DrillSession.started_at >= filters.since)
+        if filters.until is not None:
+            query = query.where(DrillSession.started_at <= filters.until)
+        if filters.min_total is not None:
+            query = query.where(DrillSession.total >= filters.min_total)
+        if filters.max_total is not None:
+            query = query.where(DrillSession.total <= filters.max_total)
+        if filters.passed is not None:
+            query = query.where(DrillSession.passed.is_(filters.passed))
+        with self._sessions() as db:
+            return list(db.scalars(query.order_by(DrillSession.started_at.desc()).limit(limit)))
+
+    def reports_for_user(self, user_name: str) -> list[tuple[DrillSession, GradeReport]]:
+        """Graded sessions of one trainee with their latest report, oldest first (for trends)."""
+        rows = self.list_sessions(SessionFilter(user_name=user_name, status="graded"))
+        result = []
+        for row in reversed(rows):
+            report = self.latest_report(row.id)
+            if report is not None:
+                result.append((row, report))
+        return result
+
+    @staticmethod
+    def _get(db: Session, session_id: str) -> DrillSession:
+        row = db.get(DrillSession, session_id)
+        if row is None:
+            raise KeyError(f"no session with id {session_id}")
+        return row
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite drops the zone; everything is stored as UTC
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def dump_json(value: Any) -> str:
+    """JSON for storage and export (UTF-8, stable key order)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,74 @@
+"""Shared fixtures: every test runs offline with all state in ``tmp_path``."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulator.config import PROJECT_DIR
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+_LLM_VARS = (
+    "DRILL_LLM_BASE_URL",
+    "DRILL_LLM_API_KEY",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "DRILL_LLM_MODEL",
+    "DRILL_GRADER_MODEL",
+    "DRILL_EMBEDDING_MODEL",
+    "DRILL_DATABASE_URL",
+    "DRILL_CHROMA_HOST",
+    "DRILL_CHROMA_PORT",
+    "DRILL_USERS_FILE",
+    "DRILL_CONTENT_DIR",
+)
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only_connect(self: socket.socket, address: object) -> None:
+    host = address[0] if isinstance(address, tuple) else None
+    if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+        raise ConnectionRefusedError(f"tests are offline: connection to {address!r} blocked")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def offline_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """Point all drill state at ``tmp_path``, clear LLM settings and block non-loopback sockets.
+
+    Tests marked ``real_llm`` keep the environment and the network.
+    """
+    if request.node.get_closest_marker("real_llm"):
+        yield tmp_path
+        return
+    for name in _LLM_VARS:
+        monkeypatch.delenv(name, raising=False)
+    data_dir = tmp_path / "drill-data"
+    monkeypatch.setenv("DRILL_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)  # a stray .env in the checkout must not leak into tests
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only_connect)
+    yield tmp_path
+
+
+@pytest.fixture
+def shipped_content_dir() -> Path:
+    """The repository's content root (personas/ and casebank/)."""
+    return PROJECT_DIR
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip real-LLM tests with a reason when no endpoint is configured."""
+    if os.environ.get("DRILL_LLM_BASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="needs a real LLM endpoint: set DRILL_LLM_BASE_URL (and a key) to run")
+    for item in items:
+        if item.get_closest_marker("real_llm"):
+            item.add_marker(skip)
