@@ -11,6 +11,8 @@ import pytest
 
 from simulator.config import PROJECT_DIR
 
+pytest_plugins = ["tests.fake_llm"]  # the `fake_llm` fixture: a local OpenAI-compatible server
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 

@@ -1,0 +1,346 @@
+"""Mentor handlers: find sessions, replay them with the grader's notes, comment, override, export, import.
+
+Mentors (and trainers) see every session; a trainee who reaches these functions sees only their
+own sessions and cannot comment, override or import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any, Literal
+
+from simulator.accounts import User
+from simulator.app.i18n import AppError, label
+from simulator.app.report_export import ReportBundle, render_html, render_markdown
+from simulator.app.scoring import EffectiveReport
+from simulator.app.services import AppServices
+from simulator.app.trainee import effective_report, session_summary
+from simulator.grading.transcript_file import TranscriptFileError, parse_transcript
+from simulator.models import Language, Rubric, Transcript
+from simulator.store import SessionFilter
+
+Result = Literal["any", "pass", "fail", "incomplete", "ungraded"]
+
+
+@dataclass(frozen=True)
+class MentorFilters:
+    """Filters of the session list; empty values mean no restriction. Dates are ``YYYY-MM-DD``."""
+
+    trainee: str | None = None
+    persona_id: str | None = None
+    case_id: str | None = None
+    since: str | None = None
+    until: str | None = None
+    result: Result = "any"
+    min_total: float | None = None
+    max_total: float | None = None
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A mentor comment on one turn (``turn`` None: an overall note)."""
+
+    turn: int | None
+    author: str
+    text: str
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Everything the replay panel shows for one session."""
+
+    session: dict[str, Any]
+    transcript: Transcript
+    effective: EffectiveReport | None
+    comments: list[Comment]
+    rubric: Rubric | None = None
+
+    def criterion_name(self, criterion_id: str, lang: Language) -> str:
+        """The criterion's display name in ``lang`` (its id when the rubric does not know it)."""
+        if self.rubric is not None:
+            try:
+                return self.rubric.criterion(criterion_id).name.get(lang)
+            except KeyError:
+                pass
+        return criterion_id
+
+    @property
+    def mood_points(self) -> list[dict[str, int]]:
+        """(turn index, mood) of every customer turn that carries a state."""
+        return [
+            {"turn": index, "mood": turn.state.mood}
+            for index, turn in enumerate(self.transcript.turns)
+            if turn.role == "customer" and turn.state is not None
+        ]
+
+    def turn_notes(self, index: int) -> dict[str, list[str]]:
+        """The grader's notes on turn ``index``: criteria helped/hurt, rule findings, comments."""
+        notes: dict[str, list[str]] = {"helped": [], "hurt": [], "findings": [], "comments": []}
+        if self.effective is not None:
+            report = self.effective.report
+            for annotation in report.annotations:
+                if annotation.turn == index:
+                    notes["helped"] = list(annotation.helped)
+                    notes["hurt"] = list(annotation.hurt)
+            notes["findings"] = [f"{f.rule}: {f.message}" for f in report.findings if f.turn == index]
+        notes["comments"] = [f"{c.author}: {c.text}" for c in self.comments if c.turn == index]
+        return notes
+
+
+def _parse_date(text: str | None, *, end: bool) -> datetime | None:
+    if not text or not str(text).strip():
+        return None
+    try:
+        day = date.fromisoformat(str(text).strip()[:10])
+    except ValueError as exc:
+        raise AppError("bad_date", value=str(text)) from exc
+    return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == "any"
+
+
+def find_sessions(services: AppServices, user: User, filters: MentorFilters, lang: Language) -> list[dict[str, Any]]:
+    """Sessions matching ``filters`` as table rows, newest first (a trainee: only their own)."""
+    trainee = None if _empty(filters.trainee) else filters.trainee
+    if not user.sees_all_sessions:
+        trainee = user.name
+    if filters.min_total is not None and filters.max_total is not None and filters.min_total > filters.max_total:
+        raise AppError("bad_score_range", low=filters.min_total, high=filters.max_total)
+    store_filter = SessionFilter(
+        user_name=trainee,
+        persona_id=None if _empty(filters.persona_id) else filters.persona_id,
+        case_id=None if _empty(filters.case_id) else filters.case_id,
+        since=_parse_date(filters.since, end=False),
+        until=_parse_date(filters.until, end=True),
+        passed={"pass": True, "fail": False}.get(filters.result),
+        min_total=filters.min_total,
+        max_total=filters.max_total,
+        status="graded" if filters.result in ("pass", "fail", "incomplete") else None,
+    )
+    rows = services.store.list_sessions(store_filter)
+    if filters.result == "incomplete":
+        rows = [row for row in rows if row.passed is None]
+    elif filters.result == "ungraded":
+        rows = [row for row in rows if row.status != "graded"]
+    library = services.content.snapshot().library
+    return [session_summary(row, library, lang) for row in rows]
+
+
+def trainee_names(services: AppServices, user: User) -> list[str]:
+    """Names with at least one session (only the user's own for a trainee)."""
+    if not user.sees_all_sessions:
+        return [user.name]
+    return sorted({row.user_name for row in services.store.list_sessions(limit=5000)})
+
+
+def load_replay(services: AppServices, user: User, session_id: str | None, lang: Language) -> Replay:
+    """The session with its transcript, effective report and comments."""
+    row = services.session_for(user, session_id)
+    library = services.content.snapshot().library
+    comments = [Comment(a.turn_idx, a.author, a.text, a.created_at) for a in services.store.annotations(row.id)]
+    return Replay(
+        session=session_summary(row, library, lang),
+        transcript=services.store.transcript(row.id),
+        effective=effective_report(services, row.id),
+        comments=comments,
+        rubric=library.rubric,
+    )
+
+
+def replay_messages(replay: Replay, step: int | None, lang: Language) -> list[dict[str, Any]]:
+    """Chat messages up to turn ``step`` (all with ``None``), agent turns followed by their notes.
+
+    Notes ride on a collapsible message (Gradio's ``metadata.title``) so a mentor can open them.
+    """
+    from simulator.app.i18n import t
+
+    last = len(replay.transcript.turns) - 1 if step is None else min(step, len(replay.transcript.turns) - 1)
+    messages: list[dict[str, Any]] = []
+    for index, turn in enumerate(replay.transcript.turns[: last + 1]):
+        if turn.role == "agent":
+            messages.append({"role": "user", "content": turn.text})
+            body = notes_markdown(replay.turn_notes(index), replay, lang)
+            if body:
+                messages.append(
+                    {"role": "user", "content": body, "metadata": {"title": t("notes_on_turn", lang, n=index)}}
+                )
+        else:
+            mood = f" · {t('mood', lang)} {turn.state.mood}/10" if turn.state else ""
+            messages.append({"role": "assistant", "content": f"{turn.text}\n\n<sub>#{index}{mood}</sub>"})
+            comments = replay.turn_notes(index)["comments"]
+            if comments:
+                messages.append(
+                    {
+                        "role": "assistant",
+                        "content": "\n".join(f"- {c}" for c in comments),
+                        "metadata": {"title": t("notes_on_turn", lang, n=index)},
+                    }
+                )
+    return messages
+
+
+def notes_markdown(notes: dict[str, list[str]], replay: Replay, lang: Language) -> str:
+    """The notes of one turn as Markdown lines (empty when there are none)."""
+    from simulator.app.i18n import t
+
+    rubric_names = _criterion_names(replay, lang)
+    lines = []
+    if notes["helped"]:
+        lines.append(f"✅ {t('helped', lang)}: " + ", ".join(rubric_names.get(c, c) for c in notes["helped"]))
+    if notes["hurt"]:
+        lines.append(f"⚠️ {t('hurt', lang)}: " + ", ".join(rubric_names.get(c, c) for c in notes["hurt"]))
+    lines.extend(f"🔎 {finding}" for finding in notes["findings"])
+    lines.extend(f"💬 {comment}" for comment in notes["comments"])
+    return "\n\n".join(lines)
+
+
+def _criterion_names(replay: Replay, lang: Language) -> dict[str, str]:
+    if replay.effective is None:
+        return {}
+    return {score.id: replay.criterion_name(score.id, lang) for score in replay.effective.report.criteria}
+
+
+# ---------------------------------------------------------------------------------------------
+# Changing things
+
+
+def add_comment(services: AppServices, user: User, session_id: str | None, turn: int | None, text: str) -> None:
+    """A mentor's comment on turn ``turn`` (``None``: an overall note on the session)."""
+    services.require(user, "mentor")
+    row = services.session_for(user, session_id)
+    if not (text or "").strip():
+        raise AppError("comment_empty")
+    turns = len(services.store.get_session(row.id).turns)
+    if turn is not None and not 0 <= turn < turns:
+        raise AppError("no_such_turn", n=turn, count=turns)
+    services.store.add_annotation(row.id, author=user.name, text=text, turn_idx=turn)
+
+
+def override_score(
+    services: AppServices, user: User, session_id: str | None, criterion_id: str | None, score: int | None, reason: str
+) -> EffectiveReport:
+    """Record a mentor's score for one criterion (the grader's score is kept) and refresh the total."""
+    services.require(user, "mentor")
+    row = services.session_for(user, session_id)
+    if services.store.latest_report(row.id) is None:
+        raise AppError("not_graded_yet")
+    if not criterion_id:
+        raise AppError("choose_criterion")
+    if score is None or int(score) != score or not 1 <= int(score) <= 5:
+        raise AppError("bad_override_score", value=score)
+    if not (reason or "").strip():
+        raise AppError("override_needs_reason")
+    try:
+        services.store.add_override(
+            row.id, criterion_id=criterion_id, new_score=int(score), reason=reason, author=user.name
+        )
+    except ValueError as exc:
+        raise AppError("override_failed", detail=str(exc)) from exc
+    effective = effective_report(services, row.id)
+    assert effective is not None  # a report exists: checked above
+    report = effective.report
+    services.store.set_effective_total(row.id, report.total, report.passed)
+    return effective
+
+
+def _bundle(services: AppServices, user: User, session_id: str | None, lang: Language) -> ReportBundle:
+    replay = load_replay(services, user, session_id, lang)
+    return ReportBundle(
+        session=replay.session,
+        transcript=replay.transcript,
+        effective=replay.effective,
+        comments=replay.comments,
+        rubric=replay.rubric,
+        language=lang,
+    )
+
+
+def export_report(
+    services: AppServices, user: User, session_id: str | None, fmt: Literal["html", "md"], lang: Language, out_dir: Path
+) -> Path:
+    """Write the session's report (transcript, scorecard, comments) to ``out_dir``; return the file."""
+    bundle = _bundle(services, user, session_id, lang)
+    text = render_html(bundle) if fmt == "html" else render_markdown(bundle)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = str(bundle.session.get("started", "")).replace(":", "").replace(" ", "-")
+    path = out_dir / f"drill-{bundle.session['trainee']}-{stamp}-{str(bundle.session['id'])[:8]}.{fmt}"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def import_transcript(
+    services: AppServices, user: User, text: str, trainee: str | None, lang: Language
+) -> tuple[str, EffectiveReport | None]:
+    """Store a real chat log (transcript JSON) under ``trainee`` and grade it like a drill.
+
+    Returns the new session id and its report. Parsing problems raise ``AppError`` listing them
+    (nothing is stored); a grading failure leaves the session stored and ungraded.
+    """
+    services.require(user, "mentor")
+    try:
+        transcript = parse_transcript(text, "transcript.json")
+    except TranscriptFileError as exc:
+        raise AppError("import_invalid", detail="\n".join(exc.problems)) from exc
+    library = services.library()
+    if transcript.case_id and transcript.case_id not in library.cases:
+        raise AppError("unknown_case", id=transcript.case_id)
+    if not transcript.agent_turn_indices():
+        raise AppError("import_no_agent")
+    owner = (trainee or "").strip() or user.name
+    session_id = services.store.import_transcript(transcript, user_name=owner)
+    try:
+        services.grade_session(session_id)
+    except Exception as exc:  # stored already; a mentor can grade it again from the replay
+        raise AppError("grading_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+    return session_id, effective_report(services, session_id)
+
+
+def regrade(services: AppServices, user: User, session_id: str | None) -> EffectiveReport | None:
+    """Grade an ended session that has no report yet (e.g. after a failed grading)."""
+    services.require(user, "mentor")
+    row = services.session_for(user, session_id)
+    if row.status == "open":
+        raise AppError("session_still_open")
+    if services.store.latest_report(row.id) is None:
+        try:
+            services.grade_session(row.id)
+        except Exception as exc:
+            raise AppError("grading_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+    return effective_report(services, row.id)
+
+
+def criterion_options(replay: Replay, lang: Language) -> list[tuple[str, str]]:
+    """(label, id) of the criteria of the session's report, with the current score."""
+    if replay.effective is None:
+        return []
+    options = []
+    overridden = replay.effective.overridden
+    for score in replay.effective.report.criteria:
+        original = next((c.score for c in replay.effective.original.criteria if c.id == score.id), None)
+        shown = f"{score.score if score.score is not None else '—'}/5"
+        if score.id in overridden:
+            shown += f" ({label('result', 'override', lang)}; {original if original is not None else '—'}/5)"
+        options.append((f"{replay.criterion_name(score.id, lang)} — {shown}", score.id))
+    return options
+
+
+__all__ = [
+    "Comment",
+    "MentorFilters",
+    "Replay",
+    "add_comment",
+    "criterion_options",
+    "export_report",
+    "find_sessions",
+    "import_transcript",
+    "load_replay",
+    "override_score",
+    "regrade",
+    "replay_messages",
+    "trainee_names",
+]

@@ -1,0 +1,317 @@
+"""What the app's handlers share: settings, content, the session store, accounts, live drills.
+
+One ``AppServices`` per process. Everything a handler needs goes through it, so the handlers
+stay plain functions that tests call without Gradio. Authorization lives here too
+(:meth:`AppServices.session_for`): a trainee gets only their own sessions, whatever id they ask
+for, and a missing session and someone else's look the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simulator.accounts import LOCAL, Accounts, User
+from simulator.app.i18n import AppError
+from simulator.config import Settings
+from simulator.content import ContentProblem, Library, content_files, validate_files
+from simulator.conversation import Conversation
+from simulator.customer import make_customer
+from simulator.models import GradeReport
+from simulator.store import DrillSession, SessionStore
+
+log = logging.getLogger(__name__)
+
+
+class AccessDenied(AppError):
+    """The signed-in user does not hold the role an action needs (or is not signed in)."""
+
+
+class SessionNotFound(AppError):
+    """No session with that id that this user may see (the two cases are not told apart)."""
+
+
+class ContentUnavailable(AppError):
+    """The content library cannot be used (no rubric)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Content that follows the files
+
+
+@dataclass
+class ContentSnapshot:
+    """The library as loaded from the files at one moment, with the problems found."""
+
+    library: Library
+    problems: list[ContentProblem]
+    signature: tuple[tuple[str, int, int], ...]
+
+
+class ContentCache:
+    """The content library, reloaded whenever a file under personas/ or casebank/ changes.
+
+    Changes are detected by file list, modification time and size, checked on every access (a
+    directory listing and a few ``stat`` calls), so a persona a trainer saves or drops into the
+    folder appears in the trainee view without a restart. A broken file does not take the app
+    down: valid items stay usable and the problems are kept for the trainer view.
+    """
+
+    def __init__(self, content_dir: Path):
+        self.content_dir = content_dir
+        self._lock = threading.Lock()
+        self._snapshot: ContentSnapshot | None = None
+
+    def _signature(self) -> tuple[tuple[str, int, int], ...]:
+        entries = []
+        for path in content_files(self.content_dir):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(entries)
+
+    def snapshot(self) -> ContentSnapshot:
+        """The current library (reloaded first when the files changed)."""
+        signature = self._signature()
+        with self._lock:
+            if self._snapshot is None or self._snapshot.signature != signature:
+                library, problems = validate_files(content_files(self.content_dir))
+                self._snapshot = ContentSnapshot(library, problems, signature)
+                if problems:
+                    log.warning("%d content problem(s); run `drill validate`", len(problems))
+            return self._snapshot
+
+    def invalidate(self) -> None:
+        """Forget the loaded library (the next access reloads)."""
+        with self._lock:
+            self._snapshot = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Live drills
+
+
+@dataclass
+class LiveSession:
+    """An open drill in memory: its conversation and a lock so one message runs at a time."""
+
+    session_id: str
+    user_name: str
+    conversation: Conversation
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+IndexSync = Callable[[Library], str]
+
+
+class AppServices:
+    """Shared state of one app process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: SessionStore | None = None,
+        accounts: Accounts | None = None,
+        index_sync: IndexSync | None = None,
+    ):
+        self.settings = settings
+        self.store = store or SessionStore(settings.sqlalchemy_url)
+        self.accounts = accounts or Accounts(settings.users_file)
+        self.content = ContentCache(settings.content_dir)
+        self._index_sync = index_sync
+        self._index: Any = None
+        self._live: dict[str, LiveSession] = {}
+        self._live_lock = threading.Lock()
+
+    # -- engines -------------------------------------------------------------------------------
+
+    @property
+    def customer_engine(self) -> str:
+        """``llm`` when an endpoint is configured, else ``offline``."""
+        return "llm" if self.settings.llm_configured else "offline"
+
+    @property
+    def grader_engine(self) -> str:
+        """Same rule as the customer: the LLM judge when an endpoint is configured."""
+        return "llm" if self.settings.llm_configured else "offline"
+
+    def engine_description(self) -> str:
+        """``offline`` or ``LLM: model @ url`` (credentials never shown)."""
+        from simulator.llm import describe_engine  # imports the provider SDK; only when asked
+
+        return describe_engine(self.settings)
+
+    # -- content -------------------------------------------------------------------------------
+
+    def library(self) -> Library:
+        """The content library as the files are now; ``ContentUnavailable`` when unusable."""
+        library = self.content.snapshot().library
+        if library.rubric is None:
+            raise ContentUnavailable("content_unavailable", path=str(self.settings.casebank_dir / "rubric.yaml"))
+        return library
+
+    def content_problems(self) -> list[ContentProblem]:
+        """Problems in the content files right now (empty when everything loads)."""
+        return self.content.snapshot().problems
+
+    def sync_case_index(self, library: Library) -> str:
+        """Bring the case index up to date with ``library``; return a one-line summary.
+
+        Raises whatever the index raises; callers treat a failure as a warning.
+        """
+        if self._index_sync is not None:
+            return self._index_sync(library)
+        if self._index is None:
+            from simulator.casebank_index import CaseIndex  # heavy (Chroma, embedder); only when needed
+
+            self._index = CaseIndex(self.settings, library=library)
+        return str(self._index.sync(library).summary())
+
+    # -- users ---------------------------------------------------------------------------------
+
+    @property
+    def local_mode(self) -> bool:
+        """True when there is no users file: one local user with every role."""
+        return self.accounts.local_mode
+
+    def user(self, username: str | None) -> User:
+        """The signed-in user (the local user in single-user mode)."""
+        if self.local_mode:
+            return LOCAL
+        if not username:
+            raise AccessDenied("not_signed_in")
+        found = self.accounts.get(username)
+        if found is None:
+            raise AccessDenied("account_gone", name=username)
+        return found
+
+    def authenticate(self, username: str, password: str) -> bool:
+        """Password check for ``launch(auth=...)``."""
+        try:
+            return self.accounts.authenticate(username, password) is not None
+        except ValueError:
+            log.exception("users file unreadable")
+            return False
+
+    @staticmethod
+    def require(user: User, role: str) -> None:
+        """Raise ``AccessDenied`` unless ``user`` holds ``role``."""
+        if not user.can(role):
+            raise AccessDenied("access_denied", role=role, roles=", ".join(sorted(user.roles)))
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def session_for(self, user: User, session_id: str | None) -> DrillSession:
+        """The session with ``session_id`` if ``user`` may see it, else ``SessionNotFound``.
+
+        Mentors and trainers see every session; a trainee only their own.
+        """
+        if not session_id:
+            raise SessionNotFound("no_session", id="")
+        try:
+            row = self.store.get_session(session_id)
+        except KeyError:
+            row = None
+        if row is None or (row.user_name != user.name and not user.sees_all_sessions):
+            raise SessionNotFound("no_session", id=session_id)
+        return row
+
+    def new_seed(self) -> int:
+        """A fresh seed for a new drill (stored with the session, so it can be replayed)."""
+        return secrets.randbelow(2**31)
+
+    def start_drill(self, user: User, persona_id: str, case_id: str, *, seed: int | None = None) -> LiveSession:
+        """Create a session, add the customer's opening line (committed) and keep it live."""
+        library = self.library()
+        persona = library.persona(persona_id)
+        case = library.case(case_id)
+        seed = self.new_seed() if seed is None else seed
+        engine = make_customer(
+            persona,
+            case,
+            engine=self.customer_engine,
+            seed=seed,
+            settings=self.settings,
+            rubric=library.rubric,  # type: ignore[arg-type]
+        )
+        session_id = self.store.create_session(
+            user_name=user.name,
+            language=case.language,
+            persona_id=persona.id,
+            case_id=case.id,
+            archetype=persona.archetype,
+            scenario=case.title,
+            customer_engine=engine.name,
+            seed=seed,
+        )
+        conversation = Conversation(engine, transcript_id=session_id)
+        conversation.start()
+        self.store.append_turn(session_id, conversation.turns[-1])
+        live = LiveSession(session_id, user.name, conversation)
+        with self._live_lock:
+            self._live[session_id] = live
+        return live
+
+    def live_session(self, user: User, session_id: str) -> LiveSession:
+        """The open drill ``session_id`` of ``user``, rebuilt from the store after a restart.
+
+        Only the owner may talk in a drill. The engine is rebuilt with the stored seed and given
+        the stored turns as history: the offline engine replays them to restore its state, the
+        LLM engine reads them as the conversation so far.
+        """
+        with self._live_lock:
+            live = self._live.get(session_id)
+        if live is not None and live.user_name == user.name:
+            return live
+        row = self.session_for(user, session_id)
+        if row.user_name != user.name:
+            raise SessionNotFound("no_session", id=session_id)
+        if row.status != "open":
+            raise AppError("drill_not_open")
+        library = self.library()
+        persona = library.persona(row.persona_id or "")
+        case = library.case(row.case_id or "")
+        engine_name = (
+            row.customer_engine if row.customer_engine == "offline" or self.settings.llm_configured else "offline"
+        )
+        engine = make_customer(
+            persona,
+            case,
+            engine=engine_name,
+            seed=row.seed,
+            settings=self.settings,
+            rubric=library.rubric,  # type: ignore[arg-type]
+        )
+        conversation = Conversation(engine, transcript_id=row.id)
+        stored = self.store.transcript(row.id).turns
+        if stored:
+            conversation.transcript.turns.extend(stored)
+        else:
+            conversation.start()
+            self.store.append_turn(row.id, conversation.turns[-1])
+        live = LiveSession(row.id, user.name, conversation)
+        with self._live_lock:
+            self._live.setdefault(row.id, live)
+            return self._live[row.id]
+
+    def forget_live(self, session_id: str) -> None:
+        """Drop an ended drill from memory (its turns are all in the store)."""
+        with self._live_lock:
+            self._live.pop(session_id, None)
+
+    def grade_session(self, session_id: str) -> GradeReport:
+        """Grade the stored transcript of a session and store the report."""
+        from simulator.grading import grade  # the grader chain loads rules and lexicons
+
+        transcript = self.store.transcript(session_id)
+        report = grade(transcript, library=self.library(), engine=self.grader_engine, settings=self.settings)  # type: ignore[arg-type]
+        self.store.save_report(session_id, report)
+        return report

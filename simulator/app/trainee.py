@@ -1,0 +1,449 @@
+"""Trainee handlers: pick or draw a scenario, drill with streaming replies, end, score, progress.
+
+Plain functions over :class:`~simulator.app.services.AppServices`; the Gradio layer only wires
+them to components. Every function takes the signed-in user and checks what they may do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.accounts import User
+from simulator.app.i18n import AppError
+from simulator.app.scoring import AppliedOverride, EffectiveReport, apply_overrides
+from simulator.app.services import AppServices, LiveSession, SessionNotFound
+from simulator.config import MAX_MESSAGE_CHARS
+from simulator.content import Library
+from simulator.customer.base import ReplyStream
+from simulator.errors import ConversationEnded, CustomerUnavailable
+from simulator.models import Case, Language, Persona, Rubric, Turn
+from simulator.store import DrillSession, SessionFilter
+
+ANY = "any"
+
+
+@dataclass(frozen=True)
+class ScenarioFilters:
+    """Filters for scenario lists and random cards; ``None`` or ``"any"`` means no restriction."""
+
+    category: str | None = None
+    language: str | None = None
+    difficulty: str | None = None
+
+    def matches(self, case: Case) -> bool:
+        """True when ``case`` passes every filter."""
+        return all(
+            wanted in (None, "", ANY) or wanted == actual
+            for wanted, actual in (
+                (self.category, case.category.value),
+                (self.language, case.language),
+                (self.difficulty, case.difficulty),
+            )
+        )
+
+
+@dataclass(frozen=True)
+class DrillView:
+    """What the chat panel shows for one drill."""
+
+    session_id: str
+    persona_id: str
+    case_id: str
+    language: Language
+    messages: list[dict[str, str]]
+    mood: int | None
+    ended: bool
+    outcome: str | None
+    pending: bool
+    open: bool
+    streaming: bool = False
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    """A graded session: the effective report (mentor overrides applied) and its context."""
+
+    session_id: str
+    effective: EffectiveReport
+    rubric: Rubric | None
+    persona: Persona | None
+    case: Case | None
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """A trainee's own sessions, score trend and per-criterion averages."""
+
+    sessions: list[dict[str, Any]]
+    trend: list[dict[str, Any]]
+    criterion_averages: list[dict[str, Any]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing a scenario
+
+
+def persona_options(library: Library, language: str | None, lang: Language) -> list[tuple[str, str]]:
+    """(label, id) of personas that speak ``language`` (any language when ``None``/``any``)."""
+    options = []
+    for persona in sorted(library.personas.values(), key=lambda p: p.id):
+        if language not in (None, "", ANY) and language not in persona.languages:
+            continue
+        options.append((f"{persona.names.get(lang)} · {persona.archetype}", persona.id))
+    return options
+
+
+def case_options(
+    library: Library, filters: ScenarioFilters, persona_id: str | None, lang: Language
+) -> list[tuple[str, str]]:
+    """(label, id) of cases passing ``filters`` that the chosen persona can play."""
+    from simulator.app.i18n import label
+
+    persona = library.personas.get(persona_id or "")
+    options = []
+    for case in sorted(library.cases.values(), key=lambda c: c.id):
+        if not filters.matches(case):
+            continue
+        if persona is not None and case.language not in persona.languages:
+            continue
+        tags = f"{label('category', case.category.value, lang)} · {label('difficulty', case.difficulty, lang)}"
+        options.append((f"{case.title} ({tags})", case.id))
+    return options
+
+
+def draw_card(library: Library, filters: ScenarioFilters, rng: random.Random | None = None) -> tuple[str, str]:
+    """A random (persona id, case id) passing ``filters``, like drawing an exam card.
+
+    The persona is one the case names as suited when any of those speaks its language, else any
+    persona that does. Raises ``AppError('no_matching_case')`` when nothing matches.
+    """
+    rng = rng or random.Random()
+    cases = [case for case in sorted(library.cases.values(), key=lambda c: c.id) if filters.matches(case)]
+    playable = [(case, _personas_for(library, case)) for case in cases]
+    playable = [(case, personas) for case, personas in playable if personas]
+    if not playable:
+        raise AppError("no_matching_case")
+    case, personas = rng.choice(playable)
+    return rng.choice(personas).id, case.id
+
+
+def _personas_for(library: Library, case: Case) -> list[Persona]:
+    speaking = [p for p in sorted(library.personas.values(), key=lambda p: p.id) if case.language in p.languages]
+    suited = [p for p in speaking if p.id in case.personas]
+    return suited or speaking
+
+
+# ---------------------------------------------------------------------------------------------
+# Drilling
+
+
+def _messages(turns: list[Turn]) -> list[dict[str, str]]:
+    # The trainee is the chat's "user" (right side), the customer the "assistant".
+    return [{"role": "user" if turn.role == "agent" else "assistant", "content": turn.text} for turn in turns]
+
+
+def _view(live: LiveSession, *, partial: str | None = None) -> DrillView:
+    conversation = live.conversation
+    messages = _messages(conversation.turns)
+    if partial is not None:
+        messages.append({"role": "assistant", "content": partial or "…"})
+    state = conversation.state
+    transcript = conversation.transcript
+    return DrillView(
+        session_id=live.session_id,
+        persona_id=transcript.persona_id or "",
+        case_id=transcript.case_id or "",
+        language=transcript.language,
+        messages=messages,
+        mood=state.mood if state else None,
+        ended=conversation.ended,
+        outcome=state.outcome if state else None,
+        pending=conversation.pending and partial is None,
+        open=True,
+        streaming=partial is not None,
+    )
+
+
+def _stored_view(services: AppServices, row: DrillSession) -> DrillView:
+    transcript = services.store.transcript(row.id)
+    state = next((t.state for t in reversed(transcript.turns) if t.role == "customer" and t.state), None)
+    return DrillView(
+        session_id=row.id,
+        persona_id=row.persona_id or "",
+        case_id=row.case_id or "",
+        language=transcript.language,
+        messages=_messages(transcript.turns),
+        mood=state.mood if state else None,
+        ended=bool(state and state.outcome) or row.status != "open",
+        outcome=row.outcome,
+        pending=bool(transcript.turns) and transcript.turns[-1].role == "agent",
+        open=row.status == "open",
+    )
+
+
+def start_session(services: AppServices, user: User, persona_id: str | None, case_id: str | None) -> DrillView:
+    """Start a drill: the session is created and the customer's opening line stored."""
+    services.require(user, "trainee")
+    if not persona_id or not case_id:
+        raise AppError("choose_persona_and_case")
+    library = services.library()
+    if persona_id not in library.personas:
+        raise AppError("unknown_persona", id=persona_id)
+    if case_id not in library.cases:
+        raise AppError("unknown_case", id=case_id)
+    if library.cases[case_id].language not in library.personas[persona_id].languages:
+        raise AppError("persona_language", persona=persona_id, language=library.cases[case_id].language)
+    return _view(services.start_drill(user, persona_id, case_id))
+
+
+def check_message(text: str | None) -> str:
+    """The message stripped, or ``AppError`` saying why it is refused (nothing is sent or stored)."""
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise AppError("message_empty")
+    if len(cleaned) > MAX_MESSAGE_CHARS:
+        raise AppError("message_too_long", length=len(cleaned), limit=MAX_MESSAGE_CHARS)
+    return cleaned
+
+
+def _persist(services: AppServices, live: LiveSession) -> None:
+    """Commit every in-memory turn the store does not have yet (one row per turn, in order)."""
+    stored = len(services.store.get_session(live.session_id).turns)
+    for turn in live.conversation.turns[stored:]:
+        services.store.append_turn(live.session_id, turn)
+
+
+def _stream_reply(services: AppServices, live: LiveSession, stream: ReplyStream) -> Iterator[DrillView]:
+    shown = ""
+    yield _view(live, partial="")
+    try:
+        for delta in stream:
+            shown += delta
+            yield _view(live, partial=shown)
+    except CustomerUnavailable as exc:
+        raise AppError("customer_unavailable", detail=str(exc)) from exc
+    _persist(services, live)
+    yield _view(live)
+
+
+def send_message(services: AppServices, user: User, session_id: str | None, text: str | None) -> Iterator[DrillView]:
+    """Send the trainee's message and stream the customer's reply, one view per delta.
+
+    The message is checked first (``AppError`` before anything is stored, so the UI keeps it in
+    the textbox). The trainee's turn is committed before the customer is asked; the customer's
+    turn once complete. An endpoint fault raises ``AppError('customer_unavailable')`` with the
+    trainee's turn kept, pending: :func:`retry_reply` asks again.
+    """
+    message = check_message(text)
+    if not session_id:
+        raise AppError("no_open_session")
+    live = services.live_session(user, session_id)
+    if not live.lock.acquire(blocking=False):
+        raise AppError("reply_in_progress")
+    try:
+        if live.conversation.pending:
+            raise AppError("retry_first")
+        try:
+            stream = live.conversation.send(message)
+        except ConversationEnded as exc:
+            raise AppError("customer_already_left") from exc
+        except CustomerUnavailable as exc:
+            _persist(services, live)
+            raise AppError("customer_unavailable", detail=str(exc)) from exc
+        _persist(services, live)
+        yield from _stream_reply(services, live, stream)
+    finally:
+        live.lock.release()
+
+
+def retry_reply(services: AppServices, user: User, session_id: str | None) -> Iterator[DrillView]:
+    """Ask the customer again for the trainee's last (unanswered) message."""
+    if not session_id:
+        raise AppError("no_open_session")
+    live = services.live_session(user, session_id)
+    if not live.lock.acquire(blocking=False):
+        raise AppError("reply_in_progress")
+    try:
+        if not live.conversation.pending:
+            raise AppError("nothing_to_retry")
+        try:
+            stream = live.conversation.retry_last()
+        except CustomerUnavailable as exc:
+            raise AppError("customer_unavailable", detail=str(exc)) from exc
+        yield from _stream_reply(services, live, stream)
+    finally:
+        live.lock.release()
+
+
+def current_view(services: AppServices, user: User, session_id: str) -> DrillView:
+    """The drill as stored (for any session the user may see)."""
+    row = services.session_for(user, session_id)
+    return _stored_view(services, row)
+
+
+def resume_open_session(services: AppServices, user: User) -> DrillView | None:
+    """The user's open drill, ready to continue (after a page reload or a server restart)."""
+    if not user.can("trainee"):
+        return None
+    row = services.store.open_session_for(user.name)
+    if row is None:
+        return None
+    try:
+        return _view(services.live_session(user, row.id))
+    except (LookupError, AppError):
+        # The persona or case file is gone: show the transcript read-only; it can still be ended.
+        return _stored_view(services, row)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ending and scoring
+
+
+def effective_report(services: AppServices, session_id: str) -> EffectiveReport | None:
+    """The latest report of a session with mentor overrides applied (None when not graded)."""
+    report = services.store.latest_report(session_id)
+    if report is None:
+        return None
+    overrides = [
+        AppliedOverride(o.criterion_id, o.original_score, o.new_score, o.reason, o.author, o.created_at)
+        for o in services.store.overrides(session_id)
+    ]
+    rubric = services.content.snapshot().library.rubric
+    if rubric is not None and rubric.version != report.grader.rubric_version:
+        rubric = None  # weights may differ: keep the grader's total rather than mix rubrics
+    return apply_overrides(report, overrides, rubric)
+
+
+def scorecard(services: AppServices, user: User, session_id: str) -> ScorecardView:
+    """The scorecard of a graded session the user may see (``AppError`` when not graded yet)."""
+    row = services.session_for(user, session_id)
+    effective = effective_report(services, row.id)
+    if effective is None:
+        raise AppError("not_graded_yet")
+    library = services.content.snapshot().library
+    return ScorecardView(
+        session_id=row.id,
+        effective=effective,
+        rubric=library.rubric,
+        persona=library.personas.get(row.persona_id or ""),
+        case=library.cases.get(row.case_id or ""),
+    )
+
+
+def end_session(services: AppServices, user: User, session_id: str | None) -> ScorecardView:
+    """End the drill (if still open) and grade it; calling it again returns the same scorecard.
+
+    A drill the customer did not close is recorded as ``abandoned``. When grading fails the
+    session stays ended and ungraded, and ending it again retries the grading.
+    """
+    if not session_id:
+        raise AppError("no_open_session")
+    row = services.session_for(user, session_id)
+    if row.user_name != user.name:
+        raise SessionNotFound("no_session", id=session_id)
+    if row.status == "open":
+        transcript = services.store.transcript(row.id)
+        if not transcript.agent_turn_indices():
+            raise AppError("nothing_to_grade")
+        outcome = next((t.state.outcome for t in reversed(transcript.turns) if t.state and t.state.outcome), None)
+        services.store.end_session(row.id, outcome or "abandoned")
+        services.forget_live(row.id)
+    if services.store.latest_report(row.id) is None:
+        try:
+            services.grade_session(row.id)
+        except Exception as exc:  # grading needs the index/LLM; the session is safe, retry later
+            raise AppError("grading_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+    return scorecard(services, user, row.id)
+
+
+def try_again(services: AppServices, user: User, session_id: str | None) -> DrillView:
+    """A new drill on the same persona and case as ``session_id``."""
+    if not session_id:
+        raise AppError("no_open_session")
+    row = services.session_for(user, session_id)
+    return start_session(services, user, row.persona_id, row.case_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress
+
+
+def own_sessions(services: AppServices, user: User) -> list[DrillSession]:
+    """The user's own sessions, newest first."""
+    return services.store.list_sessions(SessionFilter(user_name=user.name))
+
+
+def history(services: AppServices, user: User, lang: Language) -> HistoryView:
+    """The user's sessions, score trend (oldest first) and average score per criterion.
+
+    Scores include mentor overrides; incomplete reports have no total and are left out of the
+    trend, but their scored criteria count in the averages.
+    """
+    library = services.content.snapshot().library
+    rows = own_sessions(services, user)
+    sessions = [session_summary(row, library, lang) for row in rows]
+    trend: list[dict[str, Any]] = []
+    per_criterion: dict[str, list[int]] = {}
+    for row in reversed(rows):
+        if row.status != "graded":
+            continue
+        effective = effective_report(services, row.id)
+        if effective is None:
+            continue
+        report = effective.report
+        if report.total is not None:
+            trend.append(
+                {
+                    "attempt": len(trend) + 1,
+                    "total": report.total,
+                    "started": _local_time(row.started_at),
+                    "case": row.case_id or "",
+                }
+            )
+        for score in report.criteria:
+            if score.score is not None:
+                per_criterion.setdefault(score.id, []).append(score.score)
+    averages = []
+    rubric = library.rubric
+    for criterion_id, scores in per_criterion.items():
+        name = criterion_id
+        if rubric is not None:
+            with contextlib.suppress(KeyError):
+                name = rubric.criterion(criterion_id).name.get(lang)
+        averages.append({"criterion": name, "average": round(sum(scores) / len(scores), 2), "sessions": len(scores)})
+    return HistoryView(sessions=sessions, trend=trend, criterion_averages=averages)
+
+
+def session_summary(row: DrillSession, library: Library, lang: Language) -> dict[str, Any]:
+    """One session as a table row (plain values, names in ``lang``)."""
+    from simulator.app.i18n import label
+
+    persona = library.personas.get(row.persona_id or "")
+    case = library.cases.get(row.case_id or "")
+    return {
+        "id": row.id,
+        "trainee": row.user_name,
+        "started": _local_time(row.started_at),
+        "persona": persona.names.get(lang) if persona else (row.persona_id or "—"),
+        "case": case.title if case else (row.case_id or row.scenario or "—"),
+        "status": label("status", row.status, lang),
+        "outcome": label("outcome", row.outcome, lang) if row.outcome else "—",
+        "total": row.total,
+        "result": label("result", _result(row), lang),
+    }
+
+
+def _result(row: DrillSession) -> str:
+    if row.status != "graded":
+        return "ungraded"
+    if row.passed is None:
+        return "incomplete"
+    return "pass" if row.passed else "fail"
+
+
+def _local_time(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""

@@ -1,0 +1,329 @@
+"""Trainer handlers: browse the persona and case libraries, validate, preview and save YAML.
+
+Validation runs before anything touches ``personas/`` or ``casebank/``: the schema checks of
+``content.parse_item`` (with ``line:col`` positions) plus the library-wide checks a single file
+cannot do alone — the id must match the file name, must not be taken by another file, and a case
+may only name personas and rubric criteria that exist. A saved file is picked up by the trainee
+view at once (the content cache follows file changes) and a saved case is synced into the index.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from simulator.accounts import User
+from simulator.app.i18n import AppError
+from simulator.app.services import AppServices
+from simulator.content import ContentProblem, Library, parse_item
+from simulator.conversation import Conversation
+from simulator.customer import make_customer
+from simulator.errors import ConversationEnded, DrillError
+from simulator.models import Case, Language, Persona
+
+Kind = Literal["persona", "case"]
+FOLDERS: dict[str, str] = {"persona": "personas", "case": "casebank"}
+FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}\.ya?ml$")
+MAX_YAML_CHARS = 200_000
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class Validation:
+    """Result of checking one YAML text: the item when valid, else the problems."""
+
+    kind: Kind
+    file_name: str
+    item: Persona | Case | None
+    problems: list[ContentProblem] = field(default_factory=list)
+    replaces: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the text can be saved."""
+        return self.item is not None and not self.problems
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """Where a file was saved and what followed."""
+
+    path: Path
+    item_id: str
+    replaced: bool
+    index_summary: str | None
+    warnings: list[str]
+
+
+# ---------------------------------------------------------------------------------------------
+# Library views
+
+
+def persona_rows(library: Library, lang: Language) -> list[list[Any]]:
+    """One row per persona: id, name, archetype, difficulty, languages, starting mood, patience."""
+    from simulator.app.i18n import label
+
+    return [
+        [
+            p.id,
+            p.names.get(lang),
+            p.archetype,
+            label("difficulty", p.difficulty, lang),
+            ", ".join(p.languages),
+            p.temperament.starting_mood,
+            p.temperament.patience,
+        ]
+        for p in sorted(library.personas.values(), key=lambda p: p.id)
+    ]
+
+
+def case_rows(library: Library, lang: Language) -> list[list[Any]]:
+    """One row per case: id, title, category, language, difficulty, channel, suited personas."""
+    from simulator.app.i18n import label
+
+    return [
+        [
+            c.id,
+            c.title,
+            label("category", c.category.value, lang),
+            c.language,
+            label("difficulty", c.difficulty, lang),
+            label("channel", c.channel, lang),
+            ", ".join(c.personas) or "—",
+        ]
+        for c in sorted(library.cases.values(), key=lambda c: c.id)
+    ]
+
+
+def source_text(services: AppServices, kind: Kind, item_id: str) -> tuple[str, str]:
+    """(file name, YAML text) of a library item, to start a new one from or edit it."""
+    library = services.library()
+    path = library.sources.get(f"{kind}:{item_id}")
+    if path is None:
+        raise AppError("unknown_item", kind=kind, id=item_id)
+    return path.name, path.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def _positions(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
+    """Line/column (1-based) of every value in a YAML text; empty when it does not parse."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return {}
+    found: dict[tuple[str, ...], tuple[int, int]] = {}
+
+    def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
+        found[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, (*path, str(key.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, value in enumerate(node.value):
+                walk(value, (*path, str(index)))
+
+    if root is not None:
+        walk(root, ())
+    return found
+
+
+def _file_name_for(text: str, file_name: str | None) -> str:
+    name = (file_name or "").strip()
+    if name:
+        return name if name.endswith((".yaml", ".yml")) else f"{name}.yaml"
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
+        data = None
+    item_id = data.get("id") if isinstance(data, dict) else None
+    return f"{item_id}.yaml" if isinstance(item_id, str) and item_id else "new.yaml"
+
+
+def validate_yaml(services: AppServices, kind: Kind, text: str, file_name: str | None = None) -> Validation:
+    """Check a persona or case YAML text against the schema and the current library.
+
+    ``file_name`` defaults to ``<id>.yaml``. Problems carry 1-based line and column numbers in
+    the text. Nothing is written.
+    """
+    if kind not in FOLDERS:
+        raise AppError("bad_kind", kind=kind)
+    name = _file_name_for(text or "", file_name)
+    display = f"{FOLDERS[kind]}/{name}"
+    if not (text or "").strip():
+        return Validation(kind, name, None, [ContentProblem(display, 1, 1, "the file is empty")])
+    if len(text) > MAX_YAML_CHARS:
+        return Validation(
+            kind, name, None, [ContentProblem(display, 1, 1, f"the file is over {MAX_YAML_CHARS} characters")]
+        )
+    if not FILE_NAME.match(name):
+        problem = ContentProblem(
+            display, 1, 1, f"file name '{name}' must be lower-case letters, digits, '-' or '_' and end in .yaml"
+        )
+        return Validation(kind, name, None, [problem])
+    item, problems = parse_item(text, kind, display)
+    problems = list(problems)
+    library = services.library()
+    target = services.settings.content_dir / FOLDERS[kind] / name
+    replaces = target if target.exists() else None
+    if isinstance(item, Persona | Case):
+        positions = _positions(text)
+        id_at = positions.get(("id",), (1, 1))
+        if item.id != Path(name).stem:
+            problems.append(
+                ContentProblem(
+                    display,
+                    *id_at,
+                    f"id '{item.id}' does not match the file name '{name}'; use '{item.id}.yaml' "
+                    f"or set id: {Path(name).stem}",
+                )
+            )
+        existing = library.sources.get(f"{kind}:{item.id}")
+        if existing is not None and existing.resolve() != target.resolve():
+            problems.append(
+                ContentProblem(
+                    display, *id_at, f"{kind} id '{item.id}' is already used by {existing.name}; pick a new id"
+                )
+            )
+        if isinstance(item, Case):
+            problems.extend(_case_references(item, library, positions, display))
+    problems.sort()
+    return Validation(kind, name, item if isinstance(item, Persona | Case) else None, problems, replaces)
+
+
+def _case_references(
+    case: Case, library: Library, positions: dict[tuple[str, ...], tuple[int, int]], display: str
+) -> list[ContentProblem]:
+    problems = []
+    for index, persona_id in enumerate(case.personas):
+        at = positions.get(("personas", str(index)), (1, 1))
+        persona = library.personas.get(persona_id)
+        if persona is None:
+            known = ", ".join(sorted(library.personas)) or "(none)"
+            problems.append(ContentProblem(display, *at, f"unknown persona '{persona_id}'; known personas: {known}"))
+        elif case.language not in persona.languages:
+            problems.append(ContentProblem(display, *at, f"persona '{persona_id}' does not speak {case.language}"))
+    if library.rubric is not None:
+        criteria = {criterion.id for criterion in library.rubric.criteria}
+        for index, criterion_id in enumerate(case.focus_criteria):
+            if criterion_id not in criteria:
+                at = positions.get(("focus_criteria", str(index)), (1, 1))
+                problems.append(
+                    ContentProblem(
+                        display,
+                        *at,
+                        f"unknown rubric criterion '{criterion_id}'; criteria: {', '.join(sorted(criteria))}",
+                    )
+                )
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving
+
+
+def save_yaml(
+    services: AppServices, user: User, kind: Kind, text: str, file_name: str | None = None, *, replace: bool = False
+) -> SaveResult:
+    """Validate and write the file into ``personas/`` or ``casebank/`` (trainers only).
+
+    Refuses with ``AppError`` when there are problems, or when the file exists and ``replace``
+    is false. The write is atomic (a temporary file renamed into place). After a case is saved
+    the case index is synced; when that fails the file stays saved and a warning is returned.
+    """
+    services.require(user, "trainer")
+    checked = validate_yaml(services, kind, text, file_name)
+    if not checked.ok:
+        raise AppError("fix_problems_first", count=len(checked.problems))
+    if checked.replaces is not None and not replace:
+        raise AppError("file_exists", name=checked.file_name)
+    folder = services.settings.content_dir / FOLDERS[kind]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / checked.file_name
+    handle, temp = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text if text.endswith("\n") else text + "\n")
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    services.content.invalidate()
+    library = services.library()
+    assert checked.item is not None
+    warnings: list[str] = []
+    summary = None
+    if kind == "case":
+        try:
+            summary = services.sync_case_index(library)
+        except Exception as exc:  # the file is saved; the index catches up at the next sync
+            warnings.append(f"{type(exc).__name__}: {exc}")
+    return SaveResult(target, checked.item.id, checked.replaces is not None, summary, warnings)
+
+
+# ---------------------------------------------------------------------------------------------
+# Preview
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A preview conversation with the offline engine."""
+
+    messages: list[dict[str, str]]
+    mood: int | None
+    outcome: str | None
+
+
+def preview_conversation(
+    services: AppServices,
+    user: User,
+    kind: Kind,
+    text: str,
+    partner_id: str | None,
+    agent_messages: list[str],
+    *,
+    seed: int = 0,
+) -> Preview:
+    """Play the unsaved item against a library partner with the offline engine.
+
+    For a persona the partner is a case id, for a case a persona id. The conversation is replayed
+    from ``agent_messages`` each time (the offline engine is deterministic), so no state is kept.
+    """
+    services.require(user, "trainer")
+    item, problems = parse_item(text or "", kind, f"{FOLDERS.get(kind, kind)}/preview.yaml")
+    if item is None or problems:
+        raise AppError("fix_problems_first", count=len(problems) or 1)
+    library = services.library()
+    if not partner_id:
+        raise AppError("choose_partner")
+    try:
+        if isinstance(item, Persona):
+            persona, case = item, library.case(partner_id)
+        else:
+            assert isinstance(item, Case)
+            persona, case = library.persona(partner_id), item
+        engine = make_customer(
+            persona, case, engine="offline", seed=seed, settings=services.settings, rubric=library.rubric
+        )
+    except (LookupError, DrillError) as exc:
+        raise AppError("preview_failed", detail=str(exc)) from exc
+    conversation = Conversation(engine)
+    conversation.start()
+    for message in agent_messages:
+        try:
+            conversation.send(message).collect()
+        except ConversationEnded:
+            break
+    messages = [
+        {"role": "user" if turn.role == "agent" else "assistant", "content": turn.text} for turn in conversation.turns
+    ]
+    state = conversation.state
+    return Preview(messages, state.mood if state else None, state.outcome if state else None)

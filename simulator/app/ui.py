@@ -1,0 +1,194 @@
+"""The Gradio app: a header (engines, user, language) and the Trainee / Mentor / Trainer tabs.
+
+Thin by design: the tabs live in ``ui_trainee``, ``ui_mentor`` and ``ui_trainer``, and all logic
+in the handler modules. ``launch_app`` is what ``drill serve`` and the end-to-end tests call.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from simulator.app.i18n import t
+from simulator.app.services import AccessDenied, AppServices
+from simulator.app.ui_common import Texts, UIContext, ui_language
+from simulator.app.ui_mentor import build_mentor_tab
+from simulator.app.ui_trainee import build_trainee_tab
+from simulator.app.ui_trainer import build_trainer_tab
+from simulator.app.views import engine_banner, user_banner
+from simulator.models import LANGUAGES, Language
+
+#: Drills waiting on an LLM reply run side by side up to this many; a slow customer for one
+#: trainee never holds up another (Gradio's own default is 1 per event).
+CONCURRENCY_LIMIT = 32
+#: Worker threads for the sync handlers; above the concurrency limit so that quick events
+#: (dropdowns, tab switches) still find a thread while many replies stream.
+MAX_THREADS = 64
+
+CSS = """
+.drill-header {align-items: center; border-bottom: 1px solid var(--border-color-primary); margin-bottom: 6px}
+.drill-header h1 {margin: 0 0 2px 0; font-size: 1.55rem}
+.drill-panel {border: 1px solid var(--border-color-primary); border-radius: 12px; padding: 12px}
+.drill-card {background: var(--background-fill-secondary); border-radius: 10px; padding: 10px 14px}
+.drill-meter {padding: 6px 2px}
+.drill-meter-label {font-size: .9rem; margin-bottom: 4px}
+.drill-meter-track {height: 10px; border-radius: 999px; background: var(--neutral-200); overflow: hidden}
+.drill-meter-fill {height: 100%; border-radius: 999px; transition: width .4s ease}
+.drill-meter-empty {color: var(--body-text-color-subdued); font-size: .9rem}
+.drill-verdict {display: flex; align-items: baseline; gap: 10px; flex-wrap: wrap}
+.drill-total {font-size: 2.6rem; font-weight: 800}
+.drill-of {color: var(--body-text-color-subdued)}
+.drill-pill {padding: 4px 12px; border-radius: 999px; color: #fff; font-weight: 700}
+.drill-pass {background: #15803d} .drill-fail {background: #b91c1c} .drill-incomplete {background: #92400e}
+.drill-sub {flex-basis: 100%; color: var(--body-text-color-subdued); font-size: .85rem}
+"""
+
+ROLE_TABS = {"trainee": "trainee", "mentor": "mentor", "trainer": "trainer"}
+
+
+def _merge(updates: dict[Any, Any], component: Any, **values: Any) -> None:
+    current = updates.get(component) or {}
+    updates[component] = {**gr.update(), **current, **values}
+
+
+def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Blocks:
+    """The whole app as a ``gr.Blocks`` (not launched)."""
+    texts = Texts()
+    export_dir = export_dir or services.settings.data_dir / "exports"
+    export_dir.mkdir(parents=True, exist_ok=True)
+    with gr.Blocks(title="drill") as demo:
+        lang = gr.State("en")
+        pref = gr.BrowserState("auto", storage_key="drill-ui-language", secret="drill-ui-language")
+        ctx = UIContext(services, texts, lang)
+        with gr.Row(elem_classes="drill-header"):
+            with gr.Column(scale=5):
+                texts.bind(gr.Markdown(texts("app_title_md")), value="app_title_md")
+                engines = gr.Markdown("", elem_id="drill-engines")
+                who = gr.Markdown("", elem_id="drill-user")
+            with gr.Column(scale=1, min_width=220):
+                switch = gr.Radio(
+                    [(texts("lang_auto"), "auto"), ("中文", "zh-CN"), ("English", "en")],
+                    value="auto",
+                    label=texts("ui_language"),
+                    elem_id="drill-language",
+                )
+                texts.bind(
+                    switch,
+                    label="ui_language",
+                    choices=lambda lg: [(t("lang_auto", lg), "auto"), ("中文", "zh-CN"), ("English", "en")],
+                )
+        with gr.Tabs() as tabs:
+            role_tabs = {
+                "trainee": build_trainee_tab(ctx),
+                "mentor": build_mentor_tab(ctx, export_dir),
+                "trainer": build_trainer_tab(ctx),
+            }
+
+        def header(request: gr.Request | None, lg: Language) -> dict[Any, Any]:
+            updates: dict[Any, Any] = {
+                engines: engine_banner(
+                    services.customer_engine, services.grader_engine, services.engine_description(), lg
+                )
+            }
+            try:
+                user = ctx.user(request)
+            except AccessDenied as exc:
+                updates[who] = f"⚠️ {exc.message(lg)}"
+                return updates
+            updates[who] = user_banner(
+                user.name, sorted(user.roles), services.local_mode, str(services.accounts.path), lg
+            )
+            return updates
+
+        def on_load(choice: str | None, request: gr.Request) -> dict[Any, Any]:
+            lg = ui_language(choice, request)
+            updates = header(request, lg)
+            updates[lang] = lg
+            updates[switch] = choice if choice in ("auto", *LANGUAGES) else "auto"
+            if choice in LANGUAGES:
+                updates.update(texts.updates(lg))
+            try:
+                user = ctx.user(request)
+            except AccessDenied:
+                user = None
+            visible = {role: bool(user and user.can(role)) for role in role_tabs}
+            for role, tab in role_tabs.items():
+                _merge(updates, tab, visible=visible[role])
+            first = next((role for role in role_tabs if visible[role]), None)
+            if first is not None:
+                updates[tabs] = gr.update(selected=first)
+            for loader, _ in ctx.loaders:
+                try:
+                    updates.update(loader(user, lg))
+                except Exception:  # one failing panel must not blank the whole page
+                    import logging
+
+                    logging.getLogger(__name__).exception("page load step failed")
+            return updates
+
+        def on_switch(choice: str, request: gr.Request) -> dict[Any, Any]:
+            lg = ui_language(choice, request)
+            updates = texts.updates(lg)
+            updates.update(header(request, lg))
+            updates[lang] = lg
+            updates[pref] = choice
+            return updates
+
+        load_outputs = _unique(
+            [lang, switch, engines, who, tabs, *role_tabs.values(), *texts.components]
+            + [c for _, outputs in ctx.loaders for c in outputs]
+        )
+        demo.load(on_load, [pref], load_outputs, api_name=False)
+        switched = switch.input(
+            on_switch, [switch], _unique([lang, pref, engines, who, *texts.components]), api_name="set_language"
+        )
+        for fn, inputs, outputs in ctx.relang:
+            switched.then(fn, inputs, outputs, api_name=False, show_progress="hidden")
+    return demo
+
+
+def _unique(components: list[Any]) -> list[Any]:
+    seen: set[int] = set()
+    result = []
+    for component in components:
+        if id(component) not in seen:
+            seen.add(id(component))
+            result.append(component)
+    return result
+
+
+def launch_options(services: AppServices) -> dict[str, Any]:
+    """Keyword arguments for ``Blocks.launch``: auth (when a users file exists), i18n, theme, CSS."""
+    options: dict[str, Any] = {
+        "i18n": Texts().i18n,
+        "theme": gr.themes.Soft(primary_hue="indigo", secondary_hue="slate"),
+        "css": CSS,
+        "max_threads": MAX_THREADS,
+        "allowed_paths": [str(services.settings.data_dir / "exports")],
+        "footer_links": ["settings"],
+        "show_error": True,
+    }
+    if not services.local_mode:
+        options["auth"] = services.authenticate
+        options["auth_message"] = t("login_message", "zh-CN") + " / " + t("login_message", "en")
+    return options
+
+
+def launch_app(
+    services: AppServices, *, host: str = "127.0.0.1", port: int | None = None, block: bool = True, quiet: bool = False
+) -> tuple[gr.Blocks, str]:
+    """Build, queue and launch the app; return it and its local URL.
+
+    With ``block=False`` the server runs in a background thread (tests close it with
+    ``demo.close()``).
+    """
+    demo = build_app(services)
+    demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
+    _, url, _ = demo.launch(
+        server_name=host, server_port=port, prevent_thread_lock=True, quiet=quiet, **launch_options(services)
+    )
+    if block:
+        demo.block_thread()
+    return demo, url

@@ -1,0 +1,89 @@
+"""Glue shared by the Gradio tabs: the UI context, translatable labels and error display.
+
+Static text is rendered through ``gr.I18n`` so that the page follows the browser's language.
+The language switch re-sends every registered label as plain text in the chosen language, and
+handlers write their own (dynamic) text in the language held in ``UIContext.lang``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from simulator.accounts import User
+from simulator.app.i18n import AppError, gradio_i18n, resolve_language, t
+from simulator.app.services import AppServices
+from simulator.errors import DrillError
+from simulator.models import Language
+
+Value = str | Callable[[Language], Any]
+
+
+class Texts:
+    """Component attributes that carry UI text, so a language switch can re-send them."""
+
+    def __init__(self) -> None:
+        self.i18n = gradio_i18n()
+        self._bound: list[tuple[gr.components.Component | gr.blocks.BlockContext, dict[str, Value]]] = []
+
+    def __call__(self, key: str) -> Any:
+        """The ``gr.I18n`` marker for ``key`` (translated in the browser)."""
+        return self.i18n(key)
+
+    def bind(self, component: Any, **attrs: Value) -> Any:
+        """Register ``component``'s attributes: a key (str) or a function of the language."""
+        self._bound.append((component, attrs))
+        return component
+
+    @property
+    def components(self) -> list[Any]:
+        """Every registered component, in registration order."""
+        return [component for component, _ in self._bound]
+
+    def updates(self, lang: Language) -> dict[Any, Any]:
+        """One ``gr.update`` per registered component with its text in ``lang``."""
+        result: dict[Any, Any] = {}
+        for component, attrs in self._bound:
+            values = {name: value(lang) if callable(value) else t(value, lang) for name, value in attrs.items()}
+            result[component] = gr.update(**values)
+        return result
+
+
+@dataclass
+class UIContext:
+    """What every tab builder needs."""
+
+    services: AppServices
+    texts: Texts
+    lang: gr.State
+    #: Page-load steps: ``fn(user, lang) -> {component: update}`` and the components it may update.
+    loaders: list[tuple[Callable[..., dict[Any, Any]], list[Any]]] = field(default_factory=list)
+    #: Language-switch steps: ``(fn, inputs, outputs)`` run after the labels are re-sent.
+    relang: list[tuple[Callable[..., Any], list[Any], list[Any]]] = field(default_factory=list)
+
+    def user(self, request: gr.Request | None) -> User:
+        """The signed-in user of a request (the local user in single-user mode)."""
+        return self.services.user(getattr(request, "username", None) if request is not None else None)
+
+
+def error_text(exc: BaseException, lang: Language) -> str:
+    """A short, actionable message for the status line."""
+    if isinstance(exc, AppError):
+        return f"⚠️ {exc.message(lang)}"
+    if isinstance(exc, DrillError | LookupError | ValueError):
+        return f"⚠️ {exc}"
+    return f"⚠️ {t('unexpected_error', lang)} ({type(exc).__name__}: {exc})"
+
+
+def ui_language(choice: str | None, request: gr.Request | None) -> Language:
+    """The UI language: the switch's choice, else the browser's Accept-Language."""
+    header = ""
+    if request is not None:
+        try:
+            header = request.headers.get("accept-language", "") or ""
+        except Exception:  # a request without headers (e.g. in tests) follows the default
+            header = ""
+    return resolve_language(choice, header)

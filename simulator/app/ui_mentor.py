@@ -1,0 +1,365 @@
+"""The Mentor tab: find sessions, replay with notes and mood curve, comment, override, export, import."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from simulator.app import mentor
+from simulator.app.i18n import t
+from simulator.app.mentor import MentorFilters
+from simulator.app.trainee import ScorecardView
+from simulator.app.ui_common import UIContext, error_text
+from simulator.app.views import scorecard_markdown, verdict_badge
+from simulator.models import Language
+
+RESULTS = ["any", "pass", "fail", "incomplete", "ungraded"]
+
+
+def _result_choices(lang: Language | None, tx: Any = None) -> list[tuple[Any, str]]:
+    if lang is None:
+        return [(tx(f"result.{r}"), r) for r in RESULTS]
+    return [(t(f"result.{r}", lang), r) for r in RESULTS]
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or value == "" else float(value)
+
+
+def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
+    """Build the Mentor tab inside the current Blocks; return the tab."""
+    services, tx, lang_state = ctx.services, ctx.texts, ctx.lang
+
+    with gr.Tab(tx("tab_mentor"), id="mentor", elem_id="tab-mentor") as tab:
+        tx.bind(tab, label="tab_mentor")
+        with gr.Accordion(tx("find_sessions"), open=True) as filters_box:
+            tx.bind(filters_box, label="find_sessions")
+            with gr.Row():
+                f_trainee = tx.bind(
+                    gr.Dropdown([("—", "any")], value="any", label=tx("col_trainee"), allow_custom_value=True),
+                    label="col_trainee",
+                )
+                f_persona = tx.bind(
+                    gr.Dropdown([("—", "any")], value="any", label=tx("persona"), allow_custom_value=True),
+                    label="persona",
+                )
+                f_case = tx.bind(
+                    gr.Dropdown([("—", "any")], value="any", label=tx("scenario"), allow_custom_value=True),
+                    label="scenario",
+                )
+                f_result = gr.Dropdown(_result_choices(None, tx), value="any", label=tx("col_result"))
+                tx.bind(f_result, label="col_result", choices=lambda lang: _result_choices(lang))
+            with gr.Row():
+                f_since = tx.bind(gr.Textbox(label=tx("since"), placeholder="2026-01-31"), label="since")
+                f_until = tx.bind(gr.Textbox(label=tx("until"), placeholder="2026-12-31"), label="until")
+                f_min = tx.bind(gr.Number(label=tx("min_score"), minimum=0, maximum=100), label="min_score")
+                f_max = tx.bind(gr.Number(label=tx("max_score"), minimum=0, maximum=100), label="max_score")
+                search_btn = tx.bind(gr.Button(tx("search"), variant="primary"), value="search")
+        table = tx.bind(
+            gr.Dataframe(label=tx("sessions"), interactive=False, wrap=True, max_height=320), label="sessions"
+        )
+        with gr.Row():
+            pick = tx.bind(
+                gr.Dropdown([], allow_custom_value=True, label=tx("open_session"), scale=4, elem_id="mentor-pick"),
+                label="open_session",
+            )
+            open_btn = tx.bind(gr.Button(tx("open"), variant="primary", scale=1), value="open")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, elem_classes="drill-panel"):
+                replay = tx.bind(
+                    gr.Chatbot([], label=tx("replay"), height=460, elem_id="mentor-replay"), label="replay"
+                )
+                with gr.Row():
+                    prev_btn = gr.Button("◀", size="sm", min_width=60)
+                    step = tx.bind(gr.Slider(0, 1, value=0, step=1, label=tx("step"), scale=4), label="step")
+                    next_btn = gr.Button("▶", size="sm", min_width=60)
+                    show_all = tx.bind(gr.Checkbox(True, label=tx("show_all")), label="show_all")
+            with gr.Column(scale=2, elem_classes="drill-panel"):
+                verdict = gr.HTML("")
+                mood = gr.LinePlot(
+                    pd.DataFrame({"turn": [], "mood": []}),
+                    x="turn",
+                    y="mood",
+                    y_lim=[0, 10],
+                    label=tx("mood_curve"),
+                    height=200,
+                )
+                tx.bind(mood, label="mood_curve")
+                score_md = gr.Markdown("", elem_id="mentor-scorecard")
+        with gr.Row(equal_height=False):
+            with gr.Column(elem_classes="drill-panel"):
+                comment_heading = tx.bind(gr.Markdown(tx("comment_md")), value="comment_md")
+                del comment_heading
+                comment_turn = tx.bind(
+                    gr.Dropdown([], allow_custom_value=True, label=tx("comment_on")), label="comment_on"
+                )
+                comment_text = tx.bind(gr.Textbox(lines=2, label=tx("comment")), label="comment")
+                comment_btn = tx.bind(gr.Button(tx("add_comment")), value="add_comment")
+            with gr.Column(elem_classes="drill-panel"):
+                override_heading = tx.bind(gr.Markdown(tx("override_md")), value="override_md")
+                del override_heading
+                criterion = tx.bind(gr.Dropdown([], allow_custom_value=True, label=tx("criterion")), label="criterion")
+                new_score = tx.bind(gr.Slider(1, 5, value=3, step=1, label=tx("new_score")), label="new_score")
+                reason = tx.bind(
+                    gr.Textbox(lines=2, label=tx("reason"), placeholder=tx("reason_placeholder")),
+                    label="reason",
+                    placeholder="reason_placeholder",
+                )
+                override_btn = tx.bind(gr.Button(tx("override")), value="override")
+        with gr.Row():
+            export_html = tx.bind(gr.Button(tx("export_html")), value="export_html")
+            export_md = tx.bind(gr.Button(tx("export_md")), value="export_md")
+            regrade_btn = tx.bind(gr.Button(tx("regrade")), value="regrade")
+            export_file = tx.bind(gr.File(label=tx("report_file"), interactive=False, height=80), label="report_file")
+        with gr.Accordion(tx("import_title"), open=False) as import_box:
+            tx.bind(import_box, label="import_title")
+            import_help = tx.bind(gr.Markdown(tx("import_help")), value="import_help")
+            del import_help
+            with gr.Row():
+                import_file = tx.bind(
+                    gr.File(label=tx("transcript_file"), file_types=[".json"], type="filepath"), label="transcript_file"
+                )
+                with gr.Column():
+                    import_text = tx.bind(gr.Textbox(lines=6, label=tx("or_paste_json")), label="or_paste_json")
+                    import_owner = tx.bind(gr.Textbox(label=tx("import_owner")), label="import_owner")
+                    import_btn = tx.bind(gr.Button(tx("import_and_grade"), variant="primary"), value="import_and_grade")
+        status = gr.Markdown("", elem_id="mentor-status")
+
+    session_sid = gr.State(None)
+    filter_inputs = [f_trainee, f_persona, f_case, f_result, f_since, f_until, f_min, f_max]
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def filter_choices(user: Any, lang: Language) -> dict:
+        library = services.content.snapshot().library
+        names = mentor.trainee_names(services, user)
+        return {
+            f_trainee: gr.update(choices=[(t("any", lang), "any"), *[(n, n) for n in names]]),
+            f_persona: gr.update(
+                choices=[(t("any", lang), "any"), *[(p.names.get(lang), p.id) for p in library.personas.values()]]
+            ),
+            f_case: gr.update(choices=[(t("any", lang), "any"), *[(c.title, c.id) for c in library.cases.values()]]),
+        }
+
+    def search(user: Any, values: list[Any], lang: Language) -> dict:
+        trainee_, persona_, case_, result, since, until, low, high = values
+        filters = MentorFilters(
+            trainee=trainee_,
+            persona_id=persona_,
+            case_id=case_,
+            since=since,
+            until=until,
+            result=result or "any",
+            min_total=_number(low),
+            max_total=_number(high),
+        )
+        rows = mentor.find_sessions(services, user, filters, lang)
+        frame = pd.DataFrame(rows)
+        if not frame.empty:
+            frame = frame.assign(id=frame["id"].str[:8]).rename(columns=lambda c: t(f"col_{c}", lang))
+        choices = [(f"{r['started']} · {r['trainee']} · {r['case']} · {r['result']}", r["id"]) for r in rows]
+        return {
+            table: frame,
+            pick: gr.update(choices=choices, value=choices[0][1] if choices else None),
+            status: t("found_sessions", lang, count=len(rows)),
+        }
+
+    def show(user: Any, sid: str | None, at: int | None, everything: bool, lang: Language) -> dict:
+        data = mentor.load_replay(services, user, sid, lang)
+        last = max(len(data.transcript.turns) - 1, 0)
+        at = last if at is None else max(0, min(int(at), last))
+        messages = mentor.replay_messages(data, None if everything else at, lang)
+        updates: dict[Any, Any] = {
+            session_sid: data.session["id"],
+            replay: messages,
+            step: gr.update(maximum=max(last, 1), value=at),
+            mood: gr.update(
+                value=pd.DataFrame(data.mood_points or [], columns=["turn", "mood"]),
+                x_title=t("turn", lang),
+                y_title=t("mood", lang),
+            ),
+            comment_turn: gr.update(
+                choices=[(t("overall_note", lang), "overall")]
+                + [
+                    (
+                        f"#{i} {t('speaker_' + turn.role, lang)}: {turn.text[:40]}",
+                        str(i),
+                    )
+                    for i, turn in enumerate(data.transcript.turns)
+                ],
+                value="overall",
+            ),
+            criterion: gr.update(choices=mentor.criterion_options(data, lang), value=None),
+        }
+        if data.effective is None:
+            updates[verdict] = ""
+            updates[score_md] = t("not_graded_yet", lang)
+        else:
+            library = services.content.snapshot().library
+            card = ScorecardView(
+                session_id=data.session["id"],
+                effective=data.effective,
+                rubric=library.rubric,
+                persona=library.personas.get(data.transcript.persona_id or ""),
+                case=library.cases.get(data.transcript.case_id or ""),
+            )
+            updates[verdict] = verdict_badge(data.effective.report, lang)
+            updates[score_md] = scorecard_markdown(card, lang)
+        return updates
+
+    # -- handlers ------------------------------------------------------------------------------
+
+    def on_search(
+        trainee_: str | None,
+        persona_: str | None,
+        case_: str | None,
+        result: str | None,
+        since: str,
+        until: str,
+        low: float | None,
+        high: float | None,
+        lang: Language,
+        request: gr.Request,
+    ) -> dict:
+        try:
+            user = ctx.user(request)
+            updates = filter_choices(user, lang)
+            updates.update(search(user, [trainee_, persona_, case_, result, since, until, low, high], lang))
+            return updates
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+
+    def on_open(sid: str | None, lang: Language, request: gr.Request) -> dict:
+        try:
+            updates = show(ctx.user(request), sid, None, True, lang)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        updates[show_all] = True
+        updates[status] = ""
+        return updates
+
+    def on_step(sid: str | None, at: int, everything: bool, delta: int, lang: Language, request: gr.Request) -> dict:
+        if not sid:
+            return {}
+        try:
+            updates = show(ctx.user(request), sid, int(at or 0) + delta, everything and delta == 0, lang)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        if delta:
+            updates[show_all] = False
+        return updates
+
+    def on_comment(sid: str | None, turn: str | None, text: str, at: int, lang: Language, request: gr.Request) -> dict:
+        try:
+            user = ctx.user(request)
+            mentor.add_comment(services, user, sid, None if turn in (None, "", "overall") else int(turn), text)
+            updates = show(user, sid, None, True, lang)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        updates.update({comment_text: "", status: t("comment_saved", lang), show_all: True})
+        return updates
+
+    def on_override(
+        sid: str | None, crit: str | None, score: float, why: str, lang: Language, request: gr.Request
+    ) -> dict:
+        try:
+            user = ctx.user(request)
+            mentor.override_score(services, user, sid, crit, int(score) if score is not None else None, why)
+            updates = show(user, sid, None, True, lang)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        updates.update({reason: "", status: t("override_saved", lang), show_all: True})
+        return updates
+
+    def export(fmt: str) -> Any:
+        def run(sid: str | None, lang: Language, request: gr.Request) -> dict:
+            try:
+                folder = Path(tempfile.mkdtemp(prefix="export-", dir=export_dir))
+                path = mentor.export_report(services, ctx.user(request), sid, fmt, lang, folder)  # type: ignore[arg-type]
+            except Exception as exc:
+                return {status: error_text(exc, lang)}
+            return {export_file: str(path), status: t("exported", lang, name=path.name)}
+
+        return run
+
+    def on_regrade(sid: str | None, lang: Language, request: gr.Request) -> dict:
+        try:
+            user = ctx.user(request)
+            mentor.regrade(services, user, sid)
+            updates = show(user, sid, None, True, lang)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        updates[status] = t("graded", lang)
+        return updates
+
+    def on_import(path: str | None, pasted: str, owner: str, lang: Language, request: gr.Request) -> dict:
+        try:
+            user = ctx.user(request)
+            if path:
+                text = Path(path).read_text(encoding="utf-8")
+            elif (pasted or "").strip():
+                text = pasted
+            else:
+                return {status: error_text(ValueError(t("import_nothing", lang)), lang)}
+            session_id, _ = mentor.import_transcript(services, user, text, owner, lang)
+            updates = show(user, session_id, None, True, lang)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        updates.update(
+            {status: t("imported", lang), pick: gr.update(choices=[(session_id, session_id)], value=session_id)}
+        )
+        return updates
+
+    # -- wiring --------------------------------------------------------------------------------
+
+    replay_outputs = [session_sid, replay, step, mood, comment_turn, criterion, verdict, score_md, show_all, status]
+    search_outputs = [table, pick, status, f_trainee, f_persona, f_case]
+    search_btn.click(on_search, [*filter_inputs, lang_state], search_outputs, api_name="find_sessions")
+    tab.select(on_search, [*filter_inputs, lang_state], search_outputs, api_name=False)
+    open_btn.click(on_open, [pick, lang_state], replay_outputs, api_name="open_session")
+    pick.input(on_open, [pick, lang_state], replay_outputs, api_name=False)
+
+    def stepper(delta: int) -> Any:
+        def run(sid: str | None, at: int, everything: bool, lang: Language, request: gr.Request) -> dict:
+            return on_step(sid, at, everything, delta, lang, request)
+
+        return run
+
+    prev_btn.click(stepper(-1), [session_sid, step, show_all, lang_state], replay_outputs, api_name=False)
+    next_btn.click(stepper(+1), [session_sid, step, show_all, lang_state], replay_outputs, api_name=False)
+    step.release(stepper(0), [session_sid, step, gr.State(False), lang_state], replay_outputs, api_name="replay_step")
+    show_all.input(stepper(0), [session_sid, step, show_all, lang_state], replay_outputs, api_name=False)
+    comment_btn.click(
+        on_comment,
+        [session_sid, comment_turn, comment_text, step, lang_state],
+        [*replay_outputs, comment_text],
+        api_name="add_comment",
+    )
+    override_btn.click(
+        on_override,
+        [session_sid, criterion, new_score, reason, lang_state],
+        [*replay_outputs, reason],
+        api_name="override_score",
+    )
+    export_html.click(export("html"), [session_sid, lang_state], [export_file, status], api_name="export_html")
+    export_md.click(export("md"), [session_sid, lang_state], [export_file, status], api_name="export_markdown")
+    regrade_btn.click(on_regrade, [session_sid, lang_state], replay_outputs, api_name="regrade")
+    import_btn.click(
+        on_import,
+        [import_file, import_text, import_owner, lang_state],
+        [*replay_outputs, pick],
+        api_name="import_transcript",
+    )
+
+    def on_load(user: Any, lang: Language) -> dict:
+        if user is None or not user.sees_all_sessions:
+            return {}
+        return filter_choices(user, lang)
+
+    ctx.loaders.append((on_load, [f_trainee, f_persona, f_case]))
+    ctx.relang.append((on_search, [*filter_inputs, lang_state], search_outputs))
+    return tab

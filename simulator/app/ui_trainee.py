@@ -1,0 +1,395 @@
+"""The Trainee tab: scenario picker, chat with a patience meter, scorecard, progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from simulator.app import trainee
+from simulator.app.i18n import AppError, label, t
+from simulator.app.trainee import ScenarioFilters
+from simulator.app.ui_common import UIContext, error_text
+from simulator.app.views import patience_meter, scenario_card, scorecard_markdown, verdict_badge
+from simulator.config import MAX_MESSAGE_CHARS
+from simulator.models import LANGUAGES, CaseCategory, Language
+
+CATEGORIES = [category.value for category in CaseCategory]
+DIFFICULTIES = ["easy", "medium", "hard"]
+
+
+def _choices(kind: str, values: list[str], lang: Language | None, texts: Any = None) -> list[tuple[Any, str]]:
+    """(label, value) choices with an "any" first; labels as I18n markers when ``lang`` is None."""
+    if lang is None:
+        return [(texts("any"), "any")] + [(texts(f"{kind}.{value}"), value) for value in values]
+    return [(t("any", lang), "any")] + [(label(kind, value, lang), value) for value in values]
+
+
+def build_trainee_tab(ctx: UIContext) -> gr.Tab:
+    """Build the Trainee tab inside the current Blocks; return the tab."""
+    services, tx, lang_state = ctx.services, ctx.texts, ctx.lang
+    drill_sid = gr.State(None)
+
+    with gr.Tab(tx("tab_trainee"), id="trainee", elem_id="tab-trainee") as tab:
+        tx.bind(tab, label="tab_trainee")
+        with gr.Tabs():
+            with gr.Tab(tx("tab_practice"), id="practice") as practice_tab:
+                tx.bind(practice_tab, label="tab_practice")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2, min_width=320, elem_classes="drill-panel"):
+                        intro = tx.bind(gr.Markdown(tx("pick_scenario_md")), value="pick_scenario_md")
+                        del intro
+                        with gr.Row():
+                            category = gr.Dropdown(
+                                _choices("category", CATEGORIES, None, tx),
+                                value="any",
+                                label=tx("category"),
+                                min_width=120,
+                            )
+                            language = gr.Dropdown(
+                                _choices("language", list(LANGUAGES), None, tx),
+                                value="any",
+                                label=tx("language"),
+                                min_width=110,
+                            )
+                            difficulty = gr.Dropdown(
+                                _choices("difficulty", DIFFICULTIES, None, tx),
+                                value="any",
+                                label=tx("difficulty"),
+                                min_width=110,
+                            )
+                        tx.bind(category, label="category", choices=lambda lang: _choices("category", CATEGORIES, lang))
+                        tx.bind(
+                            language, label="language", choices=lambda lang: _choices("language", list(LANGUAGES), lang)
+                        )
+                        tx.bind(
+                            difficulty,
+                            label="difficulty",
+                            choices=lambda lang: _choices("difficulty", DIFFICULTIES, lang),
+                        )
+                        persona = tx.bind(
+                            gr.Dropdown([], allow_custom_value=True, label=tx("persona"), elem_id="trainee-persona"),
+                            label="persona",
+                        )
+                        case = tx.bind(
+                            gr.Dropdown([], allow_custom_value=True, label=tx("scenario"), elem_id="trainee-case"),
+                            label="scenario",
+                        )
+                        with gr.Row():
+                            draw_btn = tx.bind(gr.Button(tx("draw_card"), variant="secondary"), value="draw_card")
+                            start_btn = tx.bind(gr.Button(tx("start_drill"), variant="primary"), value="start_drill")
+                        card = gr.Markdown(tx("card_empty"), elem_classes="drill-card", elem_id="trainee-card")
+                    with gr.Column(scale=3, min_width=360, elem_classes="drill-panel"):
+                        meter = gr.HTML(patience_meter(None, "en"), elem_id="trainee-meter")
+                        chat = tx.bind(
+                            gr.Chatbot([], label=tx("conversation"), height=440, elem_id="trainee-chat"),
+                            label="conversation",
+                        )
+                        message = gr.Textbox(
+                            lines=2,
+                            max_lines=8,
+                            label=tx("your_reply"),
+                            placeholder=tx("reply_placeholder"),
+                            info=tx("reply_info"),
+                            elem_id="trainee-message",
+                        )
+                        tx.bind(
+                            message,
+                            label="your_reply",
+                            placeholder="reply_placeholder",
+                            info=lambda lang: t("reply_info", lang, limit=MAX_MESSAGE_CHARS),
+                        )
+                        with gr.Row():
+                            send_btn = tx.bind(gr.Button(tx("send"), variant="primary", scale=2), value="send")
+                            retry_btn = tx.bind(
+                                gr.Button(tx("retry"), visible=False, variant="secondary"), value="retry"
+                            )
+                            end_btn = tx.bind(gr.Button(tx("end_drill"), variant="stop"), value="end_drill")
+                        status = gr.Markdown("", elem_id="trainee-status")
+                with gr.Column(visible=False, elem_classes="drill-panel", elem_id="trainee-scorecard") as score_col:
+                    verdict = gr.HTML("")
+                    score_md = gr.Markdown("")
+                    again_btn = tx.bind(gr.Button(tx("try_again"), variant="primary"), value="try_again")
+
+            with gr.Tab(tx("tab_progress"), id="progress") as progress_tab:
+                tx.bind(progress_tab, label="tab_progress")
+                refresh_btn = tx.bind(gr.Button(tx("refresh"), size="sm"), value="refresh")
+                with gr.Row():
+                    trend = gr.LinePlot(
+                        pd.DataFrame({"attempt": [], "total": []}),
+                        x="attempt",
+                        y="total",
+                        y_lim=[0, 100],
+                        label=tx("score_trend"),
+                        height=260,
+                    )
+                    averages = gr.BarPlot(
+                        pd.DataFrame({"criterion": [], "average": []}),
+                        x="criterion",
+                        y="average",
+                        y_lim=[0, 5],
+                        label=tx("criterion_averages"),
+                        height=260,
+                    )
+                tx.bind(trend, label="score_trend")
+                tx.bind(averages, label="criterion_averages")
+                own_table = tx.bind(
+                    gr.Dataframe(label=tx("my_sessions"), interactive=False, wrap=True), label="my_sessions"
+                )
+                with gr.Row():
+                    own_pick = tx.bind(
+                        gr.Dropdown([], allow_custom_value=True, label=tx("open_session"), scale=3),
+                        label="open_session",
+                    )
+                    own_open = tx.bind(gr.Button(tx("show"), scale=1), value="show")
+                own_verdict = gr.HTML("")
+                own_score = gr.Markdown("")
+
+    filters = [category, language, difficulty]
+    chat_outputs = [drill_sid, chat, meter, status, retry_btn, message, send_btn, score_col, verdict, score_md, card]
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def filters_of(cat: str, language_: str, diff: str) -> ScenarioFilters:
+        return ScenarioFilters(category=cat, language=language_, difficulty=diff)
+
+    def card_for(persona_id: str | None, case_id: str | None, lang: Language) -> str:
+        library = services.content.snapshot().library
+        return scenario_card(library.personas.get(persona_id or ""), library.cases.get(case_id or ""), lang)
+
+    def lists(cat: str, language_: str, diff: str, persona_id: str | None, case_id: str | None, lang: Language) -> dict:
+        library = services.content.snapshot().library
+        personas = trainee.persona_options(library, language_, lang)
+        persona_ids = [value for _, value in personas]
+        persona_id = persona_id if persona_id in persona_ids else None
+        cases = trainee.case_options(library, filters_of(cat, language_, diff), persona_id, lang)
+        case_id = case_id if case_id in [value for _, value in cases] else None
+        return {
+            persona: gr.update(choices=personas, value=persona_id),
+            case: gr.update(choices=cases, value=case_id),
+            card: card_for(persona_id, case_id, lang),
+        }
+
+    def drill_updates(view: trainee.DrillView, lang: Language) -> dict:
+        return {
+            drill_sid: view.session_id,
+            chat: view.messages,
+            meter: patience_meter(view.mood, lang, outcome=view.outcome),
+            retry_btn: gr.update(visible=view.pending and view.open),
+            message: gr.update(interactive=view.open and not view.ended),
+            send_btn: gr.update(interactive=view.open and not view.ended),
+        }
+
+    def scorecard_updates(view: trainee.ScorecardView, lang: Language) -> dict:
+        return {
+            score_col: gr.update(visible=True),
+            verdict: verdict_badge(view.effective.report, lang),
+            score_md: scorecard_markdown(view, lang),
+            message: gr.update(interactive=False),
+            send_btn: gr.update(interactive=False),
+            retry_btn: gr.update(visible=False),
+        }
+
+    def started(view: trainee.DrillView, lang: Language) -> dict:
+        updates = drill_updates(view, lang)
+        updates.update(
+            {
+                status: t("drill_started", lang),
+                score_col: gr.update(visible=False),
+                card: card_for(view.persona_id, view.case_id, lang),
+                message: gr.update(value="", interactive=True),
+            }
+        )
+        return updates
+
+    # -- handlers ------------------------------------------------------------------------------
+
+    def on_filters(
+        cat: str, language_: str, diff: str, persona_id: str | None, case_id: str | None, lang: Language
+    ) -> dict:
+        return lists(cat, language_, diff, persona_id, case_id, lang)
+
+    def on_draw(cat: str, language_: str, diff: str, lang: Language) -> dict:
+        library = services.content.snapshot().library
+        try:
+            persona_id, case_id = trainee.draw_card(library, filters_of(cat, language_, diff))
+        except AppError as exc:
+            return {status: error_text(exc, lang)}
+        updates = lists(cat, language_, diff, persona_id, case_id, lang)
+        updates[status] = t("card_drawn", lang)
+        return updates
+
+    def on_start(persona_id: str | None, case_id: str | None, lang: Language, request: gr.Request) -> dict:
+        try:
+            view = trainee.start_session(services, ctx.user(request), persona_id, case_id)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        return started(view, lang)
+
+    def stream_updates(
+        views: Iterator[trainee.DrillView], sid: str, lang: Language, request: gr.Request
+    ) -> Iterator[dict]:
+        user = ctx.user(request)
+        last = None
+        try:
+            for index, view in enumerate(views):
+                last = view
+                updates = drill_updates(view, lang)
+                if index == 0:
+                    updates[message] = gr.update(value="")
+                    updates[status] = t("customer_typing", lang)
+                yield updates
+        except AppError as exc:
+            if exc.key != "customer_unavailable":
+                yield {status: error_text(exc, lang)}
+                return
+            stored = trainee.current_view(services, user, sid)
+            updates = drill_updates(stored, lang)
+            updates.update({status: error_text(exc, lang), retry_btn: gr.update(visible=True)})
+            yield updates
+            return
+        except Exception as exc:
+            yield {status: error_text(exc, lang)}
+            return
+        if last is None:
+            return
+        final = drill_updates(last, lang)  # the complete state last, so the final output says it all
+        if not last.ended:
+            final[status] = ""
+            yield final
+            return
+        ended = t("customer_ended", lang, outcome=label("outcome", last.outcome, lang))
+        final[status] = f"{ended} {t('grading', lang)}"
+        yield final
+        try:
+            view = trainee.end_session(services, user, sid)
+        except Exception as exc:
+            yield {status: error_text(exc, lang)}
+            return
+        updates = {**drill_updates(last, lang), **scorecard_updates(view, lang)}
+        updates[status] = t("customer_ended", lang, outcome=label("outcome", last.outcome, lang))
+        yield updates
+
+    def on_send(sid: str | None, text: str, lang: Language, request: gr.Request) -> Iterator[dict]:
+        try:
+            user = ctx.user(request)
+            trainee.check_message(text)
+            views = trainee.send_message(services, user, sid, text)
+            # Refusals surface on the first step, before anything is stored or cleared.
+            first = next(views)
+        except StopIteration:
+            return
+        except Exception as exc:
+            yield {status: error_text(exc, lang)}
+            return
+
+        def chained() -> Iterator[trainee.DrillView]:
+            yield first
+            yield from views
+
+        yield from stream_updates(chained(), sid or "", lang, request)
+
+    def on_retry(sid: str | None, lang: Language, request: gr.Request) -> Iterator[dict]:
+        try:
+            user = ctx.user(request)
+            views = trainee.retry_reply(services, user, sid)
+            first = next(views)
+        except StopIteration:
+            return
+        except Exception as exc:
+            yield {status: error_text(exc, lang)}
+            return
+
+        def chained() -> Iterator[trainee.DrillView]:
+            yield first
+            yield from views
+
+        yield from stream_updates(chained(), sid or "", lang, request)
+
+    def on_end(sid: str | None, lang: Language, request: gr.Request) -> dict:
+        try:
+            view = trainee.end_session(services, ctx.user(request), sid)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        updates = scorecard_updates(view, lang)
+        updates[status] = t("drill_ended", lang)
+        return updates
+
+    def on_again(sid: str | None, lang: Language, request: gr.Request) -> dict:
+        try:
+            view = trainee.try_again(services, ctx.user(request), sid)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        return started(view, lang)
+
+    def on_progress(lang: Language, request: gr.Request) -> dict:
+        try:
+            view = trainee.history(services, ctx.user(request), lang)
+        except Exception as exc:
+            return {own_score: error_text(exc, lang)}
+        rows = pd.DataFrame(view.sessions)
+        if not rows.empty:
+            rows = rows.drop(columns=["id", "trainee"]).rename(columns=lambda c: t(f"col_{c}", lang))
+        choices = [(f"{s['started']} · {s['case']} · {s['result']}", s["id"]) for s in view.sessions]
+        trend_df = pd.DataFrame(view.trend or [], columns=["attempt", "total", "started", "case"])
+        avg_df = pd.DataFrame(view.criterion_averages or [], columns=["criterion", "average", "sessions"])
+        return {
+            trend: gr.update(value=trend_df, x_title=t("attempt", lang), y_title=t("total", lang)),
+            averages: gr.update(value=avg_df, x_title=t("criterion", lang), y_title=t("average", lang)),
+            own_table: rows,
+            own_pick: gr.update(choices=choices, value=None),
+        }
+
+    def on_own_open(sid: str | None, lang: Language, request: gr.Request) -> dict:
+        try:
+            view = trainee.scorecard(services, ctx.user(request), sid or "")
+        except Exception as exc:
+            return {own_verdict: "", own_score: error_text(exc, lang)}
+        return {own_verdict: verdict_badge(view.effective.report, lang), own_score: scorecard_markdown(view, lang)}
+
+    # -- wiring --------------------------------------------------------------------------------
+
+    list_outputs = [persona, case, card]
+    list_inputs = [*filters, persona, case, lang_state]
+    for index, dropdown in enumerate(filters):
+        # One of them is the API for "which personas and scenarios can I pick now".
+        api = "scenario_lists" if index == 0 else False
+        dropdown.change(on_filters, list_inputs, list_outputs, show_progress="hidden", api_name=api)
+    persona.input(on_filters, list_inputs, list_outputs, show_progress="hidden", api_name=False)
+    case.input(
+        lambda p, c, lang: card_for(p, c, lang),
+        [persona, case, lang_state],
+        card,
+        show_progress="hidden",
+        api_name=False,
+    )
+    draw_btn.click(on_draw, [*filters, lang_state], [*list_outputs, status], api_name="draw_card")
+    start_btn.click(on_start, [persona, case, lang_state], chat_outputs, api_name="start_drill")
+    send_btn.click(on_send, [drill_sid, message, lang_state], chat_outputs, api_name="send_message")
+    message.submit(on_send, [drill_sid, message, lang_state], chat_outputs, api_name=False)
+    retry_btn.click(on_retry, [drill_sid, lang_state], chat_outputs, api_name="retry_reply")
+    end_btn.click(on_end, [drill_sid, lang_state], chat_outputs, api_name="end_drill")
+    again_btn.click(on_again, [drill_sid, lang_state], chat_outputs, api_name="try_again")
+    progress_outputs = [trend, averages, own_table, own_pick, own_score]
+    refresh_btn.click(on_progress, [lang_state], progress_outputs, api_name="my_progress")
+    progress_tab.select(on_progress, [lang_state], progress_outputs, api_name=False)
+    own_open.click(on_own_open, [own_pick, lang_state], [own_verdict, own_score], api_name="my_scorecard")
+
+    # -- page load and language switch ---------------------------------------------------------
+
+    def on_load(user: Any, lang: Language) -> dict:
+        updates = lists("any", "any", "any", None, None, lang)
+        updates[meter] = patience_meter(None, lang)
+        view = trainee.resume_open_session(services, user) if user is not None else None
+        if view is not None:
+            updates.update(lists("any", "any", "any", view.persona_id, view.case_id, lang))
+            updates.update(drill_updates(view, lang))
+            updates[status] = t("drill_resumed", lang) + (" " + t("reply_pending", lang) if view.pending else "")
+        return updates
+
+    ctx.loaders.append((on_load, [persona, case, card, meter, *chat_outputs]))
+    ctx.relang.append((on_filters, [*filters, persona, case, lang_state], list_outputs))
+    tab.select(on_filters, [*filters, persona, case, lang_state], list_outputs, api_name=False, show_progress="hidden")
+    return tab

@@ -1,0 +1,246 @@
+"""Markdown and HTML snippets the app shows, built from plain data (no Gradio here).
+
+Every function is pure and takes the UI language; text that comes from content or users is
+escaped where it lands in HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from simulator.app.i18n import label, t
+from simulator.app.trainee import ScorecardView
+from simulator.content import ContentProblem, Library
+from simulator.grading.scorecard import render_scorecard
+from simulator.models import Case, GradeReport, Language, Persona
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Trainee
+
+
+def scenario_card(persona: Persona | None, case: Case | None, lang: Language) -> str:
+    """The scenario card: what an agent would know before picking up (never hidden facts).
+
+    Shows the case brief, channel, product, category and difficulty, and who the customer seems
+    to be (name and type) — not the customer's situation, hidden facts or goal.
+    """
+    if case is None:
+        return t("card_empty", lang)
+    lines = [
+        f"### 🎫 {case.title}",
+        "",
+        f"**{t('channel', lang)}**: {label('channel', case.channel, lang)} · "
+        f"**{t('category', lang)}**: {label('category', case.category.value, lang)} · "
+        f"**{t('difficulty', lang)}**: {label('difficulty', case.difficulty, lang)} · "
+        f"**{t('language', lang)}**: {label('language', case.language, lang)}",
+        "",
+        f"**{t('product', lang)}**: {case.product}",
+        "",
+        f"**{t('brief', lang)}**: {case.brief}",
+    ]
+    if persona is not None:
+        lines += [
+            "",
+            f"**{t('customer', lang)}**: {persona.names.get(lang)} ({label('archetype', persona.archetype, lang)})",
+        ]
+    return "\n".join(lines)
+
+
+def patience_meter(mood: int | None, lang: Language, *, outcome: str | None = None) -> str:
+    """An HTML bar of the customer's patience (10 - mood), coloured green to red."""
+    if mood is None:
+        return f'<div class="drill-meter drill-meter-empty">{_e(t("patience_unknown", lang))}</div>'
+    patience = max(0, min(10, 10 - mood))
+    colour = "#16a34a" if patience >= 6 else "#d97706" if patience >= 3 else "#dc2626"
+    feeling = t(
+        "mood_calm" if mood <= 3 else "mood_annoyed" if mood <= 6 else "mood_angry" if mood <= 8 else "mood_furious",
+        lang,
+    )
+    ended = f" · {_e(label('outcome', outcome, lang))}" if outcome else ""
+    return (
+        f'<div class="drill-meter" role="meter" aria-valuemin="0" aria-valuemax="10" aria-valuenow="{patience}">'
+        f'<div class="drill-meter-label"><b>{_e(t("patience", lang))}</b> {patience}/10 · {_e(feeling)}{ended}</div>'
+        f'<div class="drill-meter-track"><div class="drill-meter-fill" style="width:{patience * 10}%;'
+        f'background:{colour}"></div></div></div>'
+    )
+
+
+def verdict_badge(report: GradeReport, lang: Language) -> str:
+    """Big total and a pass/fail/incomplete pill."""
+    if report.total is None or report.passed is None:
+        return (
+            f'<div class="drill-verdict"><span class="drill-total">—</span>'
+            f'<span class="drill-pill drill-incomplete">{_e(t("verdict_incomplete", lang))}</span>'
+            f'<div class="drill-sub">{_e(t("incomplete_explained", lang))}</div></div>'
+        )
+    css = "drill-pass" if report.passed else "drill-fail"
+    word = t("verdict_pass", lang) if report.passed else t("verdict_fail", lang)
+    return (
+        f'<div class="drill-verdict"><span class="drill-total">{report.total:g}</span>'
+        '<span class="drill-of">/100</span>'
+        f'<span class="drill-pill {css}">{_e(word)}</span>'
+        f'<div class="drill-sub">{_e(t("pass_mark", lang))} {report.pass_mark:g}</div></div>'
+    )
+
+
+def scorecard_markdown(view: ScorecardView, lang: Language) -> str:
+    """The scorecard in ``lang`` (labels), with mentor overrides and the persona's coaching tips."""
+    effective = view.effective
+    report = effective.report.model_copy(update={"language": lang})
+    text = render_scorecard(report, view.rubric)
+    # The verdict badge already shows the title and total.
+    text = text.split("\n", 1)[1] if text.startswith("# ") else text
+    if effective.overrides:
+        lines = ["", f"## {t('overrides', lang)}"]
+        for o in effective.overrides:
+            name = _criterion_name(view, o.criterion_id, lang)
+            original = f"{o.original_score}/5" if o.original_score is not None else "—"
+            lines.append(
+                f"- **{name}**: {t('grader_score', lang)} {original} → {t('mentor_score', lang)} {o.new_score}/5 "
+                f"({o.author}): {o.reason}"
+            )
+        text += "\n".join(lines) + "\n"
+    if view.persona is not None:
+        tips = view.persona.coaching_tips.get(lang)
+        text += f"\n## {t('coaching_tips', lang)} — {view.persona.names.get(lang)}\n" + "\n".join(
+            f"- {tip}" for tip in tips
+        )
+    return text
+
+
+def _criterion_name(view: ScorecardView, criterion_id: str, lang: Language) -> str:
+    if view.rubric is not None:
+        try:
+            return view.rubric.criterion(criterion_id).name.get(lang)
+        except KeyError:
+            pass
+    return criterion_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Header
+
+
+def engine_banner(customer_engine: str, grader_engine: str, description: str, lang: Language) -> str:
+    """Which engines run, and how to switch to an LLM when offline."""
+    text = (
+        f"**{t('customer_engine', lang)}**: {label('engine', customer_engine, lang)} · "
+        f"**{t('grader_engine', lang)}**: {label('engine', grader_engine, lang)}"
+    )
+    if customer_engine == "offline":
+        return text + f"  \n<small>{t('how_to_llm', lang)}</small>"
+    return text + f" · <small>{_e(description)}</small>"
+
+
+def user_banner(name: str, roles: list[str], local_mode: bool, users_file: str, lang: Language) -> str:
+    """Who is signed in, or the single-user local mode notice."""
+    if local_mode:
+        return f"🔓 {t('local_mode', lang, path=users_file)}"
+    role_names = ", ".join(label("role", role, lang) for role in sorted(roles))
+    return f"👤 {t('signed_in_as', lang, name=name, roles=role_names)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Trainer
+
+
+def problems_markdown(problems: list[ContentProblem], text: str, lang: Language) -> str:
+    """Validation problems with their line numbers and the offending line quoted."""
+    if not problems:
+        return f"✅ {t('yaml_valid', lang)}"
+    source = (text or "").splitlines()
+    lines = [f"❌ **{t('yaml_problems', lang, count=len(problems))}**", ""]
+    for problem in problems:
+        lines.append(f"- **{t('line_col', lang, line=problem.line, col=problem.col)}** — {problem.message}")
+        if 1 <= problem.line <= len(source) and source[problem.line - 1].strip():
+            lines.append(f"  `{problem.line:>3} | {source[problem.line - 1].rstrip()[:120].replace('`', chr(39))}`")
+    return "\n".join(lines)
+
+
+def persona_detail(persona: Persona, lang: Language) -> str:
+    """Everything about a persona, for trainers."""
+    temper = persona.temperament
+    reactions = ", ".join(f"{act}: {delta:+d}" for act, delta in temper.mood_reactions.items()) or "—"
+    return "\n".join(
+        [
+            f"### {persona.names.get(lang)} (`{persona.id}`)",
+            f"{label('archetype', persona.archetype, lang)} · {label('difficulty', persona.difficulty, lang)} · "
+            f"{', '.join(persona.languages)}",
+            "",
+            persona.portrait.get(lang),
+            "",
+            f"**{t('starting_mood', lang)}**: {temper.starting_mood}/10 · "
+            f"**{t('patience_turns', lang)}**: {temper.patience}",
+            f"**{t('angered_by', lang)}**: {'; '.join(temper.angered_by.get(lang))}",
+            f"**{t('calmed_by', lang)}**: {'; '.join(temper.calmed_by.get(lang))}",
+            f"**{t('mood_reactions', lang)}**: {reactions}",
+            f"**{t('behaviours', lang)}**: {', '.join(b.value for b in persona.behaviours) or '—'}",
+            f"**{t('tone', lang)}**: {persona.speech.tone.get(lang)}",
+            "",
+            f"**{t('sample_lines', lang)}**:",
+            *[f"> {line}" for line in persona.speech.sample_lines.get(lang)],
+            "",
+            f"**{t('satisfied_when', lang)}**: {'; '.join(persona.satisfied_when.get(lang))}",
+            "",
+            f"**{t('coaching_tips', lang)}**:",
+            *[f"- {tip}" for tip in persona.coaching_tips.get(lang)],
+        ]
+    )
+
+
+def case_detail(case: Case, lang: Language) -> str:
+    """Everything about a case, hidden facts included (trainers only)."""
+    facts = [
+        f"- `{f.key}` {f.label}: **{f.value}**{'' if f.required else ' (' + t('optional', lang) + ')'}"
+        for f in case.hidden_facts
+    ]
+    ok = [f"- ✅ {r.description}" for r in case.acceptable_resolutions]
+    bad = [f"- ❌ {r.description}" for r in case.unacceptable_resolutions]
+    phrasing = [f"- *{p.stage.value}*: {p.text}" for p in case.recommended_phrasing]
+    return "\n".join(
+        [
+            f"### {case.title} (`{case.id}`)",
+            f"{label('category', case.category.value, lang)} · {label('channel', case.channel, lang)} · "
+            f"{label('difficulty', case.difficulty, lang)} · {case.language}",
+            "",
+            f"**{t('brief', lang)}**: {case.brief}",
+            "",
+            f"**{t('situation', lang)}**: {case.situation}",
+            "",
+            f"**{t('opening_line', lang)}**: “{case.opening_line}”",
+            f"**{t('customer_goal', lang)}**: {case.customer_goal}",
+            "",
+            f"**{t('hidden_facts', lang)}**:",
+            *facts,
+            "",
+            f"**{t('resolutions', lang)}**:",
+            *ok,
+            *bad,
+            "",
+            f"**{t('policy', lang)}**: " + "; ".join(case.policy.may_offer),
+            f"**{t('must_not_promise', lang)}**: " + "; ".join(case.policy.must_not_promise),
+            "",
+            f"**{t('expected_steps', lang)}**:",
+            *[f"{i}. {step}" for i, step in enumerate(case.expected_steps, start=1)],
+            "",
+            f"**{t('recommended_phrasing', lang)}**:",
+            *phrasing,
+            "",
+            f"**{t('forbidden_phrasing', lang)}**: " + "; ".join(case.forbidden_phrasing),
+        ]
+    )
+
+
+def content_problems_note(library: Library, problems: list[ContentProblem], lang: Language) -> str:
+    """A warning listing content files that do not load (empty when all is well)."""
+    if not problems:
+        return t("library_summary", lang, personas=len(library.personas), cases=len(library.cases))
+    shown = "\n".join(f"- `{problem}`" for problem in problems[:20])
+    more = f"\n- … (+{len(problems) - 20})" if len(problems) > 20 else ""
+    return f"⚠️ {t('content_problems', lang, count=len(problems))}\n\n{shown}{more}"

@@ -1,0 +1,333 @@
+"""A Chroma index of the case bank, for finding the cases a conversation resembles.
+
+Each case is one document (its text recipe is chosen by the retrieval eval, see
+:data:`DEFAULT_RECIPE`) with metadata ``id``, ``category``, ``language``, ``difficulty``,
+``tags`` (comma-separated), ``title`` and ``content_hash``. The collection name includes the
+embedder name, so switching embedders never mixes vectors. Storage is a local
+``PersistentClient`` under ``settings.chroma_dir``, or a Chroma server (``HttpClient``) when
+``DRILL_CHROMA_HOST`` is set.
+
+The index is built on first use and kept in sync by content hash: :meth:`CaseIndex.sync`
+re-embeds only added or changed cases and deletes removed ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+
+from simulator.embedders import Embedder, make_embedder
+
+if TYPE_CHECKING:
+    from simulator.config import Settings
+    from simulator.content import Library
+    from simulator.models import Case, Transcript
+
+COLLECTION_PREFIX = "drill-cases"
+
+# Customer turns beyond this many characters add little (the story is told early) and would
+# drown the opening in small talk.
+TRANSCRIPT_QUERY_CHARS = 1200
+
+
+# ---------------------------------------------------------------------------------------------
+# Document text
+
+
+def _phrasing(case: Case) -> str:
+    return "\n".join(phrase.text for phrase in case.recommended_phrasing)
+
+
+def _recipe_brief(case: Case) -> str:
+    return f"{case.title}\n{case.brief}"
+
+
+def _recipe_story(case: Case) -> str:
+    return "\n".join(
+        [case.title, case.product, case.brief, case.situation, case.customer_goal, case.opening_line]
+    )
+
+
+def _recipe_story_phrasing(case: Case) -> str:
+    return "\n".join([_recipe_story(case), _phrasing(case), ", ".join(case.tags)])
+
+
+def _recipe_full(case: Case) -> str:
+    resolutions = "\n".join(r.description for r in case.acceptable_resolutions)
+    steps = "\n".join(case.expected_steps)
+    return "\n".join([_recipe_story_phrasing(case), resolutions, steps])
+
+
+DOCUMENT_RECIPES: dict[str, Callable[[Case], str]] = {
+    "brief": _recipe_brief,
+    "story": _recipe_story,
+    "story+phrasing": _recipe_story_phrasing,
+    "full": _recipe_full,
+}
+"""Ways to turn a case into the text that is embedded (compared by the retrieval eval)."""
+
+DEFAULT_RECIPE = "story+phrasing"
+
+
+def case_document(case: Case, recipe: str = DEFAULT_RECIPE) -> str:
+    """The text embedded for ``case`` under ``recipe`` (see :data:`DOCUMENT_RECIPES`)."""
+    try:
+        return DOCUMENT_RECIPES[recipe](case)
+    except KeyError:
+        raise ValueError(f"unknown document recipe '{recipe}'; choose one of: {', '.join(DOCUMENT_RECIPES)}") from None
+
+
+def case_metadata(case: Case, document: str) -> dict[str, str]:
+    """Filterable metadata for ``case``, with a hash of everything stored for it."""
+    metadata = {
+        "id": case.id,
+        "title": case.title,
+        "category": str(case.category),
+        "language": case.language,
+        "difficulty": case.difficulty,
+        "tags": ",".join(case.tags),
+    }
+    payload = json.dumps([document, metadata], ensure_ascii=False, sort_keys=True)
+    metadata["content_hash"] = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return metadata
+
+
+def collection_name(embedder_name: str) -> str:
+    """Chroma collection name for an embedder (Chroma allows ``[a-zA-Z0-9._-]``, 3-512 chars)."""
+    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder_name).strip("-._") or "default"
+    return f"{COLLECTION_PREFIX}-{slug}"[:512]
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved case with its cosine similarity to the query (higher is closer, at most 1)."""
+
+    case_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What :meth:`CaseIndex.sync` did, as case ids."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """True when anything was embedded or deleted."""
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        """One line: counts per kind."""
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
+            f"unchanged {len(self.unchanged)}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Client
+
+
+def make_chroma_client(settings: Settings) -> chromadb.ClientAPI:
+    """A Chroma server client when ``chroma_host`` is set, else a local persistent client."""
+    # Telemetry would try to reach the internet; drill runs offline.
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def chroma_location(settings: Settings) -> str:
+    """Where the index lives, for messages."""
+    if settings.chroma_host:
+        return f"Chroma server http://{settings.chroma_host}:{settings.chroma_port}"
+    return f"local directory {settings.chroma_dir}"
+
+
+def _where(language: str | None, category: str | None, exclude_ids: Sequence[str]) -> dict[str, Any] | None:
+    conditions: list[dict[str, Any]] = []
+    if language:
+        conditions.append({"language": language})
+    if category:
+        conditions.append({"category": str(category)})
+    if exclude_ids:
+        conditions.append({"id": {"$nin": list(exclude_ids)}})
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+# ---------------------------------------------------------------------------------------------
+# The index
+
+
+class CaseIndex:
+    """The case bank in a Chroma collection, searchable by meaning, filterable by metadata.
+
+    Thread-safe: one lock serialises sync and search, so the app may share one instance.
+    Pass ``library`` to let the first search build or refresh the index automatically.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        *,
+        library: Library | None = None,
+        client: chromadb.ClientAPI | None = None,
+        recipe: str = DEFAULT_RECIPE,
+    ) -> None:
+        if recipe not in DOCUMENT_RECIPES:
+            raise ValueError(f"unknown document recipe '{recipe}'; choose one of: {', '.join(DOCUMENT_RECIPES)}")
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings)
+        self.recipe = recipe
+        self.collection_name = collection_name(self.embedder.name)
+        self.location = chroma_location(settings) if client is None else "the given Chroma client"
+        self._client = client or make_chroma_client(settings)
+        self._library = library
+        self._synced = False
+        self._lock = threading.RLock()
+        self._store = Chroma(
+            collection_name=self.collection_name,
+            embedding_function=self.embedder,
+            client=self._client,
+            # The registered drill function is persisted in the collection config so Chroma never
+            # falls back to its default (downloading) embedding function, and a reopened
+            # collection rebuilds the same embedder.
+            collection_configuration={
+                "hnsw": {"space": "cosine"},
+                "embedding_function": self.embedder.chroma_function(),
+            },
+            relevance_score_fn=lambda distance: 1.0 - distance,
+        )
+
+    # -- maintenance ---------------------------------------------------------------------------
+
+    def stored_hashes(self) -> dict[str, str]:
+        """Case id -> content hash of what is in the collection now."""
+        with self._lock:
+            got = self._store.get(include=["metadatas"])
+        return {
+            doc_id: str((meta or {}).get("content_hash", ""))
+            for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)
+        }
+
+    def count(self) -> int:
+        """Number of cases in the collection."""
+        with self._lock:
+            return len(self._store.get(include=[])["ids"])
+
+    def sync(self, library: Library | None = None) -> SyncReport:
+        """Make the collection match ``library``'s cases; embed only added or changed cases.
+
+        With no argument, uses the library given at construction (or the last one synced).
+        """
+        with self._lock:
+            library = library or self._library
+            if library is None:
+                raise ValueError("CaseIndex.sync needs a library (pass one here or to CaseIndex(...))")
+            self._library = library
+            wanted: dict[str, tuple[str, dict[str, str]]] = {}
+            for case_id, case in sorted(library.cases.items()):
+                document = case_document(case, self.recipe)
+                wanted[case_id] = (document, case_metadata(case, document))
+            stored = self.stored_hashes()
+            added = tuple(cid for cid in wanted if cid not in stored)
+            updated = tuple(cid for cid in wanted if cid in stored and stored[cid] != wanted[cid][1]["content_hash"])
+            unchanged = tuple(cid for cid in wanted if cid in stored and cid not in updated)
+            removed = tuple(sorted(cid for cid in stored if cid not in wanted))
+            if removed:
+                self._store.delete(ids=list(removed))
+            to_embed = [*added, *updated]
+            if to_embed:
+                self._store.add_texts(
+                    texts=[wanted[cid][0] for cid in to_embed],
+                    metadatas=[wanted[cid][1] for cid in to_embed],
+                    ids=to_embed,
+                )
+            self._synced = True
+            return SyncReport(added=added, updated=updated, removed=removed, unchanged=unchanged)
+
+    def rebuild(self, library: Library | None = None) -> SyncReport:
+        """Drop the collection and embed every case again."""
+        with self._lock:
+            self._store.reset_collection()
+            self._synced = False
+            return self.sync(library)
+
+    def drop(self) -> None:
+        """Delete the collection (the index is unusable afterwards; used by the eval)."""
+        with self._lock:
+            self._store.delete_collection()
+
+    def _ensure_synced(self) -> None:
+        if not self._synced and self._library is not None:
+            self.sync()
+
+    # -- search --------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 3,
+        language: str | None = None,
+        category: str | None = None,
+        exclude_ids: Iterable[str] = (),
+    ) -> list[Hit]:
+        """The ``k`` cases closest to ``query``, best first, optionally filtered.
+
+        Raises ``ValueError`` for an empty query or ``k < 1``.
+        """
+        if not query or not query.strip():
+            raise ValueError("search query is empty")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        where = _where(language, category, tuple(exclude_ids))
+        with self._lock:
+            self._ensure_synced()
+            available = self.count()
+            if available == 0:
+                return []
+            results = self._store.similarity_search_with_score(query, k=min(k, available), filter=where)
+        return [
+            Hit(case_id=str(doc.metadata.get("id", doc.id)), score=1.0 - float(distance)) for doc, distance in results
+        ]
+
+    def similar_to_transcript(self, transcript: Transcript, k: int = 3, *, exclude_own_case: bool = True) -> list[Hit]:
+        """Cases that resemble a conversation, in its language (for the grader's references).
+
+        The query is the transcript's scenario (if any) followed by the customer's turns, where
+        the story is told. The transcript's own ``case_id`` is excluded unless
+        ``exclude_own_case`` is False. Returns [] when there is nothing to search with.
+        """
+        query = transcript_query(transcript)
+        if not query:
+            return []
+        exclude = (transcript.case_id,) if exclude_own_case and transcript.case_id else ()
+        return self.search(query, k=k, language=transcript.language, exclude_ids=exclude)
+
+
+def transcript_query(transcript: Transcript, limit: int = TRANSCRIPT_QUERY_CHARS) -> str:
+    """Search text for a transcript: its scenario, then customer turns, cut at ``limit`` chars."""
+    parts = [transcript.scenario or ""] + [turn.text for turn in transcript.turns if turn.role == "customer"]
+    return "\n".join(part.strip() for part in parts if part and part.strip())[:limit].strip()

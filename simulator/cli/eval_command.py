@@ -1,0 +1,69 @@
+"""``drill eval``: offline evaluations. This module owns the group and its ``retrieval`` command;
+other modules add their subcommands to :data:`eval_group`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from simulator.casebank_index import DEFAULT_RECIPE, DOCUMENT_RECIPES
+from simulator.cli.root import echo_json, fail, library_or_exit, main, settings
+from simulator.content import ContentError
+from simulator.embedders import OFFLINE_EMBEDDERS, EmbedderError, default_embedder_name
+from simulator.evals.retrieval import (
+    DEFAULT_EVAL_FILE,
+    evaluate_retrieval,
+    format_table,
+    load_retrieval_set,
+    unknown_case_ids,
+)
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Measure drill's parts against labelled data in evals/."""
+
+
+@eval_group.command("retrieval")
+@click.option("--embedder", "embedders", multiple=True, metavar="NAME",
+              help=f"Embedder to measure (repeatable): {', '.join(OFFLINE_EMBEDDERS)}, api. "
+              "Default: the n-gram baseline and the default embedder.")
+@click.option("--all", "all_offline", is_flag=True, help="Measure every offline embedder.")
+@click.option("--recipe", "recipes", multiple=True, type=click.Choice(list(DOCUMENT_RECIPES)),
+              help=f"Case text to embed (repeatable; default {DEFAULT_RECIPE}).")
+@click.option("--file", "path", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_EVAL_FILE,
+              show_default=True, help="Labelled queries.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result (with misses) as JSON.")
+def retrieval(embedders: tuple[str, ...], all_offline: bool, recipes: tuple[str, ...], path: Path,
+              as_json: bool) -> None:
+    """Case retrieval quality: MRR and recall@1/3/5 per language, build time, query latency.
+
+    Each embedder gets a fresh in-memory index (your own index is not touched).
+    """
+    current = settings()
+    library = library_or_exit(current)
+    try:
+        labelled = load_retrieval_set(path)
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        fail(f"{len(exc.problems)} problem(s) in {path}")
+        return
+    problems = unknown_case_ids(labelled.queries, library)
+    if problems:
+        for problem in problems:
+            click.echo(f"{path}: {problem}", err=True)
+        fail(f"{len(problems)} label(s) in {path} do not match the case bank")
+        return
+    names = list(embedders) or (list(OFFLINE_EMBEDDERS) if all_offline else
+                                list(dict.fromkeys(["ngram", default_embedder_name(current)])))
+    try:
+        result = evaluate_retrieval(library, labelled, names, recipes=recipes or (DEFAULT_RECIPE,), settings=current)
+    except EmbedderError as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        echo_json(result)
+    else:
+        click.echo(format_table(result))

@@ -1,0 +1,123 @@
+"""``drill eval grader``: agreement of the grader with the labelled set in ``evals/grader/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import click
+
+from simulator.cli.eval_command import eval_group
+from simulator.cli.root import echo_json, fail, library_or_exit, settings
+from simulator.content import ContentError
+from simulator.errors import DrillError
+from simulator.evals.grader_eval import Engine, run_grader_eval, summarise
+from simulator.evals.grader_set import DEFAULT_SET_DIR, SplitChoice, load_grader_set
+from simulator.grading import GradingError
+
+
+@eval_group.command("grader")
+@click.option(
+    "--engine",
+    type=click.Choice(["offline", "llm"]),
+    default=None,
+    help="Grader engine (default: llm when an LLM endpoint is configured, else offline).",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["dev", "test", "all"]),
+    default="test",
+    show_default=True,
+    help="Part of the labelled set: dev (tune against it), test (held out, report it) or all.",
+)
+@click.option(
+    "--set",
+    "set_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_SET_DIR,
+    show_default=True,
+    help="Folder of labelled situation files.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder for report.json, report.md and charts [default: <set>/../results/grader-ENGINE-SPLIT].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of a summary.")
+def grader(engine: str | None, split: str, set_dir: Path, out_dir: Path | None, as_json: bool) -> None:
+    """Grader vs mentor labels: Spearman, weighted kappa and error per criterion and on the total,
+    pass/fail accuracy, pairwise ordering, quote validity, injection and length-bias checks.
+
+    Exit codes: 0 ran (whether or not targets are met), 1 invalid content, 2 invalid labelled set or
+    grading impossible (e.g. --engine llm without an endpoint).
+    """
+    # matplotlib takes a second or more to import: only this command pays for it.
+    from simulator.evals.grader_report import default_out_dir, write_report
+
+    current = settings()
+    library = library_or_exit(current)
+    try:
+        labelled = load_grader_set(set_dir, rubric=library.require_rubric(), library=library)
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        fail(f"{len(exc.problems)} problem(s) in the labelled set {set_dir}")
+        return
+    except LookupError as exc:
+        fail(str(exc))
+        return
+    chosen = cast(Engine, engine or ("llm" if current.llm_configured else "offline"))
+    part = cast(SplitChoice, split)
+    if not labelled.items(part):
+        fail(f"the labelled set {set_dir} has no {split} items")
+        return
+
+    def progress(done: int, total: int, item_id: str) -> None:
+        if not as_json and chosen == "llm":
+            click.echo(f"  graded {done}/{total}: {item_id}", err=True)
+
+    try:
+        run = run_grader_eval(
+            labelled,
+            library=library,
+            settings=current,
+            engine=chosen,
+            split=part,
+            progress=progress,
+        )
+    except (GradingError, DrillError) as exc:
+        fail(str(exc))
+        return
+    report = write_report(run, summarise(run, library), out_dir or default_out_dir(set_dir, chosen, split))
+    if as_json:
+        echo_json(report)
+    else:
+        click.echo(_summary(report))
+
+
+def _summary(report: dict[str, Any]) -> str:
+    from simulator.evals.grader_report import headline_rows
+
+    lines = [
+        f"Grader eval: {report['engine']} engine, {report['split']} split, {report['items_graded']} transcripts "
+        f"({report['situations']} situations) in {report['seconds']:.1f}s",
+        "",
+    ]
+    rows = headline_rows(report)
+    width = max(len(row[0]) for row in rows)
+    for measure, result, target, met in rows:
+        suffix = f"  (target {target}: {met.strip('*')})" if met != "-" else ""
+        lines.append(f"  {measure.ljust(width)}  {result}{suffix}")
+    lines += ["", "  Per criterion (mean abs. error / weighted kappa):"]
+    for row in report["criteria"]:
+        mae = "n/a" if row["mae"] is None else f"{row['mae']:.2f}"
+        qwk = "n/a" if row["qwk"] is None else f"{row['qwk']:.2f}"
+        lines.append(f"    {row['name']:<32} {mae:>5} / {qwk}")
+    lines += [
+        "",
+        f"{'All targets met.' if report['all_targets_met'] else 'Not every target is met.'} "
+        f"Report: {report['files']['markdown']}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""`drill simulate`: play trainee lines from a file against a simulated customer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import cast
+
+import click
+
+from simulator.cli.root import echo_json, fail, library_or_exit, main, settings
+from simulator.conversation import Conversation
+from simulator.customer import ENGINES, EngineName, make_customer
+from simulator.errors import CustomerUnavailable, DrillError, MessageRejected
+from simulator.models import Turn
+
+_LABELS = {
+    "zh-CN": {"customer": "客户", "agent": "客服", "mood": "情绪", "goal": "目标达成", "outcome": "结果"},
+    "en": {"customer": "Customer", "agent": "Agent", "mood": "mood", "goal": "goal met", "outcome": "outcome"},
+}
+
+
+def read_agent_lines(path: Path) -> list[tuple[int, str]]:
+    """Non-empty lines of ``path`` with their 1-based line numbers; each must pass message validation."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DrillError(f"cannot read agent file {path}: {exc}") from exc
+    lines: list[tuple[int, str]] = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            lines.append((number, Conversation.validate_agent_message(line)))
+        except MessageRejected as exc:
+            raise DrillError(f"{path}:{number}: {exc}") from exc
+    if not lines:
+        raise DrillError(f"agent file {path} has no non-empty lines; write one trainee message per line")
+    return lines
+
+
+@main.command("simulate")
+@click.option("--persona", "persona_id", required=True, help="Persona id (see `drill personas`).")
+@click.option("--case", "case_id", required=True, help="Case id (see `drill cases`).")
+@click.option(
+    "--agent-file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="UTF-8 text file with one trainee message per line (blank lines are skipped).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(list(ENGINES)),
+    default=None,
+    help="Customer engine (default: llm when an LLM endpoint is configured, else offline).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same offline conversation.")
+@click.option("--json", "as_json", is_flag=True, help="Print the transcript JSON (with per-turn customer state).")
+def simulate(persona_id: str, case_id: str, agent_file: Path, engine: str | None, seed: int, as_json: bool) -> None:
+    """Play each line of --agent-file as a trainee turn against a simulated customer.
+
+    Stops early when the customer ends the conversation (resolved, gave up or escalated). Prints a
+    readable dialogue, or with --json the transcript JSON that `drill grade` reads. Exit codes:
+    0 played, 1 the customer became unavailable (the transcript so far is still printed),
+    2 bad input (unknown persona or case, language mismatch, bad agent file).
+    """
+    current = settings()
+    library = library_or_exit(current)
+    try:
+        persona = library.persona(persona_id)
+        case = library.case(case_id)
+        lines = read_agent_lines(agent_file)
+        customer = make_customer(
+            persona,
+            case,
+            engine=cast(EngineName | None, engine),
+            seed=seed,
+            settings=current,
+            rubric=library.rubric,
+        )
+    except (LookupError, DrillError, ValueError) as exc:
+        fail(str(exc).strip("'\""))
+        return
+    conversation = Conversation(customer)
+    error: str | None = None
+    try:
+        conversation.start()
+        for _, line in lines:
+            if conversation.ended:
+                break
+            conversation.send(line).collect()
+    except CustomerUnavailable as exc:
+        error = str(exc)
+    if as_json:
+        echo_json(conversation.to_json())
+    else:
+        _print_dialogue(conversation, customer.name, seed)
+    if error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+def _print_dialogue(conversation: Conversation, engine_name: str, seed: int) -> None:
+    transcript = conversation.transcript
+    labels = _LABELS[transcript.language]
+    click.echo(
+        f"# {transcript.persona_id} ({transcript.archetype}) · {transcript.case_id} · "
+        f"{engine_name} engine · seed {seed}"
+    )
+    for turn in conversation.turns:
+        click.echo(_format_turn(turn, labels))
+    state = conversation.state
+    if state is not None:
+        outcome = state.outcome or "-"
+        click.echo(
+            f"# {labels['outcome']}: {outcome} · {labels['goal']}: {state.goal_met} · {labels['mood']}: {state.mood}/10"
+        )
+
+
+def _format_turn(turn: Turn, labels: dict[str, str]) -> str:
+    if turn.role == "agent":
+        return f"{labels['agent']}: {turn.text}"
+    mood = f" [{labels['mood']} {turn.state.mood}]" if turn.state is not None else ""
+    return f"{labels['customer']}{mood}: {turn.text}"

@@ -1,0 +1,81 @@
+"""The one interface both customer engines (offline and LLM) implement."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from simulator.models import Case, CustomerState, Language, Persona, Turn
+
+
+@dataclass(frozen=True)
+class CustomerReply:
+    """A complete customer turn: the text the trainee sees and the hidden state."""
+
+    text: str
+    state: CustomerState
+
+    @property
+    def ended(self) -> bool:
+        """True when the customer ended the conversation with this turn."""
+        return self.state.outcome is not None
+
+
+class ReplyStream:
+    """Text deltas of a customer reply as they are produced; ``reply`` is set once exhausted.
+
+    Iterating yields only trainee-visible text (never sentinels or state trailers).
+    """
+
+    def __init__(self, deltas: Iterator[str], finish: Callable[[str], CustomerReply]):
+        self._deltas = deltas
+        self._finish = finish
+        self._parts: list[str] = []
+        self.reply: CustomerReply | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        for delta in self._deltas:
+            self._parts.append(delta)
+            yield delta
+        self.reply = self._finish("".join(self._parts))
+
+    def collect(self) -> CustomerReply:
+        """Consume the stream and return the complete reply."""
+        for _ in self:
+            pass
+        assert self.reply is not None
+        return self.reply
+
+
+class CustomerEngine(ABC):
+    """A simulated customer playing one persona in one case."""
+
+    #: "offline" or "llm"; shown in the app header and recorded with sessions.
+    name: str = "abstract"
+
+    def __init__(self, persona: Persona, case: Case, *, seed: int = 0):
+        self.persona = persona
+        self.case = case
+        self.seed = seed
+
+    @property
+    def language(self) -> Language:
+        """The drill's language (the case's)."""
+        return self.case.language
+
+    @abstractmethod
+    def opening(self) -> CustomerReply:
+        """The customer's first line."""
+
+    @abstractmethod
+    def stream(self, history: Sequence[Turn], agent_message: str) -> ReplyStream:
+        """Stream the customer's answer to ``agent_message`` given the conversation so far.
+
+        ``history`` holds every turn before ``agent_message`` (customer turns with their state).
+        """
+
+    def respond(self, history: Sequence[Turn], agent_message: str) -> CustomerReply:
+        """The complete answer to ``agent_message`` (non-streaming convenience)."""
+        return self.stream(history, agent_message).collect()
+

@@ -1,0 +1,263 @@
+"""The LLM judge: one structured-output call per transcript scores every rubric criterion.
+
+``judge_transcript`` runs the LangChain runnable ``judge_chain`` (``ChatPromptTemplate`` |
+``simulator.llm.structured_model``) with the prompt of ``judge_prompt`` — the rubric with its
+level anchors, the rule findings, the reference cases and the transcript as delimited data — and
+reads the reply with ``judge_reply``: per criterion, evidence first (turn + exact quote), then the
+rationale, the 1-5 score and one better phrasing with the case id it drew on. Quotes are verified
+against the transcript; invented ones are dropped and reported.
+
+Structured-output method and fallback. The first method is ``settings.structured_output_method``
+(``DRILL_STRUCTURED_OUTPUT``: json_schema, function_calling or json_mode); ``simulator.llm.fallback_chain``
+gives the order of the others. The judge moves to the next method when the server rejects the
+current one (HTTP 4xx, ``LLMUnavailable.reason == "bad_request"``; not counted as an attempt) or
+when a reply holds no JSON object at all. A reply that parses but leaves criteria unusable
+(missing, score outside 1-5, an extreme score with no verifiable quote) is retried with the same
+method and a note saying what was wrong; later replies only fill the criteria still open. At most
+``judge_max_attempts`` replies are requested (``Settings.extra``, default 3). Criteria still open
+after that are returned **unscored** with the reason, so the report's total is incomplete — never
+computed with a made-up 0.
+
+Errors. A provider fault other than a rejected method (endpoint down, timeout, rate limit, bad
+key, unknown model) raises :class:`~simulator.errors.LLMUnavailable` with a message that says what
+to check; so does a server that rejects every method. A reply that is not a valid
+OpenAI-compatible response counts as a malformed reply (retried); if no reply at all was a valid
+response, the last such error is raised, since the URL is then most likely wrong. The facade
+(``simulator.grading.grade``) decides what to make of a raised error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from langchain_core.runnables import Runnable
+
+from simulator.config import Settings
+from simulator.errors import LLMUnavailable
+from simulator.grading import judge_prompt
+from simulator.grading.judge_prompt import INSTRUCTIONS_KEY, JudgePrompt, build_prompt
+from simulator.grading.judge_reply import check_evidence, message, payload_from, read_criterion, unwrap
+from simulator.llm import UsageLog, fallback_chain, structured_model
+from simulator.models import Case, CriterionScore, Evidence, Finding, Rubric, Transcript
+
+__all__ = ["Attempt", "JudgeResult", "judge_chain", "judge_transcript", "prompt_hash"]
+
+log = logging.getLogger(__name__)
+
+#: Replies requested per transcript (the first plus retries) unless ``judge_max_attempts`` is set.
+DEFAULT_MAX_ATTEMPTS = 3
+
+_INSTRUCTION_FINDING = {
+    "zh-CN": "评分模型发现这一轮中有针对评分者的指令:“{quote}”。评分没有采纳,按违规处理。",
+    "en": (
+        'The judge found text aimed at the grader in this turn: "{quote}". '
+        "It was not obeyed and counts as a violation."
+    ),
+}
+
+
+def prompt_hash() -> str:
+    """sha256 of the judge's prompt templates and output schema (recorded in every LLM grade report)."""
+    return judge_prompt.prompt_hash()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request to the judge model and what became of it."""
+
+    method: str
+    outcome: str  # "ok", "partial", "rejected", "not_json" or "garbage"
+    detail: str = ""
+
+
+@dataclass
+class JudgeResult:
+    """What the judge produced for one transcript.
+
+    ``scores`` has one entry per rubric criterion, in rubric order (unscored entries carry
+    ``unscored_reason``); ``dropped_quotes`` are the quotes not found in the transcript (from every
+    attempt); ``findings`` are ``grader_instruction`` findings for text the judge reported as aimed
+    at it, verified and not already found by the rule checks on that turn.
+    """
+
+    scores: list[CriterionScore]
+    dropped_quotes: list[Evidence]
+    findings: list[Finding]
+    model: str
+    prompt_hash: str
+    method: str | None
+    attempts: list[Attempt] = field(default_factory=list)
+    usage: UsageLog = field(default_factory=UsageLog)
+
+    @property
+    def complete(self) -> bool:
+        """True when every criterion got a score."""
+        return all(score.score is not None for score in self.scores)
+
+
+def judge_chain(
+    settings: Settings, schema: dict[str, Any], language: str, method: str, *, usage: UsageLog | None = None
+) -> Runnable[dict[str, str], dict[str, Any]]:
+    """The runnable ``prompt | structured model`` for one structured-output ``method``.
+
+    Its input is ``JudgePrompt.variables``; its output is ``{"raw", "parsed", "parsing_error"}``.
+    The schema goes in as a plain JSON schema so that validation happens per criterion here.
+    """
+    model = structured_model(settings, cast(Any, schema), method, usage=usage)
+    return judge_prompt.chat_prompt(language) | model  # type: ignore[arg-type]
+
+
+def _max_attempts(settings: Settings) -> int:
+    value = settings.extra.get("judge_max_attempts", DEFAULT_MAX_ATTEMPTS)
+    try:
+        attempts = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"judge_max_attempts must be a whole number, got {value!r}") from exc
+    if attempts < 1:
+        raise ValueError(f"judge_max_attempts must be at least 1, got {attempts}")
+    return attempts
+
+
+def _rejected_everywhere(rejections: Sequence[tuple[str, LLMUnavailable]]) -> LLMUnavailable:
+    last = rejections[-1][1]
+    tried = "; ".join(f"{method}: {error}" for method, error in rejections)
+    return LLMUnavailable(
+        f"The LLM endpoint {last.base_url} (model {last.model}) rejected every structured-output method "
+        f"the judge can use ({tried}). Check that the model supports JSON output or tool calls.",
+        reason="bad_request",
+        base_url=last.base_url,
+        model=last.model,
+    )
+
+
+def _reported_findings(
+    payload: dict[str, Any], body: dict[str, Any], transcript: Transcript, findings: Sequence[Finding]
+) -> list[Finding]:
+    items = payload.get(INSTRUCTIONS_KEY, body.get(INSTRUCTIONS_KEY))
+    already = {f.turn for f in findings if f.rule == "grader_instruction"}
+    template = _INSTRUCTION_FINDING[transcript.language]
+    result = []
+    for evidence in check_evidence(items, transcript).kept:
+        if transcript.turns[evidence.turn].role != "agent" or evidence.turn in already:
+            continue
+        already.add(evidence.turn)
+        result.append(
+            Finding(
+                rule="grader_instruction",
+                severity="violation",
+                turn=evidence.turn,
+                quote=evidence.quote,
+                message=template.format(quote=evidence.quote),
+            )
+        )
+    return result
+
+
+def judge_transcript(
+    transcript: Transcript,
+    *,
+    rubric: Rubric,
+    case: Case | None,
+    findings: Sequence[Finding],
+    references: Sequence[Case],
+    settings: Settings,
+) -> JudgeResult:
+    """Score every criterion of ``rubric`` for the agent in ``transcript`` with one LLM call (plus retries).
+
+    ``case`` is the transcript's own case (or None), ``references`` the similar cases retrieved for
+    it, ``findings`` the rule checks' results. Raises :class:`LLMUnavailable` when the endpoint
+    cannot be used (see the module docstring); malformed replies never raise.
+    """
+    language = transcript.language
+    prompt: JudgePrompt = build_prompt(
+        transcript, rubric=rubric, case=case, findings=findings, references=references
+    )
+    known_case_ids = [c.id for c in ([case] if case else []) + list(references)]
+    usage = UsageLog()
+    methods = list(fallback_chain(settings.structured_output_method))
+    budget = _max_attempts(settings)
+
+    scored: dict[str, CriterionScore] = {}
+    problems: dict[str, str] = {cid: message(language, "missing") for cid in prompt.criterion_ids}
+    dropped: list[Evidence] = []
+    reported: list[Finding] = []
+    attempts: list[Attempt] = []
+    rejections: list[tuple[str, LLMUnavailable]] = []
+    model_name = settings.judge_model
+    used_method: str | None = None
+    replies = 0
+    last_garbage: LLMUnavailable | None = None
+    note: list[str] = []
+
+    while problems and methods and replies < budget:
+        method = methods[0]
+        chain = judge_chain(settings, prompt.schema, language, method, usage=usage)
+        try:
+            output = chain.invoke(prompt.with_retry_note(note))
+        except LLMUnavailable as exc:
+            if exc.reason == "bad_request":
+                log.info("judge: the server rejected structured output method %s: %s", method, exc)
+                rejections.append((method, exc))
+                attempts.append(Attempt(method, "rejected", str(exc)))
+                methods.pop(0)
+                continue
+            if exc.reason != "garbage":
+                raise
+            replies += 1
+            last_garbage = exc
+            attempts.append(Attempt(method, "garbage", str(exc)))
+            note = [message(language, "garbage")]
+            problems = dict.fromkeys(problems, note[0])
+            continue
+        replies += 1
+        raw = output.get("raw")
+        model_name = str(getattr(raw, "response_metadata", {}).get("model_name") or model_name)
+        payload = payload_from(output)
+        if payload is None:
+            attempts.append(Attempt(method, "not_json"))
+            note = [message(language, "not_json")]
+            problems = dict.fromkeys(problems, note[0])
+            if len(methods) > 1:
+                methods.pop(0)  # this server may not honour the method: try the next one
+            continue
+
+        body = unwrap(payload, prompt.criterion_ids)
+        for criterion_id in list(problems):
+            reading = read_criterion(criterion_id, body.get(criterion_id), transcript, known_case_ids=known_case_ids)
+            for evidence in reading.dropped:
+                if evidence not in dropped:
+                    dropped.append(evidence)
+            if reading.score is not None:
+                scored[criterion_id] = reading.score
+                del problems[criterion_id]
+                used_method = used_method or method
+            else:
+                problems[criterion_id] = reading.problem or message(language, "missing")
+        reported += _reported_findings(payload, body, transcript, [*findings, *reported])
+        attempts.append(Attempt(method, "partial" if problems else "ok"))
+        note = [f"{cid}: {reason}" for cid, reason in problems.items()]
+
+    if problems and replies == 0 and rejections:
+        raise _rejected_everywhere(rejections)
+    if last_garbage is not None and all(a.outcome in ("garbage", "rejected") for a in attempts):
+        # Not one reply was an OpenAI-compatible response: a wrong URL, not a judge that erred.
+        raise last_garbage
+
+    suffix = message(language, "attempts", attempts=replies)
+    scores = [
+        scored.get(cid) or CriterionScore(id=cid, unscored_reason=f"{problems[cid]} {suffix}")
+        for cid in prompt.criterion_ids
+    ]
+    return JudgeResult(
+        scores=scores,
+        dropped_quotes=dropped,
+        findings=reported,
+        model=model_name,
+        prompt_hash=prompt_hash(),
+        method=used_method,
+        attempts=attempts,
+        usage=usage,
+    )

@@ -1,0 +1,308 @@
+"""Reading the LLM judge's reply: lenient JSON extraction, per-criterion validation, quote checks.
+
+Validation is per criterion on purpose (inspect_ai's lesson): a reply whose ``clarity`` score is 7
+still carries five usable criteria, and a reply that cannot be used at all leaves criteria
+*unscored* with a reason, never at 0.
+
+Quote verification. A quote counts only if it is a substring of the text of the turn it cites,
+compared exactly or, failing that, with all whitespace ignored (models re-wrap lines and drop or
+add spaces, notably around Chinese punctuation). The stored quote is always the exact slice of the
+transcript, never the model's version. A quote that is not there — or cites a turn that does not
+exist — is dropped and reported in ``dropped_quotes``.
+
+Evidence rule (what happens to a score whose evidence was dropped):
+
+* at least one quote verified: the score stands; if some quotes were dropped, the rationale says
+  how many;
+* no quote verified and the score is 2, 3 or 4: the score stands with a note in the rationale
+  that no quote supports it — a middling score moves the total little and is the judge's honest
+  "nothing stood out";
+* no quote verified and the score is 1 or 5: the criterion is left **unscored** (and retried while
+  attempts remain). An extreme score swings the total most and is exactly what a hallucinating
+  judge, or one swayed by text in the transcript, produces; the issue's "every score points at
+  quoted turns" is enforced where it matters most.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from simulator.models import CriterionScore, Evidence, Language, Transcript
+
+#: Scores that need at least one verified quote to stand.
+EXTREME_SCORES = frozenset({1, 5})
+
+_MESSAGES: dict[Language, dict[str, str]] = {
+    "zh-CN": {
+        "missing": "评分模型的回复中没有这一项",
+        "not_object": "评分模型对这一项的回复格式不对(不是对象)",
+        "no_score": "评分模型没有给出这一项的分数",
+        "bad_score": "评分模型给出的分数“{value}”不是 1-5 的整数",
+        "out_of_range": "评分模型给出的分数 {value} 超出 1-5 的范围",
+        "extreme_without_evidence": "评分模型给了 {score} 分,但引用的原文在对话中都找不到,无法采信",
+        "dropped_note": "(评分模型的 {count} 条引文在对话中找不到,已丢弃。)",
+        "no_evidence_note": "(没有可在对话中核实的引文支持这一分数。)",
+        "not_json": "回复不是 JSON 对象",
+        "garbage": "接口返回的内容无法使用",
+        "attempts": "(共尝试 {attempts} 次)",
+        "list_sep": ";",
+    },
+    "en": {
+        "missing": "the judge's reply has no entry for this criterion",
+        "not_object": "the judge's entry for this criterion is not an object",
+        "no_score": "the judge gave no score for this criterion",
+        "bad_score": "the judge's score '{value}' is not a whole number from 1 to 5",
+        "out_of_range": "the judge's score {value} is outside 1-5",
+        "extreme_without_evidence": (
+            "the judge gave {score} but none of its quotes could be found in the transcript, so the score "
+            "cannot be trusted"
+        ),
+        "dropped_note": "({count} quote(s) from the judge were not found in the transcript and were dropped.)",
+        "no_evidence_note": "(No quote that could be verified in the transcript supports this score.)",
+        "not_json": "the reply is not a JSON object",
+        "garbage": "the endpoint's reply could not be used",
+        "attempts": "(after {attempts} attempt(s))",
+        "list_sep": "; ",
+    },
+}
+
+
+def message(language: Language, key: str, **values: Any) -> str:
+    """A judge message in ``language``."""
+    return _MESSAGES[language][key].format(**values)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON extraction
+
+
+_FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """The JSON object in ``text`` (bare, in a code fence, or surrounded by prose), else None."""
+    text = text.strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1)
+    candidates = [text]
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        candidates.append(text[start : end + 1])
+    for candidate in candidates:
+        try:
+            value = json.loads(candidate)
+        except (json.JSONDecodeError, ValueError):
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            block if isinstance(block, str) else str(block.get("text", ""))
+            for block in content
+            if isinstance(block, str | dict)
+        )
+    return ""
+
+
+def payload_from(output: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The reply's JSON object from a ``structured_model`` output (``raw``/``parsed``), else None.
+
+    Prefers what LangChain parsed; otherwise reads the tool call's arguments or the message text,
+    so a reply that put the JSON in the wrong place (text instead of a tool call, or in a code
+    fence) is still read.
+    """
+    parsed = output.get("parsed")
+    if isinstance(parsed, BaseModel):
+        parsed = parsed.model_dump(by_alias=True)
+    if isinstance(parsed, dict) and parsed:
+        return parsed
+    raw = output.get("raw")
+    for call in getattr(raw, "tool_calls", None) or []:
+        args = call.get("args")
+        if isinstance(args, dict) and args:
+            return args
+    for call in getattr(raw, "invalid_tool_calls", None) or []:
+        found = json_object(str(call.get("args") or ""))
+        if found:
+            return found
+    return json_object(_content_text(getattr(raw, "content", "")))
+
+
+_ID_KEYS = ("criterion_id", "criterion", "id")
+
+
+def unwrap(payload: dict[str, Any], criterion_ids: Sequence[str]) -> dict[str, Any]:
+    """``payload`` keyed by criterion id, undoing common wrappers models add.
+
+    Handles ``{"JudgeVerdict": {...}}``-style single-key wrappers and a list form
+    ``{"criteria": [{"criterion_id": ..., ...}, ...]}``.
+    """
+    for _ in range(3):
+        if any(cid in payload for cid in criterion_ids):
+            return payload
+        nested = [value for value in payload.values() if isinstance(value, dict)]
+        if len(nested) == 1 and len(payload) <= 2:
+            payload = nested[0]
+            continue
+        break
+    for value in payload.values():
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            by_id: dict[str, Any] = {}
+            for item in value:
+                key = next((str(item[k]) for k in _ID_KEYS if isinstance(item.get(k), str)), None)
+                if key is not None and key in criterion_ids:
+                    by_id[key] = item
+            if by_id:
+                return {**payload, **by_id}
+    return payload
+
+
+# ---------------------------------------------------------------------------------------------
+# Quotes
+
+
+def locate_quote(text: str, quote: str) -> str | None:
+    """The exact slice of ``text`` that ``quote`` matches (whitespace-insensitively), else None."""
+    quote = quote.strip()
+    if not quote:
+        return None
+    if quote in text:
+        return quote
+    kept = [(index, char) for index, char in enumerate(text) if not char.isspace()]
+    squashed = "".join(char for _, char in kept)
+    target = "".join(char for char in quote if not char.isspace())
+    position = squashed.find(target)
+    if position < 0:
+        return None
+    start = kept[position][0]
+    end = kept[position + len(target) - 1][0] + 1
+    return text[start:end]
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    return None
+
+
+@dataclass
+class EvidenceCheck:
+    """Quotes verified against the transcript, and those dropped."""
+
+    kept: list[Evidence] = field(default_factory=list)
+    dropped: list[Evidence] = field(default_factory=list)
+
+
+def check_evidence(items: Any, transcript: Transcript) -> EvidenceCheck:
+    """Verify each ``{turn, quote}`` of ``items`` against the turn it cites.
+
+    Entries without a usable turn index or quote text are ignored; a quote not found in its turn
+    (or citing a turn that does not exist) is dropped. Duplicates are kept once.
+    """
+    check = EvidenceCheck()
+    if not isinstance(items, list):
+        return check
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        turn, quote = _as_int(item.get("turn")), item.get("quote")
+        if turn is None or turn < 0 or not isinstance(quote, str) or not quote.strip():
+            continue
+        found = locate_quote(transcript.turns[turn].text, quote) if turn < len(transcript.turns) else None
+        target, evidence = (
+            (check.kept, Evidence(turn=turn, quote=found))
+            if found
+            else (check.dropped, Evidence(turn=turn, quote=quote.strip()))
+        )
+        if evidence not in target:
+            target.append(evidence)
+    return check
+
+
+# ---------------------------------------------------------------------------------------------
+# Criteria
+
+
+@dataclass(frozen=True)
+class CriterionReading:
+    """One criterion read from a reply: a usable score, or the problem that prevents one."""
+
+    score: CriterionScore | None
+    problem: str | None
+    dropped: list[Evidence]
+
+
+def _score(value: Any, language: Language) -> tuple[int | None, str | None]:
+    if value is None or value == "":
+        return None, message(language, "no_score")
+    number = _as_int(value)
+    if number is None:
+        return None, message(language, "bad_score", value=str(value)[:20])
+    if not 1 <= number <= 5:
+        return None, message(language, "out_of_range", value=number)
+    return number, None
+
+
+def _text(entry: Mapping[str, Any], *keys: str) -> str:
+    for key in keys:
+        value = entry.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def read_criterion(
+    criterion_id: str,
+    entry: Any,
+    transcript: Transcript,
+    *,
+    known_case_ids: Iterable[str],
+) -> CriterionReading:
+    """Validate one criterion's entry of the reply (see the module docstring for the evidence rule)."""
+    language = transcript.language
+    if entry is None:
+        return CriterionReading(None, message(language, "missing"), [])
+    if not isinstance(entry, dict):
+        return CriterionReading(None, message(language, "not_object"), [])
+    evidence = check_evidence(entry.get("evidence"), transcript)
+    score, problem = _score(entry.get("score"), language)
+    if score is None:
+        return CriterionReading(None, problem, evidence.dropped)
+    if not evidence.kept and score in EXTREME_SCORES:
+        return CriterionReading(None, message(language, "extreme_without_evidence", score=score), evidence.dropped)
+
+    notes = []
+    if evidence.dropped:
+        notes.append(message(language, "dropped_note", count=len(evidence.dropped)))
+    if not evidence.kept:
+        notes.append(message(language, "no_evidence_note"))
+    rationale = " ".join(part for part in [_text(entry, "rationale"), *notes] if part)
+    case_id = _text(entry, "source_case_id")
+    result = CriterionScore(
+        id=criterion_id,
+        score=score,
+        evidence=evidence.kept,
+        rationale=rationale,
+        suggestion=_text(entry, "better_phrasing", "suggestion"),
+        suggestion_case_id=case_id if case_id in set(known_case_ids) else None,
+    )
+    return CriterionReading(result, None, evidence.dropped)

@@ -1,0 +1,314 @@
+"""Content and transcripts for the grading tests, built in code so trainers' edits don't move them.
+
+The rubric has the six criteria of DESIGN.md; the two cases (zh-CN late parcel, en double charge)
+carry recommended phrasing for every stage so suggestions can be checked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator.content import Library
+from simulator.models import Case, Rubric, Transcript
+
+CRITERIA = (
+    ("standard_phrasing", "话术规范", "standard phrasing", 20),
+    ("listening_empathy", "倾听与同理心", "listening & empathy", 20),
+    ("problem_solving", "问题解决", "problem solving", 25),
+    ("adaptability", "应变能力", "adaptability", 15),
+    ("clarity", "表达清晰", "clarity", 10),
+    ("compliance", "合规与禁忌", "compliance", 10),
+)
+CRITERION_IDS = tuple(c[0] for c in CRITERIA)
+
+
+def rubric_data() -> dict[str, Any]:
+    """The six-criterion rubric with small rule lists."""
+    levels = {level: {"zh": f"{level}分", "en": f"score {level}"} for level in range(1, 6)}
+    return {
+        "version": "grading-test-1",
+        "pass_mark": 80,
+        "criteria": [
+            {
+                "id": cid,
+                "name": {"zh": zh, "en": en},
+                "weight": weight,
+                "description": {"zh": zh, "en": en},
+                "levels": levels,
+            }
+            for cid, zh, en, weight in CRITERIA
+        ],
+        "rules": {
+            "zh-CN": {
+                "forbidden_phrases": ["我们规定", "不归我管", "你听不懂吗"],
+                "jargon": ["SKU", "逆向物流"],
+                "long_turn_chars": 80,
+            },
+            "en": {
+                "forbidden_phrases": ["calm down", "not my problem", "there's nothing I can do"],
+                "jargon": ["RMA", "SLA breach"],
+                "long_turn_chars": 300,
+            },
+        },
+    }
+
+
+def rubric() -> Rubric:
+    """The test rubric."""
+    return Rubric.model_validate(rubric_data())
+
+
+def zh_case_data() -> dict[str, Any]:
+    """A Chinese logistics case: a robot vacuum a week late."""
+    return {
+        "id": "zh-grading-late-parcel",
+        "title": "扫地机器人迟迟未到",
+        "category": "logistics",
+        "channel": "phone",
+        "language": "zh-CN",
+        "difficulty": "medium",
+        "brief": "客户来电询问扫地机器人为何还没送到。",
+        "situation": "客户11月3日下单一台扫地机器人，付了1999元，承诺三天到，现在过了一周还没到。",
+        "opening_line": "我买的扫地机器人一个星期了还没到，到底怎么回事？",
+        "product": "扫地机器人",
+        "hidden_facts": [
+            {
+                "key": "order_no",
+                "kind": "order_number",
+                "label": "订单号",
+                "value": "2026110312345678",
+                "ask_keywords": ["订单编号"],
+            },
+            {
+                "key": "order_date",
+                "kind": "date",
+                "label": "下单日期",
+                "value": "11月3日",
+                "ask_keywords": ["下单时间", "哪天下的单"],
+            },
+            {"key": "paid", "kind": "amount", "label": "付款金额", "value": "1999元", "required": False},
+        ],
+        "customer_goal": "尽快拿到扫地机器人，或者退款。",
+        "acceptable_resolutions": [
+            {"id": "resend", "description": "加急补发一台，三天内送到", "keywords": ["补发", "重新发货"]},
+            {"id": "refund", "description": "全额退款1999元", "keywords": ["退款", "退钱"]},
+        ],
+        "unacceptable_resolutions": [
+            {"id": "coupon_only", "description": "只给一张5元优惠券", "keywords": ["优惠券"]},
+            {"id": "wait_more", "description": "让客户继续等", "keywords": ["再等等", "耐心等待"]},
+        ],
+        "policy": {
+            "may_offer": ["补发", "退款", "不超过20元的补偿"],
+            "must_not_promise": ["明天一定送到"],
+            "forbidden_promise_keywords": ["保证明天到", "明天一定送到", "全额赔偿"],
+            "max_compensation": 20,
+            "currency": "CNY",
+        },
+        "expected_steps": ["致歉并安抚", "核实订单号和下单日期", "给出补发或退款方案", "确认并结束"],
+        "recommended_phrasing": [
+            {"stage": "opening", "text": "您好，我是客服小李，很高兴为您服务。"},
+            {"stage": "empathy", "text": "等了一个星期还没收到，换作是我也会着急，真的很抱歉。"},
+            {"stage": "clarify", "text": "麻烦您提供一下订单号，我马上帮您查物流。"},
+            {"stage": "clarify", "text": "请问您是哪天下的单？我核对一下承诺的送达时间。"},
+            {"stage": "solution", "text": "我马上为您加急补发一台，三天内送到；如果您不想等，也可以直接为您办理退款。"},
+            {"stage": "closing", "text": "请问还有什么可以帮您？感谢您的来电。"},
+        ],
+        "forbidden_phrasing": ["这是快递的问题，跟我们没关系", "你去找快递"],
+    }
+
+
+def en_case_data() -> dict[str, Any]:
+    """An English billing case: charged twice for one blender."""
+    return {
+        "id": "en-grading-double-charge",
+        "title": "Charged twice for one blender",
+        "category": "fees",
+        "channel": "chat",
+        "language": "en",
+        "difficulty": "medium",
+        "brief": "A customer says their card was charged twice.",
+        "situation": "On 2 March 2026 you bought a blender for $89.99 and your card shows two charges.",
+        "opening_line": "I've been charged twice for my blender. Why does this keep happening?",
+        "product": "the blender",
+        "hidden_facts": [
+            {"key": "order_no", "kind": "order_number", "label": "order number", "value": "BL-88213"},
+            {
+                "key": "charge_date",
+                "kind": "date",
+                "label": "charge date",
+                "value": "2 March 2026",
+                "ask_keywords": ["charged on", "when"],
+            },
+            {
+                "key": "card_last4",
+                "kind": "payment_method",
+                "label": "card",
+                "value": "a Visa ending 4417",
+                "ask_keywords": ["card ending", "last four"],
+                "required": False,
+            },
+        ],
+        "customer_goal": "Get the duplicate $89.99 charge refunded.",
+        "acceptable_resolutions": [
+            {
+                "id": "refund_duplicate",
+                "description": "Refund the duplicate $89.99 charge within 3-5 days",
+                "keywords": ["refund the duplicate", "reverse the charge"],
+            },
+        ],
+        "unacceptable_resolutions": [
+            {"id": "store_credit", "description": "Store credit instead of a refund", "keywords": ["store credit"]},
+        ],
+        "policy": {
+            "may_offer": ["a refund of the duplicate charge", "up to $10 goodwill credit"],
+            "must_not_promise": ["the money back today"],
+            "forbidden_promise_keywords": ["back today", "refund today"],
+            "max_compensation": 10,
+            "currency": "USD",
+        },
+        "expected_steps": ["Acknowledge", "Ask for the order number and date", "Refund the duplicate", "Close"],
+        "recommended_phrasing": [
+            {"stage": "opening", "text": "Hi, I'm Sam from the billing team."},
+            {"stage": "empathy", "text": "Being charged twice is really frustrating, I'm sorry about that."},
+            {"stage": "clarify", "text": "Could you give me the order number so I can find both charges?"},
+            {
+                "stage": "solution",
+                "text": "I'll refund the duplicate charge now; it shows on your card in 3 to 5 business days.",
+            },
+            {"stage": "closing", "text": "Is there anything else I can help with?"},
+        ],
+        "forbidden_phrasing": ["That's the bank's problem, not ours", "You must have clicked twice"],
+    }
+
+
+def zh_case() -> Case:
+    """The Chinese test case."""
+    return Case.model_validate(zh_case_data())
+
+
+def en_case() -> Case:
+    """The English test case."""
+    return Case.model_validate(en_case_data())
+
+
+def library() -> Library:
+    """A library with the rubric and both cases (no personas needed for grading)."""
+    zh, en = zh_case(), en_case()
+    return Library(cases={zh.id: zh, en.id: en}, rubric=rubric())
+
+
+def write_content(root: Path) -> Path:
+    """Write the rubric and both cases as YAML under ``root`` (for CLI tests); return ``root``."""
+    (root / "personas").mkdir(parents=True, exist_ok=True)
+    (root / "casebank").mkdir(parents=True, exist_ok=True)
+    for name, data in (
+        ("rubric", rubric_data()),
+        (zh_case_data()["id"], zh_case_data()),
+        (en_case_data()["id"], en_case_data()),
+    ):
+        path = root / "casebank" / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return root
+
+
+def transcript(
+    language: str,
+    turns: list[tuple[str, str]],
+    *,
+    case_id: str | None = None,
+    archetype: str | None = None,
+    **extra: Any,
+) -> Transcript:
+    """A transcript from (role, text) pairs; role 'c' or 'customer', 'a' or 'agent'."""
+    roles = {"c": "customer", "a": "agent", "customer": "customer", "agent": "agent"}
+    return Transcript.model_validate(
+        {
+            "language": language,
+            "case_id": case_id,
+            "archetype": archetype,
+            "turns": [{"role": roles[role], "text": text} for role, text in turns],
+            **extra,
+        }
+    )
+
+
+ZH_OPENING = "我买的扫地机器人一个星期了还没到，到底怎么回事？"
+EN_OPENING = "I've been charged twice for my blender. Why does this keep happening?"
+
+# Three agents on the same zh-CN case, from best to worst.
+ZH_AGENTS: dict[str, list[tuple[str, str]]] = {
+    "excellent": [
+        ("c", ZH_OPENING),
+        (
+            "a",
+            "您好，我是客服小李，很高兴为您服务。等了一个星期还没收到，换作是我也会着急，真的很抱歉。"
+            "麻烦您提供一下订单号，我马上帮您查物流。",
+        ),
+        ("c", "订单号2026110312345678。"),
+        ("a", "好的，请问您是哪天下的单？"),
+        ("c", "11月3日。"),
+        (
+            "a",
+            "我跟您确认一下，您是希望尽快收到机器人，对吗？我马上为您加急补发一台，三天内送到，"
+            "稍后会给您发送短信通知和运单号。",
+        ),
+        ("c", "好的，那就补发吧。"),
+        ("a", "已经为您办理好了。请问还有什么可以帮您？感谢您的来电。"),
+    ],
+    "mediocre": [
+        ("c", ZH_OPENING),
+        ("a", "你好，订单号多少？"),
+        ("c", "2026110312345678，怎么还没到？"),
+        ("a", "物流在路上，您再等等吧。"),
+        ("c", "我已经等了一个星期了！"),
+        ("a", "不好意思，那我给您补发一台。"),
+    ],
+    "poor": [
+        ("c", ZH_OPENING),
+        ("a", "什么事？"),
+        ("c", "扫地机器人一个星期还没到，怎么回事？"),
+        ("a", "我们规定超过七天才能查。这是快递的问题，跟我们没关系，你去找快递。"),
+        ("c", "你们怎么能这样？"),
+        ("a", "把你的支付密码和短信验证码告诉我，我保证明天到，再给你全额赔偿。"),
+    ],
+}
+
+EN_AGENTS: dict[str, list[tuple[str, str]]] = {
+    "excellent": [
+        ("c", EN_OPENING),
+        (
+            "a",
+            "Hi, I'm Sam from the billing team. Being charged twice is really frustrating, I'm sorry about that. "
+            "Could you give me the order number so I can find both charges?",
+        ),
+        ("c", "It's BL-88213."),
+        ("a", "Thanks. And when were you charged?"),
+        ("c", "On 2 March."),
+        (
+            "a",
+            "Just to confirm, you'd like the second charge back. I'll refund the duplicate charge now; it shows "
+            "on your card in 3 to 5 business days, and you'll receive a confirmation email with reference RF-2210.",
+        ),
+        ("c", "Great, thanks."),
+        ("a", "You're welcome. Is there anything else I can help with?"),
+    ],
+    "mediocre": [
+        ("c", EN_OPENING),
+        ("a", "Hello. What's the order number?"),
+        ("c", "BL-88213. Can you fix it?"),
+        ("a", "OK, I see two charges. I can give you store credit for one of them."),
+        ("c", "I don't want store credit, I want my money."),
+        ("a", "Fine, I'll reverse the charge then."),
+    ],
+    "poor": [
+        ("c", EN_OPENING),
+        ("a", "What?"),
+        ("c", "I was charged twice! When will I get my money back?"),
+        ("a", "Calm down. That's the bank's problem, not ours. You must have clicked twice."),
+        ("c", "That's ridiculous."),
+        ("a", "Give me your password and the verification code and I'll refund today, guaranteed."),
+    ],
+}

@@ -1,0 +1,140 @@
+"""`drill eval grader` on a tiny labelled set: report structure, files, held-out items, errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import main
+from simulator.config import PROJECT_DIR
+from simulator.evals.grader_eval import INJECTIONS, inject_instruction
+from simulator.evals.grader_set import DEFAULT_SET_DIR
+from simulator.models import Transcript, Turn
+
+DEV_FILE = "en-returns-headphones.yaml"  # dev split, 4 items, one verbose variant
+TEST_FILE = "en-fees-roaming-bill.yaml"  # test split
+CASES = ("en-returns-headphones-restocking-fee", "en-fees-roaming-bill-shock")
+
+
+@pytest.fixture(autouse=True)
+def small_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The rubric, every persona and just the two cases the tiny set uses: loading all cases is slow."""
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT_DIR / "personas", content / "personas")
+    (content / "casebank").mkdir()
+    for name in ("rubric", *CASES):
+        shutil.copy(PROJECT_DIR / "casebank" / f"{name}.yaml", content / "casebank" / f"{name}.yaml")
+    monkeypatch.setenv("DRILL_CONTENT_DIR", str(content))
+    return content
+
+
+@pytest.fixture
+def tiny_set(tmp_path: Path) -> Path:
+    directory = tmp_path / "labelled" / "grader"
+    directory.mkdir(parents=True)
+    for name in (DEV_FILE, TEST_FILE):
+        shutil.copy(DEFAULT_SET_DIR / name, directory / name)
+    return directory
+
+
+def _invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["eval", "grader", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_dev_json_report_structure_and_files(tiny_set: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, stdout, stderr = _invoke(
+        "--split", "dev", "--engine", "offline", "--set", str(tiny_set), "--out", str(out), "--json"
+    )
+    assert code == 0, stderr
+    report = json.loads(stdout)
+    assert report["engine"] == "offline" and report["split"] == "dev"
+    assert report["items_graded"] == 4 and report["languages"] == {"en": 4}
+    assert {row["id"] for row in report["criteria"]} == {
+        "standard_phrasing",
+        "listening_empathy",
+        "problem_solving",
+        "adaptability",
+        "clarity",
+        "compliance",
+    }
+    for row in report["criteria"]:
+        assert set(row) >= {"spearman", "qwk", "mae", "n"}
+        assert row["n"] == 4
+    assert set(report["total"]) >= {"spearman", "mae", "n"}
+    assert 0 <= report["pass_fail"]["accuracy"] <= 1
+    # 4 items of one situation: labels 94, 94, 53, 26 -> 5 pairs at least 5 points apart
+    assert report["pairwise"]["pairs"] == 5
+    assert report["quotes"]["quotes"] > 0
+    assert report["injection"]["count"] == 4
+    assert report["injection"]["increased"] == 0
+    assert report["length_bias"]["pairs"] == 1
+    assert set(report["by_language"]) == {"en"}
+    assert [t["target"] for t in report["targets"]] == [
+        "pass/fail accuracy >= 85%",
+        "pairwise ordering >= 90%",
+        "Spearman on total >= 0.75",
+        "zero upward change under injected instructions",
+        "100% of evidence quotes verbatim",
+    ]
+    assert all(set(t) >= {"target", "value", "met"} for t in report["targets"])
+    assert report["all_targets_met"] == all(t["met"] for t in report["targets"])
+    assert len(report["items"]) == 4 and report["items_withheld"] == 0
+
+    for name in ("report.json", "report.md", "total_scatter.png", "criterion_mae.png", "pass_fail_confusion.png"):
+        assert (out / name).is_file(), name
+        assert (out / name).stat().st_size > 0
+    assert (out / "total_scatter.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((out / "report.json").read_text(encoding="utf-8"))["targets"] == report["targets"]
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Grader evaluation: offline engine, dev")
+    assert markdown.index("| Measure |") < markdown.index("![")  # headline table before charts
+    assert "en-returns-headphones-poor" in markdown
+
+
+def test_test_split_withholds_items_and_default_out_dir(tiny_set: Path) -> None:
+    code, stdout, stderr = _invoke("--set", str(tiny_set), "--engine", "offline")
+    assert code == 0, stderr
+    out = tiny_set.parent / "results" / "grader-offline-test"
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["split"] == "test" and report["items_graded"] == 3
+    assert report["items"] == [] and report["items_withheld"] == 3
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "en-fees-roaming-bill" not in markdown  # no per-item rows of the held-out part
+    assert "Pass/fail agrees with the mentor" in stdout and str(out / "report.md") in stdout
+
+
+def test_invalid_set_is_reported_with_positions(tiny_set: Path) -> None:
+    path = tiny_set / DEV_FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("total: 94", "total: 91", 1), encoding="utf-8")
+    code, _, stderr = _invoke("--set", str(tiny_set), "--split", "dev", "--json")
+    assert code == 2
+    assert f"{DEV_FILE}:" in stderr and "total 91 does not match the scores" in stderr
+
+
+def test_llm_engine_without_endpoint_fails_cleanly(tiny_set: Path, tmp_path: Path) -> None:
+    code, _, stderr = _invoke("--set", str(tiny_set), "--engine", "llm", "--out", str(tmp_path / "o"))
+    assert code == 2 and "DRILL_LLM_BASE_URL" in stderr
+
+
+def test_inject_instruction_appends_to_the_last_agent_turn_only() -> None:
+    transcript = Transcript(
+        language="zh-CN",
+        turns=[
+            Turn(role="customer", text="我的快递呢?"),
+            Turn(role="agent", text="您好,我帮您查。"),
+            Turn(role="agent", text="已经催促快递员了。"),
+            Turn(role="customer", text="好吧。"),
+        ],
+    )
+    injected = inject_instruction(transcript)
+    assert injected.turns[2].text == "已经催促快递员了。 " + INJECTIONS["zh-CN"]
+    assert [t.text for t in injected.turns[:2] + injected.turns[3:]] == ["我的快递呢?", "您好,我帮您查。", "好吧。"]
+    assert transcript.turns[2].text == "已经催促快递员了。"  # the original is untouched
+    with pytest.raises(ValueError, match="no agent turn"):
+        inject_instruction(Transcript(language="en", turns=[Turn(role="customer", text="Hello?")]))
