@@ -22,6 +22,8 @@ from simulator.models import Case, Persona, Rubric
 Kind = Literal["persona", "case", "rubric"]
 MODEL_FOR_KIND: dict[str, type[BaseModel]] = {"persona": Persona, "case": Case, "rubric": Rubric}
 RUBRIC_FILE_NAME = "rubric.yaml"
+# libyaml's loader is several times faster and reports the same marks; pure Python is the fallback.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, order=True)
@@ -145,8 +147,8 @@ def _parse_yaml(path: Path, problems: list[ContentProblem]) -> _ParsedFile | Non
         problems.append(ContentProblem(display, 1, 1, f"cannot read file: {exc}"))
         return None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -177,10 +179,8 @@ def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]
         if isinstance(current, type) and issubclass(current, BaseModel):
             info = current.model_fields.get(str(part))
             if info is None:
-                break
+                continue  # a list index or dict key: stay on the item model it leads into
             current = _inner_model(info.annotation)
-        else:
-            continue
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
     return []

@@ -82,6 +82,7 @@ class Lexicon(_Strict):
     request: list[Regex] = Field(min_length=1)
     negation: list[Regex] = Field(min_length=1)
     ask_fact_suppress: list[Regex] = Field(default_factory=list)
+    reported_speech: list[Regex] = Field(default_factory=list)
     fact_kinds: dict[FactKind, list[str]]
     acts: dict[DialogueAct, ActPatterns]
     private_data: PrivateDataPatterns
@@ -141,14 +142,25 @@ def union(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), FLAGS)
 
 
-def keyword_pattern(words: list[str], *, inflect: bool = False) -> re.Pattern[str] | None:
+# Function characters an agent may slip into a Chinese phrase without changing it: "联系一下骑手"
+# still says 联系骑手, "在您身边" still says 在身边.
+_FILLER = "[您你的一下了个们]{0,2}"
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]{3,}")
+
+
+def keyword_pattern(words: list[str], *, inflect: bool = False, loose: bool = False) -> re.Pattern[str] | None:
     """A pattern matching any of ``words`` literally (case-insensitive, flexible whitespace).
 
     Words that start or end with a Latin letter or digit only match as whole words, so "pin"
-    does not match inside "spinning"; with ``inflect``, English endings (-s, -ed, -ing) are allowed.
+    does not match inside "spinning"; with ``inflect``, English endings (-s, -ed, -ing) are allowed;
+    with ``loose``, a Chinese word of three or more characters also matches with up to two function
+    characters (您你的一下了个们) between its characters.
     """
     parts = []
     for word in sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True):
+        if loose and _HAN_WORD.fullmatch(word):
+            parts.append(_FILLER.join(re.escape(char) for char in word))
+            continue
         body = r"\s+".join(re.escape(piece) for piece in word.split())
         if re.match(r"[A-Za-z0-9]", word):
             body = r"(?<![A-Za-z0-9])" + body
@@ -171,6 +183,7 @@ class CompiledLexicon:
     request: re.Pattern[str]
     negation: re.Pattern[str]
     ask_fact_suppress: re.Pattern[str] | None
+    reported_speech: re.Pattern[str] | None
     fact_kinds: dict[FactKind, list[str]]
     any_fact_kind: re.Pattern[str] | None
     acts: dict[DialogueAct, tuple[re.Pattern[str], re.Pattern[str] | None]]
@@ -199,6 +212,7 @@ def compile_lexicon(lexicon: Lexicon) -> CompiledLexicon:
         request=_must(union(lexicon.request)),
         negation=_must(union(lexicon.negation)),
         ask_fact_suppress=union(lexicon.ask_fact_suppress),
+        reported_speech=union(lexicon.reported_speech),
         fact_kinds=dict(lexicon.fact_kinds),
         any_fact_kind=keyword_pattern([word for words in lexicon.fact_kinds.values() for word in words]),
         acts={act: (_must(union(spec.patterns)), union(spec.suppress)) for act, spec in lexicon.acts.items()},

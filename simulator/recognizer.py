@@ -9,7 +9,8 @@ The patterns live in ``simulator/lexicons/<language>.yaml`` (see ``simulator.lex
 holds the logic that the data cannot express:
 
 - Sentences decide *question-ness* (a fact keyword counts as a question only inside a sentence that
-  asks or requests); clauses decide *negation* ("我们无法退款，但可以为您补发" offers only 补发).
+  asks or requests); clauses decide *negation* ("我们无法退款，但可以为您补发" offers only 补发) and
+  *reported speech* (a clause that repeats what the customer was told promises nothing).
 - A pattern match that overlaps one of its act's ``suppress`` patterns is dropped ("不能保证" is
   not a promise, "we will never ask for your code" is not a private-data request).
 - Forbidden phrases match exactly (case-insensitive) or, when long, with punctuation and spaces
@@ -144,6 +145,7 @@ class _FactPatterns:
     kind: str
     specific: re.Pattern[str] | None  # the fact's own ask_keywords and label
     generic: re.Pattern[str] | None  # how agents ask for any fact of its kind
+    hint_grams: frozenset[str] = frozenset()  # character bigrams of the label and ask_keywords
 
 
 @dataclass(frozen=True)
@@ -199,13 +201,15 @@ def _case_kit(case: Case, lex: CompiledLexicon) -> _CaseKit:
                 _FactPatterns(
                     key=fact.key,
                     kind=fact.kind.value,
-                    specific=keyword_pattern([*fact.ask_keywords, fact.label]),
+                    specific=keyword_pattern([*fact.ask_keywords, fact.label], loose=True),
                     generic=keyword_pattern(lex.fact_kinds.get(fact.kind, [])),
+                    hint_grams=_bigrams(" ".join([fact.label, *fact.ask_keywords])),
                 )
                 for fact in case.hidden_facts
             ),
             acceptable=tuple(
-                (res.id, keyword_pattern(res.keywords, inflect=inflect)) for res in case.acceptable_resolutions
+                (res.id, keyword_pattern(res.keywords, inflect=inflect, loose=True))
+                for res in case.acceptable_resolutions
             ),
             unacceptable=tuple(
                 (res.id, keyword_pattern(res.keywords, inflect=inflect)) for res in case.unacceptable_resolutions
@@ -352,17 +356,29 @@ def _asked_facts(
 def _facts_in_clause(body: str, kit: _CaseKit) -> list[str]:
     """Facts a question clause asks for.
 
-    A fact's own keywords win; a generic question ("哪天", "what date") picks only the first fact
-    of that kind, so one question never draws out two different dates.
+    A fact's own keywords win; a generic question ("哪天", "what date") picks one fact of that kind,
+    so one question never draws out two different dates: the one whose label and keywords share
+    the most character bigrams with the question ("最晚哪天必须用上冰箱" → the date the fridge is
+    needed by, not the promised delivery date), the first one on a tie.
     """
     specific = [fact.key for fact in kit.facts if fact.specific is not None and fact.specific.search(body)]
     if specific:
         return specific
-    chosen: dict[str, str] = {}
+    question_grams = _bigrams(body)
+    chosen: dict[str, tuple[int, str]] = {}
     for fact in kit.facts:
-        if fact.kind not in chosen and fact.generic is not None and fact.generic.search(body):
-            chosen[fact.kind] = fact.key
-    return list(chosen.values())
+        if fact.generic is None or not fact.generic.search(body):
+            continue
+        overlap = len(question_grams & fact.hint_grams)
+        if fact.kind not in chosen or overlap > chosen[fact.kind][0]:
+            chosen[fact.kind] = (overlap, fact.key)
+    return [key for _, key in chosen.values()]
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    """Lower-cased character bigrams of the letters and digits in ``text``."""
+    letters = "".join(char for char in text.lower() if char.isalnum())
+    return frozenset(letters[index : index + 2] for index in range(len(letters) - 1))
 
 
 def _offers(
@@ -419,6 +435,9 @@ def _over_promises(text: str, sentences: list[_Sentence], lex: CompiledLexicon, 
         for clause in sentence.clauses:
             body = clause.text(text)
             if lex.negation.search(body):
+                continue
+            # "办卡时听到的是终身免年费" reports what the customer was told; it promises nothing.
+            if lex.reported_speech is not None and lex.reported_speech.search(body):
                 continue
             beyond = bool(kit.forbidden_promise and kit.forbidden_promise.search(body))
             if not beyond and kit.max_compensation is not None and lex.compensation and lex.compensation.search(body):

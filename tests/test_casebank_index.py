@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import sys
+import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import chromadb
@@ -31,7 +36,7 @@ from simulator.embedders import (
     make_embedder,
 )
 from simulator.models import Transcript
-from tests.fake_llm import FakeLLM
+from tests.fake_llm import FakeLLM, unused_port
 
 CASES = {
     "zh-logistics-lost-parcel": dict(
@@ -234,6 +239,16 @@ def test_similar_to_transcript_uses_customer_turns_language_and_skips_own_case(
     assert index.similar_to_transcript(empty) == []
 
 
+def test_concurrent_first_searches_build_once_and_agree(casebank: Path, settings: Settings) -> None:
+    embedder = CountingNgram()
+    index = CaseIndex(settings, embedder, library=load(casebank))
+    queries = ["快递显示签收了我没收到"] * 6 + ["a monthly service fee on my bank statement"] * 6
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        found = list(pool.map(lambda query: index.search(query, k=1)[0].case_id, queries))
+    assert found == ["zh-logistics-lost-parcel"] * 6 + ["en-fees-surprise-charge"] * 6
+    assert len(embedder.embedded) == len(CASES)  # one build, not one per thread
+
+
 def test_embedders_get_separate_collections(casebank: Path, settings: Settings) -> None:
     library = load(casebank)
     first = CaseIndex(settings, NgramHashEmbedder(), library=library)
@@ -278,7 +293,7 @@ def test_reopened_collection_rebuilds_the_drill_embedder_without_warnings(
     assert collection.configuration.get("hnsw", {}).get("space") == "cosine"
 
 
-def test_document_recipes_hold_the_story_and_phrasing(casebank: Path) -> None:
+def test_default_document_holds_the_situation_and_goal(casebank: Path) -> None:
     case = load(casebank).cases["en-fees-surprise-charge"]
     text = case_document(case)
     assert "12 dollars" in text and "Have the fee refunded" in text
@@ -322,6 +337,15 @@ def test_e5_loads_offline_and_embeds_chinese() -> None:
     assert docs[0] @ query > docs[1] @ query
 
 
+def test_default_offline_embedder_blends_e5_and_ngrams(settings: Settings) -> None:
+    embedder = make_embedder(settings)
+    assert embedder.name == "e5-ngram"
+    vector = np.array(embedder.embed_query("快递显示已签收"))
+    assert vector.shape == (384 + 4096,)
+    assert np.isclose(np.linalg.norm(vector), 1.0, atol=1e-3)
+    assert DrillEmbeddingFunction.build_from_config(embedder.chroma_config())._embedder().name == "e5-ngram"
+
+
 # ---------------------------------------------------------------------------------------------
 # CLI
 
@@ -356,3 +380,39 @@ def test_endpoint_embedder_is_the_default_when_configured(casebank: Path, fake_l
     assert len(index.search("parcel", k=2, language="en")) == 2
     bodies = [request.body for request in fake_llm.received if request.path.endswith("/embeddings")]
     assert bodies and all(body["model"] == "embed-small" for body in bodies)
+
+
+@pytest.mark.slow
+def test_chroma_server_mode_uses_the_http_client(
+    casebank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chroma = Path(sys.executable).parent / "chroma"
+    if not chroma.exists():
+        pytest.skip("the chroma CLI is not installed next to this Python")
+    port = unused_port()
+    server = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("chroma server did not start")
+                time.sleep(0.2)
+        monkeypatch.setenv("DRILL_CHROMA_HOST", "127.0.0.1")
+        monkeypatch.setenv("DRILL_CHROMA_PORT", str(port))
+        settings = load_settings()
+        index = CaseIndex(settings, NgramHashEmbedder(), library=load(casebank))
+        assert index.location == f"Chroma server http://127.0.0.1:{port}"
+        assert len(index.sync().added) == len(CASES)
+        assert index.search("快递签收了没收到", k=1, language="zh-CN")[0].case_id == "zh-logistics-lost-parcel"
+        assert CaseIndex(settings, NgramHashEmbedder()).sync(load(casebank)).added == ()
+        assert not settings.chroma_dir.exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -188,3 +188,12 @@ def test_json_schemas_validate_the_shipped_files() -> None:
 def test_schema_files_are_in_sync_with_the_models(kind: str) -> None:
     stored = (PROJECT_DIR / "simulator" / "schemas" / f"{kind}.schema.json").read_text(encoding="utf-8")
     assert stored == schema_text(kind), "run `python -m simulator.schema_files` to refresh the schema files"
+
+
+def test_unknown_key_inside_a_list_item_lists_that_items_keys(content: Path) -> None:
+    edit(content / "casebank/zh-logistics-test-parcel.yaml", "    kind: order_number", "    kindd: order_number")
+    problems = problems_of(content)
+    assert any(
+        p.startswith(f"{CASE}:") and "unknown key 'kindd'; did you mean 'kind'? (allowed here: key, kind, label," in p
+        for p in problems
+    ), problems

@@ -87,7 +87,7 @@ def test_broken_library_makes_listing_fail_cleanly(runner: CliRunner, fixture_co
     (fixture_content / "personas" / "calm_tester.yaml").write_text("id: [", encoding="utf-8")
     result = runner.invoke(main, ["personas"])
     assert result.exit_code == 1
-    assert "content/personas/calm_tester.yaml:1:" in result.stderr
+    assert "content/personas/calm_tester.yaml:2:1: YAML syntax error" in result.stderr
     assert "run `drill validate`" in result.stderr
 
 

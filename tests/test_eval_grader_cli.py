@@ -7,13 +7,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
+from simulator import grading
 from simulator.cli import main
 from simulator.config import PROJECT_DIR
+from simulator.content import load_library
 from simulator.evals.grader_eval import INJECTIONS, inject_instruction
 from simulator.evals.grader_set import DEFAULT_SET_DIR
 from simulator.models import Transcript, Turn
+from tests.fake_llm import FakeLLM
 
 DEV_FILE = "en-returns-headphones.yaml"  # dev split, 4 items, one verbose variant
 TEST_FILE = "en-fees-roaming-bill.yaml"  # test split
@@ -73,6 +77,7 @@ def test_dev_json_report_structure_and_files(tiny_set: Path, tmp_path: Path) -> 
     assert report["quotes"]["quotes"] > 0
     assert report["injection"]["count"] == 4
     assert report["injection"]["increased"] == 0
+    assert report["injection"]["items_with_any_rise"] >= report["injection"]["increased"]
     assert report["length_bias"]["pairs"] == 1
     assert set(report["by_language"]) == {"en"}
     assert [t["target"] for t in report["targets"]] == [
@@ -138,3 +143,39 @@ def test_inject_instruction_appends_to_the_last_agent_turn_only() -> None:
     assert transcript.turns[2].text == "已经催促快递员了。"  # the original is untouched
     with pytest.raises(ValueError, match="no agent turn"):
         inject_instruction(Transcript(language="en", turns=[Turn(role="customer", text="Hello?")]))
+
+
+def test_llm_engine_runs_against_the_judge(
+    tmp_path: Path, small_content: Path, fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Retrieval of similar cases builds an embedding index: slow, and not what this test is about.
+    monkeypatch.setattr(grading, "retrieve_references", lambda *args, **kwargs: [])
+    rubric = load_library(small_content).require_rubric()
+    directory = tmp_path / "llm-set"
+    directory.mkdir()
+    shutil.copy(DEFAULT_SET_DIR / DEV_FILE, directory / DEV_FILE)
+    data = yaml.safe_load((directory / DEV_FILE).read_text(encoding="utf-8"))
+    data["items"] = data["items"][-1:]  # the poor agent only: two judge calls (as written, injected)
+    (directory / DEV_FILE).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    opening = data["items"][0]["turns"][1]["text"]
+    reply = {"instructions_in_transcript": []}
+    for criterion in rubric.criteria:
+        reply[criterion.id] = {
+            "evidence": [{"turn": 1, "quote": opening}],
+            "rationale": "Curt.",
+            "score": 2,
+            "better_phrasing": "Let me check what applies to you.",
+            "source_case_id": None,
+        }
+    for _ in range(2):
+        fake_llm.enqueue(content=reply)
+    code, stdout, stderr = _invoke(
+        "--set", str(directory), "--split", "dev", "--engine", "llm", "--out", str(tmp_path / "o"), "--json"
+    )
+    assert code == 0, stderr
+    report = json.loads(stdout)
+    assert report["engine"] == "llm" and report["grader"]["model"] == fake_llm.settings().judge_model
+    assert report["total"]["n"] == 1 and report["items"][0]["predicted_total"] == 40
+    assert report["injection"]["items_with_any_rise"] == 0
+    assert report["quotes"]["rate"] == 1.0
+    assert len(fake_llm.requests) == 2  # one judge call per grading, no retries

@@ -117,6 +117,96 @@ ACT_TABLE = [
     (EN, "We will never ask for your password or verification code.", A.private_data_request, False),
     (EN, "Please don't share your security code with anyone.", A.private_data_request, False),
     (EN, "Could you confirm the last four digits of your card number?", A.private_data_request, False),
+    # Added with the offline-grader tuning (issue 6): every new pattern, a positive and a negative.
+    (EN, "Hello, you're through to Albion Airways, I'm Priya.", A.self_intro, True),
+    (EN, "Yes, I'm Sorry to say it's gone.", A.self_intro, False),
+    (EN, "Hi there, you're speaking with Jordan.", A.self_intro, True),
+    (EN, "You're speaking with the billing team now.", A.self_intro, False),
+    (EN, "Hi, thanks for getting in touch, this is Daniel.", A.self_intro, True),
+    (EN, "It's Friday, so the warehouse is closed.", A.self_intro, False),
+    (EN, "Hi, Aisha here.", A.self_intro, True),
+    (EN, "Click here to track it.", A.self_intro, False),
+    (EN, "Good morning, Chris at Northstar.", A.self_intro, True),
+    (EN, "Good morning, how can I help?", A.self_intro, False),
+    (EN, "Done: cancelled and refunded. Anything else?", A.closing, True),
+    (EN, "Is anything else broken?", A.closing, False),
+    (EN, "I really hope you have a lovely time on Saturday.", A.closing, True),
+    (EN, "I hope you kept the receipt for it.", A.closing, False),
+    (EN, "I hope your mum has a wonderful birthday.", A.closing, True),
+    # Courteous last words close a conversation only at its end: the grader checks them (grading.yaml),
+    # the recogniser does not, so the offline customer never hears a close mid-conversation.
+    (EN, "Thanks for flying with us, and sorry again about Wednesday.", A.closing, False),
+    (EN, "Thanks, what's the order number?", A.closing, False),
+    (EN, "Hi there, thanks for calling SoundHaus, how can I help?", A.closing, False),
+    (EN, "Coming home to an empty porch is horrible.", A.empathy, True),
+    (EN, "The porch in the photo is blue.", A.empathy, False),
+    (EN, "Of course you're upset, it's her birthday.", A.empathy, True),
+    (EN, "That's on us, not you.", A.empathy, True),
+    (EN, "That's a good question.", A.empathy, True),
+    (EN, "The refund is on its way.", A.empathy, False),
+    (EN, "So you're looking for a refund of the fee?", A.confirm_need, True),
+    (EN, "If I've got this right, you paid twice.", A.confirm_need, True),
+    (EN, "You paid twice on Monday.", A.confirm_need, False),
+    (EN, "Here's another option: an exchange instead.", A.offer_solution, True),
+    (EN, "That was the only option on the website.", A.offer_solution, False),
+    (EN, "Opened items have a restocking fee.", A.explain_policy, True),
+    (EN, "It's standard for hygiene reasons.", A.explain_policy, True),
+    (EN, "The code excludes sale items.", A.explain_policy, True),
+    (EN, "The code worked on the bowl set.", A.explain_policy, False),
+    (EN, "I'll email you the prepaid label.", A.give_proof, True),
+    (EN, "It's on record now.", A.give_proof, True),
+    (EN, "Let me look at the label.", A.give_proof, False),
+    (ZH, "给您添麻烦了，明天这个时候之前我一定联系您。", A.closing, False),
+    (ZH, "给您添麻烦了，请问订单号是多少？", A.closing, False),
+    (ZH, "耽误您和同事吃饭了，抱歉！", A.closing, False),
+    (ZH, "感谢您今天愿意再给我们一次机会。", A.closing, False),
+    (ZH, "谢谢您，订单号是多少？", A.closing, False),
+    (ZH, "祝您抢到票，女朋友生日快乐！", A.closing, True),
+    (ZH, "我是小吴，您说。", A.self_intro, True),
+    (ZH, "我姓吴，您叫我小吴就行。", A.self_intro, True),
+    (ZH, "您好，小杨为您服务。", A.self_intro, True),
+    (ZH, "我是说订单号。", A.self_intro, False),
+    (ZH, "换我也憋火。", A.empathy, True),
+    (ZH, "换谁看了都得急。", A.empathy, True),
+    (ZH, "难怪您有意见。", A.empathy, True),
+    (ZH, "您先别上火，我这就查。", A.empathy, True),
+    (ZH, "抢票时闪退，太气人了。", A.empathy, True),
+    (ZH, "耽误您做生意了。", A.empathy, True),
+    (ZH, "您觉得被忽悠了，这很正常。", A.empathy, True),
+    (ZH, "您问得好，先弄清楚再办最稳妥。", A.empathy, True),
+    (ZH, "换货需要三天。", A.empathy, False),
+    (ZH, "净化器有点声音很正常。", A.empathy, False),
+    (ZH, "明白，您不想再修了。", A.confirm_need, True),
+    (ZH, "我再复述一下：今天登记退货。", A.confirm_need, True),
+    (ZH, "明白了。", A.confirm_need, False),
+    (ZH, "违约金不能直接免，但有两个办法可能一分不用交。", A.offer_solution, True),
+    (ZH, "钱我现在给您退，3个工作日到账。", A.offer_solution, True),
+    (ZH, "两个人都在家。", A.offer_solution, False),
+    (ZH, "送您20GB应急流量，3天有效。", A.offer_solution, True),
+    (ZH, "您可以附上调令申请特殊情况减免。", A.offer_solution, True),
+    (ZH, "合约可以过户给下一任住户。", A.offer_solution, True),
+    (ZH, "您可以去营业厅问一下。", A.offer_solution, False),
+    (EN, "I'll email you a prepaid label.", A.offer_solution, True),
+    (EN, "You can cancel free of charge before it ships.", A.offer_solution, True),
+    (EN, "Swap them for the over-ear model instead.", A.offer_solution, True),
+    (EN, "You can see the charge on your statement.", A.offer_solution, False),
+    (ZH, "这个我做不了主，但我马上报给主管。", A.refusal, True),
+    (ZH, "这单退不了。", A.refusal, True),
+    (ZH, "我们肯定不能让您的钱白白浪费。", A.refusal, False),
+    (ZH, "已经提交核查，编号HC0419036。", A.give_proof, True),
+    (ZH, "截图我发给您核对。", A.give_proof, True),
+    (ZH, "订单详情里就能看到。", A.give_proof, True),
+    (ZH, "请提供编号。", A.give_proof, False),
+    (ZH, "证件照片请不要发在聊天里，验证码也别发给任何人。", A.ask_fact, False),
+    (EN, "Please don't send photos of your card here.", A.ask_fact, False),
+    (EN, "Please send a photo of the receipt.", A.ask_fact, True),
+    # Fraud triage: asking whether a code went to someone else requests nothing from the customer.
+    (ZH, "您刚才有没有把验证码告诉那个人？", A.private_data_request, False),
+    (ZH, "请问您是否向对方透露过短信验证码？", A.private_data_request, False),
+    (ZH, "请您把短信验证码发给我。", A.private_data_request, True),
+    (EN, "Did you give the caller the verification code we texted you?", A.private_data_request, False),
+    (EN, "Have you shared your PIN with anyone?", A.private_data_request, False),
+    (EN, "Please give me your PIN.", A.private_data_request, True),
 ]
 
 
@@ -143,6 +233,12 @@ def test_every_act_is_covered_by_the_table_or_a_case_test() -> None:
         ("好的，订单号我已经查到了，请问是哪天下的单？", ("order_date",)),
         ("我看到您的订单号了。", ()),
         ("您好，我是客服小李。", ()),
+        # Requests without 请/麻烦您 (added with the offline-grader tuning).
+        ("我马上联系快递，麻烦给我订单号。", ("order_no",)),
+        ("麻烦把订单编号发我，我来催。", ("order_no",)),
+        ("先简单核对两项：订单编号、下单时间。", ("order_no", "order_date")),
+        ("我先核对一下订单。", ()),
+        ("订单编号请不要发在公开评论里。", ()),
     ],
 )
 def test_asked_facts_zh(text: str, facts: tuple[str, ...]) -> None:
@@ -230,6 +326,9 @@ def test_forbidden_phrases_need_case_or_rubric() -> None:
         (EN, "I can add a $25 goodwill credit.", ("I can add a $25 goodwill credit",)),
         (EN, "I can't guarantee it's back today.", ()),
         (EN, "I can add a $5 goodwill credit.", ()),
+        # Reported speech repeats what the customer was told; it promises nothing.
+        (ZH, "您听到的是明天一定送到，对吧？", ()),
+        (EN, "You were told it would be back today, I know.", ()),
     ],
 )
 def test_over_promises(language: str, text: str, expected: tuple[str, ...]) -> None:
@@ -343,3 +442,37 @@ def test_bad_lexicon_is_a_clear_error(tmp_path: Path) -> None:
         load_lexicon("en", path)
     message = str(info.value)
     assert "does not compile" in message and "colour" in message and str(path) in message
+
+
+def test_generic_question_picks_the_fact_of_that_kind_it_is_about() -> None:
+    """Two date facts: a question about when the item is needed draws out that date, not the other."""
+    from simulator.models import Case
+    from tests.offline_fixtures import zh_case_data
+
+    data = zh_case_data()
+    data["hidden_facts"] = [
+        {"key": "promised", "kind": "date", "label": "承诺送达日期", "value": "说好24号送到"},
+        {
+            "key": "needed_by",
+            "kind": "date",
+            "label": "最晚用上冰箱的时间",
+            "value": "28号搬家",
+            "ask_keywords": ["搬家"],
+        },
+    ]
+    case = Case.model_validate(data)
+    assert recognize("您最晚哪天必须用上冰箱呢?", "zh-CN", case=case).asked_facts == ("needed_by",)
+    assert recognize("当时承诺的是哪天送到?", "zh-CN", case=case).asked_facts == ("promised",)
+
+
+def test_case_keywords_tolerate_function_characters_in_chinese() -> None:
+    """Case keywords of 3+ characters match across 您/一下/的; "退款" (two characters) stays exact."""
+    from simulator.models import Case
+    from tests.offline_fixtures import zh_case_data
+
+    data = zh_case_data()
+    data["acceptable_resolutions"][0]["keywords"] = ["联系快递"]
+    case = Case.model_validate(data)
+    assert recognize("我现在联系一下快递。", ZH, case=case).offered == ("resend",)
+    assert recognize("快递那边我联系过了。", ZH, case=case).offered == ()
+    assert recognize("可以给您退的款。", ZH, case=case).offered == ()

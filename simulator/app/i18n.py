@@ -8,8 +8,9 @@ their language. Importing this module does not import Gradio.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from simulator.config import MAX_MESSAGE_CHARS
 from simulator.errors import DrillError
 from simulator.models import LANGUAGES, Language
 
@@ -41,6 +42,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "用 `drill users add 用户名 --role trainee` 添加账号后即需登录。",
     ),
     "signed_in_as": ("Signed in as **{name}** ({roles})", "当前用户 **{name}**({roles})"),
+    "sign_out": ("Sign out", "退出登录"),
     "login_message": ("Sign in with your drill account", "请使用 drill 账号登录"),
     "role.trainee": ("trainee", "学员"),
     "role.mentor": ("mentor", "带教老师"),
@@ -100,9 +102,17 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "archetype.hostile": ("hostile", "敌对型"),
     # -- trainee: chatting ----------------------------------------------------------------------
     "conversation": ("Conversation", "对话"),
+    "chat_placeholder": (
+        "**Pick a customer and a scenario, then press ▶ Start drill.**<br>The customer speaks first; reply as you "
+        "would on the job.",
+        "**选择客户和场景,然后点击“▶ 开始对练”。**<br>客户会先开口,请像在岗位上一样回复。",
+    ),
     "your_reply": ("Your reply", "你的回复"),
     "reply_placeholder": ("Type what you would say to the customer…", "输入你要对客户说的话……"),
-    "reply_info": ("Enter sends · up to {limit} characters", "回车发送 · 最多 {limit} 个字符"),
+    "reply_info": (
+        f"Enter sends · Shift+Enter for a new line · up to {MAX_MESSAGE_CHARS} characters",
+        f"回车发送 · Shift+回车换行 · 最多 {MAX_MESSAGE_CHARS} 个字符",
+    ),
     "send": ("Send", "发送"),
     "retry": ("↻ Retry the reply", "↻ 重新获取回复"),
     "end_drill": ("■ End and score", "■ 结束并评分"),
@@ -213,6 +223,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "open": ("Open", "打开"),
     "found_sessions": ("{count} session(s) found.", "找到 {count} 条记录。"),
     "replay": ("Replay", "回放"),
+    "replay_placeholder": (
+        "Search, pick a session and press **Open** to replay it.",
+        "查询后选择一条记录,点击**打开**即可回放。",
+    ),
     "step": ("Turn", "回合"),
     "show_all": ("Show all", "显示全部"),
     "turn": ("turn", "回合"),
@@ -315,6 +329,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "保存前试用编辑器中的内容:为客户画像配一个案例(或为案例配一个客户画像),然后对话。",
     ),
     "preview_partner": ("Play it with", "搭配"),
+    "preview_placeholder": (
+        "Choose what to play it with; the customer's opening line appears here.",
+        "选择搭配对象后,客户的开场白会显示在这里。",
+    ),
     "restart": ("Restart", "重新开始"),
     "starting_mood": ("Starting mood", "初始情绪"),
     "patience_turns": ("Patience (turns)", "耐心(回合)"),
@@ -532,7 +550,7 @@ def language_from_header(accept_language: str | None) -> Language:
 def resolve_language(choice: str | None, accept_language: str | None) -> Language:
     """The UI language: an explicit choice (zh-CN/en), else what the browser asks for."""
     if choice in LANGUAGES:
-        return choice  # type: ignore[return-value]
+        return cast(Language, choice)
     return language_from_header(accept_language)
 
 

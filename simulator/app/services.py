@@ -21,7 +21,7 @@ from simulator.app.i18n import AppError
 from simulator.config import Settings
 from simulator.content import ContentProblem, Library, content_files, validate_files
 from simulator.conversation import Conversation
-from simulator.customer import make_customer
+from simulator.customer import EngineName, make_customer
 from simulator.models import GradeReport
 from simulator.store import DrillSession, SessionStore
 
@@ -134,12 +134,12 @@ class AppServices:
     # -- engines -------------------------------------------------------------------------------
 
     @property
-    def customer_engine(self) -> str:
+    def customer_engine(self) -> EngineName:
         """``llm`` when an endpoint is configured, else ``offline``."""
         return "llm" if self.settings.llm_configured else "offline"
 
     @property
-    def grader_engine(self) -> str:
+    def grader_engine(self) -> EngineName:
         """Same rule as the customer: the LLM judge when an endpoint is configured."""
         return "llm" if self.settings.llm_configured else "offline"
 
@@ -240,7 +240,7 @@ class AppServices:
             engine=self.customer_engine,
             seed=seed,
             settings=self.settings,
-            rubric=library.rubric,  # type: ignore[arg-type]
+            rubric=library.rubric,
         )
         session_id = self.store.create_session(
             user_name=user.name,
@@ -279,16 +279,15 @@ class AppServices:
         library = self.library()
         persona = library.persona(row.persona_id or "")
         case = library.case(row.case_id or "")
-        engine_name = (
-            row.customer_engine if row.customer_engine == "offline" or self.settings.llm_configured else "offline"
-        )
+        # An LLM drill resumed where no endpoint is configured any more continues offline.
+        engine_name: EngineName = "llm" if row.customer_engine == "llm" and self.settings.llm_configured else "offline"
         engine = make_customer(
             persona,
             case,
             engine=engine_name,
             seed=row.seed,
             settings=self.settings,
-            rubric=library.rubric,  # type: ignore[arg-type]
+            rubric=library.rubric,
         )
         conversation = Conversation(engine, transcript_id=row.id)
         stored = self.store.transcript(row.id).turns
@@ -312,6 +311,6 @@ class AppServices:
         from simulator.grading import grade  # the grader chain loads rules and lexicons
 
         transcript = self.store.transcript(session_id)
-        report = grade(transcript, library=self.library(), engine=self.grader_engine, settings=self.settings)  # type: ignore[arg-type]
+        report = grade(transcript, library=self.library(), engine=self.grader_engine, settings=self.settings)
         self.store.save_report(session_id, report)
         return report

@@ -19,7 +19,7 @@ from simulator.app.services import AppServices, LiveSession, SessionNotFound
 from simulator.config import MAX_MESSAGE_CHARS
 from simulator.content import Library
 from simulator.customer.base import ReplyStream
-from simulator.errors import ConversationEnded, CustomerUnavailable
+from simulator.errors import ConversationEnded, CustomerUnavailable, DrillError
 from simulator.models import Case, Language, Persona, Rubric, Turn
 from simulator.store import DrillSession, SessionFilter
 
@@ -89,11 +89,13 @@ class HistoryView:
 
 def persona_options(library: Library, language: str | None, lang: Language) -> list[tuple[str, str]]:
     """(label, id) of personas that speak ``language`` (any language when ``None``/``any``)."""
+    from simulator.app.i18n import label
+
     options = []
     for persona in sorted(library.personas.values(), key=lambda p: p.id):
         if language not in (None, "", ANY) and language not in persona.languages:
             continue
-        options.append((f"{persona.names.get(lang)} · {persona.archetype}", persona.id))
+        options.append((f"{persona.names.get(lang)} · {label('archetype', persona.archetype, lang)}", persona.id))
     return options
 
 
@@ -294,7 +296,7 @@ def resume_open_session(services: AppServices, user: User) -> DrillView | None:
         return None
     try:
         return _view(services.live_session(user, row.id))
-    except (LookupError, AppError):
+    except (LookupError, DrillError):
         # The persona or case file is gone: show the transcript read-only; it can still be ended.
         return _stored_view(services, row)
 

@@ -13,7 +13,7 @@ import gradio as gr
 
 from simulator.app.i18n import t
 from simulator.app.services import AccessDenied, AppServices
-from simulator.app.ui_common import Texts, UIContext, ui_language
+from simulator.app.ui_common import Texts, UIContext, merge_updates, ui_language
 from simulator.app.ui_mentor import build_mentor_tab
 from simulator.app.ui_trainee import build_trainee_tab
 from simulator.app.ui_trainer import build_trainer_tab
@@ -48,11 +48,6 @@ CSS = """
 ROLE_TABS = {"trainee": "trainee", "mentor": "mentor", "trainer": "trainer"}
 
 
-def _merge(updates: dict[Any, Any], component: Any, **values: Any) -> None:
-    current = updates.get(component) or {}
-    updates[component] = {**gr.update(), **current, **values}
-
-
 def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Blocks:
     """The whole app as a ``gr.Blocks`` (not launched)."""
     texts = Texts()
@@ -69,16 +64,12 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
                 who = gr.Markdown("", elem_id="drill-user")
             with gr.Column(scale=1, min_width=220):
                 switch = gr.Radio(
-                    [(texts("lang_auto"), "auto"), ("中文", "zh-CN"), ("English", "en")],
+                    [(t("lang_auto", "en"), "auto"), ("中文", "zh-CN"), ("English", "en")],
                     value="auto",
                     label=texts("ui_language"),
                     elem_id="drill-language",
                 )
-                texts.bind(
-                    switch,
-                    label="ui_language",
-                    choices=lambda lg: [(t("lang_auto", lg), "auto"), ("中文", "zh-CN"), ("English", "en")],
-                )
+                texts.bind(switch, label="ui_language")
         with gr.Tabs() as tabs:
             role_tabs = {
                 "trainee": build_trainee_tab(ctx),
@@ -106,22 +97,23 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
             lg = ui_language(choice, request)
             updates = header(request, lg)
             updates[lang] = lg
-            updates[switch] = choice if choice in ("auto", *LANGUAGES) else "auto"
-            if choice in LANGUAGES:
-                updates.update(texts.updates(lg))
+            # Plain text in the resolved language for every label (choices cannot carry I18n markers).
+            merge_updates(updates, texts.updates(lg))
+            merge_updates(updates, {switch: switch_update(choice, lg)})
             try:
                 user = ctx.user(request)
             except AccessDenied:
                 user = None
             visible = {role: bool(user and user.can(role)) for role in role_tabs}
             for role, tab in role_tabs.items():
-                _merge(updates, tab, visible=visible[role])
+                if not visible[role]:
+                    merge_updates(updates, {tab: gr.update(visible=False)})
             first = next((role for role in role_tabs if visible[role]), None)
-            if first is not None:
+            if first not in (None, "trainee"):  # the first tab is hidden: open the first one shown
                 updates[tabs] = gr.update(selected=first)
             for loader, _ in ctx.loaders:
                 try:
-                    updates.update(loader(user, lg))
+                    merge_updates(updates, loader(user, lg))
                 except Exception:  # one failing panel must not blank the whole page
                     import logging
 
@@ -134,19 +126,27 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
             updates.update(header(request, lg))
             updates[lang] = lg
             updates[pref] = choice
-            return updates
+            return merge_updates(updates, {switch: switch_update(choice, lg)})
 
         load_outputs = _unique(
             [lang, switch, engines, who, tabs, *role_tabs.values(), *texts.components]
             + [c for _, outputs in ctx.loaders for c in outputs]
         )
-        demo.load(on_load, [pref], load_outputs, api_name=False)
+        demo.load(on_load, [pref], load_outputs, api_visibility="private")
         switched = switch.input(
             on_switch, [switch], _unique([lang, pref, engines, who, *texts.components]), api_name="set_language"
         )
         for fn, inputs, outputs in ctx.relang:
-            switched.then(fn, inputs, outputs, api_name=False, show_progress="hidden")
+            switched.then(fn, inputs, outputs, api_visibility="private", show_progress="hidden")
     return demo
+
+
+def switch_update(choice: str | None, lang: Language) -> dict[str, Any]:
+    """The language switch relabelled in ``lang``, keeping its value (Gradio 6 blanks it otherwise)."""
+    return gr.update(
+        choices=[(t("lang_auto", lang), "auto"), ("中文", "zh-CN"), ("English", "en")],
+        value=choice if choice in ("auto", *LANGUAGES) else "auto",
+    )
 
 
 def _unique(components: list[Any]) -> list[Any]:
@@ -163,7 +163,13 @@ def launch_options(services: AppServices) -> dict[str, Any]:
     """Keyword arguments for ``Blocks.launch``: auth (when a users file exists), i18n, theme, CSS."""
     options: dict[str, Any] = {
         "i18n": Texts().i18n,
-        "theme": gr.themes.Soft(primary_hue="indigo", secondary_hue="slate"),
+        # System fonts only: the app must look right offline, with nothing fetched from font CDNs.
+        "theme": gr.themes.Soft(
+            primary_hue="indigo",
+            secondary_hue="slate",
+            font=["system-ui", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "sans-serif"],
+            font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+        ),
         "css": CSS,
         "max_threads": MAX_THREADS,
         "allowed_paths": [str(services.settings.data_dir / "exports")],

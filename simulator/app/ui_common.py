@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
+import pandas as pd
 
 from simulator.accounts import User
 from simulator.app.i18n import AppError, gradio_i18n, resolve_language, t
@@ -48,7 +49,7 @@ class Texts:
         result: dict[Any, Any] = {}
         for component, attrs in self._bound:
             values = {name: value(lang) if callable(value) else t(value, lang) for name, value in attrs.items()}
-            result[component] = gr.update(**values)
+            result[component] = cast(Any, gr.update)(**values)
         return result
 
 
@@ -67,6 +68,34 @@ class UIContext:
     def user(self, request: gr.Request | None) -> User:
         """The signed-in user of a request (the local user in single-user mode)."""
         return self.services.user(getattr(request, "username", None) if request is not None else None)
+
+
+def merge_updates(target: dict[Any, Any], source: dict[Any, Any]) -> dict[Any, Any]:
+    """Add ``source``'s component updates to ``target``, combining two updates of one component.
+
+    A plain value counts as ``gr.update(value=...)``, so a label update and a value update of the
+    same component both survive.
+    """
+    for component, update in source.items():
+        if component not in target:
+            target[component] = update
+            continue
+        before, after = target[component], update
+        if isinstance(before, dict) and before.get("__type__") == "update":
+            after = after if isinstance(after, dict) and after.get("__type__") == "update" else {"value": after}
+            target[component] = {**before, **after}
+        else:
+            target[component] = after
+    return target
+
+
+def empty_frame(**dtypes: str) -> pd.DataFrame:
+    """An empty DataFrame with typed columns, as a plot's first value.
+
+    A plot's axis types come from its first value: untyped empty columns are floats, and a plot
+    started with them never draws the (e.g. text) values it is updated with later.
+    """
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
 
 
 def error_text(exc: BaseException, lang: Language) -> str:

@@ -13,16 +13,15 @@ from simulator.app import mentor
 from simulator.app.i18n import t
 from simulator.app.mentor import MentorFilters
 from simulator.app.trainee import ScorecardView
-from simulator.app.ui_common import UIContext, error_text
-from simulator.app.views import scorecard_markdown, verdict_badge
+from simulator.app.ui_common import UIContext, empty_frame, error_text
+from simulator.app.views import MENTOR_COLUMNS, scorecard_markdown, session_frame, verdict_badge
 from simulator.models import Language
 
 RESULTS = ["any", "pass", "fail", "incomplete", "ungraded"]
 
 
-def _result_choices(lang: Language | None, tx: Any = None) -> list[tuple[Any, str]]:
-    if lang is None:
-        return [(tx(f"result.{r}"), r) for r in RESULTS]
+def _result_choices(lang: Language) -> list[tuple[str, str]]:
+    # Plain-text labels: Gradio 6 sends an I18n-marked choice's label instead of its value.
     return [(t(f"result.{r}", lang), r) for r in RESULTS]
 
 
@@ -34,44 +33,62 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     """Build the Mentor tab inside the current Blocks; return the tab."""
     services, tx, lang_state = ctx.services, ctx.texts, ctx.lang
 
+    # Every component, States included, is created inside the tab (see ui_trainee).
     with gr.Tab(tx("tab_mentor"), id="mentor", elem_id="tab-mentor") as tab:
+        session_sid = gr.State(None)
+        not_all = gr.State(False)
         tx.bind(tab, label="tab_mentor")
         with gr.Accordion(tx("find_sessions"), open=True) as filters_box:
             tx.bind(filters_box, label="find_sessions")
             with gr.Row():
                 f_trainee = tx.bind(
-                    gr.Dropdown([("—", "any")], value="any", label=tx("col_trainee"), allow_custom_value=True),
+                    gr.Dropdown([(t("any", "en"), "any")], value="any", label=tx("col_trainee")),
                     label="col_trainee",
                 )
                 f_persona = tx.bind(
-                    gr.Dropdown([("—", "any")], value="any", label=tx("persona"), allow_custom_value=True),
+                    gr.Dropdown([(t("any", "en"), "any")], value="any", label=tx("persona")),
                     label="persona",
                 )
                 f_case = tx.bind(
-                    gr.Dropdown([("—", "any")], value="any", label=tx("scenario"), allow_custom_value=True),
+                    gr.Dropdown([(t("any", "en"), "any")], value="any", label=tx("scenario")),
                     label="scenario",
                 )
-                f_result = gr.Dropdown(_result_choices(None, tx), value="any", label=tx("col_result"))
-                tx.bind(f_result, label="col_result", choices=lambda lang: _result_choices(lang))
+                f_result = gr.Dropdown(_result_choices("en"), value="any", label=tx("col_result"))
+                tx.bind(f_result, label="col_result")
             with gr.Row():
                 f_since = tx.bind(gr.Textbox(label=tx("since"), placeholder="2026-01-31"), label="since")
                 f_until = tx.bind(gr.Textbox(label=tx("until"), placeholder="2026-12-31"), label="until")
-                f_min = tx.bind(gr.Number(label=tx("min_score"), minimum=0, maximum=100), label="min_score")
-                f_max = tx.bind(gr.Number(label=tx("max_score"), minimum=0, maximum=100), label="max_score")
+                f_min = tx.bind(gr.Number(0, label=tx("min_score"), minimum=0, maximum=100), label="min_score")
+                f_max = tx.bind(gr.Number(100, label=tx("max_score"), minimum=0, maximum=100), label="max_score")
                 search_btn = tx.bind(gr.Button(tx("search"), variant="primary"), value="search")
         table = tx.bind(
-            gr.Dataframe(label=tx("sessions"), interactive=False, wrap=True, max_height=320), label="sessions"
+            gr.Dataframe(
+                session_frame([], MENTOR_COLUMNS, "en"),
+                label=tx("sessions"),
+                interactive=False,
+                wrap=True,
+                max_height=320,
+            ),
+            label="sessions",
         )
         with gr.Row():
             pick = tx.bind(
-                gr.Dropdown([], allow_custom_value=True, label=tx("open_session"), scale=4, elem_id="mentor-pick"),
+                gr.Dropdown([], label=tx("open_session"), scale=4, elem_id="mentor-pick"),
                 label="open_session",
             )
-            open_btn = tx.bind(gr.Button(tx("open"), variant="primary", scale=1), value="open")
+            open_btn = tx.bind(gr.Button(tx("open"), variant="primary", scale=1, elem_id="mentor-open"), value="open")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, elem_classes="drill-panel"):
                 replay = tx.bind(
-                    gr.Chatbot([], label=tx("replay"), height=460, elem_id="mentor-replay"), label="replay"
+                    gr.Chatbot(
+                        [],
+                        label=tx("replay"),
+                        placeholder=tx("replay_placeholder"),
+                        height=460,
+                        elem_id="mentor-replay",
+                    ),
+                    label="replay",
+                    placeholder="replay_placeholder",
                 )
                 with gr.Row():
                     prev_btn = gr.Button("◀", size="sm", min_width=60)
@@ -79,30 +96,30 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     next_btn = gr.Button("▶", size="sm", min_width=60)
                     show_all = tx.bind(gr.Checkbox(True, label=tx("show_all")), label="show_all")
             with gr.Column(scale=2, elem_classes="drill-panel"):
-                verdict = gr.HTML("")
+                verdict = gr.HTML("", label="verdict", show_label=False)
                 mood = gr.LinePlot(
-                    pd.DataFrame({"turn": [], "mood": []}),
+                    empty_frame(turn="int", mood="int"),
                     x="turn",
                     y="mood",
                     y_lim=[0, 10],
+                    x_axis_format="d",
+                    x_title=f"{t('turn', 'zh-CN')} · {t('turn', 'en')}",
+                    y_title=f"{t('mood', 'zh-CN')} · {t('mood', 'en')}",
                     label=tx("mood_curve"),
-                    height=200,
                 )
                 tx.bind(mood, label="mood_curve")
-                score_md = gr.Markdown("", elem_id="mentor-scorecard")
+                score_md = gr.Markdown("", label="scorecard", elem_id="mentor-scorecard")
         with gr.Row(equal_height=False):
             with gr.Column(elem_classes="drill-panel"):
                 comment_heading = tx.bind(gr.Markdown(tx("comment_md")), value="comment_md")
                 del comment_heading
-                comment_turn = tx.bind(
-                    gr.Dropdown([], allow_custom_value=True, label=tx("comment_on")), label="comment_on"
-                )
+                comment_turn = tx.bind(gr.Dropdown([], label=tx("comment_on")), label="comment_on")
                 comment_text = tx.bind(gr.Textbox(lines=2, label=tx("comment")), label="comment")
                 comment_btn = tx.bind(gr.Button(tx("add_comment")), value="add_comment")
             with gr.Column(elem_classes="drill-panel"):
                 override_heading = tx.bind(gr.Markdown(tx("override_md")), value="override_md")
                 del override_heading
-                criterion = tx.bind(gr.Dropdown([], allow_custom_value=True, label=tx("criterion")), label="criterion")
+                criterion = tx.bind(gr.Dropdown([], label=tx("criterion")), label="criterion")
                 new_score = tx.bind(gr.Slider(1, 5, value=3, step=1, label=tx("new_score")), label="new_score")
                 reason = tx.bind(
                     gr.Textbox(lines=2, label=tx("reason"), placeholder=tx("reason_placeholder")),
@@ -127,23 +144,29 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     import_text = tx.bind(gr.Textbox(lines=6, label=tx("or_paste_json")), label="or_paste_json")
                     import_owner = tx.bind(gr.Textbox(label=tx("import_owner")), label="import_owner")
                     import_btn = tx.bind(gr.Button(tx("import_and_grade"), variant="primary"), value="import_and_grade")
-        status = gr.Markdown("", elem_id="mentor-status")
+        status = gr.Markdown("", label="status", elem_id="mentor-status")
 
-    session_sid = gr.State(None)
     filter_inputs = [f_trainee, f_persona, f_case, f_result, f_since, f_until, f_min, f_max]
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def filter_choices(user: Any, lang: Language) -> dict:
+    def filter_choices(
+        user: Any, lang: Language, current: tuple[Any, Any, Any] = ("any", "any", "any"), result: Any = "any"
+    ) -> dict:
+        """Fresh choices for the trainee/persona/case filters, keeping what is selected."""
         library = services.content.snapshot().library
-        names = mentor.trainee_names(services, user)
-        return {
-            f_trainee: gr.update(choices=[(t("any", lang), "any"), *[(n, n) for n in names]]),
-            f_persona: gr.update(
-                choices=[(t("any", lang), "any"), *[(p.names.get(lang), p.id) for p in library.personas.values()]]
-            ),
-            f_case: gr.update(choices=[(t("any", lang), "any"), *[(c.title, c.id) for c in library.cases.values()]]),
-        }
+        anyone = (t("any", lang), "any")
+        options = [
+            [anyone, *[(n, n) for n in mentor.trainee_names(services, user)]],
+            [anyone, *[(p.names.get(lang), p.id) for p in sorted(library.personas.values(), key=lambda p: p.id)]],
+            [anyone, *[(c.title, c.id) for c in sorted(library.cases.values(), key=lambda c: c.id)]],
+        ]
+        # Choices are always sent with the value: without it Gradio 6 blanks the dropdown.
+        updates = {f_result: gr.update(choices=_result_choices(lang), value=result if result in RESULTS else "any")}
+        for component, choices, selected in zip((f_trainee, f_persona, f_case), options, current, strict=True):
+            values = [value for _, value in choices]
+            updates[component] = gr.update(choices=choices, value=selected if selected in values else "any")
+        return updates
 
     def search(user: Any, values: list[Any], lang: Language) -> dict:
         trainee_, persona_, case_, result, since, until, low, high = values
@@ -154,13 +177,12 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             since=since,
             until=until,
             result=result or "any",
-            min_total=_number(low),
-            max_total=_number(high),
+            # 0-100 is the whole range: no restriction, so ungraded sessions are listed too.
+            min_total=None if _number(low) in (None, 0) else _number(low),
+            max_total=None if _number(high) in (None, 100) else _number(high),
         )
         rows = mentor.find_sessions(services, user, filters, lang)
-        frame = pd.DataFrame(rows)
-        if not frame.empty:
-            frame = frame.assign(id=frame["id"].str[:8]).rename(columns=lambda c: t(f"col_{c}", lang))
+        frame = session_frame(rows, MENTOR_COLUMNS, lang)
         choices = [(f"{r['started']} · {r['trainee']} · {r['case']} · {r['result']}", r["id"]) for r in rows]
         return {
             table: frame,
@@ -177,11 +199,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             session_sid: data.session["id"],
             replay: messages,
             step: gr.update(maximum=max(last, 1), value=at),
-            mood: gr.update(
-                value=pd.DataFrame(data.mood_points or [], columns=["turn", "mood"]),
-                x_title=t("turn", lang),
-                y_title=t("mood", lang),
-            ),
+            # A bare DataFrame: Gradio 6 draws nothing for gr.update(value=frame, ...).
+            mood: pd.DataFrame(data.mood_points or [], columns=["turn", "mood"]),
             comment_turn: gr.update(
                 choices=[(t("overall_note", lang), "overall")]
                 + [
@@ -227,7 +246,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     ) -> dict:
         try:
             user = ctx.user(request)
-            updates = filter_choices(user, lang)
+            updates = filter_choices(user, lang, (trainee_, persona_, case_), result)
             updates.update(search(user, [trainee_, persona_, case_, result, since, until, low, high], lang))
             return updates
         except Exception as exc:
@@ -317,11 +336,11 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     # -- wiring --------------------------------------------------------------------------------
 
     replay_outputs = [session_sid, replay, step, mood, comment_turn, criterion, verdict, score_md, show_all, status]
-    search_outputs = [table, pick, status, f_trainee, f_persona, f_case]
+    search_outputs = [table, pick, status, f_trainee, f_persona, f_case, f_result]
     search_btn.click(on_search, [*filter_inputs, lang_state], search_outputs, api_name="find_sessions")
-    tab.select(on_search, [*filter_inputs, lang_state], search_outputs, api_name=False)
+    tab.select(on_search, [*filter_inputs, lang_state], search_outputs, api_visibility="private")
     open_btn.click(on_open, [pick, lang_state], replay_outputs, api_name="open_session")
-    pick.input(on_open, [pick, lang_state], replay_outputs, api_name=False)
+    pick.input(on_open, [pick, lang_state], replay_outputs, api_visibility="private")
 
     def stepper(delta: int) -> Any:
         def run(sid: str | None, at: int, everything: bool, lang: Language, request: gr.Request) -> dict:
@@ -329,10 +348,10 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
 
         return run
 
-    prev_btn.click(stepper(-1), [session_sid, step, show_all, lang_state], replay_outputs, api_name=False)
-    next_btn.click(stepper(+1), [session_sid, step, show_all, lang_state], replay_outputs, api_name=False)
-    step.release(stepper(0), [session_sid, step, gr.State(False), lang_state], replay_outputs, api_name="replay_step")
-    show_all.input(stepper(0), [session_sid, step, show_all, lang_state], replay_outputs, api_name=False)
+    prev_btn.click(stepper(-1), [session_sid, step, show_all, lang_state], replay_outputs, api_visibility="private")
+    next_btn.click(stepper(+1), [session_sid, step, show_all, lang_state], replay_outputs, api_visibility="private")
+    step.release(stepper(0), [session_sid, step, not_all, lang_state], replay_outputs, api_name="replay_step")
+    show_all.input(stepper(0), [session_sid, step, show_all, lang_state], replay_outputs, api_visibility="private")
     comment_btn.click(
         on_comment,
         [session_sid, comment_turn, comment_text, step, lang_state],
@@ -360,6 +379,6 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             return {}
         return filter_choices(user, lang)
 
-    ctx.loaders.append((on_load, [f_trainee, f_persona, f_case]))
+    ctx.loaders.append((on_load, [f_trainee, f_persona, f_case, f_result]))
     ctx.relang.append((on_search, [*filter_inputs, lang_state], search_outputs))
     return tab

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import gradio as gr
@@ -11,28 +11,39 @@ import pandas as pd
 from simulator.app import trainee
 from simulator.app.i18n import AppError, label, t
 from simulator.app.trainee import ScenarioFilters
-from simulator.app.ui_common import UIContext, error_text
-from simulator.app.views import patience_meter, scenario_card, scorecard_markdown, verdict_badge
-from simulator.config import MAX_MESSAGE_CHARS
+from simulator.app.ui_common import UIContext, empty_frame, error_text
+from simulator.app.views import (
+    TRAINEE_COLUMNS,
+    patience_meter,
+    scenario_card,
+    scorecard_markdown,
+    session_frame,
+    verdict_badge,
+)
 from simulator.models import LANGUAGES, CaseCategory, Language
 
 CATEGORIES = [category.value for category in CaseCategory]
+#: Plot axis titles in both languages (a plot cannot be re-labelled once drawn, see on_progress).
+AXIS = {key: f"{t(key, 'zh-CN')} · {t(key, 'en')}" for key in ("attempt", "total", "criterion", "average")}
 DIFFICULTIES = ["easy", "medium", "hard"]
 
 
-def _choices(kind: str, values: list[str], lang: Language | None, texts: Any = None) -> list[tuple[Any, str]]:
-    """(label, value) choices with an "any" first; labels as I18n markers when ``lang`` is None."""
-    if lang is None:
-        return [(texts("any"), "any")] + [(texts(f"{kind}.{value}"), value) for value in values]
+def _choices(kind: str, values: Sequence[str], lang: Language) -> list[tuple[str, str]]:
+    """(label, value) choices with an "any" first.
+
+    Labels are plain text in ``lang`` (re-sent on a language switch): Gradio 6 submits the label
+    of a choice whose label is an I18n marker instead of its value.
+    """
     return [(t("any", lang), "any")] + [(label(kind, value, lang), value) for value in values]
 
 
 def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     """Build the Trainee tab inside the current Blocks; return the tab."""
     services, tx, lang_state = ctx.services, ctx.texts, ctx.lang
-    drill_sid = gr.State(None)
-
+    # Every component, States included, is created inside the tab: a stray child of gr.Tabs
+    # shifts Gradio 6's tab labels onto the wrong tabs.
     with gr.Tab(tx("tab_trainee"), id="trainee", elem_id="tab-trainee") as tab:
+        drill_sid = gr.State(None)
         tx.bind(tab, label="tab_trainee")
         with gr.Tabs():
             with gr.Tab(tx("tab_practice"), id="practice") as practice_tab:
@@ -43,49 +54,59 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         del intro
                         with gr.Row():
                             category = gr.Dropdown(
-                                _choices("category", CATEGORIES, None, tx),
+                                _choices("category", CATEGORIES, "en"),
                                 value="any",
                                 label=tx("category"),
                                 min_width=120,
                             )
                             language = gr.Dropdown(
-                                _choices("language", list(LANGUAGES), None, tx),
+                                _choices("language", list(LANGUAGES), "en"),
                                 value="any",
                                 label=tx("language"),
                                 min_width=110,
                             )
                             difficulty = gr.Dropdown(
-                                _choices("difficulty", DIFFICULTIES, None, tx),
+                                _choices("difficulty", DIFFICULTIES, "en"),
                                 value="any",
                                 label=tx("difficulty"),
                                 min_width=110,
                             )
-                        tx.bind(category, label="category", choices=lambda lang: _choices("category", CATEGORIES, lang))
-                        tx.bind(
-                            language, label="language", choices=lambda lang: _choices("language", list(LANGUAGES), lang)
-                        )
-                        tx.bind(
-                            difficulty,
-                            label="difficulty",
-                            choices=lambda lang: _choices("difficulty", DIFFICULTIES, lang),
-                        )
+                        # Their choices are re-labelled by on_filters, always with the value: choices sent
+                        # without one make Gradio 6 blank the dropdown (and then submit its label).
+                        tx.bind(category, label="category")
+                        tx.bind(language, label="language")
+                        tx.bind(difficulty, label="difficulty")
                         persona = tx.bind(
-                            gr.Dropdown([], allow_custom_value=True, label=tx("persona"), elem_id="trainee-persona"),
+                            gr.Dropdown([], label=tx("persona"), elem_id="trainee-persona"),
                             label="persona",
                         )
                         case = tx.bind(
-                            gr.Dropdown([], allow_custom_value=True, label=tx("scenario"), elem_id="trainee-case"),
+                            gr.Dropdown([], label=tx("scenario"), elem_id="trainee-case"),
                             label="scenario",
                         )
                         with gr.Row():
                             draw_btn = tx.bind(gr.Button(tx("draw_card"), variant="secondary"), value="draw_card")
                             start_btn = tx.bind(gr.Button(tx("start_drill"), variant="primary"), value="start_drill")
-                        card = gr.Markdown(tx("card_empty"), elem_classes="drill-card", elem_id="trainee-card")
+                        card = gr.Markdown(
+                            tx("card_empty"), label="scenario_card", elem_classes="drill-card", elem_id="trainee-card"
+                        )
                     with gr.Column(scale=3, min_width=360, elem_classes="drill-panel"):
-                        meter = gr.HTML(patience_meter(None, "en"), elem_id="trainee-meter")
+                        meter = gr.HTML(
+                            patience_meter(None, "en"),
+                            label="patience_meter",
+                            show_label=False,
+                            elem_id="trainee-meter",
+                        )
                         chat = tx.bind(
-                            gr.Chatbot([], label=tx("conversation"), height=440, elem_id="trainee-chat"),
+                            gr.Chatbot(
+                                [],
+                                label=tx("conversation"),
+                                placeholder=tx("chat_placeholder"),
+                                height=440,
+                                elem_id="trainee-chat",
+                            ),
                             label="conversation",
+                            placeholder="chat_placeholder",
                         )
                         message = gr.Textbox(
                             lines=2,
@@ -99,18 +120,20 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                             message,
                             label="your_reply",
                             placeholder="reply_placeholder",
-                            info=lambda lang: t("reply_info", lang, limit=MAX_MESSAGE_CHARS),
+                            info="reply_info",
                         )
                         with gr.Row():
                             send_btn = tx.bind(gr.Button(tx("send"), variant="primary", scale=2), value="send")
                             retry_btn = tx.bind(
                                 gr.Button(tx("retry"), visible=False, variant="secondary"), value="retry"
                             )
-                            end_btn = tx.bind(gr.Button(tx("end_drill"), variant="stop"), value="end_drill")
-                        status = gr.Markdown("", elem_id="trainee-status")
+                            end_btn = tx.bind(
+                                gr.Button(tx("end_drill"), variant="stop", elem_id="trainee-end"), value="end_drill"
+                            )
+                        status = gr.Markdown("", label="status", elem_id="trainee-status")
                 with gr.Column(visible=False, elem_classes="drill-panel", elem_id="trainee-scorecard") as score_col:
-                    verdict = gr.HTML("")
-                    score_md = gr.Markdown("")
+                    verdict = gr.HTML("", label="verdict", show_label=False)
+                    score_md = gr.Markdown("", label="scorecard")
                     again_btn = tx.bind(gr.Button(tx("try_again"), variant="primary"), value="try_again")
 
             with gr.Tab(tx("tab_progress"), id="progress") as progress_tab:
@@ -118,34 +141,40 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                 refresh_btn = tx.bind(gr.Button(tx("refresh"), size="sm"), value="refresh")
                 with gr.Row():
                     trend = gr.LinePlot(
-                        pd.DataFrame({"attempt": [], "total": []}),
+                        empty_frame(attempt="int", total="float"),
                         x="attempt",
                         y="total",
                         y_lim=[0, 100],
+                        x_axis_format="d",
+                        x_title=AXIS["attempt"],
+                        y_title=AXIS["total"],
                         label=tx("score_trend"),
-                        height=260,
                     )
                     averages = gr.BarPlot(
-                        pd.DataFrame({"criterion": [], "average": []}),
+                        empty_frame(criterion="object", average="float"),
                         x="criterion",
                         y="average",
                         y_lim=[0, 5],
+                        x_title=AXIS["criterion"],
+                        y_title=AXIS["average"],
                         label=tx("criterion_averages"),
-                        height=260,
                     )
                 tx.bind(trend, label="score_trend")
                 tx.bind(averages, label="criterion_averages")
                 own_table = tx.bind(
-                    gr.Dataframe(label=tx("my_sessions"), interactive=False, wrap=True), label="my_sessions"
+                    gr.Dataframe(
+                        session_frame([], TRAINEE_COLUMNS, "en"), label=tx("my_sessions"), interactive=False, wrap=True
+                    ),
+                    label="my_sessions",
                 )
                 with gr.Row():
                     own_pick = tx.bind(
-                        gr.Dropdown([], allow_custom_value=True, label=tx("open_session"), scale=3),
+                        gr.Dropdown([], label=tx("open_session"), scale=3),
                         label="open_session",
                     )
                     own_open = tx.bind(gr.Button(tx("show"), scale=1), value="show")
-                own_verdict = gr.HTML("")
-                own_score = gr.Markdown("")
+                own_verdict = gr.HTML("", label="verdict", show_label=False)
+                own_score = gr.Markdown("", label="scorecard")
 
     filters = [category, language, difficulty]
     chat_outputs = [drill_sid, chat, meter, status, retry_btn, message, send_btn, score_col, verdict, score_md, card]
@@ -209,7 +238,15 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     def on_filters(
         cat: str, language_: str, diff: str, persona_id: str | None, case_id: str | None, lang: Language
     ) -> dict:
-        return lists(cat, language_, diff, persona_id, case_id, lang)
+        updates = lists(cat, language_, diff, persona_id, case_id, lang)
+        for component, kind, values, current in (
+            (category, "category", CATEGORIES, cat),
+            (language, "language", list(LANGUAGES), language_),
+            (difficulty, "difficulty", DIFFICULTIES, diff),
+        ):
+            # Choices are always sent with the value: without it Gradio 6 blanks the dropdown.
+            updates[component] = gr.update(choices=_choices(kind, values, lang), value=current or "any")
+        return updates
 
     def on_draw(cat: str, language_: str, diff: str, lang: Language) -> dict:
         library = services.content.snapshot().library
@@ -264,11 +301,11 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         final[status] = f"{ended} {t('grading', lang)}"
         yield final
         try:
-            view = trainee.end_session(services, user, sid)
+            card = trainee.end_session(services, user, sid)
         except Exception as exc:
             yield {status: error_text(exc, lang)}
             return
-        updates = {**drill_updates(last, lang), **scorecard_updates(view, lang)}
+        updates = {**drill_updates(last, lang), **scorecard_updates(card, lang)}
         updates[status] = t("customer_ended", lang, outcome=label("outcome", last.outcome, lang))
         yield updates
 
@@ -329,15 +366,14 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             view = trainee.history(services, ctx.user(request), lang)
         except Exception as exc:
             return {own_score: error_text(exc, lang)}
-        rows = pd.DataFrame(view.sessions)
-        if not rows.empty:
-            rows = rows.drop(columns=["id", "trainee"]).rename(columns=lambda c: t(f"col_{c}", lang))
+        rows = session_frame(view.sessions, TRAINEE_COLUMNS, lang)
         choices = [(f"{s['started']} · {s['case']} · {s['result']}", s["id"]) for s in view.sessions]
         trend_df = pd.DataFrame(view.trend or [], columns=["attempt", "total", "started", "case"])
         avg_df = pd.DataFrame(view.criterion_averages or [], columns=["criterion", "average", "sessions"])
         return {
-            trend: gr.update(value=trend_df, x_title=t("attempt", lang), y_title=t("total", lang)),
-            averages: gr.update(value=avg_df, x_title=t("criterion", lang), y_title=t("average", lang)),
+            # Plots take a bare DataFrame: Gradio 6 draws nothing for gr.update(value=frame, ...).
+            trend: trend_df,
+            averages: avg_df,
             own_table: rows,
             own_pick: gr.update(choices=choices, value=None),
         }
@@ -352,35 +388,44 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     # -- wiring --------------------------------------------------------------------------------
 
     list_outputs = [persona, case, card]
+    filter_outputs = [*list_outputs, category, language, difficulty]
     list_inputs = [*filters, persona, case, lang_state]
     for index, dropdown in enumerate(filters):
-        # One of them is the API for "which personas and scenarios can I pick now".
-        api = "scenario_lists" if index == 0 else False
-        dropdown.change(on_filters, list_inputs, list_outputs, show_progress="hidden", api_name=api)
-    persona.input(on_filters, list_inputs, list_outputs, show_progress="hidden", api_name=False)
+        # .input, not .change: only a person's choice refreshes the lists (updates sent by the
+        # app itself would otherwise trigger a cascade of refreshes). The first is also the API
+        # for "which personas and scenarios can I pick now".
+        dropdown.input(
+            on_filters,
+            list_inputs,
+            filter_outputs,
+            show_progress="hidden",
+            api_name="scenario_lists" if index == 0 else None,
+            api_visibility="public" if index == 0 else "private",
+        )
+    persona.input(on_filters, list_inputs, filter_outputs, show_progress="hidden", api_visibility="private")
     case.input(
         lambda p, c, lang: card_for(p, c, lang),
         [persona, case, lang_state],
         card,
         show_progress="hidden",
-        api_name=False,
+        api_visibility="private",
     )
     draw_btn.click(on_draw, [*filters, lang_state], [*list_outputs, status], api_name="draw_card")
     start_btn.click(on_start, [persona, case, lang_state], chat_outputs, api_name="start_drill")
     send_btn.click(on_send, [drill_sid, message, lang_state], chat_outputs, api_name="send_message")
-    message.submit(on_send, [drill_sid, message, lang_state], chat_outputs, api_name=False)
+    message.submit(on_send, [drill_sid, message, lang_state], chat_outputs, api_visibility="private")
     retry_btn.click(on_retry, [drill_sid, lang_state], chat_outputs, api_name="retry_reply")
     end_btn.click(on_end, [drill_sid, lang_state], chat_outputs, api_name="end_drill")
     again_btn.click(on_again, [drill_sid, lang_state], chat_outputs, api_name="try_again")
     progress_outputs = [trend, averages, own_table, own_pick, own_score]
     refresh_btn.click(on_progress, [lang_state], progress_outputs, api_name="my_progress")
-    progress_tab.select(on_progress, [lang_state], progress_outputs, api_name=False)
+    progress_tab.select(on_progress, [lang_state], progress_outputs, api_visibility="private")
     own_open.click(on_own_open, [own_pick, lang_state], [own_verdict, own_score], api_name="my_scorecard")
 
     # -- page load and language switch ---------------------------------------------------------
 
     def on_load(user: Any, lang: Language) -> dict:
-        updates = lists("any", "any", "any", None, None, lang)
+        updates = on_filters("any", "any", "any", None, None, lang)
         updates[meter] = patience_meter(None, lang)
         view = trainee.resume_open_session(services, user) if user is not None else None
         if view is not None:
@@ -389,7 +434,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             updates[status] = t("drill_resumed", lang) + (" " + t("reply_pending", lang) if view.pending else "")
         return updates
 
-    ctx.loaders.append((on_load, [persona, case, card, meter, *chat_outputs]))
-    ctx.relang.append((on_filters, [*filters, persona, case, lang_state], list_outputs))
-    tab.select(on_filters, [*filters, persona, case, lang_state], list_outputs, api_name=False, show_progress="hidden")
+    ctx.loaders.append((on_load, [*filter_outputs, meter, *chat_outputs]))
+    ctx.relang.append((on_filters, list_inputs, filter_outputs))
+    tab.select(on_filters, list_inputs, filter_outputs, api_visibility="private", show_progress="hidden")
     return tab

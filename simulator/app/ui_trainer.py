@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 import pandas as pd
@@ -18,9 +18,8 @@ PERSONA_COLUMNS = ["id", "name", "archetype", "difficulty", "languages", "starti
 CASE_COLUMNS = ["id", "title", "category", "language", "difficulty", "channel", "personas"]
 
 
-def _kind_choices(lang: Language | None, tx: Any = None) -> list[tuple[Any, str]]:
-    if lang is None:
-        return [(tx("kind.persona"), "persona"), (tx("kind.case"), "case")]
+def _kind_choices(lang: Language) -> list[tuple[str, str]]:
+    # Plain-text labels: Gradio 6 sends an I18n-marked choice's label instead of its value.
     return [(t("kind.persona", lang), "persona"), (t("kind.case", lang), "case")]
 
 
@@ -28,38 +27,34 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
     """Build the Trainer tab inside the current Blocks; return the tab."""
     services, tx, lang_state = ctx.services, ctx.texts, ctx.lang
 
+    # Every component, States included, is created inside the tab (see ui_trainee).
     with gr.Tab(tx("tab_trainer"), id="trainer", elem_id="tab-trainer") as tab:
+        sent = gr.State([])
         tx.bind(tab, label="tab_trainer")
-        note = gr.Markdown("", elem_id="trainer-note")
+        note = gr.Markdown("", label="library_note", elem_id="trainer-note")
         with gr.Tabs():
             with gr.Tab(tx("personas"), id="personas") as personas_tab:
                 tx.bind(personas_tab, label="personas")
                 persona_table = tx.bind(
                     gr.Dataframe(label=tx("personas"), interactive=False, wrap=True, max_height=300), label="personas"
                 )
-                persona_pick = tx.bind(
-                    gr.Dropdown([], allow_custom_value=True, label=tx("details_of")), label="details_of"
-                )
-                persona_md = gr.Markdown("")
+                persona_pick = tx.bind(gr.Dropdown([], label=tx("details_of")), label="details_of")
+                persona_md = gr.Markdown("", label="persona_detail")
             with gr.Tab(tx("cases"), id="cases") as cases_tab:
                 tx.bind(cases_tab, label="cases")
                 case_table = tx.bind(
                     gr.Dataframe(label=tx("cases"), interactive=False, wrap=True, max_height=300), label="cases"
                 )
-                case_pick = tx.bind(
-                    gr.Dropdown([], allow_custom_value=True, label=tx("details_of")), label="details_of"
-                )
-                case_md = gr.Markdown("")
+                case_pick = tx.bind(gr.Dropdown([], label=tx("details_of")), label="details_of")
+                case_md = gr.Markdown("", label="case_detail")
             with gr.Tab(tx("editor"), id="editor") as editor_tab:
                 tx.bind(editor_tab, label="editor")
                 editor_help = tx.bind(gr.Markdown(tx("editor_help")), value="editor_help")
                 del editor_help
                 with gr.Row():
-                    kind = gr.Radio(_kind_choices(None, tx), value="persona", label=tx("kind"))
-                    tx.bind(kind, label="kind", choices=lambda lang: _kind_choices(lang))
-                    template = tx.bind(
-                        gr.Dropdown([], allow_custom_value=True, label=tx("start_from")), label="start_from"
-                    )
+                    kind = gr.Radio(_kind_choices("en"), value="persona", label=tx("kind"))
+                    tx.bind(kind, label="kind")  # choices re-labelled by on_refresh, with the value
+                    template = tx.bind(gr.Dropdown([], label=tx("start_from")), label="start_from")
                     load_btn = tx.bind(gr.Button(tx("load")), value="load")
                     upload = tx.bind(
                         gr.UploadButton(tx("upload_yaml"), file_types=[".yaml", ".yml"]), label="upload_yaml"
@@ -72,22 +67,22 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
                     validate_btn = tx.bind(gr.Button(tx("validate")), value="validate")
                     replace = tx.bind(gr.Checkbox(False, label=tx("replace_existing")), label="replace_existing")
                     save_btn = tx.bind(gr.Button(tx("save"), variant="primary"), value="save")
-                problems = gr.Markdown("", elem_id="trainer-problems")
+                problems = gr.Markdown("", label="problems", elem_id="trainer-problems")
                 with gr.Accordion(tx("preview"), open=False) as preview_box:
                     tx.bind(preview_box, label="preview")
                     preview_help = tx.bind(gr.Markdown(tx("preview_help")), value="preview_help")
                     del preview_help
-                    partner = tx.bind(
-                        gr.Dropdown([], allow_custom_value=True, label=tx("preview_partner")), label="preview_partner"
+                    partner = tx.bind(gr.Dropdown([], label=tx("preview_partner")), label="preview_partner")
+                    preview_chat = tx.bind(
+                        gr.Chatbot([], height=320, label=tx("preview"), placeholder=tx("preview_placeholder")),
+                        label="preview",
+                        placeholder="preview_placeholder",
                     )
-                    preview_chat = gr.Chatbot([], height=320, label="Preview")
                     with gr.Row():
                         preview_text = tx.bind(gr.Textbox(label=tx("your_reply"), scale=4), label="your_reply")
                         preview_send = tx.bind(gr.Button(tx("send"), scale=1), value="send")
                         preview_reset = tx.bind(gr.Button(tx("restart"), scale=1), value="restart")
-                    preview_status = gr.Markdown("")
-
-    sent = gr.State([])
+                    preview_status = gr.Markdown("", label="preview_status")
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -117,7 +112,9 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
     # -- handlers ------------------------------------------------------------------------------
 
     def on_refresh(kind_value: str, lang: Language) -> dict:
-        return library_updates(lang, kind_value)
+        updates = library_updates(lang, kind_value)
+        updates[kind] = gr.update(choices=_kind_choices(lang), value=kind_value or "persona")
+        return updates
 
     def on_kind(kind_value: str, lang: Language) -> dict:
         updates = library_updates(lang, kind_value)
@@ -172,6 +169,7 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
     ) -> dict:
         try:
             user = ctx.user(request)
+            services.require(user, "trainer")
             checked = trainer.validate_yaml(services, kind_value, text, name)  # type: ignore[arg-type]
             if not checked.ok:
                 return {problems: problems_markdown(checked.problems, text, lang)}
@@ -194,10 +192,10 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
             preview = trainer.preview_conversation(
                 services,
                 ctx.user(request),
-                kind_value,
+                cast(trainer.Kind, kind_value),
                 text,
                 partner_id,
-                messages,  # type: ignore[arg-type]
+                messages,
             )
         except Exception as exc:
             return {preview_status: error_text(exc, lang)}
@@ -227,14 +225,14 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
 
     # -- wiring --------------------------------------------------------------------------------
 
-    tab.select(on_refresh, [kind, lang_state], library_outputs, api_name=False)
-    kind.input(on_kind, [kind, lang_state], library_outputs, api_name=False)
-    persona_pick.input(on_persona_pick, [persona_pick, lang_state], persona_md, api_name=False)
-    case_pick.input(on_case_pick, [case_pick, lang_state], case_md, api_name=False)
+    tab.select(on_refresh, [kind, lang_state], [*library_outputs, kind], api_visibility="private")
+    kind.input(on_kind, [kind, lang_state], library_outputs, api_visibility="private")
+    persona_pick.input(on_persona_pick, [persona_pick, lang_state], persona_md, api_visibility="private")
+    case_pick.input(on_case_pick, [case_pick, lang_state], case_md, api_visibility="private")
     load_btn.click(
         on_load_template, [kind, template, lang_state], [editor, file_name, problems, replace], api_name="load_template"
     )
-    upload.upload(on_upload, [upload, lang_state], [editor, file_name, problems], api_name=False)
+    upload.upload(on_upload, [upload, lang_state], [editor, file_name, problems], api_visibility="private")
     validate_btn.click(on_validate, [kind, editor, file_name, lang_state], problems, api_name="validate_yaml")
     save_btn.click(
         on_save,
@@ -250,18 +248,21 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
         api_name="preview_send",
     )
     preview_text.submit(
-        on_preview_send, [kind, editor, partner, sent, preview_text, lang_state], preview_outputs, api_name=False
+        on_preview_send,
+        [kind, editor, partner, sent, preview_text, lang_state],
+        preview_outputs,
+        api_visibility="private",
     )
     preview_reset.click(
         on_preview_reset, [kind, editor, partner, lang_state], preview_outputs, api_name="preview_start"
     )
-    partner.input(on_preview_reset, [kind, editor, partner, lang_state], preview_outputs, api_name=False)
+    partner.input(on_preview_reset, [kind, editor, partner, lang_state], preview_outputs, api_visibility="private")
 
     def on_load(user: Any, lang: Language) -> dict:
         if user is None or not user.can("trainer"):
             return {}
-        return library_updates(lang, "persona")
+        return on_refresh("persona", lang)
 
-    ctx.loaders.append((on_load, library_outputs))
-    ctx.relang.append((on_refresh, [kind, lang_state], library_outputs))
+    ctx.loaders.append((on_load, [*library_outputs, kind]))
+    ctx.relang.append((on_refresh, [kind, lang_state], [*library_outputs, kind]))
     return tab

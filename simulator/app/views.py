@@ -9,11 +9,24 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import pandas as pd
+
 from simulator.app.i18n import label, t
 from simulator.app.trainee import ScorecardView
 from simulator.content import ContentProblem, Library
 from simulator.grading.scorecard import render_scorecard
 from simulator.models import Case, GradeReport, Language, Persona
+
+MENTOR_COLUMNS = ("id", "started", "trainee", "persona", "case", "status", "outcome", "total", "result")
+TRAINEE_COLUMNS = ("started", "persona", "case", "status", "outcome", "total", "result")
+
+
+def session_frame(rows: list[dict[str, Any]], columns: tuple[str, ...], lang: Language) -> pd.DataFrame:
+    """Session rows as a table with translated headers (headers shown even when empty)."""
+    frame = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=list(columns))
+    if "id" in columns:
+        frame["id"] = frame["id"].astype(str).str[:8]
+    return frame.rename(columns=lambda c: t(f"col_{c}", lang))
 
 
 def _e(value: Any) -> str:
@@ -57,7 +70,8 @@ def patience_meter(mood: int | None, lang: Language, *, outcome: str | None = No
     if mood is None:
         return f'<div class="drill-meter drill-meter-empty">{_e(t("patience_unknown", lang))}</div>'
     patience = max(0, min(10, 10 - mood))
-    colour = "#16a34a" if patience >= 6 else "#d97706" if patience >= 3 else "#dc2626"
+    # the same bands as the words below: calm (green), annoyed (amber), angry or furious (red)
+    colour = "#16a34a" if mood <= 3 else "#d97706" if mood <= 6 else "#dc2626"
     feeling = t(
         "mood_calm" if mood <= 3 else "mood_annoyed" if mood <= 6 else "mood_angry" if mood <= 8 else "mood_furious",
         lang,
@@ -94,8 +108,9 @@ def scorecard_markdown(view: ScorecardView, lang: Language) -> str:
     effective = view.effective
     report = effective.report.model_copy(update={"language": lang})
     text = render_scorecard(report, view.rubric)
-    # The verdict badge already shows the title and total.
-    text = text.split("\n", 1)[1] if text.startswith("# ") else text
+    # The verdict badge above already shows the title, the total and the verdict: start at the table.
+    table = text.find("\n|")
+    text = text[table + 1 :] if table != -1 else text
     if effective.overrides:
         lines = ["", f"## {t('overrides', lang)}"]
         for o in effective.overrides:
@@ -143,7 +158,8 @@ def user_banner(name: str, roles: list[str], local_mode: bool, users_file: str, 
     if local_mode:
         return f"🔓 {t('local_mode', lang, path=users_file)}"
     role_names = ", ".join(label("role", role, lang) for role in sorted(roles))
-    return f"👤 {t('signed_in_as', lang, name=name, roles=role_names)}"
+    # Gradio serves /logout when the app has a login; relative, so it also works behind a proxy path.
+    return f"👤 {t('signed_in_as', lang, name=name, roles=role_names)} · [{t('sign_out', lang)}](logout)"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,10 +9,13 @@ from simulator.cli import content_commands  # noqa: F401  (registers validate, p
 from simulator.cli.root import main
 
 __all__ = ["main"]
-from simulator.cli import users_command  # noqa: F401, E402  (registers users)
-from simulator.cli import index_command  # noqa: F401, E402  (registers index)
-from simulator.cli import eval_command  # noqa: F401, E402  (registers the eval group and eval retrieval)
-from simulator.cli import simulate_command  # noqa: F401, E402  (registers simulate)
-from simulator.cli import serve_command  # noqa: F401, E402  (registers serve)
-from simulator.cli import eval_grader_command  # noqa: F401, E402  (registers eval grader)
-from simulator.cli import grade_command  # noqa: F401, E402  (registers grade)
+from simulator.cli import (
+    eval_command,  # noqa: F401, E402  (registers the eval group and eval retrieval)
+    eval_grader_command,  # noqa: F401, E402  (registers eval grader)
+    eval_personas_command,  # noqa: F401, E402  (registers eval personas)
+    grade_command,  # noqa: F401, E402  (registers grade)
+    index_command,  # noqa: F401, E402  (registers index)
+    serve_command,  # noqa: F401, E402  (registers serve)
+    simulate_command,  # noqa: F401, E402  (registers simulate)
+    users_command,  # noqa: F401, E402  (registers users)
+)

@@ -39,7 +39,4 @@ def serve(host: str, port: int | None) -> None:
     )
     demo, url = launch_app(services, host=host, port=port, block=False, quiet=True)
     click.echo(f"drill is running at {url}  (Ctrl+C to stop)")
-    try:
-        demo.block_thread()
-    except KeyboardInterrupt:
-        pass
+    demo.block_thread()  # returns on Ctrl+C, after closing the server

@@ -100,6 +100,9 @@ class _Memory:
     proof_seen: bool = False
     proof_demanded: bool = False
     pending_offer: str | None = None
+    # The agent's own words for each offer: echoing the case's full resolution description would
+    # leak details the agent never said.
+    offer_words: dict[str, str] = field(default_factory=dict)
     considered: list[str] = field(default_factory=list)
     goal_met: bool = False
     accepted_offer: str | None = None
@@ -112,6 +115,7 @@ class _Memory:
         return replace(
             self,
             revealed=list(self.revealed),
+            offer_words=dict(self.offer_words),
             considered=list(self.considered),
             used=dict(self.used),
             engaged=dict(self.engaged),
@@ -294,7 +298,8 @@ class OfflineCustomer(CustomerEngine):
         """React to offers; return True when the turn moved towards a resolution."""
         if turn.offered:
             chosen = memory.pending_offer if memory.pending_offer in turn.offered else turn.offered[0]
-            offer_text = self._describe(chosen)
+            offer_text = self._agent_words(chosen, text) or memory.offer_words.get(chosen, "")
+            memory.offer_words[chosen] = offer_text
             facts_ok = all(key in memory.revealed for key in self._required)
             concrete = bool(compiled_lexicon(self.language).concrete.search(text)) or turn.has(DialogueAct.give_proof)
             repeat = chosen in memory.considered
@@ -317,7 +322,7 @@ class OfflineCustomer(CustomerEngine):
             memory.mood = min(10, memory.mood + 1)
             return False
         if memory.pending_offer and self._confirms(turn, memory):
-            self._accept(reply, memory.pending_offer, self._describe(memory.pending_offer), memory, rng)
+            self._accept(reply, memory.pending_offer, memory.offer_words.get(memory.pending_offer, ""), memory, rng)
             return True
         return False
 
@@ -411,6 +416,10 @@ class OfflineCustomer(CustomerEngine):
         rendered = [self._fill(variant, values or {}) for variant in variants]
         counts = [memory.used.get(f"{category}:{index}", 0) for index in range(len(variants))]
         everything = list(range(len(variants)))
+        missing = {name for name, value in (values or {}).items() if not value}
+        if missing:  # a line built around a value we don't have would read "好,那就这样:。"
+            complete = [i for i in everything if not any("{" + name + "}" in variants[i] for name in missing)]
+            everything = complete or everything
         if avoid_proof:
             proof = compiled_lexicon(self.language).proof_words
             everything = [index for index in everything if not proof.search(rendered[index])] or everything
@@ -466,9 +475,13 @@ class OfflineCustomer(CustomerEngine):
 
     def _offer_words(self, resolution_id: str, text: str) -> str:
         """The agent's own words for an offer (the matched keyword), or its description."""
+        return self._agent_words(resolution_id, text) or self._describe(resolution_id)
+
+    def _agent_words(self, resolution_id: str, text: str) -> str:
+        """The keyword of an offer exactly as the agent said it, or "" when the turn doesn't contain one."""
         pattern = keyword_pattern(self._resolutions[resolution_id].keywords, inflect=self.language == "en")
         match = pattern.search(text) if pattern else None
-        return match.group(0) if match else self._describe(resolution_id)
+        return match.group(0) if match else ""
 
     def _join(self, parts: list[str]) -> str:
         parts = [part for part in parts if part]

@@ -1,14 +1,18 @@
 """Name a customer's archetype from what the customer said, and nothing else.
 
 The classifier is built only from each persona's *own description* in its YAML file — sample
-lines, verbal habits, tone and portrait, in the drill's language — never from the offline engine's
-script lines, never from persona ids or engine state. So it asks the honest question: do the
-customer's lines sound like the customer type the persona card describes?
+lines, verbal habits, tone, portrait and what angers or calms the customer, in the drill's
+language — never from the offline engine's script lines, never from persona ids or engine
+state. So it asks the honest question: do the customer's lines sound like the customer type the
+persona card describes?
 
-Method: character n-gram TF-IDF (1-3 grams for Chinese, 2-4 grams inside words for English),
-one profile vector per archetype (all personas of an archetype pooled), cosine similarity,
-highest score wins. Persona names are removed from the training text so that a customer saying
-their own name cannot give the type away.
+Method: TF-IDF over character n-grams (1-3 grams for Chinese; 2-4 grams inside words plus word
+unigrams and bigrams for English), one profile vector per archetype (all personas of an archetype
+pooled), cosine similarity, highest score wins. The idf is zero for a feature found in every
+profile, so shared filler ("I'm", "你们") carries no weight. These choices were made on the
+eval's dev cases only (see ``simulator.evals.personas_eval.case_parts``). Persona names are
+removed from the training text so that a customer saying their own name cannot give the type
+away.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from simulator.models import Language, Persona
 
 _PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
+_WORD = re.compile(r"[a-z0-9']+")
 _DIGITS = re.compile(r"\d+")
 _NAME_SPLIT = re.compile(r"[（(]")
 
@@ -31,7 +36,8 @@ def _ngram_range(language: Language) -> tuple[int, int]:
 
 
 def features(text: str, language: Language) -> Counter[str]:
-    """Character n-gram counts of ``text`` (lower-cased, digits folded to '0', punctuation as space)."""
+    """Feature counts of ``text``: character n-grams (lower-cased, digits folded to '0', punctuation
+    as space) and, for English, words and word pairs."""
     cleaned = _DIGITS.sub("0", text.lower())
     low, high = _ngram_range(language)
     grams: Counter[str] = Counter()
@@ -44,16 +50,21 @@ def features(text: str, language: Language) -> Counter[str]:
         padded = f" {word} "
         for size in range(low, high + 1):
             grams.update(padded[i : i + size] for i in range(len(padded) - size + 1))
+    words = _WORD.findall(cleaned)
+    grams.update(f"w:{word}" for word in words)
+    grams.update(f"b:{first}_{second}" for first, second in zip(words, words[1:], strict=False))
     return grams
 
 
 def persona_profile_text(persona: Persona, language: Language) -> str:
-    """The persona card's own words about how this customer talks (no offline script lines)."""
+    """The persona card's own words about how this customer talks and reacts (no offline script lines)."""
     parts: list[str] = [
         *persona.speech.sample_lines.get(language),
         *persona.speech.habits.get(language),
         persona.speech.tone.get(language),
         persona.portrait.get(language),
+        *persona.temperament.angered_by.get(language),
+        *persona.temperament.calmed_by.get(language),
     ]
     text = "\n".join(parts)
     for name in _persona_names(persona, language):
@@ -90,8 +101,8 @@ class ArchetypeClassifier:
         frequency: Counter[str] = Counter()
         for grams in counts.values():
             frequency.update(grams.keys())
-        # Smoothed idf: a gram in every profile still counts a little, one in a single profile most.
-        self._idf = {gram: math.log((1 + documents) / (1 + df)) + 1.0 for gram, df in frequency.items()}
+        # A feature in every profile says nothing about the type: its idf is zero.
+        self._idf = {gram: math.log((1 + documents) / (1 + df)) for gram, df in frequency.items()}
         self._profiles = {label: self._vector(grams) for label, grams in counts.items()}
 
     @classmethod

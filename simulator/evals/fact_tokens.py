@@ -1,4 +1,4 @@
-"""Find fact-like tokens in text — order/reference numbers, amounts, dates and times — and ground them.
+"""Find fact-like tokens in text — order/reference numbers, amounts, dates, bare numbers — and ground them.
 
 Used by ``drill eval personas`` to catch a simulated customer that *invents* facts: any such token
 in a customer line must be backed by the case (or by something the agent said first). Matching
@@ -15,9 +15,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-TokenKind = Literal["amount", "date", "reference"]
+TokenKind = Literal["amount", "date", "reference", "number"]
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _CN_NUMERAL = "零〇一二两三四五六七八九十百千万"
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -26,30 +39,38 @@ _WEEKDAYS_EN = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
 
 # Order matters: earlier patterns win where spans overlap ("5999元" is an amount, not a reference).
-_PATTERNS: tuple[tuple[TokenKind, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE))
-    for kind, pattern in (
-        ("amount", rf"[¥￥$£€]\s*{_NUMBER}"),
-        ("amount", rf"(?<![\d.]){_NUMBER}\s*(?:元|块(?!儿)|美元|英镑|欧元|%|\s?(?:dollars?|bucks|pounds|quid|euros?|cents)\b)"),
-        ("amount", rf"(?<![{_CN_NUMERAL}])(?!一块)[{_CN_NUMERAL}]+\s*(?:元|块(?!儿))"),
-        ("date", r"(?<![\d.])\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?"),
-        ("date", r"(?<![\d.])\d{1,2}\s*月\s*\d{1,2}\s*[日号]?"),
-        ("date", r"(?<![\d.])\d{1,2}\s*[日号](?![楼线码床门位机店幢栋单室])"),
-        ("date", rf"(?<![{_CN_NUMERAL}])[一二三四五六七八九十]{{1,3}}\s*号(?![楼线码床门位机店幢栋单室])"),
-        ("date", r"(?<![\d.])\d{1,2}\s*[:：]\s*\d{2}(?:\s*(?:am|pm|a\.m\.|p\.m\.))?"),
-        ("date", r"(?<![\d.])\d{1,2}\s*点(?:\s*半|\s*\d{1,2}\s*分)?"),
-        ("date", r"(?:周|星期|礼拜)[一二三四五六日天]"),
-        ("date", rf"\b(?:{_MONTHS}|{_MONTHS_SHORT})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"),
-        ("date", rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS}|{_MONTHS_SHORT})\b"),
-        ("date", r"\b\d{1,2}(?:st|nd|rd|th)\b"),
-        ("date", r"\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)"),
-        ("date", rf"\b(?:{_WEEKDAYS_EN})\b"),
-        ("date", r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"),
-        ("date", r"(?<![\d.])\d+\s*(?:个?工作日|天|周|个?星期|个月|小时)"),
-        ("date", r"\b\d+\s*(?:business\s+|working\s+)?(?:days?|weeks?|months?|hours?)\b"),
-        ("reference", r"[A-Za-z#]*[A-Za-z0-9#][A-Za-z0-9#-]*\d[A-Za-z0-9#-]*"),
-    )
+_SOURCES: tuple[tuple[TokenKind, str], ...] = (
+    ("amount", rf"[¥￥$£€]\s*{_NUMBER}"),
+    (
+        "amount",
+        rf"(?<![\d.]){_NUMBER}\s*(?:元|块(?!儿)|美元|英镑|欧元|%|\s?(?:dollars?|bucks|pounds|quid|euros?|cents)\b)",
+    ),
+    ("amount", rf"(?<![{_CN_NUMERAL}])(?!一块)[{_CN_NUMERAL}]+\s*(?:元|块(?!儿))"),
+    ("date", r"(?<![\d.])\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?"),
+    ("date", r"(?<![\d.])\d{1,2}\s*月\s*\d{1,2}\s*[日号]?"),
+    ("date", r"(?<![\d.])\d{1,2}\s*[日号](?![楼线码床门位机店幢栋单室])"),
+    ("date", rf"(?<![{_CN_NUMERAL}])[一二三四五六七八九十]{{1,3}}\s*号(?![楼线码床门位机店幢栋单室])"),
+    ("date", r"(?<![\d.])\d{1,2}\s*[:：]\s*\d{2}(?:\s*(?:am|pm|a\.m\.|p\.m\.))?"),
+    ("date", r"(?<![\d.])\d{1,2}\s*点(?:\s*半|\s*\d{1,2}\s*分)?"),
+    ("date", r"(?:周|星期|礼拜)[一二三四五六日天]"),
+    ("date", rf"\b(?:{_MONTHS}|{_MONTHS_SHORT})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b"),
+    ("date", rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS}|{_MONTHS_SHORT})\b"),
+    ("date", r"\b\d{1,2}(?:st|nd|rd|th)\b"),
+    ("date", r"\b\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)"),
+    ("date", rf"\b(?:{_WEEKDAYS_EN})\b"),
+    ("date", r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"),
+    ("date", r"(?<![\d.])\d+\s*(?:个?工作日|天|周|个?星期|个月|小时)"),
+    ("date", r"\b\d+\s*(?:business\s+|working\s+)?(?:days?|weeks?|months?|hours?)\b"),
+    ("reference", r"[A-Za-z#]*[A-Za-z0-9#][A-Za-z0-9#-]*\d[A-Za-z0-9#-]*"),
+    # A bare number of two or three digits ("they gave me 50"): an amount without its unit.
+    ("number", r"(?<![\d.])\d{2,3}(?:\.\d+)?(?![\d])"),
 )
+_PATTERNS: tuple[tuple[TokenKind, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _SOURCES
+)
+# Public hotlines every customer may name (consumer complaints, city services, anti-fraud,
+# emergencies): world knowledge, not facts of a case.
+PUBLIC_NUMBERS = frozenset({"12315", "12345", "12321", "12306", "12358", "96110", "110", "119", "120", "911", "999"})
 _MIN_REFERENCE_DIGITS = 4
 _MIN_CODE_LENGTH = 5
 
@@ -148,7 +169,9 @@ class Grounding:
             self._numbers |= numbers_in(text)
 
     def grounded(self, token: FactToken) -> bool:
-        """True when ``token`` is in the allowed text, or every number in it is."""
+        """True when ``token`` is a public hotline, is in the allowed text, or every number in it is."""
+        if normalize(token.text) in PUBLIC_NUMBERS:
+            return True
         if _weekday_form(normalize(token.text)) in self._text:
             return True
         numbers = numbers_in(token.text)

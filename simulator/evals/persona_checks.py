@@ -17,6 +17,7 @@ recogniser's ``offered`` (acceptable resolutions, negated clauses excluded).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -113,22 +114,30 @@ def _core(fact: HiddenFact) -> str:
     return value.rstrip("。.！!？?，,")
 
 
-def fact_markers(case: Case) -> dict[str, list[str]]:
+@dataclass(frozen=True)
+class Marker:
+    """Text that, found in a customer line, means a hidden fact was stated."""
+
+    text: str
+    whole_value: bool  # the fact's whole value (matched as a substring), else one token of it
+
+
+def fact_markers(case: Case) -> dict[str, list[Marker]]:
     """Per hidden fact, the strings whose presence in a customer line means the fact was stated.
 
     The fact's whole value (when long enough) and each fact-like token in it (numbers, dates,
     codes), minus anything already public: the opening line, the agent's brief, the product.
     """
     public = Grounding([case.opening_line, case.brief, case.product])
-    markers: dict[str, list[str]] = {}
+    markers: dict[str, list[Marker]] = {}
     for fact in case.hidden_facts:
-        found: list[str] = []
+        found: list[Marker] = []
         core = _core(fact)
         if len(normalize(core)) >= MIN_CORE_CHARS and not public.contains(core):
-            found.append(core)
+            found.append(Marker(core, whole_value=True))
         for token in find_tokens(fact.value):
             if len(normalize(token.text)) >= MIN_MARKER_CHARS and not public.contains(token.text):
-                found.append(token.text)
+                found.append(Marker(token.text, whole_value=False))
         markers[fact.key] = list(dict.fromkeys(found))
     return markers
 
@@ -140,6 +149,16 @@ def _asked_in(text: str, case: Case, rubric: Rubric | None) -> set[str]:
         if any(word.lower() in folded for word in (*fact.ask_keywords, fact.label)):
             asked.add(fact.key)
     return asked
+
+
+def _says(line: str, marker: str) -> bool:
+    """``marker`` occurs in ``line`` as a whole number ("12" is not in "12315")."""
+    pattern = re.escape(marker)
+    if marker[:1].isdigit():
+        pattern = r"(?<![\d.])" + pattern
+    if marker[-1:].isdigit():
+        pattern += r"(?![\d])"
+    return re.search(pattern, line) is not None
 
 
 def fact_leaks(transcript: Transcript, case: Case, rubric: Rubric | None = None) -> list[FactLeak]:
@@ -155,16 +174,19 @@ def fact_leaks(transcript: Transcript, case: Case, rubric: Rubric | None = None)
             agent_said.add([turn.text])
             continue
         line = normalize(turn.text)
+        # Tokens compare whole: "48分贝" in a fact is not "48小时" in an offer the customer repeats.
+        line_tokens = {normalize(token.text) for token in find_tokens(turn.text)}
         for key, fact_markers_ in markers.items():
             if key in asked:
                 continue
             for marker in fact_markers_:
-                folded = normalize(marker)
-                if folded not in line or agent_said.contains(marker):
+                folded = normalize(marker.text)
+                said = _says(line, folded) if marker.whole_value else folded in line_tokens
+                if not said or agent_said.contains(marker.text):
                     continue
                 if any(folded in values[other] for other in asked):
                     continue  # the same words belong to a fact that was asked for
-                leaks.append(FactLeak(index, key, marker, turn.text))
+                leaks.append(FactLeak(index, key, marker.text, turn.text))
                 break
     return leaks
 
@@ -265,11 +287,31 @@ def mood_events(transcript: Transcript, case: Case, rubric: Rubric | None = None
     return events
 
 
+def case_phrases(case: Case) -> list[str]:
+    """Case text a customer may repeat word for word (facts, product, offers), longest first."""
+    phrases: set[str] = {case.opening_line, case.product}
+    for fact in case.hidden_facts:
+        phrases |= {fact.value, _core(fact)}
+    for resolution in (*case.acceptable_resolutions, *case.unacceptable_resolutions):
+        description = resolution.description.strip().rstrip("。.")
+        phrases |= {description, description[:1].lower() + description[1:]}
+    return sorted((phrase for phrase in phrases if phrase), key=len, reverse=True)
+
+
 def customer_lines(transcript: Transcript, case: Case | None = None) -> list[str]:
-    """What the customer said, with the case's scripted opening line removed (it is the case's, not the persona's)."""
+    """What the customer said in its own words.
+
+    With ``case``, text the customer repeats from the case (its opening line, hidden fact values,
+    the product, an offer's description) is cut out: it belongs to the case, not to the persona,
+    and would only blur a judgement of the persona's style.
+    """
     lines = [turn.text for turn in transcript.turns if turn.role == "customer"]
-    if lines and case is not None:
-        lines[0] = lines[0].replace(case.opening_line, " ").strip()
+    if case is not None:
+        phrases = case_phrases(case)
+        for index, line in enumerate(lines):
+            for phrase in phrases:
+                line = line.replace(phrase, " ")
+            lines[index] = line.strip()
     return [line for line in lines if line]
 
 

@@ -10,25 +10,32 @@ touching this module; this module only says how each signal is measured.
 Customer-type fit (``archetype_fit`` value, ``archetype_misfit`` = the type's classic mistake),
 after the training material's four types plus the three other persona types:
 
-- impatient — fit: ½ short turns (mean ≤ ``impatient_chars``) + ½ a substantive move in the first
-  two replies; misfit: any long turn.
+- impatient — fit: ½ a substantive move in the first reply (¼ in the second) + ½ the customer
+  never had to push (no ``asks_again``, no ``evasive_answer``); no misfit of its own (wordiness
+  costs clarity, not fit).
 - emotional — fit: 1 empathy in the opening reply, ½ empathy before facts later; misfit: facts
-  before feelings, or no empathy at all.
+  before feelings (1), or no empathy recognised at all (½).
 - skeptical — fit: 1 proof (reference number, written confirmation), ½ a policy explained;
   misfit: a guarantee with no proof.
 - rational — fit: ½ concrete numbers/times + ½ a policy explained, proof or the need confirmed;
   misfit: sympathy in most turns with no concrete content.
-- elderly — fit: ½ concise + ½ the need confirmed; misfit: jargon or a long turn.
+- elderly — fit: ½ no internal jargon + ½ making sure she understood (need confirmed, or every
+  question answered); misfit: jargon.
 - bargainer — fit: ½ a resolution offered + ½ no over-promise; misfit: an over-promise.
 - hostile — fit: ½ empathy or apology + ½ no forbidden phrase; misfit: a forbidden phrase.
 - unknown type — fit 0.5; no misfit.
+
+Each measured behaviour counts against one or two criteria only (see the weights file), so a
+single misread sentence cannot cascade through the whole scorecard.
 
 Rules the grader keeps:
 - Every evidence quote is a verbatim substring of the agent turn it names (checked before use).
   A score of 3 or more cites what earned it (plus rule findings against it); a score of 2 or less
   cites what cost it, so the per-turn annotations read the right way.
-- Text aimed at a grader is removed before any creditable act is looked for, so it can never
-  raise a score; its finding lowers compliance (and caps it).
+- Text aimed at a grader is removed (``signals.without_grader_instructions``: a bracketed aside,
+  else its sentence) before anything is measured — acts, concrete or vague wording, length,
+  structure, refusals — so it can neither earn a point nor hide a shortcoming; its finding lowers
+  compliance (and caps it).
 - A criterion the weights file does not know is *unscored* with a reason, never 0.
 - The suggestion for a criterion below 5 is the case's recommended phrasing for the stage of its
   weakest moment; without a case, the same from the first reference case in the transcript's
@@ -108,8 +115,9 @@ class Thresholds(_Strict):
     """Measurement thresholds shared by several signals."""
 
     concise_ratio: float = Field(gt=0, le=1)
-    impatient_chars: dict[Language, int]
     mood_change: int = Field(ge=1, le=10)
+    facts_full_share: float = Field(default=1.0, gt=0, le=1)
+    unnamed_offer_credit: float = Field(default=0.0, ge=0, le=1)
     max_evidence: int = Field(ge=1, le=20)
 
 
@@ -294,7 +302,7 @@ class _Measure:
 
     @cached_property
     def mean_agent_chars(self) -> float:
-        lengths = [len(self.text(turn).strip()) for turn in self.agent_turns]
+        lengths = [len(self.rec(turn).text.strip()) for turn in self.agent_turns]
         return sum(lengths) / len(lengths) if lengths else 0.0
 
     @cached_property
@@ -316,19 +324,126 @@ class _Measure:
         return flagged
 
     def creditable(self, turn: int, sentence: str) -> bool:
-        """False when ``sentence`` overlaps a rule finding: a violation never earns a point."""
-        return not any(q in sentence or sentence in q for q in self.flagged.get(turn, []))
+        """False when ``sentence`` overlaps a rule finding: a violation never earns a point.
+
+        Overlap is by position in the turn, so a finding whose quote runs on into neighbouring
+        text (a note to the grader glued to the sentence) still covers the sentence.
+        """
+        raw = self.text(turn)
+        start = raw.find(sentence)
+        if start < 0:
+            return not any(q in sentence or sentence in q for q in self.flagged.get(turn, []))
+        end = start + len(sentence)
+        for quote in self.flagged.get(turn, []):
+            at = raw.find(quote)
+            if at >= 0 and at < end and start < at + len(quote):
+                return False
+        return True
 
     def marker_sentences(self, kind: str, turns: Iterable[int] | None = None) -> list[Evidence]:
-        """Creditable sentences (clean text) with a grading marker: ``answer`` or ``structure``."""
+        """Sentences of the clean agent text by grading marker.
+
+        ``concrete`` and ``structure``: creditable sentences with a concrete / structure marker;
+        ``vague``: sentences with a hedge and nothing concrete in them.
+        """
         patterns = signals.grading_patterns(self.language)
-        pattern = patterns.answer_markers if kind == "answer" else patterns.structure_markers
         found: list[Evidence] = []
         for turn in self.agent_turns if turns is None else turns:
+            # Grader-directed text is gone from the clean text, so it can neither earn credit nor,
+            # with a digit of its own, hide a hedge next to it.
             for sentence in signals.sentences(self.rec(turn).text, self.language):
-                if pattern.search(sentence) and self.creditable(turn, sentence):
+                if kind == "vague":
+                    # A hedge inside a question ("您大概几点提交的?") asks; it commits to nothing.
+                    hedged = bool(patterns.vague_markers.search(sentence)) and not signals.is_question(
+                        sentence, self.language
+                    )
+                    strong = bool(patterns.strong_vague_markers.search(sentence))
+                    hit = hedged and (strong or not patterns.concrete_markers.search(sentence))
+                else:
+                    pattern = patterns.concrete_markers if kind == "concrete" else patterns.structure_markers
+                    hit = bool(pattern.search(sentence)) and self.creditable(turn, sentence)
+                if hit:
                     found.extend(self.evidence(turn, sentence))
         return found
+
+    @cached_property
+    def plain_offers(self) -> list[Evidence]:
+        """offer_solution sentences with no negation and no rule finding in them (any wording)."""
+        from simulator.lexicon import compiled_lexicon
+
+        negation = compiled_lexicon(self.language).negation
+        found: list[Evidence] = []
+        for turn in self.agent_turns:
+            for quote in self.rec(turn).quotes(DialogueAct.offer_solution):
+                sentence = self.sentence_of(turn, quote)
+                if not negation.search(sentence) and self.creditable(turn, sentence):
+                    found.extend(self.evidence(turn, sentence))
+        return found
+
+    @cached_property
+    def volunteered(self) -> set[str]:
+        """Keys of the case's facts the customer stated without being asked for them.
+
+        Counted where nobody had to ask: in the customer's opening message, or in an answer to
+        the agent's question about something else (the agent's question drew it out).
+        """
+        if self.case is None:
+            return set()
+        asked_before = True  # the opening message needs no question before it
+        found: set[str] = set()
+        for index, turn in enumerate(self.transcript.turns):
+            if turn.role == "agent":
+                follows_customer = index == 0 or self.transcript.turns[index - 1].role == "customer"
+                asks = index in self.agent_turns and self.rec(index).has(DialogueAct.ask_fact)
+                asked_before = asks or (asked_before and not follows_customer)
+                continue
+            if asked_before:
+                for fact in self.case.hidden_facts:
+                    if signals.states_value(turn.text, fact.value, self.language):
+                        found.add(fact.key)
+        return found
+
+    @cached_property
+    def replies(self) -> list[tuple[int, list[int]]]:
+        """(customer turn, the agent burst right after it) for every customer turn an agent answers."""
+        starts = {burst[0]: burst for burst in self.clean.bursts}
+        pairs: list[tuple[int, list[int]]] = []
+        for index, turn in enumerate(self.transcript.turns):
+            if turn.role == "customer" and index + 1 in starts:
+                pairs.append((index, starts[index + 1]))
+        return pairs
+
+    def customer_text_before(self, turn: int) -> str:
+        """Everything the customer said before agent turn ``turn``."""
+        return "\n".join(t.text for t in self.transcript.turns[:turn] if t.role == "customer")
+
+    def concrete_answer(self, text: str) -> bool:
+        """True when ``text`` commits to something precise (not a guessed number) or names a limit honestly."""
+        patterns = signals.grading_patterns(self.language)
+        if patterns.honest_limit.search(text):
+            return True
+        return any(
+            patterns.concrete_markers.search(sentence) and not patterns.strong_vague_markers.search(sentence)
+            for sentence in signals.sentences(text, self.language)
+        )
+
+    def specific(self, sentence: str, turn: int) -> bool:
+        """True when ``sentence`` picks up the customer's own words from before agent turn ``turn``."""
+        said = signals.content_tokens(self.customer_text_before(turn), self.language)
+        shared = said & signals.content_tokens(sentence, self.language)
+        return len(shared) >= (2 if self.language == "zh-CN" else 1)
+
+    def sentence_of(self, turn: int, quote: str) -> str:
+        """The sentence of agent turn ``turn`` (clean text) that contains ``quote`` (``quote`` if none)."""
+        return next(iter(self.sentences_from(turn, quote, 1)), quote)
+
+    def sentences_from(self, turn: int, quote: str, count: int) -> list[str]:
+        """Up to ``count`` sentences of agent turn ``turn`` (clean text), from the one with ``quote`` on."""
+        found = signals.sentences(self.rec(turn).text, self.language)
+        for index, sentence in enumerate(found):
+            if quote in sentence:
+                return found[index : index + count]
+        return []
 
 
 # -- individual signals (each documented in offline_weights.yaml) ---------------------------------
@@ -343,15 +458,25 @@ def _greeting(m: _Measure) -> SignalResult:
 
 def _self_intro(m: _Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.self_intro, m.opening)
-    return SignalResult(
-        1.0 if quotes else 0.0, positive=quotes[:1], weak=None if quotes else Moment(m.opening[0], PhraseStage.opening)
-    )
+    if not quotes:
+        return SignalResult(0.0, weak=Moment(m.opening[0], PhraseStage.opening))
+    if m.language == "zh-CN":
+        # The standard Chinese opening gives both a name and a staff number (工号); one of them is half.
+        number = any("工号" in e.quote for e in quotes)
+        name = any("工号" not in e.quote for e in quotes)
+        if not (number and name):
+            return SignalResult(0.5, positive=quotes[:1], weak=Moment(m.opening[0], PhraseStage.opening))
+    return SignalResult(1.0, positive=quotes[:1])
 
 
 def _closing(m: _Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.closing, m.closing_burst)
     if quotes:
         return SignalResult(1.0, positive=quotes[-1:])
+    last = m.closing_burst[-1]
+    courteous = signals.closes_courteously(m.rec(last).text, m.language)
+    if courteous:
+        return SignalResult(1.0, positive=m.evidence(last, courteous))
     return SignalResult(0.0, weak=Moment(m.closing_burst[-1], PhraseStage.closing))
 
 
@@ -368,7 +493,16 @@ def _empathy(m: _Measure) -> SignalResult:
     if first is None:
         after_customer = next((t for t in m.agent_turns if t > 0), m.agent_turns[0])
         return SignalResult(0.0, weak=Moment(after_customer, PhraseStage.empathy))
-    return SignalResult(1.0, positive=m.evidence(first[0], first[2]))
+    # Full credit when the sympathy names the customer's own situation ("让您饿着肚子干等半个多小时",
+    # or "I'm so sorry. A missing bag two days before the wedding..."); a stock formula on its own
+    # ("理解您的心情") earns half.
+    for turn in m.agent_turns:
+        for act in FEELING_ACTS:
+            for quote in m.rec(turn).quotes(act):
+                for sentence in m.sentences_from(turn, quote, 1):
+                    if m.specific(sentence, turn):
+                        return SignalResult(1.0, positive=m.evidence(turn, sentence))
+    return SignalResult(0.5, positive=m.evidence(first[0], first[2]), weak=Moment(first[0], PhraseStage.empathy))
 
 
 def _feelings_first(m: _Measure) -> SignalResult:
@@ -386,7 +520,8 @@ def _confirm_need(m: _Measure) -> SignalResult:
     if quotes:
         return SignalResult(1.0, positive=quotes[:1])
     asking = next((t for t in m.agent_turns if m.rec(t).has(DialogueAct.ask_fact)), m.agent_turns[0])
-    return SignalResult(0.0, weak=Moment(asking, PhraseStage.clarify))
+    # Cases have no "confirm" stage; their empathy line is the one that names the customer's need.
+    return SignalResult(0.0, weak=Moment(asking, PhraseStage.empathy))
 
 
 def _mood_trend(m: _Measure) -> SignalResult:
@@ -416,9 +551,12 @@ def _facts_asked(m: _Measure) -> SignalResult:
     required = [fact.key for fact in m.case.hidden_facts if fact.required]
     if not required:
         return NOT_APPLICABLE
-    asked = {key for turn in m.agent_turns for key in m.rec(turn).asked_facts}
+    asked = {key for turn in m.agent_turns for key in m.rec(turn).asked_facts} | m.volunteered
     share = sum(1 for key in required if key in asked) / len(required)
-    return SignalResult(share, positive=quotes[:2], weak=None if share >= 1 else Moment(weak_turn, PhraseStage.clarify))
+    # A good agent asks only for what the system does not already show, so covering
+    # ``facts_full_share`` of the required facts earns full credit.
+    value = min(1.0, share / m.weights.thresholds.facts_full_share)
+    return SignalResult(value, positive=quotes[:2], weak=None if value >= 1 else Moment(weak_turn, PhraseStage.clarify))
 
 
 def _resolution_offered(m: _Measure) -> SignalResult:
@@ -430,6 +568,15 @@ def _resolution_offered(m: _Measure) -> SignalResult:
         )
     offering = [turn for turn in m.agent_turns if m.rec(turn).offered]
     if not offering:
+        # An offer the case's keywords do not name is still an offer: the case lists the usual
+        # wording, not every way of putting it. Half credit, so a named resolution still counts more.
+        generic = m.plain_offers
+        if generic:
+            return SignalResult(
+                m.weights.thresholds.unnamed_offer_credit,
+                positive=generic[:1],
+                weak=Moment(last, PhraseStage.solution),
+            )
         return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
     positive: list[Evidence] = []
     for turn in offering:
@@ -444,7 +591,7 @@ def _concrete_next_step(m: _Measure) -> SignalResult:
         if m.rec(t).acts & {DialogueAct.offer_solution, DialogueAct.promise, DialogueAct.give_proof}
     ]
     proof = m.act_quotes(DialogueAct.give_proof, turns)
-    concrete = m.marker_sentences("answer", turns)
+    concrete = m.marker_sentences("concrete", turns)
     if proof or concrete:
         return SignalResult(1.0, positive=(proof + concrete)[:1])
     weak_turn = turns[0] if turns else (m.closing_burst[0] if m.closing_burst else m.agent_turns[-1])
@@ -483,10 +630,13 @@ def _archetype_fit(m: _Measure) -> SignalResult:
     kind = m.archetype
     early = m.agent_turns[:2]
     if kind == "impatient":
-        short = m.mean_agent_chars <= m.weights.thresholds.impatient_chars[m.language]
-        quick = any(m.rec(t).acts & set(SUBSTANTIVE) for t in early)
+        # Straight to the point: something substantive in the first reply (half credit in the second),
+        # and never making the customer push for an answer. Wordiness is judged under clarity.
+        first = bool(m.rec(early[0]).acts & set(SUBSTANTIVE))
+        quick = first or any(m.rec(t).acts & set(SUBSTANTIVE) for t in early)
         quotes = [q for t in early for act in SUBSTANTIVE for q in m.act_quotes(act, [t])]
-        value = 0.5 * short + 0.5 * quick
+        pushed = m.signal("asks_again").value or m.signal("evasive_answer").value
+        value = 0.5 * (1.0 if first else (0.5 if quick else 0.0)) + 0.5 * (0.0 if pushed else 1.0)
         return SignalResult(
             value, positive=quotes[:1], weak=None if value >= 1 else Moment(m.agent_turns[0], PhraseStage.solution)
         )
@@ -507,7 +657,7 @@ def _archetype_fit(m: _Measure) -> SignalResult:
             0.5 if policy else 0.0, positive=policy[:1], weak=Moment(m.agent_turns[-1], PhraseStage.solution)
         )
     if kind == "rational":
-        numbers = m.marker_sentences("answer")
+        numbers = m.marker_sentences("concrete")
         reasoning = (
             m.act_quotes(DialogueAct.explain_policy)
             + m.act_quotes(DialogueAct.give_proof)
@@ -520,9 +670,13 @@ def _archetype_fit(m: _Measure) -> SignalResult:
             weak=None if value >= 1 else Moment(m.agent_turns[-1], PhraseStage.solution),
         )
     if kind == "elderly":
-        concise = m.signal("concise").value
+        # Plain and patient: no internal terms, and making sure she has understood — by confirming
+        # the need or by answering each of her questions. (Long turns cost clarity, not fit.)
+        plain = 0.0 if m.findings_of("jargon") else 1.0
         confirm = m.signal("confirm_need")
-        value = 0.5 * concise + 0.5 * confirm.value
+        answered = m.signal("all_answered")
+        understood = max(confirm.value, answered.value if answered.applicable else 0.0)
+        value = 0.5 * plain + 0.5 * understood
         return SignalResult(
             value, positive=confirm.positive, weak=None if value >= 1 else Moment(m.agent_turns[0], PhraseStage.clarify)
         )
@@ -547,9 +701,8 @@ def _archetype_fit(m: _Measure) -> SignalResult:
 
 def _archetype_misfit(m: _Measure) -> SignalResult:
     kind = m.archetype
-    if kind in ("impatient", "elderly"):
-        rules = ("long_turn",) if kind == "impatient" else ("long_turn", "jargon")
-        hits = [f for rule in rules for f in m.findings_of(rule)]
+    if kind == "elderly":
+        hits = m.findings_of("jargon")
         negative = [e for f in hits for e in m.evidence(f.turn, f.quote)]
         return SignalResult(
             1.0 if hits else 0.0,
@@ -562,7 +715,8 @@ def _archetype_misfit(m: _Measure) -> SignalResult:
         if feelings.value:
             return SignalResult(0.0)
         if m.first_act(FEELING_ACTS) is None:
-            return SignalResult(1.0, weak=Moment(m.opening[0], PhraseStage.empathy))
+            # Half: sympathy in words the lexicon does not know yet must not cost the full misfit.
+            return SignalResult(0.5, weak=Moment(m.opening[0], PhraseStage.empathy))
         return SignalResult(1.0, negative=feelings.negative, weak=feelings.weak)
     if kind == "skeptical":
         if m.has_act(DialogueAct.give_proof):
@@ -576,7 +730,7 @@ def _archetype_misfit(m: _Measure) -> SignalResult:
     if kind == "rational":
         feeling_turns = [t for t in m.agent_turns if m.rec(t).acts & set(FEELING_ACTS)]
         mostly = len(feeling_turns) > 0.6 * len(m.agent_turns) and len(m.agent_turns) >= 2
-        misfit = mostly and not m.marker_sentences("answer")
+        misfit = mostly and not m.marker_sentences("concrete")
         return SignalResult(
             1.0 if misfit else 0.0, weak=Moment(m.agent_turns[-1], PhraseStage.solution) if misfit else None
         )
@@ -597,6 +751,17 @@ def _refusals(m: _Measure) -> tuple[list[int], list[int]]:
     refusing = [t for t in m.agent_turns if m.rec(t).has(DialogueAct.refusal)]
     bare = [t for t in refusing if not (m.rec(t).acts & alternatives)]
     return refusing, bare
+
+
+def _refusal_no_offer(m: _Measure) -> SignalResult:
+    """Refusals with nothing offered or escalated in the same turn (a reason alone solves nothing)."""
+    refusing, _ = _refusals(m)
+    helped = {DialogueAct.offer_solution, DialogueAct.escalate}
+    empty = [t for t in refusing if not (m.rec(t).acts & helped)]
+    negative = [e for t in empty for e in m.act_quotes(DialogueAct.refusal, [t])[:1]]
+    return SignalResult(
+        float(len(empty)), negative=negative, weak=Moment(empty[0], PhraseStage.solution) if empty else None
+    )
 
 
 def _refusal_alternative(m: _Measure) -> SignalResult:
@@ -620,12 +785,12 @@ def _concise(m: _Measure) -> SignalResult:
     limit = m.weights.thresholds.concise_ratio * m.long_turn_limit
     if m.mean_agent_chars <= limit:
         return SignalResult(1.0)
-    longest = max(m.agent_turns, key=lambda t: len(m.text(t)))
+    longest = max(m.agent_turns, key=lambda t: len(m.rec(t).text))
     return SignalResult(0.0, weak=Moment(longest, PhraseStage.solution))
 
 
 def _concrete(m: _Measure) -> SignalResult:
-    found = m.marker_sentences("answer")
+    found = m.marker_sentences("concrete")
     if found:
         return SignalResult(1.0, positive=found[:1])
     return SignalResult(0.0, weak=Moment(m.agent_turns[-1], PhraseStage.solution))
@@ -634,6 +799,12 @@ def _concrete(m: _Measure) -> SignalResult:
 def _structure(m: _Measure) -> SignalResult:
     found = m.marker_sentences("structure")
     return SignalResult(1.0 if found else 0.0, positive=found[:1])
+
+
+def _vague(m: _Measure) -> SignalResult:
+    found = m.marker_sentences("vague")
+    weak = Moment(found[0].turn, PhraseStage.solution, found[0].quote) if found else None
+    return SignalResult(float(len(found)), negative=found, weak=weak)
 
 
 def _jargon(m: _Measure) -> SignalResult:
@@ -645,6 +816,10 @@ def _long_turn(m: _Measure) -> SignalResult:
 
 
 def _risk_notice(m: _Measure) -> SignalResult:
+    # A warning about codes and passwords is the mark of full compliance where privacy is at stake;
+    # elsewhere it would be beside the point, and a clean transcript needs no such bonus.
+    if m.case is not None and m.case.category != "privacy":
+        return NOT_APPLICABLE
     pattern = signals.grading_patterns(m.language).risk_notice
     for turn in m.agent_turns:
         for sentence in signals.sentences(m.rec(turn).text, m.language):
@@ -669,6 +844,126 @@ def _private(m: _Measure) -> SignalResult:
 
 def _grader_instruction(m: _Measure) -> SignalResult:
     return m.finding_signal("grader_instruction", PhraseStage.solution)
+
+
+def _evasive_answer(m: _Measure) -> SignalResult:
+    """Customer questions that want a number, time or date, answered with neither (nor an honest limit)."""
+    patterns = signals.grading_patterns(m.language)
+    evasive: list[int] = []
+    for customer, burst in m.replies:
+        asked = [
+            sentence
+            for sentence in signals.sentences(m.text(customer), m.language)
+            if signals.is_question(sentence, m.language) and patterns.quantity_question.search(sentence)
+        ]
+        # Asking back for a fact needed to answer is not dodging the question.
+        asks_back = any(m.rec(t).has(DialogueAct.ask_fact) for t in burst)
+        if asked and not asks_back and not m.concrete_answer("\n".join(m.rec(t).text for t in burst)):
+            evasive.append(burst[0])
+    negative = [e for turn in evasive for e in m.first_sentence(turn)]
+    weak = Moment(evasive[0], PhraseStage.solution) if evasive else None
+    return SignalResult(float(len(evasive)), negative=negative, weak=weak)
+
+
+def _stock_phrase(m: _Measure) -> SignalResult:
+    """Sentences built on a canned formula that stands in for an answer ("请您耐心等待")."""
+    patterns = signals.grading_patterns(m.language)
+    found: list[Evidence] = []
+    for turn in m.agent_turns:
+        for sentence in signals.sentences(m.rec(turn).text, m.language):
+            # With a time or an amount in it, a set phrase carries an answer ("预计10分钟,请您耐心等待").
+            if patterns.stock_phrases.search(sentence) and not patterns.concrete_markers.search(sentence):
+                found.extend(m.evidence(turn, sentence))
+    weak = Moment(found[0].turn, PhraseStage.solution, found[0].quote) if found else None
+    return SignalResult(float(len(found)), negative=found, weak=weak)
+
+
+def _rule_first(m: _Measure) -> SignalResult:
+    """The first reply leads with a rule or a refusal before asking or acknowledging anything.
+
+    Not applicable to a rational customer: for them the facts and the rule come first by design.
+    """
+    if m.archetype == "rational":
+        return NOT_APPLICABLE
+    listening = {DialogueAct.ask_fact, DialogueAct.confirm_need, *FEELING_ACTS}
+    for turn in m.opening:
+        for match in m.rec(turn).matches:
+            if match.act in listening:
+                return SignalResult(0.0)
+            if match.act in (DialogueAct.explain_policy, DialogueAct.refusal):
+                quote = m.sentence_of(turn, match.quote)
+                return SignalResult(1.0, negative=m.evidence(turn, quote), weak=Moment(turn, PhraseStage.empathy))
+    return SignalResult(0.0)
+
+
+def _all_answered(m: _Measure) -> SignalResult:
+    """Every customer question got an answer: no unanswered question, none dodged with a non-number."""
+    asked = any(
+        signals.is_question(sentence, m.language)
+        for turn in m.transcript.turns
+        if turn.role == "customer"
+        for sentence in signals.sentences(turn.text, m.language)
+    )
+    if not asked:
+        return NOT_APPLICABLE
+    unanswered = m.signal("unanswered_question")
+    evasive = m.signal("evasive_answer")
+    if unanswered.value or evasive.value:
+        return SignalResult(0.0, weak=unanswered.weak or evasive.weak)
+    return SignalResult(1.0)
+
+
+def _asks_again(m: _Measure) -> SignalResult:
+    """Customer replies that say the agent's last answer did not land ("你就说怎么改")."""
+    pattern = signals.grading_patterns(m.language).asks_again
+    missed: list[int] = []
+    previous_agent: int | None = None
+    for index, turn in enumerate(m.transcript.turns):
+        if turn.role == "agent":
+            previous_agent = index
+        # A customer who says "just tell me" after a concrete answer is impatient by nature; it
+        # counts against the agent only when the answer before it gave nothing concrete.
+        elif (
+            previous_agent is not None
+            and pattern.search(turn.text)
+            and not m.concrete_answer(m.rec(previous_agent).text)
+        ):
+            missed.append(previous_agent)
+    negative = [e for turn in missed for e in m.first_sentence(turn)]
+    weak = Moment(missed[0], PhraseStage.solution) if missed else None
+    return SignalResult(float(len(missed)), negative=negative, weak=weak)
+
+
+def _follow_up(m: _Measure) -> SignalResult:
+    """The outcome is pinned down: a reference number, a written confirmation or a set follow-up."""
+    proof = m.act_quotes(DialogueAct.give_proof)
+    if proof:
+        return SignalResult(1.0, positive=proof[:1])
+    pattern = signals.grading_patterns(m.language).follow_up
+    for turn in m.agent_turns:
+        for sentence in signals.sentences(m.rec(turn).text, m.language):
+            if pattern.search(sentence) and m.creditable(turn, sentence):
+                return SignalResult(1.0, positive=m.evidence(turn, sentence))
+    last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
+    return SignalResult(0.0, weak=Moment(last, PhraseStage.closing))
+
+
+def _alternative(m: _Measure) -> SignalResult:
+    """More than one of the case's acceptable resolutions was put to the customer (a choice)."""
+    if m.case is None or len(m.case.acceptable_resolutions) < 2:
+        return NOT_APPLICABLE
+    offered: list[str] = []
+    turns: list[int] = []
+    for turn in m.agent_turns:
+        for resolution_id in m.rec(turn).offered:
+            if resolution_id not in offered:
+                offered.append(resolution_id)
+                turns.append(turn)
+    if len(offered) >= 2:
+        positive = [e for turn in turns[:2] for e in m.act_quotes(DialogueAct.offer_solution, [turn])[:1]]
+        return SignalResult(1.0, positive=positive)
+    last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
+    return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
 
 
 SIGNALS: dict[str, Callable[[_Measure], SignalResult]] = {
@@ -696,12 +991,21 @@ SIGNALS: dict[str, Callable[[_Measure], SignalResult]] = {
     "concise": _concise,
     "concrete": _concrete,
     "structure": _structure,
+    "vague": _vague,
     "jargon": _jargon,
     "long_turn": _long_turn,
     "risk_notice": _risk_notice,
     "vague_guarantee": _vague_guarantee,
     "private_data_request": _private,
     "grader_instruction": _grader_instruction,
+    "evasive_answer": _evasive_answer,
+    "stock_phrase": _stock_phrase,
+    "rule_first": _rule_first,
+    "all_answered": _all_answered,
+    "asks_again": _asks_again,
+    "follow_up": _follow_up,
+    "refusal_no_offer": _refusal_no_offer,
+    "alternative": _alternative,
 }
 
 # Signals that are counts of rule findings (a penalty per occurrence, never "missing").
@@ -715,8 +1019,14 @@ _PENALTIES = {
     "jargon",
     "long_turn",
     "vague_guarantee",
+    "vague",
     "private_data_request",
     "grader_instruction",
+    "evasive_answer",
+    "stock_phrase",
+    "rule_first",
+    "asks_again",
+    "refusal_no_offer",
 }
 # Signals that can go either way; a zero is neutral, not a shortfall.
 _TRENDS = {"mood_trend", "outcome", "escalation"}
@@ -752,12 +1062,21 @@ _LABELS: dict[Language, dict[str, str]] = {
         "concise": "表达简洁",
         "concrete": "信息具体(时间、金额、步骤)",
         "structure": "条理清楚(先后步骤)",
+        "vague": "含糊其辞,没有具体时限或数字",
         "jargon": "内部术语",
         "long_turn": "长篇大段",
         "risk_notice": "主动做隐私/风险提示",
         "vague_guarantee": "模糊的保证",
         "private_data_request": "索要隐私信息",
         "grader_instruction": "针对评分者的指令",
+        "evasive_answer": "客户问时间、金额,回答里却没有具体数字",
+        "stock_phrase": "用套话代替回答",
+        "rule_first": "开口先讲规定或拒绝,没先了解和安抚",
+        "all_answered": "客户的每个问题都有回应",
+        "asks_again": "客户不得不追问才明白",
+        "follow_up": "用单号、书面确认或回访时间落实结果",
+        "refusal_no_offer": "拒绝后没有给出任何办法",
+        "alternative": "给出不止一个可行方案供客户选择",
         "did": "做到",
         "missing": "欠缺",
         "lost": "扣分",
@@ -799,12 +1118,21 @@ _LABELS: dict[Language, dict[str, str]] = {
         "concise": "concise turns",
         "concrete": "concrete information (times, amounts, steps)",
         "structure": "clear order of steps",
+        "vague": "vague wording with no time frame or number",
         "jargon": "internal jargon",
         "long_turn": "long-winded turns",
         "risk_notice": "a proactive privacy/risk notice",
         "vague_guarantee": "vague guarantees",
         "private_data_request": "asking for private data",
         "grader_instruction": "instructions aimed at the grader",
+        "evasive_answer": "a question about when or how much answered without a number",
+        "stock_phrase": "stock phrases in place of an answer",
+        "rule_first": "opening with a rule or a refusal before listening",
+        "all_answered": "every customer question answered",
+        "asks_again": "the customer had to ask again",
+        "follow_up": "a reference number, written confirmation or follow-up time",
+        "refusal_no_offer": "a refusal with nothing offered instead",
+        "alternative": "more than one workable option offered",
         "did": "Did",
         "missing": "Missing",
         "lost": "Lost points",
@@ -867,7 +1195,8 @@ def _shortfalls(scored: _Scored, spec: CriterionWeights) -> list[tuple[float, st
             lost.append((-points, name, result))
         elif name not in _PENALTIES and name not in _TRENDS and result.value < 1:
             lost.append((spec.signals[name].weight * (1 - result.value), name, result))
-    return sorted(lost, key=lambda item: -item[0])
+    # On a tie, something said (a fired penalty, with its quote) comes before something missing.
+    return sorted(lost, key=lambda item: (-item[0], item[1] not in _PENALTIES))
 
 
 def _choose_evidence(m: _Measure, scored: _Scored, shortfalls: list[tuple[float, str, SignalResult]]) -> list[Evidence]:
@@ -970,6 +1299,11 @@ def _suggestion(
         for fact in m.case.hidden_facts:
             if fact.required and fact.key not in asked:
                 hint.update([fact.label, *fact.ask_keywords])
+    elif weak.stage == PhraseStage.solution and m.case is not None:
+        offered = {rid for turn in m.agent_turns for rid in m.rec(turn).offered}
+        for resolution in m.case.acceptable_resolutions:
+            if resolution.id not in offered:
+                hint.update(resolution.keywords)
     text = _phrase_for(source, weak.stage, hint)
     if text is None:
         return "", None

@@ -38,8 +38,10 @@ What each finds:
 - ``unacceptable_offer``: offering one of the case's ``unacceptable_resolutions``.
 - ``missing_greeting`` / ``missing_self_intro``: the agent's opening turn(s) — every agent turn
   before the customer's next message — have no greeting / no name or staff number.
-- ``missing_closing``: the agent's last turn(s) have no closing (not checked when the customer
-  ended the conversation after them).
+- ``missing_closing``: the agent's last turn(s) have no closing, and the last turn does not end
+  with courteous last words either (thanks, an apology for the trouble, a follow-up commitment:
+  ``closing_courtesy`` in ``lexicons/grading.yaml``); not checked when the customer ended the
+  conversation after them.
 - ``jargon``: an internal term from the rubric's ``rules.<lang>.jargon``.
 - ``long_turn``: an agent turn longer than the rubric's ``rules.<lang>.long_turn_chars``.
 - ``unanswered_question``: see below.
@@ -200,6 +202,32 @@ class RuleContext:
         }
 
     @cached_property
+    def credited(self) -> dict[int, RecognizedTurn]:
+        """Like ``recognized`` but with grader-directed sentences removed first.
+
+        Checks that fire on an *absence* (no greeting, no closing, a question not addressed) read
+        this, so text aimed at the grader can never make a finding go away.
+        """
+        credited = {}
+        for index, recognized in self.recognized.items():
+            text = self.transcript.turns[index].text
+            clean = signals.without_grader_instructions(text, self.language)
+            same = clean == text
+            credited[index] = (
+                recognized if same else recognize(clean, self.language, case=self.case, rubric=self.rubric)
+            )
+        return credited
+
+    def spoken(self, index: int) -> str:
+        """What agent turn ``index`` says to the customer: its text without grader-directed parts.
+
+        Findings quote from this, so a note to the grader never becomes the quote of another
+        finding (every piece of it is still verbatim in the turn). Falls back to the full text
+        when nothing else is left.
+        """
+        return self.credited[index].text or self.transcript.turns[index].text
+
+    @cached_property
     def bursts(self) -> list[list[int]]:
         """Runs of consecutive agent turns (one reply may be sent as several chat messages)."""
         runs: list[list[int]] = []
@@ -323,7 +351,7 @@ def check_long_turns(ctx: RuleContext) -> list[Finding]:
             ctx.finding(
                 "long_turn",
                 index,
-                signals.first_sentence(text, ctx.language),
+                signals.first_sentence(ctx.spoken(index), ctx.language),
                 length=len(text.strip()),
                 limit=limit if limit is not None else "?",
             )
@@ -332,7 +360,7 @@ def check_long_turns(ctx: RuleContext) -> list[Finding]:
 
 
 def _burst_has(ctx: RuleContext, burst: Sequence[int], act: DialogueAct) -> bool:
-    return any(ctx.recognized[index].has(act) for index in burst)
+    return any(ctx.credited[index].has(act) for index in burst)
 
 
 def check_opening(ctx: RuleContext) -> list[Finding]:
@@ -341,7 +369,7 @@ def check_opening(ctx: RuleContext) -> list[Finding]:
         return []
     opening = ctx.bursts[0]
     first = opening[0]
-    quote = signals.first_sentence(ctx.transcript.turns[first].text, ctx.language)
+    quote = signals.first_sentence(ctx.spoken(first), ctx.language)
     findings = []
     if not _burst_has(ctx, opening, DialogueAct.greeting):
         findings.append(ctx.finding("missing_greeting", first, quote))
@@ -361,17 +389,17 @@ def check_closing(ctx: RuleContext) -> list[Finding]:
     if _burst_has(ctx, last, DialogueAct.closing):
         return []
     index = last[-1]
-    return [
-        ctx.finding("missing_closing", index, signals.last_sentence(ctx.transcript.turns[index].text, ctx.language))
-    ]
+    if signals.closes_courteously(ctx.spoken(index), ctx.language):
+        return []
+    return [ctx.finding("missing_closing", index, signals.last_sentence(ctx.spoken(index), ctx.language))]
 
 
 def _addresses(ctx: RuleContext, burst: Sequence[int], question_tokens: set[str]) -> bool:
     for index in burst:
-        recognized = ctx.recognized[index]
+        recognized = ctx.credited[index]
         if recognized.acts & SUBSTANTIVE_ACTS:
             return True
-        text = ctx.transcript.turns[index].text
+        text = recognized.text
         if signals.grading_patterns(ctx.language).answer_markers.search(text):
             return True
         if question_tokens & signals.content_tokens(text, ctx.language):
@@ -412,7 +440,7 @@ def check_unanswered_questions(ctx: RuleContext) -> list[Finding]:
                 ctx.finding(
                     "unanswered_question",
                     first,
-                    signals.first_sentence(turns[first].text, ctx.language),
+                    signals.first_sentence(ctx.spoken(first), ctx.language),
                     question=question,
                     question_turn=question_turn,
                 )

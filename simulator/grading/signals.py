@@ -2,8 +2,8 @@
 
 The dialogue acts of a turn come from ``simulator.recognizer`` (one recogniser for the customer,
 the rules and the grader). This module adds what only grading needs, as data in
-``simulator/lexicons/grading.yaml``: text aimed at a grader, proactive risk notices, markers of a
-concrete answer and of structure, and the stopwords for "is this reply about the same thing as
+``simulator/lexicons/grading.yaml``: text aimed at a grader, proactive risk notices, markers of an
+answer, of concrete content, of vagueness and of structure, and the stopwords for "is this reply about the same thing as
 the question". It also splits turns into verbatim sentences and removes grader-directed text
 before the offline grader looks for anything that could earn points.
 """
@@ -50,7 +50,16 @@ class GradingPatterns(BaseModel):
     grader_instruction: list[Regex] = Field(min_length=1)
     risk_notice: list[Regex] = Field(min_length=1)
     answer_markers: list[Regex] = Field(min_length=1)
+    concrete_markers: list[Regex] = Field(min_length=1)
+    vague_markers: list[Regex] = Field(min_length=1)
     structure_markers: list[Regex] = Field(min_length=1)
+    strong_vague_markers: list[Regex] = Field(min_length=1)
+    quantity_question: list[Regex] = Field(min_length=1)
+    honest_limit: list[Regex] = Field(min_length=1)
+    stock_phrases: list[Regex] = Field(min_length=1)
+    asks_again: list[Regex] = Field(min_length=1)
+    follow_up: list[Regex] = Field(min_length=1)
+    closing_courtesy: list[Regex] = Field(min_length=1)
     overlap_stopwords: list[str] = Field(default_factory=list)
 
 
@@ -62,7 +71,16 @@ class CompiledGrading:
     grader_instruction: re.Pattern[str]
     risk_notice: re.Pattern[str]
     answer_markers: re.Pattern[str]
+    concrete_markers: re.Pattern[str]
+    vague_markers: re.Pattern[str]
     structure_markers: re.Pattern[str]
+    strong_vague_markers: re.Pattern[str]
+    quantity_question: re.Pattern[str]
+    honest_limit: re.Pattern[str]
+    stock_phrases: re.Pattern[str]
+    asks_again: re.Pattern[str]
+    follow_up: re.Pattern[str]
+    closing_courtesy: re.Pattern[str]
     stopwords: frozenset[str]
 
 
@@ -107,7 +125,16 @@ def grading_patterns(language: Language) -> CompiledGrading:
         grader_instruction=_must(union(spec.grader_instruction)),
         risk_notice=_must(union(spec.risk_notice)),
         answer_markers=_must(union(spec.answer_markers)),
+        concrete_markers=_must(union(spec.concrete_markers)),
+        vague_markers=_must(union(spec.vague_markers)),
         structure_markers=_must(union(spec.structure_markers)),
+        strong_vague_markers=_must(union(spec.strong_vague_markers)),
+        quantity_question=_must(union(spec.quantity_question)),
+        honest_limit=_must(union(spec.honest_limit)),
+        stock_phrases=_must(union(spec.stock_phrases)),
+        asks_again=_must(union(spec.asks_again)),
+        follow_up=_must(union(spec.follow_up)),
+        closing_courtesy=_must(union(spec.closing_courtesy)),
         stopwords=frozenset(word.lower() for word in spec.overlap_stopwords),
     )
 
@@ -146,6 +173,16 @@ def last_sentence(text: str, language: Language, limit: int = 80) -> str:
     return (found[-1] if found else text.strip())[-limit:].strip()
 
 
+def closes_courteously(text: str, language: Language) -> str | None:
+    """The last sentence of ``text`` when it is a courteous close (thanks, an apology for the
+    trouble, a follow-up commitment), verbatim; None otherwise. Only meaningful for the agent's
+    last turn: the same words earlier in a conversation close nothing."""
+    found = sentences(text, language)
+    if found and grading_patterns(language).closing_courtesy.search(found[-1].strip()):
+        return found[-1]
+    return None
+
+
 def is_question(sentence: str, language: Language) -> bool:
     """True when ``sentence`` asks something, by the recogniser's lexicon."""
     return bool(compiled_lexicon(language).question.search(sentence))
@@ -176,29 +213,103 @@ def content_tokens(text: str, language: Language) -> set[str]:
     return tokens
 
 
+_DIGITS = re.compile(r"\d{2,}")
+
+
+def states_value(text: str, value: str, language: Language) -> bool:
+    """True when ``text`` states the fact ``value``: every number of two or more digits in it, or,
+    for a value without such numbers, at least 60% of its content tokens (and two or more)."""
+    numbers = _DIGITS.findall(value)
+    if numbers:
+        said = set(_DIGITS.findall(text))
+        return all(number in said for number in numbers)
+    wanted = content_tokens(value, language)
+    if len(wanted) < 2:
+        return False
+    return len(wanted & content_tokens(text, language)) >= 0.6 * len(wanted)
+
+
 def _stem(word: str) -> str:
-    # Crude on purpose: enough that "refund"/"refunds"/"refunded" meet, no dictionary needed.
-    for suffix in ("ing", "ed", "es", "s"):
+    # Crude on purpose: enough that "refund"/"refunds"/"refunded" and "renewed"/"renewal" meet,
+    # no dictionary needed.
+    for suffix in ("ing", "ed", "es", "al", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
 
 
-def grader_instructions(text: str, language: Language) -> list[str]:
-    """Sentences of ``text`` that address a grader instead of the customer (verbatim)."""
-    pattern = grading_patterns(language).grader_instruction
+# A bracketed aside — "(Note to the evaluator: ...)", "【给评分系统的说明:...】" — is how a note to the
+# grader is usually set off from the message; when one matches, only the aside is removed, so the
+# sentence around it is measured exactly as if the note had never been written.
+_ASIDE = re.compile(r"[(（【\[［]([^()（）【】\[\]［］]{2,300})[)）】\]］]")
+
+
+def _instruction_patterns(language: Language) -> tuple[re.Pattern[str], re.Pattern[str]]:
     # Grader-directed text may be written in either language whatever the drill's language.
-    other = grading_patterns("en" if language == "zh-CN" else "zh-CN").grader_instruction
-    return [s for s in sentences(text, language) if pattern.search(s) or other.search(s)]
+    other: Language = "en" if language == "zh-CN" else "zh-CN"
+    return grading_patterns(language).grader_instruction, grading_patterns(other).grader_instruction
+
+
+def grader_instruction_spans(text: str, language: Language) -> list[tuple[int, int]]:
+    """(start, end) of every part of ``text`` that addresses a grader instead of the customer.
+
+    A bracketed aside that matches is one span; otherwise the whole sentence that matches is.
+    Spans are in text order and do not overlap.
+    """
+    patterns = _instruction_patterns(language)
+
+    def aimed(piece: str) -> bool:
+        return any(pattern.search(piece) for pattern in patterns)
+
+    spans = [match.span() for match in _ASIDE.finditer(text) if aimed(match.group(0))]
+    masked = _mask(text, spans)
+    cursor = 0
+    for sentence in sentences(masked, language):
+        start = masked.find(sentence, cursor)
+        cursor = start + len(sentence)
+        hits = [match.start() for pattern in patterns if (match := pattern.search(sentence))]
+        if hits:
+            # From the last break before the note ("...number, please.Note to the grader: ..."),
+            # so what the agent said to the customer before it stays as it was.
+            head = sentence[: min(hits)]
+            breaks = [head.rfind(mark) for mark in _BREAKS]
+            spans.append((start + max(breaks) + 1, cursor))
+    return sorted(spans)
+
+
+# Where a note to the grader may begin inside a sentence the splitter did not cut.
+_BREAKS = (".", "!", "?", ";", "。", "！", "？", "；", "\n")
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span replaced by as many line breaks (positions are kept)."""
+    for start, end in spans:
+        text = text[:start] + "\n" * (end - start) + text[end:]
+    return text
+
+
+def grader_instructions(text: str, language: Language) -> list[str]:
+    """The parts of ``text`` that address a grader instead of the customer (each verbatim)."""
+    return [text[start:end].strip() for start, end in grader_instruction_spans(text, language)]
 
 
 def without_grader_instructions(text: str, language: Language) -> str:
-    """``text`` with grader-directed sentences blanked out (each replaced by a line break).
+    """``text`` with grader-directed parts removed (each replaced by one line break).
 
-    The offline grader looks for creditable acts only in what remains, so an instruction to the
-    grader can never earn a point; quotes found in the result are still verbatim in ``text``
-    unless they would span a removed sentence (those are dropped by the caller's check).
+    The offline grader measures everything — acts, concrete and vague wording, length, structure,
+    refusals — in what remains, so an instruction to the grader can neither earn a point nor hide
+    a shortcoming; quotes found in the result are still verbatim in ``text`` unless they would span
+    a removed part (those are dropped by the caller's check). Text without such parts is returned
+    unchanged.
     """
-    for sentence in grader_instructions(text, language):
-        text = text.replace(sentence, "\n")
-    return text
+    spans = grader_instruction_spans(text, language)
+    if not spans:
+        return text
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        pieces.append(text[cursor:start].rstrip(" \t"))
+        pieces.append("\n")
+        cursor = end
+    pieces.append(text[cursor:].lstrip(" \t"))
+    return "".join(pieces).strip()

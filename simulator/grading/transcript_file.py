@@ -34,6 +34,10 @@ def _json_path(loc: Sequence[str | int]) -> str:
     return text or "(top level)"
 
 
+def _inside(loc: Sequence[str | int]) -> str:
+    return f"in {_json_path(loc)}" if loc else "at the top level"
+
+
 def _positions(text: str) -> tuple[dict[tuple[str, ...], tuple[int, int]], dict[tuple[str, ...], tuple[int, int]]]:
     """Line/column of every value and every key, found by reading the JSON as YAML (best effort)."""
     values: dict[tuple[str, ...], tuple[int, int]] = {}
@@ -77,12 +81,11 @@ def _describe(error: ValidationError, text: str, display: str) -> list[str]:
         str_loc = tuple(str(part) for part in loc)
         if item["type"] == "extra_forbidden":
             where = keys.get(str_loc) or values.get(str_loc)
-            parent = _json_path(loc[:-1])
-            message = f"unknown key '{loc[-1]}' in {parent} (allowed: {', '.join(_allowed(loc[:-1]))})"
+            message = f"unknown key '{loc[-1]}' {_inside(loc[:-1])} (allowed: {', '.join(_allowed(loc[:-1]))})"
         elif item["type"] == "missing":
             parent_loc = str_loc[:-1]
             where = values.get(parent_loc)
-            message = f"missing required key '{loc[-1]}' in {_json_path(loc[:-1])}"
+            message = f"missing required key '{loc[-1]}' {_inside(loc[:-1])}"
         else:
             probe = str_loc
             while probe and probe not in values:

@@ -1,0 +1,242 @@
+"""Headless Chromium loads each view of the app, in English and Chinese, and saves a screenshot.
+
+Uses Debian's ``chromium`` and ``chromium-driver`` packages through the W3C WebDriver HTTP API
+(no Selenium needed). Skipped with a reason when they are not installed.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from simulator.accounts import LOCAL
+from simulator.app import mentor, trainee
+from simulator.app.services import AppServices
+from simulator.app.ui import launch_app
+from simulator.config import load_settings
+from tests.offline_fixtures import write_content
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() or not Path(CHROMEDRIVER).exists(),
+        reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)",
+    ),
+]
+CHROME_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--window-size=1440,2000",
+]
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C WebDriver element key
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Browser:
+    """A minimal W3C WebDriver client for one Chromium session."""
+
+    def __init__(self, driver_url: str, language: str) -> None:
+        self.http = httpx.Client(base_url=driver_url, timeout=60)
+        options = {
+            "binary": str(CHROMIUM),
+            "args": [*CHROME_FLAGS, f"--lang={language}"],
+            "prefs": {"intl.accept_languages": language},
+        }
+        reply = self._post("/session", {"capabilities": {"alwaysMatch": {"goog:chromeOptions": options}}})
+        self.session = reply["sessionId"]
+
+    def _post(self, path: str, body: dict[str, Any]) -> Any:
+        response = self.http.post(path, json=body)
+        data = response.json()
+        if response.status_code != 200:
+            raise RuntimeError(f"webdriver {path}: {data}")
+        return data["value"] if "sessionId" not in data.get("value", {}) else data["value"]
+
+    def _session(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        url = f"/session/{self.session}{path}"
+        response = self.http.get(url) if body is None else self.http.post(url, json=body)
+        data = response.json()
+        if response.status_code != 200:
+            raise RuntimeError(f"webdriver {path}: {data.get('value', data)}")
+        return data["value"]
+
+    def open(self, url: str) -> None:
+        self._session("/url", {"url": url})
+
+    def script(self, source: str, *args: Any) -> Any:
+        return self._session("/execute/sync", {"script": source, "args": list(args)})
+
+    def wait_for(self, source: str, timeout: float = 60) -> Any:
+        """Poll a JS expression (``return ...``) until it is truthy."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = self.script(f"try {{ {source} }} catch (error) {{ return false; }}")
+            if value:
+                return value
+            time.sleep(0.3)
+        raise AssertionError(f"timed out waiting for: {source}")
+
+    def click_text(self, selector: str, text: str) -> None:
+        """Click the first element matching ``selector`` whose text contains ``text``."""
+        clicked = self.script(
+            "const [sel, text] = arguments;"
+            "const el = [...document.querySelectorAll(sel)]"
+            "  .find(e => e.offsetParent !== null && e.innerText.includes(text));"
+            "if (!el) return false; el.click(); return true;",
+            selector,
+            text,
+        )
+        assert clicked, f"no {selector} with text {text!r}"
+
+    def page_text(self) -> str:
+        return str(self.script("return document.body.innerText"))
+
+    def screenshot(self, path: Path) -> Path:
+        path.write_bytes(base64.b64decode(self._session("/screenshot")))
+        return path
+
+    def close(self) -> None:
+        try:
+            self.http.delete(f"/session/{self.session}")
+        finally:
+            self.http.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app in local mode with one graded drill (for the mentor view) and one open drill."""
+    root = tmp_path_factory.mktemp("browser-app")
+    content = write_content(root / "content")
+    # built before the autouse fixture clears the environment: pin everything that could leak in
+    settings = dataclasses.replace(
+        load_settings(),
+        content_dir=content,
+        data_dir=root / "data",
+        database_url=None,
+        llm_base_url=None,
+        llm_api_key=None,
+        users_file=root / "no-users.yaml",
+    )
+    services = AppServices(settings, index_sync=lambda library: "")
+    # the open drill first: the mentor list shows the newest (graded) session first
+    open_drill = trainee.start_session(services, LOCAL, "test_impatient", "en-test-double-charge")
+    list(
+        trainee.send_message(services, LOCAL, open_drill.session_id, "Hi, I'm Sam. Sorry about that, what's the order?")
+    )
+    done = trainee.start_session(services, LOCAL, "test_emotional", "zh-test-late-parcel")
+    for line in (
+        "您好,我是客服小王,让您久等了,非常抱歉。",
+        "请问您的订单号是多少?",
+        "我马上帮您催件,今天下午给您回电。",
+    ):
+        list(trainee.send_message(services, LOCAL, done.session_id, line))
+    trainee.end_session(services, LOCAL, done.session_id)
+    mentor.add_comment(services, LOCAL, done.session_id, 1, "先道歉再问单号,顺序很好。")
+    demo, url = launch_app(services, port=free_port(), block=False, quiet=True)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def driver_url() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen([CHROMEDRIVER, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/status", timeout=2).json()["value"]["ready"]:
+                break
+        except (httpx.HTTPError, KeyError, ValueError):
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+VIEWS = {
+    # language: (tab labels, text expected in each view)
+    "en": {
+        "trainee": ("Practice", ["Customer patience", "End and score", "Single-user local mode"]),
+        "mentor": ("Mentor review", ["Find sessions", "Override a score", "Export HTML", "Notes on turn #1"]),
+        "trainer": ("Content library", ["Personas", "Cases", "Add or edit"]),
+    },
+    "zh-CN": {
+        "trainee": ("练习", ["客户耐心", "结束并评分", "单用户本地模式"]),
+        "mentor": ("带教复盘", ["查找练习记录", "修改评分", "导出 HTML", "第 #1 回合点评"]),
+        "trainer": ("内容库", ["客户画像", "案例库", "新增/编辑"]),
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_each_view_loads_and_is_captured(app_url: str, driver_url: str, tmp_path: Path, language: str) -> None:
+    browser = Browser(driver_url, language)
+    try:
+        browser.open(app_url)
+        # the page has loaded when the header names the engines (set by the load event)
+        browser.wait_for(
+            "return (document.querySelector('#drill-engines') || {}).innerText?.includes('DRILL_LLM_BASE_URL')"
+        )
+        # the open drill was resumed into the chat
+        browser.wait_for('return document.body.innerText.includes("what\'s the order")')
+        for view, (tab, expected) in VIEWS[language].items():
+            browser.click_text("button[role='tab']", tab)
+            if view == "mentor":
+                browser.wait_for(
+                    "return document.body.innerText.includes('test_emotional') || "
+                    "document.body.innerText.includes('测试emotional') || "
+                    "document.body.innerText.includes('Test emotional')"
+                )
+                browser.script("document.querySelector('#mentor-open').click()")
+                # the replay shows the drill with the grader's notes on the agent's turns
+                browser.wait_for("return document.body.innerText.includes('请问您的订单号是多少')")
+                browser.wait_for("return document.querySelector('#mentor-scorecard').innerText.length > 100")
+            if view == "trainer":
+                browser.wait_for("return document.body.innerText.includes('test_rational')")
+            text = browser.page_text()
+            for snippet in expected:
+                assert snippet in text, f"{view} ({language}) lacks {snippet!r}"
+            shot = browser.screenshot(tmp_path / f"{view}-{language}.png")
+            assert shot.stat().st_size > 20_000
+        # the trainer's editor, and (last, as it ends the shared open drill) the trainee's scorecard
+        browser.click_text("button[role='tab']", "Add or edit" if language == "en" else "新增/编辑")
+        browser.wait_for("return document.querySelector('#trainer-editor') !== null")
+        browser.screenshot(tmp_path / f"trainer-editor-{language}.png")
+        if language == "en":
+            # the switch re-labels the page without a reload, and the choice survives one
+            browser.click_text("label", "中文")
+            browser.wait_for("return document.body.innerText.includes('带教复盘')")
+            browser.open(app_url)
+            browser.wait_for("return document.body.innerText.includes('带教复盘')")
+        if language == "zh-CN":
+            browser.click_text("button[role='tab']", "练习")
+            browser.script("document.querySelector('#trainee-end').click()")
+            browser.wait_for("return document.querySelector('#trainee-scorecard').innerText.includes('/100')")
+            assert "应对要点" in browser.page_text()
+            browser.screenshot(tmp_path / "scorecard-zh-CN.png")
+    finally:
+        browser.close()
