@@ -29,22 +29,51 @@ from simulator.config import load_settings
 
 
 def coalescing_stream_reply(interval_s: float) -> Any:
-    """A drop-in for ``trainee._stream_reply`` that yields fewer, larger updates."""
+    """A drop-in for ``trainee._stream_reply`` that sends the latest text, at most every ``interval_s``.
+
+    A thread reads the model's stream into a buffer; each time Gradio asks for the next update it
+    gets everything that arrived since the last one. When the server is busy, intermediate states
+    are skipped instead of queued, so the number of updates per reply falls as load rises.
+    """
 
     def _stream_reply(services: Any, live: Any, stream: Any) -> Iterator[Any]:
-        shown = ""
         yield trainee._view(live, partial="")
-        last = 0.0
-        first = True
-        try:
-            for delta in stream:
-                shown += delta
-                now = time.perf_counter()
-                if first or now - last >= interval_s:
-                    yield trainee._view(live, partial=shown)
-                    first, last = False, now
-        except trainee.CustomerUnavailable as exc:
-            raise trainee.AppError("customer_unavailable", detail=str(exc)) from exc
+        state: dict[str, Any] = {"text": "", "done": False, "error": None}
+        changed = threading.Condition()
+
+        def pump() -> None:
+            try:
+                for delta in stream:
+                    with changed:
+                        state["text"] += delta
+                        changed.notify()
+            except Exception as exc:  # handed over to the generator, which raises it
+                with changed:
+                    state["error"] = exc
+            finally:
+                with changed:
+                    state["done"] = True
+                    changed.notify()
+
+        threading.Thread(target=pump, name="bench-reply-pump", daemon=True).start()
+        shown, last = "", 0.0
+        while True:
+            with changed:
+                changed.wait_for(lambda seen=shown: state["done"] or state["text"] != seen)
+            wait = interval_s - (time.perf_counter() - last)
+            if shown and wait > 0 and not state["done"]:
+                time.sleep(wait)  # let more text gather; the first text goes out at once
+            with changed:
+                text, done, error = state["text"], state["done"], state["error"]
+            if error is not None:
+                if isinstance(error, trainee.CustomerUnavailable):
+                    raise trainee.AppError("customer_unavailable", detail=str(error)) from error
+                raise error
+            if done:
+                break
+            if text != shown:
+                shown, last = text, time.perf_counter()
+                yield trainee._view(live, partial=shown)
         trainee._persist(services, live)
         yield trainee._view(live)
 

@@ -282,6 +282,13 @@ class CaseIndex:
         with self._lock:
             self._store.delete_collection()
 
+    def use_library(self, library: Library) -> None:
+        """Search ``library`` from now on; a different library object is synced before the next search."""
+        with self._lock:
+            if library is not self._library:
+                self._library = library
+                self._synced = False
+
     def _ensure_synced(self) -> None:
         if not self._synced and self._library is not None:
             self.sync()
@@ -334,3 +341,33 @@ def transcript_query(transcript: Transcript, limit: int = TRANSCRIPT_QUERY_CHARS
     """Search text for a transcript: its scenario, then customer turns, cut at ``limit`` chars."""
     parts = [transcript.scenario or ""] + [turn.text for turn in transcript.turns if turn.role == "customer"]
     return "\n".join(part.strip() for part in parts if part and part.strip())[:limit].strip()
+
+
+_SHARED: dict[tuple[object, ...], CaseIndex] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_index(settings: Settings, library: Library | None = None) -> CaseIndex:
+    """The process-wide index for these settings, so the embedding model loads once per process.
+
+    The grader asks for references on every grade and the app syncs after every trainer save;
+    building a new ``CaseIndex`` each time would reload the embedder (seconds) every call.
+    A different ``library`` object (content changed) makes the next search sync first.
+    """
+    key = (
+        str(settings.chroma_dir),
+        settings.chroma_host,
+        settings.chroma_port,
+        settings.embedding_model,
+        settings.llm_base_url,
+    )
+    with _SHARED_LOCK:
+        index = _SHARED.get(key)
+        if index is None:
+            index = CaseIndex(settings, library=library)
+            _SHARED[key] = index
+            return index
+    if library is not None:
+        index.use_library(library)
+    return index
+

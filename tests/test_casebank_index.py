@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import socket
 import subprocess
@@ -416,3 +417,14 @@ def test_chroma_server_mode_uses_the_http_client(
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_shared_index_is_built_once_per_location(tmp_path: Path) -> None:
+    from simulator.casebank_index import shared_index
+    from simulator.config import load_settings
+
+    settings = load_settings()
+    first = shared_index(settings)
+    assert shared_index(settings) is first
+    other = dataclasses.replace(settings, data_dir=tmp_path / "elsewhere")
+    assert shared_index(other) is not first

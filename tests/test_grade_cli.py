@@ -90,7 +90,7 @@ def test_transcript_without_case_uses_the_index(content: Path, tmp_path: Path, m
         def similar_to_transcript(self, transcript, k=3):
             return [type("Hit", (), {"case_id": en_case().id, "score": 0.8})()]
 
-    monkeypatch.setattr(index_module, "CaseIndex", FakeIndex)
+    monkeypatch.setattr(index_module, "shared_index", lambda settings, library=None: FakeIndex(settings))
     file = write_transcript(tmp_path / "t.json", "en", EN_AGENTS["mediocre"])
     result = run(str(file), "--json")
     assert result.exit_code == 0, result.output

@@ -207,6 +207,7 @@ ACT_TABLE = [
     (EN, "Did you give the caller the verification code we texted you?", A.private_data_request, False),
     (EN, "Have you shared your PIN with anyone?", A.private_data_request, False),
     (EN, "Please give me your PIN.", A.private_data_request, True),
+    (EN, "I definitely understand why you're angry.", A.promise, False),
 ]
 
 

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from simulator.accounts import LOCAL, Accounts, User
 from simulator.app.i18n import AppError
@@ -127,7 +126,6 @@ class AppServices:
         self.accounts = accounts or Accounts(settings.users_file)
         self.content = ContentCache(settings.content_dir)
         self._index_sync = index_sync
-        self._index: Any = None
         self._live: dict[str, LiveSession] = {}
         self._live_lock = threading.Lock()
 
@@ -169,11 +167,9 @@ class AppServices:
         """
         if self._index_sync is not None:
             return self._index_sync(library)
-        if self._index is None:
-            from simulator.casebank_index import CaseIndex  # heavy (Chroma, embedder); only when needed
+        from simulator.casebank_index import shared_index  # heavy (Chroma, embedder); only when needed
 
-            self._index = CaseIndex(self.settings, library=library)
-        return str(self._index.sync(library).summary())
+        return str(shared_index(self.settings, library).sync(library).summary())
 
     # -- users ---------------------------------------------------------------------------------
 

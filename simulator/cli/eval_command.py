@@ -1,5 +1,5 @@
 """``drill eval``: offline evaluations. This module owns the group and its ``retrieval`` command;
-other modules add their subcommands to :data:`eval_group`."""
+``grader`` and ``personas`` live in their own modules and load only when they run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from simulator.casebank_index import DEFAULT_RECIPE, DOCUMENT_RECIPES
-from simulator.cli.root import echo_json, fail, library_or_exit, main, settings
+from simulator.cli.root import LazyGroup, echo_json, fail, library_or_exit, settings
 from simulator.content import ContentError
 from simulator.embedders import OFFLINE_EMBEDDERS, EmbedderError, default_embedder_name
 from simulator.evals.retrieval import (
@@ -20,7 +20,20 @@ from simulator.evals.retrieval import (
 )
 
 
-@main.group("eval")
+@click.group(
+    "eval",
+    cls=LazyGroup,
+    lazy={
+        "grader": (
+            "simulator.cli.eval_grader_command:grader",
+            "Grader vs mentor labels: Spearman, weighted kappa, pass/fail, ordering, injection, length bias.",
+        ),
+        "personas": (
+            "simulator.cli.eval_personas_command:personas",
+            "Simulator fidelity over every persona x case: archetype, facts, outcomes, mood.",
+        ),
+    },
+)
 def eval_group() -> None:
     """Measure drill's parts against labelled data in evals/."""
 

@@ -7,7 +7,6 @@ from typing import Any, cast
 
 import click
 
-from simulator.cli.eval_command import eval_group
 from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.content import ContentError
 from simulator.errors import DrillError
@@ -16,7 +15,7 @@ from simulator.evals.grader_set import DEFAULT_SET_DIR, SplitChoice, load_grader
 from simulator.grading import GradingError
 
 
-@eval_group.command("grader")
+@click.command("grader")
 @click.option(
     "--engine",
     type=click.Choice(["offline", "llm"]),

@@ -7,7 +7,6 @@ from typing import Any, cast
 
 import click
 
-from simulator.cli.eval_command import eval_group
 from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.content import ContentError
 from simulator.errors import DrillError
@@ -15,7 +14,7 @@ from simulator.evals.personas_eval import MAX_TURNS, Engine, plan_pairings, run_
 from simulator.evals.trainee_scripts import DEFAULT_SCRIPTS_DIR, load_trainee_scripts
 
 
-@eval_group.command("personas")
+@click.command("personas")
 @click.option(
     "--engine",
     type=click.Choice(["offline", "llm"]),

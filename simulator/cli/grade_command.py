@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.root import echo_json, fail, library_or_exit, main, settings
+from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.errors import DrillError
 from simulator.grading import GradingError, grade
 from simulator.grading.scorecard import render_scorecard
 from simulator.grading.transcript_file import TranscriptFileError, load_transcript
 
 
-@main.command("grade")
+@click.command("grade")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--engine",

@@ -7,13 +7,13 @@ import time
 import click
 
 from simulator.casebank_index import CaseIndex
-from simulator.cli.root import fail, library_or_exit, main, settings
+from simulator.cli.root import fail, library_or_exit, settings
 from simulator.embedders import EmbedderError, make_embedder
 
 SHOW_IDS = 8  # a first build lists every case otherwise
 
 
-@main.command("index")
+@click.command("index")
 @click.option("--rebuild", is_flag=True, help="Drop the collection and embed every case again.")
 @click.option("--embedder", "embedder_name", metavar="NAME",
               help="Embedder to index with (default: the endpoint's if DRILL_EMBEDDING_MODEL is set, else e5-small).")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from typing import Any
@@ -13,7 +14,59 @@ from simulator.config import Settings, load_settings
 from simulator.content import ContentError, Library, load_library
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A click group whose heavier subcommands are imported only when they run.
+
+    ``lazy`` maps a command name to ``(module:attribute, one-line help)``; the help line is shown
+    in ``--help`` without importing the module, so `drill validate` never pays for Chroma or Gradio.
+    """
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module_name, attribute = self.lazy[cmd_name][0].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self.commands:
+                rows.append((name, self.lazy[name][1]))
+            else:
+                command = self.get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    lazy={
+        "simulate": (
+            "simulator.cli.simulate_command:simulate",
+            "Play trainee lines from a file against a simulated customer.",
+        ),
+        "grade": (
+            "simulator.cli.grade_command:grade_command",
+            "Grade the agent's side of a transcript JSON file on the rubric.",
+        ),
+        "index": ("simulator.cli.index_command:index_command", "(Re)build the case index and say what changed."),
+        "serve": ("simulator.cli.serve_command:serve", "Start the drill web app and print its URL."),
+        "eval": ("simulator.cli.eval_command:eval_group", "Measure drill's parts against labelled data in evals/."),
+        "users": ("simulator.cli.users_command:users", "Manage app accounts (trainee, mentor, trainer roles)."),
+    },
+)
 @click.version_option(__version__, prog_name="drill")
 def main() -> None:
     """drill - customer-service role-play drills with a simulated customer and a rubric grader.

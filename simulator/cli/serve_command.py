@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from typing import TYPE_CHECKING
+
 import click
 
-from simulator.cli.root import fail, main, settings
+from simulator.cli.root import fail, settings
+
+if TYPE_CHECKING:
+    from simulator.app.services import AppServices
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 for all).")
 @click.option("--port", default=None, type=int, help="Port [default: 7860, or the next free one].")
 def serve(host: str, port: int | None) -> None:
@@ -39,4 +45,15 @@ def serve(host: str, port: int | None) -> None:
     )
     demo, url = launch_app(services, host=host, port=port, block=False, quiet=True)
     click.echo(f"drill is running at {url}  (Ctrl+C to stop)")
+    # Build or refresh the case index while people open the page, so the first trainer save or
+    # chat-log import does not wait for the embedding model.
+    threading.Thread(target=_warm_index, args=(services,), name="index-warmup", daemon=True).start()
     demo.block_thread()  # returns on Ctrl+C, after closing the server
+
+
+def _warm_index(services: AppServices) -> None:
+    try:
+        summary = services.sync_case_index(services.library())
+        click.echo(f"case index ready: {summary}")
+    except Exception as exc:  # the app works without the index; say so and go on
+        click.echo(f"warning: case index not built ({type(exc).__name__}: {exc}); run `drill index`", err=True)

@@ -8,7 +8,7 @@ from typing import cast
 
 import click
 
-from simulator.cli.root import echo_json, fail, library_or_exit, main, settings
+from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.conversation import Conversation
 from simulator.customer import ENGINES, EngineName, make_customer
 from simulator.errors import CustomerUnavailable, DrillError, MessageRejected
@@ -39,7 +39,7 @@ def read_agent_lines(path: Path) -> list[tuple[int, str]]:
     return lines
 
 
-@main.command("simulate")
+@click.command("simulate")
 @click.option("--persona", "persona_id", required=True, help="Persona id (see `drill personas`).")
 @click.option("--case", "case_id", required=True, help="Case id (see `drill cases`).")
 @click.option(

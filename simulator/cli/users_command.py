@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from simulator.accounts import ROLES, Accounts
-from simulator.cli.root import fail, main, settings
+from simulator.cli.root import fail, settings
 
 
-@main.group()
+@click.group()
 def users() -> None:
     """Manage app accounts (trainee, mentor, trainer roles).
 

@@ -64,7 +64,7 @@ def retrieve_references(
     """
     try:
         module = importlib.import_module("simulator.casebank_index")
-        index = module.CaseIndex(settings, library=library)
+        index = module.shared_index(settings, library)
         hits = index.similar_to_transcript(transcript, k=REFERENCE_K)
         return [hit.case_id for hit in hits]
     except Exception as exc:  # any failure of an optional component; grading goes on without it

@@ -3,9 +3,11 @@
 The dialogue acts of a turn come from ``simulator.recognizer`` (one recogniser for the customer,
 the rules and the grader). This module adds what only grading needs, as data in
 ``simulator/lexicons/grading.yaml``: text aimed at a grader, proactive risk notices, markers of an
-answer, of concrete content, of vagueness and of structure, and the stopwords for "is this reply about the same thing as
-the question". It also splits turns into verbatim sentences and removes grader-directed text
-before the offline grader looks for anything that could earn points.
+answer, of concrete content, of vagueness (and of guesses that stay vague next to a number), of
+structure, questions that want a number, honest limits, stock phrases, the customer asking again,
+follow-ups, courteous last words, and the stopwords for "is this reply about the same thing as the
+question". It also splits turns into verbatim sentences and removes grader-directed text (a
+bracketed aside, else its sentence) before the offline grader measures anything.
 """
 
 from __future__ import annotations
