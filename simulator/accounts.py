@@ -99,7 +99,7 @@ class Accounts:
             raise ValueError("password must be at least 8 characters")
         users = self.load()
         hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
-        entry = UserEntry(name=name, display_name=display_name, roles=sorted(set(roles)), password_hash=hashed)  # type: ignore[arg-type]
+        entry = UserEntry(name=name, display_name=display_name, roles=sorted(set(roles)), password_hash=hashed)
         existing = [u for u in users.users if u.name != name]
         is_new = len(existing) == len(users.users)
         users.users = [*existing, entry]

@@ -325,6 +325,7 @@ def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library
             library.rubric = entry.item
             library.sources["rubric"] = entry.parsed.path
             continue
+        assert isinstance(entry.item, Persona | Case)
         item_id = entry.item.id
         line, col = entry.parsed.positions.of_value(("id",))
         stem = entry.parsed.path.stem

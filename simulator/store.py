@@ -129,14 +129,17 @@ class OverrideRow(Base):
 # Migrations: append only. Each entry gets the next version number; never edit a shipped one.
 
 
+def _create(connection: Connection, *models: type[Base]) -> None:
+    for model in models:
+        Base.metadata.tables[model.__tablename__].create(connection, checkfirst=True)
+
+
 def _m1_initial(connection: Connection) -> None:
-    for table in (DrillSession.__table__, TurnRow.__table__, GradeRow.__table__):
-        table.create(connection, checkfirst=True)
+    _create(connection, DrillSession, TurnRow, GradeRow)
 
 
 def _m2_mentor_tables(connection: Connection) -> None:
-    for table in (AnnotationRow.__table__, OverrideRow.__table__):
-        table.create(connection, checkfirst=True)
+    _create(connection, AnnotationRow, OverrideRow)
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_mentor_tables]

@@ -44,7 +44,9 @@ def test_users_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     listed = runner.invoke(main, ["users", "list"])
     assert "single-user local mode" in listed.output
-    added = runner.invoke(main, ["users", "add", "mia", "--role", "mentor", "--role", "trainer", "--password", "s3cret-pass"])
+    added = runner.invoke(
+        main, ["users", "add", "mia", "--role", "mentor", "--role", "trainer", "--password", "s3cret-pass"]
+    )
     assert added.exit_code == 0, added.output
     assert "added mia (mentor, trainer)" in added.output
     assert "mia" in runner.invoke(main, ["users", "list"]).output

@@ -63,11 +63,11 @@ def retrieval(embedders: tuple[str, ...], all_offline: bool, recipes: tuple[str,
             click.echo(str(problem), err=True)
         fail(f"{len(exc.problems)} problem(s) in {path}")
         return
-    problems = unknown_case_ids(labelled.queries, library)
-    if problems:
-        for problem in problems:
-            click.echo(f"{path}: {problem}", err=True)
-        fail(f"{len(problems)} label(s) in {path} do not match the case bank")
+    mismatches = unknown_case_ids(labelled.queries, library)
+    if mismatches:
+        for mismatch in mismatches:
+            click.echo(f"{path}: {mismatch}", err=True)
+        fail(f"{len(mismatches)} label(s) in {path} do not match the case bank")
         return
     names = list(embedders) or (list(OFFLINE_EMBEDDERS) if all_offline else
                                 list(dict.fromkeys(["ngram", default_embedder_name(current)])))

@@ -174,7 +174,7 @@ def evaluate_retrieval(
                 rankings.append(([hit.case_id for hit in hits], item.relevant, item))
             query_cpu_ms = (time.process_time() - cpu_started) * 1000 / len(items) if items else None
             index.drop()
-            metrics = {
+            metrics: dict[str, dict[str, Any]] = {
                 language: summarise([(r, rel) for r, rel, item in rankings if item.language == language], ks)
                 for language in languages
             }
