@@ -154,7 +154,10 @@ def test_offline_drill_from_start_to_scorecard(local_app: tuple[str, AppServices
     assert "empty" in refused["status"]
 
     steps = app.stream("/send_message", GOOD[0])
-    assert len(steps) >= 3  # the reply streamed in several updates
+    # The trainee's line shows at once, then the reply; the offline customer answers within a few
+    # milliseconds, so its chunks are coalesced into the final update (STREAM_INTERVAL_S).
+    assert len(steps) >= 2
+    assert ("user", GOOD[0]) in texts(steps[0]["conversation"])
     final = texts(steps[-1]["conversation"])
     assert final[1] == ("user", GOOD[0]) and final[2][0] == "assistant" and final[2][1]
     app.call("/send_message", GOOD[1])
