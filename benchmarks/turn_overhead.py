@@ -167,6 +167,37 @@ class Setup:
 
         return _timed(run)
 
+    def langchain_turn(self, message: str) -> Sample:
+        """``llm.stream_text`` on the customer's ChatOpenAI with the same messages (no engine, no store)."""
+        from simulator import llm
+
+        if self._conversation is None:
+            self._fresh_conversation()
+        engine = self._conversation.engine
+        messages = engine.messages(self._conversation.turns, message)
+
+        def run() -> float | None:
+            first = None
+            for delta in llm.stream_text(engine._model, messages, self.settings):
+                if first is None and delta:
+                    first = time.perf_counter()
+            return first
+
+        return _timed(run)
+
+    def commit_times(self, count: int) -> tuple[Stats, Stats]:
+        """Wall and CPU ms of ``SessionStore.append_turn`` (one committed turn), ``count`` times."""
+        from simulator.models import Turn
+
+        session_id = self.store.create_session(user_name="bench-commit", language=self.language)
+        walls, cpus = [], []
+        for index in range(count):
+            cpu0, started = time.process_time(), time.perf_counter()
+            self.store.append_turn(session_id, Turn(role="agent", text=self.next_line(index)))
+            walls.append(ms(time.perf_counter() - started))
+            cpus.append(ms(time.process_time() - cpu0))
+        return Stats.of(walls), Stats.of(cpus)
+
     def engine_turn(self, message: str, reset_every: int) -> Sample:
         """Conversation + LLMCustomer + SessionStore commits, as one turn."""
         if self._conversation is None or self._engine_turns >= reset_every:
@@ -307,17 +338,21 @@ def main() -> None:
         setup = Setup(fake.base_url, data_dir, options.language)
         paths = {name: Path_(name, label) for name, label in (
             ("raw", "raw openai stream"),
+            ("langchain", "ChatOpenAI stream only (llm.stream_text)"),
             ("engine", "Conversation + LLMCustomer + store"),
             ("handlers", "app handler send_message (no Gradio)"),
         )}
-        raw_for: dict[str, list[Sample]] = {"engine": [], "handlers": []}
+        raw_for: dict[str, list[Sample]] = {"langchain": [], "engine": [], "handlers": []}
         profiler = cProfile.Profile() if options.profile else None
         for turn in range(options.warmup + options.turns):
             message = setup.next_line(turn)
             measured = turn >= options.warmup
-            for name in (("engine", "handlers") if turn % 2 == 0 else ("handlers", "engine")):
+            names = ("langchain", "engine", "handlers")
+            for name in (names if turn % 2 == 0 else tuple(reversed(names))):
                 raw = setup.raw_turn(message)
-                if name == "engine":
+                if name == "langchain":
+                    app = setup.langchain_turn(message)
+                elif name == "engine":
                     app = setup.engine_turn(message, options.reset_every)
                 else:
                     if profiler is not None and measured:
@@ -330,6 +365,7 @@ def main() -> None:
                     paths[name].samples.append(app)
                     raw_for[name].append(raw)
 
+        commit_wall, commit_cpu = setup.commit_times(max(options.turns, 10))
         gradio_note = None
         if options.gradio_turns > 0:
             gradio_results, gradio_note = run_gradio(setup, fake.base_url, options, data_dir)
@@ -370,6 +406,9 @@ def main() -> None:
             "overhead only" if pct < TARGET_OVERHEAD_PCT else (
                 "first char only" if f.p95 < TARGET_FIRST_CHAR_MS else "no"))
         overhead.add(paths[name].label, d.mean, d.p50, d.p95, pct, f.mean, f.p50, f.p95, met)
+    commits = report.table("One SessionStore.append_turn (a committed turn; the engine path does two per turn), ms",
+                           ["n", "wall mean", "p95", "CPU mean"])
+    commits.add(commit_wall.n, commit_wall.mean, commit_wall.p95, commit_cpu.mean)
     report.note("Overhead = path total minus the raw call made just before it with the same messages; "
                 "the first-char delay compares first visible character with the raw client's first token. "
                 "The target for the first character is checked at p95.")
