@@ -182,6 +182,10 @@ def _where(language: str | None, category: str | None, exclude_ids: Sequence[str
 # The index
 
 
+#: Cases embedded and added per Chroma call (below Chroma's max batch size).
+ADD_BATCH = 1000
+
+
 class CaseIndex:
     """The case bank in a Chroma collection, searchable by meaning, filterable by metadata.
 
@@ -261,11 +265,13 @@ class CaseIndex:
             if removed:
                 self._store.delete(ids=list(removed))
             to_embed = [*added, *updated]
-            if to_embed:
+            # Chroma refuses one call above its max batch size (5,461 on SQLite), so add in slices.
+            for start in range(0, len(to_embed), ADD_BATCH):
+                batch = to_embed[start : start + ADD_BATCH]
                 self._store.add_texts(
-                    texts=[wanted[cid][0] for cid in to_embed],
-                    metadatas=[wanted[cid][1] for cid in to_embed],
-                    ids=to_embed,
+                    texts=[wanted[cid][0] for cid in batch],
+                    metadatas=[wanted[cid][1] for cid in batch],
+                    ids=batch,
                 )
             self._synced = True
             return SyncReport(added=added, updated=updated, removed=removed, unchanged=unchanged)

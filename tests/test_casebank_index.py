@@ -428,3 +428,16 @@ def test_shared_index_is_built_once_per_location(tmp_path: Path) -> None:
     assert shared_index(settings) is first
     other = dataclasses.replace(settings, data_dir=tmp_path / "elsewhere")
     assert shared_index(other) is not first
+
+
+def test_sync_adds_in_batches_below_chromas_limit(
+    casebank: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import simulator.casebank_index as index_module
+
+    monkeypatch.setattr(index_module, "ADD_BATCH", 2)
+    index = CaseIndex(settings, CountingNgram())
+    report = index.sync(load(casebank))
+    assert sorted(report.added) == sorted(CASES)
+    assert index.count() == len(CASES)
+
