@@ -373,6 +373,19 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+#: Lines ``drill serve`` prints when its start-up index build has ended (either way).
+INDEX_READY_MARKERS = ("case index ready", "case index not built")
+
+
+def serve_warms_index() -> bool:
+    """True when ``drill serve`` builds the case index in the background at start-up."""
+    try:
+        from simulator.cli import serve_command
+    except ImportError:
+        return False
+    return hasattr(serve_command, "_warm_index")
+
+
 def drill_command() -> list[str]:
     """How to run the ``drill`` CLI with this interpreter (the venv's entry point when present)."""
     entry = Path(PYTHON).parent / "drill"
@@ -385,12 +398,16 @@ class AppProcess:
     """``drill serve`` on 127.0.0.1 in a subprocess, with its own data directory and environment.
 
     ``started_s`` is the time from process start to the page answering HTTP 200 (None when it
-    never did within ``timeout_s``). Stop it with ``stop()`` (SIGINT, like Ctrl+C).
+    never did within ``timeout_s``). ``drill serve`` builds the case index in a background thread
+    after start-up, which keeps the CPU busy for a while (minutes with the e5 embedder on a fresh
+    data directory); with ``wait_index`` the constructor also waits for that to finish, so that
+    measurements see the app in its steady state. With ``script`` a benchmark script that takes
+    the port is launched instead (e.g. ``_bare_chat_app.py``). Stop it with ``stop()`` (SIGINT).
     """
 
     def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None, timeout_s: float = 180.0,
                  log_name: str = "serve.log", profile_to: Path | None = None,
-                 coalesce_ms: float | None = None) -> None:
+                 wait_index: bool = True, index_timeout_s: float = 900.0, script: str | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = data_dir / log_name
@@ -398,18 +415,35 @@ class AppProcess:
         self._log = self.log_path.open("w", encoding="utf-8")
         environment = clean_env(DRILL_DATA_DIR=str(data_dir), **(env or {}))
         self.profiled = profile_to is not None
-        if profile_to is None and coalesce_ms is None:
+        if script is not None:  # another app (a script taking the port) in the same harness
+            command = [PYTHON, str(BENCH_DIR / script), str(self.port)]
+            wait_index = False
+        elif profile_to is None:
             command = [*drill_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        else:  # the same app, launched by a script that samples its threads and/or patches streaming
-            command = [PYTHON, str(BENCH_DIR / "_serve_profiled.py"), str(self.port), str(profile_to or "-")]
-            if coalesce_ms is not None:
-                environment["BENCH_COALESCE_MS"] = str(coalesce_ms)
+        else:  # the same app, launched by a script that samples its threads
+            command = [PYTHON, str(BENCH_DIR / "_serve_profiled.py"), str(self.port), str(profile_to)]
         started = time.perf_counter()
+        self.launched_at = started
         self.process = subprocess.Popen(
             command, cwd=str(PROJECT_DIR), env=environment, stdout=self._log, stderr=subprocess.STDOUT,
         )
         waited = wait_http_ok(self.url, timeout_s, process=self.process)
         self.started_s = None if waited is None else time.perf_counter() - started
+        #: Seconds from process start until the start-up case-index build finished (None: not waited).
+        self.index_ready_s: float | None = None
+        waits = self.started_s is not None and wait_index and serve_warms_index()
+        if waits and self._wait_for_log(INDEX_READY_MARKERS, index_timeout_s):
+            self.index_ready_s = time.perf_counter() - started
+
+    def _wait_for_log(self, markers: tuple[str, ...], timeout_s: float) -> bool:
+        deadline = time.perf_counter() + timeout_s
+        while time.perf_counter() < deadline and self.process.poll() is None:
+            self._log.flush()
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            if any(marker in text for marker in markers):
+                return True
+            time.sleep(0.2)
+        return False
 
     def start_profiling(self) -> None:
         """Begin sampling the server (when launched with ``profile_to``)."""

@@ -5,7 +5,8 @@
 client, not the app, in the measurements. This client does only what a browser does: ``POST
 queue/join`` with the event's inputs (``None`` for ``gr.State`` inputs, which the server keeps per
 session), then reads ``queue/data`` as server-sent events until the event completes, applying the
-streamed diffs to the chat output only. Many trainees share one ``httpx.AsyncClient``.
+streamed diffs. Like the browser, it then runs the server-side ``.change`` listeners of any
+``gr.State`` the event changed (``changed_state_ids``). Many trainees share one ``httpx.AsyncClient``.
 """
 
 from __future__ import annotations
@@ -39,14 +40,21 @@ class GradioApp:
         self.state_ids = {c["id"] for c in config.get("components", []) if c.get("type") == "state"}
         self.endpoints: dict[str, Endpoint] = {}
         self.load_events: list[Endpoint] = []
+        #: state component id -> the server-side listeners of its .change event
+        self.state_listeners: dict[int, list[Endpoint]] = {}
         for index, dependency in enumerate(config.get("dependencies", [])):
             endpoint = Endpoint(int(dependency.get("id", index)), list(dependency["inputs"]),
                                 list(dependency["outputs"]))
             name = dependency.get("api_name")
             if name:
                 self.endpoints[str(name)] = endpoint
-            if any(target[1] == "load" for target in dependency.get("targets", []) if len(target) > 1):
+            targets = [target for target in dependency.get("targets", []) if len(target) > 1]
+            if any(target[1] == "load" for target in targets):
                 self.load_events.append(endpoint)
+            if dependency.get("backend_fn", True):
+                for target in targets:
+                    if target[1] == "change" and target[0] in self.state_ids:
+                        self.state_listeners.setdefault(int(target[0]), []).append(endpoint)
         self._defaults = {c["id"]: c.get("props", {}).get("value") for c in config.get("components", [])}
 
     @classmethod
@@ -80,6 +88,7 @@ class EventResult:
     success: bool
     error: str = ""
     final: list[Any] | None = None
+    changed_states: tuple[int, ...] = ()
 
 
 def _apply(target: Any, diff: list[list[Any]]) -> Any:
@@ -149,9 +158,18 @@ class Trainee:
         return results
 
     async def call(self, api_name: str, values: list[Any], *, timeout_s: float = 120.0) -> EventResult:
-        """Run one named event to completion and time it."""
+        """Run one named event to completion and time it, then the listeners of states it changed.
+
+        The result (and its timing) is the named event's; the ``.change`` listeners run after it,
+        as the browser runs them, and count as this trainee's time between events.
+        """
         endpoint = self.app.endpoints[api_name]
-        return await self._run(endpoint, self.app.data(api_name, values), timeout_s)
+        result = await self._run(endpoint, self.app.data(api_name, values), timeout_s)
+        for state_id in result.changed_states:
+            for listener in self.app.state_listeners.get(state_id, []):
+                data = [None if cid in self.app.state_ids else self.app._defaults.get(cid) for cid in listener.inputs]
+                await self._run(listener, data, timeout_s)
+        return result
 
     async def _run(self, endpoint: Endpoint, data: list[Any], timeout_s: float) -> EventResult:
         chat_position = endpoint.outputs.index(self.chat_output) if self.chat_output in endpoint.outputs else None
@@ -165,6 +183,7 @@ class Trainee:
         first: float | None = None
         outputs: list[Any] | None = None
         count = 0
+        changed: set[int] = set()
         async with self.client.stream("GET", self.app.api + "queue/data", params={"session_hash": self.session_hash},
                                       timeout=timeout_s) as response:
             buffer = ""
@@ -180,6 +199,7 @@ class Trainee:
                         return EventResult(first, time.perf_counter() - started, count, False, "stream closed early")
                     if message.get("event_id") != event_id:
                         continue
+                    changed.update(message.get("output", {}).get("changed_state_ids") or [])
                     if kind == "process_generating":
                         count += 1
                         data = message.get("output", {}).get("data", [])
@@ -197,5 +217,6 @@ class Trainee:
                         output = message.get("output", {})
                         final = output.get("data") if success else None
                         error = "" if success else str(output.get("error") or output)[:300]
-                        return EventResult(first, time.perf_counter() - started, count, success, error, final)
+                        return EventResult(first, time.perf_counter() - started, count, success, error, final,
+                                           tuple(sorted(changed)))
         return EventResult(first, time.perf_counter() - started, count, False, "stream ended without completion")

@@ -3,12 +3,16 @@
 ``drill serve`` runs in its own process on 127.0.0.1 with the LLM customer pointed at the fake
 OpenAI-compatible server (also its own process). ``--trainees`` browser sessions (the browser's
 queue protocol, ``_gradio_wire``, all in one asyncio loop here) each start a drill, then, released
-together, send ``--turns`` messages one after another, each as soon as the previous reply has
-finished streaming. Everything stays on loopback and is bounded by ``--timeout-s``.
+together, send ``--turns`` messages one after another. Between a reply and the next message a
+trainee reads and types for ``--think-s`` seconds on average (each pause drawn from 0.5x to 1.5x
+of it, seeded, so trainees drift apart as real ones do); ``--think-s 0`` sends each message the
+moment the previous reply has finished: a stress test of the server, not a picture of trainees.
+Everything stays on loopback and is bounded by ``--timeout-s``.
 
-The ideal is set by the model alone: every trainee waits one model latency per turn, so
-``ideal = trainees x turns / (turns x latency) = trainees / latency`` turns per second, where
-``latency`` is the raw streaming call's mean time measured just before the run.
+The ideal is what the run would take if the app added nothing: each trainee's turns cost one model
+latency each (the raw streaming call's mean, measured just before the run) plus its own pauses, so
+``ideal wall = max over trainees of (turns x latency + its pauses)`` and
+``% of ideal = ideal wall / measured wall``. With no pauses that is ``trainees / latency`` turns/s.
 
     .venv/bin/python benchmarks/concurrent_trainees.py --trainees 50 --turns 5 --latency-ms 300
 """
@@ -16,6 +20,7 @@ The ideal is set by the model alone: every trainee waits one model latency per t
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from pathlib import Path
 from typing import Any
@@ -64,8 +69,15 @@ def raw_latency(base_url: str, calls: int) -> Stats:
     return Stats.of(times)
 
 
+def think_times(trainees: int, turns: int, think_s: float, seed: int = 7) -> list[list[float]]:
+    """Each trainee's pauses before its 2nd..last message: 0.5x to 1.5x ``think_s``, seeded."""
+    rng = random.Random(seed)
+    return [[think_s * rng.uniform(0.5, 1.5) for _ in range(turns - 1)] for _ in range(trainees)]
+
+
 async def run_trainees(url: str, trainees: int, turns: int, timeout_s: float, connections: int,
-                       on_release: Any = None) -> tuple[list[EventResult], list[EventResult], float, list[str]]:
+                       pauses: list[list[float]], on_release: Any = None,
+                       ) -> tuple[list[EventResult], list[EventResult], float, list[str]]:
     """Start every drill, then run all trainees' turns concurrently; return results and the wall time."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(limits=limits, timeout=timeout_s) as client:
@@ -84,6 +96,8 @@ async def run_trainees(url: str, trainees: int, turns: int, timeout_s: float, co
 
         async def practise(person: Trainee, offset: int) -> None:
             for turn in range(turns):
+                if turn:
+                    await asyncio.sleep(pauses[offset][turn - 1])
                 result = await person.call("send_message", [LINES[(offset + turn) % len(LINES)]], timeout_s=timeout_s)
                 results.append(result)
                 if not result.success:
@@ -111,28 +125,30 @@ def main() -> None:
     args.add_argument("--timeout-s", type=float, default=900.0, help="bound on the whole run")
     args.add_argument("--profile-app", type=Path, default=None,
                       help="run the app with the sampling profiler and write its busiest functions here")
-    args.add_argument("--what-if-coalesce-ms", type=float, default=None,
-                      help="what-if: patch the app (in its process only) to send at most one chat update per "
-                           "this many ms while a reply streams")
+    args.add_argument("--think-s", type=float, default=0.0,
+                      help="mean pause between a reply and the trainee's next message (0: a stress test)")
     options = args.parse_args()
     scrub_environment()
     report = Report("concurrent_trainees", "Concurrent trainees through the running app", params={
         "trainees": options.trainees, "turns each": options.turns, "model first-token latency ms": options.latency_ms,
         "per-chunk ms": options.per_chunk_ms,
-        "what-if coalesce ms": options.what_if_coalesce_ms if options.what_if_coalesce_ms is not None else "off",
+        "think s (mean pause between turns)": options.think_s,
     })
     with FakeModelProcess(first_token_ms=options.latency_ms, per_chunk_ms=options.per_chunk_ms,
                           reply=customer_reply("en")) as fake, temp_dir("load") as data_dir:
         model = raw_latency(fake.base_url, 5)
+        pauses = think_times(options.trainees, options.turns, options.think_s)
         env = {"DRILL_LLM_BASE_URL": fake.base_url, "DRILL_LLM_API_KEY": "bench", "DRILL_LLM_MODEL": "fake-model",
                "DRILL_LLM_MAX_RETRIES": "0"}
-        app = AppProcess(data_dir / "app", env=env, profile_to=options.profile_app,
-                         coalesce_ms=options.what_if_coalesce_ms)
+        app = AppProcess(data_dir / "app", env=env, profile_to=options.profile_app)
         try:
             if app.started_s is None:
                 report.note(f"the app did not start; its log ends:\n{app.log_tail()}")
                 report.finish(options.json)
                 return
+            if app.index_ready_s is not None:
+                report.note(f"App up (HTTP 200) after {app.started_s:.1f} s; its start-up case-index build ended "
+                            f"at {app.index_ready_s:.1f} s, and the trainees started after that (steady state).")
             marks: dict[str, float] = {}
 
             def release() -> None:  # the measured run starts now: profile and count CPU from here
@@ -140,7 +156,8 @@ def main() -> None:
                 marks["server"], marks["client"] = app.cpu_seconds(), time.process_time()
 
             starts, results, wall, errors = asyncio.run(run_trainees(
-                app.url, options.trainees, options.turns, options.timeout_s, options.trainees * 2 + 4, release))
+                app.url, options.trainees, options.turns, options.timeout_s, options.trainees * 2 + 4, pauses,
+                release))
             server_cpu = app.cpu_seconds() - marks["server"]
             client_cpu = time.process_time() - marks["client"]
         finally:
@@ -148,7 +165,8 @@ def main() -> None:
 
     ok = [r for r in results if r.success]
     latency_s = model.mean
-    ideal = options.trainees / latency_s
+    ideal_wall = max(options.turns * latency_s + sum(own) for own in pauses)
+    ideal = options.trainees * options.turns / ideal_wall
     throughput = len(ok) / wall if wall > 0 else float("nan")
     pct = 100.0 * throughput / ideal
     turn = Stats.of([ms(r.total_s) for r in ok])
@@ -164,6 +182,8 @@ def main() -> None:
     lat = report.table("Latency per turn under load, ms",
                        ["measure", "n", "mean", "p50", "p95", "max"])
     lat.add("turn (send -> reply fully streamed)", turn.n, turn.mean, turn.p50, turn.p95, turn.max)
+    lat.add("  of which over the model alone", turn.n, turn.mean - ms(latency_s), turn.p50 - ms(latency_s),
+            turn.p95 - ms(latency_s), turn.max - ms(latency_s))
     lat.add("first visible customer character", first.n, first.mean, first.p50, first.p95, first.max)
     lat.add("open page + start drill (all at once, before the run)", start.n, start.mean, start.p50, start.p95,
             start.max)
@@ -181,8 +201,9 @@ def main() -> None:
                             ["server CPU ms per turn", "max turns/s on one core (GIL)", "% of ideal at best",
                              f"CPU budget per turn for {TARGET_PCT_OF_IDEAL:g} % of ideal, ms"])
     capacity.add(per_turn_ms, bound, 100.0 * bound / ideal, budget)
-    report.note(f"Each turn streamed {messages.mean:.0f} Gradio messages on average (one per model chunk of "
-                "4 characters, plus start and end).")
+    report.note(f"Each turn took {messages.mean:.1f} Gradio messages on average: the trainee's line, the first "
+                "customer characters, paced updates while the reply streams (the app shares a budget of updates "
+                "per second among the replies streaming at once), and the final state.")
     if errors:
         report.note(f"{len(errors)} error(s), first: {errors[0]}")
     if options.profile_app is not None:

@@ -369,7 +369,8 @@ def main() -> None:
         gradio_note = None
         if options.gradio_turns > 0:
             gradio_results, gradio_note = run_gradio(setup, fake.base_url, options, data_dir)
-            labels = {"wire": "running app, browser-protocol client", "gradio_client": "running app, gradio_client"}
+            labels = {"wire": "running app, browser-protocol client", "gradio_client": "running app, gradio_client",
+                      "bare": "bare Gradio chat (framework floor), browser-protocol client"}
             for name, (samples, raws) in gradio_results.items():
                 if samples:
                     paths[name] = Path_(name, labels[name], samples)
@@ -393,6 +394,7 @@ def main() -> None:
         ["path", "overhead mean ms", "p50", "p95", "overhead % (mean)", "first-char delay mean ms", "p50", "p95",
          "targets met"],
     )
+    mean_overhead: dict[str, float] = {}
     for name, raws in raw_for.items():
         if name not in paths:
             continue
@@ -406,6 +408,7 @@ def main() -> None:
             "overhead only" if pct < TARGET_OVERHEAD_PCT else (
                 "first char only" if f.p95 < TARGET_FIRST_CHAR_MS else "no"))
         overhead.add(paths[name].label, d.mean, d.p50, d.p95, pct, f.mean, f.p50, f.p95, met)
+        mean_overhead[name] = d.mean
     commits = report.table("One SessionStore.append_turn (a committed turn; the engine path does two per turn), ms",
                            ["n", "wall mean", "p95", "CPU mean"])
     commits.add(commit_wall.n, commit_wall.mean, commit_wall.p95, commit_cpu.mean)
@@ -414,6 +417,11 @@ def main() -> None:
                 "The target for the first character is checked at p95.")
     if gradio_note:
         report.note(gradio_note)
+    if "wire" in mean_overhead and "bare" in mean_overhead:
+        report.note(f"The bare Gradio chat (_bare_chat_app.py: one Chatbot, the raw openai stream, the same pushes) "
+                    f"costs {mean_overhead['bare']:.1f} ms per turn over the raw call: the framework's floor. drill "
+                    f"adds {mean_overhead['wire'] - mean_overhead['bare']:.1f} ms on top (persona prompt, session "
+                    "lookups, two committed turns, patience meter, status and scorecard outputs).")
     if options.profile is not None and profiler is not None:
         profiler.dump_stats(str(options.profile))
         stream = io.StringIO()
@@ -472,11 +480,14 @@ def run_gradio(setup: Setup, base_url: str, options: Any, data_dir: Path) -> tup
     env = {"DRILL_LLM_BASE_URL": base_url, "DRILL_LLM_API_KEY": "bench", "DRILL_LLM_MODEL": "fake-model",
            "DRILL_LLM_MAX_RETRIES": "0"}
     app = AppProcess(data_dir / "app", env=env, profile_to=options.profile_app)
+    bare = AppProcess(data_dir / "bare", env=env, script="_bare_chat_app.py", log_name="bare.log")
     results: dict[str, tuple[list[Sample], list[Sample]]] = {}
     try:
         if app.started_s is None:
             return results, f"the app did not start; its log ends:\n{app.log_tail()}"
         drivers: dict[str, Any] = {"wire": WireDriver(app.url, setup.persona.id, setup.case.id)}
+        if bare.started_s is not None:
+            drivers["bare"] = WireDriver(bare.url, setup.persona.id, setup.case.id)
         with contextlib.suppress(ImportError):  # gradio_client ships with gradio, but is optional here
             drivers["gradio_client"] = GradioDriver(app.url, setup.persona.id, setup.case.id, setup.language)
         for name in drivers:
@@ -492,19 +503,25 @@ def run_gradio(setup: Setup, base_url: str, options: Any, data_dir: Path) -> tup
             order = list(drivers) if turn % 2 == 0 else list(reversed(drivers))
             for name in order:
                 raw = setup.raw_turn(message)
-                server_cpu = app.cpu_seconds()
+                server = bare if name == "bare" else app
+                server_cpu = server.cpu_seconds()
                 sample = drivers[name].turn(message)
-                sample.server_cpu_s = app.cpu_seconds() - server_cpu
+                sample.server_cpu_s = server.cpu_seconds() - server_cpu
                 if turn >= options.warmup:
                     results[name][0].append(sample)
                     results[name][1].append(raw)
             # Keep the raw calls' message history in step with the app's drills.
             setup.engine_turn(message, reset_every=10**6)
         drivers["wire"].close()
+        if "bare" in drivers:
+            drivers["bare"].close()
         note = ("Running app: drill serve in its own process (its peak RSS is the 'largest child' below). The "
                 "browser-protocol client speaks Gradio's queue protocol directly (what the browser does); "
                 "gradio_client polls its message queue every 50 ms, so its first-character and total times "
                 "include up to 50 ms of client-side polling per event.")
+        if app.index_ready_s is not None:
+            note += (f" The app was up after {app.started_s:.1f} s; measuring began after its start-up case-index "
+                     f"build ended ({app.index_ready_s:.1f} s after start).")
         if options.profile_app is not None:
             note += f" Sampling profile of the app server written to {options.profile_app}."
         return results, note
@@ -512,6 +529,7 @@ def run_gradio(setup: Setup, base_url: str, options: Any, data_dir: Path) -> tup
         return results, f"the running-app path failed: {type(exc).__name__}: {exc}\n{app.log_tail()}"
     finally:
         app.stop()
+        bare.stop()
 
 
 if __name__ == "__main__":

@@ -210,7 +210,9 @@ class SessionStore:
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}} if is_sqlite else {}
         if is_sqlite and ":///" in url and not url.endswith(":memory:"):
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        # A server database can drop idle connections, so those are pinged before use; a SQLite
+        # file cannot, and the ping was about a third of the cost of committing a turn.
+        self.engine = create_engine(url, pool_pre_ping=not is_sqlite, **kwargs)
         if is_sqlite:
             _enable_sqlite_wal(self.engine)
         migrate(self.engine)

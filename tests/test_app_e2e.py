@@ -155,7 +155,7 @@ def test_offline_drill_from_start_to_scorecard(local_app: tuple[str, AppServices
 
     steps = app.stream("/send_message", GOOD[0])
     # The trainee's line shows at once, then the reply; the offline customer answers within a few
-    # milliseconds, so its chunks are coalesced into the final update (STREAM_INTERVAL_S).
+    # milliseconds, so its chunks are coalesced into the final update (see StreamPacer).
     assert len(steps) >= 2
     assert ("user", GOOD[0]) in texts(steps[0]["conversation"])
     final = texts(steps[-1]["conversation"])

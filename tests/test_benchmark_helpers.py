@@ -69,6 +69,20 @@ def test_state_inputs_are_sent_as_none() -> None:
     assert app.api == "http://127.0.0.1:1/gradio_api/"
 
 
+def test_server_side_change_listeners_of_states_are_found() -> None:
+    config = {
+        "components": [{"id": 1, "type": "state"}, {"id": 2, "type": "textbox"}, {"id": 4, "type": "state"}],
+        "dependencies": [
+            {"id": 3, "inputs": [1], "outputs": [2], "targets": [[1, "change"]], "backend_fn": True},
+            {"id": 5, "inputs": [], "outputs": [2], "targets": [[4, "change"]], "backend_fn": False},
+            {"id": 6, "inputs": [2], "outputs": [2], "targets": [[2, "change"]], "backend_fn": True},
+        ],
+    }
+    app = _gradio_wire.GradioApp("http://127.0.0.1:1/", config)
+    # the JS-only listener (5) runs in the browser alone; a textbox's change (6) is not a state's
+    assert {state: [e.fn_index for e in found] for state, found in app.state_listeners.items()} == {1: [3]}
+
+
 def test_token_estimate_counts_cjk_characters_singly() -> None:
     from grading import estimate_tokens
 

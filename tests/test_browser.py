@@ -240,3 +240,54 @@ def test_each_view_loads_and_is_captured(app_url: str, driver_url: str, tmp_path
             browser.screenshot(tmp_path / "scorecard-zh-CN.png")
     finally:
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def drill_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, AppServices]]:
+    """A second app in local mode whose only drill is open and not yet answered."""
+    root = tmp_path_factory.mktemp("browser-drill")
+    settings = dataclasses.replace(
+        load_settings(),
+        content_dir=write_content(root / "content"),
+        data_dir=root / "data",
+        database_url=None,
+        llm_base_url=None,
+        llm_api_key=None,
+        users_file=root / "no-users.yaml",
+    )
+    services = AppServices(settings, index_sync=lambda library: "")
+    trainee.start_session(services, LOCAL, "test_rational", "zh-test-late-parcel")
+    demo, url = launch_app(services, port=free_port(), block=False, quiet=True)
+    yield url, services
+    demo.close()
+
+
+def test_a_trainee_types_sends_and_ends_in_the_browser(drill_app: tuple[str, AppServices], driver_url: str) -> None:
+    url, services = drill_app
+    browser = Browser(driver_url, "en")
+    box = "document.querySelector('#trainee-message textarea')"
+    try:
+        browser.open(url)
+        browser.wait_for(f"return {box} && !{box}.disabled && document.body.innerText.includes('restored where you left it')")
+        element = browser._session("/element", {"using": "css selector", "value": "#trainee-message textarea"})
+        line = "您好,我是客服小王,让您久等了,非常抱歉。"
+        browser._session(f"/element/{element[ELEMENT]}/value", {"text": line})
+        browser.click_text("button", "Send")
+        # the line lands in the chat, the customer answers, and the textbox is cleared for the next one
+        browser.wait_for(f"return document.querySelector('#trainee-chat').innerText.includes('{line}')")
+        browser.wait_for("return document.querySelectorAll('#trainee-chat .message').length >= 3")
+        browser.wait_for(f"return {box}.value === ''")
+        sid = services.store.list_sessions()[0].id
+        assert [turn.role for turn in services.store.get_session(sid).turns] == ["customer", "agent", "customer"]
+
+        browser.click_text("button", "Send")  # nothing typed: refused, nothing stored
+        browser.wait_for("return document.querySelector('#trainee-status').innerText.includes('empty')")
+        assert len(services.store.get_session(sid).turns) == 3
+
+        browser.script("document.querySelector('#trainee-end').click()")
+        browser.wait_for("return document.querySelector('#trainee-scorecard').innerText.includes('/100')")
+        # a graded drill takes no more messages until the trainee starts again
+        browser.wait_for(f"return {box}.disabled")
+        assert services.store.get_session(sid).status == "graded"
+    finally:
+        browser.close()

@@ -104,6 +104,8 @@ class LiveSession:
     session_id: str
     user_name: str
     conversation: Conversation
+    #: How many of the conversation's turns are committed to the store.
+    stored_turns: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -251,7 +253,7 @@ class AppServices:
         conversation = Conversation(engine, transcript_id=session_id)
         conversation.start()
         self.store.append_turn(session_id, conversation.turns[-1])
-        live = LiveSession(session_id, user.name, conversation)
+        live = LiveSession(session_id, user.name, conversation, stored_turns=len(conversation.turns))
         with self._live_lock:
             self._live[session_id] = live
         return live
@@ -292,7 +294,7 @@ class AppServices:
         else:
             conversation.start()
             self.store.append_turn(row.id, conversation.turns[-1])
-        live = LiveSession(row.id, user.name, conversation)
+        live = LiveSession(row.id, user.name, conversation, stored_turns=len(conversation.turns))
         with self._live_lock:
             self._live.setdefault(row.id, live)
             return self._live[row.id]

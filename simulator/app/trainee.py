@@ -63,6 +63,22 @@ class DrillView:
     streaming: bool = False
 
 
+#: Stages of a drill on screen in which the trainee may write (see :func:`drill_stage`).
+WRITABLE_STAGES = frozenset({"idle", "talking", "pending"})
+
+
+def drill_stage(view: DrillView) -> str:
+    """Where a drill stands for the chat panel.
+
+    ``talking`` (the trainee may write), ``pending`` (the customer's reply failed: the
+    trainee retries it), ``closed`` (the customer left or the drill was ended; no more messages). The app
+    adds ``idle`` (no drill yet) and ``graded`` (the scorecard is shown).
+    """
+    if not view.open or view.ended:
+        return "closed"
+    return "pending" if view.pending else "talking"
+
+
 @dataclass(frozen=True)
 class ScorecardView:
     """A graded session: the effective report (mentor overrides applied) and its context."""
@@ -214,9 +230,9 @@ def check_message(text: str | None) -> str:
 
 def _persist(services: AppServices, live: LiveSession) -> None:
     """Commit every in-memory turn the store does not have yet (one row per turn, in order)."""
-    stored = len(services.store.get_session(live.session_id).turns)
-    for turn in live.conversation.turns[stored:]:
+    for turn in live.conversation.turns[live.stored_turns :]:
         services.store.append_turn(live.session_id, turn)
+        live.stored_turns += 1
 
 
 def _stream_reply(services: AppServices, live: LiveSession, stream: ReplyStream) -> Iterator[DrillView]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ import pandas as pd
 
 from simulator.app import trainee
 from simulator.app.i18n import AppError, label, t
+from simulator.app.stream_pacing import StreamPacer
 from simulator.app.trainee import ScenarioFilters
 from simulator.app.ui_common import UIContext, empty_frame, error_text
 from simulator.app.views import (
@@ -29,10 +31,6 @@ AXIS = {key: f"{t(key, 'zh-CN')} · {t(key, 'en')}" for key in ("attempt", "tota
 DIFFICULTIES = ["easy", "medium", "hard"]
 
 
-#: Shortest gap between two mid-stream chat updates sent to the browser.
-STREAM_INTERVAL_S = 0.05
-
-
 def _choices(kind: str, values: Sequence[str], lang: Language) -> list[tuple[str, str]]:
     """(label, value) choices with an "any" first.
 
@@ -45,10 +43,15 @@ def _choices(kind: str, values: Sequence[str], lang: Language) -> list[tuple[str
 def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     """Build the Trainee tab inside the current Blocks; return the tab."""
     services, tx, lang_state = ctx.services, ctx.texts, ctx.lang
+    pacer = StreamPacer()
     # Every component, States included, is created inside the tab: a stray child of gr.Tabs
     # shifts Gradio 6's tab labels onto the wrong tabs.
     with gr.Tab(tx("tab_trainee"), id="trainee", elem_id="tab-trainee") as tab:
         drill_sid = gr.State(None)
+        # {"session", "stage"} of the drill on screen; its changes drive the buttons and panels.
+        phase = gr.State(None)
+        # Changes whenever a trainee message is accepted; clears the textbox (in the browser).
+        accepted = gr.State(None)
         tx.bind(tab, label="tab_trainee")
         with gr.Tabs():
             with gr.Tab(tx("tab_practice"), id="practice") as practice_tab:
@@ -182,7 +185,10 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                 own_score = gr.Markdown("", label="scorecard")
 
     filters = [category, language, difficulty]
-    chat_outputs = [drill_sid, chat, meter, status, retry_btn, message, send_btn, score_col, verdict, score_md, card]
+    turn_outputs = [chat, meter, status, verdict, score_md, phase, accepted]
+    start_outputs = [drill_sid, chat, meter, status, verdict, score_md, card, message, phase]
+    end_outputs = [status, verdict, score_md, phase]
+    phase_outputs = [retry_btn, message, send_btn, score_col]
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -206,37 +212,37 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             card: card_for(persona_id, case_id, lang),
         }
 
-    def drill_updates(view: trainee.DrillView, lang: Language) -> dict:
-        return {
-            drill_sid: view.session_id,
+    def phase_of(view: trainee.DrillView | trainee.ScorecardView) -> dict[str, str]:
+        stage = "graded" if isinstance(view, trainee.ScorecardView) else trainee.drill_stage(view)
+        return {"session": view.session_id, "stage": stage}
+
+    def turn_values(view: trainee.DrillView, lang: Language, note: str, extra: dict | None = None) -> dict:
+        # Every output of a per-turn event gets a plain value: Gradio rebuilds a component for
+        # each skipped or gr.update()-d output (about 1 ms of CPU apiece), on every yield.
+        values = {
             chat: view.messages,
             meter: patience_meter(view.mood, lang, outcome=view.outcome),
-            retry_btn: gr.update(visible=view.pending and view.open),
-            message: gr.update(interactive=view.open and not view.ended),
-            send_btn: gr.update(interactive=view.open and not view.ended),
+            status: note,
+            verdict: "",
+            score_md: "",
         }
+        values.update(extra or {})
+        return values
 
-    def scorecard_updates(view: trainee.ScorecardView, lang: Language) -> dict:
-        return {
-            score_col: gr.update(visible=True),
-            verdict: verdict_badge(view.effective.report, lang),
-            score_md: scorecard_markdown(view, lang),
-            message: gr.update(interactive=False),
-            send_btn: gr.update(interactive=False),
-            retry_btn: gr.update(visible=False),
-        }
-
-    def started(view: trainee.DrillView, lang: Language) -> dict:
-        updates = drill_updates(view, lang)
-        updates.update(
+    def started(view: trainee.DrillView, lang: Language, note: str) -> dict:
+        values = turn_values(view, lang, note)
+        values.update(
             {
-                status: t("drill_started", lang),
-                score_col: gr.update(visible=False),
+                drill_sid: view.session_id,
                 card: card_for(view.persona_id, view.case_id, lang),
-                message: gr.update(value="", interactive=True),
+                message: "",
+                phase: phase_of(view),
             }
         )
-        return updates
+        return values
+
+    def scorecard_values(view: trainee.ScorecardView, lang: Language) -> dict:
+        return {verdict: verdict_badge(view.effective.report, lang), score_md: scorecard_markdown(view, lang)}
 
     # -- handlers ------------------------------------------------------------------------------
 
@@ -268,61 +274,54 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             view = trainee.start_session(services, ctx.user(request), persona_id, case_id)
         except Exception as exc:
             return {status: error_text(exc, lang)}
-        return started(view, lang)
+        return started(view, lang, t("drill_started", lang))
 
-    def stream_updates(
-        views: Iterator[trainee.DrillView], sid: str, lang: Language, request: gr.Request
+    def stream_turn(
+        views: Iterator[trainee.DrillView], sid: str, lang: Language, request: gr.Request, *, accepted_message: bool
     ) -> Iterator[dict]:
+        """The per-turn outputs while the customer's reply streams, then grading if the customer ended."""
         user = ctx.user(request)
         last = None
         sent_at = 0.0
         try:
-            for index, view in enumerate(views):
-                last = view
-                if index == 0:
-                    updates = drill_updates(view, lang)
-                    updates[message] = gr.update(value="")
-                    updates[status] = t("customer_typing", lang)
-                    yield updates
-                    sent_at = time.monotonic()
-                    continue
-                # Mid-stream only the chat changes, and at most every STREAM_INTERVAL_S: Gradio
-                # re-sends and diffs the whole conversation on every yield, which cost the server
-                # ~14 ms of CPU per model chunk. The first characters still go out at once.
-                now = time.monotonic()
-                if now - sent_at >= STREAM_INTERVAL_S:
-                    yield {chat: view.messages}
-                    sent_at = now
+            with pacer.streaming():
+                for index, view in enumerate(views):
+                    last = view
+                    if index == 0:
+                        first = turn_values(view, lang, t("customer_typing", lang), {phase: phase_of(view)})
+                        if accepted_message:  # a new value clears the textbox in the browser (see wiring)
+                            first[accepted] = f"{view.session_id}:{len(view.messages)}"
+                        yield first
+                        sent_at = time.monotonic()
+                        continue
+                    # The first characters go out at once; after that, as often as the pacer allows.
+                    now = time.monotonic()
+                    if index == 1 or now - sent_at >= pacer.interval_s():
+                        yield turn_values(view, lang, t("customer_typing", lang))
+                        sent_at = now
         except AppError as exc:
             if exc.key != "customer_unavailable":
                 yield {status: error_text(exc, lang)}
                 return
             stored = trainee.current_view(services, user, sid)
-            updates = drill_updates(stored, lang)
-            updates.update({status: error_text(exc, lang), retry_btn: gr.update(visible=True)})
-            yield updates
+            yield turn_values(stored, lang, error_text(exc, lang), {phase: phase_of(stored)})
             return
         except Exception as exc:
             yield {status: error_text(exc, lang)}
             return
         if last is None:
             return
-        final = drill_updates(last, lang)  # the complete state last, so the final output says it all
         if not last.ended:
-            final[status] = ""
-            yield final
+            yield turn_values(last, lang, "", {phase: phase_of(last)})
             return
         ended = t("customer_ended", lang, outcome=label("outcome", last.outcome, lang))
-        final[status] = f"{ended} {t('grading', lang)}"
-        yield final
+        yield turn_values(last, lang, f"{ended} {t('grading', lang)}", {phase: phase_of(last)})
         try:
             card = trainee.end_session(services, user, sid)
         except Exception as exc:
             yield {status: error_text(exc, lang)}
             return
-        updates = {**drill_updates(last, lang), **scorecard_updates(card, lang)}
-        updates[status] = t("customer_ended", lang, outcome=label("outcome", last.outcome, lang))
-        yield updates
+        yield turn_values(last, lang, ended, {**scorecard_values(card, lang), phase: phase_of(card)})
 
     def on_send(sid: str | None, text: str, lang: Language, request: gr.Request) -> Iterator[dict]:
         try:
@@ -336,12 +335,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         except Exception as exc:
             yield {status: error_text(exc, lang)}
             return
-
-        def chained() -> Iterator[trainee.DrillView]:
-            yield first
-            yield from views
-
-        yield from stream_updates(chained(), sid or "", lang, request)
+        yield from stream_turn(itertools.chain([first], views), sid or "", lang, request, accepted_message=True)
 
     def on_retry(sid: str | None, lang: Language, request: gr.Request) -> Iterator[dict]:
         try:
@@ -353,28 +347,33 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         except Exception as exc:
             yield {status: error_text(exc, lang)}
             return
-
-        def chained() -> Iterator[trainee.DrillView]:
-            yield first
-            yield from views
-
-        yield from stream_updates(chained(), sid or "", lang, request)
+        yield from stream_turn(itertools.chain([first], views), sid or "", lang, request, accepted_message=False)
 
     def on_end(sid: str | None, lang: Language, request: gr.Request) -> dict:
         try:
             view = trainee.end_session(services, ctx.user(request), sid)
         except Exception as exc:
             return {status: error_text(exc, lang)}
-        updates = scorecard_updates(view, lang)
-        updates[status] = t("drill_ended", lang)
-        return updates
+        return {status: t("drill_ended", lang), **scorecard_values(view, lang), phase: phase_of(view)}
 
     def on_again(sid: str | None, lang: Language, request: gr.Request) -> dict:
         try:
             view = trainee.try_again(services, ctx.user(request), sid)
         except Exception as exc:
             return {status: error_text(exc, lang)}
-        return started(view, lang)
+        return started(view, lang, t("drill_started", lang))
+
+    def on_phase(current: dict[str, str] | None) -> dict:
+        # Buttons and the scorecard panel only change between stages (start, a failed reply, the
+        # end), so their gr.update()s are sent here, not with every streamed chunk.
+        stage = (current or {}).get("stage", "idle")
+        can_write = stage in trainee.WRITABLE_STAGES
+        return {
+            retry_btn: gr.update(visible=stage == "pending"),
+            message: gr.update(interactive=can_write),
+            send_btn: gr.update(interactive=can_write),
+            score_col: gr.update(visible=stage == "graded"),
+        }
 
     def on_progress(lang: Language, request: gr.Request) -> dict:
         try:
@@ -426,12 +425,15 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         api_visibility="private",
     )
     draw_btn.click(on_draw, [*filters, lang_state], [*list_outputs, status], api_name="draw_card")
-    start_btn.click(on_start, [persona, case, lang_state], chat_outputs, api_name="start_drill")
-    send_btn.click(on_send, [drill_sid, message, lang_state], chat_outputs, api_name="send_message")
-    message.submit(on_send, [drill_sid, message, lang_state], chat_outputs, api_visibility="private")
-    retry_btn.click(on_retry, [drill_sid, lang_state], chat_outputs, api_name="retry_reply")
-    end_btn.click(on_end, [drill_sid, lang_state], chat_outputs, api_name="end_drill")
-    again_btn.click(on_again, [drill_sid, lang_state], chat_outputs, api_name="try_again")
+    start_btn.click(on_start, [persona, case, lang_state], start_outputs, api_name="start_drill")
+    send_btn.click(on_send, [drill_sid, message, lang_state], turn_outputs, api_name="send_message")
+    message.submit(on_send, [drill_sid, message, lang_state], turn_outputs, api_visibility="private")
+    retry_btn.click(on_retry, [drill_sid, lang_state], turn_outputs, api_name="retry_reply")
+    end_btn.click(on_end, [drill_sid, lang_state], end_outputs, api_name="end_drill")
+    again_btn.click(on_again, [drill_sid, lang_state], start_outputs, api_name="try_again")
+    phase.change(on_phase, [phase], phase_outputs, api_visibility="private", show_progress="hidden")
+    # In the browser only: clearing the textbox needs no round trip to the server.
+    accepted.change(None, None, message, js="() => ''", api_visibility="private", show_progress="hidden")
     progress_outputs = [trend, averages, own_table, own_pick, own_score]
     refresh_btn.click(on_progress, [lang_state], progress_outputs, api_name="my_progress")
     progress_tab.select(on_progress, [lang_state], progress_outputs, api_visibility="private")
@@ -445,11 +447,11 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         view = trainee.resume_open_session(services, user) if user is not None else None
         if view is not None:
             updates.update(lists("any", "any", "any", view.persona_id, view.case_id, lang))
-            updates.update(drill_updates(view, lang))
-            updates[status] = t("drill_resumed", lang) + (" " + t("reply_pending", lang) if view.pending else "")
+            note = t("drill_resumed", lang) + (" " + t("reply_pending", lang) if view.pending else "")
+            updates.update(started(view, lang, note))
         return updates
 
-    ctx.loaders.append((on_load, [*filter_outputs, meter, *chat_outputs]))
+    ctx.loaders.append((on_load, [*filter_outputs, *start_outputs]))
     ctx.relang.append((on_filters, list_inputs, filter_outputs))
     tab.select(on_filters, list_inputs, filter_outputs, api_visibility="private", show_progress="hidden")
     return tab
