@@ -268,7 +268,8 @@ def test_a_trainee_types_sends_and_ends_in_the_browser(drill_app: tuple[str, App
     box = "document.querySelector('#trainee-message textarea')"
     try:
         browser.open(url)
-        browser.wait_for(f"return {box} && !{box}.disabled && document.body.innerText.includes('restored where you left it')")
+        resumed = "document.body.innerText.includes('restored where you left it')"
+        browser.wait_for(f"return {box} && !{box}.disabled && {resumed}")
         element = browser._session("/element", {"using": "css selector", "value": "#trainee-message textarea"})
         line = "您好,我是客服小王,让您久等了,非常抱歉。"
         browser._session(f"/element/{element[ELEMENT]}/value", {"text": line})
