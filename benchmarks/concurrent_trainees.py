@@ -3,10 +3,11 @@
 ``drill serve`` runs in its own process on 127.0.0.1 with the LLM customer pointed at the fake
 OpenAI-compatible server (also its own process). ``--trainees`` browser sessions (the browser's
 queue protocol, ``_gradio_wire``, all in one asyncio loop here) each start a drill, then, released
-together, send ``--turns`` messages one after another. Between a reply and the next message a
-trainee reads and types for ``--think-s`` seconds on average (each pause drawn from 0.5x to 1.5x
-of it, seeded, so trainees drift apart as real ones do); ``--think-s 0`` sends each message the
-moment the previous reply has finished: a stress test of the server, not a picture of trainees.
+together, send ``--turns`` messages one after another. Before each message (the first answers
+the customer's opening line) a trainee reads and types for ``--think-s`` seconds on average (each
+pause drawn from 0.5x to 1.5x of it, seeded, so trainees drift apart as real ones do);
+``--think-s 0`` sends each message the moment the previous reply has finished, all trainees at
+once: a stress test of the server, not a picture of trainees.
 Everything stays on loopback and is bounded by ``--timeout-s``.
 
 The ideal is what the run would take if the app added nothing: each trainee's turns cost one model
@@ -70,9 +71,9 @@ def raw_latency(base_url: str, calls: int) -> Stats:
 
 
 def think_times(trainees: int, turns: int, think_s: float, seed: int = 7) -> list[list[float]]:
-    """Each trainee's pauses before its 2nd..last message: 0.5x to 1.5x ``think_s``, seeded."""
+    """Each trainee's pause before each of its messages: 0.5x to 1.5x ``think_s``, seeded."""
     rng = random.Random(seed)
-    return [[think_s * rng.uniform(0.5, 1.5) for _ in range(turns - 1)] for _ in range(trainees)]
+    return [[think_s * rng.uniform(0.5, 1.5) for _ in range(turns)] for _ in range(trainees)]
 
 
 async def run_trainees(url: str, trainees: int, turns: int, timeout_s: float, connections: int,
@@ -96,8 +97,8 @@ async def run_trainees(url: str, trainees: int, turns: int, timeout_s: float, co
 
         async def practise(person: Trainee, offset: int) -> None:
             for turn in range(turns):
-                if turn:
-                    await asyncio.sleep(pauses[offset][turn - 1])
+                if pauses[offset][turn]:
+                    await asyncio.sleep(pauses[offset][turn])
                 result = await person.call("send_message", [LINES[(offset + turn) % len(LINES)]], timeout_s=timeout_s)
                 results.append(result)
                 if not result.success:

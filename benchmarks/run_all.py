@@ -115,7 +115,8 @@ def main() -> None:
     options = args.parse_args()
     results: dict[str, dict[str, Any]] = {}
     if RESULTS_JSON.exists():
-        results = json.loads(RESULTS_JSON.read_text(encoding="utf-8")).get("results", {})
+        kept = json.loads(RESULTS_JSON.read_text(encoding="utf-8")).get("results", {})
+        results = {name: data for name, data in kept.items() if name in BENCHMARKS}  # drop retired benchmarks
     for name in options.only or list(BENCHMARKS):
         results[name] = run(name, options.quick, options.timeout_s)
         machine = machine_info()

@@ -104,3 +104,14 @@ def test_synthesised_cases_are_distinct_and_keep_the_originals() -> None:
     assert all(case.id in cases for case in shipped)
     assert len({case_document(case) for case in cases.values()}) == 17
     assert all(case.id == key for key, case in cases.items())
+
+
+def test_think_times_are_seeded_and_spread_around_the_mean() -> None:
+    from concurrent_trainees import think_times
+
+    pauses = think_times(50, 5, 4.0)
+    assert len(pauses) == 50 and all(len(own) == 5 for own in pauses)
+    flat = [pause for own in pauses for pause in own]
+    assert min(flat) >= 2.0 and max(flat) <= 6.0 and abs(sum(flat) / len(flat) - 4.0) < 0.3
+    assert think_times(50, 5, 4.0) == pauses  # the same seed, the same run
+    assert {pause for own in think_times(3, 2, 0.0) for pause in own} == {0.0}  # the stress test: no pauses
