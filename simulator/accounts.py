@@ -61,6 +61,8 @@ class Accounts:
 
     def __init__(self, path: Path | None):
         self.path = path
+        # Every app event looks its user up; the file is parsed again only when it changed.
+        self._cache: tuple[tuple[int, int], UsersFile] | None = None
 
     @property
     def local_mode(self) -> bool:
@@ -69,13 +71,22 @@ class Accounts:
 
     def load(self) -> UsersFile:
         """Read the users file (empty when missing); raise ValueError with the path on bad content."""
-        if self.path is None or not self.path.exists():
+        if self.path is None:
             return UsersFile()
         try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return UsersFile()
+        signature = (stat.st_mtime_ns, stat.st_size)
+        if self._cache is not None and self._cache[0] == signature:
+            return self._cache[1]
+        try:
             data = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
-            return UsersFile.model_validate(data)
+            users = UsersFile.model_validate(data)
         except (yaml.YAMLError, ValueError) as exc:
             raise ValueError(f"{self.path}: invalid users file: {exc}") from exc
+        self._cache = (signature, users)
+        return users
 
     def authenticate(self, name: str, password: str) -> User | None:
         """Return the user when the password matches, else None."""
@@ -102,13 +113,7 @@ class Accounts:
         entry = UserEntry(name=name, display_name=display_name, roles=sorted(set(roles)), password_hash=hashed)
         existing = [u for u in users.users if u.name != name]
         is_new = len(existing) == len(users.users)
-        users.users = [*existing, entry]
-        assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(
-            yaml.safe_dump(users.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False),
-            encoding="utf-8",
-        )
+        self._save(UsersFile(users=[*existing, entry]))
         return is_new
 
     def remove(self, name: str) -> bool:
@@ -117,10 +122,17 @@ class Accounts:
         kept = [u for u in users.users if u.name != name]
         if len(kept) == len(users.users):
             return False
-        users.users = kept
-        assert self.path is not None
-        self.path.write_text(yaml.safe_dump(users.model_dump(mode="json", exclude_none=True), sort_keys=False))
+        self._save(UsersFile(users=kept))
         return True
+
+    def _save(self, users: UsersFile) -> None:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(
+            yaml.safe_dump(users.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
+        self._cache = None  # a write within the clock's resolution could keep mtime and size
 
     def names(self) -> list[tuple[str, list[str]]]:
         """(name, roles) of every account."""

@@ -1,7 +1,8 @@
 """Content and transcripts for the grading tests, built in code so trainers' edits don't move them.
 
 The rubric has the six criteria of DESIGN.md; the two cases (zh-CN late parcel, en double charge)
-carry recommended phrasing for every stage so suggestions can be checked.
+carry recommended phrasing for every stage so suggestions can be checked. Both cases and the rubric
+rules are those of ``tests.offline_fixtures`` with only the differences spelled out here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import yaml
 
 from simulator.content import Library
 from simulator.models import Case, Rubric, Transcript
+from tests import offline_fixtures
 
 CRITERIA = (
     ("standard_phrasing", "话术规范", "standard phrasing", 20),
@@ -26,11 +28,12 @@ CRITERION_IDS = tuple(c[0] for c in CRITERIA)
 
 
 def rubric_data() -> dict[str, Any]:
-    """The six-criterion rubric with small rule lists."""
-    levels = {level: {"zh": f"{level}分", "en": f"score {level}"} for level in range(1, 6)}
+    """The six-criterion rubric; level anchors and rules as in the offline rubric."""
+    base = offline_fixtures.rubric_data()
+    levels = base["criteria"][0]["levels"]  # one dict shared by every criterion, as there
     return {
+        **base,
         "version": "grading-test-1",
-        "pass_mark": 80,
         "criteria": [
             {
                 "id": cid,
@@ -41,18 +44,6 @@ def rubric_data() -> dict[str, Any]:
             }
             for cid, zh, en, weight in CRITERIA
         ],
-        "rules": {
-            "zh-CN": {
-                "forbidden_phrases": ["我们规定", "不归我管", "你听不懂吗"],
-                "jargon": ["SKU", "逆向物流"],
-                "long_turn_chars": 80,
-            },
-            "en": {
-                "forbidden_phrases": ["calm down", "not my problem", "there's nothing I can do"],
-                "jargon": ["RMA", "SLA breach"],
-                "long_turn_chars": 300,
-            },
-        },
     }
 
 
@@ -62,51 +53,11 @@ def rubric() -> Rubric:
 
 
 def zh_case_data() -> dict[str, Any]:
-    """A Chinese logistics case: a robot vacuum a week late."""
+    """A Chinese logistics case: a robot vacuum a week late (the offline case, phrasing for every stage)."""
     return {
+        **offline_fixtures.zh_case_data(),
         "id": "zh-grading-late-parcel",
-        "title": "扫地机器人迟迟未到",
-        "category": "logistics",
-        "channel": "phone",
-        "language": "zh-CN",
-        "difficulty": "medium",
-        "brief": "客户来电询问扫地机器人为何还没送到。",
-        "situation": "客户11月3日下单一台扫地机器人，付了1999元，承诺三天到，现在过了一周还没到。",
         "opening_line": "我买的扫地机器人一个星期了还没到，到底怎么回事？",
-        "product": "扫地机器人",
-        "hidden_facts": [
-            {
-                "key": "order_no",
-                "kind": "order_number",
-                "label": "订单号",
-                "value": "2026110312345678",
-                "ask_keywords": ["订单编号"],
-            },
-            {
-                "key": "order_date",
-                "kind": "date",
-                "label": "下单日期",
-                "value": "11月3日",
-                "ask_keywords": ["下单时间", "哪天下的单"],
-            },
-            {"key": "paid", "kind": "amount", "label": "付款金额", "value": "1999元", "required": False},
-        ],
-        "customer_goal": "尽快拿到扫地机器人，或者退款。",
-        "acceptable_resolutions": [
-            {"id": "resend", "description": "加急补发一台，三天内送到", "keywords": ["补发", "重新发货"]},
-            {"id": "refund", "description": "全额退款1999元", "keywords": ["退款", "退钱"]},
-        ],
-        "unacceptable_resolutions": [
-            {"id": "coupon_only", "description": "只给一张5元优惠券", "keywords": ["优惠券"]},
-            {"id": "wait_more", "description": "让客户继续等", "keywords": ["再等等", "耐心等待"]},
-        ],
-        "policy": {
-            "may_offer": ["补发", "退款", "不超过20元的补偿"],
-            "must_not_promise": ["明天一定送到"],
-            "forbidden_promise_keywords": ["保证明天到", "明天一定送到", "全额赔偿"],
-            "max_compensation": 20,
-            "currency": "CNY",
-        },
         "expected_steps": ["致歉并安抚", "核实订单号和下单日期", "给出补发或退款方案", "确认并结束"],
         "recommended_phrasing": [
             {"stage": "opening", "text": "您好，我是客服小李，很高兴为您服务。"},
@@ -116,59 +67,21 @@ def zh_case_data() -> dict[str, Any]:
             {"stage": "solution", "text": "我马上为您加急补发一台，三天内送到；如果您不想等，也可以直接为您办理退款。"},
             {"stage": "closing", "text": "请问还有什么可以帮您？感谢您的来电。"},
         ],
-        "forbidden_phrasing": ["这是快递的问题，跟我们没关系", "你去找快递"],
     }
 
 
 def en_case_data() -> dict[str, Any]:
-    """An English billing case: charged twice for one blender."""
+    """An English billing case: charged twice for one blender (the offline case, phrasing for every stage)."""
+    base = offline_fixtures.en_case_data()
+    order_no, charge_date, card = base["hidden_facts"]
+    (refund,) = base["acceptable_resolutions"]
     return {
+        **base,
         "id": "en-grading-double-charge",
-        "title": "Charged twice for one blender",
-        "category": "fees",
-        "channel": "chat",
-        "language": "en",
-        "difficulty": "medium",
-        "brief": "A customer says their card was charged twice.",
-        "situation": "On 2 March 2026 you bought a blender for $89.99 and your card shows two charges.",
         "opening_line": "I've been charged twice for my blender. Why does this keep happening?",
-        "product": "the blender",
-        "hidden_facts": [
-            {"key": "order_no", "kind": "order_number", "label": "order number", "value": "BL-88213"},
-            {
-                "key": "charge_date",
-                "kind": "date",
-                "label": "charge date",
-                "value": "2 March 2026",
-                "ask_keywords": ["charged on", "when"],
-            },
-            {
-                "key": "card_last4",
-                "kind": "payment_method",
-                "label": "card",
-                "value": "a Visa ending 4417",
-                "ask_keywords": ["card ending", "last four"],
-                "required": False,
-            },
-        ],
-        "customer_goal": "Get the duplicate $89.99 charge refunded.",
-        "acceptable_resolutions": [
-            {
-                "id": "refund_duplicate",
-                "description": "Refund the duplicate $89.99 charge within 3-5 days",
-                "keywords": ["refund the duplicate", "reverse the charge"],
-            },
-        ],
-        "unacceptable_resolutions": [
-            {"id": "store_credit", "description": "Store credit instead of a refund", "keywords": ["store credit"]},
-        ],
-        "policy": {
-            "may_offer": ["a refund of the duplicate charge", "up to $10 goodwill credit"],
-            "must_not_promise": ["the money back today"],
-            "forbidden_promise_keywords": ["back today", "refund today"],
-            "max_compensation": 10,
-            "currency": "USD",
-        },
+        "hidden_facts": [order_no, {**charge_date, "ask_keywords": ["charged on", "when"]}, card],
+        "acceptable_resolutions": [{**refund, "keywords": ["refund the duplicate", "reverse the charge"]}],
+        "policy": {**base["policy"], "forbidden_promise_keywords": ["back today", "refund today"]},
         "expected_steps": ["Acknowledge", "Ask for the order number and date", "Refund the duplicate", "Close"],
         "recommended_phrasing": [
             {"stage": "opening", "text": "Hi, I'm Sam from the billing team."},
@@ -180,7 +93,6 @@ def en_case_data() -> dict[str, Any]:
             },
             {"stage": "closing", "text": "Is there anything else I can help with?"},
         ],
-        "forbidden_phrasing": ["That's the bank's problem, not ours", "You must have clicked twice"],
     }
 
 

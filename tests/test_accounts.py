@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from simulator.accounts import LOCAL, Accounts
@@ -31,6 +32,24 @@ def test_add_and_authenticate(tmp_path: Path) -> None:
     assert not accounts.add("ann", "another pass", ["mentor", "trainer"])
     updated = accounts.authenticate("ann", "another pass")
     assert updated is not None and updated.sees_all_sessions and updated.can("trainer")
+
+
+def test_the_file_is_parsed_again_only_when_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "users.yaml"
+    app_side = Accounts(path)
+    Accounts(path).add("ann", "correct horse", ["trainee"])  # e.g. `drill users add` while the app runs
+    parses = []
+    real = yaml.safe_load
+    monkeypatch.setattr(yaml, "safe_load", lambda text: parses.append(1) or real(text))
+    for _ in range(3):
+        assert app_side.get("ann") is not None
+    assert len(parses) == 1
+    Accounts(path).add("bob", "battery staple", ["mentor"])  # another process changes the file
+    parses.clear()
+    assert app_side.get("bob") is not None and app_side.get("bob") is not None
+    assert len(parses) == 1
+    assert Accounts(path).remove("bob")
+    assert app_side.get("bob") is None
 
 
 def test_short_password_refused(tmp_path: Path) -> None:
