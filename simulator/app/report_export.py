@@ -59,20 +59,19 @@ def _when(value: Any) -> str:
 # Markdown
 
 
+def _meta(session: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label key, shown value) of the session facts both exports list first; a dash when empty."""
+    keys = ("trainee", "persona", "case", "started", "outcome", "result")
+    return [(f"col_{key}", "—" if session.get(key) in (None, "") else str(session.get(key))) for key in keys]
+
+
 def render_markdown(bundle: ReportBundle) -> str:
     """The report as Markdown."""
     lang = bundle.language
     s = bundle.session
     lines = [f"# {t('report_title', lang)}", ""]
-    for key, value in (
-        ("col_trainee", s.get("trainee")),
-        ("col_persona", s.get("persona")),
-        ("col_case", s.get("case")),
-        ("col_started", s.get("started")),
-        ("col_outcome", s.get("outcome")),
-        ("col_result", s.get("result")),
-    ):
-        lines.append(f"- **{t(key, lang)}**: {value if value not in (None, '') else '—'}")
+    for key, value in _meta(s):
+        lines.append(f"- **{t(key, lang)}**: {value}")
     lines.append("")
 
     overall = bundle.comments_on(None)
@@ -266,15 +265,8 @@ def render_html(bundle: ReportBundle) -> str:
         f"<h1>{_e(t('report_title', lang))}</h1>",
         '<dl class="meta">',
     ]
-    for key, value in (
-        ("col_trainee", s.get("trainee")),
-        ("col_persona", s.get("persona")),
-        ("col_case", s.get("case")),
-        ("col_started", s.get("started")),
-        ("col_outcome", s.get("outcome")),
-        ("col_result", s.get("result")),
-    ):
-        parts.append(f"<dt>{_e(t(key, lang))}</dt><dd>{_e(value if value not in (None, '') else '—')}</dd>")
+    for key, value in _meta(s):
+        parts.append(f"<dt>{_e(t(key, lang))}</dt><dd>{_e(value)}</dd>")
     parts.append("</dl>")
     if bundle.effective is not None:
         report = bundle.effective.report

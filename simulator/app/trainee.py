@@ -70,9 +70,9 @@ WRITABLE_STAGES = frozenset({"idle", "talking", "pending"})
 def drill_stage(view: DrillView) -> str:
     """Where a drill stands for the chat panel.
 
-    ``talking`` (the trainee may write), ``pending`` (the customer's reply failed: the
-    trainee retries it), ``closed`` (the customer left or the drill was ended; no more messages). The app
-    adds ``idle`` (no drill yet) and ``graded`` (the scorecard is shown).
+    ``talking`` (the trainee may write), ``pending`` (the customer's reply failed: the trainee
+    retries it), ``closed`` (the customer left or the drill was ended; no more messages). The
+    app adds ``idle`` (no drill yet) and ``graded`` (the scorecard is shown).
     """
     if not view.open or view.ended:
         return "closed"

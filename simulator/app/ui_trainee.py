@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
+from simulator.accounts import User
 from simulator.app import trainee
 from simulator.app.i18n import AppError, label, t
 from simulator.app.stream_pacing import StreamPacer
@@ -323,11 +324,16 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             return
         yield turn_values(last, lang, ended, {**scorecard_values(card, lang), phase: phase_of(card)})
 
-    def on_send(sid: str | None, text: str, lang: Language, request: gr.Request) -> Iterator[dict]:
+    def relay(
+        start: Callable[[User], Iterator[trainee.DrillView]],
+        sid: str | None,
+        lang: Language,
+        request: gr.Request,
+        *,
+        accepted_message: bool,
+    ) -> Iterator[dict]:
         try:
-            user = ctx.user(request)
-            trainee.check_message(text)
-            views = trainee.send_message(services, user, sid, text)
+            views = start(ctx.user(request))
             # Refusals surface on the first step, before anything is stored or cleared.
             first = next(views)
         except StopIteration:
@@ -335,19 +341,20 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         except Exception as exc:
             yield {status: error_text(exc, lang)}
             return
-        yield from stream_turn(itertools.chain([first], views), sid or "", lang, request, accepted_message=True)
+        chained = itertools.chain([first], views)
+        yield from stream_turn(chained, sid or "", lang, request, accepted_message=accepted_message)
+
+    def on_send(sid: str | None, text: str, lang: Language, request: gr.Request) -> Iterator[dict]:
+        def start(user: User) -> Iterator[trainee.DrillView]:
+            return trainee.send_message(services, user, sid, text)
+
+        yield from relay(start, sid, lang, request, accepted_message=True)
 
     def on_retry(sid: str | None, lang: Language, request: gr.Request) -> Iterator[dict]:
-        try:
-            user = ctx.user(request)
-            views = trainee.retry_reply(services, user, sid)
-            first = next(views)
-        except StopIteration:
-            return
-        except Exception as exc:
-            yield {status: error_text(exc, lang)}
-            return
-        yield from stream_turn(itertools.chain([first], views), sid or "", lang, request, accepted_message=False)
+        def start(user: User) -> Iterator[trainee.DrillView]:
+            return trainee.retry_reply(services, user, sid)
+
+        yield from relay(start, sid, lang, request, accepted_message=False)
 
     def on_end(sid: str | None, lang: Language, request: gr.Request) -> dict:
         try:

@@ -16,14 +16,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.config import LEXICON_DIR
 from simulator.errors import DrillError
-from simulator.lexicon import FLAGS, compiled_lexicon, union
+from simulator.lexicon import Regex, compiled_lexicon, union
 from simulator.models import Language
 
 GRADING_LEXICON = LEXICON_DIR / "grading.yaml"
@@ -33,15 +32,6 @@ class GradingLexiconError(DrillError):
     """``grading.yaml`` is missing, malformed or has a pattern that does not compile."""
 
 
-def _compiles(pattern: str) -> str:
-    try:
-        re.compile(pattern, FLAGS)
-    except re.error as exc:
-        raise ValueError(f"regular expression {pattern!r} does not compile: {exc}") from exc
-    return pattern
-
-
-Regex = Annotated[str, Field(min_length=1), AfterValidator(_compiles)]
 
 
 class GradingPatterns(BaseModel):
