@@ -184,16 +184,21 @@ class Table:
         widths = [max(len(str(row[i])) for row in cells) for i in range(len(self.headers))]
         lines = [self.title]
         for index, row in enumerate(cells):
-            lines.append("  ".join(str(cell).rjust(widths[i]) if i else str(cell).ljust(widths[i])
-                                   for i, cell in enumerate(row)))
+            lines.append(
+                "  ".join(str(cell).rjust(widths[i]) if i else str(cell).ljust(widths[i]) for i, cell in enumerate(row))
+            )
             if index == 0:
                 lines.append("  ".join("-" * width for width in widths))
         return "\n".join(lines)
 
     def markdown(self) -> str:
         """The table as GitHub Markdown."""
-        lines = [f"**{self.title}**", "", "| " + " | ".join(self.headers) + " |",
-                 "|" + "|".join("---" if i == 0 else "---:" for i in range(len(self.headers))) + "|"]
+        lines = [
+            f"**{self.title}**",
+            "",
+            "| " + " | ".join(self.headers) + " |",
+            "|" + "|".join("---" if i == 0 else "---:" for i in range(len(self.headers))) + "|",
+        ]
         for row in self.rows:
             lines.append("| " + " | ".join(fmt(cell).replace("|", "\\|") for cell in row) + " |")
         return "\n".join(lines)
@@ -301,14 +306,24 @@ class FakeModelProcess:
     with ``stop()`` (or use as a context manager); it also exits when this process closes its stdin.
     """
 
-    def __init__(self, *, first_token_ms: float, per_chunk_ms: float = 0.0, reply: str | None = None,
-                 chunk_chars: int = 4) -> None:
-        command = [PYTHON, str(BENCH_DIR / "_fake_server_proc.py"), "--first-token-ms", str(first_token_ms),
-                   "--per-chunk-ms", str(per_chunk_ms), "--chunk-chars", str(chunk_chars)]
+    def __init__(
+        self, *, first_token_ms: float, per_chunk_ms: float = 0.0, reply: str | None = None, chunk_chars: int = 4
+    ) -> None:
+        command = [
+            PYTHON,
+            str(BENCH_DIR / "_fake_server_proc.py"),
+            "--first-token-ms",
+            str(first_token_ms),
+            "--per-chunk-ms",
+            str(per_chunk_ms),
+            "--chunk-chars",
+            str(chunk_chars),
+        ]
         if reply is not None:
             command += ["--reply", reply]
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                        env=clean_env())
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=clean_env()
+        )
         assert self.process.stdout is not None
         line = self.process.stdout.readline().strip()
         if not line.startswith("http://"):
@@ -405,9 +420,18 @@ class AppProcess:
     the port is launched instead (e.g. ``_bare_chat_app.py``). Stop it with ``stop()`` (SIGINT).
     """
 
-    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None, timeout_s: float = 180.0,
-                 log_name: str = "serve.log", profile_to: Path | None = None,
-                 wait_index: bool = True, index_timeout_s: float = 900.0, script: str | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        timeout_s: float = 180.0,
+        log_name: str = "serve.log",
+        profile_to: Path | None = None,
+        wait_index: bool = True,
+        index_timeout_s: float = 900.0,
+        script: str | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = data_dir / log_name
@@ -425,7 +449,11 @@ class AppProcess:
         started = time.perf_counter()
         self.launched_at = started
         self.process = subprocess.Popen(
-            command, cwd=str(PROJECT_DIR), env=environment, stdout=self._log, stderr=subprocess.STDOUT,
+            command,
+            cwd=str(PROJECT_DIR),
+            env=environment,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         waited = wait_http_ok(self.url, timeout_s, process=self.process)
         self.started_s = None if waited is None else time.perf_counter() - started

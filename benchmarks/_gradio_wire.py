@@ -43,8 +43,9 @@ class GradioApp:
         #: state component id -> the server-side listeners of its .change event
         self.state_listeners: dict[int, list[Endpoint]] = {}
         for index, dependency in enumerate(config.get("dependencies", [])):
-            endpoint = Endpoint(int(dependency.get("id", index)), list(dependency["inputs"]),
-                                list(dependency["outputs"]))
+            endpoint = Endpoint(
+                int(dependency.get("id", index)), list(dependency["inputs"]), list(dependency["outputs"])
+            )
             name = dependency.get("api_name")
             if name:
                 self.endpoints[str(name)] = endpoint
@@ -174,8 +175,13 @@ class Trainee:
     async def _run(self, endpoint: Endpoint, data: list[Any], timeout_s: float) -> EventResult:
         chat_position = endpoint.outputs.index(self.chat_output) if self.chat_output in endpoint.outputs else None
         started = time.perf_counter()
-        payload = {"data": data, "event_data": None, "fn_index": endpoint.fn_index,
-                   "trigger_id": None, "session_hash": self.session_hash}
+        payload = {
+            "data": data,
+            "event_data": None,
+            "fn_index": endpoint.fn_index,
+            "trigger_id": None,
+            "session_hash": self.session_hash,
+        }
         joined = await self.client.post(self.app.api + "queue/join", json=payload, timeout=timeout_s)
         if joined.status_code != 200:
             return EventResult(None, time.perf_counter() - started, 0, False, f"join HTTP {joined.status_code}")
@@ -184,8 +190,9 @@ class Trainee:
         outputs: list[Any] | None = None
         count = 0
         changed: set[int] = set()
-        async with self.client.stream("GET", self.app.api + "queue/data", params={"session_hash": self.session_hash},
-                                      timeout=timeout_s) as response:
+        async with self.client.stream(
+            "GET", self.app.api + "queue/data", params={"session_hash": self.session_hash}, timeout=timeout_s
+        ) as response:
             buffer = ""
             async for chunk in response.aiter_text():
                 buffer += chunk
@@ -208,8 +215,11 @@ class Trainee:
                         else:
                             for index, diff in enumerate(data):
                                 outputs[index] = _apply(outputs[index], diff)
-                        if first is None and chat_position is not None and \
-                                customer_text_streaming(outputs[chat_position]):
+                        if (
+                            first is None
+                            and chat_position is not None
+                            and customer_text_streaming(outputs[chat_position])
+                        ):
                             first = time.perf_counter() - started
                     elif kind == "process_completed":
                         count += 1
@@ -217,6 +227,7 @@ class Trainee:
                         output = message.get("output", {})
                         final = output.get("data") if success else None
                         error = "" if success else str(output.get("error") or output)[:300]
-                        return EventResult(first, time.perf_counter() - started, count, success, error, final,
-                                           tuple(sorted(changed)))
+                        return EventResult(
+                            first, time.perf_counter() - started, count, success, error, final, tuple(sorted(changed))
+                        )
         return EventResult(first, time.perf_counter() - started, count, False, "stream ended without completion")

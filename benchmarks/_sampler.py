@@ -20,8 +20,24 @@ from types import FrameType
 _LOOP_FRAME = "run (.11/asyncio/runners.py"
 # Frames that mean "this thread is waiting, not working".
 _IDLE_FUNCTIONS = {
-    "wait", "select", "poll", "_worker", "sleep", "acquire", "get", "accept", "recv", "readinto", "read",
-    "_wait_for_tstate_lock", "join", "run_forever", "_run_once", "serve_forever", "epoll", "readline",
+    "wait",
+    "select",
+    "poll",
+    "_worker",
+    "sleep",
+    "acquire",
+    "get",
+    "accept",
+    "recv",
+    "readinto",
+    "read",
+    "_wait_for_tstate_lock",
+    "join",
+    "run_forever",
+    "_run_once",
+    "serve_forever",
+    "epoll",
+    "readline",
 }
 
 
@@ -99,9 +115,12 @@ class Sampler:
     def summary(self, top: int = 25) -> str:
         """The busiest functions, by self and by total samples."""
         busy = max(self.busy_samples, 1)
-        lines = [f"busy thread-samples: {self.busy_samples} (idle/waiting: {self.idle_samples}; event loop in C "
-                 f"code such as uvloop, busy or waiting: {self.loop_samples}), interval {self.interval_s * 1000:g} ms",
-                 "", "self % | function"]
+        lines = [
+            f"busy thread-samples: {self.busy_samples} (idle/waiting: {self.idle_samples}; event loop in C "
+            f"code such as uvloop, busy or waiting: {self.loop_samples}), interval {self.interval_s * 1000:g} ms",
+            "",
+            "self % | function",
+        ]
         lines += [f"{100 * count / busy:5.1f} | {label}" for label, count in self.self_counts.most_common(top)]
         lines += ["", "total % | function (on the stack)"]
         lines += [f"{100 * count / busy:5.1f} | {label}" for label, count in self.total_counts.most_common(top)]

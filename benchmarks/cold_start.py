@@ -64,9 +64,14 @@ def main() -> None:
     args.add_argument("--timeout-s", type=float, default=300.0, help="give up on one start after this long")
     options = args.parse_args()
     scrub_environment()
-    report = Report("cold_start", "App cold start (process start -> HTTP 200)", params={
-        "runs per state": options.runs, "warm index embedder": options.index_embedder,
-    })
+    report = Report(
+        "cold_start",
+        "App cold start (process start -> HTTP 200)",
+        params={
+            "runs per state": options.runs,
+            "warm index embedder": options.index_embedder,
+        },
+    )
     starts: dict[str, list[float]] = {"fresh data dir": [], "warm data dir + built index": []}
     drills: dict[str, list[float]] = {key: [] for key in starts}
     ready: dict[str, list[float]] = {key: [] for key in starts}
@@ -77,17 +82,20 @@ def main() -> None:
         first = AppProcess(warm, timeout_s=options.timeout_s, index_timeout_s=options.timeout_s * 3)
         first.stop()
         started = time.perf_counter()
-        built = subprocess.run([*drill_command(), "index", "--embedder", options.index_embedder],
-                               env=clean_env(DRILL_DATA_DIR=str(warm)), cwd=str(PROJECT_DIR),
-                               capture_output=True, text=True)
+        built = subprocess.run(
+            [*drill_command(), "index", "--embedder", options.index_embedder],
+            env=clean_env(DRILL_DATA_DIR=str(warm)),
+            cwd=str(PROJECT_DIR),
+            capture_output=True,
+            text=True,
+        )
         index_s = time.perf_counter() - started
         if built.returncode != 0:
             failures.append(f"drill index failed: {built.stderr.strip()[-300:]}")
         for run in range(options.runs):
-            for state in (list(starts) if run % 2 == 0 else list(reversed(starts))):
+            for state in list(starts) if run % 2 == 0 else list(reversed(starts)):
                 data_dir = root / f"fresh-{run}" if state.startswith("fresh") else warm
-                app = AppProcess(data_dir, timeout_s=options.timeout_s, log_name=f"serve-{run}.log",
-                                 wait_index=False)
+                app = AppProcess(data_dir, timeout_s=options.timeout_s, log_name=f"serve-{run}.log", wait_index=False)
                 try:
                     if app.started_s is None:
                         failures.append(f"{state}: no HTTP 200 within {options.timeout_s:g} s: {app.log_tail(5)}")
@@ -98,25 +106,45 @@ def main() -> None:
                         ready[state].append(time.perf_counter() - app.launched_at)
                 finally:
                     app.stop()
-        imports = {module: Stats.of([import_time(module) for _ in range(options.runs)])
-                   for module in ("gradio", "simulator.app.ui")}
+        imports = {
+            module: Stats.of([import_time(module) for _ in range(options.runs)])
+            for module in ("gradio", "simulator.app.ui")
+        }
 
-    table = report.table("Cold start, seconds", ["data directory", "runs", "start -> HTTP 200 mean", "min", "max",
-                                                 "first drill right after, mean s",
-                                                 "start -> start-up index build done, mean s"])
+    table = report.table(
+        "Cold start, seconds",
+        [
+            "data directory",
+            "runs",
+            "start -> HTTP 200 mean",
+            "min",
+            "max",
+            "first drill right after, mean s",
+            "start -> start-up index build done, mean s",
+        ],
+    )
     for state, values in starts.items():
         s = Stats.of(values)
-        table.add(state, s.n, s.mean, min(values) if values else float("nan"),
-                  s.max, Stats.of(drills[state]).mean, Stats.of(ready[state]).mean)
+        table.add(
+            state,
+            s.n,
+            s.mean,
+            min(values) if values else float("nan"),
+            s.max,
+            Stats.of(drills[state]).mean,
+            Stats.of(ready[state]).mean,
+        )
     parts = report.table("Where start-up time goes, seconds (fresh interpreter each)", ["step", "mean", "max"])
     for module, s in imports.items():
         parts.add(f"python -c 'import {module}'", s.mean, s.max)
     parts.add(f"drill index ({options.index_embedder}, all shipped cases, once)", index_s, index_s)
-    report.note("start -> HTTP 200 includes the interpreter, imports (gradio, pandas, matplotlib, chromadb "
-                "via the app modules), reading the content, building the Blocks and starting uvicorn. After "
-                "that, drill serve builds or refreshes the case index in a background thread (the default "
-                "embedder, e5-small); with a fresh data directory that embeds every case and keeps the CPU busy "
-                "while the first trainees arrive; with a built index it only compares content hashes.")
+    report.note(
+        "start -> HTTP 200 includes the interpreter, imports (gradio, pandas, matplotlib, chromadb "
+        "via the app modules), reading the content, building the Blocks and starting uvicorn. After "
+        "that, drill serve builds or refreshes the case index in a background thread (the default "
+        "embedder, e5-small); with a fresh data directory that embeds every case and keeps the CPU busy "
+        "while the first trainees arrive; with a built index it only compares content hashes."
+    )
     for failure in failures:
         report.note(failure)
     report.finish(options.json, child_rss_mb=peak_rss_mb(children=True))

@@ -61,8 +61,9 @@ def raw_latency(base_url: str, calls: int) -> Stats:
     times = []
     for index in range(calls + 1):
         started = time.perf_counter()
-        stream = client.chat.completions.create(model="fake-model", stream=True,
-                                                messages=[{"role": "user", "content": LINES[0]}])
+        stream = client.chat.completions.create(
+            model="fake-model", stream=True, messages=[{"role": "user", "content": LINES[0]}]
+        )
         for _ in stream:
             pass
         if index:  # the first call opens the connection
@@ -76,9 +77,15 @@ def think_times(trainees: int, turns: int, think_s: float, seed: int = 7) -> lis
     return [[think_s * rng.uniform(0.5, 1.5) for _ in range(turns)] for _ in range(trainees)]
 
 
-async def run_trainees(url: str, trainees: int, turns: int, timeout_s: float, connections: int,
-                       pauses: list[list[float]], on_release: Any = None,
-                       ) -> tuple[list[EventResult], list[EventResult], float, list[str]]:
+async def run_trainees(
+    url: str,
+    trainees: int,
+    turns: int,
+    timeout_s: float,
+    connections: int,
+    pauses: list[list[float]],
+    on_release: Any = None,
+) -> tuple[list[EventResult], list[EventResult], float, list[str]]:
     """Start every drill, then run all trainees' turns concurrently; return results and the wall time."""
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(limits=limits, timeout=timeout_s) as client:
@@ -124,23 +131,45 @@ def main() -> None:
     args.add_argument("--latency-ms", type=float, default=300.0, help="model latency to the first token")
     args.add_argument("--per-chunk-ms", type=float, default=0.0, help="model delay between stream chunks")
     args.add_argument("--timeout-s", type=float, default=900.0, help="bound on the whole run")
-    args.add_argument("--profile-app", type=Path, default=None,
-                      help="run the app with the sampling profiler and write its busiest functions here")
-    args.add_argument("--think-s", type=float, default=0.0,
-                      help="mean pause between a reply and the trainee's next message (0: a stress test)")
+    args.add_argument(
+        "--profile-app",
+        type=Path,
+        default=None,
+        help="run the app with the sampling profiler and write its busiest functions here",
+    )
+    args.add_argument(
+        "--think-s",
+        type=float,
+        default=0.0,
+        help="mean pause between a reply and the trainee's next message (0: a stress test)",
+    )
     options = args.parse_args()
     scrub_environment()
-    report = Report("concurrent_trainees", "Concurrent trainees through the running app", params={
-        "trainees": options.trainees, "turns each": options.turns, "model first-token latency ms": options.latency_ms,
-        "per-chunk ms": options.per_chunk_ms,
-        "think s (mean pause between turns)": options.think_s,
-    })
-    with FakeModelProcess(first_token_ms=options.latency_ms, per_chunk_ms=options.per_chunk_ms,
-                          reply=customer_reply("en")) as fake, temp_dir("load") as data_dir:
+    report = Report(
+        "concurrent_trainees",
+        "Concurrent trainees through the running app",
+        params={
+            "trainees": options.trainees,
+            "turns each": options.turns,
+            "model first-token latency ms": options.latency_ms,
+            "per-chunk ms": options.per_chunk_ms,
+            "think s (mean pause between turns)": options.think_s,
+        },
+    )
+    with (
+        FakeModelProcess(
+            first_token_ms=options.latency_ms, per_chunk_ms=options.per_chunk_ms, reply=customer_reply("en")
+        ) as fake,
+        temp_dir("load") as data_dir,
+    ):
         model = raw_latency(fake.base_url, 5)
         pauses = think_times(options.trainees, options.turns, options.think_s)
-        env = {"DRILL_LLM_BASE_URL": fake.base_url, "DRILL_LLM_API_KEY": "bench", "DRILL_LLM_MODEL": "fake-model",
-               "DRILL_LLM_MAX_RETRIES": "0"}
+        env = {
+            "DRILL_LLM_BASE_URL": fake.base_url,
+            "DRILL_LLM_API_KEY": "bench",
+            "DRILL_LLM_MODEL": "fake-model",
+            "DRILL_LLM_MAX_RETRIES": "0",
+        }
         app = AppProcess(data_dir / "app", env=env, profile_to=options.profile_app)
         try:
             if app.started_s is None:
@@ -148,17 +177,27 @@ def main() -> None:
                 report.finish(options.json)
                 return
             if app.index_ready_s is not None:
-                report.note(f"App up (HTTP 200) after {app.started_s:.1f} s; its start-up case-index build ended "
-                            f"at {app.index_ready_s:.1f} s, and the trainees started after that (steady state).")
+                report.note(
+                    f"App up (HTTP 200) after {app.started_s:.1f} s; its start-up case-index build ended "
+                    f"at {app.index_ready_s:.1f} s, and the trainees started after that (steady state)."
+                )
             marks: dict[str, float] = {}
 
             def release() -> None:  # the measured run starts now: profile and count CPU from here
                 app.start_profiling()
                 marks["server"], marks["client"] = app.cpu_seconds(), time.process_time()
 
-            starts, results, wall, errors = asyncio.run(run_trainees(
-                app.url, options.trainees, options.turns, options.timeout_s, options.trainees * 2 + 4, pauses,
-                release))
+            starts, results, wall, errors = asyncio.run(
+                run_trainees(
+                    app.url,
+                    options.trainees,
+                    options.turns,
+                    options.timeout_s,
+                    options.trainees * 2 + 4,
+                    pauses,
+                    release,
+                )
+            )
             server_cpu = app.cpu_seconds() - marks["server"]
             client_cpu = time.process_time() - marks["client"]
         finally:
@@ -175,36 +214,79 @@ def main() -> None:
     start = Stats.of([ms(r.total_s) for r in starts if r.success])
     messages = Stats.of([float(r.messages) for r in ok])
 
-    summary = report.table(f"Throughput (target: at least {TARGET_PCT_OF_IDEAL:g} % of ideal)",
-                           ["trainees", "turns done", "errors", "wall s", "model latency ms (raw call)",
-                            "ideal turns/s", "measured turns/s", "% of ideal", "target met"])
-    summary.add(options.trainees, len(ok), len(errors), wall, ms(latency_s), ideal, throughput, pct,
-                "yes" if pct >= TARGET_PCT_OF_IDEAL else "no")
-    lat = report.table("Latency per turn under load, ms",
-                       ["measure", "n", "mean", "p50", "p95", "max"])
+    summary = report.table(
+        f"Throughput (target: at least {TARGET_PCT_OF_IDEAL:g} % of ideal)",
+        [
+            "trainees",
+            "turns done",
+            "errors",
+            "wall s",
+            "model latency ms (raw call)",
+            "ideal turns/s",
+            "measured turns/s",
+            "% of ideal",
+            "target met",
+        ],
+    )
+    summary.add(
+        options.trainees,
+        len(ok),
+        len(errors),
+        wall,
+        ms(latency_s),
+        ideal,
+        throughput,
+        pct,
+        "yes" if pct >= TARGET_PCT_OF_IDEAL else "no",
+    )
+    lat = report.table("Latency per turn under load, ms", ["measure", "n", "mean", "p50", "p95", "max"])
     lat.add("turn (send -> reply fully streamed)", turn.n, turn.mean, turn.p50, turn.p95, turn.max)
-    lat.add("  of which over the model alone", turn.n, turn.mean - ms(latency_s), turn.p50 - ms(latency_s),
-            turn.p95 - ms(latency_s), turn.max - ms(latency_s))
+    lat.add(
+        "  of which over the model alone",
+        turn.n,
+        turn.mean - ms(latency_s),
+        turn.p50 - ms(latency_s),
+        turn.p95 - ms(latency_s),
+        turn.max - ms(latency_s),
+    )
     lat.add("first visible customer character", first.n, first.mean, first.p50, first.p95, first.max)
-    lat.add("open page + start drill (all at once, before the run)", start.n, start.mean, start.p50, start.p95,
-            start.max)
-    lat.add("model alone (raw streaming call, idle)", model.n, ms(model.mean), ms(model.p50), ms(model.p95),
-            ms(model.max))
+    lat.add(
+        "open page + start drill (all at once, before the run)", start.n, start.mean, start.p50, start.p95, start.max
+    )
+    lat.add(
+        "model alone (raw streaming call, idle)", model.n, ms(model.mean), ms(model.p50), ms(model.p95), ms(model.max)
+    )
     cpu = report.table("Where the CPU went during the run", ["process", "CPU s", "cores busy (avg)", "CPU ms per turn"])
-    cpu.add("app server (drill serve)", server_cpu, server_cpu / wall if wall else float("nan"),
-            ms(server_cpu) / max(len(ok), 1))
-    cpu.add("load generator (this process)", client_cpu, client_cpu / wall if wall else float("nan"),
-            ms(client_cpu) / max(len(ok), 1))
+    cpu.add(
+        "app server (drill serve)",
+        server_cpu,
+        server_cpu / wall if wall else float("nan"),
+        ms(server_cpu) / max(len(ok), 1),
+    )
+    cpu.add(
+        "load generator (this process)",
+        client_cpu,
+        client_cpu / wall if wall else float("nan"),
+        ms(client_cpu) / max(len(ok), 1),
+    )
     per_turn_ms = ms(server_cpu) / max(len(ok), 1)
     bound = 1000.0 / per_turn_ms if per_turn_ms > 0 else float("nan")
     budget = 1000.0 / (ideal * TARGET_PCT_OF_IDEAL / 100)
-    capacity = report.table("CPU bound of one app process (independent of machine load)",
-                            ["server CPU ms per turn", "max turns/s on one core (GIL)", "% of ideal at best",
-                             f"CPU budget per turn for {TARGET_PCT_OF_IDEAL:g} % of ideal, ms"])
+    capacity = report.table(
+        "CPU bound of one app process (independent of machine load)",
+        [
+            "server CPU ms per turn",
+            "max turns/s on one core (GIL)",
+            "% of ideal at best",
+            f"CPU budget per turn for {TARGET_PCT_OF_IDEAL:g} % of ideal, ms",
+        ],
+    )
     capacity.add(per_turn_ms, bound, 100.0 * bound / ideal, budget)
-    report.note(f"Each turn took {messages.mean:.1f} Gradio messages on average: the trainee's line, the first "
-                "customer characters, paced updates while the reply streams (the app shares a budget of updates "
-                "per second among the replies streaming at once), and the final state.")
+    report.note(
+        f"Each turn took {messages.mean:.1f} Gradio messages on average: the trainee's line, the first "
+        "customer characters, paced updates while the reply streams (the app shares a budget of updates "
+        "per second among the replies streaming at once), and the final state."
+    )
     if errors:
         report.note(f"{len(errors)} error(s), first: {errors[0]}")
     if options.profile_app is not None:

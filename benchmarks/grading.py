@@ -29,10 +29,18 @@ SOURCES = {
     "zh-CN": ("evals/grader/zh-logistics-delayed-fridge.yaml", "zh-logistics-delayed-fridge-excellent"),
 }
 HOLD = {
-    "en": [("agent", "Let me check that for you, one moment please."), ("customer", "Okay, I'll wait."),
-           ("agent", "Thanks for waiting, I have the record open now."), ("customer", "Go on then.")],
-    "zh-CN": [("agent", "我帮您查一下,请稍等。"), ("customer", "好,你快点。"),
-              ("agent", "让您久等了,我已经调出您的记录了。"), ("customer", "嗯,你说。")],
+    "en": [
+        ("agent", "Let me check that for you, one moment please."),
+        ("customer", "Okay, I'll wait."),
+        ("agent", "Thanks for waiting, I have the record open now."),
+        ("customer", "Go on then."),
+    ],
+    "zh-CN": [
+        ("agent", "我帮您查一下,请稍等。"),
+        ("customer", "好,你快点。"),
+        ("agent", "让您久等了,我已经调出您的记录了。"),
+        ("customer", "嗯,你说。"),
+    ],
 }
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
@@ -52,8 +60,13 @@ def sixteen_turns(language: str) -> Any:
     item = next(i for i in data["items"] if i["id"] == item_id)
     turns = [{"role": t["role"], "text": t["text"]} for t in item["turns"]]
     turns[4:4] = [{"role": role, "text": text} for role, text in HOLD[language]]
-    return Transcript(language=language, turns=turns[:16], id=f"bench-{language}", case_id=data["case_id"],
-                      persona_id=data["persona_id"])
+    return Transcript(
+        language=language,
+        turns=turns[:16],
+        id=f"bench-{language}",
+        case_id=data["case_id"],
+        persona_id=data["persona_id"],
+    )
 
 
 def verdict(transcript: Any, criteria: list[str], *, leave_out: int = 0) -> dict[str, Any]:
@@ -97,14 +110,21 @@ def main() -> None:
     library = load_library(PROJECT_DIR)
     rubric = library.require_rubric()
     criteria = [c.id for c in rubric.criteria]
-    report = Report("grading", "Grading latency and prompt size (16-turn transcript)", params={
-        "judge model latency ms": options.latency_ms, "judge runs per situation": options.runs,
-        "offline runs": options.offline_runs,
-    })
+    report = Report(
+        "grading",
+        "Grading latency and prompt size (16-turn transcript)",
+        params={
+            "judge model latency ms": options.latency_ms,
+            "judge runs per situation": options.runs,
+            "offline runs": options.offline_runs,
+        },
+    )
     transcripts = {language: sixteen_turns(language) for language in SOURCES}
 
-    offline = report.table("Offline grader (rules + recogniser + weights), ms per transcript",
-                           ["language", "turns", "runs", "rule checks mean", "grade() mean", "p50", "p95"])
+    offline = report.table(
+        "Offline grader (rules + recogniser + weights), ms per transcript",
+        ["language", "turns", "runs", "rule checks mean", "grade() mean", "p50", "p95"],
+    )
     with temp_dir("grading") as data_dir:
         settings = Settings(data_dir=data_dir, content_dir=PROJECT_DIR)
         for language, transcript in transcripts.items():
@@ -123,24 +143,47 @@ def main() -> None:
 
         judge = report.table(
             f"LLM judge at {options.latency_ms:g} ms model latency (one call per transcript plus retries)",
-            ["language", "situation", "calls (rejected)", "prompt chars (messages)", "schema chars",
-             "tokens est. per call", "tokens est. total", "grade() mean ms", "p95 ms",
-             "beyond model ms (mean - calls x latency)", "scored criteria"])
+            [
+                "language",
+                "situation",
+                "calls (rejected)",
+                "prompt chars (messages)",
+                "schema chars",
+                "tokens est. per call",
+                "tokens est. total",
+                "grade() mean ms",
+                "p95 ms",
+                "beyond model ms (mean - calls x latency)",
+                "scored criteria",
+            ],
+        )
         with FakeOpenAIServer() as server:
             server.latency = Latency(first_token_s=options.latency_ms / 1000)
-            llm_settings = Settings(data_dir=data_dir, content_dir=PROJECT_DIR, llm_base_url=server.base_url,
-                                    llm_api_key="bench", llm_model="fake-judge", llm_max_retries=0)
+            llm_settings = Settings(
+                data_dir=data_dir,
+                content_dir=PROJECT_DIR,
+                llm_base_url=server.base_url,
+                llm_api_key="bench",
+                llm_model="fake-judge",
+                llm_max_retries=0,
+            )
             for language, transcript in transcripts.items():
                 case = library.case(transcript.case_id)
-                similar = sorted(c.id for c in library.cases.values()
-                                 if c.language == language and c.category == case.category and c.id != case.id)[:2]
+                similar = sorted(
+                    c.id
+                    for c in library.cases.values()
+                    if c.language == language and c.category == case.category and c.id != case.id
+                )[:2]
                 situations = {
                     "clean reply": [dict(content=verdict(transcript, criteria))],
-                    "two criteria missing -> retry": [dict(content=verdict(transcript, criteria, leave_out=2)),
-                                                      dict(content=verdict(transcript, criteria))],
+                    "two criteria missing -> retry": [
+                        dict(content=verdict(transcript, criteria, leave_out=2)),
+                        dict(content=verdict(transcript, criteria)),
+                    ],
                     "json_schema rejected -> function_calling": [
                         dict(status=400, error_message="response_format json_schema is not supported"),
-                        dict(tool_call_args=verdict(transcript, criteria))],
+                        dict(tool_call_args=verdict(transcript, criteria)),
+                    ],
                     "never JSON (all attempts spent)": [dict(content="I think the agent did fine.")] * 3,
                 }
                 for situation, replies in situations.items():
@@ -152,8 +195,9 @@ def main() -> None:
                         for reply in replies:
                             server.enqueue(**reply)
                         started = time.perf_counter()
-                        result = grade(transcript, library=library, engine="llm", settings=llm_settings,
-                                       references=similar)
+                        result = grade(
+                            transcript, library=library, engine="llm", settings=llm_settings, references=similar
+                        )
                         elapsed = time.perf_counter() - started
                         if run == 0:
                             continue  # warm-up: imports, prompt templates, HTTP connection
@@ -165,13 +209,23 @@ def main() -> None:
                         sizes.extend(request_size(r.body) for r in received)
                     t = Stats.of(times)
                     per_call = Stats.of([float(s[2]) for s in sizes])
-                    judge.add(language, situation, f"{max(calls)} ({max(rejected)})",
-                              int(Stats.of([float(s[0]) for s in sizes]).mean),
-                              int(Stats.of([float(s[1]) for s in sizes]).mean), int(per_call.mean),
-                              int(per_call.mean * max(calls)), t.mean, t.p95,
-                              t.mean - max(calls) * options.latency_ms, f"{min(scored)}/{len(criteria)}")
-    report.note("grade() time includes the rule checks, prompt building, the HTTP round trips with the model's "
-                "latency, reply validation (quotes checked against the transcript) and aggregation.")
+                    judge.add(
+                        language,
+                        situation,
+                        f"{max(calls)} ({max(rejected)})",
+                        int(Stats.of([float(s[0]) for s in sizes]).mean),
+                        int(Stats.of([float(s[1]) for s in sizes]).mean),
+                        int(per_call.mean),
+                        int(per_call.mean * max(calls)),
+                        t.mean,
+                        t.p95,
+                        t.mean - max(calls) * options.latency_ms,
+                        f"{min(scored)}/{len(criteria)}",
+                    )
+    report.note(
+        "grade() time includes the rule checks, prompt building, the HTTP round trips with the model's "
+        "latency, reply validation (quotes checked against the transcript) and aggregation."
+    )
     report.finish(options.json)
 
 

@@ -55,12 +55,21 @@ def main() -> None:
 
     library = load_library(PROJECT_DIR)
     rubric = library.require_rubric()
-    pairs = [(persona, case) for case in sorted(library.cases.values(), key=lambda c: c.id)
-             for persona in sorted(library.personas.values(), key=lambda p: p.id)
-             if case.language in persona.languages]
-    report = Report("offline_engine", "Offline customer engine: time per customer turn", params={
-        "pairs": len(pairs), "seeds per pair": options.seeds, "scripted trainee turns": 8,
-    })
+    pairs = [
+        (persona, case)
+        for case in sorted(library.cases.values(), key=lambda c: c.id)
+        for persona in sorted(library.personas.values(), key=lambda p: p.id)
+        if case.language in persona.languages
+    ]
+    report = Report(
+        "offline_engine",
+        "Offline customer engine: time per customer turn",
+        params={
+            "pairs": len(pairs),
+            "seeds per pair": options.seeds,
+            "scripted trainee turns": 8,
+        },
+    )
     times: dict[str, list[float]] = {}
     builds: list[float] = []
     outcomes: dict[str, int] = {}
@@ -83,8 +92,9 @@ def main() -> None:
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
     wall = time.perf_counter() - started_all
 
-    table = report.table("Customer turn (send -> reply complete), ms",
-                         ["language", "turns", "mean", "p50", "p95", "max"])
+    table = report.table(
+        "Customer turn (send -> reply complete), ms", ["language", "turns", "mean", "p50", "p95", "max"]
+    )
     everything: list[float] = []
     for language, values in sorted(times.items()):
         s = Stats.of(values)
@@ -95,8 +105,11 @@ def main() -> None:
     b = Stats.of(builds)
     setup = report.table("Drill set-up (engine + opening line), ms", ["drills", "mean", "p95"])
     setup.add(b.n, b.mean, b.p95)
-    report.note(f"{len(pairs) * options.seeds} drills in {wall:.1f} s; how they ended: "
-                + ", ".join(f"{key} {value}" for key, value in sorted(outcomes.items())) + ".")
+    report.note(
+        f"{len(pairs) * options.seeds} drills in {wall:.1f} s; how they ended: "
+        + ", ".join(f"{key} {value}" for key, value in sorted(outcomes.items()))
+        + "."
+    )
     report.finish(options.json)
 
 

@@ -44,12 +44,14 @@ def synthesise(cases: list[Any], size: int, seed: int = 0) -> dict[str, Any]:
         donor = rng.choice(by_language[base.language])
         sentences = [s for s in donor.situation.replace("。", "。\n").replace(". ", ".\n").splitlines() if s.strip()]
         borrowed = rng.choice(sentences) if sentences else donor.title
-        result[f"{base.id}-v{variant}"] = base.model_copy(update={
-            "id": f"{base.id}-v{variant}",
-            "title": f"{base.title} #{variant}",
-            "situation": f"{base.situation} {borrowed}",
-            "brief": f"{base.brief} ({donor.product})",
-        })
+        result[f"{base.id}-v{variant}"] = base.model_copy(
+            update={
+                "id": f"{base.id}-v{variant}",
+                "title": f"{base.title} #{variant}",
+                "situation": f"{base.situation} {borrowed}",
+                "brief": f"{base.brief} ({donor.product})",
+            }
+        )
     return result
 
 
@@ -84,7 +86,7 @@ class TimedEmbedder:
 
 def queries(cases: list[Any], count: int) -> list[tuple[str, str, str]]:
     """(case id, language, opening line) for ``count`` shipped cases, both languages mixed."""
-    ordered = sorted(cases, key=lambda c: (c.id[::-1]))
+    ordered = sorted(cases, key=lambda c: c.id[::-1])
     return [(c.id, c.language, c.opening_line) for c in ordered[:count]]
 
 
@@ -105,8 +107,12 @@ def main() -> None:
     args.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     args.add_argument("--embedders", nargs="+", default=["ngram", "e5-small"])
     args.add_argument("--queries", type=int, default=30, help="queries per index")
-    args.add_argument("--e5-max-embed", type=int, default=100,
-                      help="embed at most this many documents for real with e5; extrapolate above")
+    args.add_argument(
+        "--e5-max-embed",
+        type=int,
+        default=100,
+        help="embed at most this many documents for real with e5; extrapolate above",
+    )
     options = args.parse_args()
     scrub_environment()
 
@@ -120,13 +126,32 @@ def main() -> None:
 
     shipped = sorted(load_library(PROJECT_DIR).cases.values(), key=lambda c: c.id)
     probes = queries(shipped, options.queries)
-    report = Report("retrieval", "Case index: build time and query latency", params={
-        "sizes": options.sizes, "embedders": options.embedders, "queries per index": len(probes),
-        "e5 documents embedded for real at most": options.e5_max_embed, "shipped cases": len(shipped),
-    })
-    table = report.table("Build and query, per embedder and index size",
-                         ["embedder", "cases", "build s", "embed s", "docs/s", "build measured?",
-                          "query mean ms", "p50", "p95", "query embed ms (mean)"])
+    report = Report(
+        "retrieval",
+        "Case index: build time and query latency",
+        params={
+            "sizes": options.sizes,
+            "embedders": options.embedders,
+            "queries per index": len(probes),
+            "e5 documents embedded for real at most": options.e5_max_embed,
+            "shipped cases": len(shipped),
+        },
+    )
+    table = report.table(
+        "Build and query, per embedder and index size",
+        [
+            "embedder",
+            "cases",
+            "build s",
+            "embed s",
+            "docs/s",
+            "build measured?",
+            "query mean ms",
+            "p50",
+            "p95",
+            "query embed ms (mean)",
+        ],
+    )
     split_builds: list[str] = []
     with temp_dir("retrieval") as root:
         for name in options.embedders:
@@ -136,8 +161,9 @@ def main() -> None:
             for size in options.sizes:
                 cases = synthesise(shipped, size)
                 settings = Settings(data_dir=root / f"{name}-{size}", content_dir=PROJECT_DIR)
-                client = chromadb.PersistentClient(path=str(settings.chroma_dir),
-                                                   settings=ChromaSettings(anonymized_telemetry=False))
+                client = chromadb.PersistentClient(
+                    path=str(settings.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
+                )
                 embedder = TimedEmbedder(base)
                 index = CaseIndex(settings, embedder, client=client)
                 real = not name.startswith("e5") or size <= options.e5_max_embed
@@ -165,18 +191,33 @@ def main() -> None:
                     label = f"extrapolated ({rate:.2f} docs/s measured; insert {insert:.1f} s measured)"
                 query_embed = Stats.of([ms(_timed(base.embed_query, text)) for _, _, text in probes])
                 q = measure_queries(index, probes)
-                table.add(name, size, build, embed, (size / embed) if embed else float("nan"), label,
-                          q.mean, q.p50, q.p95, query_embed.mean)
+                table.add(
+                    name,
+                    size,
+                    build,
+                    embed,
+                    (size / embed) if embed else float("nan"),
+                    label,
+                    q.mean,
+                    q.p50,
+                    q.p95,
+                    query_embed.mean,
+                )
                 print(f"  {name} {size}: build {build:.1f} s, query p50 {q.p50:.1f} ms", flush=True)
                 del index, client
     if split_builds:
-        report.note("CaseIndex.sync adds every new case in one Chroma call, which Chroma refuses above its "
-                    "max batch size (5,461 here: 'Batch size of 10000 is greater than max batch size'); these "
-                    "builds were therefore done as several sync calls over growing prefixes of the cases: "
-                    + ", ".join(split_builds) + ".")
-    report.note("Query = CaseIndex.search(k=3, language filter, own case excluded): one query embedding, a "
-                "count of the collection, then Chroma's filtered HNSW search. Build = CaseIndex.sync on an "
-                "empty collection (embedding + insert).")
+        report.note(
+            "CaseIndex.sync adds every new case in one Chroma call, which Chroma refuses above its "
+            "max batch size (5,461 here: 'Batch size of 10000 is greater than max batch size'); these "
+            "builds were therefore done as several sync calls over growing prefixes of the cases: "
+            + ", ".join(split_builds)
+            + "."
+        )
+    report.note(
+        "Query = CaseIndex.search(k=3, language filter, own case excluded): one query embedding, a "
+        "count of the collection, then Chroma's filtered HNSW search. Build = CaseIndex.sync on an "
+        "empty collection (embedding + insert)."
+    )
     report.finish(options.json)
 
 
@@ -201,8 +242,9 @@ def _timed(call: Any, *args: Any) -> float:
     return time.perf_counter() - started
 
 
-def fill_with_vectors(index: Any, cases: dict[str, Any], vectors: dict[str, list[float]], document: Any,
-                      metadata: Any) -> float:
+def fill_with_vectors(
+    index: Any, cases: dict[str, Any], vectors: dict[str, list[float]], document: Any, metadata: Any
+) -> float:
     """Insert ``cases`` with their base case's e5 vector plus small noise; return the insert time.
 
     Uses the collection behind ``CaseIndex`` (``_store._collection``) so that ``CaseIndex.search``
@@ -225,8 +267,12 @@ def fill_with_vectors(index: Any, cases: dict[str, Any], vectors: dict[str, list
     started = time.perf_counter()
     batch = 1000
     for start in range(0, len(ids), batch):
-        collection.add(ids=ids[start:start + batch], embeddings=embeddings[start:start + batch],
-                       documents=documents[start:start + batch], metadatas=metadatas[start:start + batch])
+        collection.add(
+            ids=ids[start : start + batch],
+            embeddings=embeddings[start : start + batch],
+            documents=documents[start : start + batch],
+            metadatas=metadatas[start : start + batch],
+        )
     return time.perf_counter() - started
 
 

@@ -26,23 +26,32 @@ from _common import BENCH_DIR, PYTHON, Table, clean_env, machine_info
 
 # name -> (script, full options, quick options)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
-    "turn_overhead": ("turn_overhead.py", ["--latency-ms", "300", "--turns", "40", "--gradio-turns", "20"],
-                      ["--latency-ms", "300", "--turns", "10", "--gradio-turns", "6"]),
-    "concurrent_trainees": ("concurrent_trainees.py", ["--trainees", "50", "--turns", "5", "--latency-ms", "300"],
-                            ["--trainees", "20", "--turns", "3", "--latency-ms", "300"]),
-    "concurrent_trainees_streaming": ("concurrent_trainees.py",
-                                      ["--trainees", "50", "--turns", "5", "--latency-ms", "300",
-                                       "--per-chunk-ms", "20"],
-                                      ["--trainees", "20", "--turns", "3", "--latency-ms", "300",
-                                       "--per-chunk-ms", "20"]),
-    "concurrent_trainees_typing": ("concurrent_trainees.py",
-                                   ["--trainees", "50", "--turns", "5", "--latency-ms", "300", "--per-chunk-ms", "20",
-                                    "--think-s", "5"],
-                                   ["--trainees", "20", "--turns", "3", "--latency-ms", "300", "--per-chunk-ms", "20",
-                                    "--think-s", "5"]),
+    "turn_overhead": (
+        "turn_overhead.py",
+        ["--latency-ms", "300", "--turns", "40", "--gradio-turns", "20"],
+        ["--latency-ms", "300", "--turns", "10", "--gradio-turns", "6"],
+    ),
+    "concurrent_trainees": (
+        "concurrent_trainees.py",
+        ["--trainees", "50", "--turns", "5", "--latency-ms", "300"],
+        ["--trainees", "20", "--turns", "3", "--latency-ms", "300"],
+    ),
+    "concurrent_trainees_streaming": (
+        "concurrent_trainees.py",
+        ["--trainees", "50", "--turns", "5", "--latency-ms", "300", "--per-chunk-ms", "20"],
+        ["--trainees", "20", "--turns", "3", "--latency-ms", "300", "--per-chunk-ms", "20"],
+    ),
+    "concurrent_trainees_typing": (
+        "concurrent_trainees.py",
+        ["--trainees", "50", "--turns", "5", "--latency-ms", "300", "--per-chunk-ms", "20", "--think-s", "5"],
+        ["--trainees", "20", "--turns", "3", "--latency-ms", "300", "--per-chunk-ms", "20", "--think-s", "5"],
+    ),
     "grading": ("grading.py", ["--latency-ms", "300", "--runs", "5"], ["--latency-ms", "300", "--runs", "2"]),
-    "retrieval": ("retrieval.py", ["--sizes", "100", "1000", "10000", "--embedders", "ngram", "e5-small"],
-                  ["--sizes", "100", "1000", "--embedders", "ngram", "--queries", "10"]),
+    "retrieval": (
+        "retrieval.py",
+        ["--sizes", "100", "1000", "10000", "--embedders", "ngram", "e5-small"],
+        ["--sizes", "100", "1000", "--embedders", "ngram", "--queries", "10"],
+    ),
     "offline_engine": ("offline_engine.py", ["--seeds", "2"], ["--seeds", "1"]),
     "cold_start": ("cold_start.py", ["--runs", "3"], ["--runs", "1", "--index-embedder", "ngram"]),
 }
@@ -70,8 +79,13 @@ def run(name: str, quick: bool, timeout_s: float) -> dict[str, Any]:
         if code == 0 and out.exists():
             data = json.loads(out.read_text(encoding="utf-8"))
         else:
-            data = {"name": name, "title": name, "tables": [], "params": {},
-                    "notes": [f"FAILED (exit code {code}) after {elapsed:.0f} s; rerun the command to see why."]}
+            data = {
+                "name": name,
+                "title": name,
+                "tables": [],
+                "params": {},
+                "notes": [f"FAILED (exit code {code}) after {elapsed:.0f} s; rerun the command to see why."],
+            }
     data["command"] = shown
     data["ran_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     data["quick"] = quick
@@ -80,19 +94,30 @@ def run(name: str, quick: bool, timeout_s: float) -> dict[str, Any]:
 
 def markdown(results: dict[str, dict[str, Any]], machine: dict[str, str]) -> str:
     """The results file."""
-    lines = ["# Benchmark results", "",
-             "Written by `benchmarks/run_all.py`; figures are printed by the scripts, not asserted. "
-             "Run on the machine below, usually while other work shared its two cores: compare figures "
-             "from the same run, and read them next to the load average.", "", "## Machine", ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `benchmarks/run_all.py`; figures are printed by the scripts, not asserted. "
+        "Run on the machine below, usually while other work shared its two cores: compare figures "
+        "from the same run, and read them next to the load average.",
+        "",
+        "## Machine",
+        "",
+    ]
     lines += [f"- **{key}**: {value}" for key, value in machine.items()]
     for name in BENCHMARKS:
         data = results.get(name)
         if data is None:
             continue
-        lines += ["", f"## {data.get('title', name)} (`{name}`)", "",
-                  f"`{data['command']}`" + (" (quick)" if data.get("quick") else ""), "",
-                  f"Ran {data.get('ran_at', '?')} in {data.get('seconds', '?')} s; load average before "
-                  f"{data.get('load_before', '?')}, after {data.get('load_after', '?')}."]
+        lines += [
+            "",
+            f"## {data.get('title', name)} (`{name}`)",
+            "",
+            f"`{data['command']}`" + (" (quick)" if data.get("quick") else ""),
+            "",
+            f"Ran {data.get('ran_at', '?')} in {data.get('seconds', '?')} s; load average before "
+            f"{data.get('load_before', '?')}, after {data.get('load_after', '?')}.",
+        ]
         if data.get("params"):
             lines += ["", "Parameters: " + ", ".join(f"{k} = {v}" for k, v in data["params"].items()) + "."]
         for table in data.get("tables", []):
@@ -120,8 +145,10 @@ def main() -> None:
     for name in options.only or list(BENCHMARKS):
         results[name] = run(name, options.quick, options.timeout_s)
         machine = machine_info()
-        RESULTS_JSON.write_text(json.dumps({"machine": machine, "results": results}, ensure_ascii=False, indent=1,
-                                           default=str), encoding="utf-8")
+        RESULTS_JSON.write_text(
+            json.dumps({"machine": machine, "results": results}, ensure_ascii=False, indent=1, default=str),
+            encoding="utf-8",
+        )
         RESULTS_MD.write_text(markdown(results, machine), encoding="utf-8")
     print(f"\nwrote {RESULTS_MD.relative_to(BENCH_DIR.parent)} and {RESULTS_JSON.relative_to(BENCH_DIR.parent)}")
     sys.exit(0)

@@ -111,13 +111,20 @@ class Setup:
         from simulator.content import load_library
         from simulator.store import SessionStore
 
-        self.settings = Settings(data_dir=data_dir, content_dir=PROJECT_DIR, llm_base_url=base_url,
-                                 llm_api_key="bench", llm_model="fake-model", llm_max_retries=0)
+        self.settings = Settings(
+            data_dir=data_dir,
+            content_dir=PROJECT_DIR,
+            llm_base_url=base_url,
+            llm_api_key="bench",
+            llm_model="fake-model",
+            llm_max_retries=0,
+        )
         self.library = load_library(PROJECT_DIR)
         self.language = language
         self.case = next(c for c in sorted(self.library.cases.values(), key=lambda c: c.id) if c.language == language)
-        self.persona = next(p for p in sorted(self.library.personas.values(), key=lambda p: p.id)
-                            if language in p.languages)
+        self.persona = next(
+            p for p in sorted(self.library.personas.values(), key=lambda p: p.id) if language in p.languages
+        )
         self.store = SessionStore(self.settings.sqlalchemy_url)
         self.raw_client = openai.OpenAI(base_url=base_url, api_key="bench", max_retries=0)
         self.lines = TRAINEE_LINES[language]
@@ -136,8 +143,12 @@ class Setup:
 
         engine = LLMCustomer(self.persona, self.case, seed=7, settings=self.settings)
         self._session_id = self.store.create_session(
-            user_name="bench", language=self.case.language, persona_id=self.persona.id, case_id=self.case.id,
-            customer_engine="llm", seed=7,
+            user_name="bench",
+            language=self.case.language,
+            persona_id=self.persona.id,
+            case_id=self.case.id,
+            customer_engine="llm",
+            seed=7,
         )
         self._conversation = Conversation(engine, transcript_id=self._session_id)
         self._conversation.start()
@@ -157,8 +168,13 @@ class Setup:
         def run() -> float | None:
             first = None
             stream = self.raw_client.chat.completions.create(
-                model="fake-model", messages=payload, stream=True, temperature=0.8, seed=7,
-                max_completion_tokens=2048, stream_options={"include_usage": True},
+                model="fake-model",
+                messages=payload,
+                stream=True,
+                temperature=0.8,
+                seed=7,
+                max_completion_tokens=2048,
+                stream_options={"include_usage": True},
             )
             for chunk in stream:
                 if first is None and chunk.choices and chunk.choices[0].delta.content:
@@ -322,33 +338,49 @@ def main() -> None:
     args.add_argument("--reset-every", type=int, default=8, help="start a new drill after this many turns")
     args.add_argument("--language", choices=["en", "zh-CN"], default="en")
     args.add_argument("--profile", type=Path, default=None, help="write a cProfile of the handler path here")
-    args.add_argument("--profile-app", type=Path, default=None,
-                      help="run the app with the sampling profiler and write its busiest functions here")
+    args.add_argument(
+        "--profile-app",
+        type=Path,
+        default=None,
+        help="run the app with the sampling profiler and write its busiest functions here",
+    )
     options = args.parse_args()
     scrub_environment()
 
-    report = Report("turn_overhead", "Per-turn overhead over the raw model call", params={
-        "model first-token latency ms": options.latency_ms, "per-chunk ms": options.per_chunk_ms,
-        "turns per path": options.turns, "gradio turns": options.gradio_turns, "language": options.language,
-        "new drill every": options.reset_every,
-    })
+    report = Report(
+        "turn_overhead",
+        "Per-turn overhead over the raw model call",
+        params={
+            "model first-token latency ms": options.latency_ms,
+            "per-chunk ms": options.per_chunk_ms,
+            "turns per path": options.turns,
+            "gradio turns": options.gradio_turns,
+            "language": options.language,
+            "new drill every": options.reset_every,
+        },
+    )
     reply = customer_reply(options.language)
-    with FakeModelProcess(first_token_ms=options.latency_ms, per_chunk_ms=options.per_chunk_ms, reply=reply) as fake, \
-            temp_dir("turns") as data_dir:
+    with (
+        FakeModelProcess(first_token_ms=options.latency_ms, per_chunk_ms=options.per_chunk_ms, reply=reply) as fake,
+        temp_dir("turns") as data_dir,
+    ):
         setup = Setup(fake.base_url, data_dir, options.language)
-        paths = {name: Path_(name, label) for name, label in (
-            ("raw", "raw openai stream"),
-            ("langchain", "ChatOpenAI stream only (llm.stream_text)"),
-            ("engine", "Conversation + LLMCustomer + store"),
-            ("handlers", "app handler send_message (no Gradio)"),
-        )}
+        paths = {
+            name: Path_(name, label)
+            for name, label in (
+                ("raw", "raw openai stream"),
+                ("langchain", "ChatOpenAI stream only (llm.stream_text)"),
+                ("engine", "Conversation + LLMCustomer + store"),
+                ("handlers", "app handler send_message (no Gradio)"),
+            )
+        }
         raw_for: dict[str, list[Sample]] = {"langchain": [], "engine": [], "handlers": []}
         profiler = cProfile.Profile() if options.profile else None
         for turn in range(options.warmup + options.turns):
             message = setup.next_line(turn)
             measured = turn >= options.warmup
             names = ("langchain", "engine", "handlers")
-            for name in (names if turn % 2 == 0 else tuple(reversed(names))):
+            for name in names if turn % 2 == 0 else tuple(reversed(names)):
                 raw = setup.raw_turn(message)
                 if name == "langchain":
                     app = setup.langchain_turn(message)
@@ -369,30 +401,64 @@ def main() -> None:
         gradio_note = None
         if options.gradio_turns > 0:
             gradio_results, gradio_note = run_gradio(setup, fake.base_url, options, data_dir)
-            labels = {"wire": "running app, browser-protocol client", "gradio_client": "running app, gradio_client",
-                      "bare": "bare Gradio chat (framework floor), browser-protocol client"}
+            labels = {
+                "wire": "running app, browser-protocol client",
+                "gradio_client": "running app, gradio_client",
+                "bare": "bare Gradio chat (framework floor), browser-protocol client",
+            }
             for name, (samples, raws) in gradio_results.items():
                 if samples:
                     paths[name] = Path_(name, labels[name], samples)
                     raw_for[name] = raws
                     paths["raw"].samples.extend(raws)
 
-    per_path = report.table("Per-turn time, ms (model: first token after the latency, then the stream)",
-                            ["path", "turns", "first visible mean", "p50", "p95", "total mean", "p50", "p95",
-                             "CPU ms/turn (client process)", "CPU ms/turn (app server process)"])
+    per_path = report.table(
+        "Per-turn time, ms (model: first token after the latency, then the stream)",
+        [
+            "path",
+            "turns",
+            "first visible mean",
+            "p50",
+            "p95",
+            "total mean",
+            "p50",
+            "p95",
+            "CPU ms/turn (client process)",
+            "CPU ms/turn (app server process)",
+        ],
+    )
     for item in paths.values():
         first = Stats.of([ms(s.first_s) for s in item.samples])
         total = Stats.of([ms(s.total_s) for s in item.samples])
         cpu = Stats.of([ms(s.cpu_s) for s in item.samples])
         server = Stats.of([ms(s.server_cpu_s) for s in item.samples if s.server_cpu_s is not None])
-        per_path.add(item.label, first.n, first.mean, first.p50, first.p95, total.mean, total.p50, total.p95, cpu.mean,
-                     server.mean)
+        per_path.add(
+            item.label,
+            first.n,
+            first.mean,
+            first.p50,
+            first.p95,
+            total.mean,
+            total.p50,
+            total.p95,
+            cpu.mean,
+            server.mean,
+        )
 
     overhead = report.table(
         f"Overhead over the paired raw call (targets: < {TARGET_OVERHEAD_PCT:g} % of the turn, "
         f"first visible character < {TARGET_FIRST_CHAR_MS:g} ms after the model's first token)",
-        ["path", "overhead mean ms", "p50", "p95", "overhead % (mean)", "first-char delay mean ms", "p50", "p95",
-         "targets met"],
+        [
+            "path",
+            "overhead mean ms",
+            "p50",
+            "p95",
+            "overhead % (mean)",
+            "first-char delay mean ms",
+            "p50",
+            "p95",
+            "targets met",
+        ],
     )
     mean_overhead: dict[str, float] = {}
     for name, raws in raw_for.items():
@@ -404,30 +470,44 @@ def main() -> None:
         d, f = Stats.of(diffs), Stats.of(delays)
         raw_mean = Stats.of([ms(r.total_s) for r in raws]).mean
         pct = 100.0 * d.mean / raw_mean if raw_mean else float("nan")
-        met = "yes" if pct < TARGET_OVERHEAD_PCT and f.p95 < TARGET_FIRST_CHAR_MS else (
-            "overhead only" if pct < TARGET_OVERHEAD_PCT else (
-                "first char only" if f.p95 < TARGET_FIRST_CHAR_MS else "no"))
+        met = (
+            "yes"
+            if pct < TARGET_OVERHEAD_PCT and f.p95 < TARGET_FIRST_CHAR_MS
+            else (
+                "overhead only"
+                if pct < TARGET_OVERHEAD_PCT
+                else ("first char only" if f.p95 < TARGET_FIRST_CHAR_MS else "no")
+            )
+        )
         overhead.add(paths[name].label, d.mean, d.p50, d.p95, pct, f.mean, f.p50, f.p95, met)
         mean_overhead[name] = d.mean
-    commits = report.table("One SessionStore.append_turn (a committed turn; the engine path does two per turn), ms",
-                           ["n", "wall mean", "p95", "CPU mean"])
+    commits = report.table(
+        "One SessionStore.append_turn (a committed turn; the engine path does two per turn), ms",
+        ["n", "wall mean", "p95", "CPU mean"],
+    )
     commits.add(commit_wall.n, commit_wall.mean, commit_wall.p95, commit_cpu.mean)
-    report.note("Overhead = path total minus the raw call made just before it with the same messages; "
-                "the first-char delay compares first visible character with the raw client's first token. "
-                "The target for the first character is checked at p95.")
+    report.note(
+        "Overhead = path total minus the raw call made just before it with the same messages; "
+        "the first-char delay compares first visible character with the raw client's first token. "
+        "The target for the first character is checked at p95."
+    )
     if gradio_note:
         report.note(gradio_note)
     if "wire" in mean_overhead and "bare" in mean_overhead:
-        report.note(f"The bare Gradio chat (_bare_chat_app.py: one Chatbot, the raw openai stream, the same pushes) "
-                    f"costs {mean_overhead['bare']:.1f} ms per turn over the raw call: the framework's floor. drill "
-                    f"adds {mean_overhead['wire'] - mean_overhead['bare']:.1f} ms on top (persona prompt, session "
-                    "lookups, two committed turns, patience meter, status and scorecard outputs).")
+        report.note(
+            f"The bare Gradio chat (_bare_chat_app.py: one Chatbot, the raw openai stream, the same pushes) "
+            f"costs {mean_overhead['bare']:.1f} ms per turn over the raw call: the framework's floor. drill "
+            f"adds {mean_overhead['wire'] - mean_overhead['bare']:.1f} ms on top (persona prompt, session "
+            "lookups, two committed turns, patience meter, status and scorecard outputs)."
+        )
     if options.profile is not None and profiler is not None:
         profiler.dump_stats(str(options.profile))
         stream = io.StringIO()
         pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(12)
-        report.note(f"cProfile of the handler path written to {options.profile}; top functions by own time:\n"
-                    + stream.getvalue())
+        report.note(
+            f"cProfile of the handler path written to {options.profile}; top functions by own time:\n"
+            + stream.getvalue()
+        )
     report.finish(options.json, child_rss_mb=peak_rss_mb(children=True))
 
 
@@ -469,16 +549,20 @@ class WireDriver:
         self.loop.close()
 
 
-def run_gradio(setup: Setup, base_url: str, options: Any, data_dir: Path) -> tuple[dict[str, tuple[list[Sample],
-                                                                                                   list[Sample]]],
-                                                                                      str]:
+def run_gradio(
+    setup: Setup, base_url: str, options: Any, data_dir: Path
+) -> tuple[dict[str, tuple[list[Sample], list[Sample]]], str]:
     """Turns through ``drill serve`` (a subprocess), each paired with a raw call made just before it.
 
     Two clients take turns, each in its own drill: the browser's queue protocol (``wire``) and
     ``gradio_client`` (``gradio_client``). Returns samples per client and a note.
     """
-    env = {"DRILL_LLM_BASE_URL": base_url, "DRILL_LLM_API_KEY": "bench", "DRILL_LLM_MODEL": "fake-model",
-           "DRILL_LLM_MAX_RETRIES": "0"}
+    env = {
+        "DRILL_LLM_BASE_URL": base_url,
+        "DRILL_LLM_API_KEY": "bench",
+        "DRILL_LLM_MODEL": "fake-model",
+        "DRILL_LLM_MAX_RETRIES": "0",
+    }
     app = AppProcess(data_dir / "app", env=env, profile_to=options.profile_app)
     bare = AppProcess(data_dir / "bare", env=env, script="_bare_chat_app.py", log_name="bare.log")
     results: dict[str, tuple[list[Sample], list[Sample]]] = {}
@@ -515,13 +599,17 @@ def run_gradio(setup: Setup, base_url: str, options: Any, data_dir: Path) -> tup
         drivers["wire"].close()
         if "bare" in drivers:
             drivers["bare"].close()
-        note = ("Running app: drill serve in its own process (its peak RSS is the 'largest child' below). The "
-                "browser-protocol client speaks Gradio's queue protocol directly (what the browser does); "
-                "gradio_client polls its message queue every 50 ms, so its first-character and total times "
-                "include up to 50 ms of client-side polling per event.")
+        note = (
+            "Running app: drill serve in its own process (its peak RSS is the 'largest child' below). The "
+            "browser-protocol client speaks Gradio's queue protocol directly (what the browser does); "
+            "gradio_client polls its message queue every 50 ms, so its first-character and total times "
+            "include up to 50 ms of client-side polling per event."
+        )
         if app.index_ready_s is not None:
-            note += (f" The app was up after {app.started_s:.1f} s; measuring began after its start-up case-index "
-                     f"build ended ({app.index_ready_s:.1f} s after start).")
+            note += (
+                f" The app was up after {app.started_s:.1f} s; measuring began after its start-up case-index "
+                f"build ended ({app.index_ready_s:.1f} s after start)."
+            )
         if options.profile_app is not None:
             note += f" Sampling profile of the app server written to {options.profile_app}."
         return results, note

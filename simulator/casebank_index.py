@@ -52,9 +52,7 @@ def _recipe_brief(case: Case) -> str:
 
 
 def _recipe_story(case: Case) -> str:
-    return "\n".join(
-        [case.title, case.product, case.brief, case.situation, case.customer_goal, case.opening_line]
-    )
+    return "\n".join([case.title, case.product, case.brief, case.situation, case.customer_goal, case.opening_line])
 
 
 def _recipe_story_phrasing(case: Case) -> str:
@@ -376,4 +374,3 @@ def shared_index(settings: Settings, library: Library | None = None) -> CaseInde
     if library is not None:
         index.use_library(library)
     return index
-

@@ -100,9 +100,7 @@ class NgramHashEmbedder(Embedder):
     or punctuation-only text embeds to the zero vector.
     """
 
-    def __init__(
-        self, dim: int = 4096, weights: Sequence[float] = (0.5, 1.0, 1.0), *, name: str | None = None
-    ) -> None:
+    def __init__(self, dim: int = 4096, weights: Sequence[float] = (0.5, 1.0, 1.0), *, name: str | None = None) -> None:
         if dim < 16:
             raise ValueError(f"dim must be at least 16, got {dim}")
         if len(weights) != 3 or any(w < 0 for w in weights) or not any(weights):
@@ -241,13 +239,20 @@ class HybridEmbedder(Embedder):
 
     def chroma_config(self) -> dict[str, Any]:
         """Persist both parts and the blend."""
-        return {"embedder": "hybrid", "name": self.name, "dense": self.dense.chroma_config(),
-                "sparse": self.sparse.chroma_config(), "alpha": self.alpha}
+        return {
+            "embedder": "hybrid",
+            "name": self.name,
+            "dense": self.dense.chroma_config(),
+            "sparse": self.sparse.chroma_config(),
+            "alpha": self.alpha,
+        }
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed documents with both parts."""
-        return [self._join(d, s) for d, s in zip(self.dense.embed_documents(texts),
-                                                   self.sparse.embed_documents(texts), strict=True)]
+        return [
+            self._join(d, s)
+            for d, s in zip(self.dense.embed_documents(texts), self.sparse.embed_documents(texts), strict=True)
+        ]
 
     def embed_query(self, text: str) -> list[float]:
         """Embed a query with both parts."""
@@ -342,8 +347,10 @@ def _embedder_from_config(config: dict[str, Any]) -> Embedder:
         )
     if kind == "hybrid":
         return HybridEmbedder(
-            _embedder_from_config(config["dense"]), _embedder_from_config(config["sparse"]),
-            alpha=float(config["alpha"]), name=config.get("name"),
+            _embedder_from_config(config["dense"]),
+            _embedder_from_config(config["sparse"]),
+            alpha=float(config["alpha"]),
+            name=config.get("name"),
         )
     from simulator.config import load_settings
 
@@ -374,7 +381,9 @@ class DrillEmbeddingFunction(EmbeddingFunction[Documents]):
     """
 
     def __init__(
-        self, embedder: str = DEFAULT_OFFLINE_EMBEDDER, config: dict[str, Any] | None = None,
+        self,
+        embedder: str = DEFAULT_OFFLINE_EMBEDDER,
+        config: dict[str, Any] | None = None,
         instance: Embedder | None = None,
     ) -> None:
         self._config = dict(config or {"embedder": embedder})

@@ -8,9 +8,7 @@ from __future__ import annotations
 from typing import Literal
 
 #: Kinds of LLM endpoint fault, as ``LLMUnavailable.reason``.
-LLMFailure = Literal[
-    "down", "timeout", "rate_limited", "auth", "not_found", "bad_request", "server_error", "garbage"
-]
+LLMFailure = Literal["down", "timeout", "rate_limited", "auth", "not_found", "bad_request", "server_error", "garbage"]
 
 
 class DrillError(Exception):

@@ -41,30 +41,43 @@ from tests.fake_llm import FakeLLM, unused_port
 
 CASES = {
     "zh-logistics-lost-parcel": dict(
-        language="zh-CN", category="logistics", title="快递显示签收但没收到",
+        language="zh-CN",
+        category="logistics",
+        title="快递显示签收但没收到",
         situation="物流显示包裹已经签收，可是你根本没有收到快递，门口和快递柜都找过了。",
-        goal="找回包裹或者重新发货。", tags=["签收", "快递"],
+        goal="找回包裹或者重新发货。",
+        tags=["签收", "快递"],
     ),
     "zh-quality-broken-kettle": dict(
-        language="zh-CN", category="quality", title="电水壶用了三天就漏水",
+        language="zh-CN",
+        category="quality",
+        title="电水壶用了三天就漏水",
         situation="新买的电水壶用了三天，底部开始漏水，插电的时候还跳闸，你很担心安全。",
-        goal="退货退款或者换一个新的。", tags=["质量", "家电"],
+        goal="退货退款或者换一个新的。",
+        tags=["质量", "家电"],
     ),
     "en-logistics-late-parcel": dict(
-        language="en", category="logistics", title="Parcel stuck in the depot for a week",
+        language="en",
+        category="logistics",
+        title="Parcel stuck in the depot for a week",
         situation="Your parcel has been stuck at the courier depot for a week and tracking has not moved.",
-        goal="Get the parcel delivered before the weekend.", tags=["courier", "tracking"],
+        goal="Get the parcel delivered before the weekend.",
+        tags=["courier", "tracking"],
     ),
     "en-fees-surprise-charge": dict(
-        language="en", category="fees", title="An unexpected monthly service fee",
+        language="en",
+        category="fees",
+        title="An unexpected monthly service fee",
         situation="Your bank statement shows a new monthly service fee of 12 dollars that nobody told you about.",
-        goal="Have the fee refunded and removed.", tags=["bank", "fee"],
+        goal="Have the fee refunded and removed.",
+        tags=["bank", "fee"],
     ),
 }
 
 
-def case_yaml(case_id: str, language: str, category: str, title: str, situation: str, goal: str,
-              tags: list[str]) -> str:
+def case_yaml(
+    case_id: str, language: str, category: str, title: str, situation: str, goal: str, tags: list[str]
+) -> str:
     """A minimal valid case file."""
     return f"""id: {case_id}
 title: {title}
@@ -193,8 +206,9 @@ def test_search_filters_by_language_category_and_excluded_ids(casebank: Path, se
     assert {hit.case_id for hit in english} == {"en-logistics-late-parcel", "en-fees-surprise-charge"}
     logistics = index.search("parcel", k=10, category="logistics")
     assert {hit.case_id for hit in logistics} == {"en-logistics-late-parcel", "zh-logistics-lost-parcel"}
-    narrowed = index.search("parcel", k=10, language="en", category="logistics",
-                            exclude_ids=["en-logistics-late-parcel"])
+    narrowed = index.search(
+        "parcel", k=10, language="en", category="logistics", exclude_ids=["en-logistics-late-parcel"]
+    )
     assert narrowed == []
     excluded = index.search("parcel", k=10, exclude_ids=["en-logistics-late-parcel", "zh-logistics-lost-parcel"])
     assert {hit.case_id for hit in excluded} == {"zh-quality-broken-kettle", "en-fees-surprise-charge"}
@@ -223,14 +237,16 @@ def test_similar_to_transcript_uses_customer_turns_language_and_skips_own_case(
     casebank: Path, settings: Settings
 ) -> None:
     index = CaseIndex(settings, CountingNgram(), library=load(casebank))
-    transcript = Transcript.model_validate({
-        "language": "zh-CN",
-        "case_id": "zh-logistics-lost-parcel",
-        "turns": [
-            {"role": "customer", "text": "我的快递显示签收了，可我没收到。"},
-            {"role": "agent", "text": "您好，电水壶漏水跳闸的问题我来帮您处理。"},
-        ],
-    })
+    transcript = Transcript.model_validate(
+        {
+            "language": "zh-CN",
+            "case_id": "zh-logistics-lost-parcel",
+            "turns": [
+                {"role": "customer", "text": "我的快递显示签收了，可我没收到。"},
+                {"role": "agent", "text": "您好，电水壶漏水跳闸的问题我来帮您处理。"},
+            ],
+        }
+    )
     assert transcript_query(transcript) == "我的快递显示签收了，可我没收到。"
     hits = index.similar_to_transcript(transcript, k=3)
     assert [hit.case_id for hit in hits] == ["zh-quality-broken-kettle"]
@@ -393,7 +409,8 @@ def test_chroma_server_mode_uses_the_http_client(
     port = unused_port()
     server = subprocess.Popen(
         [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 60
@@ -440,4 +457,3 @@ def test_sync_adds_in_batches_below_chromas_limit(
     report = index.sync(load(casebank))
     assert sorted(report.added) == sorted(CASES)
     assert index.count() == len(CASES)
-

@@ -39,17 +39,34 @@ def eval_group() -> None:
 
 
 @eval_group.command("retrieval")
-@click.option("--embedder", "embedders", multiple=True, metavar="NAME",
-              help=f"Embedder to measure (repeatable): {', '.join(OFFLINE_EMBEDDERS)}, api. "
-              "Default: the n-gram baseline and the default embedder.")
+@click.option(
+    "--embedder",
+    "embedders",
+    multiple=True,
+    metavar="NAME",
+    help=f"Embedder to measure (repeatable): {', '.join(OFFLINE_EMBEDDERS)}, api. "
+    "Default: the n-gram baseline and the default embedder.",
+)
 @click.option("--all", "all_offline", is_flag=True, help="Measure every offline embedder.")
-@click.option("--recipe", "recipes", multiple=True, type=click.Choice(list(DOCUMENT_RECIPES)),
-              help=f"Case text to embed (repeatable; default {DEFAULT_RECIPE}).")
-@click.option("--file", "path", type=click.Path(path_type=Path, dir_okay=False), default=DEFAULT_EVAL_FILE,
-              show_default=True, help="Labelled queries.")
+@click.option(
+    "--recipe",
+    "recipes",
+    multiple=True,
+    type=click.Choice(list(DOCUMENT_RECIPES)),
+    help=f"Case text to embed (repeatable; default {DEFAULT_RECIPE}).",
+)
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_EVAL_FILE,
+    show_default=True,
+    help="Labelled queries.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the full result (with misses) as JSON.")
-def retrieval(embedders: tuple[str, ...], all_offline: bool, recipes: tuple[str, ...], path: Path,
-              as_json: bool) -> None:
+def retrieval(
+    embedders: tuple[str, ...], all_offline: bool, recipes: tuple[str, ...], path: Path, as_json: bool
+) -> None:
     """Case retrieval quality: MRR and recall@1/3/5 per language, build time, query latency.
 
     Each embedder gets a fresh in-memory index (your own index is not touched).
@@ -69,8 +86,9 @@ def retrieval(embedders: tuple[str, ...], all_offline: bool, recipes: tuple[str,
             click.echo(f"{path}: {mismatch}", err=True)
         fail(f"{len(mismatches)} label(s) in {path} do not match the case bank")
         return
-    names = list(embedders) or (list(OFFLINE_EMBEDDERS) if all_offline else
-                                list(dict.fromkeys(["ngram", default_embedder_name(current)])))
+    names = list(embedders) or (
+        list(OFFLINE_EMBEDDERS) if all_offline else list(dict.fromkeys(["ngram", default_embedder_name(current)]))
+    )
     try:
         result = evaluate_retrieval(library, labelled, names, recipes=recipes or (DEFAULT_RECIPE,), settings=current)
     except EmbedderError as exc:

@@ -15,8 +15,12 @@ SHOW_IDS = 8  # a first build lists every case otherwise
 
 @click.command("index")
 @click.option("--rebuild", is_flag=True, help="Drop the collection and embed every case again.")
-@click.option("--embedder", "embedder_name", metavar="NAME",
-              help="Embedder to index with (default: the endpoint's if DRILL_EMBEDDING_MODEL is set, else e5-small).")
+@click.option(
+    "--embedder",
+    "embedder_name",
+    metavar="NAME",
+    help="Embedder to index with (default: the endpoint's if DRILL_EMBEDDING_MODEL is set, else e5-small).",
+)
 def index_command(rebuild: bool, embedder_name: str | None) -> None:
     """(Re)build the case index and say what changed.
 

@@ -78,4 +78,3 @@ class CustomerEngine(ABC):
     def respond(self, history: Sequence[Turn], agent_message: str) -> CustomerReply:
         """The complete answer to ``agent_message`` (non-streaming convenience)."""
         return self.stream(history, agent_message).collect()
-

@@ -92,9 +92,7 @@ class CriterionJudgement(BaseModel):
     better_phrasing: str = Field(
         description="One concrete line the agent could have said at the weakest moment for this criterion."
     )
-    source_case_id: str | None = Field(
-        description="Id of the reference case the better phrasing draws on, or null."
-    )
+    source_case_id: str | None = Field(description="Id of the reference case the better phrasing draws on, or null.")
 
 
 @cache

@@ -32,8 +32,6 @@ class GradingLexiconError(DrillError):
     """``grading.yaml`` is missing, malformed or has a pattern that does not compile."""
 
 
-
-
 class GradingPatterns(BaseModel):
     """One language's grading patterns."""
 
