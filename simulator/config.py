@@ -19,10 +19,6 @@ SCHEMA_DIR = PACKAGE_DIR / "schemas"
 PROMPT_DIR = PACKAGE_DIR / "prompts"
 LEXICON_DIR = PACKAGE_DIR / "lexicons"
 
-# A trainee message longer than this is refused, not cut: a wall of text is not a realistic turn
-# and would blow up the prompt budget. Documented in the README.
-MAX_MESSAGE_CHARS = 2000
-
 # Named sentinels the customer ends a conversation with (tau2-bench style); never shown to the trainee.
 STOP_RESOLVED = "###RESOLVED###"
 STOP_GAVE_UP = "###GAVE_UP###"

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from simulator.config import MAX_MESSAGE_CHARS
 from simulator.customer.base import CustomerEngine, CustomerReply, ReplyStream
 from simulator.errors import ConversationEnded, CustomerUnavailable, DrillError, MessageRejected
+from simulator.limits import MESSAGE_CHARS
 from simulator.models import CustomerState, Transcript, Turn
 
 
@@ -95,15 +95,16 @@ class Conversation:
     def validate_agent_message(text: str) -> str:
         """Return the message without surrounding whitespace, or raise ``MessageRejected``.
 
-        Empty messages are refused, and so are messages over ``MAX_MESSAGE_CHARS`` characters:
+        Empty messages are refused, and so are messages over ``limits.MESSAGE_CHARS`` characters:
         they are never cut silently.
         """
         cleaned = (text or "").strip()
         if not cleaned:
             raise MessageRejected("The message is empty. Type what you would say to the customer.")
-        if len(cleaned) > MAX_MESSAGE_CHARS:
+        limit = MESSAGE_CHARS.value
+        if len(cleaned) > limit:
             raise MessageRejected(
-                f"The message is {len(cleaned)} characters long; the limit is {MAX_MESSAGE_CHARS}. "
+                f"The message is {len(cleaned)} characters long; the limit is {limit}. "
                 "Shorten it or split it into several turns (a real customer would not read a wall of text)."
             )
         return cleaned

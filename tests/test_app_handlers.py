@@ -21,8 +21,9 @@ from simulator.app.report_export import mood_svg
 from simulator.app.services import AccessDenied, AppServices, SessionNotFound
 from simulator.app.trainee import ScenarioFilters
 from simulator.app.views import patience_meter, problems_markdown, scenario_card
-from simulator.config import MAX_MESSAGE_CHARS, load_settings
+from simulator.config import load_settings
 from simulator.customer.base import CustomerEngine, CustomerReply, ReplyStream
+from simulator.limits import MESSAGE_CHARS
 from simulator.models import CustomerState, Turn
 from tests.offline_fixtures import persona_data, write_content
 
@@ -137,11 +138,13 @@ def test_start_chat_end_gives_a_scorecard_and_every_turn_is_stored(services: App
 
 def test_refused_messages_say_why_and_store_nothing(services: AppServices) -> None:
     view = trainee.start_session(services, ALICE, PERSONA, ZH_CASE)
-    for text, key in (("   ", "message_empty"), ("字" * (MAX_MESSAGE_CHARS + 1), "message_too_long")):
+    for text, key in (("   ", "message_empty"), ("字" * (MESSAGE_CHARS.value + 1), "message_too_long")):
         with pytest.raises(AppError) as caught:
             list(trainee.send_message(services, ALICE, view.session_id, text))
         assert caught.value.key == key
-    assert str(MAX_MESSAGE_CHARS) in AppError("message_too_long", length=2001, limit=MAX_MESSAGE_CHARS).message("zh-CN")
+    assert str(MESSAGE_CHARS.value) in AppError("message_too_long", length=2001, limit=MESSAGE_CHARS.value).message(
+        "zh-CN"
+    )
     assert len(services.store.get_session(view.session_id).turns) == 1
 
 

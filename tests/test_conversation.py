@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pytest
 
-from simulator.config import MAX_MESSAGE_CHARS
 from simulator.conversation import Conversation
 from simulator.customer.base import CustomerEngine, CustomerReply, ReplyStream
 from simulator.customer.offline import OfflineCustomer
 from simulator.errors import ConversationEnded, CustomerUnavailable, DrillError, MessageRejected
+from simulator.limits import MESSAGE_CHARS
 from simulator.models import CustomerState, Transcript, Turn
 from tests.offline_fixtures import persona, rubric, zh_case
 
@@ -74,12 +74,12 @@ def test_empty_messages_are_refused(text: str) -> None:
 
 
 def test_long_messages_are_refused_with_limit_and_length() -> None:
-    text = "好" * (MAX_MESSAGE_CHARS + 5)
+    text = "好" * (MESSAGE_CHARS.value + 5)
     with pytest.raises(MessageRejected) as info:
         Conversation.validate_agent_message(text)
-    assert str(MAX_MESSAGE_CHARS) in str(info.value) and str(MAX_MESSAGE_CHARS + 5) in str(info.value)
+    assert str(MESSAGE_CHARS.value) in str(info.value) and str(MESSAGE_CHARS.value + 5) in str(info.value)
     assert Conversation.validate_agent_message("  好的  ") == "好的"
-    assert Conversation.validate_agent_message("好" * MAX_MESSAGE_CHARS) == "好" * MAX_MESSAGE_CHARS
+    assert Conversation.validate_agent_message("好" * MESSAGE_CHARS.value) == "好" * MESSAGE_CHARS.value
 
 
 def test_rejected_message_adds_no_turn() -> None:

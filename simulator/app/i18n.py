@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from simulator.config import MAX_MESSAGE_CHARS
 from simulator.errors import DrillError
+from simulator.limits import MESSAGE_CHARS
 from simulator.models import LANGUAGES, Language
 
 # key: (English, 简体中文). Placeholders use str.format names.
@@ -110,8 +110,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "your_reply": ("Your reply", "你的回复"),
     "reply_placeholder": ("Type what you would say to the customer…", "输入你要对客户说的话……"),
     "reply_info": (
-        f"Enter sends · Shift+Enter for a new line · up to {MAX_MESSAGE_CHARS} characters",
-        f"回车发送 · Shift+回车换行 · 最多 {MAX_MESSAGE_CHARS} 个字符",
+        f"Enter sends · Shift+Enter for a new line · up to {MESSAGE_CHARS.value} characters",
+        f"回车发送 · Shift+回车换行 · 最多 {MESSAGE_CHARS.value} 个字符",
     ),
     "send": ("Send", "发送"),
     "retry": ("↻ Retry the reply", "↻ 重新获取回复"),

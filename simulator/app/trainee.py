@@ -16,10 +16,10 @@ from simulator.accounts import User
 from simulator.app.i18n import AppError
 from simulator.app.scoring import AppliedOverride, EffectiveReport, apply_overrides
 from simulator.app.services import AppServices, LiveSession, SessionNotFound
-from simulator.config import MAX_MESSAGE_CHARS
 from simulator.content import Library
 from simulator.customer.base import ReplyStream
 from simulator.errors import ConversationEnded, CustomerUnavailable, DrillError
+from simulator.limits import MESSAGE_CHARS
 from simulator.models import Case, Language, Persona, Rubric, Turn
 from simulator.store import DrillSession, SessionFilter
 
@@ -223,8 +223,8 @@ def check_message(text: str | None) -> str:
     cleaned = (text or "").strip()
     if not cleaned:
         raise AppError("message_empty")
-    if len(cleaned) > MAX_MESSAGE_CHARS:
-        raise AppError("message_too_long", length=len(cleaned), limit=MAX_MESSAGE_CHARS)
+    if len(cleaned) > MESSAGE_CHARS.value:
+        raise AppError("message_too_long", length=len(cleaned), limit=MESSAGE_CHARS.value)
     return cleaned
 
 

@@ -65,6 +65,7 @@ class LazyGroup(click.Group):
         "serve": ("simulator.cli.serve_command:serve", "Start the drill web app and print its URL."),
         "eval": ("simulator.cli.eval_command:eval_group", "Measure drill's parts against labelled data in evals/."),
         "users": ("simulator.cli.users_command:users", "Manage app accounts (trainee, mentor, trainer roles)."),
+        "limits": ("simulator.cli.limits_command:limits_command", "Print every input limit and how to change it."),
     },
 )
 @click.version_option(__version__, prog_name="drill")
