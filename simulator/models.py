@@ -417,7 +417,12 @@ class CustomerState(StrictModel):
 class Turn(StrictModel):
     """One message of a conversation."""
 
-    role: Literal["customer", "agent"] = Field(description="Who spoke.")
+    role: Literal["customer", "agent", "system"] = Field(
+        description=(
+            "Who spoke. 'system' is a line from the chat platform in an imported log (a transfer, "
+            "a queue notice): shown to mentors, never graded and never quoted as evidence."
+        )
+    )
     text: str = Field(description="What was said.")
     ts: str | None = Field(default=None, description="ISO-8601 time the message was sent (optional).")
     state: CustomerState | None = Field(default=None, description="Customer state (customer turns only).")
@@ -476,6 +481,14 @@ class CriterionScore(StrictModel):
     suggestion: str = Field(default="", description="A better phrasing for the weakest moment.")
     suggestion_case_id: str | None = Field(default=None, description="Case the suggestion draws on.")
     unscored_reason: str | None = Field(default=None, description="Why no score could be given.")
+    basis: Literal["action", "absence"] | None = Field(
+        default=None,
+        description=(
+            "What the level rests on: 'action' (something the agent said or did, which must be quoted) "
+            "or 'absence' (nothing went wrong, or something was never done; needs no quote). "
+            "Unset counts as 'action'."
+        ),
+    )
 
 
 class TurnAnnotation(StrictModel):
@@ -500,7 +513,12 @@ class GradeReport(StrictModel):
     """The scorecard for one transcript."""
 
     total: float | None = Field(description="Weighted total 0-100, or null when a criterion is unscored.")
-    passed: bool | None = Field(description="total >= pass mark, or null when incomplete.")
+    passed: bool | None = Field(
+        description=(
+            "total >= pass mark; null when incomplete, or when the total reaches the pass mark but a "
+            "criterion is unsupported (such a report cannot pass)."
+        )
+    )
     complete: bool = Field(description="Every criterion was scored.")
     pass_mark: float = Field(description="Pass mark of the rubric used.")
     criteria: list[CriterionScore] = Field(description="One entry per rubric criterion.")
@@ -509,6 +527,13 @@ class GradeReport(StrictModel):
     annotations: list[TurnAnnotation] = Field(default_factory=list, description="Per agent turn effects.")
     dropped_quotes: list[Evidence] = Field(
         default_factory=list, description="Quotes the judge gave that are not in the transcript."
+    )
+    unsupported: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Criterion ids whose level rests on something the agent did but which cite no verified "
+            "agent quote. A report with any is not passed (passed is null) until a mentor reviews it."
+        ),
     )
     grader: GraderInfo = Field(description="Engine, model, prompt hash and rubric version.")
     language: Language = Field(description="Language of the graded transcript.")

@@ -17,9 +17,14 @@ from tests.grading_fixtures import CRITERION_IDS, rubric, transcript
 
 
 def scores(**values: int | None) -> list[CriterionScore]:
-    """One CriterionScore per keyword; None means unscored."""
+    """One CriterionScore per keyword; None means unscored. Levels rest on absence (need no quote)."""
     return [
-        CriterionScore(id=cid, score=value, unscored_reason=None if value is not None else "judge reply unparsable")
+        CriterionScore(
+            id=cid,
+            score=value,
+            basis="absence",
+            unscored_reason=None if value is not None else "judge reply unparsable",
+        )
         for cid, value in values.items()
     ]
 

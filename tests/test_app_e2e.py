@@ -272,7 +272,8 @@ def verdict(score: int) -> dict[str, Any]:
     reply: dict[str, Any] = {"instructions_in_transcript": []}
     for criterion in ("standard_phrasing", "compliance"):
         reply[criterion] = {
-            "evidence": [{"turn": 1, "quote": "您好"}],
+            # A level of 4 rests on what the agent said: it needs a verified agent quote.
+            "evidence": [{"turn": 1, "quote": "请问您的订单号是多少"}],
             "rationale": "开场有问候。",
             "score": score,
             "better_phrasing": "您好,我是客服小王,很高兴为您服务。",

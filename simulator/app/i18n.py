@@ -149,6 +149,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "verdict_pass": ("PASS", "通过"),
     "verdict_fail": ("FAIL", "未通过"),
     "verdict_incomplete": ("INCOMPLETE", "评分不完整"),
+    "verdict_unsupported": ("NOT PASSED: UNSUPPORTED", "未通过：缺少依据"),
+    "unsupported_explained": (
+        "A score rests on something the agent did but no quote from the agent backs it; "
+        "a mentor's review (override) settles it.",
+        "有评分项依据的是客服说过或做过的事，却没有一句客服原话能作证；需导师复核（改分）后才能判定。",
+    ),
     "incomplete_explained": (
         "At least one criterion could not be scored, so there is no total (never a made-up 0).",
         "有评分项未能打分,因此不计算总分(不会用 0 分代替)。",
@@ -274,6 +280,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "transcript": ("Transcript", "对话记录"),
     "speaker_agent": ("Agent", "客服"),
     "speaker_customer": ("Customer", "客户"),
+    "speaker_system": ("System", "系统"),
     # -- trainer ------------------------------------------------------------------------------------
     "personas": ("Personas", "客户画像"),
     "cases": ("Cases", "案例库"),

@@ -171,7 +171,9 @@ def replay_messages(replay: Replay, step: int | None, lang: Language) -> list[di
                 )
         else:
             mood = f" · {t('mood', lang)} {turn.state.mood}/10" if turn.state else ""
-            messages.append({"role": "assistant", "content": f"{turn.text}\n\n<sub>#{index}{mood}</sub>"})
+            # A platform line from an imported log is shown for context, marked, and never graded.
+            shown = f"*{t('speaker_system', lang)}:* {turn.text}" if turn.role == "system" else turn.text
+            messages.append({"role": "assistant", "content": f"{shown}\n\n<sub>#{index}{mood}</sub>"})
             comments = replay.turn_notes(index)["comments"]
             if comments:
                 messages.append(

@@ -83,7 +83,7 @@ def render_markdown(bundle: ReportBundle) -> str:
     lines.append(f"## {t('transcript', lang)}")
     lines.append("")
     for index, turn in enumerate(bundle.transcript.turns):
-        who = t("speaker_agent", lang) if turn.role == "agent" else t("speaker_customer", lang)
+        who = t(f"speaker_{turn.role}", lang)
         mood = f" · {t('mood', lang)} {turn.state.mood}/10" if turn.state else ""
         lines.append(f"**#{index} {who}**{mood}")
         lines.append("")
@@ -130,6 +130,7 @@ h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #e5e7eb;padding-bott
 .pass{background:#15803d}.fail{background:#b91c1c}.incomplete{background:#92400e}
 .turn{margin:.6rem 0;padding:.6rem .8rem;border-radius:10px;max-width:78%}
 .customer{background:#f3f4f6}.agent{background:#dbeafe;margin-left:auto}
+.system{background:#fff;border:1px dashed #9ca3af;font-style:italic}
 .who{font-size:.8rem;color:#6b7280}.comment{font-size:.85rem;color:#7c2d12;margin-top:.3rem}
 .notes{font-size:.8rem;color:#374151;margin-top:.3rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}
@@ -285,8 +286,8 @@ def render_html(bundle: ReportBundle) -> str:
     parts.append(f"<h2>{_e(t('transcript', lang))}</h2>")
     annotations = {a.turn: a for a in bundle.effective.report.annotations} if bundle.effective else {}
     for index, turn in enumerate(bundle.transcript.turns):
-        css = "agent" if turn.role == "agent" else "customer"
-        who = t("speaker_agent", lang) if turn.role == "agent" else t("speaker_customer", lang)
+        css = turn.role
+        who = t(f"speaker_{turn.role}", lang)
         mood = f" · {_e(t('mood', lang))} {turn.state.mood}/10" if turn.state else ""
         text = _e(turn.text).replace("\n", "<br>")
         notes = ""

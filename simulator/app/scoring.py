@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from simulator.grading.aggregate import weighted_total
+from simulator.grading.aggregate import verdict, weighted_total
 from simulator.models import GradeReport, Rubric
 
 
@@ -52,7 +52,7 @@ def apply_overrides(
     The total is recomputed with ``rubric``'s weights when given (it must be the rubric the
     report was graded with); without it, only scores change and the grader's total stays.
     An override can complete an incomplete report: once every criterion has a score, the total
-    and pass flag are computed.
+    and pass flag are computed. An overridden criterion is no longer unsupported.
     """
     if not overrides:
         return EffectiveReport(report, report, [])
@@ -63,10 +63,12 @@ def apply_overrides(
         else score
         for score in report.criteria
     ]
-    update: dict[str, object] = {"criteria": criteria}
+    # A mentor's score is their own judgement: it settles an unsupported criterion.
+    unsupported = [criterion_id for criterion_id in report.unsupported if criterion_id not in latest]
+    update: dict[str, object] = {"criteria": criteria, "unsupported": unsupported}
     if rubric is not None:
         total = weighted_total(criteria, rubric)
         update["total"] = total
         update["complete"] = total is not None
-        update["passed"] = None if total is None else total >= report.pass_mark
+        update["passed"] = verdict(total, rubric, unsupported)
     return EffectiveReport(report.model_copy(update=update), report, list(overrides))

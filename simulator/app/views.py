@@ -86,7 +86,14 @@ def patience_meter(mood: int | None, lang: Language, *, outcome: str | None = No
 
 
 def verdict_badge(report: GradeReport, lang: Language) -> str:
-    """Big total and a pass/fail/incomplete pill."""
+    """Big total and a pass/fail/incomplete/unsupported pill."""
+    if report.total is not None and report.passed is None and report.unsupported:
+        return (
+            f'<div class="drill-verdict"><span class="drill-total">{report.total:g}</span>'
+            '<span class="drill-of">/100</span>'
+            f'<span class="drill-pill drill-incomplete">{_e(t("verdict_unsupported", lang))}</span>'
+            f'<div class="drill-sub">{_e(t("unsupported_explained", lang))}</div></div>'
+        )
     if report.total is None or report.passed is None:
         return (
             f'<div class="drill-verdict"><span class="drill-total">—</span>'

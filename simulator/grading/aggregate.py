@@ -22,6 +22,7 @@ from simulator.models import (
     Transcript,
     TurnAnnotation,
 )
+from simulator.quotes import is_verified
 
 # Evidence cited for a score at or above this counts as the turn helping the criterion; at or
 # below HURT_AT it counts as the turn hurting it. A 3 is "adequate": its quotes show why it is
@@ -51,6 +52,30 @@ def passed(total: float | None, rubric: Rubric) -> bool | None:
     if total is None:
         return None
     return total >= rubric.pass_mark
+
+
+def unsupported_criteria(scores: Iterable[CriterionScore], transcript: Transcript) -> list[str]:
+    """Ids of scored criteria that rest on something the agent did but cite no verified agent quote.
+
+    A level with ``basis == "absence"`` (nothing went wrong, or something was never done) needs no
+    quote; any other scored level needs at least one quote that :func:`simulator.quotes.is_verified`
+    accepts (an agent turn, found after normalisation).
+    """
+    return [
+        score.id
+        for score in scores
+        if score.score is not None
+        and score.basis != "absence"
+        and not any(is_verified(transcript, evidence) for evidence in score.evidence)
+    ]
+
+
+def verdict(total: float | None, rubric: Rubric, unsupported: Sequence[str]) -> bool | None:
+    """The pass flag: ``passed(total)``, except that an unsupported report cannot pass (``None``)."""
+    result = passed(total, rubric)
+    if result and unsupported:
+        return None
+    return result
 
 
 def unscored(rubric: Rubric, reason: str) -> list[CriterionScore]:
@@ -143,7 +168,8 @@ def build_report(
     Scores are aligned to the rubric (missing criteria become unscored with a reason). A
     transcript without agent turns has nothing to grade, so every criterion is unscored whatever
     the grader returned. ``complete`` is true only when every criterion has a score; the total
-    and pass flag are then computed, otherwise both are ``None``.
+    and pass flag are then computed, otherwise both are ``None``. Criteria that should cite a
+    quote and cannot are listed in ``unsupported``; such a report cannot pass.
     """
     if not transcript.agent_turn_indices():
         reason = (
@@ -155,9 +181,10 @@ def build_report(
     else:
         scores = align_scores(criterion_scores, rubric, missing_reason="the grader returned no score")
     total = weighted_total(scores, rubric)
+    unsupported = unsupported_criteria(scores, transcript)
     return GradeReport(
         total=total,
-        passed=passed(total, rubric),
+        passed=verdict(total, rubric, unsupported),
         complete=total is not None,
         pass_mark=rubric.pass_mark,
         criteria=scores,
@@ -165,6 +192,7 @@ def build_report(
         references=list(dict.fromkeys(references)),
         annotations=annotate_turns(transcript, scores, findings),
         dropped_quotes=list(dropped_quotes),
+        unsupported=unsupported,
         grader=GraderInfo(engine=engine, model=model, prompt_hash=prompt_hash, rubric_version=rubric.version),
         language=transcript.language,
     )

@@ -4,11 +4,15 @@ Validation is per criterion on purpose (inspect_ai's lesson): a reply whose ``cl
 still carries five usable criteria, and a reply that cannot be used at all leaves criteria
 *unscored* with a reason, never at 0.
 
-Quote verification. A quote counts only if it is a substring of the text of the turn it cites,
-compared exactly or, failing that, with all whitespace ignored (models re-wrap lines and drop or
-add spaces, notably around Chinese punctuation). The stored quote is always the exact slice of the
-transcript, never the model's version. A quote that is not there — or cites a turn that does not
+Quote verification is ``simulator.quotes.verify_agent_quote``: a quote counts only if it is found,
+after normalisation (NFKC, punctuation and quotation-mark folding, whitespace, ellipsis joins), in
+the *agent* turn it cites. The stored quote is always the turn's own whole-clause text, never the
+model's version. A quote that is not there — or cites a customer turn or a turn that does not
 exist — is dropped and reported in ``dropped_quotes``.
+
+Basis. An entry may say ``"basis": "absence"`` when its level rests on something that did not
+happen (no violation, a step never taken); any other level rests on what the agent did and needs a
+verified quote, else the report marks the criterion unsupported (``aggregate.unsupported_criteria``).
 
 Evidence rule (what happens to a score whose evidence was dropped):
 
@@ -34,6 +38,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from simulator.models import CriterionScore, Evidence, Language, Transcript
+from simulator.quotes import locate, verify_agent_quote
 
 #: Scores that need at least one verified quote to stand.
 EXTREME_SCORES = frozenset({1, 5})
@@ -175,21 +180,9 @@ def unwrap(payload: dict[str, Any], criterion_ids: Sequence[str]) -> dict[str, A
 
 
 def locate_quote(text: str, quote: str) -> str | None:
-    """The exact slice of ``text`` that ``quote`` matches (whitespace-insensitively), else None."""
-    quote = quote.strip()
-    if not quote:
-        return None
-    if quote in text:
-        return quote
-    kept = [(index, char) for index, char in enumerate(text) if not char.isspace()]
-    squashed = "".join(char for _, char in kept)
-    target = "".join(char for char in quote if not char.isspace())
-    position = squashed.find(target)
-    if position < 0:
-        return None
-    start = kept[position][0]
-    end = kept[position + len(target) - 1][0] + 1
-    return text[start:end]
+    """The exact slice of ``text`` that ``quote`` matches (normalised: see ``simulator.quotes``), else None."""
+    span = locate(text, quote)
+    return text[span[0] : span[1]] if span else None
 
 
 def _as_int(value: Any) -> int | None:
@@ -213,10 +206,11 @@ class EvidenceCheck:
 
 
 def check_evidence(items: Any, transcript: Transcript) -> EvidenceCheck:
-    """Verify each ``{turn, quote}`` of ``items`` against the turn it cites.
+    """Verify each ``{turn, quote}`` of ``items`` with :func:`simulator.quotes.verify_agent_quote`.
 
-    Entries without a usable turn index or quote text are ignored; a quote not found in its turn
-    (or citing a turn that does not exist) is dropped. Duplicates are kept once.
+    Entries without a usable turn index or quote text are ignored; a quote that is not found in its
+    turn, cites a turn that does not exist, or cites a customer or system turn is dropped. A kept
+    quote is the turn's own whole-clause text. Duplicates are kept once.
     """
     check = EvidenceCheck()
     if not isinstance(items, list):
@@ -227,10 +221,10 @@ def check_evidence(items: Any, transcript: Transcript) -> EvidenceCheck:
         turn, quote = _as_int(item.get("turn")), item.get("quote")
         if turn is None or turn < 0 or not isinstance(quote, str) or not quote.strip():
             continue
-        found = locate_quote(transcript.turns[turn].text, quote) if turn < len(transcript.turns) else None
+        verified = verify_agent_quote(transcript, turn, quote)
         target, evidence = (
-            (check.kept, Evidence(turn=turn, quote=found))
-            if found
+            (check.kept, verified.evidence)
+            if verified.evidence is not None
             else (check.dropped, Evidence(turn=turn, quote=quote.strip()))
         )
         if evidence not in target:
@@ -300,6 +294,7 @@ def read_criterion(
     result = CriterionScore(
         id=criterion_id,
         score=score,
+        basis="absence" if _text(entry, "basis").lower() == "absence" else "action",
         evidence=evidence.kept,
         rationale=rationale,
         suggestion=_text(entry, "better_phrasing", "suggestion"),

@@ -29,7 +29,9 @@ Each measured behaviour counts against one or two criteria only (see the weights
 single misread sentence cannot cascade through the whole scorecard.
 
 Rules the grader keeps:
-- Every evidence quote is a verbatim substring of the agent turn it names (checked before use).
+- Every evidence quote is whole clauses of the agent turn it names (``simulator.quotes``). A level
+  that a signal with a quote moved rests on what the agent did (``basis: action``) and cites it;
+  one that rests only on missing behaviour or on nothing going wrong is ``basis: absence``.
   A score of 3 or more cites what earned it (plus rule findings against it); a score of 2 or less
   cites what cost it, so the per-turn annotations read the right way.
 - Text aimed at a grader is removed (``signals.without_grader_instructions``: a bracketed aside,
@@ -50,6 +52,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -68,6 +71,7 @@ from simulator.models import (
     Rubric,
     Transcript,
 )
+from simulator.quotes import verify_agent_quote
 from simulator.recognizer import RecognizedTurn
 
 WEIGHTS_FILE = Path(__file__).with_name("offline_weights.yaml")
@@ -233,13 +237,13 @@ class _Measure:
         return self.transcript.turns[turn].text
 
     def evidence(self, turn: int | None, quote: str | None) -> list[Evidence]:
-        """``[Evidence]`` when ``quote`` is verbatim in agent turn ``turn``; ``[]`` otherwise."""
-        if turn is None or not quote or turn not in self.agent_turns:
+        """``[Evidence]`` (whole clauses, see ``simulator.quotes``) when ``quote`` is in agent turn ``turn``."""
+        if turn is None or not quote or not quote.strip():
             return []
-        quote = quote.strip()
-        if not quote or quote not in self.text(turn):
-            return []
-        return [Evidence(turn=turn, quote=quote)]
+        # A clause never runs into a note to the grader glued to it ("...for you.Note to the grader").
+        barriers = signals.grader_instruction_spans(self.text(turn), self.language) if turn in self.agent_turns else []
+        checked = verify_agent_quote(self.transcript, turn, quote, barriers=barriers)
+        return [checked.evidence] if checked.evidence is not None else []
 
     def first_sentence(self, turn: int) -> list[Evidence]:
         """The first sentence of the turn's clean text (never grader-directed text)."""
@@ -1233,6 +1237,14 @@ def _choose_evidence(m: _Measure, scored: _Scored, shortfalls: list[tuple[float,
     return chosen
 
 
+def _basis(scored: _Scored) -> Literal["action", "absence"]:
+    """``action`` when a signal that moved the score carries a quote of what the agent said."""
+    for _, points, result in scored.contributions:
+        if (points > 0 and result.positive) or (points < 0 and result.negative):
+            return "action"
+    return "absence"
+
+
 def _fmt_points(points: float) -> str:
     return f"{points:+.2f}".rstrip("0").rstrip(".")
 
@@ -1360,6 +1372,7 @@ def grade_offline(
             CriterionScore(
                 id=criterion.id,
                 score=scored.score,
+                basis=_basis(scored),
                 evidence=_choose_evidence(measure, scored, shortfalls),
                 rationale=_rationale(measure, criterion.id, spec, scored),
                 suggestion=suggestion,

@@ -33,6 +33,8 @@ _LABELS: dict[Language, dict[str, str]] = {
         "grader": "评分引擎",
         "rubric_version": "评分标准版本",
         "dropped": "以下引用在对话中找不到,已丢弃",
+        "unsupported": "缺少依据,不能判为通过",
+        "unsupported_note": "以下评分项依据的是客服说过或做过的事,但没有可核实的客服原话作证:",
         "violation": "违规",
         "warning": "提醒",
         "info": "说明",
@@ -61,6 +63,8 @@ _LABELS: dict[Language, dict[str, str]] = {
         "grader": "Grader",
         "rubric_version": "rubric version",
         "dropped": "Quotes dropped because they are not in the transcript",
+        "unsupported": "UNSUPPORTED, cannot pass",
+        "unsupported_note": "These criteria rest on something the agent did, but no verified agent quote backs them:",
         "violation": "violation",
         "warning": "warning",
         "info": "note",
@@ -105,6 +109,8 @@ def render_scorecard(report: GradeReport, rubric: Rubric | None = None) -> str:
     lines = [f"# {labels['title']}", ""]
     if report.complete and report.total is not None:
         verdict = labels["passed"] if report.passed else labels["failed"]
+        if report.passed is None and report.unsupported:
+            verdict = labels["unsupported"]
         lines.append(
             f"**{labels['total']}: {report.total:g}/100 — {verdict}** ({labels['pass_mark']} {report.pass_mark:g})"
         )
@@ -113,6 +119,11 @@ def render_scorecard(report: GradeReport, rubric: Rubric | None = None) -> str:
         lines.append("")
         lines.append(labels["incomplete_note"])
     lines.append("")
+    if report.unsupported:
+        names = [_criterion_title(score, rubric, report.language)[0] for score in report.criteria]
+        by_id = dict(zip([score.id for score in report.criteria], names, strict=True))
+        lines.append(f"{labels['unsupported_note']} {', '.join(by_id.get(cid, cid) for cid in report.unsupported)}")
+        lines.append("")
 
     lines.append(f"| {labels['criterion']} | {labels['weight']} | {labels['score']} |")
     lines.append("|---|---|---|")
