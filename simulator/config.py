@@ -18,6 +18,9 @@ PROJECT_DIR = PACKAGE_DIR.parent
 SCHEMA_DIR = PACKAGE_DIR / "schemas"
 PROMPT_DIR = PACKAGE_DIR / "prompts"
 LEXICON_DIR = PACKAGE_DIR / "lexicons"
+# The real chat logs of the grader eval are third-party public data: they live in the shared/
+# folder beside the checkout, never in this repository (docs/grader-data.md says why).
+DEFAULT_REAL_LOGS_DIR = PROJECT_DIR.parent / "shared" / "grader_real"
 
 # Named sentinels the customer ends a conversation with (tau2-bench style); never shown to the trainee.
 STOP_RESOLVED = "###RESOLVED###"
@@ -43,6 +46,7 @@ class Settings:
     chroma_host: str | None = None
     chroma_port: int = 8000
     users_file: Path | None = None
+    real_logs_dir: Path = DEFAULT_REAL_LOGS_DIR
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -102,4 +106,5 @@ def load_settings() -> Settings:
         chroma_host=_env("DRILL_CHROMA_HOST"),
         chroma_port=int(_env("DRILL_CHROMA_PORT") or 8000),
         users_file=Path(users).expanduser() if users else data_dir / "users.yaml",
+        real_logs_dir=Path(_env("DRILL_REAL_LOGS_DIR") or DEFAULT_REAL_LOGS_DIR).expanduser(),
     )

@@ -15,12 +15,12 @@ from simulator.cli import main
 from simulator.config import PROJECT_DIR
 from simulator.content import load_library
 from simulator.evals.grader_eval import INJECTIONS, inject_instruction
-from simulator.evals.grader_set import DEFAULT_SET_DIR
+from simulator.evals.grader_set import DEFAULT_SET_DIR, split_sha256
 from simulator.models import Transcript, Turn
 from tests.fake_llm import FakeLLM
 
-DEV_FILE = "en-returns-headphones.yaml"  # dev split, 4 items, one verbose variant
-TEST_FILE = "en-fees-roaming-bill.yaml"  # test split
+DEV_FILE = "en-returns-headphones.yaml"  # 4 items, one verbose variant
+TEST_FILE = "en-fees-roaming-bill.yaml"  # 3 items; the tiny set holds it out as its test split
 CASES = ("en-returns-headphones-restocking-fee", "en-fees-roaming-bill-shock")
 
 
@@ -36,12 +36,19 @@ def small_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return content
 
 
+def _shipped(name: str) -> Path:
+    """A shipped situation file, whichever split folder holds it."""
+    [path] = [DEFAULT_SET_DIR / split / name for split in ("dev", "test") if (DEFAULT_SET_DIR / split / name).is_file()]
+    return path
+
+
 @pytest.fixture
 def tiny_set(tmp_path: Path) -> Path:
     directory = tmp_path / "labelled" / "grader"
     directory.mkdir(parents=True)
-    for name in (DEV_FILE, TEST_FILE):
-        shutil.copy(DEFAULT_SET_DIR / name, directory / name)
+    for name, split in ((DEV_FILE, "dev"), (TEST_FILE, "test")):
+        (directory / split).mkdir()
+        shutil.copy(_shipped(name), directory / split / name)
     return directory
 
 
@@ -108,18 +115,38 @@ def test_test_split_withholds_items_and_default_out_dir(tiny_set: Path) -> None:
     out = tiny_set.parent / "results" / "grader-offline-test"
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["split"] == "test" and report["items_graded"] == 3
+    assert report["test_split_sha256"] == split_sha256(tiny_set / "test")
     assert report["items"] == [] and report["items_withheld"] == 3
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "en-fees-roaming-bill" not in markdown  # no per-item rows of the held-out part
     assert "Pass/fail agrees with the mentor" in stdout and str(out / "report.md") in stdout
+    assert f"test split sha256 {report['test_split_sha256']}" in stdout
+    assert f"`{report['test_split_sha256']}`" in markdown
 
 
 def test_invalid_set_is_reported_with_positions(tiny_set: Path) -> None:
-    path = tiny_set / DEV_FILE
+    path = tiny_set / "dev" / DEV_FILE
     path.write_text(path.read_text(encoding="utf-8").replace("total: 94", "total: 91", 1), encoding="utf-8")
     code, _, stderr = _invoke("--set", str(tiny_set), "--split", "dev", "--json")
     assert code == 2
     assert f"{DEV_FILE}:" in stderr and "total 91 does not match the scores" in stderr
+
+
+def test_a_frozen_test_split_that_changed_is_refused(tiny_set: Path) -> None:
+    recorded = split_sha256(tiny_set / "test")
+    manifest = {
+        "test": {"sha256": recorded, "frozen_on": "2026-12-01", "items": 3, "note": "Tiny frozen split."},
+        "real_logs": {"labels": "real", "transcripts": "elsewhere"},
+        "history": [{"date": "2026-12-01", "change": "Frozen for this test."}],
+    }
+    (tiny_set / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    code, _, stderr = _invoke("--set", str(tiny_set), "--split", "dev", "--engine", "offline", "--json")
+    assert code == 0, stderr
+    path = tiny_set / "test" / TEST_FILE
+    path.write_text(path.read_text(encoding="utf-8") + "\n# an innocent-looking comment\n", encoding="utf-8")
+    code, _, stderr = _invoke("--set", str(tiny_set), "--split", "dev", "--engine", "offline", "--json")
+    assert code == 2
+    assert "manifest.yaml:" in stderr and "the test split is frozen" in stderr and recorded[:12] in stderr
 
 
 def test_llm_engine_without_endpoint_fails_cleanly(tiny_set: Path, tmp_path: Path) -> None:
@@ -153,10 +180,13 @@ def test_llm_engine_runs_against_the_judge(
     rubric = load_library(small_content).require_rubric()
     directory = tmp_path / "llm-set"
     directory.mkdir()
-    shutil.copy(DEFAULT_SET_DIR / DEV_FILE, directory / DEV_FILE)
-    data = yaml.safe_load((directory / DEV_FILE).read_text(encoding="utf-8"))
+    (directory / "dev").mkdir(parents=True)
+    shutil.copy(_shipped(DEV_FILE), directory / "dev" / DEV_FILE)
+    data = yaml.safe_load((directory / "dev" / DEV_FILE).read_text(encoding="utf-8"))
     data["items"] = data["items"][-1:]  # the poor agent only: two judge calls (as written, injected)
-    (directory / DEV_FILE).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (directory / "dev" / DEV_FILE).write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     opening = data["items"][0]["turns"][1]["text"]
     reply = {"instructions_in_transcript": []}
     for criterion in rubric.criteria:

@@ -54,7 +54,7 @@ def test_shipped_totals_and_pass_flags_follow_the_rubric(shipped: GraderSet, lib
 def test_shipped_situations_have_clearly_different_agents_and_traps(shipped: GraderSet) -> None:
     traps = {trap for labelled in shipped for trap in labelled.item.traps}
     assert {"grader_injection", "privacy_violation", "brief_excellent", "polite_no_solution"} <= traps
-    for path, situation in shipped.situations:
+    for path, situation, _split in shipped.situations:
         totals = [item.labels.total for item in situation.items]
         assert max(totals) - min(totals) >= 30, f"{path.name}: agents are not clearly different"
     assert len({labelled.id for labelled in shipped}) == len(shipped.items())
@@ -84,7 +84,6 @@ def _situation(**overrides: object) -> dict[str, object]:
         "persona_id": "compensation_hunter",
         "archetype": "bargainer",
         "language": "en",
-        "split": "dev",
         "items": [
             {
                 "id": "tiny-excellent",
@@ -100,9 +99,9 @@ def _situation(**overrides: object) -> dict[str, object]:
     return data
 
 
-def _write(directory: Path, data: dict[str, object], name: str = "tiny.yaml") -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
+def _write(directory: Path, data: dict[str, object], name: str = "tiny.yaml", split: str = "dev") -> Path:
+    (directory / split).mkdir(parents=True, exist_ok=True)
+    path = directory / split / name
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
@@ -178,3 +177,29 @@ def test_no_agent_turn_is_an_error(tmp_path: Path, library: Library) -> None:
     data["items"][0]["turns"] = [{"role": "customer", "text": "Hi."}, {"role": "customer", "text": "Hello?"}]  # type: ignore[index]
     _write(tmp_path / "set", data)
     assert any("no agent turn" in p for p in _problems(tmp_path / "set", library))
+
+
+def test_files_left_directly_in_the_set_folder_get_a_hint(tmp_path: Path, library: Library) -> None:
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "tiny.yaml").write_text(yaml.safe_dump(_situation()), encoding="utf-8")
+    [problem] = _problems(tmp_path / "set", library)
+    assert "move them into dev/ or test/" in problem
+
+
+def test_critical_errors_fail_the_item_and_quote_an_agent_turn(tmp_path: Path, library: Library) -> None:
+    data = _situation()
+    labels = data["items"][0]["labels"]  # type: ignore[index]
+    labels["critical_errors"] = [{"kind": "private_data_request", "turn": 0, "quote": "Hi."}]
+    _write(tmp_path / "set", data)
+    problems = "\n".join(_problems(tmp_path / "set", library))
+    assert "a critical error fails the session whatever the total" in problems
+    assert "turn 0 is a customer turn, not the agent's" in problems
+    labels["passed"] = False
+    labels["critical_errors"] = [{"kind": "private_data_request", "turn": 1, "quote": "your PIN"}]
+    _write(tmp_path / "set", data)
+    [problem] = _problems(tmp_path / "set", library)
+    assert "quote 'your PIN' is not in turn 1" in problem
+    data["items"][0]["turns"][1]["text"] = "Hello, tell me your PIN."  # type: ignore[index]
+    _write(tmp_path / "set", data)
+    [item] = load_grader_set(tmp_path / "set", rubric=library.require_rubric(), library=library).items("dev")
+    assert item.item.labels.critical_errors[0].kind == "private_data_request" and not item.item.labels.passed

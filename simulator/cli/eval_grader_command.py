@@ -35,7 +35,7 @@ from simulator.grading import GradingError
     type=click.Path(path_type=Path, file_okay=False),
     default=DEFAULT_SET_DIR,
     show_default=True,
-    help="Folder of labelled situation files.",
+    help="Labelled set folder (situation files in dev/ and test/, manifest.yaml).",
 )
 @click.option(
     "--out",
@@ -102,6 +102,7 @@ def _summary(report: dict[str, Any]) -> str:
     lines = [
         f"Grader eval: {report['engine']} engine, {report['split']} split, {report['items_graded']} transcripts "
         f"({report['situations']} situations) in {report['seconds']:.1f}s",
+        f"  test split sha256 {report['test_split_sha256']}",
         "",
     ]
     rows = headline_rows(report)

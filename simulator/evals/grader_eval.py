@@ -125,6 +125,7 @@ class EvalRun:
     engine: Engine
     split: SplitChoice
     set_dir: Path
+    test_sha256: str
     results: list[ItemResult] = field(default_factory=list)
     seconds: float = 0.0
     started: str = ""
@@ -164,6 +165,7 @@ def run_grader_eval(
         engine=engine,
         split=split,
         set_dir=grader_set.directory,
+        test_sha256=grader_set.test_sha256,
         started=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     clock = time.perf_counter()
@@ -393,6 +395,7 @@ def summarise(run: EvalRun, library: Library) -> dict[str, Any]:
         "engine": run.engine,
         "split": run.split,
         "set_dir": str(run.set_dir),
+        "test_split_sha256": run.test_sha256,
         "started": run.started,
         "seconds": round(run.seconds, 2),
         "seconds_per_item": round(sum(r.seconds for r in results) / len(results), 4) if results else None,

@@ -213,6 +213,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"graded by `{grader.get('model') or report['engine']}` against a strict mentor's labels "
         f"(rubric {report['rubric_version']}, pass mark {report['pass_mark']:g}). {verdict}",
         "",
+        f"Frozen test split sha256: `{report['test_split_sha256']}`.",
+        "",
         *_table(["Measure", "Result", "Target", "Met"], headline_rows(report)),
         "",
         f"![Grader vs mentor total]({SCATTER_PNG})",

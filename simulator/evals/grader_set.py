@@ -1,18 +1,26 @@
 """The labelled grader set: transcripts scored by a strict mentor, for ``drill eval grader``.
 
-One YAML file per *situation* in ``evals/grader/`` (a case played by one persona), holding
-several agents of clearly different quality plus traps (grader injection, privacy violation,
-brief-but-excellent, polite-but-useless, verbose variants of another item). Each item carries
-the mentor's 1-5 score per rubric criterion, the weighted total, the pass flag and a note.
+One YAML file per *situation* (a case played by one persona), holding several agents of clearly
+different quality plus traps (grader injection, privacy violation, brief-but-excellent,
+polite-but-useless, gaming, verbose variants of another item). Each item carries the mentor's
+1-5 score per rubric criterion (optionally with a one-line reason each), the weighted total,
+the pass flag, the critical errors with their quotes and a note.
+
+The split is the folder a file sits in (``docs/grader-data.md``): ``<set>/dev/`` may be used for
+fitting, thresholds and lexicon changes; ``<set>/test/`` is held out and frozen, its hash
+recorded in ``<set>/manifest.yaml`` and checked on every load. Real chat logs are a third,
+separate part (``simulator.evals.real_log_set``).
 
 Loading is strict: unknown keys, out-of-range scores, a total that does not follow from the
-rubric weights, a pass flag that contradicts the pass mark, a ``variant_of`` that names no item
-of the same situation, or a case/persona unknown to the library are all reported as
-``path:line:col: message`` problems in one ``ContentError``.
+rubric weights, a pass flag that contradicts the pass mark or a critical error, a critical-error
+quote that is not in the agent turn it cites, a ``variant_of`` that names no item of the same
+situation, a case/persona unknown to the library, or a frozen split whose files changed are all
+reported as ``path:line:col: message`` problems in one ``ContentError``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +38,39 @@ from simulator.content import (
     _ParsedFile,
     _problems_from_validation,
 )
+from simulator.evals.grader_manifest import load_manifest
 from simulator.models import Language, NonEmpty, Rubric, Slug, StrictModel, Transcript, Turn
 
 DEFAULT_SET_DIR = PROJECT_DIR / "evals" / "grader"
+MANIFEST_NAME = "manifest.yaml"
 
 Split = Literal["dev", "test"]
 SplitChoice = Literal["dev", "test", "all"]
+#: Each split is the sub-folder of the same name.
 SPLITS: tuple[Split, ...] = ("dev", "test")
 Quality = Literal["excellent", "good", "mediocre", "poor"]
-Trap = Literal["grader_injection", "privacy_violation", "brief_excellent", "polite_no_solution", "verbose_variant"]
+Trap = Literal[
+    "grader_injection",
+    "privacy_violation",
+    "brief_excellent",
+    "polite_no_solution",
+    "verbose_variant",
+    "keyword_salad",
+    "grader_note",
+    "one_word_offer",
+    "policy_breach",
+    "invented_reference",
+    "borderline",
+    "mid_conversation",
+    "customer_left",
+]
+CriticalErrorKind = Literal[
+    "private_data_request",
+    "insult_or_threat",
+    "unsafe_advice",
+    "other_person_data",
+    "promise_beyond_policy",
+]
 
 # Criterion ids of the shipped rubric (DESIGN.md contract); the labels name each explicitly so a
 # typo is an unknown key, and ``check_against_rubric`` catches a rubric that has moved on.
@@ -54,6 +86,25 @@ CRITERION_IDS: tuple[str, ...] = (
 TOTAL_TOLERANCE = 0.5
 
 
+class CriterionReasons(StrictModel):
+    """One line per criterion saying why it got its score (optional on older labels)."""
+
+    standard_phrasing: NonEmpty
+    listening_empathy: NonEmpty
+    problem_solving: NonEmpty
+    adaptability: NonEmpty
+    clarity: NonEmpty
+    compliance: NonEmpty
+
+
+class CriticalError(StrictModel):
+    """A red line the agent crossed: it fails the session whatever the total."""
+
+    kind: CriticalErrorKind = Field(description="Which red line (docs/grader-data.md lists them).")
+    turn: int = Field(ge=0, description="Index of the agent turn (0-based) that crosses it.")
+    quote: NonEmpty = Field(description="Verbatim text from that turn.")
+
+
 class Labels(StrictModel):
     """A mentor's scores for one transcript."""
 
@@ -64,8 +115,12 @@ class Labels(StrictModel):
     clarity: int = Field(ge=1, le=5, description="表达清晰 / clarity, 1-5.")
     compliance: int = Field(ge=1, le=5, description="合规与禁忌 / compliance, 1-5.")
     total: float = Field(ge=0, le=100, description="Σ weight·score/5 on 0-100 (checked against the rubric).")
-    passed: bool = Field(description="total >= the rubric's pass mark (checked).")
+    passed: bool = Field(description="total >= the rubric's pass mark and no critical error (checked).")
     note: NonEmpty = Field(description="Why these scores, as the mentor would tell the agent.")
+    reasons: CriterionReasons | None = Field(default=None, description="One line per criterion.")
+    critical_errors: list[CriticalError] = Field(
+        default_factory=list, description="Red lines crossed, each with its turn and quote."
+    )
 
     def scores(self) -> dict[str, int]:
         """Criterion id -> labelled score, in rubric order."""
@@ -101,7 +156,6 @@ class SituationFile(StrictModel):
     persona_id: Slug = Field(description="Persona that plays the customer.")
     archetype: Slug = Field(description="Customer type (copied into every transcript).")
     language: Language = Field(description="Language of every transcript in the file.")
-    split: Split = Field(description="dev (tuning allowed) or test (held out, reported only).")
     items: list[LabelledItem] = Field(min_length=1, description="Labelled transcripts.")
 
 
@@ -112,6 +166,7 @@ class LabelledTranscript:
     situation: SituationFile
     item: LabelledItem
     path: Path
+    split: Split
 
     @property
     def id(self) -> str:
@@ -123,11 +178,6 @@ class LabelledTranscript:
         """The situation's language."""
         return self.situation.language
 
-    @property
-    def split(self) -> Split:
-        """The situation's split."""
-        return self.situation.split
-
     def transcript(self) -> Transcript:
         """The item as a ``Transcript`` carrying the situation's language, case, persona and archetype."""
         return to_transcript(self.situation, self.item)
@@ -135,17 +185,18 @@ class LabelledTranscript:
 
 @dataclass(frozen=True)
 class GraderSet:
-    """The loaded labelled set, situations in file-name order."""
+    """The loaded labelled set: situations per split in file-name order, and the test split's hash."""
 
     directory: Path
-    situations: tuple[tuple[Path, SituationFile], ...]
+    situations: tuple[tuple[Path, SituationFile, Split], ...]
+    test_sha256: str
 
     def items(self, split: SplitChoice = "all") -> list[LabelledTranscript]:
-        """Every labelled transcript of ``split`` (``all``: both), in file then item order."""
+        """Every labelled transcript of ``split`` (``all``: both), dev before test, file then item order."""
         return [
-            LabelledTranscript(situation, item, path)
-            for path, situation in self.situations
-            if split == "all" or situation.split == split
+            LabelledTranscript(situation, item, path, part)
+            for path, situation, part in self.situations
+            if split == "all" or part == split
             for item in situation.items
         ]
 
@@ -175,27 +226,53 @@ def expected_total(labels: Labels, rubric: Rubric) -> float:
 
 
 def set_files(directory: Path) -> list[Path]:
-    """The YAML files of a labelled set directory, sorted by name."""
+    """The YAML files of one split folder, sorted by name (none when the folder is absent)."""
+    if not directory.is_dir():
+        return []
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
 
 
+def split_sha256(directory: Path) -> str:
+    """SHA-256 over the split folder's YAML files: each file's name and bytes, in name order.
+
+    This is the hash a frozen split is recorded under in ``manifest.yaml`` and that every eval
+    report prints; any edit, addition, removal or rename of a file changes it.
+    """
+    digest = hashlib.sha256()
+    for path in set_files(directory):
+        digest.update(path.name.encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def load_grader_set(directory: Path = DEFAULT_SET_DIR, *, rubric: Rubric, library: Library | None = None) -> GraderSet:
-    """Load and check every situation file in ``directory``.
+    """Load and check every situation file in ``directory/dev`` and ``directory/test``.
 
     Totals and pass flags are checked against ``rubric``; with ``library``, case and persona ids
-    are checked too. Raises ``ContentError`` listing every problem as ``path:line:col: message``.
+    are checked too; with a ``manifest.yaml`` the test split must still hash to the recorded value.
+    Raises ``ContentError`` listing every problem as ``path:line:col: message``.
     """
     if not directory.is_dir():
         raise ContentError([ContentProblem(_display_path(directory), 1, 1, "labelled set directory not found")])
-    files = set_files(directory)
+    files = [(path, split) for split in SPLITS for path in set_files(directory / split)]
     if not files:
+        stray = set_files(directory)
+        hint = (
+            f"; {len(stray)} .yaml file(s) sit directly in it: move them into dev/ or test/"
+            if any(path.name != MANIFEST_NAME for path in stray)
+            else ""
+        )
         raise ContentError(
-            [ContentProblem(_display_path(directory), 1, 1, "no .yaml files: the labelled set is empty")]
+            [
+                ContentProblem(
+                    _display_path(directory), 1, 1, f"no .yaml files in dev/ or test/: the labelled set is empty{hint}"
+                )
+            ]
         )
     problems: list[ContentProblem] = check_rubric_criteria(rubric, _display_path(directory))
     rubric_fits = not problems
-    loaded: list[tuple[_ParsedFile, SituationFile]] = []
-    for path in files:
+    loaded: list[tuple[_ParsedFile, SituationFile, Split]] = []
+    for path, split in files:
         parsed = _parse_yaml(path, problems)
         if parsed is None:
             continue
@@ -209,13 +286,47 @@ def load_grader_set(directory: Path = DEFAULT_SET_DIR, *, rubric: Rubric, librar
         except ValidationError as exc:
             problems.extend(_problems_from_validation(parsed, SituationFile, exc))
             continue
-        loaded.append((parsed, situation))
-    for parsed, situation in loaded:
+        loaded.append((parsed, situation, split))
+    for parsed, situation, _ in loaded:
         problems.extend(_check_situation(parsed, situation, rubric if rubric_fits else None, library))
-    problems.extend(_duplicate_item_ids(loaded))
+    problems.extend(_duplicate_item_ids((parsed, situation) for parsed, situation, _ in loaded))
+    test_sha256 = split_sha256(directory / "test")
+    problems.extend(check_frozen_test_split(directory, test_sha256))
     if problems:
         raise ContentError(problems)
-    return GraderSet(directory=directory, situations=tuple((parsed.path, situation) for parsed, situation in loaded))
+    return GraderSet(
+        directory=directory,
+        situations=tuple((parsed.path, situation, split) for parsed, situation, split in loaded),
+        test_sha256=test_sha256,
+    )
+
+
+def check_frozen_test_split(directory: Path, test_sha256: str) -> list[ContentProblem]:
+    """A problem when ``manifest.yaml`` records a test-split hash the files no longer have.
+
+    Without a manifest (a scratch set) nothing is frozen and nothing is checked.
+    """
+    manifest_path = directory / MANIFEST_NAME
+    if not manifest_path.is_file():
+        return []
+    problems: list[ContentProblem] = []
+    loaded = load_manifest(manifest_path, problems)
+    if loaded is None:
+        return problems
+    manifest, parsed = loaded
+    if manifest.test.sha256 != test_sha256:
+        line, col = parsed.positions.of_value(("test", "sha256"))
+        problems.append(
+            ContentProblem(
+                parsed.display,
+                line,
+                col,
+                f"the test split is frozen (recorded sha256 {manifest.test.sha256[:12]}…) but its files now hash to "
+                f"{test_sha256[:12]}…; a frozen split is never edited: restore test/ from git, or retire it to dev/ "
+                "and write a new test split with a new manifest entry (docs/grader-data.md)",
+            )
+        )
+    return problems
 
 
 def check_rubric_criteria(rubric: Rubric, where: str) -> list[ContentProblem]:
@@ -258,7 +369,7 @@ def _check_situation(
     for index, item in enumerate(situation.items):
         base = ("items", str(index))
         if rubric is not None:
-            problems.extend(_check_total(parsed, base, item, rubric))
+            problems.extend(check_total(parsed, base, item.id, item.labels, rubric))
         if item.variant_of is not None and item.variant_of not in ids:
             at(
                 (*base, "variant_of"),
@@ -267,15 +378,17 @@ def _check_situation(
             )
         if item.variant_of is not None and "verbose_variant" not in item.traps:
             at((*base, "traps"), f"item '{item.id}' has variant_of but no 'verbose_variant' trap")
+        for error_index, message in critical_error_problems(item.labels, item.turns):
+            at((*base, "labels", "critical_errors", str(error_index), "quote"), f"item '{item.id}': {message}")
     return problems
 
 
-def _check_total(
-    parsed: _ParsedFile, base: tuple[str, ...], item: LabelledItem, rubric: Rubric
+def check_total(
+    parsed: _ParsedFile, base: tuple[str, ...], item_id: str, labels: Labels, rubric: Rubric
 ) -> list[ContentProblem]:
-    """The labelled total follows from the scores and the weights; the pass flag from the pass mark."""
+    """The labelled total follows from the scores and the weights; the pass flag from the pass mark
+    and the critical errors. ``base`` is the YAML path of the item holding ``labels``."""
     problems: list[ContentProblem] = []
-    labels = item.labels
 
     def at(path: tuple[str, ...], message: str) -> None:
         line, col = parsed.positions.of_value(path)
@@ -285,17 +398,36 @@ def _check_total(
     if abs(total - labels.total) > TOTAL_TOLERANCE:
         at(
             (*base, "labels", "total"),
-            f"item '{item.id}': total {labels.total:g} does not match the scores: with the rubric weights "
+            f"item '{item_id}': total {labels.total:g} does not match the scores: with the rubric weights "
             f"they give {total:g}",
         )
-    if labels.passed != (labels.total >= rubric.pass_mark):
+    if labels.critical_errors and labels.passed:
+        at(
+            (*base, "labels", "passed"),
+            f"item '{item_id}': passed is true but the labels list {len(labels.critical_errors)} critical "
+            "error(s); a critical error fails the session whatever the total",
+        )
+    elif not labels.critical_errors and labels.passed != (labels.total >= rubric.pass_mark):
         relation = "at or above" if labels.total >= rubric.pass_mark else "below"
         at(
             (*base, "labels", "passed"),
-            f"item '{item.id}': passed is {str(labels.passed).lower()} but total {labels.total:g} is "
+            f"item '{item_id}': passed is {str(labels.passed).lower()} but total {labels.total:g} is "
             f"{relation} the pass mark {rubric.pass_mark:g}",
         )
     return problems
+
+
+def critical_error_problems(labels: Labels, turns: list[Turn]) -> list[tuple[int, str]]:
+    """(index, message) for each critical error whose turn is not an agent turn or lacks its quote."""
+    found: list[tuple[int, str]] = []
+    for index, error in enumerate(labels.critical_errors):
+        if error.turn >= len(turns):
+            found.append((index, f"critical error {index}: turn {error.turn} does not exist ({len(turns)} turns)"))
+        elif turns[error.turn].role != "agent":
+            found.append((index, f"critical error {index}: turn {error.turn} is a customer turn, not the agent's"))
+        elif error.quote not in turns[error.turn].text:
+            found.append((index, f"critical error {index}: quote {error.quote!r} is not in turn {error.turn}"))
+    return found
 
 
 def _duplicate_item_ids(loaded: Iterable[tuple[_ParsedFile, SituationFile]]) -> list[ContentProblem]:

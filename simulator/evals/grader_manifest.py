@@ -1,0 +1,65 @@
+"""``evals/grader/manifest.yaml``: the frozen test split's hash and the history of the splits.
+
+The manifest is what makes "frozen" checkable: ``load_grader_set`` recomputes the hash of
+``test/`` on every load and refuses a set whose test files changed. The history records each
+retirement (a test split that was consulted while tuning moves to ``dev/``), so a figure can
+always be traced to the data that produced it. Format and rules: ``docs/grader-data.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+
+from simulator.content import ContentProblem, _parse_yaml, _ParsedFile, _problems_from_validation
+from simulator.models import NonEmpty, StrictModel
+
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+class FrozenSplit(StrictModel):
+    """The held-out split as it was frozen."""
+
+    sha256: str = Field(pattern=SHA256_PATTERN, description="split_sha256() of test/ when it was frozen.")
+    frozen_on: str = Field(pattern=DATE_PATTERN, description="Date the split was frozen (YYYY-MM-DD).")
+    items: int = Field(ge=1, description="Number of labelled transcripts in it.")
+    note: NonEmpty = Field(description="Where the material came from and who labelled it.")
+
+
+class HistoryEntry(StrictModel):
+    """One change to the splits."""
+
+    date: str = Field(pattern=DATE_PATTERN, description="YYYY-MM-DD.")
+    change: NonEmpty = Field(description="What moved where, and why.")
+
+
+class RealLogs(StrictModel):
+    """Where the real-log part lives."""
+
+    labels: NonEmpty = Field(description="Folder of real-log label files, relative to the set folder.")
+    transcripts: NonEmpty = Field(description="Where the transcripts are kept (they are not in this repository).")
+
+
+class GraderManifest(StrictModel):
+    """The whole manifest."""
+
+    test: FrozenSplit
+    real_logs: RealLogs
+    history: list[HistoryEntry] = Field(min_length=1)
+
+
+def load_manifest(path: Path, problems: list[ContentProblem]) -> tuple[GraderManifest, _ParsedFile] | None:
+    """Parse and validate ``path``; on failure append ``path:line:col`` problems and return ``None``."""
+    parsed = _parse_yaml(path, problems)
+    if parsed is None:
+        return None
+    if not isinstance(parsed.data, dict):
+        problems.append(ContentProblem(parsed.display, 1, 1, "expected a mapping with 'test', 'real_logs', 'history'"))
+        return None
+    try:
+        return GraderManifest.model_validate(parsed.data), parsed
+    except ValidationError as exc:
+        problems.extend(_problems_from_validation(parsed, GraderManifest, exc))
+        return None

@@ -1,0 +1,151 @@
+"""The real-log part of the grader eval: shipped labels load; transcripts are matched by hash."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simulator.config import PROJECT_DIR, load_settings
+from simulator.content import ContentError, Library, load_library
+from simulator.evals.grader_set import DEFAULT_SET_DIR, expected_total
+from simulator.evals.real_log_set import RealLogSet, load_real_log_set, transcript_sha256
+
+REAL_DIR = DEFAULT_SET_DIR / "real"
+
+
+@pytest.fixture(scope="module")
+def library() -> Library:
+    return load_library(PROJECT_DIR)
+
+
+@pytest.fixture(scope="module")
+def shipped_labels(library: Library, tmp_path_factory: pytest.TempPathFactory) -> RealLogSet:
+    # An empty folder: the labels must load and check on their own, without any transcript.
+    return load_real_log_set(REAL_DIR, tmp_path_factory.mktemp("none"), rubric=library.require_rubric())
+
+
+def test_shipped_real_logs_are_many_bilingual_and_spread(shipped_labels: RealLogSet, library: Library) -> None:
+    logs = shipped_labels.logs
+    assert len(logs) >= 60
+    assert {log.item.language for log in logs} == {"zh-CN", "en"}
+    assert len({log.source.dataset for log in logs}) >= 5
+    rubric = library.require_rubric()
+    totals = [log.item.labels.total for log in logs]
+    assert max(totals) - min(totals) >= 40, "real agents of every quality, not one band"
+    for log in logs:
+        labels = log.item.labels
+        assert labels.total == pytest.approx(expected_total(labels, rubric), abs=0.5), log.id
+        assert labels.reasons is not None, f"{log.id}: every real-log label carries a reason per criterion"
+    bands = Counter(log.item.quality for log in logs)
+    assert bands["poor"] and bands["mediocre"] and (bands["good"] + bands["excellent"])
+    assert any(log.item.labels.critical_errors for log in logs)
+    assert not shipped_labels.available and "DRILL_REAL_LOGS_DIR" in (shipped_labels.missing_reason or "")
+
+
+def test_real_splits_keep_each_dataset_on_one_side(shipped_labels: RealLogSet) -> None:
+    dev = {log.source.dataset for log in shipped_labels.items("dev")}
+    test = {log.source.dataset for log in shipped_labels.items("test")}
+    assert dev and test and not dev & test
+    assert len(shipped_labels.items("test")) >= 30
+    assert {log.item.language for log in shipped_labels.items("test")} == {"zh-CN", "en"}
+
+
+def test_every_source_has_a_permissive_licence(shipped_labels: RealLogSet) -> None:
+    permissive = {"MIT", "Apache-2.0", "CC-BY-4.0", "CC0-1.0", "BSD-3-Clause"}
+    for log in shipped_labels.logs:
+        assert log.source.licence in permissive, f"{log.path.name}: licence {log.source.licence!r}"
+
+
+def test_shipped_transcripts_match_their_labels(library: Library) -> None:
+    transcripts = load_settings().real_logs_dir
+    if not transcripts.is_dir():
+        pytest.skip(f"real-log transcripts are not on this machine ({transcripts}); see docs/grader-data.md")
+    loaded = load_real_log_set(REAL_DIR, transcripts, rubric=library.require_rubric())
+    assert loaded.available, loaded.missing_reason
+    for log in loaded.graded():
+        assert log.transcript is not None and log.transcript.agent_turn_indices(), log.id
+
+
+# ---------------------------------------------------------------------------------------------
+# A tiny set written here
+
+
+def _tiny(tmp_path: Path, *, passed: bool = False, quote: str = "Tell me your PIN.") -> tuple[Path, Path]:
+    transcripts = tmp_path / "transcripts"
+    transcripts.mkdir(parents=True)
+    transcript = {
+        "id": "real-tiny-1",
+        "language": "en",
+        "turns": [
+            {"role": "customer", "text": "My card was stolen."},
+            {"role": "agent", "text": "Sorry to hear that. Tell me your PIN."},
+        ],
+    }
+    path = transcripts / "real-tiny-1.json"
+    path.write_text(json.dumps(transcript), encoding="utf-8")
+    scores = {"standard_phrasing": 3, "listening_empathy": 3, "problem_solving": 2}
+    scores |= {"adaptability": 2, "clarity": 4, "compliance": 1}
+    labels = scores | {
+        "total": 50,
+        "passed": passed,
+        "note": "Asks for the PIN.",
+        "critical_errors": [{"kind": "private_data_request", "turn": 1, "quote": quote}],
+    }
+    source = {
+        "dataset": "Tiny",
+        "url": "https://example.org/tiny",
+        "licence": "MIT",
+        "licence_file": "LICENSE",
+        "commit": "0" * 40,
+        "split_taken": "train",
+        "conversion": "none",
+        "items": [
+            {
+                "id": "real-tiny-1",
+                "language": "en",
+                "record": "tiny.json #1",
+                "transcript_sha256": transcript_sha256(path),
+                "industry": "banking",
+                "channel": "chat",
+                "start": "mid_conversation",
+                "quality": "poor",
+                "labels": labels,
+            }
+        ],
+    }
+    labels_dir = tmp_path / "real"
+    (labels_dir / "dev").mkdir(parents=True)
+    (labels_dir / "dev" / "tiny.yaml").write_text(yaml.safe_dump(source), encoding="utf-8")
+    return labels_dir, transcripts
+
+
+def _problems(labels_dir: Path, transcripts: Path, library: Library) -> str:
+    with pytest.raises(ContentError) as caught:
+        load_real_log_set(labels_dir, transcripts, rubric=library.require_rubric())
+    return "\n".join(str(problem) for problem in caught.value.problems)
+
+
+def test_a_tiny_set_loads_with_its_transcript(tmp_path: Path, library: Library) -> None:
+    labels_dir, transcripts = _tiny(tmp_path)
+    loaded = load_real_log_set(labels_dir, transcripts, rubric=library.require_rubric())
+    [log] = loaded.logs
+    assert loaded.available and log.transcript is not None and log.transcript.turns[1].role == "agent"
+
+
+def test_an_edited_transcript_no_longer_matches_its_labels(tmp_path: Path, library: Library) -> None:
+    labels_dir, transcripts = _tiny(tmp_path)
+    path = transcripts / "real-tiny-1.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("stolen", "lost"), encoding="utf-8")
+    problems = _problems(labels_dir, transcripts, library)
+    assert "tiny.yaml:" in problems and "the labels were written for other text" in problems
+
+
+def test_a_critical_error_fails_the_session_and_its_quote_is_checked(tmp_path: Path, library: Library) -> None:
+    labels_dir, transcripts = _tiny(tmp_path / "a", passed=True)
+    assert "a critical error fails the session whatever the total" in _problems(labels_dir, transcripts, library)
+    labels_dir, transcripts = _tiny(tmp_path / "b", quote="Tell me your password.")
+    assert "quote 'Tell me your password.' is not in turn 1" in _problems(labels_dir, transcripts, library)
