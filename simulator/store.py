@@ -372,6 +372,23 @@ class SessionStore:
         self.end_session(session_id)
         return session_id
 
+    def delete_imported(self, session_id: str) -> None:
+        """Delete an imported chat log with its turns, reports, comments and overrides.
+
+        Only sessions imported from a chat log (``source == "import"``) can be deleted: a trainee's
+        drill is their record. Raises ``KeyError`` for an unknown id, ``ValueError`` for a drill.
+        """
+        with self._tx() as db:
+            row = self._get(db, session_id)
+            if row.source != "import":
+                raise ValueError(
+                    f"session {session_id} is a drill, not an imported chat log; only imports can be deleted"
+                )
+            for model in (GradeRow, AnnotationRow, OverrideRow):
+                for child in db.scalars(select(model).where(model.session_id == session_id)):
+                    db.delete(child)
+            db.delete(row)  # turns go with it (cascade)
+
     # -- grading -------------------------------------------------------------------------------
 
     def save_report(self, session_id: str, report: GradeReport) -> None:

@@ -438,6 +438,56 @@ def test_import_a_real_chat_log_and_grade_it(services: AppServices) -> None:
     assert caught.value.key == "unknown_case"
 
 
+def test_mentor_import_uses_the_import_path_and_a_mentor_can_delete_it(services: AppServices) -> None:
+    log = {
+        "language": "zh-CN",
+        "turns": [
+            {"role": "system", "content": "会话已转接人工客服"},
+            {"role": "user", "content": "我的快递三天没动了，电话13812345678，你们查一下"},
+            {"role": "assistant", "content": "您好，我是客服小王，让您久等了，非常抱歉。请问您的订单号是多少？"},
+            {"role": "user", "content": "2026110312345678"},
+            {"role": "assistant", "content": "我马上帮您催件，今天下午给您回电。"},
+        ],
+    }
+    text = "\ufeff" + json.dumps(log, ensure_ascii=False)
+    sid, effective = mentor.import_transcript(services, MENTOR, text, "alice", "zh-CN")
+    stored = services.store.transcript(sid)
+    assert [turn.role for turn in stored.turns] == ["system", "customer", "agent", "customer", "agent"]
+    assert "13812345678" not in stored.turns[1].text and "[电话]" in stored.turns[1].text
+    assert effective is not None
+    assert all(e.turn in (2, 4) for c in effective.report.criteria for e in c.evidence)  # never the system line
+    (note,) = services.store.annotations(sid)
+    assert note.author == mentor.IMPORT_AUTHOR and "1 处个人信息" in note.text
+    messages = mentor.replay_messages(mentor.load_replay(services, MENTOR, sid, "zh-CN"), None, "zh-CN")
+    assert any("系统" in str(m["content"]) and "转接" in str(m["content"]) for m in messages)
+
+    # Only a mentor deletes, and only imports: a trainee's drill stays on record.
+    with pytest.raises(AccessDenied):
+        mentor.delete_import(services, ALICE, sid)
+    own = drill(services, ALICE, *GOOD)
+    with pytest.raises(AppError) as caught:
+        mentor.delete_import(services, MENTOR, own.session_id)
+    assert caught.value.key == "delete_not_import"
+    mentor.delete_import(services, MENTOR, sid)
+    with pytest.raises(SessionNotFound):
+        mentor.load_replay(services, MENTOR, sid, "en")
+    assert services.store.latest_report(sid) is None and services.store.annotations(sid) == []
+    with pytest.raises(SessionNotFound):
+        mentor.delete_import(services, MENTOR, sid)
+
+
+def test_mentor_import_refuses_deep_and_oversize_json(services: AppServices, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(AppError) as caught:
+        mentor.import_transcript(services, MENTOR, "[" * 100_000 + "]" * 100_000, None, "en")
+    assert "nested too deeply" in caught.value.message("en")
+    monkeypatch.setenv("DRILL_MAX_TRANSCRIPT_BYTES", "100")
+    with pytest.raises(AppError) as caught:
+        mentor.import_transcript(
+            services, MENTOR, json.dumps({"language": "en", "turns": [], "x": "y" * 200}), None, "en"
+        )
+    assert "DRILL_MAX_TRANSCRIPT_BYTES" in caught.value.message("en")
+
+
 # ---------------------------------------------------------------------------------------------
 # Trainer
 

@@ -73,7 +73,8 @@ def test_empty_transcript_is_incomplete_not_zero(content: Path, tmp_path: Path) 
     file = write_transcript(tmp_path / "t.json", "en", [])
     result = run(str(file), "--json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # stderr warns that no turn is the agent's
+    assert "no turn has role 'agent'" in result.stderr
     assert data["total"] is None and data["passed"] is None and data["complete"] is False
     assert all(c["score"] is None and c["unscored_reason"] for c in data["criteria"])
     text = run(str(file)).output

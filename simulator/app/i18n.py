@@ -275,6 +275,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "import_and_grade": ("Import and score", "导入并评分"),
     "imported": ("Imported and scored.", "已导入并评分。"),
     "import_nothing": ("Choose a file or paste a transcript first.", "请先选择文件或粘贴对话 JSON。"),
+    "import_masked": (
+        "{count} personal value(s) (phone numbers, e-mails, addresses, ID or card numbers) were masked on import.",
+        "导入时已遮盖 {count} 处个人信息（电话、邮箱、地址、证件号或卡号）。",
+    ),
+    "delete_import": ("Delete this imported log", "删除这条导入的记录"),
+    "import_deleted": ("The imported log and its report were deleted.", "导入的记录及其评分报告已删除。"),
     "report_title": ("Drill report", "对练报告"),
     "overall_notes": ("Mentor's notes", "带教老师评语"),
     "transcript": ("Transcript", "对话记录"),
@@ -455,6 +461,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "import_invalid": (
         "The transcript is not valid; nothing was imported:\n{detail}",
         "对话 JSON 有误,未导入:\n{detail}",
+    ),
+    "delete_not_import": (
+        "Only an imported chat log can be deleted; a trainee's drill stays on record.",
+        "只能删除导入的对话记录；学员的练习记录不能删除。",
     ),
     "import_no_agent": (
         "The transcript has no agent turns, so there is nothing to score.",

@@ -12,16 +12,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 from simulator.accounts import User
-from simulator.app.i18n import AppError, label
+from simulator.app.i18n import AppError, label, t
 from simulator.app.report_export import ReportBundle, render_html, render_markdown
 from simulator.app.scoring import EffectiveReport
 from simulator.app.services import AppServices
 from simulator.app.trainee import effective_report, session_summary
-from simulator.grading.transcript_file import TranscriptFileError, parse_transcript
+from simulator.grading.transcript_file import TranscriptFileError
 from simulator.models import Language, Rubric, Transcript
 from simulator.store import SessionFilter
+from simulator.transcript_import import read_transcript_text
 
 Result = Literal["any", "pass", "fail", "incomplete", "ungraded"]
+
+#: Author of the comment that records an import's warnings and masking.
+IMPORT_AUTHOR = "drill import"
 
 
 @dataclass(frozen=True)
@@ -280,14 +284,19 @@ def import_transcript(
 ) -> tuple[str, EffectiveReport | None]:
     """Store a real chat log (transcript JSON) under ``trainee`` and grade it like a drill.
 
-    Returns the new session id and its report. Parsing problems raise ``AppError`` listing them
-    (nothing is stored); a grading failure leaves the session stored and ungraded.
+    The log goes through the same import path as ``drill grade`` (``simulator.transcript_import``:
+    size caps, byte-order mark, ``user``/``assistant``/``content`` aliases, ``system`` lines,
+    personal data masked). Its warnings and what was masked are stored as a comment on the
+    session, so the mentor who opens it sees them. Returns the new session id and its report.
+    Parsing problems raise ``AppError`` listing them (nothing is stored); a grading failure leaves
+    the session stored and ungraded.
     """
     services.require(user, "mentor")
     try:
-        transcript = parse_transcript(text, "transcript.json")
+        imported = read_transcript_text(text, "transcript.json")
     except TranscriptFileError as exc:
         raise AppError("import_invalid", detail="\n".join(exc.problems)) from exc
+    transcript = imported.transcript
     library = services.library()
     if transcript.case_id and transcript.case_id not in library.cases:
         raise AppError("unknown_case", id=transcript.case_id)
@@ -295,11 +304,28 @@ def import_transcript(
         raise AppError("import_no_agent")
     owner = (trainee or "").strip() or user.name
     session_id = services.store.import_transcript(transcript, user_name=owner)
+    notes = [warning.message(lang) for warning in imported.warnings]
+    if imported.masked_total:
+        notes.append(t("import_masked", lang, count=imported.masked_total))
+    if notes:
+        services.store.add_annotation(session_id, author=IMPORT_AUTHOR, text="\n".join(notes))
     try:
         services.grade_session(session_id)
     except Exception as exc:  # stored already; a mentor can grade it again from the replay
         raise AppError("grading_failed", detail=f"{type(exc).__name__}: {exc}") from exc
     return session_id, effective_report(services, session_id)
+
+
+def delete_import(services: AppServices, user: User, session_id: str | None) -> None:
+    """Delete an imported chat log with its report, comments and overrides (mentors only).
+
+    A trainee's drill cannot be deleted this way: only sessions that came from an import.
+    """
+    services.require(user, "mentor")
+    row = services.session_for(user, session_id)
+    if row.source != "import":
+        raise AppError("delete_not_import")
+    services.store.delete_imported(row.id)
 
 
 def regrade(services: AppServices, user: User, session_id: str | None) -> EffectiveReport | None:
@@ -337,6 +363,7 @@ __all__ = [
     "Replay",
     "add_comment",
     "criterion_options",
+    "delete_import",
     "export_report",
     "find_sessions",
     "import_transcript",

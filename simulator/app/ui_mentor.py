@@ -131,6 +131,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             export_html = tx.bind(gr.Button(tx("export_html")), value="export_html")
             export_md = tx.bind(gr.Button(tx("export_md")), value="export_md")
             regrade_btn = tx.bind(gr.Button(tx("regrade")), value="regrade")
+            delete_btn = tx.bind(gr.Button(tx("delete_import"), variant="stop"), value="delete_import")
             export_file = tx.bind(gr.File(label=tx("report_file"), interactive=False, height=80), label="report_file")
         with gr.Accordion(tx("import_title"), open=False) as import_box:
             tx.bind(import_box, label="import_title")
@@ -315,6 +316,21 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         updates[status] = t("graded", lang)
         return updates
 
+    def on_delete(sid: str | None, lang: Language, request: gr.Request) -> dict:
+        # The role and the session's origin are checked in mentor.delete_import, not by the button.
+        try:
+            mentor.delete_import(services, ctx.user(request), sid)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        return {
+            session_sid: None,
+            replay: [],
+            score_md: "",
+            verdict: "",
+            pick: gr.update(value=None),
+            status: t("import_deleted", lang),
+        }
+
     def on_import(path: str | None, pasted: str, owner: str, lang: Language, request: gr.Request) -> dict:
         try:
             user = ctx.user(request)
@@ -367,6 +383,12 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     export_html.click(export("html"), [session_sid, lang_state], [export_file, status], api_name="export_html")
     export_md.click(export("md"), [session_sid, lang_state], [export_file, status], api_name="export_markdown")
     regrade_btn.click(on_regrade, [session_sid, lang_state], replay_outputs, api_name="regrade")
+    delete_btn.click(
+        on_delete,
+        [session_sid, lang_state],
+        [session_sid, replay, score_md, verdict, pick, status],
+        api_name="delete_import",
+    )
     import_btn.click(
         on_import,
         [import_file, import_text, import_owner, lang_state],

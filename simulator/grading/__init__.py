@@ -30,8 +30,16 @@ from simulator.grading.aggregate import build_report, unscored
 from simulator.grading.offline import grade_offline, weights_fingerprint
 from simulator.grading.rules import run_rules
 from simulator.models import Case, CriterionScore, Evidence, Finding, GradeReport, Rubric, Transcript
+from simulator.quotes import is_substantial
 
-__all__ = ["GradingError", "grade", "resolve_archetype", "retrieve_references"]
+__all__ = [
+    "GradingError",
+    "agent_side_too_thin",
+    "grade",
+    "grading_outcome",
+    "resolve_archetype",
+    "retrieve_references",
+]
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +92,33 @@ _MESSAGES = {
         "retrieval_failed": "未能从案例库检索参考案例({error}),本次评分未使用相似案例。",
         "unknown_reference": "参考案例 '{case_id}' 不在案例库中,已忽略。",
         "judge_failed": "LLM 评分失败:{error}",
+        "thin_agent": (
+            "客服一方的发言太少,无法评分:所有客服发言合起来不到一句可引用的话(至少 6 个汉字或 3 个词),"
+            "没有可作依据的原话。"
+        ),
     },
     "en": {
         "retrieval_failed": "Could not retrieve reference cases from the case index ({error}); graded without them.",
         "unknown_reference": "Reference case '{case_id}' is not in the case bank; ignored.",
         "judge_failed": "the LLM judge failed: {error}",
+        "thin_agent": (
+            "the agent's side is too thin to judge: all the agent's turns together do not make one quotable "
+            "clause (at least 6 Chinese characters or 3 words), so no level could be backed by a quote"
+        ),
     },
 }
+
+
+def agent_side_too_thin(transcript: Transcript) -> bool:
+    """True when the transcript has agent turns but their distinct text makes no quotable clause.
+
+    The measure is the evidence rule itself (``simulator.quotes.is_substantial``): when not one
+    quote could back a level, there is nothing to grade. Repeated identical turns count once.
+    """
+    texts = [transcript.turns[index].text.strip() for index in transcript.agent_turn_indices()]
+    if not texts:
+        return False
+    return not is_substantial("\n".join(dict.fromkeys(text for text in texts if text)))
 
 
 def _message(transcript: Transcript, key: str) -> str:
@@ -200,6 +228,15 @@ def grade(
     if not transcript.agent_turn_indices():
         # Nothing to grade; build_report marks every criterion unscored with the reason.
         return build_report(transcript, rubric, [], findings, engine=chosen, references=reference_ids)
+    if agent_side_too_thin(transcript):
+        return build_report(
+            transcript,
+            rubric,
+            unscored(rubric, _message(transcript, "thin_agent")),
+            findings,
+            engine=chosen,
+            references=reference_ids,
+        )
 
     if chosen == "offline":
         scores = grade_offline(
@@ -237,3 +274,21 @@ def grade(
         references=reference_ids,
         dropped_quotes=judged.dropped_quotes,
     )
+
+
+Outcome = Literal["graded", "unscored", "failed"]
+
+
+def grading_outcome(report: GradeReport, transcript: Transcript) -> Outcome:
+    """How a grading went, for exit codes and summaries.
+
+    ``graded``: every criterion scored. ``unscored``: left unscored because of the input (no agent
+    turns, or an agent side too thin to judge) — the report says why, and that is a result.
+    ``failed``: anything else left a criterion unscored (endpoint down, a verdict that could not
+    be read).
+    """
+    if report.complete:
+        return "graded"
+    if not transcript.agent_turn_indices() or agent_side_too_thin(transcript):
+        return "unscored"
+    return "failed"

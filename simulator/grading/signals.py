@@ -24,6 +24,7 @@ from simulator.config import LEXICON_DIR
 from simulator.errors import DrillError
 from simulator.lexicon import Regex, compiled_lexicon, union
 from simulator.models import Language
+from simulator.privacy_mask import masked_value_pattern
 
 GRADING_LEXICON = LEXICON_DIR / "grading.yaml"
 
@@ -115,7 +116,8 @@ def grading_patterns(language: Language) -> CompiledGrading:
         grader_instruction=_must(union(spec.grader_instruction)),
         risk_notice=_must(union(spec.risk_notice)),
         answer_markers=_must(union(spec.answer_markers)),
-        concrete_markers=_must(union(spec.concrete_markers)),
+        # A value masked on import ("[电话]", "[数字x]", "138****5678") was concrete before it was masked.
+        concrete_markers=_must(union([*spec.concrete_markers, masked_value_pattern().pattern])),
         vague_markers=_must(union(spec.vague_markers)),
         structure_markers=_must(union(spec.structure_markers)),
         strong_vague_markers=_must(union(spec.strong_vague_markers)),

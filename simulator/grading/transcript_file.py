@@ -7,6 +7,7 @@ text can be mapped, the line and column of the offending key or value.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,7 +45,7 @@ def _positions(text: str) -> tuple[dict[tuple[str, ...], tuple[int, int]], dict[
     keys: dict[tuple[str, ...], tuple[int, int]] = {}
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return values, keys
 
     def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
@@ -58,7 +59,9 @@ def _positions(text: str) -> tuple[dict[tuple[str, ...], tuple[int, int]], dict[
                 walk(item, (*path, str(index)))
 
     if root is not None:
-        walk(root, ())
+        # Positions are a courtesy; without them the messages still name the JSON path.
+        with contextlib.suppress(RecursionError):
+            walk(root, ())
     return values, keys
 
 
@@ -73,7 +76,8 @@ def _allowed(loc: Sequence[str | int]) -> list[str]:
     return list(model.model_fields)
 
 
-def _describe(error: ValidationError, text: str, display: str) -> list[str]:
+def describe_validation_error(error: ValidationError, text: str, display: str) -> list[str]:
+    """One ``display:line:col: message`` line per schema error of ``text`` (line and column when found)."""
     values, keys = _positions(text)
     problems = []
     for item in error.errors(include_url=False):
@@ -100,12 +104,24 @@ def _describe(error: ValidationError, text: str, display: str) -> list[str]:
     return problems
 
 
-def parse_transcript(text: str, display: str = "<transcript>") -> Transcript:
-    """Parse transcript JSON text; raise ``TranscriptFileError`` with located messages."""
+def load_json(text: str, display: str) -> Any:
+    """``json.loads`` with every failure as a ``TranscriptFileError`` (deep nesting included)."""
     try:
-        data: Any = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise TranscriptFileError([f"{display}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"]) from exc
+    except RecursionError as exc:
+        raise TranscriptFileError(
+            [f"{display}: JSON nested too deeply to read (a transcript nests 4 levels: object, turns, turn, state)"]
+        ) from exc
+
+
+def parse_transcript(text: str, display: str = "<transcript>") -> Transcript:
+    """Parse transcript JSON text strictly (no aliases); raise ``TranscriptFileError`` with located messages.
+
+    Real chat logs go through ``simulator.transcript_import`` instead (aliases, masking, caps).
+    """
+    data: Any = load_json(text, display)
     if not isinstance(data, dict):
         raise TranscriptFileError(
             [f"{display}:1:1: expected a JSON object with 'language' and 'turns', got {type(data).__name__}"]
@@ -113,7 +129,7 @@ def parse_transcript(text: str, display: str = "<transcript>") -> Transcript:
     try:
         return Transcript.model_validate(data)
     except ValidationError as exc:
-        raise TranscriptFileError(_describe(exc, text, display)) from exc
+        raise TranscriptFileError(describe_validation_error(exc, text, display)) from exc
 
 
 def load_transcript(path: Path) -> Transcript:
