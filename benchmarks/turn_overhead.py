@@ -281,7 +281,7 @@ class GradioDriver:
         ``gradio_client`` cannot run the page's load event (it has no API name), which is what fills
         the persona and scenario choices; ``/draw_card`` fills them for this session instead.
         """
-        drawn = self.client.predict("any", self.language, "any", api_name="/draw_card")
+        drawn = self.client.predict("any", "any", self.language, "any", False, api_name="/draw_card")
         personas = [value for _, value in drawn[0].get("choices", [])]
         cases = [value for _, value in drawn[1].get("choices", [])]
         persona = self.persona_id if self.persona_id in personas else drawn[0].get("value")

@@ -52,7 +52,7 @@ def _recipe_brief(case: Case) -> str:
 
 
 def _recipe_story(case: Case) -> str:
-    return "\n".join([case.title, case.product, case.brief, case.situation, case.customer_goal, case.opening_line])
+    return "\n".join([case.title, case.product, case.brief, case.situation, case.customer_wants, case.opening_line])
 
 
 def _recipe_story_phrasing(case: Case) -> str:

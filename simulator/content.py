@@ -9,7 +9,7 @@ fix a file from the messages alone.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from simulator.content_checks import Issue, Severity, case_issues, persona_issues, punctuation_issues
 from simulator.models import Case, Persona, Rubric
 
 Kind = Literal["persona", "case", "rubric"]
@@ -28,15 +29,31 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True, order=True)
 class ContentProblem:
-    """One error in one content file, at a 1-based line and column."""
+    """One problem in one content file, at a 1-based line and column.
+
+    An ``error`` stops the file from loading; a ``warning`` (e.g. half-width punctuation in
+    Chinese text) is printed with a ``warning:`` prefix and loads anyway.
+    """
 
     path: str
     line: int
     col: int
     message: str
+    severity: Severity = "error"
+
+    @property
+    def is_error(self) -> bool:
+        """True for an error, False for a warning."""
+        return self.severity == "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.path}:{self.line}:{self.col}: {prefix}{self.message}"
+
+
+def errors_only(problems: Iterable[ContentProblem]) -> list[ContentProblem]:
+    """The problems that are errors (warnings dropped)."""
+    return [problem for problem in problems if problem.is_error]
 
 
 class ContentError(Exception):
@@ -359,6 +376,7 @@ def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library
             library.cases[item_id] = entry.item
         library.sources[f"{entry.kind}:{item_id}"] = entry.parsed.path
 
+    _coherence(loaded, library, problems)
     criterion_ids = {criterion.id for criterion in library.rubric.criteria} if library.rubric else set()
     for entry in loaded:
         if not isinstance(entry.item, Case) or library.cases.get(entry.item.id) is not entry.item:
@@ -406,6 +424,25 @@ def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library
     return library
 
 
+def issue_problems(
+    display: str, issues: Iterable[Issue], at: Callable[[tuple[str, ...]], Position]
+) -> list[ContentProblem]:
+    """Turn content-check issues into problems located in the file."""
+    return [ContentProblem(display, *at(issue.path), issue.message, issue.severity) for issue in issues]
+
+
+def _coherence(loaded: Sequence[_Loaded], library: Library, problems: list[ContentProblem]) -> None:
+    """Pairing, opening and punctuation checks of every loaded item (see ``content_checks``)."""
+    for entry in loaded:
+        item, positions = entry.item, entry.parsed.positions
+        issues: list[Issue] = punctuation_issues(entry.parsed.data)
+        if isinstance(item, Persona) and library.personas.get(item.id) is item:
+            issues += persona_issues(item, library.rubric)
+        elif isinstance(item, Case) and library.cases.get(item.id) is item:
+            issues += case_issues(item, library.personas, library.rubric)
+        problems.extend(issue_problems(entry.parsed.display, issues, positions.of_value))
+
+
 def validate_files(
     files: Sequence[Path], report_only: Iterable[Path] | None = None
 ) -> tuple[Library, list[ContentProblem]]:
@@ -427,8 +464,8 @@ def validate_files(
 def load_library(content_dir: Path) -> Library:
     """Load all content under ``content_dir``; raise ``ContentError`` listing every problem."""
     library, problems = validate_files(content_files(content_dir))
-    if problems:
-        raise ContentError(problems)
+    if errors_only(problems):
+        raise ContentError(errors_only(problems))
     if library.rubric is None:
         raise ContentError(
             [ContentProblem(_display_path(content_dir / "casebank" / RUBRIC_FILE_NAME), 1, 1, "rubric file missing")]
@@ -449,5 +486,7 @@ def parse_item(text: str, kind: Kind, display_name: str = "<upload>") -> tuple[B
         problems: list[ContentProblem] = []
         result = _load_files([path], problems)
         shown = _display_path(path)
-        renamed = [ContentProblem(display_name, p.line, p.col, p.message) for p in problems if p.path == shown]
+        renamed = [
+            ContentProblem(display_name, p.line, p.col, p.message, p.severity) for p in problems if p.path == shown
+        ]
         return (result.loaded[0].item if result.loaded else None), renamed

@@ -104,6 +104,53 @@ class Behaviour(StrEnum):
     seeks_reassurance = "seeks_reassurance"
 
 
+class Gender(StrEnum):
+    """The customer's gender, as the case states it (``unspecified``: the case does not say)."""
+
+    female = "female"
+    male = "male"
+    unspecified = "unspecified"
+
+
+class AgeRange(StrEnum):
+    """The customer's age band."""
+
+    under_18 = "under-18"
+    from_18 = "18-29"
+    from_30 = "30-39"
+    from_40 = "40-49"
+    from_50 = "50-59"
+    from_60 = "60-69"
+    from_70 = "70+"
+
+
+class Relation(StrEnum):
+    """Who the customer is to the account (or order, card, line) the conversation is about."""
+
+    account_holder = "account_holder"
+    family_member = "family_member"
+    representative = "representative"
+    prospect = "prospect"
+    impostor = "impostor"
+
+
+class CustomerIdentity(StrictModel):
+    """Who the customer is: the case owns this, the persona only adds temperament and speech."""
+
+    name: NonEmpty = Field(description="The customer's full name as they would give it (周敏, Karen Lee).")
+    gender: Gender = Field(description="female, male or unspecified (then address_as must be neutral).")
+    age_range: AgeRange = Field(description="Age band: under-18, 18-29, 30-39, 40-49, 50-59, 60-69 or 70+.")
+    relation: Relation = Field(
+        description=(
+            "Relation to the account holder: account_holder, family_member, representative (acting for "
+            "someone else), prospect (no account yet) or impostor (claims to be the holder)."
+        )
+    )
+    address_as: NonEmpty = Field(
+        description="How the agent addresses the customer, using their name (周女士, 许大爷, Mr. Walsh, Karen)."
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Persona
 
@@ -137,15 +184,37 @@ class SpeechStyle(StrictModel):
     sample_lines: LocalizedList = Field(description="Lines this customer would really say, for prompt and review.")
 
 
+class OpeningPrefixes(StrictModel):
+    """What the customer says before the case's opening line, per way the conversation starts.
+
+    The offline engine picks from the list that fits the case: ``mid_conversation`` when the case
+    starts mid-conversation, else the list of the case's channel. An empty list means no prefix.
+    ``drill validate`` checks each list against the rubric's opening cues (no "喂" in a chat, no
+    "是客服吗" on an outbound call, no greeting mid-conversation).
+    """
+
+    phone: list[NonEmpty] = Field(default_factory=list, description="The customer rang the service line.")
+    chat: list[NonEmpty] = Field(default_factory=list, description="The customer opened an online chat.")
+    outbound_call: list[NonEmpty] = Field(
+        default_factory=list, description="The agent rang the customer, who has just picked up."
+    )
+    mid_conversation: list[NonEmpty] = Field(
+        default_factory=list, description="The drill starts in the middle of a conversation: no greeting here."
+    )
+
+
 class ScriptLines(StrictModel):
     """Line templates the offline engine speaks, in one language.
 
-    Templates may use ``{goal}``, ``{fact_label}``, ``{fact_value}``, ``{product}``, ``{agent_offer}``.
-    Each list gives variants; the seeded engine picks one.
+    Templates may use ``{fact_label}``, ``{fact_value}``, ``{product}``, ``{agent_offer}`` and ``{goal}``
+    (the case's ``customer_wants``).
+    Each list gives variants; the seeded engine picks one. Lines never name the customer or give
+    their gender, age or family: the case owns that identity.
     """
 
-    opening_prefix: list[NonEmpty] = Field(
-        default_factory=list, description="Said before the case's opening line (may be empty)."
+    opening_prefix: OpeningPrefixes = Field(
+        default_factory=OpeningPrefixes,
+        description="Said before the case's opening line, per channel and start (any list may be empty).",
     )
     reveal_fact: list[NonEmpty] = Field(min_length=1, description="Answering a question: uses {fact_value}.")
     unknown_fact: list[NonEmpty] = Field(min_length=1, description="Asked for something the case does not give.")
@@ -170,17 +239,59 @@ class ScriptLines(StrictModel):
     farewell: list[NonEmpty] = Field(min_length=1, description="Replying to the agent's closing words.")
 
 
+class PersonaFits(StrictModel):
+    """The customer identities a persona can play without contradicting itself.
+
+    A case that suggests the persona must have a customer inside these lists (``drill validate``
+    checks it) and the app offers only fitting pairs by default. A case whose gender is
+    ``unspecified`` fits any persona.
+    """
+
+    genders: list[Literal[Gender.female, Gender.male]] = Field(
+        min_length=1, description="Genders this persona's portrait and lines fit: female, male or both."
+    )
+    age_ranges: list[AgeRange] = Field(min_length=1, description="Age ranges this persona's portrait and lines fit.")
+    relations: list[Relation] = Field(
+        min_length=1, description="Relations to the account holder this persona can play."
+    )
+
+    def conflicts(self, customer: CustomerIdentity) -> list[str]:
+        """What in ``customer`` this persona does not fit, as ``field 'value'`` phrases (empty: fits)."""
+        found = []
+        if customer.gender != Gender.unspecified and customer.gender not in self.genders:
+            found.append(f"gender '{customer.gender}' (fits: {', '.join(self.genders)})")
+        if customer.age_range not in self.age_ranges:
+            found.append(f"age_range '{customer.age_range}' (fits: {', '.join(self.age_ranges)})")
+        if customer.relation not in self.relations:
+            found.append(f"relation '{customer.relation}' (fits: {', '.join(self.relations)})")
+        return found
+
+
 class Persona(StrictModel):
-    """A customer type a trainee can drill against, authored as one YAML file in ``personas/``."""
+    """A customer type a trainee can drill against, authored as one YAML file in ``personas/``.
+
+    The persona owns temperament, speech and behaviour; the case owns who the customer is (name,
+    gender, age, relation to the account holder). So the label carries no person name and no
+    archetype in brackets, the portrait speaks to the customer in the second person, and ``fits``
+    says which identities the portrait and lines can be combined with.
+    """
 
     id: Slug = Field(description="Unique persona id; also the file name without .yaml.")
-    names: LocalizedText = Field(description="Display name shown in the app.")
+    label: LocalizedText = Field(
+        description="Display label in the app: the type of customer in a few words, no person name, no brackets."
+    )
     archetype: Slug = Field(
         description="Customer type: rational, emotional, impatient, skeptical, or another that trainers use."
     )
     difficulty: Difficulty = Field(description="How hard this customer is for a new agent.")
     languages: list[Language] = Field(min_length=1, description="Languages this persona can be played in.")
-    portrait: LocalizedText = Field(description="One paragraph: who this customer is and how they come across.")
+    fits: PersonaFits = Field(description="Customer identities (gender, age range, relation) this persona fits.")
+    portrait: LocalizedText = Field(
+        description=(
+            "One paragraph in the second person ('你…' / 'You…'): temperament, habits, how this customer "
+            "comes across. No name, and nothing about gender, age or family beyond what fits declares."
+        )
+    )
     temperament: Temperament = Field(description="Starting mood, patience, triggers and mood reactions.")
     speech: SpeechStyle = Field(description="Sentence length, register, habits and sample lines.")
     behaviours: list[Behaviour] = Field(default_factory=list, description="Recurring behaviours in a drill.")
@@ -189,6 +300,21 @@ class Persona(StrictModel):
     offline_script: dict[Language, ScriptLines] = Field(
         description="Line templates for the offline engine, one set per language this persona speaks."
     )
+
+    def fits_case(self, case: Case) -> bool:
+        """True when this persona speaks the case's language and fits its customer."""
+        return case.language in self.languages and not self.fits.conflicts(case.customer)
+
+    @field_validator("label")
+    @classmethod
+    def _plain_label(cls, label: LocalizedText) -> LocalizedText:
+        for text in (label.zh, label.en):
+            if any(bracket in text for bracket in "()（）[]【】"):
+                raise ValueError(
+                    f"label '{text}' has brackets; a label is the customer type in a few words, with no person "
+                    "name and no archetype in brackets (the archetype has its own key)"
+                )
+        return label
 
     @model_validator(mode="after")
     def _script_covers_languages(self) -> Persona:
@@ -219,6 +345,25 @@ class CaseCategory(StrEnum):
     membership = "membership"
 
 
+class Industry(StrEnum):
+    """The business the agent works for; trainers filter the library by it."""
+
+    e_commerce = "e-commerce"
+    food_delivery = "food-delivery"
+    telecom = "telecom"
+    banking = "banking"
+    travel = "travel"
+    education = "education"
+    appliances = "appliances"
+    internet_services = "internet-services"
+    fitness = "fitness"
+
+
+Channel = Literal["phone", "chat", "outbound_call"]
+CHANNELS: tuple[Channel, ...] = ("phone", "chat", "outbound_call")
+Start = Literal["greeting", "mid_conversation"]
+
+
 class FactKind(StrEnum):
     """What sort of fact the customer holds; the recogniser knows how agents ask for each."""
 
@@ -245,7 +390,7 @@ class HiddenFact(StrictModel):
     value: NonEmpty = Field(description="The fact itself, exactly as the customer would say it.")
     ask_keywords: list[NonEmpty] = Field(
         default_factory=list,
-        description="Extra words that, in an agent question, count as asking for this fact.",
+        description="Optional hints: words that, in an agent question, suggest asking for this fact.",
     )
     required: bool = Field(default=True, description="A good agent must ask for this fact to solve the case.")
 
@@ -256,7 +401,8 @@ class Resolution(StrictModel):
     id: Slug = Field(description="Short id for this resolution within the case.")
     description: NonEmpty = Field(description="What is offered, in the case's language.")
     keywords: list[NonEmpty] = Field(
-        min_length=1, description="Words that show an agent turn offers this (any one matches)."
+        default_factory=list,
+        description="Optional hints: words an agent might use when offering this (offers are matched by meaning).",
     )
 
 
@@ -273,6 +419,20 @@ class PolicyLimits(StrictModel):
         default=None, ge=0, description="Highest amount of money the agent may offer, if any."
     )
     currency: str = Field(default="CNY", description="Currency of amounts in this case (CNY, USD, ...).")
+
+
+class AgentSystems(StrictModel):
+    """What the agent's tools allow in this case, so that nobody claims what the systems cannot do.
+
+    The trainee sees these on the scenario card (an agent knows their own systems); the grader
+    checks claims against them (a refund that needs approval cannot be "already issued").
+    """
+
+    can_do: list[NonEmpty] = Field(min_length=1, description="Actions the agent can take directly.")
+    can_look_up: list[NonEmpty] = Field(min_length=1, description="What the agent can see in the systems.")
+    cannot_do: list[NonEmpty] = Field(
+        min_length=1, description="What the agent cannot do, or only through someone else (approval, another team)."
+    )
 
 
 class PhraseStage(StrEnum):
@@ -293,33 +453,66 @@ class RecommendedPhrase(StrictModel):
 
 
 class Case(StrictModel):
-    """One drill scenario, authored as a YAML file in ``casebank/``."""
+    """One drill scenario, authored as a YAML file in ``casebank/``.
+
+    The case owns the customer's identity (``customer``); the persona suggested for it adds
+    temperament and speech. What the simulated customer is told is the situation, the opening
+    line, ``customer_wants`` (in their own words), the hidden facts and ``customer_refuses``;
+    ``acceptable_resolutions``, ``policy`` and ``agent_systems`` are for the agent and the grader.
+    """
 
     id: Slug = Field(description="Unique case id; also the file name without .yaml.")
     title: NonEmpty = Field(description="Short title in the case's language.")
     category: CaseCategory = Field(description="Scenario family.")
-    channel: Literal["phone", "chat"] = Field(description="Phone call or online chat.")
+    industry: Industry = Field(description="The business the agent works for (filterable in the app and CLI).")
+    channel: Channel = Field(
+        description="phone (the customer rang), chat (online chat) or outbound_call (the agent rang the customer)."
+    )
+    start: Start = Field(
+        description=(
+            "greeting: the drill starts at the first words; mid_conversation: it starts part-way through "
+            "(the brief says what has happened so far, and nobody greets)."
+        )
+    )
     language: Language = Field(description="Language the drill is held in.")
     difficulty: Difficulty = Field(description="How hard the case is for a new agent.")
     personas: list[Slug] = Field(
-        default_factory=list, description="Persona ids this case suits best (empty: any persona)."
+        default_factory=list,
+        description="Persona ids this case suits best (empty: any persona); each must fit the customer.",
     )
     focus_criteria: list[Slug] = Field(
         default_factory=list, description="Rubric criterion ids this case exercises most."
     )
+    customer: CustomerIdentity = Field(
+        description="Who the customer is: name, gender, age range, relation to the account holder, how to address them."
+    )
     brief: NonEmpty = Field(description="What the agent sees before the conversation (no hidden facts).")
-    situation: NonEmpty = Field(description="The customer's side of the story, for the simulated customer only.")
-    opening_line: NonEmpty = Field(description="The customer's first line.")
+    situation: NonEmpty = Field(
+        description="The customer's side of the story in the second person, for the simulated customer only."
+    )
+    opening_line: NonEmpty = Field(description="The customer's first line; it must fit the channel and start.")
     product: NonEmpty = Field(description="Product or service concerned, as the customer names it.")
     hidden_facts: list[HiddenFact] = Field(
         min_length=1, description="Facts the customer gives only when asked (order number, dates, amounts)."
     )
-    customer_goal: NonEmpty = Field(description="What the customer wants out of the conversation.")
-    acceptable_resolutions: list[Resolution] = Field(min_length=1, description="Outcomes the customer would accept.")
-    unacceptable_resolutions: list[Resolution] = Field(
-        default_factory=list, description="Offers the customer turns down."
+    customer_wants: NonEmpty = Field(
+        description=(
+            "What the customer wants, in their own words and as vague as a real customer would be "
+            "(no policy, no amounts they could not know). The simulated customer is told this."
+        )
+    )
+    acceptable_resolutions: list[Resolution] = Field(
+        min_length=1, description="Outcomes the customer would accept (for the grader and the customer's state)."
+    )
+    customer_refuses: list[Resolution] = Field(
+        default_factory=list,
+        description=(
+            "Offers the customer turns down (a token coupon, 'just wait'). Not policy violations: what the "
+            "agent must never do goes in policy.must_not_promise."
+        ),
     )
     policy: PolicyLimits = Field(description="What the agent may offer and must not promise.")
+    agent_systems: AgentSystems = Field(description="What the agent can do, can look up and cannot do.")
     expected_steps: list[NonEmpty] = Field(min_length=2, description="Service steps a good agent follows.")
     recommended_phrasing: list[RecommendedPhrase] = Field(min_length=2, description="Good wording per stage.")
     forbidden_phrasing: list[NonEmpty] = Field(
@@ -336,6 +529,17 @@ class Case(StrictModel):
                 raise ValueError(f"hidden fact key '{fact.key}' is used twice; keys must be unique")
             seen.add(fact.key)
         return facts
+
+    @model_validator(mode="after")
+    def _unique_resolution_ids(self) -> Case:
+        ids = [resolution.id for resolution in (*self.acceptable_resolutions, *self.customer_refuses)]
+        duplicates = sorted({rid for rid in ids if ids.count(rid) > 1})
+        if duplicates:
+            raise ValueError(
+                f"resolution id(s) {', '.join(duplicates)} used twice across acceptable_resolutions and "
+                "customer_refuses; give each its own id"
+            )
+        return self
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,10 +566,84 @@ class Criterion(StrictModel):
         return levels
 
 
+ClausePhrase = Annotated[
+    str,
+    Field(
+        min_length=1,
+        pattern=r"^\*?[^*]+\*?$",
+        description=(
+            "A whole clause (the text between two punctuation marks). A leading or trailing '*' lets "
+            "anything precede or follow inside the clause: 'I'm calling about*'."
+        ),
+    ),
+]
+
+
+class ClauseFillers(StrictModel):
+    """Words that may open or close a clause without changing what it says ("那我也没办法啊")."""
+
+    leading: list[NonEmpty] = Field(default_factory=list, description="Stripped from the start of a clause.")
+    trailing: list[NonEmpty] = Field(default_factory=list, description="Stripped from the end of a clause.")
+
+
+class GenderedWords(StrictModel):
+    """Words that make the person they describe a woman or a man."""
+
+    female: list[NonEmpty] = Field(default_factory=list, description="Words for a woman.")
+    male: list[NonEmpty] = Field(default_factory=list, description="Words for a man.")
+
+
+class ContentCues(StrictModel):
+    """Literal lists ``drill validate`` uses to check content; never used for grading.
+
+    Opening cues are whole clauses (see :data:`ClausePhrase`); the other lists match anywhere in a
+    text (Latin words as whole words).
+    """
+
+    phone_only: list[ClausePhrase] = Field(
+        default_factory=list, description="Clauses only said on the phone (喂, can you hear me): not in a chat."
+    )
+    customer_initiated: list[ClausePhrase] = Field(
+        default_factory=list,
+        description="Clauses of a customer who made contact (是客服吗, I'm calling about*): not on an outbound call.",
+    )
+    greeting: list[ClausePhrase] = Field(
+        default_factory=list, description="Greeting clauses (你好, hi): not in a drill that starts mid-conversation."
+    )
+    self_naming: list[NonEmpty] = Field(
+        default_factory=list, description="Words a customer names themself with (我叫, my name is): not in a persona."
+    )
+    honorifics: GenderedWords = Field(
+        default_factory=GenderedWords,
+        description="Honorifics by gender (女士, 先生, Mrs, Mr): checked against the customer's gender.",
+    )
+    self_descriptions: GenderedWords = Field(
+        default_factory=GenderedWords,
+        description=(
+            "Gendered self-descriptions (老太太, 当爹的, old lady): a persona may use them only if it fits that gender."
+        ),
+    )
+
+
 class LanguageRules(StrictModel):
     """Rubric-wide lists for one language, used by the rule checks."""
 
-    forbidden_phrases: list[NonEmpty] = Field(min_length=1, description="Never acceptable in any case.")
+    forbidden_phrases: list[NonEmpty] = Field(
+        min_length=1, description="Never acceptable in any case; matched anywhere in an agent turn."
+    )
+    brush_offs: list[ClausePhrase] = Field(
+        default_factory=list,
+        description=(
+            "Forbidden brush-offs matched only as a whole clause: '这是规定' is forbidden, "
+            "'这是规定的7天时限，不过…' is not."
+        ),
+    )
+    clause_fillers: ClauseFillers = Field(
+        default_factory=ClauseFillers, description="Fillers ignored when a clause is compared with a brush-off or cue."
+    )
+    content_checks: ContentCues = Field(
+        default_factory=ContentCues, description="Lists drill validate checks personas and cases with."
+    )
     jargon: list[NonEmpty] = Field(default_factory=list, description="Internal terms customers don't know.")
     long_turn_chars: int = Field(
         ge=20, description="An agent turn longer than this many characters counts as long-winded."

@@ -14,7 +14,8 @@ holds the logic that the data cannot express:
 - A pattern match that overlaps one of its act's ``suppress`` patterns is dropped ("不能保证" is
   not a promise, "we will never ask for your code" is not a private-data request).
 - Forbidden phrases match exactly (case-insensitive) or, when long, with punctuation and spaces
-  ignored; either way the quote is cut from the original text.
+  ignored; either way the quote is cut from the original text. The rubric's brush-offs match only
+  as a whole clause (``simulator.clauses``).
 
 Recognition is deterministic and fast: lexicons compile once per language, case and rubric
 patterns once per object.
@@ -28,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.clauses import ClauseMatcher, clause_matcher
 from simulator.lexicon import CompiledLexicon, compiled_lexicon, keyword_pattern
 from simulator.models import Case, DialogueAct, Language, Rubric
 
@@ -163,6 +165,7 @@ class _RubricKit:
     forbidden: tuple[_Phrase, ...]
     jargon: re.Pattern[str] | None
     long_turn_chars: int | None
+    brush_offs: ClauseMatcher | None = None
 
 
 @dataclass
@@ -212,7 +215,7 @@ def _case_kit(case: Case, lex: CompiledLexicon) -> _CaseKit:
                 for res in case.acceptable_resolutions
             ),
             unacceptable=tuple(
-                (res.id, keyword_pattern(res.keywords, inflect=inflect)) for res in case.unacceptable_resolutions
+                (res.id, keyword_pattern(res.keywords, inflect=inflect)) for res in case.customer_refuses
             ),
             forbidden=_compile_phrases(case.forbidden_phrasing),
             forbidden_promise=keyword_pattern(case.policy.forbidden_promise_keywords),
@@ -229,7 +232,9 @@ def _rubric_kit(rubric: Rubric, lex: CompiledLexicon) -> _RubricKit:
         if rules is None:
             return _RubricKit((), None, None)
         forbidden = _compile_phrases(rules.forbidden_phrases)
-        return _RubricKit(forbidden, keyword_pattern(rules.jargon), rules.long_turn_chars)
+        fillers = rules.clause_fillers
+        brush_offs = clause_matcher(rules.brush_offs, fillers.leading, fillers.trailing) if rules.brush_offs else None
+        return _RubricKit(forbidden, keyword_pattern(rules.jargon), rules.long_turn_chars, brush_offs)
 
     kit: _RubricKit = _RUBRIC_CACHE.get(rubric, lex.language, build)
     return kit
@@ -478,6 +483,11 @@ def recognize(
     for phrase in phrases:
         quote = _match_phrase(text, phrase, normalized)
         if quote and quote not in forbidden:
+            forbidden.append(quote)
+            out.add_quote(DialogueAct.forbidden_phrase, quote)
+    # Brush-offs count only as a whole clause: "这是规定。" is one, "这是规定的7天时限，不过…" is not.
+    for quote in rules.brush_offs.quotes(text) if rules and rules.brush_offs else ():
+        if quote not in forbidden:
             forbidden.append(quote)
             out.add_quote(DialogueAct.forbidden_phrase, quote)
 

@@ -76,7 +76,7 @@ _TEMPERAMENT: dict[str, dict[str, Any]] = {
 }
 
 _ZH_LINES: dict[str, list[str]] = {
-    "opening_prefix": ["喂，你好。"],
+    "opening_prefix": {"phone": ["喂，你好。"], "chat": ["你好。"], "outbound_call": ["喂？"]},
     "reveal_fact": ["{fact_label}是{fact_value}。", "我看一下……{fact_label}：{fact_value}。"],
     "unknown_fact": ["这个我手上没有。", "这个我真不清楚。"],
     "no_progress": ["所以{product}到底怎么处理？", "我想要的是：{goal}", "你说这些，我的问题还是没解决啊。"],
@@ -97,7 +97,7 @@ _ZH_LINES: dict[str, list[str]] = {
 }
 
 _EN_LINES: dict[str, list[str]] = {
-    "opening_prefix": ["Hello."],
+    "opening_prefix": {"phone": ["Hello."], "chat": ["Hello."], "outbound_call": ["Yes?"]},
     "reveal_fact": ["The {fact_label} is {fact_value}", "Let me check... {fact_label}: {fact_value}"],
     "unknown_fact": ["I don't have that to hand.", "No idea, sorry."],
     "no_progress": ["So what happens with {product}?", "What I want is this: {goal}", "That doesn't solve anything."],
@@ -123,11 +123,16 @@ def persona_data(archetype: str, *, persona_id: str | None = None, **overrides: 
     temper = _TEMPERAMENT[archetype]
     data: dict[str, Any] = {
         "id": persona_id or f"test_{archetype}",
-        "names": {"zh": f"测试{archetype}", "en": f"Test {archetype}"},
+        "label": {"zh": f"测试{archetype}", "en": f"Test {archetype}"},
         "archetype": archetype,
         "difficulty": "medium",
         "languages": ["zh-CN", "en"],
-        "portrait": {"zh": "测试用的客户。", "en": "A customer for tests."},
+        "fits": {
+            "genders": ["female", "male"],
+            "age_ranges": ["18-29", "30-39", "40-49", "50-59", "60-69", "70+"],
+            "relations": ["account_holder", "family_member", "representative", "prospect"],
+        },
+        "portrait": {"zh": "你是测试用的客户。", "en": "You are a customer for tests."},
         "temperament": {
             "starting_mood": temper["starting_mood"],
             "patience": temper["patience"],
@@ -161,7 +166,16 @@ def zh_case_data() -> dict[str, Any]:
         "id": "zh-test-late-parcel",
         "title": "扫地机器人迟迟未到",
         "category": "logistics",
+        "industry": "e-commerce",
         "channel": "phone",
+        "start": "greeting",
+        "customer": {
+            "name": "张伟",
+            "gender": "male",
+            "age_range": "30-39",
+            "relation": "account_holder",
+            "address_as": "张先生",
+        },
         "language": "zh-CN",
         "difficulty": "medium",
         "brief": "客户来电询问扫地机器人为何还没送到。",
@@ -185,12 +199,12 @@ def zh_case_data() -> dict[str, Any]:
             },
             {"key": "paid", "kind": "amount", "label": "付款金额", "value": "1999元", "required": False},
         ],
-        "customer_goal": "尽快拿到扫地机器人，或者退款。",
+        "customer_wants": "尽快拿到扫地机器人，或者退款。",
         "acceptable_resolutions": [
             {"id": "resend", "description": "加急补发一台，三天内送到", "keywords": ["补发", "重新发货"]},
             {"id": "refund", "description": "全额退款1999元", "keywords": ["退款", "退钱"]},
         ],
-        "unacceptable_resolutions": [
+        "customer_refuses": [
             {"id": "coupon_only", "description": "只给一张5元优惠券", "keywords": ["优惠券"]},
             {"id": "wait_more", "description": "让客户继续等", "keywords": ["再等等", "耐心等待"]},
         ],
@@ -200,6 +214,11 @@ def zh_case_data() -> dict[str, Any]:
             "forbidden_promise_keywords": ["保证明天到", "明天一定送到", "全额赔偿"],
             "max_compensation": 20,
             "currency": "CNY",
+        },
+        "agent_systems": {
+            "can_do": ["补发", "退款", "发放20元以内的补偿"],
+            "can_look_up": ["订单和物流轨迹"],
+            "cannot_do": ["指定快递的送达日期"],
         },
         "expected_steps": ["致歉并安抚", "核实订单号", "给出补发或退款方案", "确认并结束"],
         "recommended_phrasing": [
@@ -216,7 +235,16 @@ def en_case_data() -> dict[str, Any]:
         "id": "en-test-double-charge",
         "title": "Charged twice for one blender",
         "category": "fees",
+        "industry": "e-commerce",
         "channel": "chat",
+        "start": "greeting",
+        "customer": {
+            "name": "Alex Morgan",
+            "gender": "unspecified",
+            "age_range": "30-39",
+            "relation": "account_holder",
+            "address_as": "Alex",
+        },
         "language": "en",
         "difficulty": "medium",
         "brief": "A customer says their card was charged twice.",
@@ -241,7 +269,7 @@ def en_case_data() -> dict[str, Any]:
                 "required": False,
             },
         ],
-        "customer_goal": "Get the duplicate $89.99 charge refunded.",
+        "customer_wants": "Get the duplicate $89.99 charge refunded.",
         "acceptable_resolutions": [
             {
                 "id": "refund_duplicate",
@@ -249,7 +277,7 @@ def en_case_data() -> dict[str, Any]:
                 "keywords": ["refund the duplicate", "refund", "reverse the charge"],
             },
         ],
-        "unacceptable_resolutions": [
+        "customer_refuses": [
             {"id": "store_credit", "description": "Store credit instead of a refund", "keywords": ["store credit"]},
         ],
         "policy": {
@@ -258,6 +286,11 @@ def en_case_data() -> dict[str, Any]:
             "forbidden_promise_keywords": ["back today", "guarantee"],
             "max_compensation": 10,
             "currency": "USD",
+        },
+        "agent_systems": {
+            "can_do": ["Refund a duplicate charge", "Issue up to $10 goodwill credit"],
+            "can_look_up": ["The order and the card charges"],
+            "cannot_do": ["Speed up the bank's refund time"],
         },
         "expected_steps": ["Acknowledge", "Ask for the order number", "Refund the duplicate", "Close"],
         "recommended_phrasing": [

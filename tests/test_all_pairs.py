@@ -79,8 +79,8 @@ def _core(fact: HiddenFact) -> str:
 def _leak_candidates(case: Case) -> dict[str, str]:
     """Facts whose value is distinctive enough to spot in a reply (and not said elsewhere in the case)."""
     elsewhere = " ".join(
-        [case.opening_line, case.customer_goal, case.product]
-        + [res.description for res in (*case.acceptable_resolutions, *case.unacceptable_resolutions)]
+        [case.opening_line, case.customer_wants, case.product]
+        + [res.description for res in (*case.acceptable_resolutions, *case.customer_refuses)]
     )
     return {
         fact.key: _core(fact) for fact in case.hidden_facts if len(_core(fact)) >= 4 and _core(fact) not in elsewhere

@@ -143,7 +143,7 @@ def accounts_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
 def test_offline_drill_from_start_to_scorecard(local_app: tuple[str, AppServices, Path]) -> None:
     url, services, downloads = local_app
     app = Driver(url, downloads)
-    lists = app.call("/scenario_lists", "any", "zh-CN", "any", None, None)
+    lists = app.call("/scenario_lists", "any", "any", "zh-CN", "any", None, None, False)
     assert PERSONA in choices(lists["persona"]) and choices(lists["scenario"]) == [ZH_CASE]
 
     started = app.call("/start_drill", PERSONA, ZH_CASE)
@@ -176,7 +176,7 @@ def test_offline_drill_from_start_to_scorecard(local_app: tuple[str, AppServices
 def test_offline_mentor_review_override_and_export(local_app: tuple[str, AppServices, Path]) -> None:
     url, services, downloads = local_app
     app = Driver(url, downloads)
-    app.call("/scenario_lists", "any", "any", "any", None, None)
+    app.call("/scenario_lists", "any", "any", "any", "any", None, None, False)
     app.call("/start_drill", PERSONA, ZH_CASE)
     app.call("/send_message", GOOD[0])
     app.call("/end_drill")
@@ -224,7 +224,7 @@ def test_offline_import_and_trainer_save(local_app: tuple[str, AppServices, Path
 
     saved = app.call("/save_yaml", "persona", text, "night_nurse.yaml", False)
     assert "Saved" in saved["problems"] and (services.settings.personas_dir / "night_nurse.yaml").exists()
-    lists = Driver(url, downloads).call("/scenario_lists", "any", "any", "any", None, None)
+    lists = Driver(url, downloads).call("/scenario_lists", "any", "any", "any", "any", None, None, False)
     assert "night_nurse" in choices(lists["persona"])
 
 
@@ -235,7 +235,7 @@ def test_offline_import_and_trainer_save(local_app: tuple[str, AppServices, Path
 def test_a_trainee_cannot_reach_another_trainees_session(accounts_app: tuple[str, AppServices, Path]) -> None:
     url, services, downloads = accounts_app
     alice = Driver(url, downloads, auth=("alice", PASSWORD))
-    alice.call("/scenario_lists", "any", "any", "any", None, None)
+    alice.call("/scenario_lists", "any", "any", "any", "any", None, None, False)
     alice.call("/start_drill", PERSONA, ZH_CASE)
     alice.call("/send_message", GOOD[0])
     alice.call("/end_drill")
@@ -257,7 +257,7 @@ def test_a_trainee_cannot_reach_another_trainees_session(accounts_app: tuple[str
     assert found["open_session"]["value"] == sid
     opened = mia.call("/open_session", sid)
     assert texts(opened["replay"])[1] == ("user", GOOD[0])
-    mia.call("/scenario_lists", "any", "any", "any", None, None)
+    mia.call("/scenario_lists", "any", "any", "any", "any", None, None, False)
     assert "needs the trainee role" in mia.call("/start_drill", PERSONA, ZH_CASE)["status"]
 
     with pytest.raises(Exception):  # noqa: B017 - any refusal will do; the login must fail
@@ -296,7 +296,7 @@ def test_llm_mode_drill_with_a_failure_retry_and_a_judged_scorecard(fake_llm: Fa
     demo, url = launch_app(services, port=free_port(), block=False, quiet=True)
     try:
         app = Driver(url, tmp_path / "downloads")
-        app.call("/scenario_lists", "any", "any", "any", None, None)
+        app.call("/scenario_lists", "any", "any", "any", "any", None, None, False)
         app.call("/start_drill", PERSONA, ZH_CASE)
         fake_llm.enqueue(f"订单号是2026110312345678,你快点查。\n{format_trailer(5, False)}")
         replied = app.call("/send_message", GOOD[1])
@@ -335,7 +335,7 @@ def test_llm_mode_drill_with_a_failure_retry_and_a_judged_scorecard(fake_llm: Fa
         # one trainee waiting on a slow model does not hold up another
         slow, quick = (Driver(url, tmp_path / "downloads") for _ in range(2))
         for driver in (slow, quick):
-            driver.call("/scenario_lists", "any", "any", "any", None, None)
+            driver.call("/scenario_lists", "any", "any", "any", "any", None, None, False)
             driver.call("/start_drill", PERSONA, ZH_CASE)
         fake_llm.enqueue(f"我慢慢说……\n{format_trailer(6, False)}", delay_s=4)
         fake_llm.enqueue(f"好的。\n{format_trailer(5, False)}")

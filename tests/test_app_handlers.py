@@ -105,7 +105,7 @@ def test_scenario_card_shows_the_brief_but_never_the_hidden_side(services: AppSe
     case = library.cases[ZH_CASE]
     card = scenario_card(library.personas[PERSONA], case, "zh-CN")
     assert case.brief in card and case.product in card and "电话" in card
-    for secret in [case.situation, case.customer_goal, *(fact.value for fact in case.hidden_facts)]:
+    for secret in [case.situation, case.customer_wants, *(fact.value for fact in case.hidden_facts)]:
         assert secret not in card
 
 
@@ -543,9 +543,9 @@ def test_a_saved_persona_appears_for_trainees_without_a_restart(services: AppSer
         trainer.save_yaml(services, TRAINER, "persona", persona_yaml(), None)
     assert caught.value.key == "file_exists"
     again = trainer.save_yaml(
-        services, TRAINER, "persona", persona_yaml(names={"zh": "夜班护士", "en": "Nurse"}), None, replace=True
+        services, TRAINER, "persona", persona_yaml(label={"zh": "夜班护士", "en": "Nurse"}), None, replace=True
     )
-    assert again.replaced and services.library().personas["night_nurse"].names.en == "Nurse"
+    assert again.replaced and services.library().personas["night_nurse"].label.en == "Nurse"
 
 
 def test_a_file_dropped_into_the_folder_is_picked_up(services: AppServices) -> None:

@@ -82,7 +82,10 @@ def case_yaml(
     return f"""id: {case_id}
 title: {title}
 category: {category}
+industry: e-commerce
 channel: chat
+start: greeting
+customer: {{name: Sam Lee, gender: unspecified, age_range: 30-39, relation: account_holder, address_as: Sam}}
 language: {language}
 difficulty: easy
 brief: {title}
@@ -94,7 +97,7 @@ hidden_facts:
     kind: order_number
     label: order
     value: "123"
-customer_goal: {goal}
+customer_wants: {goal}
 acceptable_resolutions:
   - id: fix
     description: {goal}
@@ -102,6 +105,7 @@ acceptable_resolutions:
 policy:
   may_offer: [a fix]
   must_not_promise: [money]
+agent_systems: {{can_do: [a fix], can_look_up: [the order], cannot_do: [refunds]}}
 expected_steps: [listen, solve]
 recommended_phrasing:
   - stage: opening

@@ -73,8 +73,8 @@ def test_wrong_type_points_at_the_value(content: Path) -> None:
 
 
 def test_missing_field_points_at_the_enclosing_mapping(content: Path) -> None:
-    edit(content / "casebank/zh-logistics-test-parcel.yaml", "customer_goal: 知道包裹什么时候到。\n", "")
-    assert problems_of(content) == [f"{CASE}:2:1: missing required key 'customer_goal' in the top level"]
+    edit(content / "casebank/zh-logistics-test-parcel.yaml", "customer_wants: 我就想知道包裹什么时候能到。\n", "")
+    assert problems_of(content) == [f"{CASE}:2:1: missing required key 'customer_wants' in the top level"]
 
 
 def test_out_of_range_value(content: Path) -> None:

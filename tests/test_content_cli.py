@@ -43,7 +43,7 @@ def test_validate_reports_each_problem_and_exits_1(runner: CliRunner, fixture_co
         "content/personas/calm_tester.yaml:14:13: temperament.patience: "
         "Input should be greater than or equal to 1 (got 0)"
     ) in result.stdout
-    assert "1 problem(s) in 1 file(s)." in result.stderr
+    assert "1 error(s) in 1 file(s)." in result.stderr
 
 
 def test_validate_single_new_file_uses_the_library_as_context(
@@ -81,6 +81,50 @@ def test_cases_filters(runner: CliRunner, fixture_content: Path) -> None:
     assert json.loads(runner.invoke(main, ["cases", "--json", "--language", "en"]).stdout) == []
     bad = runner.invoke(main, ["cases", "--category", "nonsense"])
     assert bad.exit_code == 2 and "'nonsense' is not one of" in bad.output
+
+
+def test_cases_filter_by_industry(runner: CliRunner, fixture_content: Path) -> None:
+    listed = json.loads(runner.invoke(main, ["cases", "--json", "--industry", "e-commerce"]).stdout)
+    assert [(case["id"], case["industry"], case["channel"], case["start"]) for case in listed] == [
+        ("zh-logistics-test-parcel", "e-commerce", "chat", "greeting")
+    ]
+    assert json.loads(runner.invoke(main, ["cases", "--json", "--industry", "banking"]).stdout) == []
+    table = runner.invoke(main, ["cases", "--industry", "e-commerce"]).stdout
+    assert "zh-logistics-test-parcel" in table and "e-commerce" in table
+    bad = runner.invoke(main, ["cases", "--industry", "retail"])
+    assert bad.exit_code == 2 and "'retail' is not one of" in bad.output
+
+
+def test_validate_prints_warnings_but_passes(runner: CliRunner, fixture_content: Path) -> None:
+    case = fixture_content / "casebank" / "zh-logistics-test-parcel.yaml"
+    case.write_text(case.read_text(encoding="utf-8").replace("怎么还没到？", "怎么还没到?"), encoding="utf-8")
+    result = runner.invoke(main, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "content/casebank/zh-logistics-test-parcel.yaml:12:15: warning: half-width punctuation in Chinese "
+        "text ('?'→'？'): “…的台灯怎么还没到?”",
+        "OK with 1 warning(s): 3 file(s) checked; library has 1 personas, 1 cases, rubric 2026.11-1.",
+    ]
+
+
+def test_validate_counts_errors_and_warnings_apart(runner: CliRunner, fixture_content: Path) -> None:
+    case = fixture_content / "casebank" / "zh-logistics-test-parcel.yaml"
+    text = case.read_text(encoding="utf-8").replace("怎么还没到？", "怎么还没到?").replace("李先生", "王先生")
+    case.write_text(text, encoding="utf-8")
+    result = runner.invoke(main, ["validate"])
+    assert result.exit_code == 1
+    assert "1 error(s) in 1 file(s) and 1 warning(s)." in result.stderr
+
+
+def test_personas_json_has_label_and_fits(runner: CliRunner, fixture_content: Path) -> None:
+    (persona,) = json.loads(runner.invoke(main, ["personas", "--json"]).stdout)
+    assert persona["label"] == {"zh": "测试客户", "en": "Test customer"}
+    assert persona["fits"] == {
+        "genders": ["female", "male"],
+        "age_ranges": ["30-39", "40-49"],
+        "relations": ["account_holder"],
+    }
+    assert "names" not in persona
 
 
 def test_broken_library_makes_listing_fail_cleanly(runner: CliRunner, fixture_content: Path) -> None:

@@ -481,7 +481,7 @@ def test_prompt_carries_rubric_anchors_findings_and_reference_ids(
     for finding in findings:
         assert json.dumps(finding.message, ensure_ascii=False) in prompt
     assert f"[{CASE_ID}]" in prompt and f"[{SIMILAR_ID}]" in prompt
-    assert case.customer_goal in prompt and case.policy.must_not_promise[0] in prompt
+    assert case.customer_wants in prompt and case.policy.must_not_promise[0] in prompt
     assert case.expected_steps[0] in prompt and case.acceptable_resolutions[0].description in prompt
     assert "我现在就帮您催件,今天下午给您回电。" in prompt and "这不归我们管" in prompt
     assert {s.id: s.score for s in result.scores}["standard_phrasing"] == 1

@@ -58,19 +58,26 @@ def test_persona_and_case_are_in_the_system_prompt(customer: LLMCustomer, fake_l
 
     system = _system(fake_llm.requests[-1])
     for expected in (
-        "Test emotional",  # persona name
-        "A customer for tests.",  # portrait
+        "You are Alex Morgan",  # the case's identity, not the persona's label
+        'The agent should address you as "Alex"',
+        "You are a customer for tests.",  # portrait
         "being fobbed off",  # angered_by
         "being understood",  # calmed_by
         "acknowledges your feelings: -3",  # a mood reaction, in words
         "Hurry up.",  # sample line
         case.situation,
-        case.customer_goal,
+        case.customer_wants,
         "Refund the duplicate $89.99 charge within 3-5 days",  # acceptable
         "Store credit instead of a refund",  # unacceptable
     ):
         assert expected in system
-    for policy_only in ("up to $10 goodwill credit", "the money back today", "Hi, I'm Sam from the billing team."):
+    assert "Test emotional" not in system  # a persona label is for the app, not the model
+    for policy_only in (
+        "up to $10 goodwill credit",
+        "the money back today",
+        "Hi, I'm Sam from the billing team.",
+        "Speed up the bank's refund time",  # agent systems are for the agent and the grader
+    ):
         assert policy_only not in system  # the customer does not know internal policy or scripts
 
 

@@ -75,14 +75,14 @@ def test_english_classifier_uses_words_and_ignores_shared_filler() -> None:
     assert prediction.scores["elderly"] > prediction.scores["hostile"]
 
 
-def test_profile_text_is_the_persona_card_not_the_engine_script_nor_the_name() -> None:
-    data_persona = persona("impatient", names={"zh": "周建国(急躁)", "en": "Tony Russo (impatient)"})
+def test_profile_text_is_the_persona_card_not_the_engine_script_nor_the_label() -> None:
+    data_persona = persona("impatient", label={"zh": "赶时间的急性子", "en": "In a hurry"})
     zh = persona_profile_text(data_persona, "zh-CN")
     assert "快点。" in zh  # a sample line
-    assert "周建国" not in zh  # the name is removed
+    assert "赶时间的急性子" not in zh  # the display label is not a way of talking
     assert "扫地机器人" not in zh and "{fact_value}" not in zh  # no offline_script templates
     en = persona_profile_text(data_persona, "en")
-    assert "Hurry up." in en and "Tony" not in en and "Russo" not in en
+    assert "Hurry up." in en and "In a hurry" not in en
 
 
 def test_shipped_persona_sample_lines_name_their_own_archetype() -> None:
@@ -268,7 +268,7 @@ def test_script_slots_are_filled_and_unacceptable_turns_skipped_when_the_case_ha
     lines = [line.text for line in render_style(scripts.style("mini"), case)]
     offer = f"可以为您补发:{case.acceptable_resolutions[0].description}。{case.forbidden_phrasing[0]}"
     assert lines == ["请告诉我订单号。", "请告诉我下单日期。", "只能优惠券。", offer]
-    without = case.model_copy(update={"unacceptable_resolutions": []})
+    without = case.model_copy(update={"customer_refuses": []})
     assert len(render_style(scripts.style("mini"), without)) == 3
 
 

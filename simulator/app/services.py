@@ -18,7 +18,7 @@ from pathlib import Path
 from simulator.accounts import LOCAL, Accounts, User
 from simulator.app.i18n import AppError
 from simulator.config import Settings
-from simulator.content import ContentProblem, Library, content_files, validate_files
+from simulator.content import ContentProblem, Library, content_files, errors_only, validate_files
 from simulator.conversation import Conversation
 from simulator.customer import EngineName, make_customer
 from simulator.models import GradeReport
@@ -83,8 +83,9 @@ class ContentCache:
             if self._snapshot is None or self._snapshot.signature != signature:
                 library, problems = validate_files(content_files(self.content_dir))
                 self._snapshot = ContentSnapshot(library, problems, signature)
-                if problems:
-                    log.warning("%d content problem(s); run `drill validate`", len(problems))
+                errors = errors_only(problems)
+                if errors:
+                    log.warning("%d content problem(s); run `drill validate`", len(errors))
             return self._snapshot
 
     def invalidate(self) -> None:

@@ -28,11 +28,17 @@ ANY = "any"
 
 @dataclass(frozen=True)
 class ScenarioFilters:
-    """Filters for scenario lists and random cards; ``None`` or ``"any"`` means no restriction."""
+    """Filters for scenario lists and random cards; ``None`` or ``"any"`` means no restriction.
+
+    ``show_all`` also lists persona-scenario pairs whose identities do not fit (an elderly persona
+    for a thirty-year-old customer); by default only coherent pairs are offered.
+    """
 
     category: str | None = None
     language: str | None = None
     difficulty: str | None = None
+    industry: str | None = None
+    show_all: bool = False
 
     def matches(self, case: Case) -> bool:
         """True when ``case`` passes every filter."""
@@ -42,6 +48,7 @@ class ScenarioFilters:
                 (self.category, case.category.value),
                 (self.language, case.language),
                 (self.difficulty, case.difficulty),
+                (self.industry, case.industry.value),
             )
         )
 
@@ -111,14 +118,17 @@ def persona_options(library: Library, language: str | None, lang: Language) -> l
     for persona in sorted(library.personas.values(), key=lambda p: p.id):
         if language not in (None, "", ANY) and language not in persona.languages:
             continue
-        options.append((f"{persona.names.get(lang)} · {label('archetype', persona.archetype, lang)}", persona.id))
+        options.append((f"{persona.label.get(lang)} · {label('archetype', persona.archetype, lang)}", persona.id))
     return options
 
 
 def case_options(
     library: Library, filters: ScenarioFilters, persona_id: str | None, lang: Language
 ) -> list[tuple[str, str]]:
-    """(label, id) of cases passing ``filters`` that the chosen persona can play."""
+    """(label, id) of cases passing ``filters`` that the chosen persona can play.
+
+    The persona must speak the case's language and, unless ``filters.show_all``, fit its customer.
+    """
     from simulator.app.i18n import label
 
     persona = library.personas.get(persona_id or "")
@@ -126,7 +136,7 @@ def case_options(
     for case in sorted(library.cases.values(), key=lambda c: c.id):
         if not filters.matches(case):
             continue
-        if persona is not None and case.language not in persona.languages:
+        if persona is not None and not _playable(persona, case, filters.show_all):
             continue
         tags = f"{label('category', case.category.value, lang)} · {label('difficulty', case.difficulty, lang)}"
         options.append((f"{case.title} ({tags})", case.id))
@@ -136,12 +146,13 @@ def case_options(
 def draw_card(library: Library, filters: ScenarioFilters, rng: random.Random | None = None) -> tuple[str, str]:
     """A random (persona id, case id) passing ``filters``, like drawing an exam card.
 
-    The persona is one the case names as suited when any of those speaks its language, else any
-    persona that does. Raises ``AppError('no_matching_case')`` when nothing matches.
+    The persona is one the case names as suited when any of those can play it, else any persona
+    that can (speaks its language and, unless ``show_all``, fits its customer). Raises
+    ``AppError('no_matching_case')`` when nothing matches.
     """
     rng = rng or random.Random()
     cases = [case for case in sorted(library.cases.values(), key=lambda c: c.id) if filters.matches(case)]
-    playable = [(case, _personas_for(library, case)) for case in cases]
+    playable = [(case, _personas_for(library, case, filters.show_all)) for case in cases]
     playable = [(case, personas) for case, personas in playable if personas]
     if not playable:
         raise AppError("no_matching_case")
@@ -149,10 +160,14 @@ def draw_card(library: Library, filters: ScenarioFilters, rng: random.Random | N
     return rng.choice(personas).id, case.id
 
 
-def _personas_for(library: Library, case: Case) -> list[Persona]:
-    speaking = [p for p in sorted(library.personas.values(), key=lambda p: p.id) if case.language in p.languages]
-    suited = [p for p in speaking if p.id in case.personas]
-    return suited or speaking
+def _playable(persona: Persona, case: Case, show_all: bool) -> bool:
+    return case.language in persona.languages and (show_all or persona.fits_case(case))
+
+
+def _personas_for(library: Library, case: Case, show_all: bool = False) -> list[Persona]:
+    able = [p for p in sorted(library.personas.values(), key=lambda p: p.id) if _playable(p, case, show_all)]
+    suited = [p for p in able if p.id in case.personas]
+    return suited or able
 
 
 # ---------------------------------------------------------------------------------------------
@@ -446,7 +461,7 @@ def session_summary(row: DrillSession, library: Library, lang: Language) -> dict
         "id": row.id,
         "trainee": row.user_name,
         "started": _local_time(row.started_at),
-        "persona": persona.names.get(lang) if persona else (row.persona_id or "—"),
+        "persona": persona.label.get(lang) if persona else (row.persona_id or "—"),
         "case": case.title if case else (row.case_id or row.scenario or "—"),
         "status": label("status", row.status, lang),
         "outcome": label("outcome", row.outcome, lang) if row.outcome else "—",

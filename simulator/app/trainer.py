@@ -21,7 +21,8 @@ import yaml
 from simulator.accounts import User
 from simulator.app.i18n import AppError
 from simulator.app.services import AppServices
-from simulator.content import ContentProblem, Library, parse_item
+from simulator.content import ContentProblem, Library, errors_only, issue_problems, parse_item
+from simulator.content_checks import case_issues, persona_issues, punctuation_issues
 from simulator.conversation import Conversation
 from simulator.customer import make_customer
 from simulator.errors import ConversationEnded, DrillError
@@ -46,8 +47,8 @@ class Validation:
 
     @property
     def ok(self) -> bool:
-        """True when the text can be saved."""
-        return self.item is not None and not self.problems
+        """True when the text can be saved (warnings do not stop a save)."""
+        return self.item is not None and not errors_only(self.problems)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def persona_rows(library: Library, lang: Language) -> list[list[Any]]:
     return [
         [
             p.id,
-            p.names.get(lang),
+            p.label.get(lang),
             p.archetype,
             label("difficulty", p.difficulty, lang),
             ", ".join(p.languages),
@@ -195,8 +196,27 @@ def validate_yaml(services: AppServices, kind: Kind, text: str, file_name: str |
             )
         if isinstance(item, Case):
             problems.extend(_case_references(item, library, positions, display))
+        problems.extend(_coherence(item, library, positions, display))
     problems.sort()
     return Validation(kind, name, item if isinstance(item, Persona | Case) else None, problems, replaces)
+
+
+def _coherence(
+    item: Persona | Case, library: Library, positions: dict[tuple[str, ...], tuple[int, int]], display: str
+) -> list[ContentProblem]:
+    """The same pairing, opening and punctuation checks as ``drill validate`` (``content_checks``)."""
+
+    def at(path: tuple[str, ...]) -> tuple[int, int]:
+        while path and path not in positions:
+            path = path[:-1]
+        return positions.get(path, (1, 1))
+
+    issues = punctuation_issues(item.model_dump(mode="json"))
+    if isinstance(item, Persona):
+        issues += persona_issues(item, library.rubric)
+    else:
+        issues += case_issues(item, library.personas, library.rubric)
+    return issue_problems(display, issues, at)
 
 
 def _case_references(
@@ -242,7 +262,7 @@ def save_yaml(
     services.require(user, "trainer")
     checked = validate_yaml(services, kind, text, file_name)
     if not checked.ok:
-        raise AppError("fix_problems_first", count=len(checked.problems))
+        raise AppError("fix_problems_first", count=len(errors_only(checked.problems)))
     if checked.replaces is not None and not replace:
         raise AppError("file_exists", name=checked.file_name)
     folder = services.settings.content_dir / FOLDERS[kind]
@@ -299,8 +319,8 @@ def preview_conversation(
     """
     services.require(user, "trainer")
     item, problems = parse_item(text or "", kind, f"{FOLDERS.get(kind, kind)}/preview.yaml")
-    if item is None or problems:
-        raise AppError("fix_problems_first", count=len(problems) or 1)
+    if item is None or errors_only(problems):
+        raise AppError("fix_problems_first", count=len(errors_only(problems)) or 1)
     library = services.library()
     if not partner_id:
         raise AppError("choose_partner")

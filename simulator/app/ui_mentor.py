@@ -159,7 +159,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         anyone = (t("any", lang), "any")
         options = [
             [anyone, *[(n, n) for n in mentor.trainee_names(services, user)]],
-            [anyone, *[(p.names.get(lang), p.id) for p in sorted(library.personas.values(), key=lambda p: p.id)]],
+            [anyone, *[(p.label.get(lang), p.id) for p in sorted(library.personas.values(), key=lambda p: p.id)]],
             [anyone, *[(c.title, c.id) for c in sorted(library.cases.values(), key=lambda c: c.id)]],
         ]
         # Choices are always sent with the value: without it Gradio 6 blanks the dropdown.

@@ -24,12 +24,13 @@ from simulator.app.views import (
     session_frame,
     verdict_badge,
 )
-from simulator.models import LANGUAGES, CaseCategory, Language
+from simulator.models import LANGUAGES, CaseCategory, Industry, Language
 
 CATEGORIES = [category.value for category in CaseCategory]
 #: Plot axis titles in both languages (a plot cannot be re-labelled once drawn, see on_progress).
 AXIS = {key: f"{t(key, 'zh-CN')} · {t(key, 'en')}" for key in ("attempt", "total", "criterion", "average")}
 DIFFICULTIES = ["easy", "medium", "hard"]
+INDUSTRIES = [industry.value for industry in Industry]
 
 
 def _choices(kind: str, values: Sequence[str], lang: Language) -> list[tuple[str, str]]:
@@ -68,6 +69,12 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                                 label=tx("category"),
                                 min_width=120,
                             )
+                            industry = gr.Dropdown(
+                                _choices("industry", INDUSTRIES, "en"),
+                                value="any",
+                                label=tx("industry"),
+                                min_width=120,
+                            )
                             language = gr.Dropdown(
                                 _choices("language", list(LANGUAGES), "en"),
                                 value="any",
@@ -83,6 +90,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         # Their choices are re-labelled by on_filters, always with the value: choices sent
                         # without one make Gradio 6 blank the dropdown (and then submit its label).
                         tx.bind(category, label="category")
+                        tx.bind(industry, label="industry")
                         tx.bind(language, label="language")
                         tx.bind(difficulty, label="difficulty")
                         persona = tx.bind(
@@ -92,6 +100,11 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         case = tx.bind(
                             gr.Dropdown([], label=tx("scenario"), elem_id="trainee-case"),
                             label="scenario",
+                        )
+                        show_all = tx.bind(
+                            gr.Checkbox(False, label=tx("show_all_pairs"), info=tx("show_all_pairs_info")),
+                            label="show_all_pairs",
+                            info="show_all_pairs_info",
                         )
                         with gr.Row():
                             draw_btn = tx.bind(gr.Button(tx("draw_card"), variant="secondary"), value="draw_card")
@@ -185,7 +198,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                 own_verdict = gr.HTML("", label="verdict", show_label=False)
                 own_score = gr.Markdown("", label="scorecard")
 
-    filters = [category, language, difficulty]
+    filters = [category, industry, language, difficulty]
     turn_outputs = [chat, meter, status, verdict, score_md, phase, accepted]
     start_outputs = [drill_sid, chat, meter, status, verdict, score_md, card, message, phase]
     end_outputs = [status, verdict, score_md, phase]
@@ -193,19 +206,30 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def filters_of(cat: str, language_: str, diff: str) -> ScenarioFilters:
-        return ScenarioFilters(category=cat, language=language_, difficulty=diff)
+    def filters_of(cat: str, ind: str, language_: str, diff: str, everything: bool) -> ScenarioFilters:
+        return ScenarioFilters(
+            category=cat, industry=ind, language=language_, difficulty=diff, show_all=bool(everything)
+        )
 
     def card_for(persona_id: str | None, case_id: str | None, lang: Language) -> str:
         library = services.content.snapshot().library
         return scenario_card(library.personas.get(persona_id or ""), library.cases.get(case_id or ""), lang)
 
-    def lists(cat: str, language_: str, diff: str, persona_id: str | None, case_id: str | None, lang: Language) -> dict:
+    def lists(
+        cat: str,
+        ind: str,
+        language_: str,
+        diff: str,
+        persona_id: str | None,
+        case_id: str | None,
+        everything: bool,
+        lang: Language,
+    ) -> dict:
         library = services.content.snapshot().library
         personas = trainee.persona_options(library, language_, lang)
         persona_ids = [value for _, value in personas]
         persona_id = persona_id if persona_id in persona_ids else None
-        cases = trainee.case_options(library, filters_of(cat, language_, diff), persona_id, lang)
+        cases = trainee.case_options(library, filters_of(cat, ind, language_, diff, everything), persona_id, lang)
         case_id = case_id if case_id in [value for _, value in cases] else None
         return {
             persona: gr.update(choices=personas, value=persona_id),
@@ -248,11 +272,19 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     # -- handlers ------------------------------------------------------------------------------
 
     def on_filters(
-        cat: str, language_: str, diff: str, persona_id: str | None, case_id: str | None, lang: Language
+        cat: str,
+        ind: str,
+        language_: str,
+        diff: str,
+        persona_id: str | None,
+        case_id: str | None,
+        everything: bool,
+        lang: Language,
     ) -> dict:
-        updates = lists(cat, language_, diff, persona_id, case_id, lang)
+        updates = lists(cat, ind, language_, diff, persona_id, case_id, everything, lang)
         for component, kind, values, current in (
             (category, "category", CATEGORIES, cat),
+            (industry, "industry", INDUSTRIES, ind),
             (language, "language", list(LANGUAGES), language_),
             (difficulty, "difficulty", DIFFICULTIES, diff),
         ):
@@ -260,13 +292,13 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             updates[component] = gr.update(choices=_choices(kind, values, lang), value=current or "any")
         return updates
 
-    def on_draw(cat: str, language_: str, diff: str, lang: Language) -> dict:
+    def on_draw(cat: str, ind: str, language_: str, diff: str, everything: bool, lang: Language) -> dict:
         library = services.content.snapshot().library
         try:
-            persona_id, case_id = trainee.draw_card(library, filters_of(cat, language_, diff))
+            persona_id, case_id = trainee.draw_card(library, filters_of(cat, ind, language_, diff, everything))
         except AppError as exc:
             return {status: error_text(exc, lang)}
-        updates = lists(cat, language_, diff, persona_id, case_id, lang)
+        updates = lists(cat, ind, language_, diff, persona_id, case_id, everything, lang)
         updates[status] = t("card_drawn", lang)
         return updates
 
@@ -409,9 +441,9 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     # -- wiring --------------------------------------------------------------------------------
 
     list_outputs = [persona, case, card]
-    filter_outputs = [*list_outputs, category, language, difficulty]
-    list_inputs = [*filters, persona, case, lang_state]
-    for index, dropdown in enumerate(filters):
+    filter_outputs = [*list_outputs, category, industry, language, difficulty]
+    list_inputs = [*filters, persona, case, show_all, lang_state]
+    for index, dropdown in enumerate([*filters, show_all]):
         # .input, not .change: only a person's choice refreshes the lists (updates sent by the
         # app itself would otherwise trigger a cascade of refreshes). The first is also the API
         # for "which personas and scenarios can I pick now".
@@ -431,7 +463,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         show_progress="hidden",
         api_visibility="private",
     )
-    draw_btn.click(on_draw, [*filters, lang_state], [*list_outputs, status], api_name="draw_card")
+    draw_btn.click(on_draw, [*filters, show_all, lang_state], [*list_outputs, status], api_name="draw_card")
     start_btn.click(on_start, [persona, case, lang_state], start_outputs, api_name="start_drill")
     send_btn.click(on_send, [drill_sid, message, lang_state], turn_outputs, api_name="send_message")
     message.submit(on_send, [drill_sid, message, lang_state], turn_outputs, api_visibility="private")
@@ -449,11 +481,12 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     # -- page load and language switch ---------------------------------------------------------
 
     def on_load(user: Any, lang: Language) -> dict:
-        updates = on_filters("any", "any", "any", None, None, lang)
+        updates = on_filters("any", "any", "any", "any", None, None, False, lang)
         updates[meter] = patience_meter(None, lang)
         view = trainee.resume_open_session(services, user) if user is not None else None
         if view is not None:
-            updates.update(lists("any", "any", "any", view.persona_id, view.case_id, lang))
+            # A resumed drill may be a pair the trainee chose with "show all": list it anyway.
+            updates.update(lists("any", "any", "any", "any", view.persona_id, view.case_id, True, lang))
             note = t("drill_resumed", lang) + (" " + t("reply_pending", lang) if view.pending else "")
             updates.update(started(view, lang, note))
         return updates

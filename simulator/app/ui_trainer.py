@@ -92,7 +92,7 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
         personas = pd.DataFrame(trainer.persona_rows(library, lang), columns=PERSONA_COLUMNS)
         cases = pd.DataFrame(trainer.case_rows(library, lang), columns=CASE_COLUMNS)
         persona_choices = [
-            (f"{p.names.get(lang)} ({p.id})", p.id) for p in sorted(library.personas.values(), key=lambda p: p.id)
+            (f"{p.label.get(lang)} ({p.id})", p.id) for p in sorted(library.personas.values(), key=lambda p: p.id)
         ]
         case_choices = [(f"{c.title} ({c.id})", c.id) for c in sorted(library.cases.values(), key=lambda c: c.id)]
         templates = persona_choices if kind_value != "case" else case_choices

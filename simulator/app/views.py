@@ -40,15 +40,19 @@ def _e(value: Any) -> str:
 def scenario_card(persona: Persona | None, case: Case | None, lang: Language) -> str:
     """The scenario card: what an agent would know before picking up (never hidden facts).
 
-    Shows the case brief, channel, product, category and difficulty, and who the customer seems
-    to be (name and type) — not the customer's situation, hidden facts or goal.
+    Shows the case brief, industry, channel and how the drill starts, product, category,
+    difficulty and the type of customer — not the customer's situation, identity, hidden facts or
+    wants, nor the policy and agent systems (those are the answer key, like the resolutions).
     """
     if case is None:
         return t("card_empty", lang)
     lines = [
         f"### 🎫 {case.title}",
         "",
+        f"**{t('industry', lang)}**: {label('industry', case.industry.value, lang)} · "
         f"**{t('channel', lang)}**: {label('channel', case.channel, lang)} · "
+        f"**{t('start', lang)}**: {label('start', case.start, lang)}",
+        "",
         f"**{t('category', lang)}**: {label('category', case.category.value, lang)} · "
         f"**{t('difficulty', lang)}**: {label('difficulty', case.difficulty, lang)} · "
         f"**{t('language', lang)}**: {label('language', case.language, lang)}",
@@ -60,7 +64,7 @@ def scenario_card(persona: Persona | None, case: Case | None, lang: Language) ->
     if persona is not None:
         lines += [
             "",
-            f"**{t('customer', lang)}**: {persona.names.get(lang)} ({label('archetype', persona.archetype, lang)})",
+            f"**{t('customer', lang)}**: {persona.label.get(lang)} ({label('archetype', persona.archetype, lang)})",
         ]
     return "\n".join(lines)
 
@@ -130,7 +134,7 @@ def scorecard_markdown(view: ScorecardView, lang: Language) -> str:
         text += "\n".join(lines) + "\n"
     if view.persona is not None:
         tips = view.persona.coaching_tips.get(lang)
-        text += f"\n## {t('coaching_tips', lang)} — {view.persona.names.get(lang)}\n" + "\n".join(
+        text += f"\n## {t('coaching_tips', lang)} — {view.persona.label.get(lang)}\n" + "\n".join(
             f"- {tip}" for tip in tips
         )
     return text
@@ -175,12 +179,17 @@ def user_banner(name: str, roles: list[str], local_mode: bool, users_file: str, 
 
 def problems_markdown(problems: list[ContentProblem], text: str, lang: Language) -> str:
     """Validation problems with their line numbers and the offending line quoted."""
+    errors = [problem for problem in problems if problem.is_error]
+    if errors:
+        lines = [f"❌ **{t('yaml_problems', lang, count=len(errors))}**", ""]
+    else:
+        lines = [f"✅ {t('yaml_valid', lang)}", ""]
     if not problems:
-        return f"✅ {t('yaml_valid', lang)}"
+        return lines[0]
     source = (text or "").splitlines()
-    lines = [f"❌ **{t('yaml_problems', lang, count=len(problems))}**", ""]
     for problem in problems:
-        lines.append(f"- **{t('line_col', lang, line=problem.line, col=problem.col)}** — {problem.message}")
+        mark = "" if problem.is_error else f"⚠️ {t('warning', lang)}: "
+        lines.append(f"- **{t('line_col', lang, line=problem.line, col=problem.col)}** — {mark}{problem.message}")
         if 1 <= problem.line <= len(source) and source[problem.line - 1].strip():
             lines.append(f"  `{problem.line:>3} | {source[problem.line - 1].rstrip()[:120].replace('`', chr(39))}`")
     return "\n".join(lines)
@@ -192,9 +201,12 @@ def persona_detail(persona: Persona, lang: Language) -> str:
     reactions = ", ".join(f"{act}: {delta:+d}" for act, delta in temper.mood_reactions.items()) or "—"
     return "\n".join(
         [
-            f"### {persona.names.get(lang)} (`{persona.id}`)",
+            f"### {persona.label.get(lang)} (`{persona.id}`)",
             f"{label('archetype', persona.archetype, lang)} · {label('difficulty', persona.difficulty, lang)} · "
             f"{', '.join(persona.languages)}",
+            f"**{t('fits', lang)}**: {', '.join(label('gender', g, lang) for g in persona.fits.genders)} · "
+            f"{', '.join(persona.fits.age_ranges)} · "
+            f"{', '.join(label('relation', r, lang) for r in persona.fits.relations)}",
             "",
             persona.portrait.get(lang),
             "",
@@ -223,31 +235,43 @@ def case_detail(case: Case, lang: Language) -> str:
         f"- `{f.key}` {f.label}: **{f.value}**{'' if f.required else ' (' + t('optional', lang) + ')'}"
         for f in case.hidden_facts
     ]
+    customer = case.customer
+    systems = case.agent_systems
     ok = [f"- ✅ {r.description}" for r in case.acceptable_resolutions]
-    bad = [f"- ❌ {r.description}" for r in case.unacceptable_resolutions]
+    bad = [f"- ❌ {r.description}" for r in case.customer_refuses]
     phrasing = [f"- *{p.stage.value}*: {p.text}" for p in case.recommended_phrasing]
     return "\n".join(
         [
             f"### {case.title} (`{case.id}`)",
-            f"{label('category', case.category.value, lang)} · {label('channel', case.channel, lang)} · "
+            f"{label('category', case.category.value, lang)} · {label('industry', case.industry.value, lang)} · "
+            f"{label('channel', case.channel, lang)} · {label('start', case.start, lang)} · "
             f"{label('difficulty', case.difficulty, lang)} · {case.language}",
+            "",
+            f"**{t('customer_identity', lang)}**: {customer.name} ({customer.address_as}) · "
+            f"{label('gender', customer.gender.value, lang)} · {customer.age_range.value} · "
+            f"{label('relation', customer.relation.value, lang)}",
             "",
             f"**{t('brief', lang)}**: {case.brief}",
             "",
             f"**{t('situation', lang)}**: {case.situation}",
             "",
             f"**{t('opening_line', lang)}**: “{case.opening_line}”",
-            f"**{t('customer_goal', lang)}**: {case.customer_goal}",
+            f"**{t('customer_wants', lang)}**: {case.customer_wants}",
             "",
             f"**{t('hidden_facts', lang)}**:",
             *facts,
             "",
             f"**{t('resolutions', lang)}**:",
             *ok,
-            *bad,
+            "",
+            f"**{t('customer_refuses', lang)}**:",
+            *(bad or ["- —"]),
             "",
             f"**{t('policy', lang)}**: " + "; ".join(case.policy.may_offer),
             f"**{t('must_not_promise', lang)}**: " + "; ".join(case.policy.must_not_promise),
+            f"**{t('can_do', lang)}**: " + "; ".join(systems.can_do),
+            f"**{t('can_look_up', lang)}**: " + "; ".join(systems.can_look_up),
+            f"**{t('cannot_do', lang)}**: " + "; ".join(systems.cannot_do),
             "",
             f"**{t('expected_steps', lang)}**:",
             *[f"{i}. {step}" for i, step in enumerate(case.expected_steps, start=1)],
@@ -261,7 +285,8 @@ def case_detail(case: Case, lang: Language) -> str:
 
 
 def content_problems_note(library: Library, problems: list[ContentProblem], lang: Language) -> str:
-    """A warning listing content files that do not load (empty when all is well)."""
+    """A warning listing content files that do not load (empty when all is well); warnings left out."""
+    problems = [problem for problem in problems if problem.is_error]
     if not problems:
         return t("library_summary", lang, personas=len(library.personas), cases=len(library.cases))
     shown = "\n".join(f"- `{problem}`" for problem in problems[:20])

@@ -8,11 +8,13 @@ Three templates per language, joined in this order:
   guidelines (scenario-grounded facts, progressive disclosure, named stop sentinels) and the
   lesson of Patient-Ψ that simulated people drift toward being too cooperative and uniform, so the
   rules push against agreeableness and repetition explicitly.
-- ``customer_persona.<lang>.md``: who the customer is, filled from the Persona.
-- ``customer_case.<lang>.md``: the situation, goal, hidden facts (in a reveal-only-when-asked
-  section) and the acceptable / unacceptable resolutions, filled from the Case. The case's
-  policy, expected steps and recommended phrasing are for the agent and the grader only: the
-  customer does not know internal policy.
+- ``customer_persona.<lang>.md``: who the customer is — the case's identity (name, gender, age,
+  relation to the account holder, how they are addressed) followed by the persona's second-person
+  portrait, temperament and speech. The case owns identity, the persona owns behaviour.
+- ``customer_case.<lang>.md``: the situation, what the customer wants in their own words, hidden
+  facts (in a reveal-only-when-asked section), the acceptable resolutions and the offers the
+  customer refuses, filled from the Case. The case's policy, agent systems, expected steps and
+  recommended phrasing are for the agent and the grader only: the customer does not know them.
 
 Short phrases (channel names, archetype and behaviour descriptions, agent moves) live in
 ``customer_traits.<lang>.md``. Templates use ``${name}`` placeholders (``string.Template``).
@@ -30,7 +32,7 @@ from simulator.config import PROMPT_DIR, STOP_ESCALATE, STOP_GAVE_UP, STOP_RESOL
 from simulator.customer.reply_markers import TRAILER_FORMAT
 from simulator.models import Case, DialogueAct, Language, Persona
 
-_ITEM_RE = re.compile(r"^- ([a-z_]+): (.+)$")
+_ITEM_RE = re.compile(r"^- ([a-z0-9_+-]+): (.+)$")
 _SECTION_RE = re.compile(r"^## (\w+)\s*$")
 
 # Formats of list lines, per language (full-width colon in Chinese).
@@ -97,13 +99,27 @@ def _mood_reactions(persona: Persona, language: Language, traits: dict[str, dict
     return "\n".join(lines) if lines else f"  {traits['words']['none']}"
 
 
-def persona_section(persona: Persona, language: Language, prompt_dir: Path = PROMPT_DIR) -> str:
-    """The persona part of the system prompt."""
+def identity_text(case: Case, prompt_dir: Path = PROMPT_DIR) -> str:
+    """Who the customer is, from the case: one sentence in the case's language."""
+    traits = load_traits(case.language, prompt_dir)
+    customer = case.customer
+    return traits["identity"]["sentence"].format(
+        name=customer.name,
+        gender=traits["genders"][customer.gender.value],
+        age=traits["ages"][customer.age_range.value],
+        relation=traits["relations"][customer.relation.value],
+        address_as=customer.address_as,
+    )
+
+
+def persona_section(persona: Persona, case: Case, prompt_dir: Path = PROMPT_DIR) -> str:
+    """The persona part of the system prompt, opened by the case's customer identity."""
+    language = case.language
     traits = load_traits(language, prompt_dir)
     none = traits["words"]["none"]
     temperament, speech = persona.temperament, persona.speech
     values = {
-        "name": persona.names.get(language),
+        "identity": identity_text(case, prompt_dir),
         "portrait": persona.portrait.get(language),
         "archetype": traits.get("archetypes", {}).get(persona.archetype, persona.archetype),
         "starting_mood": str(temperament.starting_mood),
@@ -131,12 +147,12 @@ def case_section(case: Case, prompt_dir: Path = PROMPT_DIR) -> str:
         "product": case.product,
         "situation": case.situation,
         "opening_line": case.opening_line,
-        "customer_goal": case.customer_goal,
+        "customer_wants": case.customer_wants,
         "hidden_facts": "\n".join(
             _FACT_LINE[language].format(label=fact.label, value=fact.value) for fact in case.hidden_facts
         ),
         "acceptable": _bullets([r.description for r in case.acceptable_resolutions], none),
-        "unacceptable": _bullets([r.description for r in case.unacceptable_resolutions], none),
+        "refuses": _bullets([r.description for r in case.customer_refuses], none),
     }
     return _fill("customer_case", language, values, prompt_dir)
 
@@ -160,12 +176,18 @@ def build_system_prompt(persona: Persona, case: Case, prompt_dir: Path = PROMPT_
     """The complete system prompt: rules, then persona, then case, in the case's language."""
     parts = [
         rules_section(case, prompt_dir),
-        persona_section(persona, case.language, prompt_dir),
+        persona_section(persona, case, prompt_dir),
         case_section(case, prompt_dir),
     ]
     return "\n\n---\n\n".join(parts) + "\n"
 
 
 def stage_direction(case: Case, key: str, prompt_dir: Path = PROMPT_DIR) -> str:
-    """A short bracketed stage direction from the traits file's ``stage`` section."""
-    return load_traits(case.language, prompt_dir)["stage"][f"{key}_{case.channel}"]
+    """A short bracketed stage direction from the traits file's ``stage`` section.
+
+    A drill that starts mid-conversation gets its own start direction, whatever the channel.
+    """
+    stage = load_traits(case.language, prompt_dir)["stage"]
+    if key == "start" and case.start == "mid_conversation":
+        return stage["start_mid_conversation"]
+    return stage[f"{key}_{case.channel}"]

@@ -145,7 +145,7 @@ class OfflineCustomer(CustomerEngine):
         self._facts: dict[str, HiddenFact] = {fact.key: fact for fact in case.hidden_facts}
         self._required = [fact.key for fact in case.hidden_facts if fact.required]
         self._resolutions: dict[str, Resolution] = {
-            res.id: res for res in (*case.acceptable_resolutions, *case.unacceptable_resolutions)
+            res.id: res for res in (*case.acceptable_resolutions, *case.customer_refuses)
         }
         self._memory = _Memory(mood=persona.temperament.starting_mood)
         #: What the customer did on its last turn (e.g. "reveal_fact", "after_empathy"), for tests and evals.
@@ -161,9 +161,9 @@ class OfflineCustomer(CustomerEngine):
         return CustomerState(mood=memory.mood, goal_met=memory.goal_met, outcome=memory.outcome)
 
     def opening(self) -> CustomerReply:
-        """The persona's optional opening prefix followed by the case's opening line."""
+        """The persona's opening prefix for this channel and start (if any), then the case's opening line."""
         rng = self._rng(0)
-        prefix = self._pick("opening_prefix", rng, self._memory, optional=True)
+        prefix = self._pick_opening_prefix(rng, self._memory)
         text = self._join([part for part in (prefix, self.case.opening_line) if part])
         self._memory.last_reply = text
         return CustomerReply(text=text, state=self.state)
@@ -393,6 +393,11 @@ class OfflineCustomer(CustomerEngine):
     def _line(self, category: str, rng: random.Random, memory: _Memory) -> str:
         return self._pick(category, rng, memory) or ""
 
+    def _pick_opening_prefix(self, rng: random.Random, memory: _Memory) -> str | None:
+        """A prefix from the list that fits how the case starts (mid-conversation, else its channel)."""
+        context = "mid_conversation" if self.case.start == "mid_conversation" else self.case.channel
+        return self._pick(f"opening_prefix.{context}", rng, memory, optional=True)
+
     def _pick(
         self,
         category: str,
@@ -410,7 +415,7 @@ class OfflineCustomer(CustomerEngine):
         fridge?"), which is how a customer steers back after a turn that said nothing new. With
         ``avoid_proof``, variants asking for a reference number are avoided: the agent just gave one.
         """
-        variants: list[str] = list(getattr(self.lines, category))
+        variants: list[str] = list(self._variants(category))
         if not variants:
             return None if optional else ""
         rendered = [self._fill(variant, values or {}) for variant in variants]
@@ -438,9 +443,15 @@ class OfflineCustomer(CustomerEngine):
         memory.used[f"{category}:{choice}"] = counts[choice] + 1
         return rendered[choice]
 
+    def _variants(self, category: str) -> list[str]:
+        """The line templates of ``category``; ``opening_prefix.<context>`` names one prefix list."""
+        if category.startswith("opening_prefix."):
+            return list(getattr(self.lines.opening_prefix, category.split(".", 1)[1]))
+        return list(getattr(self.lines, category))
+
     def _fill(self, template: str, values: dict[str, str]) -> str:
         known: dict[str, Any] = {
-            "goal": self.case.customer_goal,
+            "goal": self.case.customer_wants,
             "product": self.case.product,
             "fact_label": "",
             "fact_value": "",
@@ -496,7 +507,7 @@ class OfflineCustomer(CustomerEngine):
         if len(agent_messages) == self._memory.agent_turns:
             return
         memory = _Memory(mood=self.persona.temperament.starting_mood)
-        self._pick("opening_prefix", self._rng(0), memory, optional=True)
+        self._pick_opening_prefix(self._rng(0), memory)
         for message in agent_messages:
             memory, reply = self._respond(memory, message)
             memory.last_reply = self._join(reply.parts)

@@ -28,7 +28,6 @@ from simulator.models import Language, Persona
 _PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
 _WORD = re.compile(r"[a-z0-9']+")
 _DIGITS = re.compile(r"\d+")
-_NAME_SPLIT = re.compile(r"[（(]")
 
 
 def _ngram_range(language: Language) -> tuple[int, int]:
@@ -57,7 +56,10 @@ def features(text: str, language: Language) -> Counter[str]:
 
 
 def persona_profile_text(persona: Persona, language: Language) -> str:
-    """The persona card's own words about how this customer talks and reacts (no offline script lines)."""
+    """The persona card's own words about how this customer talks and reacts (no offline script lines).
+
+    Personas carry no names (the case owns identity), so nothing has to be stripped out.
+    """
     parts: list[str] = [
         *persona.speech.sample_lines.get(language),
         *persona.speech.habits.get(language),
@@ -66,18 +68,7 @@ def persona_profile_text(persona: Persona, language: Language) -> str:
         *persona.temperament.angered_by.get(language),
         *persona.temperament.calmed_by.get(language),
     ]
-    text = "\n".join(parts)
-    for name in _persona_names(persona, language):
-        text = text.replace(name, " ")
-    return text
-
-
-def _persona_names(persona: Persona, language: Language) -> list[str]:
-    display = _NAME_SPLIT.split(persona.names.get(language))[0].strip()
-    names = [display] if display else []
-    if language == "en":
-        names += [piece for piece in display.split() if len(piece) > 2]
-    return names
+    return "\n".join(parts)
 
 
 @dataclass(frozen=True)

@@ -193,10 +193,10 @@ def fact_leaks(transcript: Transcript, case: Case, rubric: Rubric | None = None)
 
 def case_grounding(case: Case) -> Grounding:
     """Everything in the case a customer may state: story, opening, facts, resolutions, goal."""
-    texts = [case.title, case.situation, case.opening_line, case.brief, case.product, case.customer_goal]
+    texts = [case.title, case.situation, case.opening_line, case.brief, case.product, case.customer_wants]
     for fact in case.hidden_facts:
         texts += [fact.label, fact.value]
-    for resolution in (*case.acceptable_resolutions, *case.unacceptable_resolutions):
+    for resolution in (*case.acceptable_resolutions, *case.customer_refuses):
         texts += [resolution.description, *resolution.keywords]
     return Grounding(texts)
 
@@ -292,7 +292,7 @@ def case_phrases(case: Case) -> list[str]:
     phrases: set[str] = {case.opening_line, case.product}
     for fact in case.hidden_facts:
         phrases |= {fact.value, _core(fact)}
-    for resolution in (*case.acceptable_resolutions, *case.unacceptable_resolutions):
+    for resolution in (*case.acceptable_resolutions, *case.customer_refuses):
         description = resolution.description.strip().rstrip("。.")
         phrases |= {description, description[:1].lower() + description[1:]}
     return sorted((phrase for phrase in phrases if phrase), key=len, reverse=True)

@@ -172,9 +172,11 @@ def _case_values(case: Case) -> dict[str, str | None]:
     description = resolution.description.strip().rstrip("。.")
     if case.language == "en" and len(description) > 1 and description[1].islower():
         description = description[0].lower() + description[1:]
-    unacceptable = case.unacceptable_resolutions[0].keywords[0] if case.unacceptable_resolutions else None
+    # Keywords are optional hints; without them the offer is phrased from the description.
+    refused = case.customer_refuses[0] if case.customer_refuses else None
+    unacceptable = (refused.keywords[0] if refused.keywords else refused.description) if refused else None
     return {
-        "resolution": resolution.keywords[0],
+        "resolution": resolution.keywords[0] if resolution.keywords else description,
         "resolution_text": description,
         "unacceptable": unacceptable,
         "forbidden": case.forbidden_phrasing[0],
