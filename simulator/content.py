@@ -1,4 +1,4 @@
-"""Load personas, cases and the rubric from YAML, with ``path:line:col`` errors.
+"""Load personas, cases, the rubric and the programme's files from YAML, with ``path:line:col`` errors.
 
 One loader for all content. Every problem of a run is collected (YAML syntax, unknown keys, wrong
 types, missing fields, out-of-range values, duplicate ids across files, references to unknown
@@ -8,6 +8,7 @@ fix a file from the messages alone.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +20,23 @@ from pydantic import BaseModel, ValidationError
 
 from simulator.content_checks import Issue, Severity, case_issues, persona_issues, punctuation_issues
 from simulator.models import Case, Persona, Rubric
+from simulator.programme.bank import BankQuestion, ProgrammeEntry, register
+from simulator.programme.models import Curriculum, ProgrammePolicy, QuestionFile
 
-Kind = Literal["persona", "case", "rubric"]
-MODEL_FOR_KIND: dict[str, type[BaseModel]] = {"persona": Persona, "case": Case, "rubric": Rubric}
+Kind = Literal["persona", "case", "rubric", "question", "curriculum", "programme"]
+MODEL_FOR_KIND: dict[str, type[BaseModel]] = {
+    "persona": Persona,
+    "case": Case,
+    "rubric": Rubric,
+    "question": QuestionFile,
+    "curriculum": Curriculum,
+    "programme": ProgrammePolicy,
+}
 RUBRIC_FILE_NAME = "rubric.yaml"
+PROGRAMME_FILE_NAME = "programme.yaml"
+#: Sub-folders of ``casebank/``: exam-only cases, question sets, curricula.
+EXAM_FOLDER, QUIZ_FOLDER, CURRICULUM_FOLDER = "exam", "quizzes", "curricula"
+_FOLDER_KINDS: dict[str, Kind] = {EXAM_FOLDER: "case", QUIZ_FOLDER: "question", CURRICULUM_FOLDER: "curriculum"}
 # libyaml's loader is several times faster and reports the same marks; pure Python is the fallback.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -66,12 +80,21 @@ class ContentError(Exception):
 
 @dataclass
 class Library:
-    """All loaded content: personas and cases by id, the rubric, and where each came from."""
+    """All loaded content: personas and cases by id, the rubric, and where each came from.
+
+    ``cases`` holds the practice cases only. Cases in ``casebank/exam/`` are kept apart in
+    ``exam_cases``: nothing that lists, draws, indexes or cites practice cases can reach them;
+    the assessment code asks for them by name.
+    """
 
     personas: dict[str, Persona] = field(default_factory=dict)
     cases: dict[str, Case] = field(default_factory=dict)
     rubric: Rubric | None = None
     sources: dict[str, Path] = field(default_factory=dict)
+    exam_cases: dict[str, Case] = field(default_factory=dict)
+    questions: dict[str, BankQuestion] = field(default_factory=dict)
+    curricula: dict[str, Curriculum] = field(default_factory=dict)
+    programme: ProgrammePolicy = field(default_factory=ProgrammePolicy)
 
     def persona(self, persona_id: str) -> Persona:
         """Return a persona, or raise ``LookupError`` listing the valid ids."""
@@ -86,6 +109,16 @@ class Library:
         if case_id not in self.cases:
             raise LookupError(f"unknown case '{case_id}'; valid ids: {', '.join(sorted(self.cases)) or '(none)'}")
         return self.cases[case_id]
+
+    def exam_case(self, case_id: str) -> Case:
+        """Return an exam-only case, or raise ``LookupError``."""
+        if case_id not in self.exam_cases:
+            raise LookupError(f"unknown exam case '{case_id}' (exam cases live in casebank/{EXAM_FOLDER}/)")
+        return self.exam_cases[case_id]
+
+    def with_exam_cases(self) -> Library:
+        """A copy whose ``cases`` also holds the exam cases: for playing and grading an exam card."""
+        return dataclasses.replace(self, cases={**self.cases, **self.exam_cases})
 
     def require_rubric(self) -> Rubric:
         """Return the rubric, or raise ``LookupError`` when none was loaded."""
@@ -250,27 +283,46 @@ def _problems_from_validation(
 
 
 def kind_of(path: Path, data: Any) -> Kind:
-    """Decide whether a file holds a persona, a case or the rubric."""
+    """Decide what a file holds: by its name or folder, else by its top-level keys."""
     if path.name == RUBRIC_FILE_NAME:
         return "rubric"
+    if path.name == PROGRAMME_FILE_NAME:
+        return "programme"
     if path.parent.name == "personas":
         return "persona"
     if path.parent.name == "casebank":
         return "case"
+    if path.parent.name in _FOLDER_KINDS and path.parent.parent.name == "casebank":
+        return _FOLDER_KINDS[path.parent.name]
     if isinstance(data, dict) and "archetype" in data:
         return "persona"
     if isinstance(data, dict) and "criteria" in data:
         return "rubric"
+    if isinstance(data, dict) and "questions" in data:
+        return "question"
+    if isinstance(data, dict) and "level" in data and "items" in data:
+        return "curriculum"
     return "case"
 
 
+def is_exam_file(path: Path) -> bool:
+    """True for a case file in ``casebank/exam/`` (kept for assessments, never offered for practice)."""
+    return path.parent.name == EXAM_FOLDER and path.parent.parent.name == "casebank"
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
 def content_files(content_dir: Path) -> list[Path]:
-    """All YAML files under ``personas/`` and ``casebank/`` of a content directory, sorted."""
-    files: list[Path] = []
-    for sub in ("personas", "casebank"):
-        folder = content_dir / sub
-        if folder.is_dir():
-            files.extend(sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+    """All content YAML files of a content directory, sorted: ``personas/``, ``casebank/`` and the
+    ``casebank/`` sub-folders ``exam/``, ``quizzes/`` and ``curricula/``."""
+    casebank = content_dir / "casebank"
+    files = _yaml_files(content_dir / "personas") + _yaml_files(casebank)
+    for sub in _FOLDER_KINDS:
+        files.extend(_yaml_files(casebank / sub))
     return files
 
 
@@ -291,6 +343,10 @@ class _Loaded:
     parsed: _ParsedFile
     kind: Kind
     item: BaseModel
+
+    @property
+    def exam(self) -> bool:
+        return self.kind == "case" and is_exam_file(self.parsed.path)
 
 
 @dataclass
@@ -332,7 +388,15 @@ def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library
     loaded = result.loaded
     library = Library()
     first_seen: dict[tuple[str, str], _Loaded] = {}
+    programme: list[ProgrammeEntry] = []
     for entry in loaded:
+        if isinstance(entry.item, QuestionFile | Curriculum | ProgrammePolicy):
+            programme.append(
+                ProgrammeEntry(
+                    entry.item, entry.parsed.display, entry.parsed.path.stem, entry.parsed.positions.of_value
+                )
+            )
+            continue
         if entry.kind == "rubric":
             if library.rubric is not None:
                 line, col = entry.parsed.positions.of_value(())
@@ -373,13 +437,15 @@ def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library
         if isinstance(entry.item, Persona):
             library.personas[item_id] = entry.item
         elif isinstance(entry.item, Case):
-            library.cases[item_id] = entry.item
+            (library.exam_cases if entry.exam else library.cases)[item_id] = entry.item
         library.sources[f"{entry.kind}:{item_id}"] = entry.parsed.path
 
     _coherence(loaded, library, problems)
     criterion_ids = {criterion.id for criterion in library.rubric.criteria} if library.rubric else set()
     for entry in loaded:
-        if not isinstance(entry.item, Case) or library.cases.get(entry.item.id) is not entry.item:
+        if not isinstance(entry.item, Case):
+            continue
+        if (library.exam_cases if entry.exam else library.cases).get(entry.item.id) is not entry.item:
             continue
         case = entry.item
         for index, persona_id in enumerate(case.personas):
@@ -421,6 +487,7 @@ def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library
                             f"unknown rubric criterion '{criterion_id}'; criteria: {', '.join(sorted(criterion_ids))}",
                         )
                     )
+    problems.extend(ContentProblem(*problem) for problem in register(programme, library))
     return library
 
 
@@ -438,7 +505,7 @@ def _coherence(loaded: Sequence[_Loaded], library: Library, problems: list[Conte
         issues: list[Issue] = punctuation_issues(entry.parsed.data)
         if isinstance(item, Persona) and library.personas.get(item.id) is item:
             issues += persona_issues(item, library.rubric)
-        elif isinstance(item, Case) and library.cases.get(item.id) is item:
+        elif isinstance(item, Case) and item in (library.cases.get(item.id), library.exam_cases.get(item.id)):
             issues += case_issues(item, library.personas, library.rubric)
         problems.extend(issue_problems(entry.parsed.display, issues, positions.of_value))
 

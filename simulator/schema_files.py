@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from simulator.config import SCHEMA_DIR
 from simulator.models import Case, GradeReport, Persona, Rubric, Transcript
+from simulator.programme.models import Curriculum, ProgrammePolicy, QuestionFile
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "persona": Persona,
@@ -21,6 +22,9 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "rubric": Rubric,
     "transcript": Transcript,
     "grade-report": GradeReport,
+    "question": QuestionFile,
+    "curriculum": Curriculum,
+    "programme": ProgrammePolicy,
 }
 
 

@@ -173,7 +173,8 @@ def test_every_shipped_file_names_its_schema() -> None:
     for path in content_files(PROJECT_DIR):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         kind = kind_of(path, None)
-        assert first == f"# yaml-language-server: $schema=../simulator/schemas/{kind}.schema.json", path
+        up = "../" * (len(path.relative_to(PROJECT_DIR).parts) - 1)
+        assert first == f"# yaml-language-server: $schema={up}simulator/schemas/{kind}.schema.json", path
 
 
 def test_json_schemas_validate_the_shipped_files() -> None:

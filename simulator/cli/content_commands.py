@@ -38,7 +38,9 @@ def validate(paths: tuple[Path, ...]) -> None:
     with_warnings = f" with {warnings} warning(s)" if warnings else ""
     click.echo(
         f"OK{with_warnings}: {len(requested)} file(s) checked; library has {len(library.personas)} personas, "
-        f"{len(library.cases)} cases, rubric {library.rubric.version if library.rubric else '(missing)'}."
+        f"{len(library.cases)} cases, rubric {library.rubric.version if library.rubric else '(missing)'}; "
+        f"{len(library.exam_cases)} exam cases, {len(library.questions)} questions, "
+        f"{len(library.curricula)} curricula."
     )
 
 

@@ -66,6 +66,7 @@ class LazyGroup(click.Group):
         "eval": ("simulator.cli.eval_command:eval_group", "Measure drill's parts against labelled data in evals/."),
         "users": ("simulator.cli.users_command:users", "Manage app accounts (trainee, mentor, trainer roles)."),
         "limits": ("simulator.cli.limits_command:limits_command", "Print every input limit and how to change it."),
+        "quiz": ("simulator.cli.quiz_command:quiz_group", "Check and browse the theory question bank."),
     },
 )
 @click.version_option(__version__, prog_name="drill")
