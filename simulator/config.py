@@ -42,6 +42,8 @@ class Settings:
     structured_output_method: str = "json_schema"
     llm_timeout_s: float = 60.0
     llm_max_retries: int = 3
+    #: The most one customer reply may take, retries included: a trainee is watching "typing…".
+    llm_reply_timeout_s: float = 60.0
     database_url: str | None = None
     chroma_host: str | None = None
     chroma_port: int = 8000
@@ -85,6 +87,19 @@ def _env(name: str) -> str | None:
     return value or None
 
 
+def _seconds(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
 def load_settings() -> Settings:
     """Read settings from the environment (and ``.env``), applying the embedded defaults."""
     load_dotenv(Path.cwd() / ".env", override=False)
@@ -100,8 +115,9 @@ def load_settings() -> Settings:
         grader_model=_env("DRILL_GRADER_MODEL"),
         embedding_model=_env("DRILL_EMBEDDING_MODEL"),
         structured_output_method=_env("DRILL_STRUCTURED_OUTPUT") or "json_schema",
-        llm_timeout_s=float(_env("DRILL_LLM_TIMEOUT") or 60),
+        llm_timeout_s=_seconds("DRILL_LLM_TIMEOUT", 60.0),
         llm_max_retries=int(_env("DRILL_LLM_MAX_RETRIES") or 3),
+        llm_reply_timeout_s=_seconds("DRILL_LLM_REPLY_TIMEOUT", 60.0),
         database_url=_env("DRILL_DATABASE_URL"),
         chroma_host=_env("DRILL_CHROMA_HOST"),
         chroma_port=int(_env("DRILL_CHROMA_PORT") or 8000),

@@ -2,8 +2,11 @@
 
 The driver's one promise is that no fault loses a turn: the trainee's message is appended to the
 transcript *before* the customer engine is called, and the customer's reply only once its stream
-has completed. When the engine fails, the agent turn stays, the error surfaces as
-``CustomerUnavailable``, and ``retry_last()`` asks the customer again for the same message.
+has completed normally. When the engine fails, or the trainee stops a slow reply, the agent turn
+stays, the partial reply is dropped, the error surfaces as ``CustomerUnavailable`` (``ReplyStopped``
+for a stop), and ``retry_last()`` asks the customer again for the same message. A drill holds at
+most ``limits.DRILL_TURNS`` turns: the message that would pass it is refused (``ConversationFull``)
+before anything is sent.
 """
 
 from __future__ import annotations
@@ -13,8 +16,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulator.customer.base import CustomerEngine, CustomerReply, ReplyStream
-from simulator.errors import ConversationEnded, CustomerUnavailable, DrillError, MessageRejected
-from simulator.limits import MESSAGE_CHARS
+from simulator.errors import (
+    ConversationEnded,
+    ConversationFull,
+    CustomerUnavailable,
+    DrillError,
+    MessageRejected,
+    ReplyStopped,
+)
+from simulator.limits import DRILL_TURNS, MESSAGE_CHARS, too_long
 from simulator.models import CustomerState, Transcript, Turn
 
 
@@ -124,8 +134,18 @@ class Conversation:
                 "The customer has already ended this conversation. End the session to see your "
                 "scorecard, or start a new one."
             )
+        self.check_room()
         self.turns.append(Turn(role="agent", text=message, ts=self._clock()))
         return self._ask_customer()
+
+    def check_room(self) -> None:
+        """Raise ``ConversationFull`` when a message and its reply would pass ``limits.DRILL_TURNS``."""
+        limit = DRILL_TURNS.value
+        if len(self.turns) + 2 > limit:
+            detail = too_long("This drill", len(self.turns) + 2, DRILL_TURNS)
+            raise ConversationFull(
+                f"{detail}. End it to see your scorecard; a real conversation is settled long before this."
+            )
 
     def retry_last(self) -> ReplyStream:
         """Ask the customer again for the pending agent turn (after ``CustomerUnavailable``)."""
@@ -155,7 +175,7 @@ class Conversation:
             raise
         except Exception as exc:  # any engine failure must keep the trainee's turn
             raise _unavailable(exc) from exc
-        return ReplyStream(self._relay(inner), lambda _text: self._complete(inner))
+        return ReplyStream(self._relay(inner), lambda _text: self._complete(inner), cancel_event=inner.cancel_event)
 
     def _relay(self, inner: ReplyStream) -> Iterator[str]:
         try:
@@ -166,6 +186,8 @@ class Conversation:
             raise _unavailable(exc) from exc
 
     def _complete(self, inner: ReplyStream) -> CustomerReply:
+        if inner.cancelled:  # stopped after its last chunk: still not a turn the trainee accepted
+            raise ReplyStopped("You stopped the customer's reply. Your message was kept; press Retry to ask again.")
         if inner.reply is None:  # the inner stream always sets it once exhausted
             raise CustomerUnavailable("The customer's reply was incomplete. Your message was kept; retry.")
         self._append_customer(inner.reply)

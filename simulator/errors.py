@@ -7,8 +7,25 @@ from __future__ import annotations
 
 from typing import Literal
 
-#: Kinds of LLM endpoint fault, as ``LLMUnavailable.reason``.
-LLMFailure = Literal["down", "timeout", "rate_limited", "auth", "not_found", "bad_request", "server_error", "garbage"]
+#: Kinds of LLM endpoint fault, as ``LLMUnavailable.reason``. ``context_length``: the request is
+#: longer than the model's context window; ``incomplete``: a streamed reply ended before its end
+#: (no ``finish_reason``); ``cut_off``: it hit the token cap (``finish_reason: length``);
+#: ``filtered``: the provider's content filter stopped it; ``stopped``: the user pressed Stop.
+LLMFailure = Literal[
+    "down",
+    "timeout",
+    "rate_limited",
+    "auth",
+    "not_found",
+    "bad_request",
+    "context_length",
+    "server_error",
+    "garbage",
+    "incomplete",
+    "cut_off",
+    "filtered",
+    "stopped",
+]
 
 
 class DrillError(Exception):
@@ -24,6 +41,14 @@ class CustomerUnavailable(DrillError):
 
     The trainee's message is kept in the transcript; the caller may retry the same turn.
     """
+
+
+class ReplyStopped(CustomerUnavailable):
+    """The trainee stopped a customer reply that took too long; their message is kept for a retry."""
+
+
+class ConversationFull(DrillError):
+    """A message was refused because the drill already holds the most turns a drill may have."""
 
 
 class ConversationEnded(DrillError):
@@ -46,8 +71,16 @@ class LLMUnavailable(DrillError):
     names both and what to check.
     """
 
-    def __init__(self, message: str, *, reason: LLMFailure, base_url: str, model: str):
+    def __init__(
+        self, message: str, *, reason: LLMFailure, base_url: str, model: str, retry_after: float | None = None
+    ):
         super().__init__(message)
         self.reason: LLMFailure = reason
         self.base_url = base_url
         self.model = model
+        #: Seconds the server asked to wait before trying again (``Retry-After``), when it said.
+        self.retry_after = retry_after
+
+
+class PromptTooLong(DrillError):
+    """A model prompt would exceed its documented cap (``limits``); it was not sent."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -105,12 +106,12 @@ def _client_classes(policy: RetryPolicy) -> tuple[type[openai.OpenAI], type[open
     return sync, async_
 
 
-def _clients(settings: Settings) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
+def _clients(settings: Settings, max_retries: int | None = None) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
     return _cached_clients(
         settings.llm_api_key or PLACEHOLDER_API_KEY,
         endpoint_url(settings),
         settings.llm_timeout_s,
-        settings.llm_max_retries,
+        settings.llm_max_retries if max_retries is None else max_retries,
         RetryPolicy.from_settings(settings),
     )
 
@@ -231,14 +232,17 @@ def chat_model(
     temperature: float | None = None,
     seed: int | None = None,
     max_tokens: int | None = None,
+    client_retries: bool = True,
 ) -> BaseChatModel:
     """A ``ChatOpenAI`` for the configured endpoint (``model`` defaults to ``settings.llm_model``).
 
     Streaming reports token usage (``stream_usage=True``); with ``usage`` every call's tokens are
     appended to that log. Wrap calls in :func:`provider_errors` to get domain errors.
+    ``client_retries=False`` leaves retrying to the caller (:func:`stream_text` does it within
+    the reply's time budget).
     """
     name = model or settings.llm_model
-    sync_client, async_client = _clients(settings)
+    sync_client, async_client = _clients(settings, None if client_retries else 0)
     callbacks: list[BaseCallbackHandler] | None = [_UsageCallback(usage, name)] if usage is not None else None
     return ChatOpenAI(
         model=name,
@@ -250,7 +254,7 @@ def chat_model(
         base_url=endpoint_url(settings),
         api_key=SecretStr(settings.llm_api_key or PLACEHOLDER_API_KEY),
         timeout=settings.llm_timeout_s,
-        max_retries=settings.llm_max_retries,
+        max_retries=settings.llm_max_retries if client_retries else 0,
         stream_usage=True,
         use_responses_api=False,  # OpenAI-compatible servers speak Chat Completions only
         temperature=temperature,
@@ -325,6 +329,8 @@ def structured_model(
     *,
     model: str | None = None,
     usage: UsageLog | None = None,
+    max_tokens: int | None = None,
+    strict: bool = False,
 ) -> Runnable[Any, dict[str, Any]]:
     """A runnable returning ``{"raw": AIMessage, "parsed": ..., "parsing_error": ...}``.
 
@@ -335,16 +341,22 @@ def structured_model(
     the caller can mark it unscored. Invoking raises :class:`LLMUnavailable` for provider faults;
     a server that rejects ``method`` raises it with ``reason == "bad_request"``: try the next
     method of :func:`fallback_chain`. With ``json_mode`` the prompt must describe the JSON.
+    ``strict=True`` asks ``json_schema`` and ``function_calling`` for OpenAI's strict mode (the schema
+    must then close every object and require every property); ``max_tokens`` caps the reply
+    (sent as ``max_completion_tokens``).
     """
     if method not in STRUCTURED_METHODS:
         fallback_chain(method)  # raises the explanatory ValueError
     name = model or settings.judge_model
-    llm = chat_model(settings, model=name, usage=usage, temperature=0)
+    llm = chat_model(settings, model=name, usage=usage, temperature=0, max_tokens=max_tokens)
     pydantic_schema = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
     # A pydantic class would make the openai client validate a json_schema reply itself and raise,
     # losing the raw reply; as a plain JSON schema it comes back raw and is validated below.
     json_schema = pydantic_schema.model_json_schema() if pydantic_schema is not None else schema
-    inner = llm.with_structured_output(json_schema, method=method, include_raw=True)
+    # json_mode has no schema to be strict about; LangChain refuses the flag there.
+    inner = llm.with_structured_output(
+        json_schema, method=method, include_raw=True, strict=strict if method != "json_mode" else None
+    )
 
     def invoke(value: Any) -> dict[str, Any]:
         with provider_errors(settings, model=name):
@@ -398,30 +410,93 @@ def _detail(exc: BaseException) -> str:
     return (str(exc) or type(exc).__name__)[:300].rstrip(".")
 
 
-def translate_error(exc: BaseException, settings: Settings, *, model: str | None = None) -> LLMUnavailable | None:
-    """The domain error for a provider exception, or None when ``exc`` is not a provider fault."""
+# How OpenAI-compatible servers say that a request is longer than the model's context window (an
+# HTTP 400 or 413): error codes and types (OpenAI, llama.cpp's server) and, for servers that send
+# neither, the start of their messages (OpenAI, vLLM, DeepSeek: "maximum context length";
+# llama.cpp: "exceeds the available context size"; LM Studio, TGI: "context length"/"too many
+# tokens"; DashScope/Qwen: "range of input length"). Protocol strings, not language to understand.
+_CONTEXT_CODES = frozenset({"context_length_exceeded", "exceed_context_size_error", "string_above_max_length"})
+_CONTEXT_PHRASES = (
+    "maximum context length",
+    "context length",
+    "context window",
+    "context size",
+    "too many tokens",
+    "range of input length",
+    "prompt is too long",
+)
+
+
+def _error_body(exc: openai.APIStatusError) -> dict[str, Any]:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error")
+        return inner if isinstance(inner, dict) else body
+    return {}
+
+
+def is_context_length_error(exc: BaseException) -> bool:
+    """True when ``exc`` is a provider's rejection of a request longer than the model's context."""
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code not in (400, 413, 422):
+        return False
+    body = _error_body(exc)
+    if {str(body.get("code") or ""), str(body.get("type") or "")} & _CONTEXT_CODES:
+        return True
+    text = f"{body.get('message') or ''} {exc.message}".lower()
+    return any(phrase in text for phrase in _CONTEXT_PHRASES)
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    raw = headers.get("retry-after-ms")
+    try:
+        if raw is not None:
+            return float(raw) / 1000
+        raw = headers.get("retry-after")
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None  # an HTTP date: rare from model servers; the policy's own backoff applies
+
+
+def translate_error(
+    exc: BaseException, settings: Settings, *, model: str | None = None, retries: int | None = None
+) -> LLMUnavailable | None:
+    """The domain error for a provider exception, or None when ``exc`` is not a provider fault.
+
+    ``retries`` is how many retries were made (default: the configured number, which the openai
+    client makes itself).
+    """
     name = model or settings.llm_model
     url = _display_url(endpoint_url(settings))
     where = f"the LLM endpoint {url} (model {name})"
-    count = settings.llm_max_retries
-    retries = f"after {count} {'retry' if count == 1 else 'retries'}"
+    count = settings.llm_max_retries if retries is None else retries
+    retries_text = f"after {count} {'retry' if count == 1 else 'retries'}"
     reason: LLMFailure
-    if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException):
+    if isinstance(exc, openai.LengthFinishReasonError):
+        reason = "cut_off"
+        message = f"{where} stopped its reply at the length cap before the end (finish reason 'length')"
+    elif isinstance(exc, openai.ContentFilterFinishReasonError):
+        reason = "filtered"
+        message = f"{where} stopped its reply with its content filter (finish reason 'content_filter')"
+    elif isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException):
         reason = "timeout"
         message = (
-            f"{where} did not answer within {settings.llm_timeout_s:g} s ({retries}). The server may be "
+            f"{where} did not answer within {settings.llm_timeout_s:g} s ({retries_text}). The server may be "
             "overloaded or still loading the model: try again, raise DRILL_LLM_TIMEOUT, or use a smaller model."
         )
     elif isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
         reason = "down"
         message = (
-            f"Cannot reach {where}, or the connection broke off ({retries}): {_detail(exc)}. Check that the "
+            f"Cannot reach {where}, or the connection broke off ({retries_text}): {_detail(exc)}. Check that the "
             "server is running (for Ollama: `ollama serve`) and that DRILL_LLM_BASE_URL is right."
         )
     elif isinstance(exc, openai.RateLimitError):
         reason = "rate_limited"
         message = (
-            f"{where} is rate-limiting requests (HTTP 429, {retries}): {_detail(exc)}. Wait a minute, "
+            f"{where} is rate-limiting requests (HTTP 429, {retries_text}): {_detail(exc)}. Wait a minute, "
             "run fewer sessions at once, or check the account's quota."
         )
     elif isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
@@ -436,10 +511,17 @@ def translate_error(exc: BaseException, settings: Settings, *, model: str | None
             f"{where} answered HTTP 404: {_detail(exc)}. Check DRILL_LLM_MODEL (for Ollama: "
             f"`ollama pull {name}`) and that DRILL_LLM_BASE_URL ends with /v1."
         )
+    elif isinstance(exc, openai.APIStatusError) and is_context_length_error(exc):
+        reason = "context_length"
+        message = (
+            f"{where} refused the request because it is longer than the model's context window "
+            f"(HTTP {exc.status_code}): {_detail(exc)}. Use a model with a larger context, or keep "
+            "conversations shorter (see `drill limits`)."
+        )
     elif isinstance(exc, openai.APIStatusError) and exc.status_code >= 500:
         reason = "server_error"
         message = (
-            f"{where} failed with HTTP {exc.status_code} ({retries}): {_detail(exc)}. "
+            f"{where} failed with HTTP {exc.status_code} ({retries_text}): {_detail(exc)}. "
             "Check the server's logs; try again in a moment."
         )
     elif isinstance(exc, openai.APIStatusError):
@@ -448,6 +530,10 @@ def translate_error(exc: BaseException, settings: Settings, *, model: str | None
             f"{where} rejected the request (HTTP {exc.status_code}): {_detail(exc)}. The server or model "
             "may not support a feature drill asked for; for grading, try DRILL_STRUCTURED_OUTPUT=function_calling."
         )
+    elif isinstance(exc, openai.APIError) and not isinstance(exc, openai.APIResponseValidationError):
+        # An error event inside a stream ("data: {"error": ...}"), as vLLM sends when generation fails.
+        reason = "server_error"
+        message = f"{where} reported an error in the middle of its reply: {_detail(exc)}. Try again in a moment."
     elif isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError) or (
         isinstance(exc, ValueError | TypeError | KeyError) and _raised_by_provider(exc)
     ):
@@ -458,7 +544,9 @@ def translate_error(exc: BaseException, settings: Settings, *, model: str | None
         )
     else:
         return None
-    return LLMUnavailable(message[0].upper() + message[1:], reason=reason, base_url=url, model=name)
+    return LLMUnavailable(
+        message[0].upper() + message[1:], reason=reason, base_url=url, model=name, retry_after=_retry_after(exc)
+    )
 
 
 def garbage_reply(settings: Settings, detail: str, *, model: str | None = None) -> LLMUnavailable:
@@ -475,25 +563,142 @@ def garbage_reply(settings: Settings, detail: str, *, model: str | None = None) 
 
 
 @contextmanager
-def provider_errors(settings: Settings, *, model: str | None = None) -> Iterator[None]:
+def provider_errors(settings: Settings, *, model: str | None = None, retries: int | None = None) -> Iterator[None]:
     """Turn provider exceptions raised inside the block into :class:`LLMUnavailable`."""
     try:
         yield
     except LLMUnavailable:
         raise
     except Exception as exc:
-        error = translate_error(exc, settings, model=model)
+        error = translate_error(exc, settings, model=model, retries=retries)
         if error is None:
             raise
         raise error from exc
 
 
+# ---------------------------------------------------------------------------------------------
+# Streaming a reply that a person is waiting for
+
+#: Finish reasons of a reply that ended where the model meant it to: OpenAI's and most servers'
+#: "stop" (also sent when a stop sequence matched), and the names a few OpenAI-compatible
+#: servers pass through from their own engines (TGI, and gateways in front of other APIs).
+NORMAL_FINISH = frozenset({"stop", "eos_token", "stop_sequence", "end_turn"})
+#: Faults worth another attempt while nothing has been shown yet (the openai client's own set).
+_RETRYABLE: frozenset[LLMFailure] = frozenset({"down", "timeout", "rate_limited", "server_error"})
+
+
+def _fault(settings: Settings, name: str, reason: LLMFailure, detail: str) -> LLMUnavailable:
+    url = _display_url(endpoint_url(settings))
+    return LLMUnavailable(f"The LLM endpoint {url} (model {name}) {detail}", reason=reason, base_url=url, model=name)
+
+
+def _unfinished(settings: Settings, name: str, finish: str | None, max_tokens: int | None) -> LLMUnavailable:
+    if finish is None:
+        return _fault(
+            settings,
+            name,
+            "incomplete",
+            "stopped sending before the end of its reply (the stream ended with no finish reason): the "
+            "server or the connection broke off. The partial reply was discarded; try again.",
+        )
+    if finish == "length":
+        cap = f" of {max_tokens} tokens" if max_tokens else ""
+        return _fault(
+            settings,
+            name,
+            "cut_off",
+            f"was cut off at the reply length cap{cap} (finish reason 'length'). The partial reply was "
+            "discarded; try again. If it keeps happening the model is rambling or thinking at length: try "
+            "another model.",
+        )
+    if finish == "content_filter":
+        return _fault(
+            settings,
+            name,
+            "filtered",
+            "stopped its reply with its content filter (finish reason 'content_filter'). The partial reply "
+            "was discarded; rephrase the message and try again.",
+        )
+    return _fault(
+        settings,
+        name,
+        "incomplete",
+        f"ended its reply with the unexpected finish reason {finish!r}. The partial reply was discarded; try again.",
+    )
+
+
+def _stopped(settings: Settings, name: str) -> LLMUnavailable:
+    return _fault(settings, name, "stopped", "was still answering when the reply was stopped.")
+
+
 def stream_text(
-    llm: BaseChatModel, messages: Sequence[Any], settings: Settings, *, model: str | None = None
+    llm: BaseChatModel,
+    messages: Sequence[Any],
+    settings: Settings,
+    *,
+    model: str | None = None,
+    stop: Sequence[str] | None = None,
+    max_tokens: int | None = None,
+    budget_s: float | None = None,
+    cancel: threading.Event | None = None,
 ) -> Iterator[str]:
-    """Text deltas of ``llm.stream(messages)``, with provider faults raised as :class:`LLMUnavailable`."""
-    with provider_errors(settings, model=model):
-        for chunk in llm.stream(list(messages)):
-            text = str(chunk.text)
-            if text:
-                yield text
+    """Text deltas of ``llm.stream(messages)``, accepted only as a whole reply.
+
+    Raises :class:`LLMUnavailable` (after the deltas so far) unless the stream ended normally
+    (``finish_reason == "stop"``): a stream that simply stops, or ends with ``length`` or
+    ``content_filter``, is not a reply, and the caller must discard what it showed.
+
+    Time: the whole reply, retries included, gets ``budget_s`` seconds (default
+    ``settings.llm_reply_timeout_s``); each wait for the server is at most ``llm_timeout_s`` and never
+    past the budget. ``llm`` should be built with ``client_retries=False``: retries happen here, with
+    :class:`RetryPolicy` backoff and ``Retry-After``, only while nothing has been yielded and only
+    while the budget lasts. Setting ``cancel`` stops the reply at the next chunk or retry
+    (``reason == "stopped"``).
+    """
+    name = model or settings.llm_model
+    budget = settings.llm_reply_timeout_s if budget_s is None else budget_s
+    deadline = time.monotonic() + budget
+    policy = RetryPolicy.from_settings(settings)
+    retries = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if cancel is not None and cancel.is_set():
+            raise _stopped(settings, name)
+        shown = False
+        finish: str | None = None
+        try:
+            with provider_errors(settings, model=name, retries=retries):
+                chunks = llm.stream(
+                    list(messages), stop=list(stop) if stop else None, timeout=min(settings.llm_timeout_s, remaining)
+                )
+                for chunk in chunks:
+                    finish = chunk.response_metadata.get("finish_reason") or finish
+                    text = str(chunk.text)
+                    if text:
+                        shown = True
+                        yield text
+                    if cancel is not None and cancel.is_set():
+                        raise _stopped(settings, name)
+                    if time.monotonic() > deadline:
+                        raise _fault(
+                            settings,
+                            name,
+                            "timeout",
+                            f"did not finish its reply within {budget:g} s (DRILL_LLM_REPLY_TIMEOUT). The "
+                            "partial reply was discarded; try again, or use a faster model.",
+                        )
+        except LLMUnavailable as exc:
+            if shown or exc.reason not in _RETRYABLE or retries >= settings.llm_max_retries:
+                raise
+            wait = policy.delay(retries, exc.retry_after)
+            if time.monotonic() + wait >= deadline:
+                raise
+            retries += 1
+            if cancel is not None and cancel.wait(wait):
+                raise _stopped(settings, name) from exc
+            if cancel is None:
+                time.sleep(wait)
+            continue
+        if finish not in NORMAL_FINISH:
+            raise _unfinished(settings, name, finish, max_tokens)
+        return

@@ -208,6 +208,20 @@ def is_substantial(quote: str) -> bool:
     return len(_WORD.findall(latin)) >= MIN_WORDS
 
 
+def cites_enough(text: str, quote: str) -> bool:
+    """True when ``quote``, as a grader cited it (before any widening), proves something by itself.
+
+    It must hold at least ``MIN_CJK_CHARS`` CJK characters or ``MIN_WORDS`` words, or be the whole
+    of ``text`` (compared normalised) when the turn is shorter than that. Widening to whole clauses
+    makes a stored quote readable; it must not turn a one-letter "quote", which matches almost any
+    turn, into evidence.
+    """
+    if is_substantial(quote):
+        return True
+    core = normalise(quote).strip(_EDGE)
+    return bool(core) and core == normalise(text).strip(_EDGE)
+
+
 def whole_clause_span(text: str, start: int, end: int, barriers: Sequence[tuple[int, int]] = ()) -> tuple[int, int]:
     """``(start, end)`` widened to whole clauses, then clause by clause until substantial.
 
@@ -250,7 +264,7 @@ def clause_quote(text: str, quote: str, barriers: Sequence[tuple[int, int]] = ()
     return whole_clause(text, *span, barriers=barriers) or None
 
 
-Problem = Literal["empty", "no_such_turn", "not_agent_turn", "not_found"]
+Problem = Literal["empty", "no_such_turn", "not_agent_turn", "too_short", "not_found"]
 
 
 @dataclass(frozen=True)
@@ -267,14 +281,22 @@ class QuoteCheck:
 
 
 def verify_agent_quote(
-    transcript: Transcript, turn: int, quote: str, *, barriers: Sequence[tuple[int, int]] = ()
+    transcript: Transcript,
+    turn: int,
+    quote: str,
+    *,
+    barriers: Sequence[tuple[int, int]] = (),
+    require_substantial: bool = False,
 ) -> QuoteCheck:
     """Check that ``quote`` is said in agent turn ``turn``; return whole-clause evidence if so.
 
-    ``barriers`` are spans of that turn's text the whole clause must not run into or out of.
+    ``barriers`` are spans of that turn's text the whole clause must not run into or out of. With
+    ``require_substantial`` the cited text itself must pass :func:`cites_enough` (a grader that
+    cites quotes, such as the LLM judge, must not get evidence out of a one-letter quote).
 
     ``problem`` says why not: ``empty`` quote, ``no_such_turn``, ``not_agent_turn`` (a customer or
-    system line), or ``not_found`` in that turn even after normalisation.
+    system line), ``too_short`` (with ``require_substantial``), or ``not_found`` in that turn even
+    after normalisation.
     """
     if not quote or not quote.strip() or not normalise(quote).strip(_EDGE):
         return QuoteCheck(None, "empty")
@@ -283,6 +305,8 @@ def verify_agent_quote(
     spoken = transcript.turns[turn]
     if spoken.role != "agent":
         return QuoteCheck(None, "not_agent_turn")
+    if require_substantial and not cites_enough(spoken.text, quote):
+        return QuoteCheck(None, "too_short")
     found = clause_quote(spoken.text, quote, barriers)
     if found is None:
         return QuoteCheck(None, "not_found")
@@ -298,6 +322,7 @@ __all__ = [
     "MIN_CJK_CHARS",
     "MIN_WORDS",
     "QuoteCheck",
+    "cites_enough",
     "clause_quote",
     "is_substantial",
     "is_verified",

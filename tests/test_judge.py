@@ -80,6 +80,7 @@ def entry(score: Any = 4, quotes: list[tuple[int, str]] | None = None, case_id: 
     return {
         "evidence": evidence,
         "rationale": "开场规范。",
+        "basis": "action",
         "score": score,
         "better_phrasing": "您好,我是客服小李,很高兴为您服务。",
         "source_case_id": case_id,
@@ -157,17 +158,28 @@ def test_each_method_parses_a_good_reply(
     if method == "json_schema":
         assert request["response_format"]["type"] == "json_schema"
         schema = request["response_format"]["json_schema"]["schema"]
+        assert request["response_format"]["json_schema"]["strict"] is True
         assert set(schema["required"]) >= {c.id for c in rubric.criteria}
-        # evidence first, then rationale, score, better phrasing, case id
-        assert list(schema["properties"]["clarity"]["properties"]) == [
+        assert schema["additionalProperties"] is False
+        clarity = schema["properties"]["clarity"]
+        # evidence first, then rationale, basis, score, better phrasing, case id
+        assert list(clarity["properties"]) == [
             "evidence",
             "rationale",
+            "basis",
             "score",
             "better_phrasing",
             "source_case_id",
         ]
+        assert clarity["additionalProperties"] is False and set(clarity["required"]) == set(clarity["properties"])
+        assert clarity["properties"]["score"]["enum"] == [1, 2, 3, 4, 5]
+        evidence = clarity["properties"]["evidence"]
+        assert (evidence["minItems"], evidence["maxItems"]) == (1, 4)
+        assert evidence["items"]["additionalProperties"] is False
+        assert request["max_completion_tokens"] > 0
     elif method == "function_calling":
         assert request["tool_choice"]["function"]["name"] == request["tools"][0]["function"]["name"]
+        assert request["tools"][0]["function"]["strict"] is True
         assert "response_format" not in request
     else:
         assert request["response_format"] == {"type": "json_object"}
@@ -471,7 +483,7 @@ def test_prompt_carries_rubric_anchors_findings_and_reference_ids(
     transcript = make_transcript("你去找快递吧。")  # forbidden phrase, no greeting, no closing
     findings = run_rules(transcript, rubric, case)
     assert {f.rule for f in findings} >= {"forbidden_phrase", "missing_greeting"}
-    fake_llm.enqueue(content=verdict(rubric, standard_phrasing=entry(score=1, quotes=[(1, "你去找快递")])))
+    fake_llm.enqueue(content=verdict(rubric, standard_phrasing=entry(score=1, quotes=[(1, "你去找快递吧")])))
     result = run_judge(transcript, rubric, case, fake_llm.settings(), references=[similar], findings=findings)
     prompt = user_message(fake_llm.requests[0])
 
@@ -480,11 +492,23 @@ def test_prompt_carries_rubric_anchors_findings_and_reference_ids(
         assert criterion.levels[3].en not in prompt
     for finding in findings:
         assert json.dumps(finding.message, ensure_ascii=False) in prompt
-    assert f"[{CASE_ID}]" in prompt and f"[{SIMILAR_ID}]" in prompt
+    assert f"[{CASE_ID}]" in prompt
     assert case.customer_wants in prompt and case.policy.must_not_promise[0] in prompt
     assert case.expected_steps[0] in prompt and case.acceptable_resolutions[0].description in prompt
-    assert "我现在就帮您催件,今天下午给您回电。" in prompt and "这不归我们管" in prompt
+    # The own case is known: a similar case would only lend its facts to the coaching.
+    assert f"[{SIMILAR_ID}]" not in prompt and "我现在就帮您催件,今天下午给您回电。" not in prompt
     assert {s.id: s.score for s in result.scores}["standard_phrasing"] == 1
+
+
+def test_without_a_case_similar_cases_come_with_a_warning_about_their_facts(
+    fake_llm: FakeLLM, rubric: Rubric, similar: Case
+) -> None:
+    transcript = make_transcript("您好,请问有什么可以帮您?", case_id=None)
+    fake_llm.enqueue(content=verdict(rubric))
+    run_judge(transcript, rubric, None, fake_llm.settings(), references=[similar])
+    prompt = user_message(fake_llm.requests[0])
+    assert f"[{SIMILAR_ID}]" in prompt and "我现在就帮您催件,今天下午给您回电。" in prompt
+    assert "另一个情境" in prompt and "不借用它的事实" in prompt
 
 
 def test_english_transcript_gets_the_english_prompt(fake_llm: FakeLLM, rubric: Rubric) -> None:
@@ -502,7 +526,7 @@ def test_english_transcript_gets_the_english_prompt(fake_llm: FakeLLM, rubric: R
     result = run_judge(transcript, rubric, None, fake_llm.settings())
     prompt = user_message(fake_llm.requests[0])
     assert rubric.criteria[0].levels[1].en in prompt and rubric.criteria[0].levels[1].zh not in prompt
-    assert "No reference case" in prompt
+    assert "no case close to this conversation" in prompt
     assert "Your task" in system_message(fake_llm.requests[0])
     assert result.complete
 
@@ -575,7 +599,7 @@ def test_drill_grade_with_llm_engine_end_to_end(
     from simulator.cli import main
 
     monkeypatch.setenv("DRILL_CONTENT_DIR", str(FIXTURE_CONTENT))
-    # Reference retrieval embeds through the same fake endpoint (fast, no offline model to load).
+    # Were the index asked, it would embed through the same fake endpoint (no offline model to load).
     monkeypatch.setenv("DRILL_EMBEDDING_MODEL", "fake-embedding")
     reply = verdict(rubric, clarity=entry(score=3, quotes=[(1, GREETING), (1, "编造的引文")]))
     fake_llm.enqueue(content=reply)
@@ -591,8 +615,8 @@ def test_drill_grade_with_llm_engine_end_to_end(
     clarity = next(c for c in report["criteria"] if c["id"] == "clarity")
     assert clarity["score"] == 3 and clarity["evidence"] == [{"turn": 1, "quote": GREETING}]
     assert report["dropped_quotes"] == [{"turn": 1, "quote": "编造的引文"}]
-    assert CASE_ID in report["references"]
+    assert report["references"] == [CASE_ID]  # the own case alone: no other case's facts
     assert not any(f["rule"] == "reference_retrieval_failed" for f in report["findings"])
-    assert any(r.path.endswith("/embeddings") for r in fake_llm.received)
+    assert not any(r.path.endswith("/embeddings") for r in fake_llm.received)
     judge_requests = [r for r in fake_llm.requests if "response_format" in r or "tools" in r]
     assert len(judge_requests) == 1 and "<<<TRANSCRIPT" in user_message(judge_requests[0])

@@ -434,6 +434,16 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "上一条消息还没有收到回复:请先点击“重新获取回复”(新输入的内容仍保留在输入框中)。",
     ),
     "nothing_to_retry": ("There is no unanswered message to retry.", "没有需要重新获取回复的消息。"),
+    "drill_too_long": (
+        "This drill has reached its limit of {limit} turns (set {env} to change it). Press “End and score” to "
+        "see your scorecard.",
+        "本次对练已达到 {limit} 轮的上限(可通过 {env} 调整)。请点击“结束并评分”查看评分卡。",
+    ),
+    "reply_stopped": (
+        "You stopped the customer's reply. Your message is saved — press Retry to ask again.",
+        "你已停止客户的回复。你的消息已保存——点击“重新获取回复”可再次获取。",
+    ),
+    "nothing_to_stop": ("No customer reply is being written right now.", "当前没有正在生成的客户回复。"),
     "customer_already_left": (
         "The customer has ended the conversation. Press “End and score” to see your scorecard.",
         "客户已结束对话,请点击“结束并评分”查看评分卡。",

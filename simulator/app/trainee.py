@@ -18,8 +18,8 @@ from simulator.app.scoring import AppliedOverride, EffectiveReport, apply_overri
 from simulator.app.services import AppServices, LiveSession, SessionNotFound
 from simulator.content import Library
 from simulator.customer.base import ReplyStream
-from simulator.errors import ConversationEnded, CustomerUnavailable, DrillError
-from simulator.limits import MESSAGE_CHARS
+from simulator.errors import ConversationEnded, ConversationFull, CustomerUnavailable, DrillError, ReplyStopped
+from simulator.limits import DRILL_TURNS, MESSAGE_CHARS
 from simulator.models import Case, Language, Persona, Rubric, Turn
 from simulator.store import DrillSession, SessionFilter
 
@@ -257,6 +257,8 @@ def _stream_reply(services: AppServices, live: LiveSession, stream: ReplyStream)
         for delta in stream:
             shown += delta
             yield _view(live, partial=shown)
+    except ReplyStopped as exc:
+        raise AppError("reply_stopped") from exc
     except CustomerUnavailable as exc:
         raise AppError("customer_unavailable", detail=str(exc)) from exc
     _persist(services, live)
@@ -284,6 +286,8 @@ def send_message(services: AppServices, user: User, session_id: str | None, text
             stream = live.conversation.send(message)
         except ConversationEnded as exc:
             raise AppError("customer_already_left") from exc
+        except ConversationFull as exc:
+            raise AppError("drill_too_long", limit=DRILL_TURNS.value, env=DRILL_TURNS.env) from exc
         except CustomerUnavailable as exc:
             _persist(services, live)
             raise AppError("customer_unavailable", detail=str(exc)) from exc

@@ -25,7 +25,8 @@ from simulator.content import ContentProblem, Library, errors_only, issue_proble
 from simulator.content_checks import case_issues, persona_issues, punctuation_issues
 from simulator.conversation import Conversation
 from simulator.customer import make_customer
-from simulator.errors import ConversationEnded, DrillError
+from simulator.errors import ConversationEnded, ConversationFull, DrillError
+from simulator.limits import DRILL_TURNS
 from simulator.models import Case, Language, Persona
 
 Kind = Literal["persona", "case"]
@@ -342,6 +343,8 @@ def preview_conversation(
             conversation.send(message).collect()
         except ConversationEnded:
             break
+        except ConversationFull as exc:
+            raise AppError("drill_too_long", limit=DRILL_TURNS.value, env=DRILL_TURNS.env) from exc
     messages = [
         {"role": "user" if turn.role == "agent" else "assistant", "content": turn.text} for turn in conversation.turns
     ]

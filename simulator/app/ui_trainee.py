@@ -333,9 +333,10 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         yield turn_values(view, lang, t("customer_typing", lang))
                         sent_at = now
         except AppError as exc:
-            if exc.key != "customer_unavailable":
+            if exc.key not in ("customer_unavailable", "reply_stopped"):
                 yield {status: error_text(exc, lang)}
                 return
+            # The partial reply is not a turn: show the drill as stored, with Retry offered.
             stored = trainee.current_view(services, user, sid)
             yield turn_values(stored, lang, error_text(exc, lang), {phase: phase_of(stored)})
             return

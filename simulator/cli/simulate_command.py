@@ -12,6 +12,7 @@ from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.conversation import Conversation
 from simulator.customer import ENGINES, EngineName, make_customer
 from simulator.errors import CustomerUnavailable, DrillError, MessageRejected
+from simulator.limits import DRILL_TURNS
 from simulator.models import Turn
 
 _LABELS = {
@@ -36,6 +37,15 @@ def read_agent_lines(path: Path) -> list[tuple[int, str]]:
             raise DrillError(f"{path}:{number}: {exc}") from exc
     if not lines:
         raise DrillError(f"agent file {path} has no non-empty lines; write one trainee message per line")
+    # The customer's opening line plus one reply per message must fit in one drill; refusing
+    # before the first call spares a long file one model call per line past the cap.
+    most = max((DRILL_TURNS.value - 1) // 2, 0)
+    if len(lines) > most:
+        raise DrillError(
+            f"{path}: {len(lines)} trainee messages do not fit in one drill: a drill holds at most "
+            f"{DRILL_TURNS.value} turns (the opening line and a reply to each message), so at most {most} "
+            f"messages (set {DRILL_TURNS.env} to change it). Shorten the file or split it into several drills."
+        )
     return lines
 
 

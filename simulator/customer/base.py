@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,14 +26,33 @@ class CustomerReply:
 class ReplyStream:
     """Text deltas of a customer reply as they are produced; ``reply`` is set once exhausted.
 
-    Iterating yields only trainee-visible text (never sentinels or state trailers).
+    Iterating yields only trainee-visible text (never sentinels or state trailers). The text is
+    provisional until ``reply`` is set: a stream that fails (or is cancelled) midway raises, and
+    whatever it yielded is not a turn. :meth:`cancel` asks the engine to stop at its next chunk.
     """
 
-    def __init__(self, deltas: Iterator[str], finish: Callable[[str], CustomerReply]):
+    def __init__(
+        self,
+        deltas: Iterator[str],
+        finish: Callable[[str], CustomerReply],
+        *,
+        cancel_event: threading.Event | None = None,
+    ):
         self._deltas = deltas
         self._finish = finish
         self._parts: list[str] = []
         self.reply: CustomerReply | None = None
+        #: Set by :meth:`cancel`; engines that take time watch it between chunks.
+        self.cancel_event = cancel_event or threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the engine to stop this reply (it raises ``ReplyStopped`` at its next chunk)."""
+        self.cancel_event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self.cancel_event.is_set()
 
     def __iter__(self) -> Iterator[str]:
         for delta in self._deltas:

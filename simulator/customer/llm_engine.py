@@ -12,14 +12,19 @@ How a turn works:
 - State comes without a second model call: the reply's last line ``<<state mood=N goal_met=..>>``
   is parsed strictly; when it is missing or malformed the mood stays where it was, the goal
   counts as not met, and the problem is recorded in ``warnings``. A sentinel sets the outcome.
-- Faults (endpoint down, timeout, 429/5xx after retries, garbage or empty reply) raise
-  ``CustomerUnavailable``; the conversation driver keeps the trainee's message for a retry. If a
-  fault cuts a reply off midway, the text already streamed is not a turn and must be discarded.
+- Only whole replies become turns: a stream that ends without ``finish_reason: stop`` (the
+  connection broke, ``length``, ``content_filter``), takes longer than the reply budget
+  (``DRILL_LLM_REPLY_TIMEOUT``), or is stopped by the trainee raises ``CustomerUnavailable``
+  (``ReplyStopped`` for a stop) after the text streamed so far; that text is not a turn and the
+  caller discards it. Faults (endpoint down, timeout, 429/5xx after retries, a context-length
+  rejection, garbage or empty reply) raise ``CustomerUnavailable`` too; the conversation driver
+  keeps the trainee's message for a retry.
 - The opening line is the case's, with no model call, so a session starts instantly.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -29,7 +34,7 @@ from simulator.config import Settings
 from simulator.customer.base import CustomerEngine, CustomerReply, ReplyStream
 from simulator.customer.llm_prompt import build_system_prompt, stage_direction
 from simulator.customer.reply_markers import MarkerFilter, format_trailer, parse_markers
-from simulator.errors import CustomerUnavailable, LanguageMismatch, LLMUnavailable
+from simulator.errors import CustomerUnavailable, LanguageMismatch, LLMUnavailable, ReplyStopped
 from simulator.models import Case, CustomerState, Persona, Turn
 
 # Role-play needs variety between sessions (the seed still makes a session repeatable on servers
@@ -66,6 +71,7 @@ class LLMCustomer(CustomerEngine):
             temperature=CUSTOMER_TEMPERATURE,
             seed=seed,
             max_tokens=CUSTOMER_MAX_TOKENS,
+            client_retries=False,  # llm.stream_text retries within the reply's time budget
         )
 
     def opening(self) -> CustomerReply:
@@ -108,11 +114,14 @@ class LLMCustomer(CustomerEngine):
         turn_index = len(history) + 1
         markers = MarkerFilter()
         raw: list[str] = []
+        cancel = threading.Event()
 
         def deltas() -> Iterator[str]:
             shown = False
             try:
-                for delta in llm.stream_text(self._model, messages, self.settings):
+                for delta in llm.stream_text(
+                    self._model, messages, self.settings, max_tokens=CUSTOMER_MAX_TOKENS, cancel=cancel
+                ):
                     raw.append(delta)
                     visible = markers.feed(delta)
                     if visible:
@@ -131,6 +140,10 @@ class LLMCustomer(CustomerEngine):
                     # The customer ended without a word: show that they left.
                     yield stage_direction(self.case, "end")
             except LLMUnavailable as exc:
+                if exc.reason == "stopped":
+                    raise ReplyStopped(
+                        "You stopped the customer's reply. Your message was kept; press Retry to ask again."
+                    ) from exc
                 raise CustomerUnavailable(
                     f"The customer could not answer: {exc} Your message was kept; send it again "
                     "once the endpoint is back."
@@ -146,7 +159,7 @@ class LLMCustomer(CustomerEngine):
             state = CustomerState(mood=mood, goal_met=goal_met, outcome=parsed.outcome)
             return CustomerReply(text=text.strip(), state=state)
 
-        return ReplyStream(deltas(), finish)
+        return ReplyStream(deltas(), finish, cancel_event=cancel)
 
     def _previous_mood(self, history: Sequence[Turn]) -> int:
         for turn in reversed(history):

@@ -201,9 +201,9 @@ def grade(
 
     ``engine`` defaults to ``llm`` when an LLM endpoint is configured, else ``offline``.
     ``references`` are case ids to use as reference material; when ``None`` the case index is
-    asked for similar cases (for the offline engine only when the transcript has no ``case_id``:
-    the case itself is the better reference). Raises ``GradingError`` for an unknown ``case_id``
-    or ``engine="llm"`` without an endpoint.
+    asked for similar cases only when the transcript has no ``case_id`` (the case itself is the
+    better reference, and other cases' facts must not reach its coaching). Raises ``GradingError``
+    for an unknown ``case_id`` or ``engine="llm"`` without an endpoint.
     """
     rubric = library.require_rubric()
     chosen: Engine = engine or ("llm" if settings.llm_configured else "offline")
@@ -220,7 +220,9 @@ def grade(
             raise GradingError(f"transcript case_id: {exc}") from exc
 
     findings = run_rules(transcript, rubric, case)
-    if references is None and transcript.agent_turn_indices() and (chosen == "llm" or case is None):
+    # With its own case known, a transcript is graded against that case alone: similar cases would
+    # only lend their facts to the coaching. The index is asked only when the case is unknown.
+    if references is None and transcript.agent_turn_indices() and case is None:
         references = retrieve_references(transcript, library, settings, findings)
     reference_cases = _reference_cases(transcript, library, references or [], case, findings)
     reference_ids = ([case.id] if case else []) + [ref.id for ref in reference_cases]

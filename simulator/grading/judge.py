@@ -22,8 +22,16 @@ Errors. A provider fault other than a rejected method (endpoint down, timeout, r
 key, unknown model) raises :class:`~simulator.errors.LLMUnavailable` with a message that says what
 to check; so does a server that rejects every method. A reply that is not a valid
 OpenAI-compatible response counts as a malformed reply (retried); if no reply at all was a valid
-response, the last such error is raised, since the URL is then most likely wrong. The facade
+response, the last such error is raised, since the URL is then most likely wrong. A request the
+server refuses as longer than the model's context (``reason == "context_length"``) is raised at
+once: another structured-output method would be just as long. The facade
 (``simulator.grading.grade``) decides what to make of a raised error.
+
+Bounds. The whole prompt is measured before anything is sent: past ``limits.JUDGE_PROMPT_CHARS``
+it raises :class:`~simulator.errors.PromptTooLong` naming the limit. The verdict is capped at
+``judge_max_tokens`` (``Settings.extra``, default :data:`DEFAULT_MAX_TOKENS`); a verdict cut off at
+the cap is asked for again. The schema is strict (closed objects, scores ``enum [1..5]``, one to
+four quotes per criterion) and sent in strict mode where the method has one.
 """
 
 from __future__ import annotations
@@ -36,12 +44,15 @@ from typing import Any, cast
 from langchain_core.runnables import Runnable
 
 from simulator.config import Settings
-from simulator.errors import LLMUnavailable
+from simulator.errors import LLMUnavailable, PromptTooLong
 from simulator.grading import judge_prompt
 from simulator.grading.judge_prompt import INSTRUCTIONS_KEY, JudgePrompt, build_prompt
 from simulator.grading.judge_reply import check_evidence, message, payload_from, read_criterion, unwrap
+from simulator.grading.signals import grader_instruction_spans
+from simulator.limits import JUDGE_PROMPT_CHARS, too_long
 from simulator.llm import UsageLog, fallback_chain, structured_model
 from simulator.models import Case, CriterionScore, Evidence, Finding, Rubric, Transcript
+from simulator.quotes import locate
 
 __all__ = ["Attempt", "JudgeResult", "judge_chain", "judge_transcript", "prompt_hash"]
 
@@ -49,11 +60,25 @@ log = logging.getLogger(__name__)
 
 #: Replies requested per transcript (the first plus retries) unless ``judge_max_attempts`` is set.
 DEFAULT_MAX_ATTEMPTS = 3
+#: The verdict's length cap (``max_completion_tokens``) unless ``judge_max_tokens`` is set. Six
+#: criteria with four quotes, a rationale and a better line each take 1.5-3k tokens (Chinese runs
+#: longer); the rest is room for the reasoning of a model that thinks before it answers. A verdict
+#: cut off at the cap cannot be parsed and is asked for again, shorter.
+DEFAULT_MAX_TOKENS = 6000
 
 _INSTRUCTION_FINDING = {
     "zh-CN": "评分模型发现这一轮中有针对评分者的指令:“{quote}”。评分没有采纳,按违规处理。",
     "en": (
         'The judge found text aimed at the grader in this turn: "{quote}". It was not obeyed and counts as a violation.'
+    ),
+}
+#: Rule id of a judge report that the recogniser does not confirm (shown to mentors, costs nothing).
+UNCONFIRMED_RULE = "judge_unconfirmed_instruction"
+_UNCONFIRMED_FINDING = {
+    "zh-CN": "评分模型认为这段话是写给评分者的:“{quote}”。识别器不这样认为,因此不算违规;请带教老师复核。",
+    "en": (
+        'The judge read this as text aimed at the grader: "{quote}". The recogniser does not, so it is not '
+        "counted as a violation; a mentor may want to review it."
     ),
 }
 
@@ -68,7 +93,7 @@ class Attempt:
     """One request to the judge model and what became of it."""
 
     method: str
-    outcome: str  # "ok", "partial", "rejected", "not_json" or "garbage"
+    outcome: str  # "ok", "partial", "rejected", "not_json", "cut_off" or "garbage"
     detail: str = ""
 
 
@@ -103,9 +128,12 @@ def judge_chain(
     """The runnable ``prompt | structured model`` for one structured-output ``method``.
 
     Its input is ``JudgePrompt.variables``; its output is ``{"raw", "parsed", "parsing_error"}``.
-    The schema goes in as a plain JSON schema so that validation happens per criterion here.
+    The schema goes in as a plain JSON schema so that validation happens per criterion here; it is
+    sent in strict mode (``json_schema``, ``function_calling``) with the verdict's token cap.
     """
-    model = structured_model(settings, cast(Any, schema), method, usage=usage)
+    model = structured_model(
+        settings, cast(Any, schema), method, usage=usage, strict=True, max_tokens=_max_tokens(settings)
+    )
     return judge_prompt.chat_prompt(language) | model  # type: ignore[arg-type]
 
 
@@ -120,6 +148,39 @@ def _max_attempts(settings: Settings) -> int:
     return attempts
 
 
+def _max_tokens(settings: Settings) -> int:
+    value = settings.extra.get("judge_max_tokens", DEFAULT_MAX_TOKENS)
+    try:
+        tokens = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"judge_max_tokens must be a whole number, got {value!r}") from exc
+    if tokens < 1:
+        raise ValueError(f"judge_max_tokens must be at least 1, got {tokens}")
+    return tokens
+
+
+def prompt_chars(prompt: JudgePrompt) -> int:
+    """Characters of the judge's whole prompt (system and user message) for ``prompt``."""
+    messages = judge_prompt.chat_prompt(prompt.language).format_messages(**prompt.with_retry_note([]))
+    return sum(len(str(message.content)) for message in messages)
+
+
+def check_prompt_size(prompt: JudgePrompt) -> int:
+    """The prompt's size in characters; ``PromptTooLong`` when it passes ``limits.JUDGE_PROMPT_CHARS``.
+
+    Checked before anything is sent: a transcript too long for the judge is refused with the
+    limit's name, never sent to be rejected as a context-length (or "format") error.
+    """
+    size = prompt_chars(prompt)
+    if size > JUDGE_PROMPT_CHARS.value:
+        detail = too_long("The LLM judge's prompt for this transcript", size, JUDGE_PROMPT_CHARS)
+        raise PromptTooLong(
+            f"{detail}. It was not sent. Grade it with the offline grader (--engine offline), split the "
+            "conversation, or raise the limit if the judge model's context window holds it."
+        )
+    return size
+
+
 def _rejected_everywhere(rejections: Sequence[tuple[str, LLMUnavailable]]) -> LLMUnavailable:
     last = rejections[-1][1]
     tried = "; ".join(f"{method}: {error}" for method, error in rejections)
@@ -132,27 +193,64 @@ def _rejected_everywhere(rejections: Sequence[tuple[str, LLMUnavailable]]) -> LL
     )
 
 
+def _instruction_confirmed(transcript: Transcript, evidence: Evidence) -> bool:
+    """True when the quoted text overlaps a part of the turn the recogniser reads as aimed at a grader.
+
+    The seam to the shared recogniser: ``signals.grader_instruction_spans`` (the ``grader_note``
+    act once the learned recogniser is in place) decides, not the judge, so a judge that calls
+    ordinary service text "an instruction" cannot turn it into a violation.
+    """
+    text = transcript.turns[evidence.turn].text
+    span = locate(text, evidence.quote)
+    if span is None:
+        return False
+    start, end = span
+    return any(a < end and start < b for a, b in grader_instruction_spans(text, transcript.language))
+
+
 def _reported_findings(
     payload: dict[str, Any], body: dict[str, Any], transcript: Transcript, findings: Sequence[Finding]
 ) -> list[Finding]:
+    """Findings for the text the judge says is aimed at a grader.
+
+    A report counts only with a verified, substantial quote from an agent turn. Confirmed by the
+    recogniser, it is a ``grader_instruction`` violation (once per turn, unless the rule checks
+    already found one there); unconfirmed, it is an ``info`` finding for a mentor to look at and
+    costs the trainee nothing.
+    """
     items = payload.get(INSTRUCTIONS_KEY, body.get(INSTRUCTIONS_KEY))
-    already = {f.turn for f in findings if f.rule == "grader_instruction"}
-    template = _INSTRUCTION_FINDING[transcript.language]
+    already = {f.turn for f in findings if f.rule in ("grader_instruction", UNCONFIRMED_RULE)}
     result = []
     for evidence in check_evidence(items, transcript).kept:
-        if transcript.turns[evidence.turn].role != "agent" or evidence.turn in already:
+        if evidence.turn in already:
             continue
         already.add(evidence.turn)
+        confirmed = _instruction_confirmed(transcript, evidence)
+        template = _INSTRUCTION_FINDING if confirmed else _UNCONFIRMED_FINDING
         result.append(
             Finding(
-                rule="grader_instruction",
-                severity="violation",
+                rule="grader_instruction" if confirmed else UNCONFIRMED_RULE,
+                severity="violation" if confirmed else "info",
                 turn=evidence.turn,
                 quote=evidence.quote,
-                message=template.format(quote=evidence.quote),
+                message=template[transcript.language].format(quote=evidence.quote),
             )
         )
     return result
+
+
+def _anchor_absence_claims(scores: dict[str, CriterionScore]) -> None:
+    """Void every ``absence`` basis when no scored criterion cites a verified agent quote.
+
+    ``absence`` (nothing went wrong, a step never taken) needs no quote of its own, but a verdict
+    with not one verified quote anywhere has not read the transcript, so its absence claims are
+    not believed either: those criteria count as resting on action and are reported unsupported.
+    """
+    if any(score.evidence for score in scores.values()):
+        return
+    for criterion_id, score in scores.items():
+        if score.basis == "absence":
+            scores[criterion_id] = score.model_copy(update={"basis": "action"})
 
 
 def judge_transcript(
@@ -172,6 +270,7 @@ def judge_transcript(
     """
     language = transcript.language
     prompt: JudgePrompt = build_prompt(transcript, rubric=rubric, case=case, findings=findings, references=references)
+    check_prompt_size(prompt)
     known_case_ids = [c.id for c in ([case] if case else []) + list(references)]
     usage = UsageLog()
     methods = list(fallback_chain(settings.structured_output_method))
@@ -201,6 +300,13 @@ def judge_transcript(
                 attempts.append(Attempt(method, "rejected", str(exc)))
                 methods.pop(0)
                 continue
+            if exc.reason == "cut_off":
+                # Cut off at the token cap: the method is fine, the verdict was too long.
+                replies += 1
+                attempts.append(Attempt(method, "cut_off", str(exc)))
+                note = [message(language, "cut_off", tokens=_max_tokens(settings))]
+                problems = dict.fromkeys(problems, note[0])
+                continue
             if exc.reason != "garbage":
                 raise
             replies += 1
@@ -211,8 +317,15 @@ def judge_transcript(
             continue
         replies += 1
         raw = output.get("raw")
-        model_name = str(getattr(raw, "response_metadata", {}).get("model_name") or model_name)
+        metadata = getattr(raw, "response_metadata", {}) or {}
+        model_name = str(metadata.get("model_name") or model_name)
         payload = payload_from(output)
+        if payload is None and metadata.get("finish_reason") == "length":
+            # Cut off at the token cap: the method is fine, the verdict was too long.
+            attempts.append(Attempt(method, "cut_off"))
+            note = [message(language, "cut_off", tokens=_max_tokens(settings))]
+            problems = dict.fromkeys(problems, note[0])
+            continue
         if payload is None:
             attempts.append(Attempt(method, "not_json"))
             note = [message(language, "not_json")]
@@ -237,6 +350,7 @@ def judge_transcript(
         attempts.append(Attempt(method, "partial" if problems else "ok"))
         note = [f"{cid}: {reason}" for cid, reason in problems.items()]
 
+    _anchor_absence_claims(scored)
     if problems and replies == 0 and rejections:
         raise _rejected_everywhere(rejections)
     if last_garbage is not None and all(a.outcome in ("garbage", "rejected") for a in attempts):

@@ -6,9 +6,10 @@ still carries five usable criteria, and a reply that cannot be used at all leave
 
 Quote verification is ``simulator.quotes.verify_agent_quote``: a quote counts only if it is found,
 after normalisation (NFKC, punctuation and quotation-mark folding, whitespace, ellipsis joins), in
-the *agent* turn it cites. The stored quote is always the turn's own whole-clause text, never the
-model's version. A quote that is not there — or cites a customer turn or a turn that does not
-exist — is dropped and reported in ``dropped_quotes``.
+the *agent* turn it cites, and holds at least 6 CJK characters or 3 words as cited (or is the
+whole, shorter turn). The stored quote is always the turn's own whole-clause text, never the
+model's version. A quote that is not there, is too short to prove anything ("H"), or cites a
+customer turn or a turn that does not exist is dropped and reported in ``dropped_quotes``.
 
 Basis. An entry may say ``"basis": "absence"`` when its level rests on something that did not
 happen (no violation, a step never taken); any other level rests on what the agent did and needs a
@@ -55,6 +56,7 @@ _MESSAGES: dict[Language, dict[str, str]] = {
         "no_evidence_note": "(没有可在对话中核实的引文支持这一分数。)",
         "not_json": "回复不是 JSON 对象",
         "garbage": "接口返回的内容无法使用",
+        "cut_off": "回复在 {tokens} 个 token 的上限处被截断,请写得更简短(理由一到三句)",
         "attempts": "(共尝试 {attempts} 次)",
         "list_sep": ";",
     },
@@ -72,6 +74,9 @@ _MESSAGES: dict[Language, dict[str, str]] = {
         "no_evidence_note": "(No quote that could be verified in the transcript supports this score.)",
         "not_json": "the reply is not a JSON object",
         "garbage": "the endpoint's reply could not be used",
+        "cut_off": (
+            "the reply was cut off at the cap of {tokens} tokens; keep it shorter (one to three sentences of rationale)"
+        ),
         "attempts": "(after {attempts} attempt(s))",
         "list_sep": "; ",
     },
@@ -209,8 +214,9 @@ def check_evidence(items: Any, transcript: Transcript) -> EvidenceCheck:
     """Verify each ``{turn, quote}`` of ``items`` with :func:`simulator.quotes.verify_agent_quote`.
 
     Entries without a usable turn index or quote text are ignored; a quote that is not found in its
-    turn, cites a turn that does not exist, or cites a customer or system turn is dropped. A kept
-    quote is the turn's own whole-clause text. Duplicates are kept once.
+    turn, is shorter than 6 CJK characters or 3 words (unless it is the whole turn), cites a turn
+    that does not exist, or cites a customer or system turn is dropped. A kept quote is the turn's
+    own whole-clause text. Duplicates are kept once.
     """
     check = EvidenceCheck()
     if not isinstance(items, list):
@@ -221,7 +227,7 @@ def check_evidence(items: Any, transcript: Transcript) -> EvidenceCheck:
         turn, quote = _as_int(item.get("turn")), item.get("quote")
         if turn is None or turn < 0 or not isinstance(quote, str) or not quote.strip():
             continue
-        verified = verify_agent_quote(transcript, turn, quote)
+        verified = verify_agent_quote(transcript, turn, quote, require_substantial=True)
         target, evidence = (
             (check.kept, verified.evidence)
             if verified.evidence is not None

@@ -55,6 +55,15 @@ class ScriptedReply:
     verbatim. ``chunks`` fixes how a streamed reply is split. ``fail_after_chunks`` drops the
     connection mid-stream after that many content chunks. ``usage`` is ``(prompt, completion)``
     token counts (default: estimated from the text).
+
+    Faults of streamed replies, as real servers show them: ``omit_finish_reason`` ends the stream
+    without any ``finish_reason`` and ``omit_done`` without the ``data: [DONE]`` line (both: a
+    server that stopped mid-reply and closed the connection cleanly); ``finish_reason="length"``
+    ends it as cut off by the token cap; ``error_event_after_chunks`` sends an error event (``data:
+    {"error": ...}``, as vLLM does) after that many content chunks; ``chunk_delay_s`` makes a slow
+    stream; ``stall_after_chunks`` with ``stall_s`` hangs the stream once (a stuck model).
+    ``error_code`` / ``error_type`` fill the error body of a non-200 reply (e.g.
+    ``context_length_exceeded``).
     """
 
     content: str | dict[str, Any] | list[Any] | None = None
@@ -69,6 +78,14 @@ class ScriptedReply:
     fail_after_chunks: int | None = None
     usage: tuple[int, int] | None = None
     finish_reason: str | None = None
+    omit_finish_reason: bool = False
+    omit_done: bool = False
+    error_event_after_chunks: int | None = None
+    chunk_delay_s: float = 0.0
+    stall_after_chunks: int | None = None
+    stall_s: float = 0.0
+    error_code: str | None = None
+    error_type: str | None = None
 
     def text(self) -> str:
         """The reply content as text ('' when the reply is a tool call only)."""
@@ -178,7 +195,11 @@ def _error_response(reply: ScriptedReply) -> Response:
     if reply.raw_body is not None:
         return Response(reply.raw_body, status_code=reply.status, headers=reply.headers)
     message = reply.error_message or f"scripted error {reply.status}"
-    error = {"message": message, "type": _ERROR_TYPES.get(reply.status, "server_error"), "code": None}
+    error = {
+        "message": message,
+        "type": reply.error_type or _ERROR_TYPES.get(reply.status, "server_error"),
+        "code": reply.error_code,
+    }
     return JSONResponse({"error": error}, status_code=reply.status, headers=reply.headers)
 
 
@@ -335,13 +356,21 @@ async def _sse_events(script: _Script, reply: ScriptedReply, body: dict[str, Any
             # Raising inside the body iterator makes uvicorn drop the connection mid-response,
             # which is what a crashed inference server looks like to the client.
             raise ConnectionAbortedError("scripted mid-stream failure")
-        if index and script.latency.per_chunk_s:
-            await asyncio.sleep(script.latency.per_chunk_s)
+        if reply.error_event_after_chunks is not None and index > reply.error_event_after_chunks:
+            error = {"message": reply.error_message or "scripted mid-stream error", "type": "server_error"}
+            yield f"data: {json.dumps({'error': error})}\n\n".encode()
+            return
+        if reply.stall_after_chunks is not None and index == reply.stall_after_chunks + 1:
+            await asyncio.sleep(reply.stall_s)
+        if index and (script.latency.per_chunk_s or reply.chunk_delay_s):
+            await asyncio.sleep(script.latency.per_chunk_s + reply.chunk_delay_s)
         yield event(delta)
-    yield event({}, finish)
+    if not reply.omit_finish_reason:
+        yield event({}, finish)
     if include_usage:
         yield event({}, usage=_usage(reply, body))
-    yield b"data: [DONE]\n\n"
+    if not reply.omit_done:
+        yield b"data: [DONE]\n\n"
 
 
 class FakeOpenAIServer:
