@@ -103,7 +103,8 @@ def test_validate_prints_warnings_but_passes(runner: CliRunner, fixture_content:
     assert result.stdout.splitlines() == [
         "content/casebank/zh-logistics-test-parcel.yaml:12:15: warning: half-width punctuation in Chinese "
         "text ('?'→'？'): “…的台灯怎么还没到?”",
-        "OK with 1 warning(s): 3 file(s) checked; library has 1 personas, 1 cases, rubric 2026.11-1.",
+        "OK with 1 warning(s): 3 file(s) checked; library has 1 personas, 1 cases, rubric 2026.11-1; "
+        "0 exam cases, 0 questions, 0 curricula.",
     ]
 
 
