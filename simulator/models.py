@@ -8,8 +8,9 @@ editors (see ``simulator/schemas/``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -28,6 +29,37 @@ class StrictModel(BaseModel):
     """Base for every schema: unknown keys are an error, strings are stripped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TraineeView(Mapping[str, Any]):
+    """The trainee-visible fields of a persona or a case, and nothing else.
+
+    What the trainee side of the app shows about content is built from this view, so a field a
+    model does not list in its ``TRAINEE_FIELDS`` (hidden facts, resolutions, policy, recommended
+    phrasing, the persona card…) cannot reach a trainee by accident: asking for it raises
+    ``AttributeError``. A trainee meets those fields only inside their own graded report.
+    """
+
+    def __init__(self, kind: str, values: dict[str, Any]):
+        self._kind = kind
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"{self._kind}.{name} is not visible to trainees (see TRAINEE_FIELDS)") from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 class LocalizedText(StrictModel):
@@ -276,6 +308,11 @@ class Persona(StrictModel):
     says which identities the portrait and lines can be combined with.
     """
 
+    #: What a trainee may see before and during a drill: the display label and the filters. Every
+    #: other field (who it fits, portrait, temperament, speech, behaviours, tips, script) is hidden,
+    #: and so is any field added later until it is listed here (see docs/security.md).
+    TRAINEE_FIELDS: ClassVar[frozenset[str]] = frozenset({"id", "label", "archetype", "difficulty", "languages"})
+
     id: Slug = Field(description="Unique persona id; also the file name without .yaml.")
     label: LocalizedText = Field(
         description="Display label in the app: the type of customer in a few words, no person name, no brackets."
@@ -315,6 +352,10 @@ class Persona(StrictModel):
                     "name and no archetype in brackets (the archetype has its own key)"
                 )
         return label
+
+    def trainee_view(self) -> TraineeView:
+        """Only the fields in ``TRAINEE_FIELDS``."""
+        return TraineeView("persona", {name: getattr(self, name) for name in sorted(self.TRAINEE_FIELDS)})
 
     @model_validator(mode="after")
     def _script_covers_languages(self) -> Persona:
@@ -461,6 +502,15 @@ class Case(StrictModel):
     ``acceptable_resolutions``, ``policy`` and ``agent_systems`` are for the agent and the grader.
     """
 
+    #: The agent brief: what a trainee may see before and during a drill. Every other field (the
+    #: customer's identity, situation, opening line and wants, hidden facts, resolutions, what the
+    #: customer refuses, policy, agent systems, expected steps, recommended and forbidden phrasing,
+    #: suited personas, tags) is hidden, and so is any field added later until it is listed here
+    #: (see docs/security.md).
+    TRAINEE_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"id", "title", "category", "industry", "channel", "start", "language", "difficulty", "product", "brief"}
+    )
+
     id: Slug = Field(description="Unique case id; also the file name without .yaml.")
     title: NonEmpty = Field(description="Short title in the case's language.")
     category: CaseCategory = Field(description="Scenario family.")
@@ -519,6 +569,10 @@ class Case(StrictModel):
         min_length=1, description="Wording that must never be used in this case."
     )
     tags: list[NonEmpty] = Field(default_factory=list, description="Free tags for search and filtering.")
+
+    def trainee_view(self) -> TraineeView:
+        """Only the fields in ``TRAINEE_FIELDS`` (the agent brief)."""
+        return TraineeView("case", {name: getattr(self, name) for name in sorted(self.TRAINEE_FIELDS)})
 
     @field_validator("hidden_facts")
     @classmethod

@@ -103,7 +103,7 @@ def test_draw_card_respects_filters_and_says_when_nothing_matches(services: AppS
 def test_scenario_card_shows_the_brief_but_never_the_hidden_side(services: AppServices) -> None:
     library = services.library()
     case = library.cases[ZH_CASE]
-    card = scenario_card(library.personas[PERSONA], case, "zh-CN")
+    card = scenario_card(library.personas[PERSONA].trainee_view(), case.trainee_view(), "zh-CN")
     assert case.brief in card and case.product in card and "电话" in card
     for secret in [case.situation, case.customer_wants, *(fact.value for fact in case.hidden_facts)]:
         assert secret not in card

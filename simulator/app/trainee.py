@@ -20,7 +20,7 @@ from simulator.content import Library
 from simulator.customer.base import ReplyStream
 from simulator.errors import ConversationEnded, ConversationFull, CustomerUnavailable, DrillError, ReplyStopped
 from simulator.limits import DRILL_TURNS, MESSAGE_CHARS
-from simulator.models import Case, Language, Persona, Rubric, Turn
+from simulator.models import Case, Language, Persona, Rubric, TraineeView, Turn
 from simulator.store import DrillSession, SessionFilter
 
 ANY = "any"
@@ -40,7 +40,7 @@ class ScenarioFilters:
     industry: str | None = None
     show_all: bool = False
 
-    def matches(self, case: Case) -> bool:
+    def matches(self, case: Case | TraineeView) -> bool:
         """True when ``case`` passes every filter."""
         return all(
             wanted in (None, "", ANY) or wanted == actual
@@ -115,7 +115,7 @@ def persona_options(library: Library, language: str | None, lang: Language) -> l
     from simulator.app.i18n import label
 
     options = []
-    for persona in sorted(library.personas.values(), key=lambda p: p.id):
+    for persona in trainee_personas(library):
         if language not in (None, "", ANY) and language not in persona.languages:
             continue
         options.append((f"{persona.label.get(lang)} · {label('archetype', persona.archetype, lang)}", persona.id))
@@ -133,14 +133,20 @@ def case_options(
 
     persona = library.personas.get(persona_id or "")
     options = []
-    for case in sorted(library.cases.values(), key=lambda c: c.id):
+    for _, full in sorted(library.cases.items()):
+        case = full.trainee_view()  # what the trainee is shown; the fit is decided on the full case
         if not filters.matches(case):
             continue
-        if persona is not None and not _playable(persona, case, filters.show_all):
+        if persona is not None and not _playable(persona, full, filters.show_all):
             continue
         tags = f"{label('category', case.category.value, lang)} · {label('difficulty', case.difficulty, lang)}"
         options.append((f"{case.title} ({tags})", case.id))
     return options
+
+
+def trainee_personas(library: Library) -> list[TraineeView]:
+    """What a trainee may see of every persona (``Persona.TRAINEE_FIELDS``), by id."""
+    return [persona.trainee_view() for _, persona in sorted(library.personas.items())]
 
 
 def draw_card(library: Library, filters: ScenarioFilters, rng: random.Random | None = None) -> tuple[str, str]:

@@ -11,8 +11,10 @@ from typing import Any
 
 import gradio as gr
 
+from simulator.accounts import User
+from simulator.app.guard import SIGNED_IN, Guard, UnguardedEvent, rule_for, unguarded
 from simulator.app.i18n import t
-from simulator.app.services import AccessDenied, AppServices
+from simulator.app.services import AppServices
 from simulator.app.ui_common import Texts, UIContext, merge_updates, ui_language
 from simulator.app.ui_mentor import build_mentor_tab
 from simulator.app.ui_trainee import build_trainee_tab
@@ -56,7 +58,7 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
     with gr.Blocks(title="drill") as demo:
         lang = gr.State("en")
         pref = gr.BrowserState("auto", storage_key="drill-ui-language", secret="drill-ui-language")
-        ctx = UIContext(services, texts, lang)
+        ctx = UIContext(services, texts, lang, Guard(services))
         with gr.Row(elem_classes="drill-header"):
             with gr.Column(scale=5):
                 texts.bind(gr.Markdown(texts("app_title_md")), value="app_title_md")
@@ -77,67 +79,76 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
                 "trainer": build_trainer_tab(ctx),
             }
 
-        def header(request: gr.Request | None, lg: Language) -> dict[Any, Any]:
-            updates: dict[Any, Any] = {
+        def header(user: User, lg: Language) -> dict[Any, Any]:
+            return {
                 engines: engine_banner(
                     services.customer_engine, services.grader_engine, services.engine_description(), lg
-                )
+                ),
+                who: user_banner(user.name, sorted(user.roles), services.local_mode, str(services.accounts.path), lg),
             }
-            try:
-                user = ctx.user(request)
-            except AccessDenied as exc:
-                updates[who] = f"⚠️ {exc.message(lg)}"
-                return updates
-            updates[who] = user_banner(
-                user.name, sorted(user.roles), services.local_mode, str(services.accounts.path), lg
-            )
-            return updates
 
-        def on_load(choice: str | None, request: gr.Request) -> dict[Any, Any]:
+        def on_load(user: User, choice: str | None, *, request: gr.Request) -> dict[Any, Any]:
             lg = ui_language(choice, request)
-            updates = header(request, lg)
+            updates = header(user, lg)
             updates[lang] = lg
             # Plain text in the resolved language for every label (choices cannot carry I18n markers).
             merge_updates(updates, texts.updates(lg))
             merge_updates(updates, {switch: switch_update(choice, lg)})
-            try:
-                user = ctx.user(request)
-            except AccessDenied:
-                user = None
-            visible = {role: bool(user and user.can(role)) for role in role_tabs}
+            # Showing only the user's tabs is for clarity; access is checked in every handler.
+            visible = {role: user.can(role) for role in role_tabs}
             for role, tab in role_tabs.items():
                 if not visible[role]:
                     merge_updates(updates, {tab: gr.update(visible=False)})
             first = next((role for role in role_tabs if visible[role]), None)
             if first not in (None, "trainee"):  # the first tab is hidden: open the first one shown
                 updates[tabs] = gr.update(selected=first)
-            for loader, _ in ctx.loaders:
+            for step in ctx.loaders:
+                if not rule_for(step.role).admits(user):
+                    continue
                 try:
-                    merge_updates(updates, loader(user, lg))
+                    merge_updates(updates, step.fn(user, lg))
                 except Exception:  # one failing panel must not blank the whole page
                     import logging
 
                     logging.getLogger(__name__).exception("page load step failed")
             return updates
 
-        def on_switch(choice: str, request: gr.Request) -> dict[Any, Any]:
+        def on_switch(user: User, choice: str, *, request: gr.Request) -> dict[Any, Any]:
             lg = ui_language(choice, request)
             updates = texts.updates(lg)
-            updates.update(header(request, lg))
+            updates.update(header(user, lg))
             updates[lang] = lg
             updates[pref] = choice
             return merge_updates(updates, {switch: switch_update(choice, lg)})
 
         load_outputs = _unique(
             [lang, switch, engines, who, tabs, *role_tabs.values(), *texts.components]
-            + [c for _, outputs in ctx.loaders for c in outputs]
+            + [c for step in ctx.loaders for c in step.outputs]
         )
-        demo.load(on_load, [pref], load_outputs, api_visibility="private")
-        switched = switch.input(
-            on_switch, [switch], _unique([lang, pref, engines, who, *texts.components]), api_name="set_language"
+        ctx.on(demo.load, on_load, [pref], load_outputs, role=SIGNED_IN, api_visibility="private")
+        switched = ctx.on(
+            switch.input,
+            on_switch,
+            [switch],
+            _unique([lang, pref, engines, who, *texts.components]),
+            role=SIGNED_IN,
+            api_name="set_language",
         )
-        for fn, inputs, outputs in ctx.relang:
-            switched.then(fn, inputs, outputs, api_visibility="private", show_progress="hidden")
+        for step in ctx.relang:
+            # quiet: a user without the step's role simply has nothing to re-label there
+            ctx.on(
+                switched.then,
+                step.fn,
+                step.inputs,
+                step.outputs,
+                role=step.role,
+                quiet=True,
+                api_visibility="private",
+                show_progress="hidden",
+            )
+    problems = unguarded(demo)
+    if problems:  # fail closed: an event without a role check would be open to every session
+        raise UnguardedEvent("; ".join(problems))
     return demo
 
 

@@ -14,7 +14,7 @@ from typing import Any, cast
 import gradio as gr
 import pandas as pd
 
-from simulator.accounts import User
+from simulator.app.guard import Guard, RoleNeed
 from simulator.app.i18n import AppError, gradio_i18n, resolve_language, t
 from simulator.app.services import AppServices
 from simulator.errors import DrillError
@@ -54,20 +54,45 @@ class Texts:
 
 
 @dataclass
+class PageStep:
+    """A step that runs for users holding ``role``: at page load ``fn(user, lang)``, at a language
+    switch ``fn(user, *inputs)``; it may update ``outputs``."""
+
+    role: RoleNeed
+    fn: Callable[..., Any]
+    outputs: list[Any]
+    inputs: list[Any] = field(default_factory=list)
+
+
+@dataclass
 class UIContext:
-    """What every tab builder needs."""
+    """What every tab builder needs.
+
+    Register every event with :meth:`on` (never ``component.click(...)`` directly): it puts the
+    role check of :class:`~simulator.app.guard.Guard` in front of the handler, which then gets
+    the signed-in user as its first argument. ``tests/test_app_security.py`` fails otherwise.
+    """
 
     services: AppServices
     texts: Texts
     lang: gr.State
-    #: Page-load steps: ``fn(user, lang) -> {component: update}`` and the components it may update.
-    loaders: list[tuple[Callable[..., dict[Any, Any]], list[Any]]] = field(default_factory=list)
-    #: Language-switch steps: ``(fn, inputs, outputs)`` run after the labels are re-sent.
-    relang: list[tuple[Callable[..., Any], list[Any], list[Any]]] = field(default_factory=list)
+    guard: Guard
+    #: Page-load steps (``fn(user, lang) -> {component: update}``), run for users with the role.
+    loaders: list[PageStep] = field(default_factory=list)
+    #: Language-switch steps, run after the labels are re-sent, for users with the role.
+    relang: list[PageStep] = field(default_factory=list)
 
-    def user(self, request: gr.Request | None) -> User:
-        """The signed-in user of a request (the local user in single-user mode)."""
-        return self.services.user(getattr(request, "username", None) if request is not None else None)
+    def on(self, trigger: Callable[..., Any], fn: Callable[..., Any] | None, *args: Any, **kwargs: Any) -> Any:
+        """Register ``fn`` on ``trigger`` behind the role check (see :meth:`Guard.on`)."""
+        return self.guard.on(trigger, fn, *args, **kwargs)
+
+    def on_load(self, role: RoleNeed, fn: Callable[..., dict[Any, Any]], outputs: list[Any]) -> None:
+        """Run ``fn(user, lang)`` at page load for users holding ``role``."""
+        self.loaders.append(PageStep(role, fn, outputs))
+
+    def on_language(self, role: RoleNeed, fn: Callable[..., Any], inputs: list[Any], outputs: list[Any]) -> None:
+        """Run ``fn(user, *inputs)`` after a language switch for users holding ``role``."""
+        self.relang.append(PageStep(role, fn, outputs, inputs))
 
 
 def merge_updates(target: dict[Any, Any], source: dict[Any, Any]) -> dict[Any, Any]:

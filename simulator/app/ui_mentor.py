@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from simulator.accounts import User
 from simulator.app import mentor
 from simulator.app.i18n import t
 from simulator.app.mentor import MentorFilters
@@ -234,6 +236,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     # -- handlers ------------------------------------------------------------------------------
 
     def on_search(
+        user: User,
         trainee_: str | None,
         persona_: str | None,
         case_: str | None,
@@ -243,39 +246,36 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         low: float | None,
         high: float | None,
         lang: Language,
-        request: gr.Request,
     ) -> dict:
         try:
-            user = ctx.user(request)
             updates = filter_choices(user, lang, (trainee_, persona_, case_), result)
             updates.update(search(user, [trainee_, persona_, case_, result, since, until, low, high], lang))
             return updates
         except Exception as exc:
             return {status: error_text(exc, lang)}
 
-    def on_open(sid: str | None, lang: Language, request: gr.Request) -> dict:
+    def on_open(user: User, sid: str | None, lang: Language) -> dict:
         try:
-            updates = show(ctx.user(request), sid, None, True, lang)
+            updates = show(user, sid, None, True, lang)
         except Exception as exc:
             return {status: error_text(exc, lang)}
         updates[show_all] = True
         updates[status] = ""
         return updates
 
-    def on_step(sid: str | None, at: int, everything: bool, delta: int, lang: Language, request: gr.Request) -> dict:
+    def on_step(user: User, sid: str | None, at: int, everything: bool, delta: int, lang: Language) -> dict:
         if not sid:
             return {}
         try:
-            updates = show(ctx.user(request), sid, int(at or 0) + delta, everything and delta == 0, lang)
+            updates = show(user, sid, int(at or 0) + delta, everything and delta == 0, lang)
         except Exception as exc:
             return {status: error_text(exc, lang)}
         if delta:
             updates[show_all] = False
         return updates
 
-    def on_comment(sid: str | None, turn: str | None, text: str, at: int, lang: Language, request: gr.Request) -> dict:
+    def on_comment(user: User, sid: str | None, turn: str | None, text: str, at: int, lang: Language) -> dict:
         try:
-            user = ctx.user(request)
             mentor.add_comment(services, user, sid, None if turn in (None, "", "overall") else int(turn), text)
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
@@ -283,11 +283,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         updates.update({comment_text: "", status: t("comment_saved", lang), show_all: True})
         return updates
 
-    def on_override(
-        sid: str | None, crit: str | None, score: float, why: str, lang: Language, request: gr.Request
-    ) -> dict:
+    def on_override(user: User, sid: str | None, crit: str | None, score: float, why: str, lang: Language) -> dict:
         try:
-            user = ctx.user(request)
             mentor.override_score(services, user, sid, crit, int(score) if score is not None else None, why)
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
@@ -296,19 +293,18 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         return updates
 
     def export(fmt: str) -> Any:
-        def run(sid: str | None, lang: Language, request: gr.Request) -> dict:
+        def run(user: User, sid: str | None, lang: Language) -> dict:
             try:
                 folder = Path(tempfile.mkdtemp(prefix="export-", dir=export_dir))
-                path = mentor.export_report(services, ctx.user(request), sid, fmt, lang, folder)  # type: ignore[arg-type]
+                path = mentor.export_report(services, user, sid, fmt, lang, folder)  # type: ignore[arg-type]
             except Exception as exc:
                 return {status: error_text(exc, lang)}
             return {export_file: str(path), status: t("exported", lang, name=path.name)}
 
         return run
 
-    def on_regrade(sid: str | None, lang: Language, request: gr.Request) -> dict:
+    def on_regrade(user: User, sid: str | None, lang: Language) -> dict:
         try:
-            user = ctx.user(request)
             mentor.regrade(services, user, sid)
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
@@ -316,10 +312,10 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         updates[status] = t("graded", lang)
         return updates
 
-    def on_delete(sid: str | None, lang: Language, request: gr.Request) -> dict:
+    def on_delete(user: User, sid: str | None, lang: Language) -> dict:
         # The role and the session's origin are checked in mentor.delete_import, not by the button.
         try:
-            mentor.delete_import(services, ctx.user(request), sid)
+            mentor.delete_import(services, user, sid)
         except Exception as exc:
             return {status: error_text(exc, lang)}
         return {
@@ -331,9 +327,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             status: t("import_deleted", lang),
         }
 
-    def on_import(path: str | None, pasted: str, owner: str, lang: Language, request: gr.Request) -> dict:
+    def on_import(user: User, path: str | None, pasted: str, owner: str, lang: Language) -> dict:
         try:
-            user = ctx.user(request)
             if path:
                 text = Path(path).read_text(encoding="utf-8")
             elif (pasted or "").strip():
@@ -353,54 +348,59 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
 
     replay_outputs = [session_sid, replay, step, mood, comment_turn, criterion, verdict, score_md, show_all, status]
     search_outputs = [table, pick, status, f_trainee, f_persona, f_case, f_result]
-    search_btn.click(on_search, [*filter_inputs, lang_state], search_outputs, api_name="find_sessions")
-    tab.select(on_search, [*filter_inputs, lang_state], search_outputs, api_visibility="private")
-    open_btn.click(on_open, [pick, lang_state], replay_outputs, api_name="open_session")
-    pick.input(on_open, [pick, lang_state], replay_outputs, api_visibility="private")
+    # Every event needs the mentor role (see guard.py).
+    on = functools.partial(ctx.on, role="mentor")
+    on(search_btn.click, on_search, [*filter_inputs, lang_state], search_outputs, api_name="find_sessions")
+    on(tab.select, on_search, [*filter_inputs, lang_state], search_outputs, api_visibility="private")
+    on(open_btn.click, on_open, [pick, lang_state], replay_outputs, api_name="open_session")
+    on(pick.input, on_open, [pick, lang_state], replay_outputs, api_visibility="private")
 
     def stepper(delta: int) -> Any:
-        def run(sid: str | None, at: int, everything: bool, lang: Language, request: gr.Request) -> dict:
-            return on_step(sid, at, everything, delta, lang, request)
+        def replay_step(user: User, sid: str | None, at: int, everything: bool, lang: Language) -> dict:
+            return on_step(user, sid, at, everything, delta, lang)
 
-        return run
+        return replay_step
 
-    prev_btn.click(stepper(-1), [session_sid, step, show_all, lang_state], replay_outputs, api_visibility="private")
-    next_btn.click(stepper(+1), [session_sid, step, show_all, lang_state], replay_outputs, api_visibility="private")
-    step.release(stepper(0), [session_sid, step, not_all, lang_state], replay_outputs, api_name="replay_step")
-    show_all.input(stepper(0), [session_sid, step, show_all, lang_state], replay_outputs, api_visibility="private")
-    comment_btn.click(
+    step_inputs = [session_sid, step, show_all, lang_state]
+    on(prev_btn.click, stepper(-1), step_inputs, replay_outputs, api_visibility="private")
+    on(next_btn.click, stepper(+1), step_inputs, replay_outputs, api_visibility="private")
+    on(step.release, stepper(0), [session_sid, step, not_all, lang_state], replay_outputs, api_name="replay_step")
+    on(show_all.input, stepper(0), step_inputs, replay_outputs, api_visibility="private")
+    on(
+        comment_btn.click,
         on_comment,
         [session_sid, comment_turn, comment_text, step, lang_state],
         [*replay_outputs, comment_text],
         api_name="add_comment",
     )
-    override_btn.click(
+    on(
+        override_btn.click,
         on_override,
         [session_sid, criterion, new_score, reason, lang_state],
         [*replay_outputs, reason],
         api_name="override_score",
     )
-    export_html.click(export("html"), [session_sid, lang_state], [export_file, status], api_name="export_html")
-    export_md.click(export("md"), [session_sid, lang_state], [export_file, status], api_name="export_markdown")
-    regrade_btn.click(on_regrade, [session_sid, lang_state], replay_outputs, api_name="regrade")
-    delete_btn.click(
+    on(export_html.click, export("html"), [session_sid, lang_state], [export_file, status], api_name="export_html")
+    on(export_md.click, export("md"), [session_sid, lang_state], [export_file, status], api_name="export_markdown")
+    on(regrade_btn.click, on_regrade, [session_sid, lang_state], replay_outputs, api_name="regrade")
+    on(
+        delete_btn.click,
         on_delete,
         [session_sid, lang_state],
         [session_sid, replay, score_md, verdict, pick, status],
         api_name="delete_import",
     )
-    import_btn.click(
+    on(
+        import_btn.click,
         on_import,
         [import_file, import_text, import_owner, lang_state],
         [*replay_outputs, pick],
         api_name="import_transcript",
     )
 
-    def on_load(user: Any, lang: Language) -> dict:
-        if user is None or not user.sees_all_sessions:
-            return {}
+    def on_load(user: User, lang: Language) -> dict:
         return filter_choices(user, lang)
 
-    ctx.loaders.append((on_load, [f_trainee, f_persona, f_case, f_result]))
-    ctx.relang.append((on_search, [*filter_inputs, lang_state], search_outputs))
+    ctx.on_load("mentor", on_load, [f_trainee, f_persona, f_case, f_result])
+    ctx.on_language("mentor", on_search, [*filter_inputs, lang_state], search_outputs)
     return tab

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 
 import gradio as gr
 import pandas as pd
@@ -213,7 +213,11 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
 
     def card_for(persona_id: str | None, case_id: str | None, lang: Language) -> str:
         library = services.content.snapshot().library
-        return scenario_card(library.personas.get(persona_id or ""), library.cases.get(case_id or ""), lang)
+        persona_ = library.personas.get(persona_id or "")
+        case_ = library.cases.get(case_id or "")
+        return scenario_card(
+            persona_.trainee_view() if persona_ else None, case_.trainee_view() if case_ else None, lang
+        )
 
     def lists(
         cat: str,
@@ -272,6 +276,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     # -- handlers ------------------------------------------------------------------------------
 
     def on_filters(
+        user: User,
         cat: str,
         ind: str,
         language_: str,
@@ -292,7 +297,10 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             updates[component] = gr.update(choices=_choices(kind, values, lang), value=current or "any")
         return updates
 
-    def on_draw(cat: str, ind: str, language_: str, diff: str, everything: bool, lang: Language) -> dict:
+    def on_case_pick(user: User, persona_id: str | None, case_id: str | None, lang: Language) -> str:
+        return card_for(persona_id, case_id, lang)
+
+    def on_draw(user: User, cat: str, ind: str, language_: str, diff: str, everything: bool, lang: Language) -> dict:
         library = services.content.snapshot().library
         try:
             persona_id, case_id = trainee.draw_card(library, filters_of(cat, ind, language_, diff, everything))
@@ -302,18 +310,17 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         updates[status] = t("card_drawn", lang)
         return updates
 
-    def on_start(persona_id: str | None, case_id: str | None, lang: Language, request: gr.Request) -> dict:
+    def on_start(user: User, persona_id: str | None, case_id: str | None, lang: Language) -> dict:
         try:
-            view = trainee.start_session(services, ctx.user(request), persona_id, case_id)
+            view = trainee.start_session(services, user, persona_id, case_id)
         except Exception as exc:
             return {status: error_text(exc, lang)}
         return started(view, lang, t("drill_started", lang))
 
     def stream_turn(
-        views: Iterator[trainee.DrillView], sid: str, lang: Language, request: gr.Request, *, accepted_message: bool
+        views: Iterator[trainee.DrillView], sid: str, lang: Language, user: User, *, accepted_message: bool
     ) -> Iterator[dict]:
         """The per-turn outputs while the customer's reply streams, then grading if the customer ended."""
-        user = ctx.user(request)
         last = None
         sent_at = 0.0
         try:
@@ -361,12 +368,12 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         start: Callable[[User], Iterator[trainee.DrillView]],
         sid: str | None,
         lang: Language,
-        request: gr.Request,
+        user: User,
         *,
         accepted_message: bool,
     ) -> Iterator[dict]:
         try:
-            views = start(ctx.user(request))
+            views = start(user)
             # Refusals surface on the first step, before anything is stored or cleared.
             first = next(views)
         except StopIteration:
@@ -375,35 +382,35 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             yield {status: error_text(exc, lang)}
             return
         chained = itertools.chain([first], views)
-        yield from stream_turn(chained, sid or "", lang, request, accepted_message=accepted_message)
+        yield from stream_turn(chained, sid or "", lang, user, accepted_message=accepted_message)
 
-    def on_send(sid: str | None, text: str, lang: Language, request: gr.Request) -> Iterator[dict]:
-        def start(user: User) -> Iterator[trainee.DrillView]:
-            return trainee.send_message(services, user, sid, text)
+    def on_send(user: User, sid: str | None, text: str, lang: Language) -> Iterator[dict]:
+        def start(caller: User) -> Iterator[trainee.DrillView]:
+            return trainee.send_message(services, caller, sid, text)
 
-        yield from relay(start, sid, lang, request, accepted_message=True)
+        yield from relay(start, sid, lang, user, accepted_message=True)
 
-    def on_retry(sid: str | None, lang: Language, request: gr.Request) -> Iterator[dict]:
-        def start(user: User) -> Iterator[trainee.DrillView]:
-            return trainee.retry_reply(services, user, sid)
+    def on_retry(user: User, sid: str | None, lang: Language) -> Iterator[dict]:
+        def start(caller: User) -> Iterator[trainee.DrillView]:
+            return trainee.retry_reply(services, caller, sid)
 
-        yield from relay(start, sid, lang, request, accepted_message=False)
+        yield from relay(start, sid, lang, user, accepted_message=False)
 
-    def on_end(sid: str | None, lang: Language, request: gr.Request) -> dict:
+    def on_end(user: User, sid: str | None, lang: Language) -> dict:
         try:
-            view = trainee.end_session(services, ctx.user(request), sid)
+            view = trainee.end_session(services, user, sid)
         except Exception as exc:
             return {status: error_text(exc, lang)}
         return {status: t("drill_ended", lang), **scorecard_values(view, lang), phase: phase_of(view)}
 
-    def on_again(sid: str | None, lang: Language, request: gr.Request) -> dict:
+    def on_again(user: User, sid: str | None, lang: Language) -> dict:
         try:
-            view = trainee.try_again(services, ctx.user(request), sid)
+            view = trainee.try_again(services, user, sid)
         except Exception as exc:
             return {status: error_text(exc, lang)}
         return started(view, lang, t("drill_started", lang))
 
-    def on_phase(current: dict[str, str] | None) -> dict:
+    def on_phase(user: User, current: dict[str, str] | None) -> dict:
         # Buttons and the scorecard panel only change between stages (start, a failed reply, the
         # end), so their gr.update()s are sent here, not with every streamed chunk.
         stage = (current or {}).get("stage", "idle")
@@ -415,9 +422,9 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             score_col: gr.update(visible=stage == "graded"),
         }
 
-    def on_progress(lang: Language, request: gr.Request) -> dict:
+    def on_progress(user: User, lang: Language) -> dict:
         try:
-            view = trainee.history(services, ctx.user(request), lang)
+            view = trainee.history(services, user, lang)
         except Exception as exc:
             return {own_score: error_text(exc, lang)}
         rows = session_frame(view.sessions, TRAINEE_COLUMNS, lang)
@@ -432,9 +439,9 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             own_pick: gr.update(choices=choices, value=None),
         }
 
-    def on_own_open(sid: str | None, lang: Language, request: gr.Request) -> dict:
+    def on_own_open(user: User, sid: str | None, lang: Language) -> dict:
         try:
-            view = trainee.scorecard(services, ctx.user(request), sid or "")
+            view = trainee.scorecard(services, user, sid or "")
         except Exception as exc:
             return {own_verdict: "", own_score: error_text(exc, lang)}
         return {own_verdict: verdict_badge(view.effective.report, lang), own_score: scorecard_markdown(view, lang)}
@@ -444,11 +451,14 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     list_outputs = [persona, case, card]
     filter_outputs = [*list_outputs, category, industry, language, difficulty]
     list_inputs = [*filters, persona, case, show_all, lang_state]
+    # Every event needs the trainee role (see guard.py); ownership is checked by the handlers.
+    on = functools.partial(ctx.on, role="trainee")
     for index, dropdown in enumerate([*filters, show_all]):
         # .input, not .change: only a person's choice refreshes the lists (updates sent by the
         # app itself would otherwise trigger a cascade of refreshes). The first is also the API
         # for "which personas and scenarios can I pick now".
-        dropdown.input(
+        on(
+            dropdown.input,
             on_filters,
             list_inputs,
             filter_outputs,
@@ -456,35 +466,36 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             api_name="scenario_lists" if index == 0 else None,
             api_visibility="public" if index == 0 else "private",
         )
-    persona.input(on_filters, list_inputs, filter_outputs, show_progress="hidden", api_visibility="private")
-    case.input(
-        lambda p, c, lang: card_for(p, c, lang),
+    on(persona.input, on_filters, list_inputs, filter_outputs, show_progress="hidden", api_visibility="private")
+    on(
+        case.input,
+        on_case_pick,
         [persona, case, lang_state],
         card,
         show_progress="hidden",
         api_visibility="private",
     )
-    draw_btn.click(on_draw, [*filters, show_all, lang_state], [*list_outputs, status], api_name="draw_card")
-    start_btn.click(on_start, [persona, case, lang_state], start_outputs, api_name="start_drill")
-    send_btn.click(on_send, [drill_sid, message, lang_state], turn_outputs, api_name="send_message")
-    message.submit(on_send, [drill_sid, message, lang_state], turn_outputs, api_visibility="private")
-    retry_btn.click(on_retry, [drill_sid, lang_state], turn_outputs, api_name="retry_reply")
-    end_btn.click(on_end, [drill_sid, lang_state], end_outputs, api_name="end_drill")
-    again_btn.click(on_again, [drill_sid, lang_state], start_outputs, api_name="try_again")
-    phase.change(on_phase, [phase], phase_outputs, api_visibility="private", show_progress="hidden")
+    on(draw_btn.click, on_draw, [*filters, show_all, lang_state], [*list_outputs, status], api_name="draw_card")
+    on(start_btn.click, on_start, [persona, case, lang_state], start_outputs, api_name="start_drill")
+    on(send_btn.click, on_send, [drill_sid, message, lang_state], turn_outputs, api_name="send_message")
+    on(message.submit, on_send, [drill_sid, message, lang_state], turn_outputs, api_visibility="private")
+    on(retry_btn.click, on_retry, [drill_sid, lang_state], turn_outputs, api_name="retry_reply")
+    on(end_btn.click, on_end, [drill_sid, lang_state], end_outputs, api_name="end_drill")
+    on(again_btn.click, on_again, [drill_sid, lang_state], start_outputs, api_name="try_again")
+    on(phase.change, on_phase, [phase], phase_outputs, api_visibility="private", show_progress="hidden")
     # In the browser only: clearing the textbox needs no round trip to the server.
-    accepted.change(None, None, message, js="() => ''", api_visibility="private", show_progress="hidden")
+    on(accepted.change, None, None, message, js="() => ''", api_visibility="private", show_progress="hidden")
     progress_outputs = [trend, averages, own_table, own_pick, own_score]
-    refresh_btn.click(on_progress, [lang_state], progress_outputs, api_name="my_progress")
-    progress_tab.select(on_progress, [lang_state], progress_outputs, api_visibility="private")
-    own_open.click(on_own_open, [own_pick, lang_state], [own_verdict, own_score], api_name="my_scorecard")
+    on(refresh_btn.click, on_progress, [lang_state], progress_outputs, api_name="my_progress")
+    on(progress_tab.select, on_progress, [lang_state], progress_outputs, api_visibility="private")
+    on(own_open.click, on_own_open, [own_pick, lang_state], [own_verdict, own_score], api_name="my_scorecard")
 
     # -- page load and language switch ---------------------------------------------------------
 
-    def on_load(user: Any, lang: Language) -> dict:
-        updates = on_filters("any", "any", "any", "any", None, None, False, lang)
+    def on_load(user: User, lang: Language) -> dict:
+        updates = on_filters(user, "any", "any", "any", "any", None, None, False, lang)
         updates[meter] = patience_meter(None, lang)
-        view = trainee.resume_open_session(services, user) if user is not None else None
+        view = trainee.resume_open_session(services, user)
         if view is not None:
             # A resumed drill may be a pair the trainee chose with "show all": list it anyway.
             updates.update(lists("any", "any", "any", "any", view.persona_id, view.case_id, True, lang))
@@ -492,7 +503,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             updates.update(started(view, lang, note))
         return updates
 
-    ctx.loaders.append((on_load, [*filter_outputs, *start_outputs]))
-    ctx.relang.append((on_filters, list_inputs, filter_outputs))
-    tab.select(on_filters, list_inputs, filter_outputs, api_visibility="private", show_progress="hidden")
+    ctx.on_load("trainee", on_load, [*filter_outputs, *start_outputs])
+    ctx.on_language("trainee", on_filters, list_inputs, filter_outputs)
+    on(tab.select, on_filters, list_inputs, filter_outputs, api_visibility="private", show_progress="hidden")
     return tab

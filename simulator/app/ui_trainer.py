@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import gradio as gr
 import pandas as pd
 
+from simulator.accounts import User
 from simulator.app import trainer
 from simulator.app.i18n import AppError, t
 from simulator.app.ui_common import UIContext, error_text
@@ -111,12 +113,12 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
 
     # -- handlers ------------------------------------------------------------------------------
 
-    def on_refresh(kind_value: str, lang: Language) -> dict:
+    def on_refresh(user: User, kind_value: str, lang: Language) -> dict:
         updates = library_updates(lang, kind_value)
         updates[kind] = gr.update(choices=_kind_choices(lang), value=kind_value or "persona")
         return updates
 
-    def on_kind(kind_value: str, lang: Language) -> dict:
+    def on_kind(user: User, kind_value: str, lang: Language) -> dict:
         updates = library_updates(lang, kind_value)
         updates.update(
             {
@@ -126,17 +128,16 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
         )
         return updates
 
-    def on_persona_pick(pid: str | None, lang: Language) -> str:
+    def on_persona_pick(user: User, pid: str | None, lang: Language) -> str:
         persona = services.content.snapshot().library.personas.get(pid or "")
         return persona_detail(persona, lang) if persona else ""
 
-    def on_case_pick(cid: str | None, lang: Language) -> str:
+    def on_case_pick(user: User, cid: str | None, lang: Language) -> str:
         case = services.content.snapshot().library.cases.get(cid or "")
         return case_detail(case, lang) if case else ""
 
-    def on_load_template(kind_value: str, item_id: str | None, lang: Language, request: gr.Request) -> dict:
+    def on_load_template(user: User, kind_value: str, item_id: str | None, lang: Language) -> dict:
         try:
-            services.require(ctx.user(request), "trainer")
             if not item_id:
                 raise AppError("choose_template")
             name, text = trainer.source_text(services, kind_value, item_id)  # type: ignore[arg-type]
@@ -144,7 +145,7 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
             return {problems: error_text(exc, lang)}
         return {editor: text, file_name: name, problems: t("template_loaded", lang, name=name), replace: False}
 
-    def on_upload(path: str | None, lang: Language) -> dict:
+    def on_upload(user: User, path: str | None, lang: Language) -> dict:
         if not path:
             return {}
         try:
@@ -153,9 +154,8 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
             return {problems: error_text(exc, lang)}
         return {editor: text, file_name: Path(path).name, problems: t("uploaded", lang, name=Path(path).name)}
 
-    def on_validate(kind_value: str, text: str, name: str, lang: Language, request: gr.Request) -> str:
+    def on_validate(user: User, kind_value: str, text: str, name: str, lang: Language) -> str:
         try:
-            services.require(ctx.user(request), "trainer")
             checked = trainer.validate_yaml(services, kind_value, text, name)  # type: ignore[arg-type]
         except Exception as exc:
             return error_text(exc, lang)
@@ -164,12 +164,8 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
             message += "\n\n" + t("will_replace", lang, name=checked.file_name)
         return message
 
-    def on_save(
-        kind_value: str, text: str, name: str, replace_existing: bool, lang: Language, request: gr.Request
-    ) -> dict:
+    def on_save(user: User, kind_value: str, text: str, name: str, replace_existing: bool, lang: Language) -> dict:
         try:
-            user = ctx.user(request)
-            services.require(user, "trainer")
             checked = trainer.validate_yaml(services, kind_value, text, name)  # type: ignore[arg-type]
             if not checked.ok:
                 return {problems: problems_markdown(checked.problems, text, lang)}
@@ -186,12 +182,12 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
         return updates
 
     def play(
-        kind_value: str, text: str, partner_id: str | None, messages: list[str], lang: Language, request: gr.Request
+        user: User, kind_value: str, text: str, partner_id: str | None, messages: list[str], lang: Language
     ) -> dict:
         try:
             preview = trainer.preview_conversation(
                 services,
-                ctx.user(request),
+                user,
                 cast(trainer.Kind, kind_value),
                 text,
                 partner_id,
@@ -205,64 +201,73 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
         return {preview_chat: preview.messages, sent: messages, preview_status: state, preview_text: ""}
 
     def on_preview_send(
+        user: User,
         kind_value: str,
         text: str,
         partner_id: str | None,
         messages: list[str],
         line: str,
         lang: Language,
-        request: gr.Request,
     ) -> dict:
         line = (line or "").strip()
         if not line:
             return {preview_status: error_text(AppError("message_empty"), lang)}
-        return play(kind_value, text, partner_id, [*(messages or []), line], lang, request)
+        return play(user, kind_value, text, partner_id, [*(messages or []), line], lang)
 
-    def on_preview_reset(
-        kind_value: str, text: str, partner_id: str | None, lang: Language, request: gr.Request
-    ) -> dict:
-        return play(kind_value, text, partner_id, [], lang, request)
+    def on_preview_reset(user: User, kind_value: str, text: str, partner_id: str | None, lang: Language) -> dict:
+        return play(user, kind_value, text, partner_id, [], lang)
 
     # -- wiring --------------------------------------------------------------------------------
 
-    tab.select(on_refresh, [kind, lang_state], [*library_outputs, kind], api_visibility="private")
-    kind.input(on_kind, [kind, lang_state], library_outputs, api_visibility="private")
-    persona_pick.input(on_persona_pick, [persona_pick, lang_state], persona_md, api_visibility="private")
-    case_pick.input(on_case_pick, [case_pick, lang_state], case_md, api_visibility="private")
-    load_btn.click(
-        on_load_template, [kind, template, lang_state], [editor, file_name, problems, replace], api_name="load_template"
+    # Every event needs the trainer role (see guard.py).
+    on = functools.partial(ctx.on, role="trainer")
+    on(tab.select, on_refresh, [kind, lang_state], [*library_outputs, kind], api_visibility="private")
+    on(kind.input, on_kind, [kind, lang_state], library_outputs, api_visibility="private")
+    on(persona_pick.input, on_persona_pick, [persona_pick, lang_state], persona_md, api_visibility="private")
+    on(case_pick.input, on_case_pick, [case_pick, lang_state], case_md, api_visibility="private")
+    on(
+        load_btn.click,
+        on_load_template,
+        [kind, template, lang_state],
+        [editor, file_name, problems, replace],
+        api_name="load_template",
     )
-    upload.upload(on_upload, [upload, lang_state], [editor, file_name, problems], api_visibility="private")
-    validate_btn.click(on_validate, [kind, editor, file_name, lang_state], problems, api_name="validate_yaml")
-    save_btn.click(
+    on(upload.upload, on_upload, [upload, lang_state], [editor, file_name, problems], api_visibility="private")
+    on(validate_btn.click, on_validate, [kind, editor, file_name, lang_state], problems, api_name="validate_yaml")
+    on(
+        save_btn.click,
         on_save,
         [kind, editor, file_name, replace, lang_state],
         [*library_outputs, problems, file_name, replace],
         api_name="save_yaml",
     )
     preview_outputs = [preview_chat, sent, preview_status, preview_text]
-    preview_send.click(
+    on(
+        preview_send.click,
         on_preview_send,
         [kind, editor, partner, sent, preview_text, lang_state],
         preview_outputs,
         api_name="preview_send",
     )
-    preview_text.submit(
+    on(
+        preview_text.submit,
         on_preview_send,
         [kind, editor, partner, sent, preview_text, lang_state],
         preview_outputs,
         api_visibility="private",
     )
-    preview_reset.click(
-        on_preview_reset, [kind, editor, partner, lang_state], preview_outputs, api_name="preview_start"
+    on(
+        preview_reset.click,
+        on_preview_reset,
+        [kind, editor, partner, lang_state],
+        preview_outputs,
+        api_name="preview_start",
     )
-    partner.input(on_preview_reset, [kind, editor, partner, lang_state], preview_outputs, api_visibility="private")
+    on(partner.input, on_preview_reset, [kind, editor, partner, lang_state], preview_outputs, api_visibility="private")
 
-    def on_load(user: Any, lang: Language) -> dict:
-        if user is None or not user.can("trainer"):
-            return {}
-        return on_refresh("persona", lang)
+    def on_load(user: User, lang: Language) -> dict:
+        return on_refresh(user, "persona", lang)
 
-    ctx.loaders.append((on_load, [*library_outputs, kind]))
-    ctx.relang.append((on_refresh, [kind, lang_state], [*library_outputs, kind]))
+    ctx.on_load("trainer", on_load, [*library_outputs, kind])
+    ctx.on_language("trainer", on_refresh, [kind, lang_state], [*library_outputs, kind])
     return tab

@@ -15,7 +15,7 @@ from simulator.app.i18n import label, t
 from simulator.app.trainee import ScorecardView
 from simulator.content import ContentProblem, Library
 from simulator.grading.scorecard import render_scorecard
-from simulator.models import Case, GradeReport, Language, Persona
+from simulator.models import Case, GradeReport, Language, Persona, TraineeView
 
 MENTOR_COLUMNS = ("id", "started", "trainee", "persona", "case", "status", "outcome", "total", "result")
 TRAINEE_COLUMNS = ("started", "persona", "case", "status", "outcome", "total", "result")
@@ -37,12 +37,13 @@ def _e(value: Any) -> str:
 # Trainee
 
 
-def scenario_card(persona: Persona | None, case: Case | None, lang: Language) -> str:
+def scenario_card(persona: TraineeView | None, case: TraineeView | None, lang: Language) -> str:
     """The scenario card: what an agent would know before picking up (never hidden facts).
 
-    Shows the case brief, industry, channel and how the drill starts, product, category,
-    difficulty and the type of customer — not the customer's situation, identity, hidden facts or
-    wants, nor the policy and agent systems (those are the answer key, like the resolutions).
+    Built from the trainee views only (``TRAINEE_FIELDS``): the case brief, industry, channel and
+    how the drill starts, product, category, difficulty and the type of customer — not the
+    customer's situation, identity, hidden facts or wants, nor the policy and agent systems (those
+    are the answer key, like the resolutions).
     """
     if case is None:
         return t("card_empty", lang)
