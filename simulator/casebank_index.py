@@ -9,6 +9,9 @@ embedder name, so switching embedders never mixes vectors. Storage is a local
 
 The index is built on first use and kept in sync by content hash: :meth:`CaseIndex.sync`
 re-embeds only added or changed cases and deletes removed ones.
+
+:meth:`CaseIndex.fitting` and :meth:`CaseIndex.fitting_transcript` also say whether anything fits
+(:class:`Retrieval`, ``no_close_case``): see ``simulator.case_fit`` for the measured rule.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 
+from simulator.case_fit import Fit, judge_fit, threshold_for
 from simulator.embedders import Embedder, make_embedder
 
 if TYPE_CHECKING:
@@ -118,6 +122,24 @@ class Hit:
 
     case_id: str
     score: float
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """A search with its "does anything fit?" verdict (``simulator.case_fit``).
+
+    ``hits`` are the cases to use as references: the best ``k`` when the nearest case fits, none
+    when there is no close case. ``nearest`` is the best hit whatever the verdict (for reports).
+    """
+
+    hits: tuple[Hit, ...]
+    nearest: Hit | None
+    fit: Fit
+
+    @property
+    def no_close_case(self) -> bool:
+        """True when nothing in the bank is close enough to borrow from."""
+        return self.fit.no_close_case
 
 
 @dataclass(frozen=True)
@@ -326,6 +348,25 @@ class CaseIndex:
         return [
             Hit(case_id=str(doc.metadata.get("id", doc.id)), score=1.0 - float(distance)) for doc, distance in results
         ]
+
+    def fitting(
+        self, query: str, *, k: int = 3, language: str | None = None, exclude_ids: Iterable[str] = ()
+    ) -> Retrieval:
+        """Like :meth:`search`, with the no-close-case verdict of this embedder's measured threshold."""
+        threshold = threshold_for(self.embedder.name)
+        depth = max(k, threshold.window + 1) if threshold else k
+        hits = self.search(query, k=depth, language=language, exclude_ids=exclude_ids)
+        fit = judge_fit([hit.score for hit in hits], threshold)
+        kept = () if fit.no_close_case else tuple(hits[:k])
+        return Retrieval(hits=kept, nearest=hits[0] if hits else None, fit=fit)
+
+    def fitting_transcript(self, transcript: Transcript, k: int = 3, *, exclude_own_case: bool = True) -> Retrieval:
+        """:meth:`fitting` for a conversation (the query of :meth:`similar_to_transcript`)."""
+        query = transcript_query(transcript)
+        if not query:
+            return Retrieval(hits=(), nearest=None, fit=Fit("undecided"))
+        exclude = (transcript.case_id,) if exclude_own_case and transcript.case_id else ()
+        return self.fitting(query, k=k, language=transcript.language, exclude_ids=exclude)
 
     def similar_to_transcript(self, transcript: Transcript, k: int = 3, *, exclude_own_case: bool = True) -> list[Hit]:
         """Cases that resemble a conversation, in its language (for the grader's references).

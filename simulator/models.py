@@ -860,6 +860,13 @@ class GradeReport(StrictModel):
     dropped_quotes: list[Evidence] = Field(
         default_factory=list, description="Quotes the judge gave that are not in the transcript."
     )
+    no_close_case: bool = Field(
+        default=False,
+        description=(
+            "The transcript has no case_id and the case index found no case close to it: no reference case "
+            "was used, and suggestions come from the rubric and the agent's own words."
+        ),
+    )
     unsupported: list[str] = Field(
         default_factory=list,
         description=(

@@ -88,8 +88,12 @@ def test_transcript_without_case_uses_the_index(content: Path, tmp_path: Path, m
         def __init__(self, settings, **kwargs):
             pass
 
-        def similar_to_transcript(self, transcript, k=3):
-            return [type("Hit", (), {"case_id": en_case().id, "score": 0.8})()]
+        def fitting_transcript(self, transcript, k=3):
+            from simulator.case_fit import Fit
+            from simulator.casebank_index import Hit, Retrieval
+
+            hit = Hit(en_case().id, 0.8)
+            return Retrieval(hits=(hit,), nearest=hit, fit=Fit("close"))
 
     monkeypatch.setattr(index_module, "shared_index", lambda settings, library=None: FakeIndex(settings))
     file = write_transcript(tmp_path / "t.json", "en", EN_AGENTS["mediocre"])

@@ -17,6 +17,7 @@ from simulator.evals.retrieval import (
     format_table,
     load_retrieval_set,
     unknown_case_ids,
+    write_thresholds,
 )
 
 
@@ -64,8 +65,18 @@ def eval_group() -> None:
     help="Labelled queries.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the full result (with misses) as JSON.")
+@click.option(
+    "--write-threshold",
+    is_flag=True,
+    help="Record each embedder's no-close-case rule (chosen on dev) in simulator/retrieval_thresholds.yaml.",
+)
 def retrieval(
-    embedders: tuple[str, ...], all_offline: bool, recipes: tuple[str, ...], path: Path, as_json: bool
+    embedders: tuple[str, ...],
+    all_offline: bool,
+    recipes: tuple[str, ...],
+    path: Path,
+    as_json: bool,
+    write_threshold: bool,
 ) -> None:
     """Case retrieval quality: MRR and recall@1/3/5 per language, build time, query latency.
 
@@ -98,3 +109,6 @@ def retrieval(
         echo_json(result)
     else:
         click.echo(format_table(result))
+    if write_threshold:
+        written = write_thresholds(result, path)
+        click.echo(f"no-close-case thresholds written for: {', '.join(written) or 'none'}", err=True)

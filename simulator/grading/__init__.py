@@ -62,19 +62,34 @@ def resolve_archetype(transcript: Transcript, library: Library) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class References:
+    """Reference case ids from the index, and whether it found no close case at all."""
+
+    ids: list[str]
+    no_close_case: bool = False
+
+
 def retrieve_references(
     transcript: Transcript, library: Library, settings: Settings, findings: list[Finding]
-) -> list[str]:
-    """Case ids similar to ``transcript`` from the case index; ``[]`` (and an info finding) on failure.
+) -> References:
+    """Case ids close to ``transcript`` from the case index, or none when no case fits.
 
-    Grading must not depend on the index being available, so every failure — the module missing,
-    the embedder failing, Chroma unreachable — is recorded in ``findings`` instead of raised.
+    When the index finds no close case (``CaseIndex.fitting_transcript``), an info finding says so
+    and no case is used: nothing of another situation's facts can reach the report. Grading must not
+    depend on the index being available, so every failure — the module missing, the embedder
+    failing, Chroma unreachable — is recorded in ``findings`` instead of raised.
     """
     try:
         module = importlib.import_module("simulator.casebank_index")
         index = module.shared_index(settings, library)
-        hits = index.similar_to_transcript(transcript, k=REFERENCE_K)
-        return [hit.case_id for hit in hits]
+        found = index.fitting_transcript(transcript, k=REFERENCE_K)
+        if found.no_close_case:
+            findings.append(
+                Finding(rule="no_close_case", severity="info", message=_message(transcript, "no_close_case"))
+            )
+            return References([], no_close_case=True)
+        return References([hit.case_id for hit in found.hits])
     except Exception as exc:  # any failure of an optional component; grading goes on without it
         log.warning("reference retrieval failed: %s", exc, exc_info=True)
         findings.append(
@@ -84,7 +99,7 @@ def retrieve_references(
                 message=_message(transcript, "retrieval_failed").format(error=f"{type(exc).__name__}: {exc}"),
             )
         )
-        return []
+        return References([])
 
 
 _MESSAGES = {
@@ -92,6 +107,10 @@ _MESSAGES = {
         "retrieval_failed": "未能从案例库检索参考案例({error}),本次评分未使用相似案例。",
         "unknown_reference": "参考案例 '{case_id}' 不在案例库中,已忽略。",
         "judge_failed": "LLM 评分失败:{error}",
+        "no_close_case": (
+            "案例库里没有与这段对话相近的案例:本次评分不参考任何案例,改进建议依据评分标准和你自己的原话,"
+            "不会借用其他案例的人名、金额、地点或日期。"
+        ),
         "thin_agent": (
             "客服一方的发言太少,无法评分:所有客服发言合起来不到一句可引用的话(至少 6 个汉字或 3 个词),"
             "没有可作依据的原话。"
@@ -101,6 +120,11 @@ _MESSAGES = {
         "retrieval_failed": "Could not retrieve reference cases from the case index ({error}); graded without them.",
         "unknown_reference": "Reference case '{case_id}' is not in the case bank; ignored.",
         "judge_failed": "the LLM judge failed: {error}",
+        "no_close_case": (
+            "No case in the case bank is close to this conversation: no reference case was used, and the "
+            "suggestions are phrased from the rubric and your own words, never from another case's names, "
+            "amounts, places or dates."
+        ),
         "thin_agent": (
             "the agent's side is too thin to judge: all the agent's turns together do not make one quotable "
             "clause (at least 6 Chinese characters or 3 words), so no level could be backed by a quote"
@@ -222,14 +246,19 @@ def grade(
     findings = run_rules(transcript, rubric, case)
     # With its own case known, a transcript is graded against that case alone: similar cases would
     # only lend their facts to the coaching. The index is asked only when the case is unknown.
+    no_close_case = False
     if references is None and transcript.agent_turn_indices() and case is None:
-        references = retrieve_references(transcript, library, settings, findings)
+        found = retrieve_references(transcript, library, settings, findings)
+        references = found.ids
+        no_close_case = found.no_close_case
     reference_cases = _reference_cases(transcript, library, references or [], case, findings)
     reference_ids = ([case.id] if case else []) + [ref.id for ref in reference_cases]
 
     if not transcript.agent_turn_indices():
         # Nothing to grade; build_report marks every criterion unscored with the reason.
-        return build_report(transcript, rubric, [], findings, engine=chosen, references=reference_ids)
+        return build_report(
+            transcript, rubric, [], findings, engine=chosen, references=reference_ids, no_close_case=no_close_case
+        )
     if agent_side_too_thin(transcript):
         return build_report(
             transcript,
@@ -238,6 +267,7 @@ def grade(
             findings,
             engine=chosen,
             references=reference_ids,
+            no_close_case=no_close_case,
         )
 
     if chosen == "offline":
@@ -260,6 +290,7 @@ def grade(
             model=f"offline-weights/{version}",
             prompt_hash=digest,
             references=reference_ids,
+            no_close_case=no_close_case,
         )
 
     judged = _run_judge(
@@ -275,6 +306,7 @@ def grade(
         prompt_hash=judged.prompt_hash,
         references=reference_ids,
         dropped_quotes=judged.dropped_quotes,
+        no_close_case=no_close_case,
     )
 
 

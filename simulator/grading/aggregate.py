@@ -162,6 +162,7 @@ def build_report(
     prompt_hash: str | None = None,
     references: Sequence[str] = (),
     dropped_quotes: Sequence[Evidence] = (),
+    no_close_case: bool = False,
 ) -> GradeReport:
     """Assemble the GradeReport for ``transcript``.
 
@@ -193,6 +194,7 @@ def build_report(
         annotations=annotate_turns(transcript, scores, findings),
         dropped_quotes=list(dropped_quotes),
         unsupported=unsupported,
+        no_close_case=no_close_case,
         grader=GraderInfo(engine=engine, model=model, prompt_hash=prompt_hash, rubric_version=rubric.version),
         language=transcript.language,
     )

@@ -59,6 +59,7 @@ _MESSAGES: dict[Language, dict[str, str]] = {
         "cut_off": "回复在 {tokens} 个 token 的上限处被截断,请写得更简短(理由一到三句)",
         "attempts": "(共尝试 {attempts} 次)",
         "list_sep": ";",
+        "other_case": "(参考另一个案例 {case_id} 的示范说法,人名、金额、地点、日期请换成本次对话的实际情况)",
     },
     "en": {
         "missing": "the judge's reply has no entry for this criterion",
@@ -79,6 +80,10 @@ _MESSAGES: dict[Language, dict[str, str]] = {
         ),
         "attempts": "(after {attempts} attempt(s))",
         "list_sep": "; ",
+        "other_case": (
+            "(An example from another case, {case_id}: replace its names, amounts, places and dates with "
+            "this conversation's own.)"
+        ),
     },
 }
 
@@ -297,13 +302,18 @@ def read_criterion(
         notes.append(message(language, "no_evidence_note"))
     rationale = " ".join(part for part in [_text(entry, "rationale"), *notes] if part)
     case_id = _text(entry, "source_case_id")
+    source = case_id if case_id in set(known_case_ids) else None
+    suggestion = _text(entry, "better_phrasing", "suggestion")
+    if suggestion and source is not None and source != transcript.case_id:
+        # Another situation's line: marked in code, whatever the prompt obtained from the model.
+        suggestion = f"{message(language, 'other_case', case_id=source)} {suggestion}"
     result = CriterionScore(
         id=criterion_id,
         score=score,
         basis="absence" if _text(entry, "basis").lower() == "absence" else "action",
         evidence=evidence.kept,
         rationale=rationale,
-        suggestion=_text(entry, "better_phrasing", "suggestion"),
-        suggestion_case_id=case_id if case_id in set(known_case_ids) else None,
+        suggestion=suggestion,
+        suggestion_case_id=source,
     )
     return CriterionReading(result, None, evidence.dropped)

@@ -41,7 +41,9 @@ Rules the grader keeps:
 - A criterion the weights file does not know is *unscored* with a reason, never 0.
 - The suggestion for a criterion below 5 is the case's recommended phrasing for the stage of its
   weakest moment; without a case, the same from the first reference case in the transcript's
-  language (``suggestion_case_id`` says which).
+  language, marked as an example from another case (``suggestion_case_id`` says which); with no
+  reference case at all (no close case), it is phrased from the rubric's top level and the
+  trainee's own words, so no other case's facts are put in the trainee's mouth.
 """
 
 from __future__ import annotations
@@ -1094,6 +1096,9 @@ _LABELS: dict[Language, dict[str, str]] = {
         "try": "第 {turn} 轮可以这样说:“{text}”",
         "instead": "第 {turn} 轮不要说“{quote}”,可以这样说:“{text}”",
         "try_no_turn": "可以这样说:“{text}”",
+        "other_case": "(以下是另一个案例“{title}”中的示范说法,人名、金额、地点、日期请换成本次对话的实际情况)",
+        "rubric_turn": "第 {turn} 轮你说的是“{quote}”。按“{criterion}”的最高档要求:{level}",
+        "rubric_no_turn": "按“{criterion}”的最高档要求:{level}",
         "no_agent": "对话中没有客服发言,无法评分",
         "unknown_criterion": "离线评分器没有“{criterion}”这一项的评分信号(offline_weights.yaml 中未配置)",
     },
@@ -1150,6 +1155,12 @@ _LABELS: dict[Language, dict[str, str]] = {
         "try": 'At turn {turn}, try: "{text}"',
         "instead": 'At turn {turn}, instead of "{quote}", try: "{text}"',
         "try_no_turn": 'Try: "{text}"',
+        "other_case": (
+            '(An example from another case, "{title}": replace its names, amounts, places and dates with '
+            "this conversation's own.)"
+        ),
+        "rubric_turn": 'At turn {turn} you said "{quote}". The top level of {criterion} asks for this: {level}',
+        "rubric_no_turn": "The top level of {criterion} asks for this: {level}",
         "no_agent": "the transcript has no agent turns: there is nothing to grade",
         "unknown_criterion": (
             "the offline grader has no signals for criterion '{criterion}' (not in offline_weights.yaml)"
@@ -1295,15 +1306,33 @@ def _phrase_for(case: Case, stage: PhraseStage, hint: set[str]) -> str | None:
     return None
 
 
+def _rubric_suggestion(m: _Measure, criterion_id: str, weak: Moment) -> str:
+    """Coaching from the rubric's top level and the trainee's own words: no case's facts in it."""
+    labels = _LABELS[m.language]
+    criterion = m.rubric.criterion(criterion_id)
+    level = criterion.levels[5].get(m.language)
+    name = criterion.name.get(m.language)
+    if weak.turn is not None and weak.quote:
+        return labels["rubric_turn"].format(turn=weak.turn, quote=weak.quote, criterion=name, level=level)
+    return labels["rubric_no_turn"].format(criterion=name, level=level)
+
+
 def _suggestion(
-    m: _Measure, shortfalls: list[tuple[float, str, SignalResult]], references: Sequence[Case]
+    m: _Measure, shortfalls: list[tuple[float, str, SignalResult]], references: Sequence[Case], criterion_id: str
 ) -> tuple[str, str | None]:
+    """A better phrasing for the weakest moment, and the case it comes from.
+
+    From the transcript's own case when it has one. Otherwise another case's recommended line is
+    shown only marked as an example from that case (its facts are not this customer's); with no
+    reference case (no close case in the bank), the coaching comes from the rubric's top level and
+    the trainee's own words.
+    """
     weak = next((result.weak for _, _, result in shortfalls if result.weak is not None), None)
     if weak is None:
         return "", None
     sources = [m.case] if m.case is not None else [ref for ref in references if ref.language == m.language]
     if not sources:
-        return "", None
+        return _rubric_suggestion(m, criterion_id, weak), None
     source = sources[0]
     hint: set[str] = set()
     if weak.stage == PhraseStage.clarify and m.case is not None:
@@ -1326,7 +1355,10 @@ def _suggestion(
         template = labels["instead"]
     else:
         template = labels["try"]
-    return template.format(turn=weak.turn, quote=weak.quote, text=text.strip()), source.id
+    suggestion = template.format(turn=weak.turn, quote=weak.quote, text=text.strip())
+    if m.case is None:
+        suggestion = f"{labels['other_case'].format(title=source.title)} {suggestion}"
+    return suggestion, source.id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1367,7 +1399,9 @@ def grade_offline(
             continue
         scored = _score(measure, spec)
         shortfalls = _shortfalls(scored, spec)
-        suggestion, suggestion_case = _suggestion(measure, shortfalls, references) if scored.score < 5 else ("", None)
+        suggestion, suggestion_case = (
+            _suggestion(measure, shortfalls, references, criterion.id) if scored.score < 5 else ("", None)
+        )
         scores.append(
             CriterionScore(
                 id=criterion.id,
