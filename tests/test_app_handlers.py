@@ -581,6 +581,7 @@ def test_trainer_library_rows(services: AppServices) -> None:
     library = services.library()
     assert [row[0] for row in trainer.persona_rows(library, "en")] == sorted(library.personas)
     assert {row[2] for row in trainer.case_rows(library, "zh-CN")} == {"物流配送", "费用争议"}
+    assert {row[3] for row in trainer.case_rows(library, "zh-CN")} == {"电商零售"}
     name, text = trainer.source_text(services, "case", ZH_CASE)
     assert name == f"{ZH_CASE}.yaml" and "hidden_facts" in text
 

@@ -242,6 +242,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "col_patience": ("Patience", "耐心"),
     "col_title": ("Title", "标题"),
     "col_category": ("Category", "类型"),
+    "col_industry": ("Industry", "行业"),
+    "col_start": ("Starts", "开始于"),
     "col_language": ("Language", "语言"),
     "col_channel": ("Channel", "渠道"),
     "col_personas": ("Suited customers", "适用客户"),

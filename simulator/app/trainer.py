@@ -68,7 +68,7 @@ class SaveResult:
 
 
 def persona_rows(library: Library, lang: Language) -> list[list[Any]]:
-    """One row per persona: id, name, archetype, difficulty, languages, starting mood, patience."""
+    """One row per persona: id, label, archetype, difficulty, languages, starting mood, patience."""
     from simulator.app.i18n import label
 
     return [
@@ -86,7 +86,7 @@ def persona_rows(library: Library, lang: Language) -> list[list[Any]]:
 
 
 def case_rows(library: Library, lang: Language) -> list[list[Any]]:
-    """One row per case: id, title, category, language, difficulty, channel, suited personas."""
+    """One row per case: id, title, category, industry, language, difficulty, channel, start, suited personas."""
     from simulator.app.i18n import label
 
     return [
@@ -94,9 +94,11 @@ def case_rows(library: Library, lang: Language) -> list[list[Any]]:
             c.id,
             c.title,
             label("category", c.category.value, lang),
+            label("industry", c.industry.value, lang),
             c.language,
             label("difficulty", c.difficulty, lang),
             label("channel", c.channel, lang),
+            label("start", c.start, lang),
             ", ".join(c.personas) or "—",
         ]
         for c in sorted(library.cases.values(), key=lambda c: c.id)

@@ -16,8 +16,8 @@ from simulator.app.ui_common import UIContext, error_text
 from simulator.app.views import case_detail, content_problems_note, persona_detail, problems_markdown
 from simulator.models import Language
 
-PERSONA_COLUMNS = ["id", "name", "archetype", "difficulty", "languages", "starting_mood", "patience"]
-CASE_COLUMNS = ["id", "title", "category", "language", "difficulty", "channel", "personas"]
+PERSONA_COLUMNS = ["id", "persona", "archetype", "difficulty", "languages", "starting_mood", "patience"]
+CASE_COLUMNS = ["id", "title", "category", "industry", "language", "difficulty", "channel", "start", "personas"]
 
 
 def _kind_choices(lang: Language) -> list[tuple[str, str]]:
