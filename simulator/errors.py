@@ -84,3 +84,15 @@ class LLMUnavailable(DrillError):
 
 class PromptTooLong(DrillError):
     """A model prompt would exceed its documented cap (``limits``); it was not sent."""
+
+
+class GradingFailed(DrillError):
+    """Grading produced no report: the LLM endpoint failed, refused the prompt, or sent nothing usable.
+
+    Nothing is stored as a report; the session keeps the failure with its reason and can be
+    graded again (End, the mentor's Regrade, or the background sweep).
+    """
+
+
+class GradingBusy(DrillError):
+    """The session is being graded right now by another request or another server."""

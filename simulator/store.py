@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
     func,
     inspect,
@@ -142,7 +143,13 @@ def _m2_mentor_tables(connection: Connection) -> None:
     _create(connection, AnnotationRow, OverrideRow)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_mentor_tables]
+def _m3_grading_jobs(connection: Connection) -> None:
+    from simulator import grading_claims  # the table's own module (it imports this one)
+
+    _create(connection, grading_claims.GradingJob)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_mentor_tables, _m3_grading_jobs]
 
 _migrations_table = MetaData()
 
@@ -387,6 +394,9 @@ class SessionStore:
             for model in (GradeRow, AnnotationRow, OverrideRow):
                 for child in db.scalars(select(model).where(model.session_id == session_id)):
                     db.delete(child)
+            jobs = Base.metadata.tables.get("grading_jobs")  # simulator.grading_claims; may be unloaded
+            if jobs is not None:
+                db.execute(delete(jobs).where(jobs.c.session_id == session_id))
             db.delete(row)  # turns go with it (cascade)
 
     # -- grading -------------------------------------------------------------------------------

@@ -462,6 +462,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "to try again.",
         "评分失败({detail})。记录已保存:可再次点击“结束并评分”(或在带教复盘中点击“立即评分”)重试。",
     ),
+    "grading_in_progress": (
+        "This session is being scored right now; its scorecard appears when that is done. Try again in a moment.",
+        "该记录正在评分中,完成后即可看到评分卡,请稍后再试。",
+    ),
+    "grading_failed_note": (
+        "Not scored yet: the last scoring attempt failed ({detail}). Press “Score it now” to try again.",
+        "尚未评分:上一次评分失败({detail})。点击“立即评分”可重试。",
+    ),
     "drill_not_open": (
         "This drill has ended. Start a new one or press “Try again”.",
         "该对练已结束,请开始新的对练或点击“再练一次”。",

@@ -16,7 +16,7 @@ from simulator.app.i18n import AppError, label, t
 from simulator.app.report_export import ReportBundle, render_html, render_markdown
 from simulator.app.scoring import EffectiveReport
 from simulator.app.services import AppServices
-from simulator.app.trainee import effective_report, session_summary
+from simulator.app.trainee import effective_report, grade_or_explain, session_summary
 from simulator.grading.transcript_file import TranscriptFileError
 from simulator.models import Language, Rubric, Transcript
 from simulator.store import SessionFilter
@@ -61,6 +61,8 @@ class Replay:
     effective: EffectiveReport | None
     comments: list[Comment]
     rubric: Rubric | None = None
+    #: Why the last grading failed, while the session has no report (None otherwise).
+    grading_failure: str | None = None
 
     def criterion_name(self, criterion_id: str, lang: Language) -> str:
         """The criterion's display name in ``lang`` (its id when the rubric does not know it)."""
@@ -147,12 +149,15 @@ def load_replay(services: AppServices, user: User, session_id: str | None, lang:
     row = services.session_for(user, session_id)
     library = services.content.snapshot().library
     comments = [Comment(a.turn_idx, a.author, a.text, a.created_at) for a in services.store.annotations(row.id)]
+    effective = effective_report(services, row.id)
+    job = services.grading_state(row.id) if effective is None else None
     return Replay(
         session=session_summary(row, library, lang),
         transcript=services.store.transcript(row.id),
-        effective=effective_report(services, row.id),
+        effective=effective,
         comments=comments,
         rubric=library.rubric,
+        grading_failure=job.reason if job is not None and job.state == "failed" else None,
     )
 
 
@@ -309,10 +314,7 @@ def import_transcript(
         notes.append(t("import_masked", lang, count=imported.masked_total))
     if notes:
         services.store.add_annotation(session_id, author=IMPORT_AUTHOR, text="\n".join(notes))
-    try:
-        services.grade_session(session_id)
-    except Exception as exc:  # stored already; a mentor can grade it again from the replay
-        raise AppError("grading_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+    grade_or_explain(services, session_id)  # on failure the log stays stored; Regrade retries
     return session_id, effective_report(services, session_id)
 
 
@@ -329,16 +331,16 @@ def delete_import(services: AppServices, user: User, session_id: str | None) -> 
 
 
 def regrade(services: AppServices, user: User, session_id: str | None) -> EffectiveReport | None:
-    """Grade an ended session that has no report yet (e.g. after a failed grading)."""
+    """Grade an ended session again: the grader is called anew and its report becomes the latest.
+
+    Earlier reports and the mentors' overrides are kept (overrides apply to the new report). A
+    failed grading stores no report and records why; pressing the button again retries.
+    """
     services.require(user, "mentor")
     row = services.session_for(user, session_id)
     if row.status == "open":
         raise AppError("session_still_open")
-    if services.store.latest_report(row.id) is None:
-        try:
-            services.grade_session(row.id)
-        except Exception as exc:
-            raise AppError("grading_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+    grade_or_explain(services, row.id, again=True)
     return effective_report(services, row.id)
 
 

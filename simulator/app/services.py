@@ -21,7 +21,9 @@ from simulator.config import Settings
 from simulator.content import ContentProblem, Library, content_files, errors_only, validate_files
 from simulator.conversation import Conversation
 from simulator.customer import EngineName, make_customer
+from simulator.grading_claims import JobState, job_state
 from simulator.models import GradeReport
+from simulator.session_grading import SessionGrader
 from simulator.store import DrillSession, SessionStore
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,10 @@ class AppServices:
         self._index_sync = index_sync
         self._live: dict[str, LiveSession] = {}
         self._live_lock = threading.Lock()
+        #: Grades stored sessions for this replica, claimed in the database (see session_grading).
+        self.grader = SessionGrader(
+            self.store, settings=settings, library=self.library, engine=lambda: self.grader_engine
+        )
 
     # -- engines -------------------------------------------------------------------------------
 
@@ -305,11 +311,14 @@ class AppServices:
         with self._live_lock:
             self._live.pop(session_id, None)
 
-    def grade_session(self, session_id: str) -> GradeReport:
-        """Grade the stored transcript of a session and store the report."""
-        from simulator.grading import grade  # the grader chain loads rules and lexicons
+    def grade_session(self, session_id: str, *, again: bool = False) -> GradeReport:
+        """Grade the stored transcript of a session and store the report (``again``: even if graded).
 
-        transcript = self.store.transcript(session_id)
-        report = grade(transcript, library=self.library(), engine=self.grader_engine, settings=self.settings)
-        self.store.save_report(session_id, report)
-        return report
+        Raises ``GradingBusy`` while another request or replica grades it, ``GradingFailed`` (recorded
+        with its reason, nothing stored as a report) when grading failed.
+        """
+        return self.grader.grade(session_id, again=again)
+
+    def grading_state(self, session_id: str) -> JobState | None:
+        """How the last grading of ``session_id`` went (None: never attempted)."""
+        return job_state(self.store, session_id)

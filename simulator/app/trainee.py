@@ -18,7 +18,14 @@ from simulator.app.scoring import AppliedOverride, EffectiveReport, apply_overri
 from simulator.app.services import AppServices, LiveSession, SessionNotFound
 from simulator.content import Library
 from simulator.customer.base import ReplyStream
-from simulator.errors import ConversationEnded, ConversationFull, CustomerUnavailable, DrillError, ReplyStopped
+from simulator.errors import (
+    ConversationEnded,
+    ConversationFull,
+    CustomerUnavailable,
+    DrillError,
+    GradingBusy,
+    ReplyStopped,
+)
 from simulator.limits import DRILL_TURNS, MESSAGE_CHARS
 from simulator.models import Case, Language, Persona, Rubric, TraineeView, Turn
 from simulator.store import DrillSession, SessionFilter
@@ -381,7 +388,8 @@ def end_session(services: AppServices, user: User, session_id: str | None) -> Sc
     """End the drill (if still open) and grade it; calling it again returns the same scorecard.
 
     A drill the customer did not close is recorded as ``abandoned``. When grading fails the
-    session stays ended and ungraded, and ending it again retries the grading.
+    session stays ended and ungraded with the failure's reason recorded, and ending it again
+    calls the grader again.
     """
     if not session_id:
         raise AppError("no_open_session")
@@ -396,11 +404,24 @@ def end_session(services: AppServices, user: User, session_id: str | None) -> Sc
         services.store.end_session(row.id, outcome or "abandoned")
         services.forget_live(row.id)
     if services.store.latest_report(row.id) is None:
-        try:
-            services.grade_session(row.id)
-        except Exception as exc:  # grading needs the index/LLM; the session is safe, retry later
-            raise AppError("grading_failed", detail=f"{type(exc).__name__}: {exc}") from exc
+        grade_or_explain(services, row.id)
     return scorecard(services, user, row.id)
+
+
+def grade_or_explain(services: AppServices, session_id: str, *, again: bool = False) -> None:
+    """Grade a stored session now, or raise the ``AppError`` that says why not and what to do.
+
+    ``again`` grades a session that already has a report anew (a mentor's regrade). A failed
+    grading is recorded with its reason and no report; the same button asks again.
+    """
+    try:
+        services.grade_session(session_id, again=again)
+    except GradingBusy as exc:
+        raise AppError("grading_in_progress") from exc
+    except DrillError as exc:  # the endpoint failed, refused the prompt, or sent nothing usable
+        raise AppError("grading_failed", detail=str(exc)) from exc
+    except Exception as exc:  # the index or the store failed; the session is safe, retry later
+        raise AppError("grading_failed", detail=f"{type(exc).__name__}: {exc}") from exc
 
 
 def try_again(services: AppServices, user: User, session_id: str | None) -> DrillView:

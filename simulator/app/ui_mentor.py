@@ -219,7 +219,11 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         }
         if data.effective is None:
             updates[verdict] = ""
-            updates[score_md] = t("not_graded_yet", lang)
+            updates[score_md] = (
+                t("grading_failed_note", lang, detail=data.grading_failure)
+                if data.grading_failure
+                else t("not_graded_yet", lang)
+            )
         else:
             library = services.content.snapshot().library
             card = ScorecardView(

@@ -48,7 +48,11 @@ def serve(host: str, port: int | None) -> None:
     # Build or refresh the case index while people open the page, so the first trainer save or
     # chat-log import does not wait for the embedding model.
     threading.Thread(target=_warm_index, args=(services,), name="index-warmup", daemon=True).start()
+    # Sessions ended while a server crashed mid-grading are graded now and then every minute,
+    # each claimed in the database so that replicas sharing it never grade one twice.
+    services.grader.start_sweeper()
     demo.block_thread()  # returns on Ctrl+C, after closing the server
+    services.grader.stop()
 
 
 def _warm_index(services: AppServices) -> None:

@@ -29,9 +29,11 @@ from typing import Any, Literal
 
 from simulator.config import Settings
 from simulator.content import Library
+from simulator.errors import GradingFailed
 from simulator.evals import metrics
 from simulator.evals.grader_set import CRITERION_IDS, GraderSet, LabelledTranscript, SplitChoice
 from simulator.grading import grade
+from simulator.grading.aggregate import build_report, unscored
 from simulator.models import GradeReport, Language, Transcript
 
 Engine = Literal["offline", "llm"]
@@ -172,14 +174,26 @@ def run_grader_eval(
     for done, labelled in enumerate(items, start=1):
         transcript = labelled.transcript()
         start = time.perf_counter()
-        report = grade(transcript, library=library, engine=engine, settings=settings)
+        report = _graded(transcript, library=library, engine=engine, settings=settings)
         seconds = time.perf_counter() - start
-        injected = grade(inject_instruction(transcript), library=library, engine=engine, settings=settings)
+        injected = _graded(inject_instruction(transcript), library=library, engine=engine, settings=settings)
         run.results.append(ItemResult(labelled, transcript, report, injected, seconds))
         if progress is not None:
             progress(done, len(items), labelled.id)
     run.seconds = time.perf_counter() - clock
     return run
+
+
+def _graded(transcript: Transcript, *, library: Library, engine: Engine, settings: Settings) -> GradeReport:
+    """The report, or (when the LLM judge failed on this item) one left unscored with the reason.
+
+    An eval over many items goes on past one failed call; the summaries count the item as unscored.
+    """
+    try:
+        return grade(transcript, library=library, engine=engine, settings=settings)
+    except GradingFailed as exc:
+        rubric = library.require_rubric()
+        return build_report(transcript, rubric, unscored(rubric, str(exc)), engine=engine)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Literal
 
 from simulator.config import Settings
 from simulator.content import Library
-from simulator.errors import DrillError
+from simulator.errors import DrillError, GradingFailed
 from simulator.grading.aggregate import build_report, unscored
 from simulator.grading.offline import grade_offline, weights_fingerprint
 from simulator.grading.rules import run_rules
@@ -192,8 +192,10 @@ def _run_judge(
     ``simulator.grading.judge.judge_transcript`` returns a ``JudgeResult`` (scores with unscored
     entries carrying their reason, dropped quotes, extra ``grader_instruction`` findings, the model
     that answered and the prompt hash). When it raises a ``DrillError`` (endpoint down, every
-    structured-output method rejected, ...) every criterion is unscored with that reason: the
-    report is incomplete, never computed with a made-up 0. Other exceptions are bugs and propagate.
+    structured-output method rejected, a prompt past its cap, ...) or no reply scored a single
+    criterion, the grading failed: ``GradingFailed`` is raised with the reason, and no report is
+    made of it (a report of nothing but "unscored" would look like a result and never be redone).
+    Other exceptions are bugs and propagate.
     """
     judge = importlib.import_module("simulator.grading.judge")
     try:
@@ -202,8 +204,10 @@ def _run_judge(
         )
     except DrillError as exc:
         log.warning("LLM judge failed: %s", exc)
-        reason = _message(transcript, "judge_failed").format(error=str(exc))
-        return _Judged(unscored(rubric, reason), [], [], settings.judge_model, judge.prompt_hash())
+        raise GradingFailed(_message(transcript, "judge_failed").format(error=str(exc))) from exc
+    if all(score.score is None for score in result.scores):
+        reasons = "; ".join(dict.fromkeys(s.unscored_reason for s in result.scores if s.unscored_reason))
+        raise GradingFailed(_message(transcript, "judge_failed").format(error=reasons))
     return _Judged(
         list(result.scores),
         list(result.dropped_quotes),
@@ -227,7 +231,8 @@ def grade(
     ``references`` are case ids to use as reference material; when ``None`` the case index is
     asked for similar cases only when the transcript has no ``case_id`` (the case itself is the
     better reference, and other cases' facts must not reach its coaching). Raises ``GradingError``
-    for an unknown ``case_id`` or ``engine="llm"`` without an endpoint.
+    for an unknown ``case_id`` or ``engine="llm"`` without an endpoint, and ``GradingFailed`` when
+    the LLM judge produced nothing usable (no report is made: grade it again later).
     """
     rubric = library.require_rubric()
     chosen: Engine = engine or ("llm" if settings.llm_configured else "offline")
