@@ -59,6 +59,8 @@ def test_accounts_turn_on_login_and_the_queue_runs_drills_side_by_side(tmp_path:
     services = AppServices(settings, index_sync=lambda library: "")
     assert "auth" not in launch_options(services)  # no users file: single-user local mode
     Accounts(users).add("alice", "long-enough-pw", ["trainee"])
+    assert "auth" not in launch_options(services)  # the mode was decided at start-up
+    services = AppServices(settings, index_sync=lambda library: "")
     options = launch_options(services)
     assert options["auth"]("alice", "long-enough-pw") and not options["auth"]("alice", "wrong")
     demo = build_app(services)
@@ -67,3 +69,46 @@ def test_accounts_turn_on_login_and_the_queue_runs_drills_side_by_side(tmp_path:
     assert demo._queue.default_concurrency_limit == CONCURRENCY_LIMIT >= 8
     send = next(fn for fn in demo.fns.values() if fn.api_name == "send_message")
     assert send.concurrency_limit == "default"
+
+
+def fake_launch(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    started: list[Any] = []
+
+    def launch(services: Any, **kwargs: Any) -> tuple[FakeDemo, str]:
+        from simulator.access import check_host
+
+        check_host(services.access, kwargs["host"])  # what the real launch_app checks first
+        started.append(services)
+        return FakeDemo(), f"http://{kwargs['host']}:7860/"
+
+    monkeypatch.setattr("simulator.app.ui.launch_app", launch)
+    return started
+
+
+def test_serve_refuses_an_open_address_without_accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRILL_CONTENT_DIR", str(write_content(tmp_path / "content")))
+    started = fake_launch(monkeypatch)
+    refused = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
+    assert refused.exit_code == 2 and not started
+    assert "refusing to listen on 0.0.0.0 without accounts" in refused.output and "drill users add" in refused.output
+    allowed = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--single-user"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "single-user mode (--single-user)" in allowed.output and started[0].local_mode
+
+
+def test_serve_with_accounts_never_runs_single_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.accounts import Accounts
+
+    monkeypatch.setenv("DRILL_CONTENT_DIR", str(write_content(tmp_path / "content")))
+    users = tmp_path / "users.yaml"
+    monkeypatch.setenv("DRILL_USERS_FILE", str(users))
+    Accounts(users).add("alice", "long-enough-pw", ["trainee"])
+    started = fake_launch(monkeypatch)
+    both = CliRunner().invoke(main, ["serve", "--single-user"])
+    assert both.exit_code == 2 and "--single-user was given, but accounts exist" in both.output
+    served = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
+    assert served.exit_code == 0 and f"accounts from users file {users}" in served.output
+    assert not started[0].local_mode
+    users.write_text("users: [oops", encoding="utf-8")  # a broken store stops the start, with the reason
+    broken = CliRunner().invoke(main, ["serve"])
+    assert broken.exit_code == 2 and "is not valid" in broken.output and str(users) in broken.output

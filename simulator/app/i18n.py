@@ -36,10 +36,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "`http://localhost:11434/v1`)、`DRILL_LLM_MODEL`,必要时设置 `DRILL_LLM_API_KEY`,然后重启 `drill serve`。",
     ),
     "local_mode": (
-        "Single-user local mode: no users file at `{path}`, so you hold every role. "
-        "Add accounts with `drill users add NAME --role trainee` to require sign-in.",
-        "单用户本地模式:未找到用户文件 `{path}`,你拥有全部角色。"
-        "用 `drill users add 用户名 --role trainee` 添加账号后即需登录。",
+        "Single-user local mode (no accounts in {path}): you hold every role. "
+        "Add accounts with `drill users add NAME --role trainee` and restart to require sign-in.",
+        "单用户本地模式({path} 中没有账号):你拥有全部角色。"
+        "用 `drill users add 用户名 --role trainee` 添加账号并重启后即需登录。",
     ),
     "signed_in_as": ("Signed in as **{name}** ({roles})", "当前用户 **{name}**({roles})"),
     "sign_out": ("Sign out", "退出登录"),
@@ -484,6 +484,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "account_gone": (
         "The account '{name}' no longer exists. Ask an administrator.",
         "账号 '{name}' 已不存在,请联系管理员。",
+    ),
+    "accounts_unavailable": (
+        "Access is denied until the accounts are back: {detail}. Ask an administrator.",
+        "账号数据不可用,恢复之前拒绝访问:{detail}。请联系管理员。",
     ),
     "content_unavailable": (
         "The content library cannot be used: no rubric at {path}. Run `drill validate`.",

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.accounts import LOCAL, Accounts, User
+from simulator.access import Access, decide
+from simulator.accounts import LOCAL, Accounts, AccountsUnavailable, User
 from simulator.app.i18n import AppError
 from simulator.config import Settings
 from simulator.content import ContentProblem, Library, content_files, errors_only, validate_files
@@ -125,10 +126,14 @@ class AppServices:
         store: SessionStore | None = None,
         accounts: Accounts | None = None,
         index_sync: IndexSync | None = None,
+        access: Access | None = None,
     ):
         self.settings = settings
         self.store = store or SessionStore(settings.sqlalchemy_url)
-        self.accounts = accounts or Accounts(settings.users_file)
+        self.accounts = accounts or Accounts(settings.users_file or settings.data_dir / "users.yaml")
+        #: Decided once, here (``drill serve`` decides for its address and passes it in): whether
+        #: people sign in never changes while the process runs, whatever happens to the store.
+        self.access = access or decide(self.accounts)
         self.content = ContentCache(settings.content_dir)
         self._index_sync = index_sync
         self._live: dict[str, LiveSession] = {}
@@ -184,26 +189,33 @@ class AppServices:
 
     @property
     def local_mode(self) -> bool:
-        """True when there is no users file: one local user with every role."""
-        return self.accounts.local_mode
+        """True in single-user local mode (decided at start-up): one local user with every role."""
+        return self.access.single_user
 
     def user(self, username: str | None) -> User:
-        """The signed-in user (the local user in single-user mode)."""
-        if self.local_mode:
+        """The signed-in user (the local user in single-user mode); ``AccessDenied`` otherwise.
+
+        With accounts on, a store that has gone missing or unreadable refuses everyone.
+        """
+        if self.access.single_user:
             return LOCAL
         if not username:
             raise AccessDenied("not_signed_in")
-        found = self.accounts.get(username)
+        try:
+            found = self.accounts.get(username)
+        except AccountsUnavailable as exc:
+            log.error("access denied to %s: %s", username, exc)
+            raise AccessDenied("accounts_unavailable", detail=str(exc)) from exc
         if found is None:
             raise AccessDenied("account_gone", name=username)
         return found
 
-    def authenticate(self, username: str, password: str) -> bool:
-        """Password check for ``launch(auth=...)``."""
+    def authenticate(self, username: str, password: str, address: str | None = None) -> bool:
+        """Password check for the sign-in page; ``LoginThrottled`` while the name or address is paused."""
         try:
-            return self.accounts.authenticate(username, password) is not None
-        except ValueError:
-            log.exception("users file unreadable")
+            return self.accounts.authenticate(username, password, address) is not None
+        except AccountsUnavailable:
+            log.exception("sign-in refused: the accounts store cannot be read")
             return False
 
     @staticmethod

@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
+from simulator import limits
+from simulator.access import check_host
 from simulator.accounts import User
 from simulator.app.guard import SIGNED_IN, Guard, UnguardedEvent, rule_for, unguarded
+from simulator.app.http import ClientAddress, sign_in_check
 from simulator.app.i18n import t
 from simulator.app.services import AppServices
 from simulator.app.ui_common import Texts, UIContext, merge_updates, ui_language
@@ -84,7 +88,7 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
                 engines: engine_banner(
                     services.customer_engine, services.grader_engine, services.engine_description(), lg
                 ),
-                who: user_banner(user.name, sorted(user.roles), services.local_mode, str(services.accounts.path), lg),
+                who: user_banner(user.name, sorted(user.roles), services.local_mode, services.accounts.location, lg),
             }
 
         def on_load(user: User, choice: str | None, *, request: gr.Request) -> dict[Any, Any]:
@@ -186,9 +190,13 @@ def launch_options(services: AppServices) -> dict[str, Any]:
         "allowed_paths": [str(services.settings.data_dir / "exports")],
         "footer_links": ["settings"],
         "show_error": True,
+        # Uploads (a YAML file for the editor, a chat log to import) are refused past this size
+        # by Gradio itself, before any handler reads them.
+        "max_file_size": limits.UPLOAD_BYTES.value,
+        "app_kwargs": {"middleware": [Middleware(ClientAddress)]},
     }
     if not services.local_mode:
-        options["auth"] = services.authenticate
+        options["auth"] = sign_in_check(services)
         options["auth_message"] = t("login_message", "zh-CN") + " / " + t("login_message", "en")
     return options
 
@@ -199,8 +207,10 @@ def launch_app(
     """Build, queue and launch the app; return it and its local URL.
 
     With ``block=False`` the server runs in a background thread (tests close it with
-    ``demo.close()``).
+    ``demo.close()``). ``StartupRefused`` when single-user mode would listen beyond loopback
+    without having been asked for explicitly.
     """
+    check_host(services.access, host)
     demo = build_app(services)
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT)
     _, url, _ = demo.launch(

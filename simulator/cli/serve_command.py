@@ -16,19 +16,35 @@ if TYPE_CHECKING:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 for all).")
 @click.option("--port", default=None, type=int, help="Port [default: 7860, or the next free one].")
-def serve(host: str, port: int | None) -> None:
+@click.option(
+    "--single-user",
+    is_flag=True,
+    help="Run without accounts on a non-loopback address: everyone who can reach it holds every role.",
+)
+def serve(host: str, port: int | None, single_user: bool) -> None:
     """Start the drill web app and print its URL.
 
     Runs on the embedded defaults (SQLite, local Chroma, offline engines) unless an LLM endpoint
-    or a database URL is configured. With a users file (`drill users add`) everyone signs in;
-    without one the app runs in single-user local mode.
+    or a database URL is configured. With accounts (`drill users add`) everyone signs in. Without
+    accounts the app runs in single-user mode, and only on 127.0.0.1 unless --single-user is given:
+    on any other address it refuses to start. The mode is decided here, once.
     """
+    from simulator.access import StartupRefused, decide
+    from simulator.accounts import Accounts, AccountsUnavailable
     from simulator.app.services import AppServices
     from simulator.app.ui import launch_app
 
     current = settings()
+    accounts = Accounts(current.users_file or current.data_dir / "users.yaml")
     try:
-        services = AppServices(current)
+        access = decide(accounts, host, single_user=single_user)
+        if not access.single_user:
+            accounts.names()  # a store that exists but cannot be read stops the start, with the reason
+    except (StartupRefused, AccountsUnavailable) as exc:
+        fail(f"cannot start: {exc}")
+        return
+    try:
+        services = AppServices(current, accounts=accounts, access=access)
         library = services.library()
     except Exception as exc:  # a bad database URL or missing rubric: say what and stop
         fail(f"cannot start: {exc}")
@@ -38,12 +54,16 @@ def serve(host: str, port: int | None) -> None:
         click.echo(f"warning: {len(problems)} content problem(s); the items concerned are left out:", err=True)
         for problem in problems[:10]:
             click.echo(f"  {problem}", err=True)
-    mode = "single-user local mode" if services.local_mode else f"accounts from {services.accounts.path}"
+    mode = access.reason
     click.echo(
         f"drill: {len(library.personas)} personas, {len(library.cases)} cases; customer engine "
         f"{services.customer_engine}, grader {services.grader_engine}; {mode}"
     )
-    demo, url = launch_app(services, host=host, port=port, block=False, quiet=True)
+    try:
+        demo, url = launch_app(services, host=host, port=port, block=False, quiet=True)
+    except StartupRefused as exc:
+        fail(f"cannot start: {exc}")
+        return
     click.echo(f"drill is running at {url}  (Ctrl+C to stop)")
     # Build or refresh the case index while people open the page, so the first trainer save or
     # chat-log import does not wait for the embedding model.

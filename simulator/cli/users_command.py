@@ -1,11 +1,16 @@
-"""`drill users`: manage accounts in the users file."""
+"""`drill users`: manage accounts (add, list, remove, reset a password)."""
 
 from __future__ import annotations
 
 import click
 
-from simulator.accounts import ROLES, Accounts
+from simulator.accounts import ROLES, Accounts, AccountsUnavailable
 from simulator.cli.root import fail, settings
+
+
+def _accounts() -> Accounts:
+    current = settings()
+    return Accounts(current.users_file or current.data_dir / "users.yaml")
 
 
 @click.group()
@@ -13,7 +18,8 @@ def users() -> None:
     """Manage app accounts (trainee, mentor, trainer roles).
 
     Accounts live in DRILL_USERS_FILE (default: <data dir>/users.yaml) with bcrypt-hashed
-    passwords. Without a users file the app runs in single-user local mode.
+    passwords; the file is written atomically and readable by its owner only. Without accounts
+    the app runs in single-user mode on 127.0.0.1 only; once accounts exist everyone signs in.
     """
 
 
@@ -24,30 +30,56 @@ def users() -> None:
 @click.password_option(help="Password (asked for when omitted; at least 8 characters).")
 def add_user(name: str, roles: tuple[str, ...], display_name: str | None, password: str) -> None:
     """Add a user, or update an existing user's roles and password."""
-    accounts = Accounts(settings().users_file)
+    accounts = _accounts()
     try:
         is_new = accounts.add(name, password, list(roles), display_name)  # type: ignore[arg-type]
-    except ValueError as exc:
+    except (ValueError, AccountsUnavailable) as exc:
         fail(str(exc))
-    click.echo(f"{'added' if is_new else 'updated'} {name} ({', '.join(sorted(roles))}) in {accounts.path}")
+    click.echo(f"{'added' if is_new else 'updated'} {name} ({', '.join(sorted(roles))}) in {accounts.location}")
+
+
+@users.command("reset-password")
+@click.argument("name")
+@click.password_option("--password", help="New password (asked for when omitted; at least 8 characters).")
+def reset_password(name: str, password: str) -> None:
+    """Give an existing user a new password (their roles stay); lifts a sign-in pause for the account.
+
+    For a mentor or an administrator with access to the accounts, when someone forgot theirs.
+    """
+    accounts = _accounts()
+    try:
+        accounts.set_password(name, password)
+    except KeyError:
+        fail(f"no user named '{name}' in {accounts.location}; add one with `drill users add {name} --role trainee`")
+    except (ValueError, AccountsUnavailable) as exc:
+        fail(str(exc))
+    click.echo(f"password of {name} reset in {accounts.location}; running apps pick it up at the next sign-in")
 
 
 @users.command("list")
 def list_users() -> None:
     """List accounts and their roles."""
-    accounts = Accounts(settings().users_file)
-    if accounts.local_mode:
-        click.echo(f"no users file at {accounts.path}: the app runs in single-user local mode")
+    accounts = _accounts()
+    if not accounts.has_accounts():
+        click.echo(f"no accounts ({accounts.location} does not exist): the app runs in single-user mode on 127.0.0.1")
         return
-    for name, roles in accounts.names():
-        click.echo(f"{name:24} {', '.join(roles)}")
+    try:
+        for name, roles in accounts.names():
+            click.echo(f"{name:24} {', '.join(roles)}")
+    except AccountsUnavailable as exc:
+        fail(str(exc))
 
 
 @users.command("remove")
 @click.argument("name")
 def remove_user(name: str) -> None:
     """Remove an account."""
-    accounts = Accounts(settings().users_file)
-    if not accounts.remove(name):
-        fail(f"no user named '{name}' in {accounts.path}")
+    accounts = _accounts()
+    try:
+        removed = accounts.remove(name)
+    except AccountsUnavailable as exc:
+        fail(str(exc))
+        return
+    if not removed:
+        fail(f"no user named '{name}' in {accounts.location}")
     click.echo(f"removed {name}")

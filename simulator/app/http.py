@@ -1,0 +1,61 @@
+"""What drill adds to Gradio's web server: the caller's address for sign-in throttling, and the
+sign-in check itself.
+
+Gradio hands its ``auth`` callable only a name and a password; the address comes from a small
+ASGI middleware that records the client of each request in a context variable (behind a reverse
+proxy on the same machine, uvicorn already puts the forwarded client there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from fastapi import HTTPException
+
+from simulator.app.services import AppServices
+from simulator.login_throttle import LoginThrottled
+
+_client_address: ContextVar[str | None] = ContextVar("drill_client_address", default=None)
+
+
+class ClientAddress:
+    """ASGI middleware: remembers the client address of the request being served."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        token = _client_address.set(str(client[0]) if client else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _client_address.reset(token)
+
+
+def client_address() -> str | None:
+    """The address of the client whose request is being served (None outside a request)."""
+    return _client_address.get()
+
+
+def sign_in_check(services: AppServices) -> Callable[[str, str], bool]:
+    """The ``auth`` callable for ``Blocks.launch``: password check, throttled per name and address.
+
+    A paused name or address gets HTTP 429 with the reason and ``Retry-After``, before any
+    password is checked.
+    """
+
+    def check(username: str, password: str) -> bool:
+        try:
+            return services.authenticate(username, password, client_address())
+        except LoginThrottled as exc:
+            raise HTTPException(
+                status_code=429, detail=str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+            ) from exc
+
+    return check

@@ -1,0 +1,84 @@
+"""YAML that cannot blow up: size checked first, anchors and aliases refused, nodes and depth capped.
+
+A few hundred bytes of YAML with nested aliases (the "billion laughs") expand into gigabytes when
+loaded, and deep nesting exhausts the parser's stack. Content files never need anchors or
+aliases, so :func:`check_yaml` reads the document's events first (a streaming pass that never
+builds the document) and refuses an anchor, an alias or a merge key, more than
+``limits.YAML_NODES`` nodes or more than ``limits.YAML_DEPTH`` levels, with the line and column.
+Only then is the text composed or loaded. Used by the content loader, ``drill validate``, the
+trainer's editor and the users file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from simulator import limits
+from simulator.errors import DrillError
+
+#: libyaml's parser when available (several times faster), else the pure-Python one.
+LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlLimitError(DrillError):
+    """A YAML text over a limit, or using anchors/aliases; ``line`` and ``col`` are 1-based."""
+
+    def __init__(self, message: str, line: int = 1, col: int = 1):
+        self.line = line
+        self.col = col
+        self.reason = message
+        super().__init__(f"{line}:{col}: {message}")
+
+
+def _at(event: yaml.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def check_yaml(text: str, size_limit: limits.Limit = limits.CONTENT_FILE_BYTES) -> None:
+    """Raise ``YamlLimitError`` when ``text`` is too big, uses anchors/aliases, or has too many nodes or levels.
+
+    YAML syntax errors are left to the real parse that follows (it reports them with positions).
+    """
+    size = len(text.encode("utf-8"))
+    if size > size_limit.value:
+        raise YamlLimitError(limits.too_long("the file", size, size_limit))
+    # the node cap scales with a larger size cap (the users file): it bounds work, not content
+    max_nodes = limits.YAML_NODES.value * max(1, size_limit.value // limits.CONTENT_FILE_BYTES.value)
+    max_depth = limits.YAML_DEPTH.value
+    nodes = depth = 0
+    try:
+        for event in yaml.parse(text, Loader=LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise YamlLimitError(
+                    f"alias '*{event.anchor}' is not allowed in content files; write the value out", *_at(event)
+                )
+            if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+                raise YamlLimitError(
+                    f"anchor '&{event.anchor}' is not allowed in content files; write the value out", *_at(event)
+                )
+            if isinstance(event, yaml.ScalarEvent) and event.value == "<<" and event.style is None:
+                raise YamlLimitError("merge keys ('<<') are not allowed in content files", *_at(event))
+            if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+                nodes += 1
+                if nodes > max_nodes:
+                    raise YamlLimitError(limits.too_long("the document", nodes, limits.YAML_NODES), *_at(event))
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    raise YamlLimitError(limits.too_long("the nesting", depth, limits.YAML_DEPTH), *_at(event))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # a syntax error: the caller's parse reports it where it is
+
+
+def load_bounded(text: str, display: str = "<yaml>", size_limit: limits.Limit = limits.CONTENT_FILE_BYTES) -> Any:
+    """``yaml.safe_load`` after :func:`check_yaml` (``YamlLimitError`` names ``display``)."""
+    try:
+        check_yaml(text, size_limit)
+    except YamlLimitError as exc:
+        raise YamlLimitError(f"{display}: {exc.reason}", exc.line, exc.col) from None
+    return yaml.load(text, Loader=LOADER)
