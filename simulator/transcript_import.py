@@ -40,8 +40,8 @@ ROLE_ALIASES: dict[str, str] = {"user": "customer", "assistant": "agent"}
 #: Turn keys read as another key.
 TURN_KEY_ALIASES: dict[str, str] = {"content": "text"}
 
-# What agents do and customers rarely do: the roles look swapped when the customer's side does
-# these more often (per turn) than the agent's side.
+# What agents do and customers rarely do: the roles look swapped when most customer turns do these,
+# and more often (per turn) than the agent's turns.
 _AGENT_MOVES = frozenset(
     {
         DialogueAct.greeting,
@@ -258,8 +258,10 @@ def plausibility_warnings(transcript: Transcript) -> list[ImportWarning]:
     if agent and customer:
         agent_moves = _turns_with_agent_moves(agent, transcript.language)
         customer_moves = _turns_with_agent_moves(customer, transcript.language)
-        # Compared per turn (cross-multiplied): the side that talks more is not the suspect.
-        if customer_moves * len(agent) > agent_moves * len(customer):
+        # Swapped when most of the customer's turns do what agents do, and more of them (per turn,
+        # cross-multiplied) than the agent's: a customer's "Hi" or "thanks" next to a poor agent who
+        # never greets or offers anything is not a swap.
+        if 2 * customer_moves > len(customer) and customer_moves * len(agent) > agent_moves * len(customer):
             warnings.append(
                 ImportWarning(
                     "swapped",

@@ -187,5 +187,18 @@ def test_one_sided_and_swapped_roles_are_warned() -> None:
     assert _warnings(swapped) == ["swapped"]
 
 
+def test_a_poor_agent_next_to_a_polite_customer_is_not_a_swap() -> None:
+    poor = {
+        "language": "en",
+        "turns": [
+            {"role": "customer", "text": "Hi, my suitcase didn't arrive and the wedding is on Saturday."},
+            {"role": "agent", "text": "Bags usually turn up within a few days, I wouldn't worry about it."},
+            {"role": "customer", "text": "Can you at least tell me where it is?"},
+            {"role": "agent", "text": "Check the tracker tomorrow."},
+        ],
+    }
+    assert _warnings(poor) == []
+
+
 def test_a_plausible_log_has_no_warnings() -> None:
     assert plausibility_warnings(read_transcript_text(json.dumps(OPENAI_SHAPE), "x").transcript) == []

@@ -149,6 +149,7 @@ def summary_row(result: FileResult, criterion_ids: Sequence[str]) -> dict[str, A
         "passed": report.passed if report else None,
         "complete": report.complete if report else None,
         "unsupported": list(report.unsupported) if report else [],
+        "no_close_case": report.no_close_case if report else None,
     }
     for criterion_id in criterion_ids:
         row[criterion_id] = scores.get(criterion_id)
