@@ -175,11 +175,13 @@ def rule_of(fn: Any) -> Rule | None:
 def unguarded(blocks: gr.Blocks) -> list[str]:
     """Every dependency of ``blocks`` that runs server code without the guard (empty when all is well).
 
-    A dependency with no server function (``js=`` only) has nothing to call and passes.
+    A dependency with no server function (``js=`` only) has nothing to call and passes, and so does
+    the cancel step Gradio adds for ``cancels=[...]``: it runs none of our code, and only cancels
+    the caller's own running events (Gradio matches them by the caller's session).
     """
     found = []
     for fn_index, block_fn in sorted(blocks.fns.items()):
-        if block_fn.fn is None and block_fn.js:
+        if block_fn.fn is None and (block_fn.js or block_fn.is_cancel_function):
             continue
         if rule_of(block_fn.fn) is None:
             name = getattr(block_fn.fn, "__qualname__", repr(block_fn.fn))

@@ -148,6 +148,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "send": ("Send", "发送"),
     "retry": ("↻ Retry the reply", "↻ 重新获取回复"),
+    "stop_reply": ("◼ Stop this reply", "◼ 停止这条回复"),
     "end_drill": ("■ End and score", "■ 结束并评分"),
     "try_again": ("↺ Try this scenario again", "↺ 再练一次该场景"),
     "patience": ("Customer patience", "客户耐心"),

@@ -21,7 +21,7 @@ from simulator.app.i18n import AppError
 from simulator.config import Settings
 from simulator.content import ContentProblem, Library, content_files, errors_only, validate_files
 from simulator.conversation import Conversation
-from simulator.customer import EngineName, make_customer
+from simulator.customer import EngineName, ReplyStream, make_customer
 from simulator.grading_claims import JobState, job_state
 from simulator.models import GradeReport
 from simulator.session_grading import SessionGrader
@@ -103,14 +103,17 @@ class ContentCache:
 
 @dataclass
 class LiveSession:
-    """An open drill in memory: its conversation and a lock so one message runs at a time."""
+    """An open drill in memory: its conversation and the customer reply being written, if any."""
 
     session_id: str
     user_name: str
     conversation: Conversation
     #: How many of the conversation's turns are committed to the store.
     stored_turns: int = 0
+    #: Guards ``active`` and the start of a reply (held briefly, never while a reply streams).
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The customer reply being streamed now (one at a time per drill; Stop cancels it).
+    active: ReplyStream | None = None
 
 
 IndexSync = Callable[[Library], str]

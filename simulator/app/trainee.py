@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,25 +278,46 @@ def _stream_reply(services: AppServices, live: LiveSession, stream: ReplyStream)
     yield _view(live)
 
 
+def _begin_reply(live: LiveSession, ask: Callable[[], ReplyStream]) -> ReplyStream:
+    """Start a customer reply with ``ask`` unless one is already being written for this drill.
+
+    The drill's lock is held only while the reply starts, not while it streams, so that
+    :func:`stop_reply` can free the drill at once: a stopped reply whose model call is still
+    blocked on the network ends on its own later and is never stored.
+    """
+    with live.lock:
+        if live.active is not None and not live.active.cancelled:
+            raise AppError("reply_in_progress")
+        stream = ask()
+        live.active = stream
+        return stream
+
+
+def _end_reply(live: LiveSession, stream: ReplyStream) -> None:
+    with live.lock:
+        if live.active is stream:
+            live.active = None
+
+
 def send_message(services: AppServices, user: User, session_id: str | None, text: str | None) -> Iterator[DrillView]:
     """Send the trainee's message and stream the customer's reply, one view per delta.
 
     The message is checked first (``AppError`` before anything is stored, so the UI keeps it in
     the textbox). The trainee's turn is committed before the customer is asked; the customer's
-    turn once complete. An endpoint fault raises ``AppError('customer_unavailable')`` with the
-    trainee's turn kept, pending: :func:`retry_reply` asks again.
+    turn once complete. An endpoint fault, or the trainee's Stop, raises
+    ``AppError('customer_unavailable')`` / ``AppError('reply_stopped')`` with the partial reply
+    dropped and the trainee's turn kept, pending: :func:`retry_reply` asks again.
     """
     message = check_message(text)
     if not session_id:
         raise AppError("no_open_session")
     live = services.live_session(user, session_id)
-    if not live.lock.acquire(blocking=False):
-        raise AppError("reply_in_progress")
-    try:
+
+    def ask() -> ReplyStream:
         if live.conversation.pending:
             raise AppError("retry_first")
         try:
-            stream = live.conversation.send(message)
+            return live.conversation.send(message)
         except ConversationEnded as exc:
             raise AppError("customer_already_left") from exc
         except ConversationFull as exc:
@@ -304,10 +325,13 @@ def send_message(services: AppServices, user: User, session_id: str | None, text
         except CustomerUnavailable as exc:
             _persist(services, live)
             raise AppError("customer_unavailable", detail=str(exc)) from exc
+
+    stream = _begin_reply(live, ask)
+    try:
         _persist(services, live)
         yield from _stream_reply(services, live, stream)
     finally:
-        live.lock.release()
+        _end_reply(live, stream)
 
 
 def retry_reply(services: AppServices, user: User, session_id: str | None) -> Iterator[DrillView]:
@@ -315,18 +339,38 @@ def retry_reply(services: AppServices, user: User, session_id: str | None) -> It
     if not session_id:
         raise AppError("no_open_session")
     live = services.live_session(user, session_id)
-    if not live.lock.acquire(blocking=False):
-        raise AppError("reply_in_progress")
-    try:
+
+    def ask() -> ReplyStream:
         if not live.conversation.pending:
             raise AppError("nothing_to_retry")
         try:
-            stream = live.conversation.retry_last()
+            return live.conversation.retry_last()
         except CustomerUnavailable as exc:
             raise AppError("customer_unavailable", detail=str(exc)) from exc
+
+    stream = _begin_reply(live, ask)
+    try:
         yield from _stream_reply(services, live, stream)
     finally:
-        live.lock.release()
+        _end_reply(live, stream)
+
+
+def stop_reply(services: AppServices, user: User, session_id: str | None) -> DrillView:
+    """Stop the customer's reply being written (it takes too long): the partial text is dropped.
+
+    The trainee's message stays, unanswered: Retry asks again. Only the drill's owner can stop
+    it (``live_session`` checks). ``AppError('nothing_to_stop')`` when no reply is being written.
+    """
+    if not session_id:
+        raise AppError("no_open_session")
+    live = services.live_session(user, session_id)
+    with live.lock:
+        stream = live.active
+        if stream is None or stream.cancelled:
+            raise AppError("nothing_to_stop")
+        stream.cancel()
+        live.active = None
+    return _view(live)
 
 
 def current_view(services: AppServices, user: User, session_id: str) -> DrillView:

@@ -149,6 +149,9 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                             retry_btn = tx.bind(
                                 gr.Button(tx("retry"), visible=False, variant="secondary"), value="retry"
                             )
+                            stop_btn = tx.bind(
+                                gr.Button(tx("stop_reply"), visible=False, variant="secondary"), value="stop_reply"
+                            )
                             end_btn = tx.bind(
                                 gr.Button(tx("end_drill"), variant="stop", elem_id="trainee-end"), value="end_drill"
                             )
@@ -202,7 +205,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     turn_outputs = [chat, meter, status, verdict, score_md, phase, accepted]
     start_outputs = [drill_sid, chat, meter, status, verdict, score_md, card, message, phase]
     end_outputs = [status, verdict, score_md, phase]
-    phase_outputs = [retry_btn, message, send_btn, score_col]
+    phase_outputs = [retry_btn, stop_btn, message, send_btn, score_col]
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -242,7 +245,10 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         }
 
     def phase_of(view: trainee.DrillView | trainee.ScorecardView) -> dict[str, str]:
-        stage = "graded" if isinstance(view, trainee.ScorecardView) else trainee.drill_stage(view)
+        if isinstance(view, trainee.ScorecardView):
+            stage = "graded"
+        else:
+            stage = "replying" if view.streaming else trainee.drill_stage(view)
         return {"session": view.session_id, "stage": stage}
 
     def turn_values(view: trainee.DrillView, lang: Language, note: str, extra: dict | None = None) -> dict:
@@ -396,6 +402,15 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
 
         yield from relay(start, sid, lang, user, accepted_message=False)
 
+    def on_stop(user: User, sid: str | None, lang: Language) -> dict:
+        # The streaming event is cancelled by Gradio (cancels=...); this drops the partial reply
+        # and shows the drill as stored, the trainee's message waiting for Retry.
+        try:
+            view = trainee.stop_reply(services, user, sid)
+        except Exception as exc:
+            return {status: error_text(exc, lang)}
+        return turn_values(view, lang, t("reply_stopped", lang), {phase: phase_of(view)})
+
     def on_end(user: User, sid: str | None, lang: Language) -> dict:
         try:
             view = trainee.end_session(services, user, sid)
@@ -417,7 +432,9 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         can_write = stage in trainee.WRITABLE_STAGES
         return {
             retry_btn: gr.update(visible=stage == "pending"),
-            message: gr.update(interactive=can_write),
+            stop_btn: gr.update(visible=stage == "replying"),
+            # While the customer replies the trainee may type ahead, but not send.
+            message: gr.update(interactive=can_write or stage == "replying"),
             send_btn: gr.update(interactive=can_write),
             score_col: gr.update(visible=stage == "graded"),
         }
@@ -477,9 +494,12 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     )
     on(draw_btn.click, on_draw, [*filters, show_all, lang_state], [*list_outputs, status], api_name="draw_card")
     on(start_btn.click, on_start, [persona, case, lang_state], start_outputs, api_name="start_drill")
-    on(send_btn.click, on_send, [drill_sid, message, lang_state], turn_outputs, api_name="send_message")
-    on(message.submit, on_send, [drill_sid, message, lang_state], turn_outputs, api_visibility="private")
-    on(retry_btn.click, on_retry, [drill_sid, lang_state], turn_outputs, api_name="retry_reply")
+    replies = [
+        on(send_btn.click, on_send, [drill_sid, message, lang_state], turn_outputs, api_name="send_message"),
+        on(message.submit, on_send, [drill_sid, message, lang_state], turn_outputs, api_visibility="private"),
+        on(retry_btn.click, on_retry, [drill_sid, lang_state], turn_outputs, api_name="retry_reply"),
+    ]
+    on(stop_btn.click, on_stop, [drill_sid, lang_state], turn_outputs, cancels=replies, api_name="stop_reply")
     on(end_btn.click, on_end, [drill_sid, lang_state], end_outputs, api_name="end_drill")
     on(again_btn.click, on_again, [drill_sid, lang_state], start_outputs, api_name="try_again")
     on(phase.change, on_phase, [phase], phase_outputs, api_visibility="private", show_progress="hidden")
