@@ -9,7 +9,7 @@ import pytest
 from simulator.case_fit import Fit
 from simulator.casebank_index import Retrieval
 from simulator.config import Settings
-from simulator.errors import LLMUnavailable
+from simulator.errors import GradingFailed, LLMUnavailable
 from simulator.grading import GradingError, grade
 from simulator.grading.offline import OfflineWeightsError, grade_offline, load_weights
 from simulator.grading.rules import run_rules
@@ -364,17 +364,16 @@ def test_llm_engine_calls_the_judge_with_findings_and_references(tmp_path: Path,
     assert report.references == [en_case().id, zh_case().id]
 
 
-def test_llm_judge_failure_leaves_everything_unscored_with_reason(tmp_path: Path, monkeypatch) -> None:
+def test_llm_judge_failure_raises_grading_failed_with_the_reason(tmp_path: Path, monkeypatch) -> None:
+    # A failed judge call is not a report: nothing all-unscored is returned that could be stored
+    # and reused; the caller records the failure and can grade again.
     def behaviour(t, r):
         raise LLMUnavailable("the endpoint is down", reason="down", base_url="http://127.0.0.1:9/v1", model="m")
 
     _fake_judge(monkeypatch, behaviour)
     configured = settings(tmp_path, llm_base_url="http://127.0.0.1:9/v1")
-    report = grade(agent("en", "poor"), library=library(), settings=configured, references=[])
-    assert report.total is None and report.complete is False and report.passed is None
-    assert all(c.score is None and "endpoint is down" in c.unscored_reason for c in report.criteria)
-    assert any(f.rule == "private_data_request" for f in report.findings)  # rule findings still reported
-    assert report.grader.engine == "llm" and report.grader.prompt_hash
+    with pytest.raises(GradingFailed, match="endpoint is down"):
+        grade(agent("en", "poor"), library=library(), settings=configured, references=[])
 
 
 def test_a_bug_in_the_judge_is_not_hidden(tmp_path: Path, monkeypatch) -> None:
