@@ -6,6 +6,9 @@ work adds a database store implementing the same five methods, and nothing above
 :class:`Accounts` adds what every store needs on top: password checks with throttling, roles,
 password rules.
 
+Teams belong to the account: a trainee is in one ``team``; a mentor coaches the teams listed in
+``mentor_of`` (one or more); an ``admin`` sees every team.
+
 Whether the app uses accounts at all is decided once at start-up (``simulator.access``); once
 it does, a store that is missing or unreadable refuses everyone (:class:`AccountsUnavailable`)
 instead of falling back to single-user mode.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +28,7 @@ from typing import Literal, Protocol
 
 import bcrypt
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from simulator import limits
 from simulator.errors import DrillError
@@ -32,8 +36,9 @@ from simulator.login_throttle import LoginThrottle
 from simulator.models import StrictModel
 from simulator.safe_yaml import YamlLimitError, load_bounded
 
-Role = Literal["trainee", "mentor", "trainer"]
-ROLES: tuple[Role, ...] = ("trainee", "mentor", "trainer")
+Role = Literal["trainee", "mentor", "trainer", "admin"]
+ROLES: tuple[Role, ...] = ("trainee", "mentor", "trainer", "admin")
+TEAM_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 LOCAL_USER = "local"
 MIN_PASSWORD_CHARS = 8
 
@@ -47,8 +52,20 @@ class UserEntry(StrictModel):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.@-]{2,64}$", description="Login name.")
     display_name: str | None = Field(default=None, max_length=120, description="Name shown in the app.")
-    roles: list[Role] = Field(min_length=1, description="trainee, mentor and/or trainer.")
+    roles: list[Role] = Field(min_length=1, description="trainee, mentor, trainer and/or admin.")
     password_hash: str = Field(max_length=200, description="bcrypt hash; set with `drill users add`.")
+    team: str | None = Field(default=None, pattern=TEAM_PATTERN, description="The team a trainee belongs to.")
+    mentor_of: list[str] = Field(
+        default_factory=list, max_length=100, description="Teams this mentor coaches (ids like the trainees' team)."
+    )
+
+    @field_validator("mentor_of")
+    @classmethod
+    def _team_ids(cls, teams: list[str]) -> list[str]:
+        bad = [team for team in teams if not re.match(TEAM_PATTERN, team)]
+        if bad:
+            raise ValueError(f"team ids are lower-case letters, digits, '-' or '_': {', '.join(bad)}")
+        return sorted(set(teams))
 
 
 class UsersFile(StrictModel):
@@ -64,6 +81,8 @@ class User:
     name: str
     roles: frozenset[str]
     display_name: str | None = None
+    team: str | None = None
+    mentor_of: frozenset[str] = frozenset()
 
     def can(self, role: str) -> bool:
         """True when the user holds ``role``."""
@@ -71,8 +90,19 @@ class User:
 
     @property
     def sees_all_sessions(self) -> bool:
-        """Mentors (and trainers) see every trainee's sessions; trainees only their own."""
-        return self.can("mentor") or self.can("trainer")
+        """Mentors, trainers and admins see every trainee's sessions; trainees only their own."""
+        return self.can("mentor") or self.can("trainer") or self.can("admin")
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins see every team."""
+        return "admin" in self.roles
+
+    def coaches(self, trainee: User) -> bool:
+        """True when this user may follow ``trainee``'s training: an admin, or a mentor of their team."""
+        if self.is_admin:
+            return True
+        return self.can("mentor") and trainee.team is not None and trainee.team in self.mentor_of
 
 
 LOCAL = User(name=LOCAL_USER, roles=frozenset(ROLES), display_name="local")
@@ -241,19 +271,53 @@ class Accounts:
             self.throttle.failed(name, address)
             return None
         self.throttle.succeeded(name, address)
-        return User(entry.name, frozenset(entry.roles), entry.display_name)
+        return _user(entry)
 
     def get(self, name: str) -> User | None:
         """Look a signed-in user up by name (``AccountsUnavailable`` when the store cannot be read)."""
         for entry in self.store.entries():
             if entry.name == name:
-                return User(entry.name, frozenset(entry.roles), entry.display_name)
+                return _user(entry)
         return None
 
-    def add(self, name: str, password: str, roles: list[Role], display_name: str | None = None) -> bool:
+    def users(self) -> list[User]:
+        """Every account, by name (``AccountsUnavailable`` when the store cannot be read)."""
+        return sorted((_user(entry) for entry in self.store.entries()), key=lambda user: user.name)
+
+    def add(
+        self,
+        name: str,
+        password: str,
+        roles: list[Role],
+        display_name: str | None = None,
+        *,
+        team: str | None = None,
+        mentor_of: list[str] | None = None,
+    ) -> bool:
         """Add or update a user; return True when the user is new."""
-        entry = UserEntry(name=name, display_name=display_name, roles=sorted(set(roles)), password_hash=_hash(password))
+        entry = UserEntry(
+            name=name,
+            display_name=display_name,
+            roles=sorted(set(roles)),
+            password_hash=_hash(password),
+            team=team,
+            mentor_of=mentor_of or [],
+        )
         return self.store.put(entry)
+
+    def set_teams(self, name: str, *, team: str | None, mentor_of: list[str] | None) -> User:
+        """Change a user's team (``""`` clears it) and/or the teams they mentor; None leaves a value as is."""
+        entry = next((e for e in self.store.entries() if e.name == name), None) if self.store.exists() else None
+        if entry is None:
+            raise KeyError(name)
+        changes: dict[str, object] = {}
+        if team is not None:
+            changes["team"] = team or None
+        if mentor_of is not None:
+            changes["mentor_of"] = mentor_of
+        updated = UserEntry.model_validate({**entry.model_dump(), **changes})
+        self.store.put(updated)
+        return _user(updated)
 
     def set_password(self, name: str, password: str) -> None:
         """Give an existing user a new password (roles unchanged); ``KeyError`` when there is no such user."""
@@ -274,6 +338,10 @@ class Accounts:
     def known(self, name: str) -> bool:
         """True when ``name`` is an account."""
         return self.get(name) is not None
+
+
+def _user(entry: UserEntry) -> User:
+    return User(entry.name, frozenset(entry.roles), entry.display_name, entry.team, frozenset(entry.mentor_of))
 
 
 def _hash(password: str) -> str:

@@ -79,7 +79,10 @@ class SessionGrader:
         try:
             with grading_claims.Heartbeat(self.store, session_id, self.worker):
                 transcript = self.store.transcript(session_id)
-                report = grade(transcript, library=self._library(), engine=self._engine(), settings=self.settings)
+                library = self._library()
+                if self.store.get_session(session_id).source == "exam":
+                    library = library.with_exam_cases()  # an exam card is graded against its exam case
+                report = grade(transcript, library=library, engine=self._engine(), settings=self.settings)
                 self.store.save_report(session_id, report)
         except GradingFailed as exc:
             grading_claims.fail(self.store, session_id, self.worker, str(exc))

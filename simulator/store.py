@@ -149,7 +149,18 @@ def _m3_grading_jobs(connection: Connection) -> None:
     _create(connection, grading_claims.GradingJob)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_mentor_tables, _m3_grading_jobs]
+def _m4_programme_tables(connection: Connection) -> None:
+    from simulator.programme.tables import PROGRAMME_TABLES  # registers the tables on Base
+
+    _create(connection, *PROGRAMME_TABLES)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _m1_initial,
+    _m2_mentor_tables,
+    _m3_grading_jobs,
+    _m4_programme_tables,
+]
 
 _migrations_table = MetaData()
 
@@ -325,15 +336,13 @@ class SessionStore:
             _ = list(row.turns)
             return row
 
-    def open_session_for(self, user_name: str) -> DrillSession | None:
-        """The user's most recent open session, to resume after a restart."""
+    def open_session_for(self, user_name: str, source: str | None = None) -> DrillSession | None:
+        """The user's most recent open session (of ``source``, e.g. ``drill``), to resume after a restart."""
         with self._sessions() as db:
-            row = db.scalars(
-                select(DrillSession)
-                .where(DrillSession.user_name == user_name, DrillSession.status == "open")
-                .order_by(DrillSession.started_at.desc())
-                .limit(1)
-            ).first()
+            query = select(DrillSession).where(DrillSession.user_name == user_name, DrillSession.status == "open")
+            if source is not None:
+                query = query.where(DrillSession.source == source)
+            row = db.scalars(query.order_by(DrillSession.started_at.desc()).limit(1)).first()
             if row is not None:
                 _ = list(row.turns)
             return row

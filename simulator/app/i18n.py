@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from simulator.app.i18n_programme import STRINGS as PROGRAMME_STRINGS
 from simulator.errors import DrillError
 from simulator.limits import MESSAGE_CHARS
 from simulator.models import LANGUAGES, Language
@@ -545,6 +546,16 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "preview_failed": ("The preview could not start: {detail}", "预览无法开始:{detail}"),
     "choose_template": ("Choose an item to start from.", "请选择一个模板条目。"),
 }
+
+
+def _merge(extra: dict[str, tuple[str, str]]) -> None:
+    clash = sorted(set(extra) & set(_STRINGS))
+    if clash:
+        raise ValueError(f"string keys defined twice: {', '.join(clash)}")
+    _STRINGS.update(extra)
+
+
+_merge(PROGRAMME_STRINGS)
 
 #: Label kinds whose values are translated as ``"{kind}.{value}"`` keys.
 LABEL_KINDS = (

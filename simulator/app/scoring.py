@@ -13,6 +13,7 @@ from datetime import datetime
 
 from simulator.grading.aggregate import verdict, weighted_total
 from simulator.models import GradeReport, Rubric
+from simulator.store import SessionStore
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,21 @@ def apply_overrides(
         update["complete"] = total is not None
         update["passed"] = verdict(total, rubric, unsupported)
     return EffectiveReport(report.model_copy(update=update), report, list(overrides))
+
+
+def stored_effective_report(store: SessionStore, rubric: Rubric | None, session_id: str) -> EffectiveReport | None:
+    """A session's latest stored report with its overrides applied (None when not graded).
+
+    ``rubric`` is the current one; when the report was graded on another rubric version the
+    grader's total is kept rather than mixing two sets of weights.
+    """
+    report = store.latest_report(session_id)
+    if report is None:
+        return None
+    overrides = [
+        AppliedOverride(o.criterion_id, o.original_score, o.new_score, o.reason, o.author, o.created_at)
+        for o in store.overrides(session_id)
+    ]
+    if rubric is not None and rubric.version != report.grader.rubric_version:
+        rubric = None  # weights may differ: keep the grader's total rather than mix rubrics
+    return apply_overrides(report, overrides, rubric)

@@ -8,12 +8,14 @@ for, and a missing session and someone else's look the same.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.access import Access, decide
 from simulator.accounts import LOCAL, Accounts, AccountsUnavailable, User
@@ -26,6 +28,9 @@ from simulator.grading_claims import JobState, job_state
 from simulator.models import GradeReport
 from simulator.session_grading import SessionGrader
 from simulator.store import DrillSession, SessionStore
+
+if TYPE_CHECKING:
+    from simulator.programme.service import Programme
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +178,11 @@ class AppServices:
             raise ContentUnavailable("content_unavailable", path=str(self.settings.casebank_dir / "rubric.yaml"))
         return library
 
+    def library_for(self, row: DrillSession) -> Library:
+        """The library to play or grade ``row`` with: an exam card's session also sees the exam pool."""
+        library = self.library()
+        return library.with_exam_cases() if row.source == "exam" else library
+
     def content_problems(self) -> list[ContentProblem]:
         """Problems in the content files right now (empty when everything loads)."""
         return self.content.snapshot().problems
@@ -187,6 +197,13 @@ class AppServices:
         from simulator.casebank_index import shared_index  # heavy (Chroma, embedder); only when needed
 
         return str(shared_index(self.settings, library).sync(library).summary())
+
+    @functools.cached_property
+    def programme(self) -> Programme:
+        """Quizzes, assessments, assignments, ratings and the team view over this store and these accounts."""
+        from simulator.programme.service import Programme
+
+        return Programme(self.store, self.accounts, single_user=self.local_mode)
 
     # -- users ---------------------------------------------------------------------------------
 
@@ -248,11 +265,17 @@ class AppServices:
         """A fresh seed for a new drill (stored with the session, so it can be replayed)."""
         return secrets.randbelow(2**31)
 
-    def start_drill(self, user: User, persona_id: str, case_id: str, *, seed: int | None = None) -> LiveSession:
-        """Create a session, add the customer's opening line (committed) and keep it live."""
+    def start_drill(
+        self, user: User, persona_id: str, case_id: str, *, seed: int | None = None, exam: bool = False
+    ) -> LiveSession:
+        """Create a session, add the customer's opening line (committed) and keep it live.
+
+        ``exam=True`` plays a card of the exam pool (``casebank/exam/``) as a session whose
+        ``source`` is ``exam``; callers check that the card was drawn for ``user``.
+        """
         library = self.library()
         persona = library.persona(persona_id)
-        case = library.case(case_id)
+        case = library.exam_case(case_id) if exam else library.case(case_id)
         seed = self.new_seed() if seed is None else seed
         engine = make_customer(
             persona,
@@ -271,6 +294,7 @@ class AppServices:
             scenario=case.title,
             customer_engine=engine.name,
             seed=seed,
+            source="exam" if exam else "drill",
         )
         conversation = Conversation(engine, transcript_id=session_id)
         conversation.start()
@@ -296,7 +320,7 @@ class AppServices:
             raise SessionNotFound("no_session", id=session_id)
         if row.status != "open":
             raise AppError("drill_not_open")
-        library = self.library()
+        library = self.library_for(row)
         persona = library.persona(row.persona_id or "")
         case = library.case(row.case_id or "")
         # An LLM drill resumed where no endpoint is configured any more continues offline.

@@ -14,7 +14,7 @@ from typing import Any
 
 from simulator.accounts import User
 from simulator.app.i18n import AppError
-from simulator.app.scoring import AppliedOverride, EffectiveReport, apply_overrides
+from simulator.app.scoring import EffectiveReport, stored_effective_report
 from simulator.app.services import AppServices, LiveSession, SessionNotFound
 from simulator.content import Library
 from simulator.customer.base import ReplyStream
@@ -380,10 +380,13 @@ def current_view(services: AppServices, user: User, session_id: str) -> DrillVie
 
 
 def resume_open_session(services: AppServices, user: User) -> DrillView | None:
-    """The user's open drill, ready to continue (after a page reload or a server restart)."""
+    """The user's open practice drill, ready to continue (after a page reload or a server restart).
+
+    An open exam card is resumed in the assessment view, never here.
+    """
     if not user.can("trainee"):
         return None
-    row = services.store.open_session_for(user.name)
+    row = services.store.open_session_for(user.name, source="drill")
     if row is None:
         return None
     try:
@@ -399,22 +402,15 @@ def resume_open_session(services: AppServices, user: User) -> DrillView | None:
 
 def effective_report(services: AppServices, session_id: str) -> EffectiveReport | None:
     """The latest report of a session with mentor overrides applied (None when not graded)."""
-    report = services.store.latest_report(session_id)
-    if report is None:
-        return None
-    overrides = [
-        AppliedOverride(o.criterion_id, o.original_score, o.new_score, o.reason, o.author, o.created_at)
-        for o in services.store.overrides(session_id)
-    ]
-    rubric = services.content.snapshot().library.rubric
-    if rubric is not None and rubric.version != report.grader.rubric_version:
-        rubric = None  # weights may differ: keep the grader's total rather than mix rubrics
-    return apply_overrides(report, overrides, rubric)
+    return stored_effective_report(services.store, services.content.snapshot().library.rubric, session_id)
 
 
 def scorecard(services: AppServices, user: User, session_id: str) -> ScorecardView:
     """The scorecard of a graded session the user may see (``AppError`` when not graded yet)."""
     row = services.session_for(user, session_id)
+    if row.source == "exam" and not services.programme.assessments.exam_session_visible(user, row):
+        # its scorecard carries the exam case's recommended phrasing: not before the result is out
+        raise AppError("exam_results_after_close")
     effective = effective_report(services, row.id)
     if effective is None:
         raise AppError("not_graded_yet")
@@ -481,8 +477,8 @@ def try_again(services: AppServices, user: User, session_id: str | None) -> Dril
 
 
 def own_sessions(services: AppServices, user: User) -> list[DrillSession]:
-    """The user's own sessions, newest first."""
-    return services.store.list_sessions(SessionFilter(user_name=user.name))
+    """The user's own practice sessions and imported chats, newest first (exam cards live in the assessment)."""
+    return [row for row in services.store.list_sessions(SessionFilter(user_name=user.name)) if row.source != "exam"]
 
 
 def history(services: AppServices, user: User, lang: Language) -> HistoryView:

@@ -15,11 +15,13 @@ def _accounts() -> Accounts:
 
 @click.group()
 def users() -> None:
-    """Manage app accounts (trainee, mentor, trainer roles).
+    """Manage app accounts (trainee, mentor, trainer, admin roles) and teams.
 
     Accounts live in DRILL_USERS_FILE (default: <data dir>/users.yaml) with bcrypt-hashed
     passwords; the file is written atomically and readable by its owner only. Without accounts
     the app runs in single-user mode on 127.0.0.1 only; once accounts exist everyone signs in.
+    A trainee belongs to one team (--team); a mentor coaches one or more teams (--mentor-of); an
+    admin sees every team.
     """
 
 
@@ -27,12 +29,23 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="Repeat for several.")
 @click.option("--display-name", help="Name shown in the app.")
+@click.option("--team", help="The team a trainee belongs to (e.g. north-1).")
+@click.option("--mentor-of", "mentor_of", multiple=True, help="A team this mentor coaches; repeat for several.")
 @click.password_option(help="Password (asked for when omitted; at least 8 characters).")
-def add_user(name: str, roles: tuple[str, ...], display_name: str | None, password: str) -> None:
-    """Add a user, or update an existing user's roles and password."""
+def add_user(
+    name: str, roles: tuple[str, ...], display_name: str | None, team: str | None, mentor_of: tuple[str, ...], password: str
+) -> None:
+    """Add a user, or update an existing user's roles, teams and password."""
     accounts = _accounts()
     try:
-        is_new = accounts.add(name, password, list(roles), display_name)  # type: ignore[arg-type]
+        is_new = accounts.add(
+            name,
+            password,
+            list(roles),  # type: ignore[arg-type]
+            display_name,
+            team=team,
+            mentor_of=list(mentor_of),
+        )
     except (ValueError, AccountsUnavailable) as exc:
         fail(str(exc))
     click.echo(f"{'added' if is_new else 'updated'} {name} ({', '.join(sorted(roles))}) in {accounts.location}")
@@ -56,6 +69,27 @@ def reset_password(name: str, password: str) -> None:
     click.echo(f"password of {name} reset in {accounts.location}; running apps pick it up at the next sign-in")
 
 
+@users.command("team")
+@click.argument("name")
+@click.option("--team", help="The team this trainee belongs to ('' to clear).")
+@click.option("--mentor-of", "mentor_of", multiple=True, help="A team this mentor coaches; repeat for several.")
+@click.option("--no-mentees", is_flag=True, help="Clear the teams this user coaches.")
+def set_team(name: str, team: str | None, mentor_of: tuple[str, ...], no_mentees: bool) -> None:
+    """Change a user's team or the teams they coach (the password stays as it is)."""
+    if team is None and not mentor_of and not no_mentees:
+        fail("give --team, --mentor-of or --no-mentees")
+    accounts = _accounts()
+    try:
+        user = accounts.set_teams(name, team=team, mentor_of=[] if no_mentees else (list(mentor_of) or None))
+    except KeyError:
+        fail(f"no user named '{name}' in {accounts.location}")
+        return
+    except (ValueError, AccountsUnavailable) as exc:
+        fail(str(exc))
+        return
+    click.echo(f"{user.name}: team {user.team or '—'}; coaches {', '.join(sorted(user.mentor_of)) or '—'}")
+
+
 @users.command("list")
 def list_users() -> None:
     """List accounts and their roles."""
@@ -64,8 +98,11 @@ def list_users() -> None:
         click.echo(f"no accounts ({accounts.location} does not exist): the app runs in single-user mode on 127.0.0.1")
         return
     try:
-        for name, roles in accounts.names():
-            click.echo(f"{name:24} {', '.join(roles)}")
+        for user in accounts.users():
+            teams = f"team {user.team or '—'}"
+            if user.mentor_of:
+                teams += f"; coaches {', '.join(sorted(user.mentor_of))}"
+            click.echo(f"{user.name:24} {', '.join(sorted(user.roles)):30} {teams}")
     except AccountsUnavailable as exc:
         fail(str(exc))
 
