@@ -33,7 +33,12 @@ def users() -> None:
 @click.option("--mentor-of", "mentor_of", multiple=True, help="A team this mentor coaches; repeat for several.")
 @click.password_option(help="Password (asked for when omitted; at least 8 characters).")
 def add_user(
-    name: str, roles: tuple[str, ...], display_name: str | None, team: str | None, mentor_of: tuple[str, ...], password: str
+    name: str,
+    roles: tuple[str, ...],
+    display_name: str | None,
+    team: str | None,
+    mentor_of: tuple[str, ...],
+    password: str,
 ) -> None:
     """Add a user, or update an existing user's roles, teams and password."""
     accounts = _accounts()
