@@ -85,9 +85,10 @@ class LocalizedList(StrictModel):
 
 
 class DialogueAct(StrEnum):
-    """What an agent turn does, as recognised by ``simulator.recognizer``.
+    """What an agent sentence does (``docs/acts.md`` defines each one; ``simulator.recognition`` finds them).
 
-    One vocabulary shared by the offline customer, the rule checks and the offline grader.
+    One vocabulary shared by the offline customer, the rule checks and the offline grader. All
+    but the two structural acts (:data:`STRUCTURAL_ACTS`) are learned from the labelled corpus.
     """
 
     greeting = "greeting"
@@ -95,19 +96,32 @@ class DialogueAct(StrEnum):
     apology = "apology"
     empathy = "empathy"
     ask_fact = "ask_fact"
+    ask_choice = "ask_choice"
     confirm_need = "confirm_need"
-    offer_solution = "offer_solution"
-    explain_policy = "explain_policy"
+    hold = "hold"
+    ask_repeat = "ask_repeat"
     give_proof = "give_proof"
+    explain_policy = "explain_policy"
+    offer_solution = "offer_solution"
     promise = "promise"
+    hedge = "hedge"
     refusal = "refusal"
     escalate = "escalate"
     closing = "closing"
+    small_talk = "small_talk"
     forbidden_phrase = "forbidden_phrase"
     private_data_request = "private_data_request"
+    role_probe = "role_probe"
+    grader_note = "grader_note"
+    rating_request = "rating_request"
     long_turn = "long_turn"
     jargon = "jargon"
-    role_probe = "role_probe"
+
+
+STRUCTURAL_ACTS: frozenset[DialogueAct] = frozenset({DialogueAct.long_turn, DialogueAct.jargon})
+"""Acts decided by the turn's length and the rubric's jargon list, not learned from the corpus."""
+LEARNED_ACTS: tuple[DialogueAct, ...] = tuple(act for act in DialogueAct if act not in STRUCTURAL_ACTS)
+"""Acts the recogniser learns from the labelled corpus, in ``DialogueAct`` order."""
 
 
 class Archetype(StrEnum):

@@ -29,6 +29,10 @@ from simulator.evals.retrieval import (
             "simulator.cli.eval_grader_command:grader",
             "Grader vs mentor labels: Spearman, weighted kappa, pass/fail, ordering, injection, length bias.",
         ),
+        "acts": (
+            "simulator.cli.acts_command:eval_acts",
+            "Dialogue-act recogniser: per-act precision/recall/F1 with intervals, macro-F1, confusions, speed.",
+        ),
         "personas": (
             "simulator.cli.eval_personas_command:personas",
             "Simulator fidelity over every persona x case: archetype, facts, outcomes, mood.",

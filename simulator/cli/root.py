@@ -67,6 +67,8 @@ class LazyGroup(click.Group):
         "users": ("simulator.cli.users_command:users", "Manage app accounts (trainee, mentor, trainer roles)."),
         "limits": ("simulator.cli.limits_command:limits_command", "Print every input limit and how to change it."),
         "quiz": ("simulator.cli.quiz_command:quiz_group", "Check and browse the theory question bank."),
+        "acts": ("simulator.cli.acts_command:acts_command", "Recognise the dialogue acts of agent texts, by sentence."),
+        "train": ("simulator.cli.acts_command:train_group", "Rebuild learned models (the act classifier)."),
     },
 )
 @click.version_option(__version__, prog_name="drill")

@@ -359,9 +359,10 @@ class _Measure:
             # with a digit of its own, hide a hedge next to it.
             for sentence in signals.sentences(self.rec(turn).text, self.language):
                 if kind == "vague":
-                    # A hedge inside a question ("您大概几点提交的?") asks; it commits to nothing.
-                    hedged = bool(patterns.vague_markers.search(sentence)) and not signals.is_question(
-                        sentence, self.language
+                    # A hedge by meaning (the recogniser's ``hedge`` act), unless a precise number or
+                    # date in it makes it a commitment; a guessed number ("大概吧") stays vague.
+                    hedged = any(
+                        part.has(DialogueAct.hedge) for part in self.rec(turn).sentences if part.text == sentence
                     )
                     strong = bool(patterns.strong_vague_markers.search(sentence))
                     hit = hedged and (strong or not patterns.concrete_markers.search(sentence))
@@ -374,16 +375,13 @@ class _Measure:
 
     @cached_property
     def plain_offers(self) -> list[Evidence]:
-        """offer_solution sentences with no negation and no rule finding in them (any wording)."""
-        from simulator.lexicon import compiled_lexicon
-
-        negation = compiled_lexicon(self.language).negation
+        """offer_solution sentences that refuse nothing and have no rule finding in them (any wording)."""
         found: list[Evidence] = []
         for turn in self.agent_turns:
-            for quote in self.rec(turn).quotes(DialogueAct.offer_solution):
-                sentence = self.sentence_of(turn, quote)
-                if not negation.search(sentence) and self.creditable(turn, sentence):
-                    found.extend(self.evidence(turn, sentence))
+            for part in self.rec(turn).sentences:
+                offers = part.has(DialogueAct.offer_solution) and not part.has(DialogueAct.refusal)
+                if offers and self.creditable(turn, part.text):
+                    found.extend(self.evidence(turn, part.text))
         return found
 
     @cached_property
