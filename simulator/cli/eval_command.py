@@ -33,6 +33,10 @@ from simulator.evals.retrieval import (
             "simulator.cli.acts_command:eval_acts",
             "Dialogue-act recogniser: per-act precision/recall/F1 with intervals, macro-F1, confusions, speed.",
         ),
+        "commitments": (
+            "simulator.cli.eval_commitments_command:commitments",
+            "Offers, promises and claims matched to the case by meaning: precision/recall/F1, thresholds.",
+        ),
         "personas": (
             "simulator.cli.eval_personas_command:personas",
             "Simulator fidelity over every persona x case: archetype, facts, outcomes, mood.",

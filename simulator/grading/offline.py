@@ -60,7 +60,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.errors import DrillError
-from simulator.grading import signals
+from simulator.grading import commitments, fairness, signals
 from simulator.grading.rules import RuleContext
 from simulator.models import (
     Case,
@@ -295,6 +295,25 @@ class _Measure:
         return SignalResult(float(len(found)), negative=negative, weak=weak)
 
     @cached_property
+    def said(self) -> list[commitments.Commitment]:
+        """Offers, promises, claims, refusals and hedges of the clean agent text, matched to the case."""
+        return commitments.commitments_in(self.clean)
+
+    @cached_property
+    def credited_resolutions(self) -> dict[str, commitments.Commitment]:
+        """Acceptable resolutions committed to without hedging (by meaning or keyword hints)."""
+        return commitments.credited_resolutions(self.clean, self.said)
+
+    def solid_offers(self) -> list[Evidence]:
+        """Quotes of unhedged offers and promises that refuse nothing and have no rule finding in them."""
+        found: list[Evidence] = []
+        for item in self.said:
+            offers = item.acts & {DialogueAct.offer_solution, DialogueAct.promise}
+            if offers and item.solid and self.creditable(item.turn, item.quote):
+                found.extend(self.evidence(item.turn, item.quote))
+        return found
+
+    @cached_property
     def opening(self) -> list[int]:
         return self.clean.bursts[0] if self.clean.bursts else []
 
@@ -455,6 +474,8 @@ class _Measure:
 
 def _greeting(m: _Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.greeting, m.opening)
+    if not quotes and not fairness.opening_expected(m.case).greeting:
+        return SignalResult(1.0)  # excused: no opening to greet in (mid-conversation, online chat)
     return SignalResult(
         1.0 if quotes else 0.0, positive=quotes[:1], weak=None if quotes else Moment(m.opening[0], PhraseStage.opening)
     )
@@ -462,6 +483,8 @@ def _greeting(m: _Measure) -> SignalResult:
 
 def _self_intro(m: _Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.self_intro, m.opening)
+    if not fairness.opening_expected(m.case).self_intro:
+        return SignalResult(1.0, positive=quotes[:1])  # excused: no phone-style opening
     if not quotes:
         return SignalResult(0.0, weak=Moment(m.opening[0], PhraseStage.opening))
     if m.language == "zh-CN":
@@ -481,6 +504,8 @@ def _closing(m: _Measure) -> SignalResult:
     courteous = signals.closes_courteously(m.rec(last).text, m.language)
     if courteous:
         return SignalResult(1.0, positive=m.evidence(last, courteous))
+    if fairness.customer_ended_after(m.transcript, last):
+        return SignalResult(1.0)  # excused: the customer hung up or left before the agent could close
     return SignalResult(0.0, weak=Moment(m.closing_burst[-1], PhraseStage.closing))
 
 
@@ -564,17 +589,21 @@ def _facts_asked(m: _Measure) -> SignalResult:
 
 
 def _resolution_offered(m: _Measure) -> SignalResult:
-    quotes = m.act_quotes(DialogueAct.offer_solution)
+    # A hedge is not a solution: only offers and promises with a concrete what, when or how much
+    # count ("补发或者全额退款都可以为您安排，具体要看情况" counts for nothing).
+    quotes = m.solid_offers()
     last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
     if m.case is None:
         return SignalResult(
             1.0 if quotes else 0.0, positive=quotes[:2], weak=None if quotes else Moment(last, PhraseStage.solution)
         )
-    offering = [turn for turn in m.agent_turns if m.rec(turn).offered]
-    if not offering:
-        # An offer the case's keywords do not name is still an offer: the case lists the usual
-        # wording, not every way of putting it. Half credit, so a named resolution still counts more.
-        generic = m.plain_offers
+    credited = m.credited_resolutions
+    if not credited:
+        # An offer that matches none of the case's resolutions is still an offer: half credit, so
+        # a resolution of the case still counts more.
+        generic = [
+            e for e in m.plain_offers if any(e.quote in q.quote or q.quote in e.quote for q in m.said if q.solid)
+        ]
         if generic:
             return SignalResult(
                 m.weights.thresholds.unnamed_offer_credit,
@@ -583,8 +612,8 @@ def _resolution_offered(m: _Measure) -> SignalResult:
             )
         return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
     positive: list[Evidence] = []
-    for turn in offering:
-        positive.extend(m.act_quotes(DialogueAct.offer_solution, [turn])[:1])
+    for item in credited.values():
+        positive.extend(m.evidence(item.turn, item.quote))
     return SignalResult(1.0, positive=positive[:2])
 
 
@@ -628,6 +657,18 @@ def _unacceptable(m: _Measure) -> SignalResult:
 
 def _over_promise(m: _Measure) -> SignalResult:
     return m.finding_signal("over_promise", PhraseStage.solution)
+
+
+def _claim_beyond_systems(m: _Measure) -> SignalResult:
+    return m.finding_signal("claim_beyond_systems", PhraseStage.solution)
+
+
+def _invented_detail(m: _Measure) -> SignalResult:
+    return m.finding_signal("invented_detail", PhraseStage.solution)
+
+
+def _vague_commitment(m: _Measure) -> SignalResult:
+    return m.finding_signal("vague_commitment", PhraseStage.solution)
 
 
 def _archetype_fit(m: _Measure) -> SignalResult:
@@ -956,15 +997,9 @@ def _alternative(m: _Measure) -> SignalResult:
     """More than one of the case's acceptable resolutions was put to the customer (a choice)."""
     if m.case is None or len(m.case.acceptable_resolutions) < 2:
         return NOT_APPLICABLE
-    offered: list[str] = []
-    turns: list[int] = []
-    for turn in m.agent_turns:
-        for resolution_id in m.rec(turn).offered:
-            if resolution_id not in offered:
-                offered.append(resolution_id)
-                turns.append(turn)
-    if len(offered) >= 2:
-        positive = [e for turn in turns[:2] for e in m.act_quotes(DialogueAct.offer_solution, [turn])[:1]]
+    credited = list(m.credited_resolutions.values())
+    if len(credited) >= 2:
+        positive = [e for item in credited[:2] for e in m.evidence(item.turn, item.quote)]
         return SignalResult(1.0, positive=positive)
     last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
     return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
@@ -988,6 +1023,9 @@ SIGNALS: dict[str, Callable[[_Measure], SignalResult]] = {
     "outcome": _outcome,
     "unacceptable_offer": _unacceptable,
     "over_promise": _over_promise,
+    "claim_beyond_systems": _claim_beyond_systems,
+    "invented_detail": _invented_detail,
+    "vague_commitment": _vague_commitment,
     "archetype_fit": _archetype_fit,
     "archetype_misfit": _archetype_misfit,
     "refusal_alternative": _refusal_alternative,
@@ -1018,6 +1056,9 @@ _PENALTIES = {
     "unanswered_question",
     "unacceptable_offer",
     "over_promise",
+    "claim_beyond_systems",
+    "invented_detail",
+    "vague_commitment",
     "archetype_misfit",
     "bare_refusal",
     "jargon",
@@ -1059,6 +1100,9 @@ _LABELS: dict[Language, dict[str, str]] = {
         "outcome": "客户问题是否解决",
         "unacceptable_offer": "客户难以接受的方案",
         "over_promise": "超出权限的承诺",
+        "claim_beyond_systems": "说了系统做不到的结果",
+        "invented_detail": "编造单号或数字",
+        "vague_commitment": "含糊的答复代替解决方案",
         "archetype_fit": "贴合客户类型的沟通方式",
         "archetype_misfit": "与客户类型相冲突的做法",
         "refusal_alternative": "拒绝时给出替代途径",
@@ -1118,6 +1162,9 @@ _LABELS: dict[Language, dict[str, str]] = {
         "outcome": "whether the customer's problem was solved",
         "unacceptable_offer": "an offer the customer cannot accept",
         "over_promise": "promises beyond policy",
+        "claim_beyond_systems": "claiming a result the systems cannot produce",
+        "invented_detail": "an invented reference or figure",
+        "vague_commitment": "a hedge in place of a solution",
         "archetype_fit": "style suited to the customer type",
         "archetype_misfit": "the classic mistake with this customer type",
         "refusal_alternative": "an alternative whenever saying no",
