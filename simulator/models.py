@@ -790,6 +790,20 @@ class Transcript(StrictModel):
     case_id: str | None = Field(default=None, description="Case the conversation follows, if known.")
     archetype: str | None = Field(default=None, description="Customer type, e.g. rational, emotional.")
     scenario: str | None = Field(default=None, description="Free-text description of the situation.")
+    channel: Channel | None = Field(
+        default=None,
+        description=(
+            "How the contact happened, for a log without a case: phone, chat or outbound_call. "
+            "Only a phone-style opening expects a greeting and a self-introduction (docs/commitments.md)."
+        ),
+    )
+    start: Start | None = Field(
+        default=None,
+        description=(
+            "greeting, or mid_conversation when the log starts part-way through (nobody greets). "
+            "A transcript with a case_id follows its case's channel and start instead."
+        ),
+    )
 
     def agent_turn_indices(self) -> list[int]:
         """Indices of the agent's turns."""

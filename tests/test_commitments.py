@@ -256,8 +256,13 @@ def test_greeting_and_self_intro_are_expected_only_in_a_phone_style_opening(
         assert phrasing.score is not None and phrasing.score >= 4, phrasing.rationale
 
 
-def test_no_case_expects_the_phone_opening() -> None:
+def test_no_case_expects_the_phone_opening_unless_the_log_says_otherwise() -> None:
     assert fairness.opening_expected(None) == fairness.OpeningExpectation(greeting=True, self_intro=True)
+    for declared, expected in (({}, True), ({"channel": "chat"}, False), ({"start": "mid_conversation"}, False)):
+        log = _zh("请问订单号是多少？", ZH_BYE).model_copy(update=declared)
+        rules = {f.rule for f in run_rules(log, rubric(), None)}
+        assert ("missing_greeting" in rules) is expected, declared
+        assert ("missing_self_intro" in rules) is expected, declared
 
 
 @pytest.mark.parametrize(

@@ -67,14 +67,16 @@ class OpeningExpectation:
     self_intro: bool
 
 
-def opening_expected(case: Case | None) -> OpeningExpectation:
+def opening_expected(case: Case | None, transcript: Transcript | None = None) -> OpeningExpectation:
     """Greeting and self-introduction are expected only when the agent opens a phone-style contact.
 
-    Without a case nothing says otherwise, so both are expected (the QA default for call logs).
+    The case's ``channel`` and ``start`` decide; without a case, the transcript's own optional
+    ``channel`` and ``start`` (a QA lead can declare them for a chat export); when nothing says
+    otherwise, both are expected (the default of a call log).
     """
-    if case is None:
-        return OpeningExpectation(greeting=True, self_intro=True)
-    phone_opening = case.start == "greeting" and case.channel in PHONE_OPENING_CHANNELS
+    channel = case.channel if case is not None else (transcript.channel if transcript is not None else None)
+    start = case.start if case is not None else (transcript.start if transcript is not None else None)
+    phone_opening = (start or "greeting") == "greeting" and (channel or "phone") in PHONE_OPENING_CHANNELS
     return OpeningExpectation(greeting=phone_opening, self_intro=phone_opening)
 
 

@@ -474,7 +474,7 @@ class _Measure:
 
 def _greeting(m: _Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.greeting, m.opening)
-    if not quotes and not fairness.opening_expected(m.case).greeting:
+    if not quotes and not fairness.opening_expected(m.case, m.transcript).greeting:
         return SignalResult(1.0)  # excused: no opening to greet in (mid-conversation, online chat)
     return SignalResult(
         1.0 if quotes else 0.0, positive=quotes[:1], weak=None if quotes else Moment(m.opening[0], PhraseStage.opening)
@@ -483,7 +483,7 @@ def _greeting(m: _Measure) -> SignalResult:
 
 def _self_intro(m: _Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.self_intro, m.opening)
-    if not fairness.opening_expected(m.case).self_intro:
+    if not fairness.opening_expected(m.case, m.transcript).self_intro:
         return SignalResult(1.0, positive=quotes[:1])  # excused: no phone-style opening
     if not quotes:
         return SignalResult(0.0, weak=Moment(m.opening[0], PhraseStage.opening))

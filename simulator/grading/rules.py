@@ -402,7 +402,7 @@ def check_opening(ctx: RuleContext) -> list[Finding]:
     opening = ctx.bursts[0]
     first = opening[0]
     quote = signals.first_sentence(ctx.spoken(first), ctx.language)
-    expected = fairness.opening_expected(ctx.case)
+    expected = fairness.opening_expected(ctx.case, ctx.transcript)
     findings = []
     if expected.greeting and not _burst_has(ctx, opening, DialogueAct.greeting):
         findings.append(ctx.finding("missing_greeting", first, quote))
