@@ -319,3 +319,24 @@ def test_finding_quotes_are_whole_clauses_never_cut_in_a_url() -> None:
     assert jargon.quote != "SKU"
     if "https" in jargon.quote:
         assert url in jargon.quote
+
+
+def test_a_reference_is_invented_unless_it_records_what_the_systems_can_do(
+    shipped_content_dir: Path, act_labels: dict[str, set[DialogueAct]]
+) -> None:
+    from simulator.content import load_library
+
+    case = load_library(shipped_content_dir).case("zh-authority-waive-penalty")
+    recorded = "已提交,申请单号JM0518206,调令照片请在短信链接里上传。"
+    bare = "您的工单号是88372615，您记一下。"
+    act_labels.update({recorded: {DialogueAct.give_proof, DialogueAct.promise}, bare: {DialogueAct.give_proof}})
+    for text, invented in ((recorded, False), (bare, True)):
+        said = Transcript.model_validate(
+            {
+                "language": "zh-CN",
+                "case_id": case.id,
+                "turns": [{"role": "customer", "text": "违约金能不能免？"}, {"role": "agent", "text": text}],
+            }
+        )
+        rules = {f.rule for f in run_rules(said, rubric(), case)}
+        assert ("invented_detail" in rules) is invented, text

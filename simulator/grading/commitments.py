@@ -198,8 +198,12 @@ def commitments_in(ctx: RuleContext) -> list[Commitment]:
     """Every commitment of the agent's turns (text aimed at the grader removed), matched to the case."""
     found: list[Commitment] = []
     for turn, recognized in ctx.credited.items():
+        guesses = signals.grading_patterns(ctx.language).strong_vague_markers
         for sentence in recognized.sentences:
             acts = frozenset(item.act for item in sentence.acts)
+            if guesses.search(sentence.text):
+                # "1个工作日左右吧": a guessed figure hedges whatever the classifier made of it.
+                acts |= {DialogueAct.hedge}
             if acts & CONSIDERED:
                 found.append(Commitment(turn, sentence.text, acts, is_concrete(sentence.text, ctx.language)))
     if ctx.case is None or not found:
@@ -322,21 +326,54 @@ def _known_digits(ctx: RuleContext, before_turn: int) -> set[str]:
     return known
 
 
+def _records_what_systems_do(ctx: RuleContext, sentences: Sequence[str]) -> list[bool]:
+    """For each sentence, whether it describes something the agent's systems can do.
+
+    True when the sentence's most similar target, among the case's resolutions, limits and
+    ``agent_systems.can_do``, is a ``can_do`` item or a resolution, no further than ``max_gap``
+    below the language's ``min_similarity`` (the band where a sentence is nearly a match): "已提交,
+    申请单号JM0518206" after submitting a waiver application the systems can submit is a real
+    record; a bare "工单号是88372615" is not. This band is derived from the matching thresholds and
+    not measured on its own labelled pairs (``docs/commitments.md``).
+    """
+    case = ctx.case
+    assert case is not None
+    doable = [Target("resolution", f"can_do:{n}", text) for n, text in enumerate(case.agent_systems.can_do, 1)]
+    targets = [*case_targets(case), *doable]
+    limits = thresholds_for(ctx.language)
+    table = similarities(list(sentences), targets)
+    verdicts = []
+    for row in table:
+        best = int(np.argmax(row))
+        near = limits.min_similarity - limits.max_gap
+        verdicts.append(targets[best].kind == "resolution" and float(row[best]) >= near)
+    return verdicts
+
+
 def invented_details(ctx: RuleContext, commitments: Sequence[Commitment]) -> list[Commitment]:
-    """Commitments that state a reference or a checked figure nothing in the case or the talk gave."""
+    """Commitments that state a reference or a checked figure nothing in the case or the talk gave.
+
+    A reference (five digits or more) is invented unless the sentence records something the
+    systems can do (:func:`_records_what_systems_do`); a number of two digits or more in a claim of
+    a checked fact (``give_proof``) is invented when nothing gave it.
+    """
     if ctx.case is None:
         return []
-    invented: list[Commitment] = []
+    suspects: list[tuple[Commitment, bool]] = []  # (commitment, only its reference is unknown)
     for commitment in commitments:
         digits = _DIGITS.findall(commitment.quote)
         if not digits or DialogueAct.refusal in commitment.acts:
             continue
         known = _known_digits(ctx, commitment.turn)
-        references = [d for d in digits if len(d) >= 5]
-        claimed = [d for d in digits if len(d) >= 2] if DialogueAct.give_proof in commitment.acts else []
-        if any(d not in known for d in (*references, *claimed)):
-            invented.append(commitment)
-    return invented
+        references = [d for d in digits if len(d) >= 5 and d not in known]
+        claimed = [d for d in digits if len(d) >= 2 and d not in known and d not in references]
+        if claimed and DialogueAct.give_proof in commitment.acts:
+            suspects.append((commitment, False))
+        elif references:
+            suspects.append((commitment, True))
+    recorded = _records_what_systems_do(ctx, [c.quote for c, reference in suspects if reference])
+    verdicts = iter(recorded)
+    return [c for c, reference in suspects if not reference or not next(verdicts)]
 
 
 _MESSAGES: dict[Language, dict[str, str]] = {
