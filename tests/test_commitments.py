@@ -10,7 +10,7 @@ import pytest
 
 from simulator.evals.commitments_eval import ScoredPair, choose, evaluate, measure, write_thresholds
 from simulator.grading import commitments, fairness
-from simulator.grading.commitments import load_thresholds, promises_beyond_policy
+from simulator.grading.commitments import LIMITS_MIN_PRECISION, load_thresholds, promises_beyond_policy
 from simulator.grading.offline import grade_offline
 from simulator.grading.rules import RuleContext, run_rules
 from simulator.models import Case, DialogueAct, Transcript
@@ -24,7 +24,7 @@ from simulator.recognition.offer_pairs import (
     load_offer_pairs,
     split_fingerprint,
 )
-from tests.grading_fixtures import en_case, rubric, transcript, zh_case, zh_case_data
+from tests.grading_fixtures import en_case, fixed_commitment_thresholds, rubric, transcript, zh_case, zh_case_data
 
 ZH_HELLO = "您好，我是客服小李，工号1024。"
 ZH_BYE = "请问还有什么可以帮您？"
@@ -50,6 +50,15 @@ ACTS: dict[str, set[DialogueAct]] = {
 @pytest.fixture(autouse=True)
 def _acts(act_labels: dict[str, set[DialogueAct]]) -> None:
     act_labels.update(ACTS)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_commitment_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commitment rows test the mechanism at fixed lines; the shipped lines move with the dev pairs."""
+    from simulator.grading import commitments as commitment_module
+
+    fixed = fixed_commitment_thresholds()
+    monkeypatch.setattr(commitment_module, "thresholds_for", lambda language, path=None: fixed.thresholds[language])
 
 
 def _zh(*agent: str, case: Case | None = None, ending: dict[str, Any] | None = None) -> Transcript:
@@ -120,10 +129,10 @@ def test_a_labelled_sentence_is_paired_with_every_target_of_its_case(tmp_path: P
 
 def _scored(similarity: float, best: float, matches: bool, kind: str = "resolution") -> ScoredPair:
     target = Target(kind, f"{kind}:x", "x")  # type: ignore[arg-type]
-    return ScoredPair(OfferPair("c", "en", f"s{similarity}{best}", target, matches), similarity, best)
+    return ScoredPair(OfferPair("c", "en", f"s{similarity}{best}{kind}", target, matches), similarity, best)
 
 
-def test_thresholds_are_chosen_for_the_best_f1_and_measured_as_chosen() -> None:
+def test_offer_lines_are_chosen_for_the_best_f1_and_measured_as_chosen() -> None:
     scored = [
         _scored(0.95, 0.95, True),
         _scored(0.93, 0.95, True),  # a second target close to the best one
@@ -131,12 +140,26 @@ def test_thresholds_are_chosen_for_the_best_f1_and_measured_as_chosen() -> None:
         _scored(0.88, 0.88, False),  # a sentence that offers nothing of the case
     ]
     chosen = choose(scored, "en")
-    assert chosen.overall.f1 == 1.0
-    assert 0.88 < chosen.min_similarity <= 0.93 and 0.02 <= chosen.max_gap < 0.05
-    again = measure(scored, "en", chosen.min_similarity, chosen.max_gap)
+    low, gap = chosen.lines["offers"]
+    assert chosen.by_group["offers"].f1 == 1.0
+    assert 0.88 < low <= 0.93 and 0.02 <= gap < 0.05
+    again = measure(scored, "en", {"offers": (low, gap)})
     assert (again.overall.tp, again.overall.fp, again.overall.fn) == (2, 0, 0)
-    strict = measure(scored, "en", 0.99, 0.0)
+    strict = measure(scored, "en", {"offers": (0.99, 0.0)})
     assert strict.overall.fn == 2 and strict.misses
+
+
+def test_limit_lines_keep_precision_before_recall() -> None:
+    scored = [
+        _scored(0.95, 0.95, True, "must_not_promise"),
+        _scored(0.93, 0.93, True, "cannot_do"),
+        _scored(0.92, 0.92, False, "must_not_promise"),  # a sentence that keeps within the limit
+        _scored(0.91, 0.91, True, "must_not_promise"),
+    ]
+    chosen = choose(scored, "en")
+    limits = chosen.by_group["limits"]
+    assert limits.precision >= LIMITS_MIN_PRECISION
+    assert (limits.tp, limits.fp, limits.fn) == (2, 0, 1), "best F1 would take the false match to win the third"
 
 
 def test_write_thresholds_records_provenance_and_evaluate_reads_them_back(tmp_path: Path) -> None:
@@ -144,14 +167,16 @@ def test_write_thresholds_records_provenance_and_evaluate_reads_them_back(tmp_pa
         tmp_path,
         HEAD
         + '  - {case: zh-grading-late-parcel, text: "我马上给您加急补发一台。", matches: [resolution:resend]}\n'
-        + '  - {case: zh-grading-late-parcel, text: "您再耐心等等吧。", matches: [refused:wait_more]}\n',
+        + '  - {case: zh-grading-late-parcel, text: "您再耐心等等吧。", matches: [refused:wait_more]}\n'
+        + '  - {case: zh-grading-late-parcel, text: "明天一定给您送到。", matches: [must_not_promise:1]}\n',
     )
     path = tmp_path / "thresholds.yaml"
     cases = {zh_case().id: zh_case()}
     written = write_thresholds(cases, path=path, root=tmp_path)
     recorded = load_thresholds(path).thresholds["zh-CN"]
     assert recorded.pairs_sha256 == split_fingerprint("dev", tmp_path)
-    assert recorded.min_similarity == written[0].min_similarity and recorded.f1 == round(written[0].overall.f1, 4)
+    assert (recorded.offers.min_similarity, recorded.offers.max_gap) == written[0].lines["offers"]
+    assert recorded.limits.f1 == round(written[0].by_group["limits"].f1, 4)
     (result,) = evaluate("dev", cases, path=path, root=tmp_path)
     assert result.overall.f1 == written[0].overall.f1
 

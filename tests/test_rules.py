@@ -9,7 +9,7 @@ import pytest
 from simulator.grading.rules import RULES, hurt_criteria, run_rules
 from simulator.models import DialogueAct, Transcript
 from simulator.quotes import cites_enough
-from tests.grading_fixtures import en_case, rubric, transcript, zh_case
+from tests.grading_fixtures import en_case, fixed_commitment_thresholds, rubric, transcript, zh_case
 
 # Recognition misses of the shipped model are corrected (tests/known_misses.py): these tests check
 # what is built on the acts.
@@ -78,6 +78,15 @@ COMMITMENT_ACTS: dict[str, set[DialogueAct]] = {
 @pytest.fixture(autouse=True)
 def _commitment_acts(corrected_acts: dict[str, set[DialogueAct]]) -> None:
     corrected_acts.update(COMMITMENT_ACTS)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_commitment_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commitment rows test the mechanism at fixed lines; the shipped lines move with the dev pairs."""
+    from simulator.grading import commitments as commitment_module
+
+    fixed = fixed_commitment_thresholds()
+    monkeypatch.setattr(commitment_module, "thresholds_for", lambda language, path=None: fixed.thresholds[language])
 
 
 ROWS = [

@@ -3,10 +3,11 @@
 ``drill eval commitments`` measures the rule of ``simulator.grading.commitments`` (a target
 matches when its e5 similarity reaches ``min_similarity`` and lies within ``max_gap`` of the
 sentence's best target) on the labelled offer–resolution pairs of a split
-(``simulator.recognition.offer_pairs``): precision, recall and F1 per language and per target
-kind. ``--write`` chooses the two numbers per language on the **dev** split (best F1 over a grid,
-ties to the higher precision) and records them with the split's hash in
-``simulator/grading/commitment_thresholds.yaml``.
+(``simulator.recognition.offer_pairs``): precision, recall and F1 per language, per target group
+and per target kind. ``--write`` chooses the two numbers per language and group on the **dev**
+split over a grid — offers at the best F1, limits at the best recall with precision at least
+``LIMITS_MIN_PRECISION`` (ties to the higher precision, then the stricter line) — and records them
+with the split's hash in ``simulator/grading/commitment_thresholds.yaml``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from simulator.grading.commitments import THRESHOLDS_FILE, LanguageThresholds, similarities
+from simulator.grading.commitments import (
+    LIMITS_MIN_PRECISION,
+    THRESHOLDS_FILE,
+    GroupThresholds,
+    LanguageThresholds,
+    TargetGroup,
+    group_of,
+    similarities,
+)
 from simulator.models import Case, Language
 from simulator.recognition.encoder import model_id
 from simulator.recognition.offer_pairs import (
@@ -34,6 +43,7 @@ from simulator.recognition.offer_pairs import (
 
 #: The grid searched for the two numbers (cosine of e5 query vectors lies in about 0.75..1).
 SIMILARITY_GRID = tuple(round(value, 4) for value in np.arange(0.80, 0.98, 0.0025))
+GROUPS: tuple[TargetGroup, ...] = ("offers", "limits")
 GAP_GRID = tuple(round(value, 4) for value in np.arange(0.0, 0.0625, 0.0025))
 
 
@@ -84,14 +94,14 @@ class Counts:
 
 @dataclass
 class LanguageResult:
-    """Figures of one language at one pair of thresholds."""
+    """Figures of one language at one set of thresholds (per target group)."""
 
     language: Language
-    min_similarity: float
-    max_gap: float
+    lines: dict[TargetGroup, tuple[float, float]]  # group -> (min_similarity, max_gap)
     sentences: int
     pairs: int
     overall: Counts = field(default_factory=Counts)
+    by_group: dict[str, Counts] = field(default_factory=dict)
     by_kind: dict[str, Counts] = field(default_factory=dict)
     misses: list[dict[str, object]] = field(default_factory=list)
 
@@ -101,11 +111,15 @@ def score_pairs(pairs: Sequence[OfferPair]) -> list[ScoredPair]:
     by_sentence: dict[tuple[str, str], list[OfferPair]] = defaultdict(list)
     for pair in pairs:
         by_sentence[(pair.case_id, pair.sentence)].append(pair)
+    sentences = [sentence for _, sentence in by_sentence]
+    targets = list({pair.target.text: pair.target for pair in pairs}.values())
+    table = similarities(sentences, targets)
+    column = {target.text: index for index, target in enumerate(targets)}
     scored: list[ScoredPair] = []
-    for (_, sentence), group in by_sentence.items():
-        row = similarities([sentence], [pair.target for pair in group])[0]
-        best = float(row.max())
-        scored.extend(ScoredPair(pair, float(value), best) for pair, value in zip(group, row, strict=True))
+    for row, group in zip(table, by_sentence.values(), strict=True):
+        values = [float(row[column[pair.target.text]]) for pair in group]
+        best = max(values)
+        scored.extend(ScoredPair(pair, value, best) for pair, value in zip(group, values, strict=True))
     return scored
 
 
@@ -113,20 +127,25 @@ def _predicted(item: ScoredPair, min_similarity: float, max_gap: float) -> bool:
     return item.similarity >= min_similarity and item.best - item.similarity <= max_gap
 
 
-def measure(scored: Iterable[ScoredPair], language: Language, min_similarity: float, max_gap: float) -> LanguageResult:
-    """Precision, recall and F1 of one language's pairs at the given thresholds."""
+def measure(
+    scored: Iterable[ScoredPair], language: Language, lines: Mapping[TargetGroup, tuple[float, float]]
+) -> LanguageResult:
+    """Precision, recall and F1 of one language's pairs, each target group at its own line."""
     items = [item for item in scored if item.pair.language == language]
     result = LanguageResult(
         language,
-        min_similarity,
-        max_gap,
+        dict(lines),
         sentences=len({(i.pair.case_id, i.pair.sentence) for i in items}),
         pairs=len(items),
     )
+    result.by_group = {group: Counts() for group in GROUPS}
     result.by_kind = {kind: Counts() for kind in TARGET_KINDS}
     for item in items:
-        predicted = _predicted(item, min_similarity, max_gap)
-        for counts in (result.overall, result.by_kind[item.pair.target.kind]):
+        group = group_of(item.pair.target.kind)
+        if group not in lines:
+            continue
+        predicted = _predicted(item, *lines[group])
+        for counts in (result.overall, result.by_group[group], result.by_kind[item.pair.target.kind]):
             counts.tp += predicted and item.pair.matches
             counts.fp += predicted and not item.pair.matches
             counts.fn += (not predicted) and item.pair.matches
@@ -144,18 +163,31 @@ def measure(scored: Iterable[ScoredPair], language: Language, min_similarity: fl
     return result
 
 
+def _choice_key(group: TargetGroup, counts: Counts, line: tuple[float, float]) -> tuple[float, ...]:
+    """What a better line means: offers by F1; limits by recall at enough precision (red lines)."""
+    stricter = (line[0], -line[1])
+    if group == "limits":
+        enough = counts.precision >= LIMITS_MIN_PRECISION
+        return (float(enough), counts.recall if enough else counts.precision, counts.precision, *stricter)
+    return (counts.f1, counts.precision, *stricter)
+
+
 def choose(scored: Sequence[ScoredPair], language: Language) -> LanguageResult:
-    """The grid point with the best F1 for ``language`` (ties: higher precision, then the stricter line)."""
-    best: tuple[tuple[float, float, float, float], LanguageResult] | None = None
-    for min_similarity in SIMILARITY_GRID:
-        for max_gap in GAP_GRID:
-            result = measure(scored, language, min_similarity, max_gap)
-            key = (result.overall.f1, result.overall.precision, min_similarity, -max_gap)
-            if best is None or key > best[0]:
-                best = (key, result)
-    if best is None:
-        raise ValueError("the grid is empty")
-    return best[1]
+    """Each group's best grid point for ``language`` (the groups' predictions are independent)."""
+    lines: dict[TargetGroup, tuple[float, float]] = {}
+    for group in GROUPS:
+        best: tuple[tuple[float, ...], tuple[float, float]] | None = None
+        for min_similarity in SIMILARITY_GRID:
+            for max_gap in GAP_GRID:
+                line = (min_similarity, max_gap)
+                counts = measure(scored, language, {group: line}).by_group[group]
+                key = _choice_key(group, counts, line)
+                if best is None or key > best[0]:
+                    best = (key, line)
+        if best is None:
+            raise ValueError("the grid is empty")
+        lines[group] = best[1]
+    return measure(scored, language, lines)
 
 
 def evaluate(
@@ -170,8 +202,24 @@ def evaluate(
     for language in sorted({item.pair.language for item in scored}):
         limits = thresholds.get(language)
         if limits is not None:
-            results.append(measure(scored, language, limits.min_similarity, limits.max_gap))
+            lines: dict[TargetGroup, tuple[float, float]] = {
+                "offers": (limits.offers.min_similarity, limits.offers.max_gap),
+                "limits": (limits.limits.min_similarity, limits.limits.max_gap),
+            }
+            results.append(measure(scored, language, lines))
     return results
+
+
+def _group_entry(result: LanguageResult, group: TargetGroup) -> GroupThresholds:
+    counts = result.by_group[group]
+    return GroupThresholds(
+        min_similarity=result.lines[group][0],
+        max_gap=result.lines[group][1],
+        positives=counts.tp + counts.fn,
+        precision=round(counts.precision, 4),
+        recall=round(counts.recall, 4),
+        f1=round(counts.f1, 4),
+    )
 
 
 def write_thresholds(
@@ -184,25 +232,23 @@ def write_thresholds(
     today = dt.date.today().isoformat()
     entries = {
         result.language: LanguageThresholds(
-            min_similarity=result.min_similarity,
-            max_gap=result.max_gap,
+            offers=_group_entry(result, "offers"),
+            limits=_group_entry(result, "limits"),
             chosen_on="dev",
             pairs_sha256=digest,
             embedder=model_id(),
             pairs=result.pairs,
-            precision=round(result.overall.precision, 4),
-            recall=round(result.overall.recall, 4),
-            f1=round(result.overall.f1, 4),
             measured=today,
         ).model_dump()
         for result in chosen
     }
     header = (
         "# Where an agent sentence matches a case target by meaning (simulator/grading/commitments.py):\n"
-        "# e5 cosine >= min_similarity and within max_gap of the sentence's best target in its case.\n"
-        "# Written by `drill eval commitments --write` from the dev offer pairs\n"
-        "# (simulator/recognition/offers/dev/); do not edit by hand: measure again after changing the\n"
-        "# pairs, the cases they cite or the embedder.\n"
+        "# e5 cosine >= min_similarity and within max_gap of the sentence's best target in its case;\n"
+        "# offers (resolutions, refused offers) at the best F1, limits (must_not_promise, cannot_do) at\n"
+        f"# the best recall with precision >= {LIMITS_MIN_PRECISION}. Written by `drill eval commitments --write`\n"
+        "# from the dev offer pairs (simulator/recognition/offers/dev/); do not edit by hand: measure\n"
+        "# again after changing the pairs, the cases they cite or the embedder.\n"
     )
     path.write_text(header + yaml.safe_dump({"thresholds": entries}, allow_unicode=True, sort_keys=False), "utf-8")
     from simulator.grading.commitments import load_thresholds
@@ -215,11 +261,9 @@ def format_results(results: Sequence[LanguageResult], split: str, digest: str) -
     """A plain-text table of the figures."""
     lines = [f"offer pairs: split {split}, sha256 {digest}"]
     for result in results:
-        lines.append(
-            f"{result.language}: {result.sentences} sentences, {result.pairs} pairs; "
-            f"min_similarity {result.min_similarity}, max_gap {result.max_gap}"
-        )
-        rows = [("all", result.overall), *result.by_kind.items()]
+        drawn = ", ".join(f"{group} >= {line[0]} within {line[1]}" for group, line in result.lines.items())
+        lines.append(f"{result.language}: {result.sentences} sentences, {result.pairs} pairs; {drawn}")
+        rows = [("all", result.overall), *result.by_group.items(), *result.by_kind.items()]
         for name, counts in rows:
             lines.append(
                 f"  {name:<17} P {counts.precision:.3f}  R {counts.recall:.3f}  F1 {counts.f1:.3f}"
@@ -233,14 +277,15 @@ def results_json(results: Sequence[LanguageResult], split: str, digest: str) -> 
     return {
         "split": split,
         "pairs_sha256": digest,
+        "limits_min_precision": LIMITS_MIN_PRECISION,
         "languages": [
             {
                 "language": r.language,
-                "min_similarity": r.min_similarity,
-                "max_gap": r.max_gap,
+                "lines": {group: {"min_similarity": line[0], "max_gap": line[1]} for group, line in r.lines.items()},
                 "sentences": r.sentences,
                 "pairs": r.pairs,
                 "overall": r.overall.to_json(),
+                "by_group": {group: counts.to_json() for group, counts in r.by_group.items()},
                 "by_kind": {kind: counts.to_json() for kind, counts in r.by_kind.items()},
                 "misses": r.misses,
             }

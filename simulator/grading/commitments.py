@@ -4,9 +4,11 @@ Every agent sentence that offers, promises, claims a checked fact, refuses or he
 acts, ``docs/acts.md``) is a *commitment*. With a case, each commitment is compared by meaning (e5
 cosine) with the case's targets (``simulator.recognition.offer_pairs.case_targets``): acceptable
 resolutions, offers the customer refuses, the policy's ``must_not_promise`` limits and what the
-agent's systems ``cannot_do``. A target matches when its similarity reaches the language's
-``min_similarity`` and lies within ``max_gap`` of the sentence's best target — two numbers chosen
-on the labelled dev pairs (``commitment_thresholds.yaml``, written by ``drill eval commitments``).
+agent's systems ``cannot_do``. A target matches when its similarity reaches ``min_similarity`` and
+lies within ``max_gap`` of the sentence's best target. The two numbers are chosen per language and
+per group on the labelled dev pairs (``commitment_thresholds.yaml``, ``drill eval commitments
+--write``): for *offers* (resolutions, refused offers) at the best F1, for *limits* (policy and
+systems: red lines) at the best recall that keeps precision at ``LIMITS_MIN_PRECISION``.
 
 What it finds (rule ids in ``simulator.grading.rules``; contract in ``docs/commitments.md``):
 
@@ -19,8 +21,9 @@ What it finds (rule ids in ``simulator.grading.rules``; contract in ``docs/commi
 - ``invented_detail``: a ticket, order or reference number (five digits or more) the case, the
   customer and the agent's own earlier turns never gave, or a number in a claim of a checked
   fact ("系统显示25号到仓") that the case does not show;
-- ``vague_commitment``: a hedge with no concrete what, when or how much ("具体要看情况",
-  "1个工作日左右吧，具体以系统为准") — with or without a case: a hedge is not a solution.
+- ``vague_commitment``: in a conversation where the agent committed to nothing solid, each hedge
+  with no concrete what, when or how much ("具体要看情况", "1个工作日左右吧，具体以系统为准") —
+  with or without a case: a hedge is not a solution.
 
 A refusal never matches a policy limit or a systems limit: "我不能把钱退到您女儿的卡上" is close
 in meaning to the limit it respects. Sentences of text aimed at the grader are never read.
@@ -59,6 +62,9 @@ LIMIT_KINDS: frozenset[TargetKind] = frozenset({"must_not_promise", "cannot_do"}
 
 _DIGITS = re.compile(r"\d+")
 
+#: Limits are red lines: their line is drawn where precision on the dev pairs stays at least this.
+LIMITS_MIN_PRECISION = 0.95
+
 
 class CommitmentThresholdsError(DrillError):
     """``commitment_thresholds.yaml`` is missing, malformed or has no entry for a language."""
@@ -68,19 +74,39 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class LanguageThresholds(_Strict):
-    """Where a sentence matches a case target, for one language, with its provenance."""
+TargetGroup = Literal["offers", "limits"]
+
+
+def group_of(kind: TargetKind) -> TargetGroup:
+    """``limits`` for policy and systems limits (red lines: precision first), ``offers`` otherwise."""
+    return "limits" if kind in LIMIT_KINDS else "offers"
+
+
+class GroupThresholds(_Strict):
+    """Where a sentence matches a target of one group, and how that line measured on dev."""
 
     min_similarity: float = Field(ge=-1, le=1)
     max_gap: float = Field(ge=0, le=2)
+    positives: int
+    precision: float
+    recall: float
+    f1: float
+
+
+class LanguageThresholds(_Strict):
+    """Both groups' lines for one language, with their provenance."""
+
+    offers: GroupThresholds
+    limits: GroupThresholds
     chosen_on: str
     pairs_sha256: str
     embedder: str
     pairs: int
-    precision: float
-    recall: float
-    f1: float
     measured: str
+
+    def group(self, kind: TargetKind) -> GroupThresholds:
+        """The lines of ``kind``'s group."""
+        return self.limits if group_of(kind) == "limits" else self.offers
 
 
 class CommitmentThresholds(_Strict):
@@ -141,11 +167,11 @@ def matched_targets(row: np.ndarray, targets: Sequence[Target], limits: Language
     if len(targets) == 0:
         return []
     best = float(row.max())
-    found = [
-        TargetMatch(target, round(float(value), 4), round(best - float(value), 4))
-        for target, value in zip(targets, row, strict=True)
-        if value >= limits.min_similarity and best - value <= limits.max_gap
-    ]
+    found = []
+    for target, value in zip(targets, row, strict=True):
+        line = limits.group(target.kind)
+        if value >= line.min_similarity and best - value <= line.max_gap:
+            found.append(TargetMatch(target, round(float(value), 4), round(best - float(value), 4)))
     return sorted(found, key=lambda match: -match.similarity)
 
 
@@ -330,8 +356,8 @@ def _records_what_systems_do(ctx: RuleContext, sentences: Sequence[str]) -> list
     """For each sentence, whether it describes something the agent's systems can do.
 
     True when the sentence's most similar target, among the case's resolutions, limits and
-    ``agent_systems.can_do``, is a ``can_do`` item or a resolution, no further than ``max_gap``
-    below the language's ``min_similarity`` (the band where a sentence is nearly a match): "已提交,
+    ``agent_systems.can_do``, is a ``can_do`` item or a resolution, no further than the offers'
+    ``max_gap`` below their ``min_similarity`` (the band where a sentence is nearly a match): "已提交,
     申请单号JM0518206" after submitting a waiver application the systems can submit is a real
     record; a bare "工单号是88372615" is not. This band is derived from the matching thresholds and
     not measured on its own labelled pairs (``docs/commitments.md``).
@@ -345,7 +371,7 @@ def _records_what_systems_do(ctx: RuleContext, sentences: Sequence[str]) -> list
     verdicts = []
     for row in table:
         best = int(np.argmax(row))
-        near = limits.min_similarity - limits.max_gap
+        near = limits.offers.min_similarity - limits.offers.max_gap
         verdicts.append(targets[best].kind == "resolution" and float(row[best]) >= near)
     return verdicts
 
@@ -459,8 +485,12 @@ def check_commitments(ctx: RuleContext) -> list[Finding]:
         if (commitment.turn, commitment.quote) not in reported:
             reported.add((commitment.turn, commitment.quote))
             findings.append(_finding(ctx, "invented_detail", commitment.turn, commitment.quote, "invented_detail"))
+    # Hedges count against the agent when they stand in for a solution: in a conversation where
+    # the agent never committed to anything solid (a hedge next to a solid commitment is a
+    # matter of clarity, measured there).
+    shell = not any(commitment.solid for commitment in commitments)
     for commitment in commitments:
-        if commitment.vague and (commitment.turn, commitment.quote) not in reported:
+        if shell and commitment.vague and (commitment.turn, commitment.quote) not in reported:
             reported.add((commitment.turn, commitment.quote))
             findings.append(_finding(ctx, "vague_commitment", commitment.turn, commitment.quote, "vague_commitment"))
     return findings
