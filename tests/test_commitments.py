@@ -346,7 +346,7 @@ def test_finding_quotes_are_whole_clauses_never_cut_in_a_url() -> None:
         assert url in jargon.quote
 
 
-def test_a_reference_is_invented_unless_it_records_what_the_systems_can_do(
+def test_a_reference_is_invented_unless_it_records_a_resolution_committed_to(
     shipped_content_dir: Path, act_labels: dict[str, set[DialogueAct]]
 ) -> None:
     from simulator.content import load_library

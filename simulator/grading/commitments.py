@@ -18,9 +18,9 @@ What it finds (rule ids in ``simulator.grading.rules``; contract in ``docs/commi
   :func:`promises_beyond_policy` is the API the red lines call;
 - ``claim_beyond_systems``: a committing sentence that matches what the systems ``cannot_do`` (a
   refund "already issued" where approval is needed, a delivery slot only the carrier books);
-- ``invented_detail``: a ticket, order or reference number (five digits or more) the case, the
-  customer and the agent's own earlier turns never gave, or a number in a claim of a checked
-  fact ("系统显示25号到仓") that the case does not show;
+- ``invented_detail``: a ticket or reference number (five digits or more) nothing gave, before the
+  agent committed to anything the case accepts (a ticket for nothing), or a number in a claim of a
+  checked fact ("系统显示25号到仓") that the case does not show;
 - ``vague_commitment``: in a conversation where the agent committed to nothing solid, each hedge
   with no concrete what, when or how much ("具体要看情况", "1个工作日左右吧，具体以系统为准") —
   with or without a case: a hedge is not a solution.
@@ -352,40 +352,20 @@ def _known_digits(ctx: RuleContext, before_turn: int) -> set[str]:
     return known
 
 
-def _records_what_systems_do(ctx: RuleContext, sentences: Sequence[str]) -> list[bool]:
-    """For each sentence, whether it describes something the agent's systems can do.
-
-    True when the sentence's most similar target, among the case's resolutions, limits and
-    ``agent_systems.can_do``, is a ``can_do`` item or a resolution, no further than the offers'
-    ``max_gap`` below their ``min_similarity`` (the band where a sentence is nearly a match): "已提交,
-    申请单号JM0518206" after submitting a waiver application the systems can submit is a real
-    record; a bare "工单号是88372615" is not. This band is derived from the matching thresholds and
-    not measured on its own labelled pairs (``docs/commitments.md``).
-    """
-    case = ctx.case
-    assert case is not None
-    doable = [Target("resolution", f"can_do:{n}", text) for n, text in enumerate(case.agent_systems.can_do, 1)]
-    targets = [*case_targets(case), *doable]
-    limits = thresholds_for(ctx.language)
-    table = similarities(list(sentences), targets)
-    verdicts = []
-    for row in table:
-        best = int(np.argmax(row))
-        near = limits.offers.min_similarity - limits.offers.max_gap
-        verdicts.append(targets[best].kind == "resolution" and float(row[best]) >= near)
-    return verdicts
-
-
 def invented_details(ctx: RuleContext, commitments: Sequence[Commitment]) -> list[Commitment]:
     """Commitments that state a reference or a checked figure nothing in the case or the talk gave.
 
-    A reference (five digits or more) is invented unless the sentence records something the
-    systems can do (:func:`_records_what_systems_do`); a number of two digits or more in a claim of
-    a checked fact (``give_proof``) is invented when nothing gave it.
+    A reference (five digits or more) is invented when the agent had not yet committed to any of
+    the case's acceptable resolutions (:func:`credited_resolutions`) by that sentence: a ticket for
+    nothing the systems were asked to do ("工单号是2024120188" next to a promise of 200 yuan), while
+    "已提交,申请单号JM0518206" records the application just made. A number of two digits or more in a
+    claim of a checked fact (``give_proof``) is invented when nothing gave it ("系统显示25号到仓").
     """
     if ctx.case is None:
         return []
-    suspects: list[tuple[Commitment, bool]] = []  # (commitment, only its reference is unknown)
+    credited = credited_resolutions(ctx, commitments)
+    first_record = min((c.turn for c in credited.values()), default=None)
+    invented: list[Commitment] = []
     for commitment in commitments:
         digits = _DIGITS.findall(commitment.quote)
         if not digits or DialogueAct.refusal in commitment.acts:
@@ -393,13 +373,10 @@ def invented_details(ctx: RuleContext, commitments: Sequence[Commitment]) -> lis
         known = _known_digits(ctx, commitment.turn)
         references = [d for d in digits if len(d) >= 5 and d not in known]
         claimed = [d for d in digits if len(d) >= 2 and d not in known and d not in references]
-        if claimed and DialogueAct.give_proof in commitment.acts:
-            suspects.append((commitment, False))
-        elif references:
-            suspects.append((commitment, True))
-    recorded = _records_what_systems_do(ctx, [c.quote for c, reference in suspects if reference])
-    verdicts = iter(recorded)
-    return [c for c, reference in suspects if not reference or not next(verdicts)]
+        unrecorded = first_record is None or first_record > commitment.turn
+        if (claimed and DialogueAct.give_proof in commitment.acts) or (references and unrecorded):
+            invented.append(commitment)
+    return invented
 
 
 _MESSAGES: dict[Language, dict[str, str]] = {
