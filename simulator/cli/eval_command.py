@@ -29,6 +29,10 @@ from simulator.evals.retrieval import (
             "simulator.cli.eval_grader_command:grader",
             "Grader vs mentor labels: Spearman, weighted kappa, pass/fail, ordering, injection, length bias.",
         ),
+        "feedback": (
+            "simulator.cli.eval_feedback_command:feedback",
+            "Trainees' scorecard ratings against mentor overrides: agreement and Cohen's kappa.",
+        ),
         "personas": (
             "simulator.cli.eval_personas_command:personas",
             "Simulator fidelity over every persona x case: archetype, facts, outcomes, mood.",
