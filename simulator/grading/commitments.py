@@ -271,6 +271,26 @@ def credited_resolutions(ctx: RuleContext, commitments: Sequence[Commitment]) ->
     return credited
 
 
+def unacceptable_offers(ctx: RuleContext, commitments: Sequence[Commitment] | None = None) -> list[tuple[int, str]]:
+    """(turn, sentence) of every offer of something the customer refuses (``customer_refuses``).
+
+    By meaning (the sentence matches a refused offer), or by its keyword hints when the sentence
+    matches no acceptable resolution: "不用您先寄回：我今天先给您发新锁" names "先寄回" and offers the
+    opposite.
+    """
+    case = ctx.case
+    if case is None or not case.customer_refuses:
+        return []
+    inflect = ctx.language == "en"
+    hints = [keyword_pattern(res.keywords, inflect=inflect) for res in case.customer_refuses]
+    found: list[tuple[int, str]] = []
+    for commitment in commitments if commitments is not None else commitments_in(ctx):
+        named = any(p is not None and p.search(commitment.quote) for p in hints)
+        if commitment.matched("refused") or (named and not commitment.matched("resolution")):
+            found.append((commitment.turn, commitment.quote))
+    return found
+
+
 # ---------------------------------------------------------------------------------------------
 # Promises beyond the policy (the red lines' API) and the findings
 

@@ -51,7 +51,9 @@ What each finds:
   flagged, never obeyed.
 - ``rating_request``: asking the customer for a good rating, a five-star review or a top survey
   score (the ``rating_request`` act); a neutral "you may get a survey" is a closing.
-- ``unacceptable_offer``: offering one of the case's ``customer_refuses``.
+- ``unacceptable_offer``: offering one of the case's ``customer_refuses``: a sentence that matches
+  it by meaning, or names its keyword hints without matching an acceptable resolution ("不用您先
+  寄回，我先给您发新锁" names "先寄回" and offers the opposite).
 - ``missing_greeting`` / ``missing_self_intro``: the agent's opening turn(s) — every agent turn
   before the customer's next message — have no greeting / no name or staff number; only where the
   agent opens a phone-style contact (``fairness.opening_expected``: not in a drill that starts
@@ -85,7 +87,6 @@ from functools import cached_property
 from typing import Literal
 
 from simulator.grading import commitments, fairness, signals
-from simulator.lexicon import keyword_pattern
 from simulator.models import Case, DialogueAct, Finding, Language, Rubric, Transcript
 from simulator.quotes import clause_quote
 from simulator.recognizer import RecognizedTurn, recognize
@@ -343,23 +344,8 @@ def check_over_promises(ctx: RuleContext) -> list[Finding]:
 
 
 def check_unacceptable_offers(ctx: RuleContext) -> list[Finding]:
-    """Offers of one of the case's unacceptable resolutions."""
-    if ctx.case is None or not ctx.case.customer_refuses:
-        return []
-    findings = []
-    for index, recognized in ctx.recognized.items():
-        for resolution_id in recognized.offered_unacceptable:
-            resolution = next(r for r in ctx.case.customer_refuses if r.id == resolution_id)
-            pattern = keyword_pattern(resolution.keywords, inflect=ctx.language == "en")
-            quote = next(
-                (q for q in recognized.quotes(DialogueAct.offer_solution) if pattern and pattern.search(q)),
-                None,
-            )
-            if quote is None and pattern is not None:
-                match = pattern.search(recognized.text)
-                quote = match.group(0) if match else None
-            findings.append(ctx.finding("unacceptable_offer", index, quote))
-    return findings
+    """Offers of one of the case's unacceptable resolutions (``commitments.unacceptable_offers``)."""
+    return [ctx.finding("unacceptable_offer", turn, quote) for turn, quote in commitments.unacceptable_offers(ctx)]
 
 
 def check_grader_instructions(ctx: RuleContext) -> list[Finding]:
