@@ -190,6 +190,7 @@ def test_a_promise_beyond_policy_is_found_by_meaning_and_a_refusal_is_not() -> N
     breaches = promises_beyond_policy(RuleContext(said, rubric(), case))
     assert [(b.turn, b.quote, b.found_by) for b in breaches] == [(2, "放心，包您明天之内送上门。", "meaning")]
     assert breaches[0].limit == "明天一定送到" and breaches[0].similarity is not None
+    assert breaches[0].confidence == 1  # the fixed test line "measured" precision 1
 
 
 def test_an_amount_above_the_limit_is_a_structural_breach() -> None:
@@ -197,6 +198,7 @@ def test_an_amount_above_the_limit_is_a_structural_breach() -> None:
     said = _zh(ZH_HELLO, "给您补偿50元红包。", ZH_BYE, case=case)
     (breach,) = promises_beyond_policy(RuleContext(said, rubric(), case))
     assert breach.found_by == "amount" and breach.similarity is None and "20" in breach.limit
+    assert breach.confidence == 1.0
 
 
 def test_without_a_case_there_is_no_policy_to_break() -> None:

@@ -303,6 +303,8 @@ class PolicyBreach:
     case's forbidden promise keywords) are structural and certain (``similarity`` is None);
     ``meaning`` is a match to ``limit`` by meaning, with its similarity and its gap below the
     sentence's best target (0 when the limit is the closest thing the case has to the sentence).
+    ``confidence`` is 1 for the structural ones and, for a meaning match, the precision its line
+    measured on the dev pairs (``commitment_thresholds.yaml``): how often such a flag is right.
     """
 
     turn: int
@@ -311,6 +313,7 @@ class PolicyBreach:
     found_by: Literal["amount", "keyword", "meaning"]
     similarity: float | None = None
     gap: float | None = None
+    confidence: float = 1.0  # structural: 1; meaning: the precision of the limits line on dev
 
 
 def promises_beyond_policy(ctx: RuleContext, commitments: Sequence[Commitment] | None = None) -> list[PolicyBreach]:
@@ -344,7 +347,15 @@ def promises_beyond_policy(ctx: RuleContext, commitments: Sequence[Commitment] |
             seen.add((commitment.turn, commitment.quote))
             best = limits[0]
             breaches.append(
-                PolicyBreach(commitment.turn, commitment.quote, best.target.text, "meaning", best.similarity, best.gap)
+                PolicyBreach(
+                    commitment.turn,
+                    commitment.quote,
+                    best.target.text,
+                    "meaning",
+                    best.similarity,
+                    best.gap,
+                    thresholds_for(ctx.language).limits.precision,
+                )
             )
     return sorted(breaches, key=lambda breach: breach.turn)
 
