@@ -367,3 +367,24 @@ def test_a_reference_is_invented_unless_it_records_a_resolution_committed_to(
         )
         rules = {f.rule for f in run_rules(said, rubric(), case)}
         assert ("invented_detail" in rules) is invented, text
+
+
+def test_an_offer_is_unacceptable_by_meaning_not_because_it_names_what_it_spares(
+    shipped_content_dir: Path, act_labels: dict[str, set[DialogueAct]]
+) -> None:
+    from simulator.content import load_library
+
+    case = load_library(shipped_content_dir).case("zh-logistics-wrong-lock-model")
+    spares = "不用您先寄回：我今天16点前先给您发C3 Pro，江浙沪次日达，7月8号能到。"
+    refused = "要不您就留着标准版，我给您退600块差价，也能用。"
+    act_labels.update({spares: {DialogueAct.promise}, refused: {DialogueAct.offer_solution}})
+    for text, unacceptable in ((spares, False), (refused, True)):
+        said = Transcript.model_validate(
+            {
+                "language": "zh-CN",
+                "case_id": case.id,
+                "turns": [{"role": "customer", "text": "你就说现在怎么弄吧。"}, {"role": "agent", "text": text}],
+            }
+        )
+        rules = {f.rule for f in run_rules(said, rubric(), case)}
+        assert ("unacceptable_offer" in rules) is unacceptable, text
