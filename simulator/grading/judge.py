@@ -159,6 +159,12 @@ def _max_tokens(settings: Settings) -> int:
     return tokens
 
 
+def prompt_text(prompt: JudgePrompt) -> str:
+    """The judge's whole prompt (system and user message) for ``prompt``, as sent on a first try."""
+    messages = judge_prompt.chat_prompt(prompt.language).format_messages(**prompt.with_retry_note([]))
+    return "\n".join(str(message.content) for message in messages)
+
+
 def prompt_chars(prompt: JudgePrompt) -> int:
     """Characters of the judge's whole prompt (system and user message) for ``prompt``."""
     messages = judge_prompt.chat_prompt(prompt.language).format_messages(**prompt.with_retry_note([]))
