@@ -44,6 +44,10 @@ class Settings:
     llm_max_retries: int = 3
     #: The most one customer reply may take, retries included: a trainee is watching "typing…".
     llm_reply_timeout_s: float = 60.0
+    #: The most one request to the judge may take. The verdict is not streamed: it arrives whole,
+    #: up to ``judge_max_tokens`` of it, so a local model needs minutes where a customer line needs
+    #: seconds.
+    judge_timeout_s: float = 180.0
     database_url: str | None = None
     chroma_host: str | None = None
     chroma_port: int = 8000
@@ -118,6 +122,7 @@ def load_settings() -> Settings:
         llm_timeout_s=_seconds("DRILL_LLM_TIMEOUT", 60.0),
         llm_max_retries=int(_env("DRILL_LLM_MAX_RETRIES") or 3),
         llm_reply_timeout_s=_seconds("DRILL_LLM_REPLY_TIMEOUT", 60.0),
+        judge_timeout_s=_seconds("DRILL_JUDGE_TIMEOUT", 180.0),
         database_url=_env("DRILL_DATABASE_URL"),
         chroma_host=_env("DRILL_CHROMA_HOST"),
         chroma_port=int(_env("DRILL_CHROMA_PORT") or 8000),

@@ -142,6 +142,26 @@ def test_an_anchored_verdict_keeps_its_absence_claim(fake_llm: FakeLLM, rubric: 
     assert _report(transcript, rubric, result).unsupported == []
 
 
+def test_one_real_quote_does_not_vouch_for_absence_claims_elsewhere(
+    fake_llm: FakeLLM, rubric: Rubric, case: Case
+) -> None:
+    transcript = _transcript()
+
+    def absent(_id: str) -> dict[str, Any]:
+        return {**entry(score=4, quotes=[(1, "一句对话里根本没有的话")]), "basis": "absence"}
+
+    reply = _all(rubric, absent)
+    first = rubric.criteria[0].id
+    reply[first] = entry(score=4, quotes=[(1, "请问您的订单号是多少？")])
+    fake_llm.enqueue(content=reply)
+    result = run_judge(transcript, rubric, case, fake_llm.settings(extra={"judge_max_attempts": "1"}))
+    report = _report(transcript, rubric, result)
+
+    others = [c.id for c in rubric.criteria[1:]]
+    assert {s.id: s.basis for s in result.scores if s.id in others} == dict.fromkeys(others, "action")
+    assert sorted(report.unsupported) == sorted(others) and report.passed is None
+
+
 # ---------------------------------------------------------------------------------------------
 # Text the judge calls an instruction to the grader
 
@@ -285,3 +305,19 @@ def test_grade_with_a_known_case_does_not_ask_the_index_for_other_cases(
     fake_llm.enqueue(content=verdict(library.require_rubric()))
     report = grade(_transcript(), library=library, engine="llm", settings=fake_llm.settings())
     assert report.references == [CASE_ID]
+
+
+def test_the_judge_waits_its_own_timeout_and_names_it_when_it_runs_out(
+    fake_llm: FakeLLM, rubric: Rubric, case: Case
+) -> None:
+    transcript = _transcript()
+    # A verdict arrives whole, later than a customer line may take: the judge's timeout applies.
+    fake_llm.enqueue(content=verdict(rubric), delay_s=0.3)
+    settings = fake_llm.settings(llm_timeout_s=0.05, judge_timeout_s=5.0, llm_max_retries=0)
+    assert run_judge(transcript, rubric, case, settings, findings=[]).complete
+
+    fake_llm.enqueue(content=verdict(rubric), delay_s=0.5)
+    settings = fake_llm.settings(llm_timeout_s=5.0, judge_timeout_s=0.05, llm_max_retries=0)
+    with pytest.raises(LLMUnavailable, match="DRILL_JUDGE_TIMEOUT") as caught:
+        run_judge(transcript, rubric, case, settings, findings=[])
+    assert caught.value.reason == "timeout" and "0.05 s" in str(caught.value)

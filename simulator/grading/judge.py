@@ -246,16 +246,17 @@ def _reported_findings(
 
 
 def _anchor_absence_claims(scores: dict[str, CriterionScore]) -> None:
-    """Void every ``absence`` basis when no scored criterion cites a verified agent quote.
+    """Void the ``absence`` basis of every criterion that cites no verified agent quote of its own.
 
-    ``absence`` (nothing went wrong, a step never taken) needs no quote of its own, but a verdict
-    with not one verified quote anywhere has not read the transcript, so its absence claims are
-    not believed either: those criteria count as resting on action and are reported unsupported.
+    ``absence`` (nothing went wrong, a step never taken) needs no quote of what the agent did, but
+    the judge is asked to quote the agent turn closest to the point, and the schema makes it cite
+    one. A criterion whose every quote was dropped has not been read against the transcript, so
+    its absence claim is not believed: it counts as resting on action and is reported unsupported.
+    Per criterion, not per verdict: one real quote on the greeting must not vouch for a "nothing
+    went wrong" 4 on every other criterion.
     """
-    if any(score.evidence for score in scores.values()):
-        return
     for criterion_id, score in scores.items():
-        if score.basis == "absence":
+        if score.basis == "absence" and not score.evidence:
             scores[criterion_id] = score.model_copy(update={"basis": "action"})
 
 
