@@ -45,7 +45,7 @@ from langchain_core.runnables import Runnable
 
 from simulator.config import Settings
 from simulator.errors import LLMUnavailable, PromptTooLong
-from simulator.grading import judge_prompt
+from simulator.grading import judge_commitments, judge_prompt
 from simulator.grading.judge_prompt import INSTRUCTIONS_KEY, JudgePrompt, build_prompt
 from simulator.grading.judge_reply import check_evidence, message, payload_from, read_criterion, unwrap
 from simulator.grading.signals import grader_instruction_spans
@@ -104,7 +104,8 @@ class JudgeResult:
     ``scores`` has one entry per rubric criterion, in rubric order (unscored entries carry
     ``unscored_reason``); ``dropped_quotes`` are the quotes not found in the transcript (from every
     attempt); ``findings`` are ``grader_instruction`` findings for text the judge reported as aimed
-    at it, verified and not already found by the rule checks on that turn.
+    at it, verified and not already found by the rule checks on that turn, and ``info`` findings for
+    the commitments it flagged that the rule checks did not find (``judge_commitments``).
     """
 
     scores: list[CriterionScore]
@@ -354,6 +355,7 @@ def judge_transcript(
             else:
                 problems[criterion_id] = reading.problem or message(language, "missing")
         reported += _reported_findings(payload, body, transcript, [*findings, *reported])
+        reported += judge_commitments.reported(payload, body, transcript, [*findings, *reported])
         attempts.append(Attempt(method, "partial" if problems else "ok"))
         note = [f"{cid}: {reason}" for cid, reason in problems.items()]
 
