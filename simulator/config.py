@@ -104,6 +104,22 @@ def _seconds(name: str, default: float) -> float:
     return value
 
 
+#: Judge settings a deployment may need to change for its model, kept in ``Settings.extra``.
+_JUDGE_ENV = {"judge_max_tokens": "DRILL_JUDGE_MAX_TOKENS", "judge_max_attempts": "DRILL_JUDGE_MAX_ATTEMPTS"}
+
+
+def _whole_numbers(names: dict[str, str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, name in names.items():
+        raw = _env(name)
+        if raw is None:
+            continue
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValueError(f"{name} must be a positive whole number, got {raw!r}")
+        found[key] = raw
+    return found
+
+
 def load_settings() -> Settings:
     """Read settings from the environment (and ``.env``), applying the embedded defaults."""
     load_dotenv(Path.cwd() / ".env", override=False)
@@ -128,4 +144,5 @@ def load_settings() -> Settings:
         chroma_port=int(_env("DRILL_CHROMA_PORT") or 8000),
         users_file=Path(users).expanduser() if users else data_dir / "users.yaml",
         real_logs_dir=Path(_env("DRILL_REAL_LOGS_DIR") or DEFAULT_REAL_LOGS_DIR).expanduser(),
+        extra=_whole_numbers(_JUDGE_ENV),
     )

@@ -8,10 +8,12 @@ rejections.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
+from simulator.config import load_settings
 from simulator.errors import LLMUnavailable, PromptTooLong
 from simulator.grading import grade
 from simulator.grading.aggregate import build_report
@@ -280,7 +282,26 @@ def test_a_context_length_rejection_is_reported_as_such_and_not_retried_with_oth
         run_judge(_transcript(), rubric, case, fake_llm.settings(), findings=[])
     assert caught.value.reason == "context_length"
     assert "context window" in str(caught.value) and "structured" not in str(caught.value)
+    # what was sent, and the two settings that make the judge fit a small context window
+    assert "characters" in str(caught.value) and "6,000 tokens for the verdict" in str(caught.value)
+    assert "DRILL_JUDGE_MAX_TOKENS" in str(caught.value) and "DRILL_MAX_JUDGE_PROMPT_CHARS" in str(caught.value)
     assert len(fake_llm.requests) == 1  # json_schema was not the problem: no function_calling, no json_mode
+
+
+def test_the_verdict_cap_and_the_attempts_are_set_from_the_environment(
+    fake_llm: FakeLLM, rubric: Rubric, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRILL_JUDGE_MAX_TOKENS", "1500")
+    monkeypatch.setenv("DRILL_JUDGE_MAX_ATTEMPTS", "1")
+    settings = dataclasses.replace(load_settings(), llm_max_retries=0)
+    fake_llm.enqueue(content="not json at all")
+    result = run_judge(_transcript(), rubric, case, settings, findings=[])
+    assert fake_llm.requests[0]["max_completion_tokens"] == 1500
+    assert len(fake_llm.requests) == 1 and not result.complete  # one attempt only
+
+    monkeypatch.setenv("DRILL_JUDGE_MAX_TOKENS", "lots")
+    with pytest.raises(ValueError, match="DRILL_JUDGE_MAX_TOKENS must be a positive whole number"):
+        load_settings()
 
 
 def test_a_verdict_cut_off_at_the_token_cap_is_asked_for_again(fake_llm: FakeLLM, rubric: Rubric, case: Case) -> None:

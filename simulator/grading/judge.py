@@ -14,7 +14,7 @@ current one (HTTP 4xx, ``LLMUnavailable.reason == "bad_request"``; not counted a
 when a reply holds no JSON object at all. A reply that parses but leaves criteria unusable
 (missing, score outside 1-5, an extreme score with no verifiable quote) is retried with the same
 method and a note saying what was wrong; later replies only fill the criteria still open. At most
-``judge_max_attempts`` replies are requested (``Settings.extra``, default 3). Criteria still open
+``judge_max_attempts`` replies are requested (``DRILL_JUDGE_MAX_ATTEMPTS``, default 3). Criteria still open
 after that are returned **unscored** with the reason, so the report's total is incomplete — never
 computed with a made-up 0.
 
@@ -29,7 +29,7 @@ once: another structured-output method would be just as long. The facade
 
 Bounds. The whole prompt is measured before anything is sent: past ``limits.JUDGE_PROMPT_CHARS``
 it raises :class:`~simulator.errors.PromptTooLong` naming the limit. The verdict is capped at
-``judge_max_tokens`` (``Settings.extra``, default :data:`DEFAULT_MAX_TOKENS`); a verdict cut off at
+``judge_max_tokens`` (``DRILL_JUDGE_MAX_TOKENS``, default :data:`DEFAULT_MAX_TOKENS`); a verdict cut off at
 the cap is asked for again. The schema is strict (closed objects, scores ``enum [1..5]``, one to
 four quotes per criterion) and sent in strict mode where the method has one.
 """
@@ -188,6 +188,19 @@ def check_prompt_size(prompt: JudgePrompt) -> int:
     return size
 
 
+def _too_long_for_the_model(exc: LLMUnavailable, prompt: JudgePrompt, settings: Settings) -> LLMUnavailable:
+    """``exc`` (a context-length rejection) with what the judge sent and the two settings that fit it."""
+    return LLMUnavailable(
+        f"{exc} The judge's prompt was {prompt_chars(prompt):,} characters and it reserves "
+        f"{_max_tokens(settings):,} tokens for the verdict: for a model with a small context window lower "
+        f"DRILL_JUDGE_MAX_TOKENS, and set {JUDGE_PROMPT_CHARS.env} so that longer transcripts are refused "
+        "before they are sent.",
+        reason="context_length",
+        base_url=exc.base_url,
+        model=exc.model,
+    )
+
+
 def _rejected_everywhere(rejections: Sequence[tuple[str, LLMUnavailable]]) -> LLMUnavailable:
     last = rejections[-1][1]
     tried = "; ".join(f"{method}: {error}" for method, error in rejections)
@@ -315,6 +328,8 @@ def judge_transcript(
                 note = [message(language, "cut_off", tokens=_max_tokens(settings))]
                 problems = dict.fromkeys(problems, note[0])
                 continue
+            if exc.reason == "context_length":
+                raise _too_long_for_the_model(exc, prompt, settings) from exc
             if exc.reason != "garbage":
                 raise
             replies += 1
