@@ -487,6 +487,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "The account '{name}' no longer exists. Ask an administrator.",
         "账号 '{name}' 已不存在,请联系管理员。",
     ),
+    "turn_conflict": (
+        "This drill was continued somewhere else (another tab or window). Reload the page to carry on from "
+        "what was saved.",
+        "这场对练已在别处(另一个标签页或窗口)继续。请刷新页面,从已保存的位置接着练。",
+    ),
     "accounts_unavailable": (
         "Access is denied until the accounts are back: {detail}. Ask an administrator.",
         "账号数据不可用,恢复之前拒绝访问:{detail}。请联系管理员。",

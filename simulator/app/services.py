@@ -298,7 +298,7 @@ class AppServices:
         )
         conversation = Conversation(engine, transcript_id=session_id)
         conversation.start()
-        self.store.append_turn(session_id, conversation.turns[-1])
+        self.store.append_turn(session_id, conversation.turns[-1], expected_index=0)
         live = LiveSession(session_id, user.name, conversation, stored_turns=len(conversation.turns))
         with self._live_lock:
             self._live[session_id] = live
@@ -339,7 +339,7 @@ class AppServices:
             conversation.transcript.turns.extend(stored)
         else:
             conversation.start()
-            self.store.append_turn(row.id, conversation.turns[-1])
+            self.store.append_turn(row.id, conversation.turns[-1], expected_index=0)
         live = LiveSession(row.id, user.name, conversation, stored_turns=len(conversation.turns))
         with self._live_lock:
             self._live.setdefault(row.id, live)
