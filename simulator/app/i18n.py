@@ -487,6 +487,22 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "The account '{name}' no longer exists. Ask an administrator.",
         "账号 '{name}' 已不存在,请联系管理员。",
     ),
+    "comment_too_long": (
+        "The comment is {length} characters; the limit is {limit} ({env}). Shorten it; your text is still in the box.",
+        "评语共 {length} 个字符,上限为 {limit}({env})。请精简,原文仍保留在输入框中。",
+    ),
+    "reason_too_long": (
+        "The reason is {length} characters; the limit is {limit} ({env}). Shorten it; your text is still in the box.",
+        "理由共 {length} 个字符,上限为 {limit}({env})。请精简,原文仍保留在输入框中。",
+    ),
+    "import_owner_invalid": (
+        "'{name}' is not an account name (letters, digits, '.', '_', '-', '@'; 2-64 characters).",
+        "'{name}' 不是有效的账号名(字母、数字、'.'、'_'、'-'、'@',2-64 个字符)。",
+    ),
+    "import_owner_unknown": (
+        "There is no account '{name}'; import the log for an existing trainee (`drill users list`).",
+        "没有账号 '{name}';请把记录导入到已有学员名下(`drill users list`)。",
+    ),
     "turn_conflict": (
         "This drill was continued somewhere else (another tab or window). Reload the page to carry on from "
         "what was saved.",
