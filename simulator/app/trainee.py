@@ -29,6 +29,7 @@ from simulator.errors import (
 from simulator.limits import DRILL_TURNS, MESSAGE_CHARS
 from simulator.models import Case, Language, Persona, Rubric, TraineeView, Turn
 from simulator.store import DrillSession, SessionFilter, TurnConflict
+from simulator.turn_warnings import add_warnings
 
 ANY = "any"
 
@@ -265,10 +266,11 @@ def _persist(services: AppServices, live: LiveSession) -> None:
     """
     for turn in live.conversation.turns[live.stored_turns :]:
         try:
-            services.store.append_turn(live.session_id, turn, expected_index=live.stored_turns)
+            index = services.store.append_turn(live.session_id, turn, expected_index=live.stored_turns)
         except TurnConflict as exc:
             services.forget_live(live.session_id)
             raise AppError("turn_conflict") from exc
+        add_warnings(services.store, live.session_id, index, live.conversation.turn_warnings.get(live.stored_turns, ()))
         live.stored_turns += 1
 
 
