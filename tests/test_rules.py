@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from simulator.grading.rules import RULES, hurt_criteria, run_rules
+from simulator.grading.registry import hurt_criteria
+from simulator.grading.rules import RULES, run_rules
 from simulator.models import Transcript
 from tests.grading_fixtures import en_case, rubric, transcript, zh_case
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from simulator.grading.rules import RULES, hurt_criteria
+from simulator.grading.registry import hurt_criteria
+from simulator.grading.rules import RULES
 from simulator.models import (
     CriterionScore,
     Evidence,
@@ -109,9 +110,9 @@ def annotate_turns(
     """For each agent turn: the criteria it helped or hurt and the rule ids found on it.
 
     A turn *hurts* a criterion when a warning or violation finding on it maps to that criterion
-    (see the rule table in ``simulator.grading.rules``) or when it is quoted as evidence for a
-    score of 2 or less. It *helps* when it is quoted as evidence for a score of 3 or more and
-    does not hurt the same criterion. Only criteria present in ``criterion_scores`` are named.
+    (``registry.hurt_criteria``: the criteria whose weighted signals stand for that rule) or when
+    it is quoted as evidence for a score of 2 or less. It *helps* when it is quoted as evidence for
+    a score of 3 or more and does not hurt the same criterion. Only criteria present in ``criterion_scores`` are named.
     """
     known = {score.id for score in criterion_scores}
     agent_turns = transcript.agent_turn_indices()

@@ -6,25 +6,27 @@ known, and each agent turn recognised once by ``simulator.recognizer``) returnin
 from that turn. The checks run whatever the grader engine: the LLM judge reads their findings but
 never replaces them. Messages are written in the transcript's language for the trainee.
 
-Rule ids — the one place they are documented. ``hurts`` lists the rubric criteria a finding counts
-against, in the per-turn annotations and in the offline grader:
+Rule ids — the one place they are documented. Which rubric criteria a finding counts against (in
+the per-turn annotations and in the offline grader) is not listed here: it is derived from the
+signal registry and the weights (``simulator.grading.registry.hurt_criteria``), so the notes a
+mentor sees and the scores cannot disagree.
 
-| rule id | severity | hurts |
-|---|---|---|
-| ``forbidden_phrase`` | violation | compliance, standard_phrasing, adaptability |
-| ``private_data_request`` | violation | compliance |
-| ``over_promise`` | violation | compliance, problem_solving |
-| ``grader_instruction`` | violation | compliance |
-| ``rating_request`` | warning | compliance |
-| ``unacceptable_offer`` | warning | problem_solving |
-| ``missing_greeting`` | warning | standard_phrasing |
-| ``missing_self_intro`` | warning | standard_phrasing |
-| ``missing_closing`` | warning | standard_phrasing |
-| ``jargon`` | warning | clarity |
-| ``long_turn`` | warning | clarity, adaptability |
-| ``unanswered_question`` | warning | listening_empathy, problem_solving |
-| ``reference_retrieval_failed`` | info | — |
-| ``unknown_reference`` | info | — |
+| rule id | severity |
+|---|---|
+| ``forbidden_phrase`` | violation |
+| ``private_data_request`` | violation |
+| ``over_promise`` | violation |
+| ``grader_instruction`` | violation |
+| ``rating_request`` | warning |
+| ``unacceptable_offer`` | warning |
+| ``missing_greeting`` | warning |
+| ``missing_self_intro`` | warning |
+| ``missing_closing`` | warning |
+| ``jargon`` | warning |
+| ``long_turn`` | warning |
+| ``unanswered_question`` | warning |
+| ``reference_retrieval_failed`` | info |
+| ``unknown_reference`` | info |
 
 What each finds:
 
@@ -83,30 +85,29 @@ Severity = Literal["info", "warning", "violation"]
 
 @dataclass(frozen=True)
 class RuleSpec:
-    """One rule: its severity and the criteria its findings count against."""
+    """One rule and its severity."""
 
     id: str
     severity: Severity
-    hurts: tuple[str, ...]
 
 
 RULES: dict[str, RuleSpec] = {
     spec.id: spec
     for spec in (
-        RuleSpec("forbidden_phrase", "violation", ("compliance", "standard_phrasing", "adaptability")),
-        RuleSpec("private_data_request", "violation", ("compliance",)),
-        RuleSpec("over_promise", "violation", ("compliance", "problem_solving")),
-        RuleSpec("grader_instruction", "violation", ("compliance",)),
-        RuleSpec("rating_request", "warning", ("compliance",)),
-        RuleSpec("unacceptable_offer", "warning", ("problem_solving",)),
-        RuleSpec("missing_greeting", "warning", ("standard_phrasing",)),
-        RuleSpec("missing_self_intro", "warning", ("standard_phrasing",)),
-        RuleSpec("missing_closing", "warning", ("standard_phrasing",)),
-        RuleSpec("jargon", "warning", ("clarity",)),
-        RuleSpec("long_turn", "warning", ("clarity", "adaptability")),
-        RuleSpec("unanswered_question", "warning", ("listening_empathy", "problem_solving")),
-        RuleSpec("reference_retrieval_failed", "info", ()),
-        RuleSpec("unknown_reference", "info", ()),
+        RuleSpec("forbidden_phrase", "violation"),
+        RuleSpec("private_data_request", "violation"),
+        RuleSpec("over_promise", "violation"),
+        RuleSpec("grader_instruction", "violation"),
+        RuleSpec("rating_request", "warning"),
+        RuleSpec("unacceptable_offer", "warning"),
+        RuleSpec("missing_greeting", "warning"),
+        RuleSpec("missing_self_intro", "warning"),
+        RuleSpec("missing_closing", "warning"),
+        RuleSpec("jargon", "warning"),
+        RuleSpec("long_turn", "warning"),
+        RuleSpec("unanswered_question", "warning"),
+        RuleSpec("reference_retrieval_failed", "info"),
+        RuleSpec("unknown_reference", "info"),
     )
 }
 
@@ -126,12 +127,6 @@ SUBSTANTIVE_ACTS: frozenset[DialogueAct] = frozenset(
 )
 
 _ENDED_BY_CUSTOMER = ("gave_up", "escalated", "abandoned")
-
-
-def hurt_criteria(rule_id: str) -> tuple[str, ...]:
-    """Criterion ids a finding of ``rule_id`` counts against (empty for unknown rules)."""
-    spec = RULES.get(rule_id)
-    return spec.hurts if spec else ()
 
 
 _MESSAGES: dict[Language, dict[str, str]] = {
