@@ -33,6 +33,10 @@ from simulator.evals.retrieval import (
             "simulator.cli.acts_command:eval_acts",
             "Dialogue-act recogniser: per-act precision/recall/F1 with intervals, macro-F1, confusions, speed.",
         ),
+        "thresholds": (
+            "simulator.cli.eval_thresholds_command:thresholds",
+            "Grader thresholds chosen on dev: question-answer pairing, red-line confidence (--write records).",
+        ),
         "personas": (
             "simulator.cli.eval_personas_command:personas",
             "Simulator fidelity over every persona x case: archetype, facts, outcomes, mood.",

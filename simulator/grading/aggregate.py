@@ -19,6 +19,7 @@ from simulator.models import (
     Finding,
     GradeReport,
     GraderInfo,
+    RedLine,
     Rubric,
     Transcript,
     TurnAnnotation,
@@ -164,6 +165,8 @@ def build_report(
     references: Sequence[str] = (),
     dropped_quotes: Sequence[Evidence] = (),
     no_close_case: bool = False,
+    critical_errors: Sequence[RedLine] = (),
+    review_flags: Sequence[RedLine] = (),
 ) -> GradeReport:
     """Assemble the GradeReport for ``transcript``.
 
@@ -171,7 +174,8 @@ def build_report(
     transcript without agent turns has nothing to grade, so every criterion is unscored whatever
     the grader returned. ``complete`` is true only when every criterion has a score; the total
     and pass flag are then computed, otherwise both are ``None``. Criteria that should cite a
-    quote and cannot are listed in ``unsupported``; such a report cannot pass.
+    quote and cannot are listed in ``unsupported``; such a report cannot pass. A red line in
+    ``critical_errors`` fails it whatever the total (``review_flags`` only ask a mentor to look).
     """
     if not transcript.agent_turn_indices():
         reason = (
@@ -186,7 +190,7 @@ def build_report(
     unsupported = unsupported_criteria(scores, transcript)
     return GradeReport(
         total=total,
-        passed=verdict(total, rubric, unsupported),
+        passed=False if critical_errors else verdict(total, rubric, unsupported),
         complete=total is not None,
         pass_mark=rubric.pass_mark,
         criteria=scores,
@@ -198,6 +202,8 @@ def build_report(
         no_close_case=no_close_case,
         grader=GraderInfo(engine=engine, model=model, prompt_hash=prompt_hash, rubric_version=rubric.version),
         language=transcript.language,
+        critical_errors=list(critical_errors),
+        review_flags=list(review_flags),
     )
 
 

@@ -25,6 +25,10 @@ mentor sees and the scores cannot disagree.
 | ``jargon`` | warning |
 | ``long_turn`` | warning |
 | ``unanswered_question`` | warning |
+| ``critical_error`` | violation |
+| ``unfilled_placeholder`` | warning |
+| ``repeated_reply`` | warning |
+| ``red_line_review`` | info |
 | ``reference_retrieval_failed`` | info |
 | ``unknown_reference`` | info |
 
@@ -55,17 +59,26 @@ What each finds:
 - ``jargon``: an internal term from the rubric's ``rules.<lang>.jargon``.
 - ``long_turn``: an agent turn longer than the rubric's ``rules.<lang>.long_turn_chars``.
 - ``unanswered_question``: see below.
+- ``critical_error``: a red line of the rubric's ``critical_errors`` crossed with high confidence
+  (``simulator.grading.red_lines``): the session fails whatever the total. ``red_line_review``:
+  a possible red line below the confidence threshold, for a mentor to decide (scores unchanged).
+- ``unfilled_placeholder``: a template slot sent as it was — ``{name}``, ``[xxx]``, ``《到货时间》``
+  (``placeholders`` in ``lexicons/grading.yaml``: structure, never a masked value like ``[电话]``).
+- ``repeated_reply``: an agent turn that repeats an earlier agent turn word for word (compared
+  after folding case, width and punctuation; only turns long enough to quote on their own).
 - ``reference_retrieval_failed`` / ``unknown_reference``: added by ``simulator.grading.grade`` when
   the case index cannot supply references, or a reference id is not in the case bank.
 
 Unanswered questions: the customer turns between two agent bursts are scanned for question
-sentences. The agent burst that follows answers them when it does something substantive (asks for
-a fact, confirms the need, offers, explains a policy, gives proof, promises, refuses, escalates),
-gives concrete content (a time, an amount, a number, a next step: ``answer_markers`` in
-``lexicons/grading.yaml``), or shares a content word (en) or a two-character piece (zh-CN) with the
-question. A burst of only greetings, apologies and sympathy, with nothing in common with the
-question, leaves it unanswered. A question that no agent turn follows is reported on the customer
-turn unless the customer ended the conversation there.
+sentences (by form or by an asking act). The agent burst that follows answers them when it does
+something substantive (asks for a fact, confirms the need, offers, explains a policy, gives proof,
+promises, refuses, escalates), gives a concrete value (a number, a date, a masked value:
+``concrete_markers``, structure only), shares a content word (en) or a two-character piece
+(zh-CN) with the question, or — by meaning — one of its sentences that is not mere courtesy
+(greeting, apology, sympathy, hold, closing, small talk) pairs with the question
+(``simulator.grading.answering``: "那熄屏了呢?" → "息屏正常录像哦"). A burst of only greetings,
+apologies and sympathy leaves it unanswered. A question that no agent turn follows is reported on
+the customer turn unless the customer ended the conversation there.
 """
 
 from __future__ import annotations
@@ -73,12 +86,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from simulator.grading import signals
+from simulator.grading import answering, signals
 from simulator.lexicon import keyword_pattern
 from simulator.models import Case, DialogueAct, Finding, Language, Rubric, Transcript
+from simulator.quotes import cites_enough, normalise
 from simulator.recognizer import RecognizedTurn, recognize
+
+if TYPE_CHECKING:
+    from simulator.grading.red_lines import RedLineScan
 
 Severity = Literal["info", "warning", "violation"]
 
@@ -106,6 +123,10 @@ RULES: dict[str, RuleSpec] = {
         RuleSpec("jargon", "warning"),
         RuleSpec("long_turn", "warning"),
         RuleSpec("unanswered_question", "warning"),
+        RuleSpec("critical_error", "violation"),
+        RuleSpec("unfilled_placeholder", "warning"),
+        RuleSpec("repeated_reply", "warning"),
+        RuleSpec("red_line_review", "info"),
         RuleSpec("reference_retrieval_failed", "info"),
         RuleSpec("unknown_reference", "info"),
     )
@@ -147,6 +168,10 @@ _MESSAGES: dict[Language, dict[str, str]] = {
         "long_turn": "这一轮有 {length} 个字,超过 {limit} 字的建议长度;把要点拆开讲,先说结论。",
         "unanswered_question": "客户在第 {question_turn} 轮问“{question}”,这一轮的回复没有回应这个问题。",
         "unanswered_trailing": "客户最后的问题“{question}”没有得到回应。",
+        "critical_error": "触碰红线({name}):“{quote}”。{why}无论总分多少,本次考核不通过。",
+        "red_line_review": "疑似触碰红线({name}):“{quote}”。把握度 {confidence:.2f},低于判定阈值,请带教老师复核。",
+        "unfilled_placeholder": "模板里的占位内容没有替换就发出去了:“{quote}”。发送前把它换成本次的实际信息。",
+        "repeated_reply": "这一轮和第 {first} 轮一字不差:“{quote}”。重复发送同一段话,客户会觉得在应付。",
     },
     "en": {
         "forbidden_phrase": (
@@ -185,6 +210,17 @@ _MESSAGES: dict[Language, dict[str, str]] = {
             'The customer asked "{question}" (turn {question_turn}) and this reply does not address it.'
         ),
         "unanswered_trailing": 'The customer\'s last question "{question}" was never answered.',
+        "critical_error": ('Red line crossed ({name}): "{quote}". {why} The session fails whatever the total.'),
+        "red_line_review": (
+            'Possible red line ({name}): "{quote}". Confidence {confidence:.2f} is below the threshold: '
+            "a mentor should review it."
+        ),
+        "unfilled_placeholder": (
+            'A template was sent with its placeholder unfilled: "{quote}". Replace it with this customer\'s details.'
+        ),
+        "repeated_reply": (
+            'This turn repeats turn {first} word for word: "{quote}". Sending the same text again reads as a brush-off.'
+        ),
     },
 }
 
@@ -235,6 +271,13 @@ class RuleContext:
         when nothing else is left.
         """
         return self.credited[index].text or self.transcript.turns[index].text
+
+    @cached_property
+    def red_lines(self) -> RedLineScan:
+        """The rubric's red lines found in the agent's turns (``simulator.grading.red_lines``)."""
+        from simulator.grading.red_lines import scan_red_lines
+
+        return scan_red_lines(self)
 
     @cached_property
     def bursts(self) -> list[list[int]]:
@@ -408,17 +451,43 @@ def check_closing(ctx: RuleContext) -> list[Finding]:
     return [ctx.finding("missing_closing", index, signals.last_sentence(ctx.spoken(index), ctx.language))]
 
 
-def _addresses(ctx: RuleContext, burst: Sequence[int], question_tokens: set[str]) -> bool:
+# Sentences doing only these are courtesy: they never answer a question, however close in meaning.
+COURTESY_ACTS: frozenset[DialogueAct] = frozenset(
+    {
+        DialogueAct.greeting,
+        DialogueAct.self_intro,
+        DialogueAct.apology,
+        DialogueAct.empathy,
+        DialogueAct.hold,
+        DialogueAct.closing,
+        DialogueAct.small_talk,
+        DialogueAct.ask_repeat,
+        DialogueAct.rating_request,
+        DialogueAct.grader_note,
+    }
+)
+
+
+def _addresses(ctx: RuleContext, burst: Sequence[int], questions: Sequence[str]) -> bool:
+    question_tokens: set[str] = set()
+    for question in questions:
+        question_tokens |= signals.content_tokens(question, ctx.language)
+    content: list[str] = []
     for index in burst:
         recognized = ctx.credited[index]
         if recognized.acts & SUBSTANTIVE_ACTS:
             return True
         text = recognized.text
-        if signals.grading_patterns(ctx.language).answer_markers.search(text):
+        if signals.grading_patterns(ctx.language).concrete_markers.search(text):
             return True
         if question_tokens & signals.content_tokens(text, ctx.language):
             return True
-    return False
+        content.extend(
+            sentence.text
+            for sentence in recognized.sentences
+            if not ({item.act for item in sentence.acts} and {item.act for item in sentence.acts} <= COURTESY_ACTS)
+        )
+    return answering.any_answers(questions, content, ctx.language)
 
 
 def check_unanswered_questions(ctx: RuleContext) -> list[Finding]:
@@ -430,9 +499,6 @@ def check_unanswered_questions(ctx: RuleContext) -> list[Finding]:
     def flush(burst: Sequence[int] | None) -> None:
         if not pending:
             return
-        tokens: set[str] = set()
-        for _, question in pending:
-            tokens |= signals.content_tokens(question, ctx.language)
         if burst is None:
             question_turn, question = pending[-1]
             state = turns[question_turn].state
@@ -447,7 +513,7 @@ def check_unanswered_questions(ctx: RuleContext) -> list[Finding]:
                         message=ctx.message("unanswered_trailing", question=question),
                     )
                 )
-        elif not _addresses(ctx, burst, tokens):
+        elif not _addresses(ctx, burst, [question for _, question in pending]):
             question_turn, question = pending[0]
             first = burst[0]
             findings.append(
@@ -473,6 +539,42 @@ def check_unanswered_questions(ctx: RuleContext) -> list[Finding]:
     return findings
 
 
+def check_red_lines(ctx: RuleContext) -> list[Finding]:
+    """Red lines crossed (``critical_error``) and possible ones for a mentor (``red_line_review``)."""
+    findings = []
+    for hit in ctx.red_lines.confirmed:
+        findings.append(ctx.finding("critical_error", hit.turn, hit.quote, name=hit.name, why=hit.why))
+    for hit in ctx.red_lines.review:
+        findings.append(ctx.finding("red_line_review", hit.turn, hit.quote, name=hit.name, confidence=hit.confidence))
+    return findings
+
+
+def check_placeholders(ctx: RuleContext) -> list[Finding]:
+    """Template slots sent unfilled (structure from ``placeholders`` in ``lexicons/grading.yaml``)."""
+    findings = []
+    for index in ctx.recognized:
+        for sentence in signals.sentences(ctx.spoken(index), ctx.language):
+            if signals.unfilled_placeholder(sentence, ctx.language):
+                findings.append(ctx.finding("unfilled_placeholder", index, sentence.strip()))
+    return findings
+
+
+def check_repeated_replies(ctx: RuleContext) -> list[Finding]:
+    """Agent turns that repeat an earlier agent turn word for word (only turns worth quoting alone)."""
+    first_seen: dict[str, int] = {}
+    findings = []
+    for index in ctx.recognized:
+        spoken = ctx.spoken(index).strip()
+        key = normalise(spoken).strip()
+        if not key or not cites_enough(spoken, spoken):
+            continue
+        if key in first_seen:
+            findings.append(ctx.finding("repeated_reply", index, spoken, first=first_seen[key]))
+        else:
+            first_seen[key] = index
+    return findings
+
+
 ALL_RULES: tuple[Rule, ...] = (
     check_opening,
     check_forbidden_phrases,
@@ -485,6 +587,9 @@ ALL_RULES: tuple[Rule, ...] = (
     check_long_turns,
     check_unanswered_questions,
     check_closing,
+    check_red_lines,
+    check_placeholders,
+    check_repeated_replies,
 )
 
 

@@ -57,3 +57,25 @@ def measure_jargon(m: Measure) -> SignalResult:
 @register_signal("long_turn", kind="penalty", rule="long_turn", labels={"zh-CN": "长篇大段", "en": "long-winded turns"})
 def measure_long_turn(m: Measure) -> SignalResult:
     return m.finding_signal("long_turn", PhraseStage.solution)
+
+
+@register_signal(
+    "unfilled_placeholder",
+    kind="penalty",
+    rule="unfilled_placeholder",
+    labels={"zh-CN": "模板占位内容没有替换", "en": "a template placeholder left unfilled"},
+)
+def measure_unfilled_placeholder(m: Measure) -> SignalResult:
+    """``unfilled_placeholder`` findings: "预计是《到货时间》可以到货", "Hi {name}"."""
+    return m.finding_signal("unfilled_placeholder", PhraseStage.solution)
+
+
+@register_signal(
+    "repeated_reply",
+    kind="penalty",
+    rule="repeated_reply",
+    labels={"zh-CN": "重复发送同一段话", "en": "the same reply sent again"},
+)
+def measure_repeated_reply(m: Measure) -> SignalResult:
+    """``repeated_reply`` findings: an agent turn repeating an earlier one word for word."""
+    return m.finding_signal("repeated_reply", PhraseStage.solution)

@@ -69,3 +69,14 @@ def measure_grader_instruction(m: Measure) -> SignalResult:
 def measure_rating_request(m: Measure) -> SignalResult:
     """``rating_request`` findings: each plea for five stars or a top survey score counts."""
     return m.finding_signal("rating_request", PhraseStage.closing)
+
+
+@register_signal(
+    "critical_error",
+    kind="penalty",
+    rule="critical_error",
+    labels={"zh-CN": "触碰红线", "en": "a red line crossed"},
+)
+def measure_critical_error(m: Measure) -> SignalResult:
+    """Red lines crossed with high confidence (``critical_error`` findings; the session fails too)."""
+    return m.finding_signal("critical_error", PhraseStage.solution)
