@@ -1,7 +1,7 @@
 """Signals the offline grader added for the grader eval (issue 6): how each is measured, on small transcripts.
 
 Every test builds its transcript here (fixture content from ``tests.grading_fixtures``) and looks at
-one signal through ``simulator.grading.offline._Measure`` or at the scores ``grade_offline`` gives.
+one signal through ``simulator.grading.offline.Measure`` or at the scores ``grade_offline`` gives.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from simulator.grading import signals
-from simulator.grading.offline import _Measure, default_weights, grade_offline
+from simulator.grading.offline import Measure, default_weights, grade_offline
 from simulator.grading.rules import run_rules
 from simulator.models import Case, Transcript
 from tests.grading_fixtures import EN_AGENTS, ZH_AGENTS, en_case, en_case_data, rubric, transcript, zh_case
@@ -24,8 +24,8 @@ NOTES = {
 }
 
 
-def measure(t: Transcript, case: Case | None, archetype: str | None = None) -> _Measure:
-    return _Measure(t, rubric(), case, run_rules(t, rubric(), case), archetype, default_weights())
+def measure(t: Transcript, case: Case | None, archetype: str | None = None) -> Measure:
+    return Measure(t, rubric(), case, run_rules(t, rubric(), case), archetype, default_weights())
 
 
 def scores(t: Transcript, case: Case | None, archetype: str | None = "emotional") -> dict[str, int | None]:

@@ -37,6 +37,10 @@ from simulator.evals.retrieval import (
             "simulator.cli.eval_commitments_command:commitments",
             "Offers, promises and claims matched to the case by meaning: precision/recall/F1, thresholds.",
         ),
+        "thresholds": (
+            "simulator.cli.eval_thresholds_command:thresholds",
+            "Grader thresholds chosen on dev: question-answer pairing, red-line confidence (--write records).",
+        ),
         "feedback": (
             "simulator.cli.eval_feedback_command:feedback",
             "Trainees' scorecard ratings against mentor overrides: agreement and Cohen's kappa.",

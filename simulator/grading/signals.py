@@ -3,7 +3,7 @@
 The dialogue acts of a turn come from ``simulator.recognizer`` (one recogniser for the customer,
 the rules and the grader), and so do notes to the grader (the ``grader_note`` act) and question
 detection. This module adds what grading still reads from ``simulator/lexicons/grading.yaml``:
-proactive risk notices, markers of an answer, of concrete content, of guesses that stay vague next
+proactive risk notices, markers of concrete content, of guesses that stay vague next
 to a number, of structure, questions that want a number, honest limits, stock phrases, the
 customer asking again, follow-ups, courteous last words, and the stopwords for "is this reply
 about the same thing as the question". It also removes grader-directed text (a bracketed aside,
@@ -41,7 +41,6 @@ class GradingPatterns(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     risk_notice: list[Regex] = Field(min_length=1)
-    answer_markers: list[Regex] = Field(min_length=1)
     concrete_markers: list[Regex] = Field(min_length=1)
     vague_markers: list[Regex] = Field(min_length=1)
     structure_markers: list[Regex] = Field(min_length=1)
@@ -52,6 +51,7 @@ class GradingPatterns(BaseModel):
     asks_again: list[Regex] = Field(min_length=1)
     follow_up: list[Regex] = Field(min_length=1)
     closing_courtesy: list[Regex] = Field(min_length=1)
+    placeholders: list[Regex] = Field(min_length=1)
     overlap_stopwords: list[str] = Field(default_factory=list)
 
 
@@ -61,7 +61,6 @@ class CompiledGrading:
 
     language: Language
     risk_notice: re.Pattern[str]
-    answer_markers: re.Pattern[str]
     concrete_markers: re.Pattern[str]
     vague_markers: re.Pattern[str]
     structure_markers: re.Pattern[str]
@@ -72,6 +71,7 @@ class CompiledGrading:
     asks_again: re.Pattern[str]
     follow_up: re.Pattern[str]
     closing_courtesy: re.Pattern[str]
+    placeholders: re.Pattern[str]
     stopwords: frozenset[str]
 
 
@@ -114,7 +114,6 @@ def grading_patterns(language: Language) -> CompiledGrading:
     return CompiledGrading(
         language=language,
         risk_notice=_must(union(spec.risk_notice)),
-        answer_markers=_must(union(spec.answer_markers)),
         # A value masked on import ("[电话]", "[数字x]", "138****5678") was concrete before it was masked.
         concrete_markers=_must(union([*spec.concrete_markers, masked_value_pattern().pattern])),
         vague_markers=_must(union(spec.vague_markers)),
@@ -126,6 +125,7 @@ def grading_patterns(language: Language) -> CompiledGrading:
         asks_again=_must(union(spec.asks_again)),
         follow_up=_must(union(spec.follow_up)),
         closing_courtesy=_must(union(spec.closing_courtesy)),
+        placeholders=_must(union(spec.placeholders)),
         stopwords=frozenset(word.lower() for word in spec.overlap_stopwords),
     )
 
@@ -159,6 +159,17 @@ def closes_courteously(text: str, language: Language) -> str | None:
     if found and grading_patterns(language).closing_courtesy.search(found[-1].strip()):
         return found[-1]
     return None
+
+
+def unfilled_placeholder(text: str, language: Language) -> bool:
+    """True when ``text`` holds a template slot sent unfilled ("{name}", "[xxx]", "《到货时间》").
+
+    A masked value ("[电话]", "[数字x]") is a value that was there, never a placeholder.
+    """
+    masked = masked_value_pattern()
+    return any(
+        not masked.fullmatch(match.group(0).strip()) for match in grading_patterns(language).placeholders.finditer(text)
+    )
 
 
 def is_question(sentence: str, language: Language) -> bool:
