@@ -127,4 +127,51 @@ STRINGS: dict[str, tuple[str, str]] = {
         "'{month}' is not a month; write it as YYYY-MM, e.g. 2026-11.",
         "“{month}”不是有效的月份，请写成 YYYY-MM，例如 2026-11。",
     ),
+    # -- labels -----------------------------------------------------------------------------------
+    "state.not_started": ("not started", "未开始"),
+    "state.in_progress": ("in progress", "进行中"),
+    "state.ended": ("ended, not graded", "已结束，未评分"),
+    "state.graded": ("graded", "已评分"),
+    "state.done": ("done", "已完成"),
+    "state.closed": ("closed", "已结束"),
+    "state.open": ("open", "进行中"),
+    "state.submitted": ("handed in", "已交卷"),
+    "state.expired": ("time ran out", "超时交卷"),
+    "kind.card": ("card", "卡片"),
+    "kind.real_chat": ("real chat", "真实会话"),
+    "kind.drill": ("drill", "对练"),
+    "kind.quiz": ("quiz", "测验"),
+    # -- the assessment report ------------------------------------------------------------------------
+    "report.trainee": ("Trainee", "学员"),
+    "report.status": ("Status", "状态"),
+    "report.total": ("Result", "总成绩"),
+    "report.verdict": ("Verdict", "结论"),
+    "report.passed": ("passed", "通过"),
+    "report.failed": ("not passed", "未通过"),
+    "report.incomplete": ("not complete yet", "尚未完成"),
+    "report.failed_parts": ("Parts not passed", "未通过的部分"),
+    "report.resits_open": ("May be retaken", "可以补考的部分"),
+    "report.created": ("Created by", "创建"),
+    "report.theory": ("Theory ({weight} %)", "理论考核（占 {weight}%）"),
+    "report.practical": ("Practical ({weight} %)", "实操考核（占 {weight}%）"),
+    "report.practical_score": ("Practical score", "实操得分"),
+    "report.first_attempt": ("first attempt", "首次考核"),
+    "report.resit": ("resit {number}", "第 {number} 次补考"),
+    "report.real_chat": ("real chat {session}", "真实会话 {session}"),
+    "report.col_attempt": ("Attempt", "场次"),
+    "report.col_state": ("State", "状态"),
+    "report.col_score": ("Score", "得分"),
+    "report.col_item": ("Item", "项目"),
+    "report.col_scenario": ("Scenario", "场景"),
+    "report.col_customer": ("Customer", "客户"),
+    "report.own_mark": (", and theory {mark} on its own", "，且理论单独不低于 {mark} 分"),
+    "report.rules": (
+        "Rules: theory {theory} % + practical {practical} %; pass at {mark}{own}; a failed part may be retaken "
+        "{resits} time(s), every result kept. Theory: {questions} questions in {minutes} minutes. Practical: "
+        "{cards} scenario card(s) drawn at random, plus {low}-{high} real chats when used "
+        "({chat_share} % of the practical score).",
+        "规则：理论占 {theory}%，实操占 {practical}%；总成绩 {mark} 分及以上通过{own}；未通过的部分可补考 {resits} 次，"
+        "每次成绩都保留。理论：{questions} 道题，限时 {minutes} 分钟。实操：随机抽取 {cards} 张场景卡；"
+        "如计入真实会话，需 {low} 至 {high} 通，占实操成绩的 {chat_share}%。",
+    ),
 }

@@ -33,6 +33,10 @@ from simulator.evals.retrieval import (
             "simulator.cli.acts_command:eval_acts",
             "Dialogue-act recogniser: per-act precision/recall/F1 with intervals, macro-F1, confusions, speed.",
         ),
+        "feedback": (
+            "simulator.cli.eval_feedback_command:feedback",
+            "Trainees' scorecard ratings against mentor overrides: agreement and Cohen's kappa.",
+        ),
         "personas": (
             "simulator.cli.eval_personas_command:personas",
             "Simulator fidelity over every persona x case: archetype, facts, outcomes, mood.",

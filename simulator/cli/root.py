@@ -64,11 +64,14 @@ class LazyGroup(click.Group):
         "index": ("simulator.cli.index_command:index_command", "(Re)build the case index and say what changed."),
         "serve": ("simulator.cli.serve_command:serve", "Start the drill web app and print its URL."),
         "eval": ("simulator.cli.eval_command:eval_group", "Measure drill's parts against labelled data in evals/."),
-        "users": ("simulator.cli.users_command:users", "Manage app accounts (trainee, mentor, trainer roles)."),
+        "users": ("simulator.cli.users_command:users", "Manage app accounts, roles and teams."),
         "limits": ("simulator.cli.limits_command:limits_command", "Print every input limit and how to change it."),
         "quiz": ("simulator.cli.quiz_command:quiz_group", "Check and browse the theory question bank."),
         "acts": ("simulator.cli.acts_command:acts_command", "Recognise the dialogue acts of agent texts, by sentence."),
         "train": ("simulator.cli.acts_command:train_group", "Rebuild learned models (the act classifier)."),
+        "assess": ("simulator.cli.assess_command:assess_group", "Run the assessment: theory 30 % + practical 70 %."),
+        "assign": ("simulator.cli.assign_command:assign_group", "Assign curricula, drills and quizzes; follow them."),
+        "team": ("simulator.cli.team_command:team_command", "The team's month: results, weak spots, best performers."),
     },
 )
 @click.version_option(__version__, prog_name="drill")
