@@ -311,7 +311,7 @@ class ScriptLines(StrictModel):
         min_length=1, description="The agent made small talk, a joke or an off-topic remark."
     )
     after_hold: list[NonEmpty] = Field(
-        min_length=1, description="The agent only said filler (\"好的，我看一下\", \"one moment\")."
+        min_length=1, description='The agent only said filler ("好的，我看一下", "one moment").'
     )
     repeat_prefix: list[NonEmpty] = Field(
         min_length=1, description="Said before repeating the last line when the agent asks to hear it again."

@@ -33,6 +33,10 @@ from simulator.evals.retrieval import (
             "simulator.cli.acts_command:eval_acts",
             "Dialogue-act recogniser: per-act precision/recall/F1 with intervals, macro-F1, confusions, speed.",
         ),
+        "offers": (
+            "simulator.cli.offers_command:eval_offers",
+            "Offer–resolution matching of the customer: precision/recall/F1 per language on labelled pairs.",
+        ),
         "feedback": (
             "simulator.cli.eval_feedback_command:feedback",
             "Trainees' scorecard ratings against mentor overrides: agreement and Cohen's kappa.",

@@ -45,11 +45,15 @@ class _Voice:
 
     used: dict[str, int] = field(default_factory=dict)
     last_reply: str = ""
+    #: The last reply that was not itself a repetition (what "could you say that again?" gets).
+    last_said: str = ""
     #: What the agent said so far (lines may refer only to what was said, ``wording.grounded``).
     heard: list[str] = field(default_factory=list)
 
     def copy(self) -> _Voice:
-        return _Voice(dict(self.used), self.last_reply, list(self.heard))
+        return _Voice(
+            used=dict(self.used), last_reply=self.last_reply, last_said=self.last_said, heard=list(self.heard)
+        )
 
 
 class OfflineCustomer(CustomerEngine):
@@ -69,7 +73,12 @@ class OfflineCustomer(CustomerEngine):
         self.lines: ScriptLines = persona.offline_script[case.language]
         self._voice = _Voice()
         self._grounds = " ".join(
-            [case.situation, case.opening_line, case.customer_wants, *(f"{f.label} {f.value}" for f in case.hidden_facts)]
+            [
+                case.situation,
+                case.opening_line,
+                case.customer_wants,
+                *(f"{f.label} {f.value}" for f in case.hidden_facts),
+            ]
         )
         self._agent_turns = 0
         #: What the customer did on its last turn (move categories, e.g. "reveal_fact"), for tests and evals.
@@ -90,7 +99,7 @@ class OfflineCustomer(CustomerEngine):
         """The persona's opening prefix for this channel and start (if any), then the case's opening line."""
         prefix = self._pick_opening_prefix(self._rng(0), self._voice)
         text = self._join([part for part in (prefix, self.case.opening_line) if part])
-        self._voice.last_reply = text
+        self._voice.last_reply = self._voice.last_said = text
         return CustomerReply(text=text, state=self.state)
 
     def stream(self, history: Sequence[Turn], agent_message: str) -> ReplyStream:
@@ -100,7 +109,7 @@ class OfflineCustomer(CustomerEngine):
         voice = self._voice.copy()
         voice.heard.append(agent_message)
         text = self._speak(step, voice)
-        voice.last_reply = text
+        self._remember(voice, step, text)
 
         def finish(streamed: str) -> CustomerReply:
             self.rules.commit(step)
@@ -117,6 +126,12 @@ class OfflineCustomer(CustomerEngine):
     # -----------------------------------------------------------------------------------------
     # Speaking a step
 
+    @staticmethod
+    def _remember(voice: _Voice, step: StateStep, text: str) -> None:
+        voice.last_reply = text
+        if not any(move.category == "repeat" for move in step.moves):
+            voice.last_said = text
+
     def _speak(self, step: StateStep, voice: _Voice) -> str:
         rng = self._rng(step.agent_turns)
         parts: list[str] = []
@@ -127,7 +142,7 @@ class OfflineCustomer(CustomerEngine):
     def _move_line(self, move: Move, rng: random.Random, voice: _Voice) -> str:
         if move.category == "repeat":
             prefix = self._pick("repeat_prefix", rng, voice) or ""
-            return self._join([prefix, voice.last_reply or self.case.opening_line])
+            return self._join([prefix, voice.last_said or self.case.opening_line])
         if move.category == "no_progress" and "just_got_proof" in move.hints:
             return self._pick(self._acknowledge_proof_category(), rng, voice, avoid_proof=True) or ""
         return (
@@ -174,10 +189,15 @@ class OfflineCustomer(CustomerEngine):
         known = " ".join([self._grounds, *voice.heard])
         fitting = [i for i in everything if grounded(rendered[i], self.language, self.case.channel, known)]
         everything = fitting or everything
+        fitting = [i for i in everything if _fits(variants[i], values or {}, self.language)]
+        everything = fitting or everything
         missing = {name for name, value in (values or {}).items() if not value}
         if missing:  # a line built around a value we don't have would read "好,那就这样:。"
             complete = [i for i in everything if not any("{" + name + "}" in variants[i] for name in missing)]
             everything = complete or everything
+        # A choice made must be said: "那就上午吧", not "都行".
+        if (values or {}).get("choice"):
+            everything = [i for i in everything if "{choice}" in variants[i]] or everything
         if avoid_proof:
             proof = compiled_lexicon(self.language).proof_words
             everything = [index for index in everything if not proof.search(rendered[index])] or everything
@@ -232,10 +252,11 @@ class OfflineCustomer(CustomerEngine):
             return
         steps = self.rules.replay(agent_messages)
         voice = _Voice()
-        self._pick_opening_prefix(self._rng(0), voice)
+        prefix = self._pick_opening_prefix(self._rng(0), voice)
+        voice.last_reply = voice.last_said = self._join([part for part in (prefix, self.case.opening_line) if part])
         for message, step in zip(agent_messages, steps, strict=True):
             voice.heard.append(message)
-            voice.last_reply = self._speak(step, voice)
+            self._remember(voice, step, self._speak(step, voice))
         self._voice = voice
         self._agent_turns = len(agent_messages)
 
@@ -268,6 +289,29 @@ def fill_template(template: str, values: dict[str, Any], language: str) -> str:
 
     text = _PLACEHOLDER.sub(substitute, template).strip()
     return text[:1].upper() + text[1:] if language == "en" else text
+
+
+#: An English value of this many words or more that starts with a capital is a sentence of its own
+#: ("The internet light keeps flashing orange"), not a noun phrase ("March 3", "Visa ending 4417").
+_SENTENCE_WORDS = 4
+
+
+def sentence_like(value: str, language: str) -> bool:
+    """Whether a fact's value is a whole sentence in the customer's words rather than a name or number."""
+    value = value.strip()
+    if language == "zh-CN":
+        return "我" in value
+    words = value.split()
+    return len(words) >= _SENTENCE_WORDS and value[:1].isupper() and not words[0].isupper()
+
+
+def _fits(template: str, values: dict[str, str], language: str) -> bool:
+    """Whether ``template`` reads right with ``values``: a sentence-like fact value must start a sentence."""
+    value = values.get("fact_value", "")
+    if not value or "{fact_value}" not in template or not sentence_like(value, language):
+        return True
+    before = template[: template.index("{fact_value}")].rstrip()
+    return not before or before[-1] in ".!?。！？…"
 
 
 def _drop_repeat(value: str, label: str, before: str) -> str:

@@ -26,8 +26,8 @@ The rules (numbers from the persona's ``temperament`` and ``customer/rules.yaml`
   after accepting another remedy, and is satisfied only when compensation is offered or a reason
   is given why not. ``goal_met`` (and the ``resolved`` ending) needs every goal met.
 - **Reactions**, one per turn, most serious first: forbidden phrasing, a private-data request, a
-  long turn, a request to repeat, a role probe, small talk, a filler-only turn, a bare promise or
-  hedge, a policy recital, empathy.
+  long turn, a request to repeat, small talk, a filler-only turn, a bare promise or hedge, a policy
+  recital, empathy. A role probe ("are you an AI?") is answered in character besides.
 - **Endings**: ``resolved`` once the goal is met and the agent closes (or on the agent's next turn);
   ``escalated`` for a supervisor-seeking persona at ``supervisor_mood`` or after repeated
   forbidden phrasing; ``gave_up`` after ``patience`` turns without progress or a furious streak.
@@ -72,8 +72,24 @@ _ENGAGING = frozenset(
 )
 # Acts a turn of pure filler is made of ("好的，我看一下"); such a turn gets the filler reaction.
 _FILLER = frozenset({DialogueAct.hold, DialogueAct.greeting, DialogueAct.self_intro})
+# Sentences that may carry an offer: offering and promising, and also reporting what was just done
+# ("I've booked Friday the 13th, 8 to 12"), explaining what applies ("your taxis are covered in
+# full") and asking to pick a remedy. Which of the case's resolutions they carry, if any, is the
+# matcher's call.
+_OFFERING = (
+    DialogueAct.offer_solution,
+    DialogueAct.promise,
+    DialogueAct.give_proof,
+    DialogueAct.explain_policy,
+    DialogueAct.ask_choice,
+)
 _COLD = frozenset({DialogueAct.forbidden_phrase, DialogueAct.hedge, DialogueAct.refusal})
-_AFTER_END: dict[str, str] = {"resolved": "farewell", "escalated": "escalate", "gave_up": "give_up", "abandoned": "give_up"}
+_AFTER_END: dict[str, str] = {
+    "resolved": "farewell",
+    "escalated": "escalate",
+    "gave_up": "give_up",
+    "abandoned": "give_up",
+}
 
 
 class RuleNumbers(BaseModel):
@@ -161,6 +177,13 @@ class CustomerRules:
         )
         self._memory = CustomerMemory(mood=persona.temperament.starting_mood)
         self._messages: tuple[str, ...] = ()
+        # Embedded once per drill, so that no agent turn pays for them (cached across drills too).
+        sentence_encoder().encode(
+            [
+                case.customer_wants,
+                *(r.description.strip() for r in (*case.acceptable_resolutions, *case.customer_refuses)),
+            ]
+        )
         self._pending: tuple[StateStep, CustomerMemory, str] | None = None
 
     # -----------------------------------------------------------------------------------------
@@ -211,9 +234,7 @@ class CustomerRules:
     # -----------------------------------------------------------------------------------------
     # One agent turn
 
-    def _respond(
-        self, memory: CustomerMemory, text: str
-    ) -> tuple[CustomerMemory, list[Move], RecognizedTurn, _Offers]:
+    def _respond(self, memory: CustomerMemory, text: str) -> tuple[CustomerMemory, list[Move], RecognizedTurn, _Offers]:
         memory.agent_turns += 1
         turn = recognize(text, self.case.language, case=self.case, rubric=self.rubric)
         offers = self._offers(turn)
@@ -223,7 +244,10 @@ class CustomerRules:
             return memory, moves, turn, offers
 
         mood_before = memory.mood
-        self._update_mood(memory, turn, offers)
+        complete_offer = bool(offers.acceptable) and (
+            self._concrete(text) or any(key in memory.complete for key in offers.acceptable)
+        )
+        self._update_mood(memory, turn, offers, complete_offer)
         first_proof = turn.has(DialogueAct.give_proof) and not memory.proof_seen
         memory.proof_seen |= turn.has(DialogueAct.give_proof)
         if turn.has(DialogueAct.forbidden_phrase):
@@ -240,6 +264,9 @@ class CustomerRules:
         if self._escalates(memory):
             if reaction is not None:
                 moves.append(reaction)
+            if offers.refused and not offers.acceptable:  # "That's it? Get me your supervisor."
+                words = self._keyword_words(offers.refused[0], text, refused=True)
+                moves.append(Move("reject_offer", (("agent_offer", words),)))
             moves.append(Move("escalate"))
             memory.outcome = "escalated"
             return self._finish(memory, moves, False), moves, turn, offers
@@ -247,11 +274,17 @@ class CustomerRules:
         fact_moves = self._facts_asked(turn, text, memory)
         progressed = any(move.category in ("reveal_fact", "confirm_readback") for move in fact_moves) or first_proof
         moves.extend(fact_moves)
+        if turn.has(DialogueAct.role_probe):
+            moves.append(Move("role_probe"))
         offer_moves, moved_on = self._handle_offers(turn, text, memory, offers)
         progressed |= moved_on
-        if not offer_moves and turn.has(DialogueAct.ask_choice):
-            offer_moves = [self._choose(turn)]
-            progressed = True
+        if turn.has(DialogueAct.ask_choice) and len(offers.acceptable) <= 1:
+            # A choice that is not between the case's remedies ("上午还是下午?"): answered by choosing,
+            # before taking up an offer made in the same turn.
+            choice = self._choose(turn)
+            if choice.value("choice") or not offer_moves:
+                offer_moves.insert(0, choice)
+                progressed = True
         moves.extend(offer_moves)
         progressed |= memory.mood < mood_before or self._engaged(turn, memory)
         memory.stalled = 0 if progressed else memory.stalled + 1
@@ -270,7 +303,11 @@ class CustomerRules:
             # about my fridge?" fits better than "we're going round in circles".
             hints = {name for name, on in (("steer_to_product", progressed), ("just_got_proof", first_proof)) if on}
             moves.append(Move("no_progress", hints=frozenset(hints)))
-        if reaction is not None and memory.outcome != "gave_up" and reaction.category not in {m.category for m in moves}:
+        if (
+            reaction is not None
+            and memory.outcome != "gave_up"
+            and reaction.category not in {m.category for m in moves}
+        ):
             moves.insert(0, reaction)
         return self._finish(memory, moves, progressed), moves, turn, offers
 
@@ -281,14 +318,14 @@ class CustomerRules:
     # -----------------------------------------------------------------------------------------
     # Mood
 
-    def _update_mood(self, memory: CustomerMemory, turn: RecognizedTurn, offers: _Offers) -> None:
+    def _update_mood(self, memory: CustomerMemory, turn: RecognizedTurn, offers: _Offers, complete_offer: bool) -> None:
         reactions = self.persona.temperament.mood_reactions
         cold = bool(turn.acts & _COLD) and not offers.acceptable and not turn.has(DialogueAct.give_proof)
         delta = 0
         for act in turn.acts:
             change = reactions.get(act, 0)
-            if act == DialogueAct.offer_solution and not offers.acceptable:
-                continue  # an offer the customer turns down, or nothing matched, calms nobody
+            if act == DialogueAct.offer_solution and not complete_offer:
+                continue  # an offer it turns down, a vague one ("补偿。") or nothing it can take calms nobody
             if act == DialogueAct.empathy:
                 memory.empathy_count += 1
                 if memory.empathy_count > self.numbers.empathy_effective_turns:
@@ -321,14 +358,16 @@ class CustomerRules:
 
     def _facts_asked(self, turn: RecognizedTurn, text: str, memory: CustomerMemory) -> list[Move]:
         moves: list[Move] = []
-        for key in turn.asked_facts:
+        checking = turn.is_question or turn.has(DialogueAct.ask_fact) or turn.has(DialogueAct.confirm_need)
+        # "您的订单号是2026…，对吗？" asks about a fact by reading it back, whether or not it names it.
+        read = [key for key, fact in self._facts.items() if checking and read_back(fact.value, text)]
+        for key in dict.fromkeys([*turn.asked_facts, *read]):
             fact = self._facts[key]
-            said_back = read_back(fact.value, text)
-            category = "confirm_readback" if said_back else "reveal_fact"
+            category = "confirm_readback" if key in read else "reveal_fact"
             moves.append(Move(category, (("fact_label", fact.label), ("fact_value", fact.value))))
             if key not in memory.revealed:
                 memory.revealed.append(key)
-        if turn.has(DialogueAct.ask_fact) and not turn.asked_facts and not turn.private_requests:
+        if turn.has(DialogueAct.ask_fact) and not moves and not turn.private_requests:
             moves.append(Move("unknown_fact"))
         return moves
 
@@ -343,7 +382,7 @@ class CustomerRules:
         offering = [
             s.text
             for s in turn.sentences
-            if (s.has(DialogueAct.offer_solution) or s.has(DialogueAct.promise)) and not s.has(DialogueAct.refusal)
+            if s.acts and any(s.has(act) for act in _OFFERING) and not s.has(DialogueAct.refusal)
         ]
         targets = [*self._acceptable.values(), *self._refused.values()]
         for match in match_offers(offering, targets):
@@ -360,7 +399,11 @@ class CustomerRules:
 
     def _concrete(self, text: str) -> bool:
         language = self.case.language
-        return structure.names_time(text, language) or bool(structure.amounts(text, language)) or structure.has_identifier(text)
+        return (
+            structure.names_time(text, language)
+            or bool(structure.amounts(text, language))
+            or structure.has_identifier(text)
+        )
 
     def _handle_offers(
         self, turn: RecognizedTurn, text: str, memory: CustomerMemory, offers: _Offers
@@ -489,8 +532,6 @@ class CustomerRules:
             return Move("after_long_turn")
         if turn.has(DialogueAct.ask_repeat):
             return Move("repeat")
-        if turn.has(DialogueAct.role_probe):
-            return Move("role_probe")
         if turn.has(DialogueAct.small_talk) and not offers.acceptable and not turn.asked_facts:
             return Move("after_small_talk")
         if turn.acts and turn.acts <= _FILLER and turn.has(DialogueAct.hold):
@@ -502,7 +543,11 @@ class CustomerRules:
                 return Move("demand_proof")
             if reactions.get(DialogueAct.promise, 0) != 0 or reactions.get(DialogueAct.hedge, 0) != 0:
                 return Move("after_promise")
-        if turn.has(DialogueAct.explain_policy) and reactions.get(DialogueAct.explain_policy, 0) != 0 and not memory.goal_raised:
+        if (
+            turn.has(DialogueAct.explain_policy)
+            and reactions.get(DialogueAct.explain_policy, 0) != 0
+            and not memory.goal_raised
+        ):
             return Move("after_policy")
         if (
             turn.has(DialogueAct.empathy)

@@ -2,7 +2,8 @@
 
 The pairs are the labelled sentences of ``simulator/recognition/offers/`` (``offer_pairs.py``: one
 sentence, its casebank case and the targets it matches), restricted to the targets the customer
-weighs: the case's acceptable resolutions and the offers it refuses. Each (sentence, target) pair is described by three numbers:
+weighs: the case's acceptable resolutions and the offers it refuses. Each (sentence, target) pair
+is described by three numbers:
 
 - ``similarity``: the cosine of the e5 vectors of the sentence and the resolution's description;
 - ``margin``: that cosine minus the best cosine of the sentence with the case's *other*
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.errors import DrillError
 from simulator.models import LANGUAGES, Resolution
@@ -38,11 +41,28 @@ from simulator.recognition.offer_pairs import Split, load_offer_pairs, split_fin
 from simulator.recognition.training import f1_counts, f1_score
 
 MODEL_FILE = Path(__file__).resolve().parent / "model" / "offer_match.json"
-#: Probabilities tried as the threshold on dev.
-THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.01), 2)
-#: Seed and regularisation of the logistic regression (two features: little to regularise).
-FIT_SEED = 11
-FIT_C = 1.0
+SETTINGS_FILE = Path(__file__).with_name("offer_match.yaml")
+
+
+class FitSettings(BaseModel):
+    """How the matcher is fitted and tuned (``offer_match.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    C: float = Field(gt=0)
+    seed: int
+    threshold_grid: dict[str, float]
+    smoothing_steps: int = Field(ge=0)
+
+    def grid(self) -> np.ndarray:
+        """The thresholds tried on dev."""
+        g = self.threshold_grid
+        return np.round(np.arange(g["start"], g["stop"] + g["step"] / 2, g["step"]), 4)
+
+
+def fit_settings(path: Path = SETTINGS_FILE) -> FitSettings:
+    """The validated fitting settings."""
+    return FitSettings.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 class OfferMatchError(DrillError):
@@ -178,9 +198,10 @@ def fit_matcher(pairs_dir: Path | None = None) -> OfferMatcher:
     dev_x, dev_y, _ = labelled_pairs(labelled_offers("dev", pairs_dir))
     if train_y.sum() == 0 or dev_y.sum() == 0:
         raise OfferMatchError("the train and dev offer pairs need matching pairs to fit and tune on")
+    settings = fit_settings()
     mean = train_x.mean(axis=0)
     scale = np.where(train_x.std(axis=0) > 0, train_x.std(axis=0), 1.0)
-    model = LogisticRegression(C=FIT_C, class_weight="balanced", random_state=FIT_SEED)
+    model = LogisticRegression(C=settings.C, class_weight="balanced", random_state=settings.seed)
     model.fit((train_x - mean) / scale, train_y)
     fitted = OfferMatcher(
         mean=tuple(float(v) for v in mean),
@@ -191,19 +212,26 @@ def fit_matcher(pairs_dir: Path | None = None) -> OfferMatcher:
         meta={},
     )
     dev_p = fitted.probabilities(dev_x)
-    f1s = [f1_score(*f1_counts(dev_y, (dev_p >= t).astype(np.int8))) for t in THRESHOLD_GRID]
-    best = max(f1s)
-    run = [float(t) for t, f in zip(THRESHOLD_GRID, f1s, strict=True) if f >= best - 1e-9]
+    grid = settings.grid()
+    f1s = np.array([f1_score(*f1_counts(dev_y, (dev_p >= t).astype(np.int8))) for t in grid])
+    width = settings.smoothing_steps
+    # Only thresholds with a whole window either side: a truncated window at the grid's end would
+    # weigh the spike it means to smooth out.
+    inner = range(width, len(f1s) - width)
+    smoothed = {i: float(f1s[i - width : i + width + 1].mean()) for i in inner}
+    best = max(smoothed.values())
+    run = [float(grid[i]) for i, f in smoothed.items() if f >= best - 1e-9]
     threshold = run[len(run) // 2]
+    chosen_f1 = float(f1s[list(grid).index(threshold)])
     meta = {
         "format": 1,
         "pairs_key": pairs_key(pairs_dir),
         "encoder": sentence_encoder().model,
         "features": ["similarity", "margin", "overlap"],
-        "fit": {"kind": "logreg", "C": FIT_C, "class_weight": "balanced", "seed": FIT_SEED},
+        "fit": {"kind": "logreg", **settings.model_dump()},
         "train_pairs": int(len(train_y)),
         "dev_pairs": int(len(dev_y)),
-        "dev_f1": round(best, 4),
+        "dev_f1": round(chosen_f1, 4),
     }
     return OfferMatcher(fitted.mean, fitted.scale, fitted.weights, fitted.bias, threshold, meta)
 
@@ -237,7 +265,9 @@ def load_matcher(path: Path = MODEL_FILE) -> OfferMatcher:
             meta={k: v for k, v in data.items() if k not in ("mean", "scale", "weights", "bias", "threshold")},
         )
     except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-        raise OfferMatchError(f"cannot read the offer matcher {path}: {exc}; rebuild it with `drill train offers`") from exc
+        raise OfferMatchError(
+            f"cannot read the offer matcher {path}: {exc}; rebuild it with `drill train offers`"
+        ) from exc
 
 
 _SHIPPED: OfferMatcher | None = None

@@ -123,7 +123,9 @@ def load_offer_pairs(split: Split, cases: Mapping[str, Case], root: Path = OFFER
             keys = {target.key for target in targets}
             unknown = [key for key in entry.matches if key not in keys]
             if unknown:
-                raise OfferPairsError(f"{where}: '{unknown[0]}' is not a target of {entry.case}; targets: {sorted(keys)}")
+                raise OfferPairsError(
+                    f"{where}: '{unknown[0]}' is not a target of {entry.case}; targets: {sorted(keys)}"
+                )
             for target in targets:
                 pairs.append(OfferPair(case.id, data.language, entry.text, target, target.key in entry.matches))
     return pairs
