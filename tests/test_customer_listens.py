@@ -297,3 +297,20 @@ def test_the_offline_voice_speaks_exactly_the_state_machines_moves() -> None:
         session.say(line)
         assert engine.last_moves == tuple(move.category for move in step.moves)
         assert (engine.state.mood, engine.state.goal_met) == (step.mood, step.goal_met)
+
+
+def test_the_llm_note_carries_the_choice_the_missing_detail_and_what_is_still_wanted() -> None:
+    import dataclasses
+
+    from simulator.customer.llm_prompt import EXAMPLE_STEP, state_note
+    from simulator.customer.state import Move
+
+    step = dataclasses.replace(
+        EXAMPLE_STEP,
+        moves=(Move("choose", (("choice", "上午"),)), Move("ask_offer_detail")),
+        wants_more=True,
+    )
+    note = state_note(step, zh_case())
+    assert "选上午" in note and "什么时候" in note and "说法" in note
+    english = state_note(dataclasses.replace(step, moves=(Move("choose", (("choice", "the morning"),)),)), en_case())
+    assert "pick the morning" in english and "still want" in english

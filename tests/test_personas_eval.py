@@ -365,6 +365,26 @@ def test_command_on_a_subset_prints_and_writes_the_report(content_env: Path, tmp
     assert "archetype_confusion.png" in markdown and "Fact fidelity" in markdown
 
 
+def test_the_ci_subset_reports_paraphrase_and_gaming_styles_with_their_targets(
+    content_env: Path, tmp_path: Path
+) -> None:
+    """The `--limit` subset CI runs: per style resolution, turns to resolution and mood trajectory."""
+    styles = ["paraphrase_phone", "keyword_salad", "polite_shell", "one_word_offers"]
+    args = ["eval", "personas", "--engine", "offline", "--language", "zh-CN", "--limit", "8", "--json"]
+    result = CliRunner().invoke(main, [*args, *(f"--style={s}" for s in styles), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    rows = report["style_outcomes"]
+    assert set(rows) == set(styles)
+    assert rows["paraphrase_phone"]["family"] == "paraphrase" and rows["keyword_salad"]["family"] == "gaming"
+    for style in styles[1:]:
+        assert rows[style]["resolution_rate"] == 0.0  # gaming never gets a complete offer accepted
+    assert all(len(row["mood_trajectory"]) >= 2 for row in rows.values())
+    assert report["early_resolutions"]["without_complete_offer"] == 0
+    assert {"paraphrase_good_resolve_at_least_85", "gaming_resolve_at_most_10"} <= set(report["targets"])
+    assert "Per trainee style" in (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+
+
 def test_command_rejects_unknown_ids_and_llm_without_endpoint(content_env: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     unknown = runner.invoke(main, ["eval", "personas", "--persona", "nobody", "--out", str(tmp_path)])
