@@ -41,6 +41,10 @@ from simulator.evals.retrieval import (
             "simulator.cli.eval_thresholds_command:thresholds",
             "Grader thresholds chosen on dev: question-answer pairing, red-line confidence (--write records).",
         ),
+        "offers": (
+            "simulator.cli.offers_command:eval_offers",
+            "Offer–resolution matching of the customer: precision/recall/F1 per language on labelled pairs.",
+        ),
         "feedback": (
             "simulator.cli.eval_feedback_command:feedback",
             "Trainees' scorecard ratings against mentor overrides: agreement and Cohen's kappa.",
