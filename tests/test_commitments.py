@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from simulator.evals.commitments_eval import ScoredPair, choose, evaluate, measure, write_thresholds
+from simulator.evals.commitments_eval import (
+    ScoredPair,
+    choose,
+    evaluate,
+    load_pairs,
+    measure,
+    pairs_fingerprint,
+    write_thresholds,
+)
 from simulator.grading import commitments, fairness
 from simulator.grading.commitments import LIMITS_MIN_PRECISION, load_thresholds, promises_beyond_policy
 from simulator.grading.offline import grade_offline
@@ -22,7 +30,6 @@ from simulator.recognition.offer_pairs import (
     Target,
     case_targets,
     load_offer_pairs,
-    split_fingerprint,
 )
 from tests.grading_fixtures import en_case, fixed_commitment_thresholds, rubric, transcript, zh_case, zh_case_data
 
@@ -77,7 +84,7 @@ def test_shipped_thresholds_were_chosen_on_the_current_dev_pairs() -> None:
     assert set(shipped) == {"zh-CN", "en"}
     for limits in shipped.values():
         assert limits.chosen_on == "dev"
-        assert limits.pairs_sha256 == split_fingerprint("dev"), (
+        assert limits.pairs_sha256 == pairs_fingerprint("dev"), (
             "dev pairs changed: run `drill eval commitments --write`"
         )
         assert limits.embedder == model_id()
@@ -87,7 +94,7 @@ def test_every_dev_pair_names_a_real_case_and_target(shipped_content_dir: Path) 
     from simulator.content import load_library
 
     library = load_library(shipped_content_dir)
-    pairs = load_offer_pairs("dev", library.cases)
+    pairs = load_pairs("dev", library.cases)
     kinds = {pair.target.kind for pair in pairs if pair.matches}
     assert kinds == {"resolution", "refused", "must_not_promise", "cannot_do"}
     assert {pair.language for pair in pairs} == {"zh-CN", "en"}
@@ -172,12 +179,12 @@ def test_write_thresholds_records_provenance_and_evaluate_reads_them_back(tmp_pa
     )
     path = tmp_path / "thresholds.yaml"
     cases = {zh_case().id: zh_case()}
-    written = write_thresholds(cases, path=path, root=tmp_path)
+    written = write_thresholds(cases, path=path, roots=(tmp_path,))
     recorded = load_thresholds(path).thresholds["zh-CN"]
-    assert recorded.pairs_sha256 == split_fingerprint("dev", tmp_path)
+    assert recorded.pairs_sha256 == pairs_fingerprint("dev", (tmp_path,))
     assert (recorded.offers.min_similarity, recorded.offers.max_gap) == written[0].lines["offers"]
     assert recorded.limits.f1 == round(written[0].by_group["limits"].f1, 4)
-    (result,) = evaluate("dev", cases, path=path, root=tmp_path)
+    (result,) = evaluate("dev", cases, path=path, roots=(tmp_path,))
     assert result.overall.f1 == written[0].overall.f1
 
 

@@ -6,8 +6,7 @@ import click
 
 from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.errors import DrillError
-from simulator.evals.commitments_eval import evaluate, format_results, results_json, write_thresholds
-from simulator.recognition.offer_pairs import split_fingerprint
+from simulator.evals.commitments_eval import evaluate, format_results, pairs_fingerprint, results_json, write_thresholds
 
 
 @click.command("commitments")
@@ -16,7 +15,7 @@ from simulator.recognition.offer_pairs import split_fingerprint
     type=click.Choice(["train", "dev", "test"]),
     default="dev",
     show_default=True,
-    help="Labelled offer pairs to measure on (simulator/recognition/offers/<split>/).",
+    help="Labelled offer pairs: <split>/ of simulator/grading/commitment_pairs/ and of simulator/recognition/offers/.",
 )
 @click.option(
     "--write",
@@ -39,12 +38,14 @@ def commitments(split: str, write: bool, as_json: bool) -> None:
             results = write_thresholds(library.cases)
         else:
             results = evaluate(split, library.cases)  # type: ignore[arg-type]
-        digest = split_fingerprint(split)  # type: ignore[arg-type]
+        digest = pairs_fingerprint(split)  # type: ignore[arg-type]
     except DrillError as exc:
         fail(str(exc))
         return
     if not results:
-        fail(f"no offer pairs in simulator/recognition/offers/{split}/")
+        fail(
+            f"no offer pairs for split {split} in simulator/grading/commitment_pairs/ or simulator/recognition/offers/"
+        )
     if as_json:
         echo_json(results_json(results, split, digest))
     else:

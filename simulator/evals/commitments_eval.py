@@ -13,6 +13,7 @@ with the split's hash in ``simulator/grading/commitment_thresholds.yaml``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,26 @@ from simulator.recognition.offer_pairs import (
 #: The grid searched for the two numbers (cosine of e5 query vectors lies in about 0.75..1).
 SIMILARITY_GRID = tuple(round(value, 4) for value in np.arange(0.80, 0.98, 0.0025))
 GROUPS: tuple[TargetGroup, ...] = ("offers", "limits")
+#: Where the grader's labelled pairs live (policy and systems limits labelled), and the customer's
+#: (resolutions and refused offers labelled; limits all true negatives). Both are read; only the
+#: customer's folder feeds the customer's own matcher (``simulator.recognition.offer_match``).
+COMMITMENT_PAIRS_DIR = Path(__file__).resolve().parent.parent / "grading" / "commitment_pairs"
+PAIR_ROOTS: tuple[Path, ...] = (COMMITMENT_PAIRS_DIR, OFFERS_DIR)
+
+
+def load_pairs(split: Split, cases: Mapping[str, Case], roots: Sequence[Path] = PAIR_ROOTS) -> list[OfferPair]:
+    """The labelled pairs of ``split`` from every root."""
+    return [pair for root in roots for pair in load_offer_pairs(split, cases, root)]
+
+
+def pairs_fingerprint(split: Split, roots: Sequence[Path] = PAIR_ROOTS) -> str:
+    """sha256 over every root's split fingerprint, in order."""
+    digest = hashlib.sha256()
+    for root in roots:
+        digest.update(split_fingerprint(split, root).encode())
+    return digest.hexdigest()
+
+
 GAP_GRID = tuple(round(value, 4) for value in np.arange(0.0, 0.0625, 0.0025))
 
 
@@ -191,13 +212,13 @@ def choose(scored: Sequence[ScoredPair], language: Language) -> LanguageResult:
 
 
 def evaluate(
-    split: Split, cases: Mapping[str, Case], *, path: Path = THRESHOLDS_FILE, root: Path = OFFERS_DIR
+    split: Split, cases: Mapping[str, Case], *, path: Path = THRESHOLDS_FILE, roots: Sequence[Path] = PAIR_ROOTS
 ) -> list[LanguageResult]:
     """The shipped thresholds measured on ``split``, per language present in it."""
     from simulator.grading.commitments import load_thresholds
 
     thresholds = load_thresholds(path).thresholds
-    scored = score_pairs(load_offer_pairs(split, cases, root))
+    scored = score_pairs(load_pairs(split, cases, roots))
     results = []
     for language in sorted({item.pair.language for item in scored}):
         limits = thresholds.get(language)
@@ -223,11 +244,11 @@ def _group_entry(result: LanguageResult, group: TargetGroup) -> GroupThresholds:
 
 
 def write_thresholds(
-    cases: Mapping[str, Case], *, path: Path = THRESHOLDS_FILE, root: Path = OFFERS_DIR
+    cases: Mapping[str, Case], *, path: Path = THRESHOLDS_FILE, roots: Sequence[Path] = PAIR_ROOTS
 ) -> list[LanguageResult]:
     """Choose the thresholds on the dev split and write them, with provenance, to ``path``."""
-    scored = score_pairs(load_offer_pairs("dev", cases, root))
-    digest = split_fingerprint("dev", root)
+    scored = score_pairs(load_pairs("dev", cases, roots))
+    digest = pairs_fingerprint("dev", roots)
     chosen = [choose(scored, language) for language in sorted({item.pair.language for item in scored})]
     today = dt.date.today().isoformat()
     entries = {
@@ -247,7 +268,8 @@ def write_thresholds(
         "# e5 cosine >= min_similarity and within max_gap of the sentence's best target in its case;\n"
         "# offers (resolutions, refused offers) at the best F1, limits (must_not_promise, cannot_do) at\n"
         f"# the best recall with precision >= {LIMITS_MIN_PRECISION}. Written by `drill eval commitments --write`\n"
-        "# from the dev offer pairs (simulator/recognition/offers/dev/); do not edit by hand: measure\n"
+        "# from the dev offer pairs (simulator/grading/commitment_pairs/dev/ and simulator/recognition/offers/dev/);\n"
+        "# do not edit by hand: measure\n"
         "# again after changing the pairs, the cases they cite or the embedder.\n"
     )
     path.write_text(header + yaml.safe_dump({"thresholds": entries}, allow_unicode=True, sort_keys=False), "utf-8")
