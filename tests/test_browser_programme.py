@@ -220,6 +220,10 @@ def test_the_team_view_for_the_month(
         browser.close()
 
 
+#: Gradio's spinner over a component while an event that updates it runs.
+LOADER = 'svg[viewBox="-1200 -1200 3000 3000"]'
+
+
 def click(browser: Browser, selector: str) -> None:
     """A real (WebDriver) click on the first element matching ``selector``."""
     element = browser._session("/element", {"using": "css selector", "value": selector})
@@ -248,10 +252,14 @@ def test_a_practice_scorecard_is_rated_from_my_progress(
         browser.click_text("button[role='tab']", "我的进步")
         browser.wait_for("return document.querySelector('#progress-rating').innerText.includes('这份评分卡怎么样')")
         # open the first scorecard of the list, then rate it
+        # the list is refilled when the tab opens: wait until that is done (no loader on the picker)
+        browser.wait_for(f"return !document.querySelector('#progress-pick {LOADER}')")
         click(browser, "#progress-pick input")
-        browser.wait_for("return document.querySelectorAll('#progress-pick ul.options li').length > 0")
-        click(browser, "#progress-pick ul.options li")
+        type_into(browser, "#progress-pick input", "\ue015\ue007")  # arrow down, enter: the first session
         browser.wait_for("return document.querySelector('#progress-pick input').value.length > 0")
+        browser.script("document.querySelector('#progress-show').click()")
+        browser.wait_for("return document.querySelector('#progress-scorecard').innerText.length > 0")
+        browser.wait_for(f"return !document.querySelector('#progress-rating {LOADER}')")
         tick(browser, "progress-fair", "2")
         tick(browser, "progress-useful", "5")
         type_into(browser, "#progress-rating textarea", "扣分理由写得很清楚，但开场白那项判得太严。")

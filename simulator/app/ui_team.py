@@ -73,6 +73,7 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     weakest_plot = gr.BarPlot(
                         empty_frame(criterion="object", average="float"),
                         x="criterion",
+                        sort="y",  # weakest first, as the data comes (the default sorts by name)
                         y="average",
                         y_lim=[0, 5],
                         x_title=AXIS["prog.axis_criterion"],

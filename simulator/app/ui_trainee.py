@@ -199,9 +199,9 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         gr.Dropdown([], label=tx("open_session"), scale=3, elem_id="progress-pick"),
                         label="open_session",
                     )
-                    own_open = tx.bind(gr.Button(tx("show"), scale=1), value="show")
+                    own_open = tx.bind(gr.Button(tx("show"), scale=1, elem_id="progress-show"), value="show")
                 own_verdict = gr.HTML("", label="verdict", show_label=False)
-                own_score = gr.Markdown("", label="scorecard")
+                own_score = gr.Markdown("", label="scorecard", elem_id="progress-scorecard")
                 build_rating(ctx, own_pick, "progress")
 
     filters = [category, industry, language, difficulty]

@@ -250,10 +250,14 @@ def build_training_tab(ctx: UIContext) -> gr.Tab:
         [assess_status, exam.box, overview, card_pick, *card_drill.outputs],
         api_name="play_card",
     )
-    for finished in [exam.handed_in, *card_drill.turns]:
+
+    def on_exam_done(user: User, assessment_id: str | None, card: int | None, lang: Language) -> dict[Any, Any]:
+        return {assess_status: "", **on_progress(user, assessment_id, card, lang)}  # the clock note is over
+
+    for finished, step in [(exam.handed_in, on_exam_done), *((turn, on_progress) for turn in card_drill.turns)]:
         on(
             finished.then,
-            on_progress,
+            step,
             [assessment, card_pick, lang_state],
             [overview, card_pick, assess_status],
             api_visibility="private",
