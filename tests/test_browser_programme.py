@@ -216,6 +216,12 @@ def test_the_team_view_for_the_month(
         print(browser.screenshot(tmp_path / f"team-{language}.png"))
         browser.script("document.querySelector('#team-csv').click()")
         browser.wait_for("return document.querySelector('#team-status').innerText.includes('.csv')")
+        # the link downloads the CSV through drill's export route (its author only)
+        status, body = browser.script(
+            "return fetch(document.querySelector('#team-csv-link a').href)"
+            "  .then(r => r.text().then(text => [r.status, text]));"
+        )
+        assert status == 200 and body.lstrip("\ufeff").startswith("month,trainee")
     finally:
         browser.close()
 

@@ -163,6 +163,10 @@ def test_the_team_handlers_are_for_coaches_of_the_team(services: AppServices, pe
     assert path.parent.parent == out and "上岗考核" in path.read_text(encoding="utf-8")
     csv_path = team.team_csv(services, people.mia, "2026-11", "north", out)
     assert csv_path.read_bytes().startswith(b"\xef\xbb\xbfmonth,trainee")
+    # served by the export route to its author only, under a name the route accepts
+    assert (csv_path.parent / ".author").read_text(encoding="utf-8") == "mia"
+    assert csv_path.name == "team-2026-11-north.csv"
+    assert team.file_part("华东 一组/../x") == "x" and team.file_part("li.na") == "li.na"
 
 
 def test_real_chats_are_imported_graded_and_counted(services: AppServices, people: People) -> None:

@@ -314,7 +314,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "prog.month": ("Month (YYYY-MM)", "月份（YYYY-MM）"),
     "prog.team": ("Team", "团队"),
     "prog.csv": ("⬇ CSV", "⬇ 导出 CSV"),
-    "prog.csv_file": ("Team CSV", "团队 CSV"),
     "prog.month_summary": (
         "**{month}** · {count} trainee(s) · teams: {teams}",
         "**{month}** · 学员 {count} 人 · 团队：{teams}",

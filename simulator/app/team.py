@@ -8,7 +8,7 @@ lists are filtered to what the user coaches before anything is shown.
 from __future__ import annotations
 
 import random
-import tempfile
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Literal
 
 from simulator.accounts import User
 from simulator.app import mentor
+from simulator.app.exports import new_export_folder
 from simulator.app.i18n import AppError
 from simulator.app.programme_views import ANY
 from simulator.app.services import AppServices
@@ -57,11 +58,16 @@ def team_month(services: AppServices, user: User, month: str | None, team: str |
     return services.programme.team_view(user, services.library(), chosen, None if team in (None, "", ANY) else team)
 
 
+def file_part(text: str) -> str:
+    """``text`` as a piece of an export's file name (the export route serves plain ASCII names only)."""
+    return re.sub(r"[^A-Za-z0-9_.@-]+", "_", text).strip("_.") or "x"
+
+
 def team_csv(services: AppServices, user: User, month: str | None, team: str | None, out_root: Path) -> Path:
-    """Write the month's CSV to a fresh, unguessable folder under ``out_root``; return the file."""
+    """Write the month's CSV to a fresh, unguessable folder of ``user``'s under ``out_root``; return the file."""
     view = team_month(services, user, month, team)
-    folder = Path(tempfile.mkdtemp(prefix="team-", dir=out_root))
-    path = folder / f"team-{view.month}{'-' + team if team not in (None, '', ANY) else ''}.csv"
+    folder = new_export_folder(out_root, user.name)
+    path = folder / f"team-{view.month}{'-' + file_part(team) if team and team != ANY else ''}.csv"
     # UTF-8 with a byte-order mark: spreadsheet programs then read the Chinese names correctly.
     path.write_text(to_csv(view), encoding="utf-8-sig")
     return path
@@ -165,7 +171,7 @@ def export(
     lang: Language,
     out_root: Path,
 ) -> Path:
-    """Write one trainee's assessment report to a fresh, unguessable folder; return the file."""
+    """Write one trainee's assessment report to a fresh, unguessable folder of ``user``'s; return the file."""
     require_coach(services, user)
     if not assessment_id or not trainee:
         raise AppError("assess_pick_trainee")
@@ -173,8 +179,8 @@ def export(
     view = services.programme.assessments.candidate(user, library, assessment_id, trainee)
     if view.user_name == user.name:
         raise AppError("assess_not_found")
-    folder = Path(tempfile.mkdtemp(prefix="assessment-", dir=out_root))
-    path = folder / f"assessment-{assessment_id[:8]}-{trainee}.{fmt}"
+    folder = new_export_folder(out_root, user.name)
+    path = folder / f"assessment-{file_part(assessment_id[:8])}-{file_part(trainee)}.{fmt}"
     path.write_text(render(view, library, lang, fmt), encoding="utf-8")
     return path
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from simulator.accounts import User
 from simulator.app import team
+from simulator.app.exports import link_for
 from simulator.app.i18n import label, t
 from simulator.app.programme_views import (
     ANY,
@@ -63,8 +64,7 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     )
                     month_refresh = tx.bind(gr.Button(tx("refresh"), scale=1, elem_id="team-refresh"), value="refresh")
                     csv_btn = tx.bind(gr.Button(tx("prog.csv"), scale=1, elem_id="team-csv"), value="prog.csv")
-                csv_file = gr.File(label=tx("prog.csv_file"), interactive=False, height=70, visible=False)
-                tx.bind(csv_file, label="prog.csv_file")
+                csv_file = gr.Markdown("", elem_id="team-csv-link")
                 month_status = gr.Markdown("", elem_id="team-status")
                 with gr.Row():
                     best = gr.Markdown("", elem_id="team-best")
@@ -157,9 +157,7 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     export_btn = tx.bind(
                         gr.Button(tx("prog.export"), scale=1, elem_id="team-export"), value="prog.export"
                     )
-                report_file = tx.bind(
-                    gr.File(label=tx("report_file"), interactive=False, height=70, visible=False), label="report_file"
-                )
+                report_file = gr.Markdown("", elem_id="team-report-link")
                 assess_status = gr.Markdown("", elem_id="team-assess-status")
 
             with gr.Tab(tx("tab_team_assignments"), id="team-assignments") as assign_tab:
@@ -231,7 +229,7 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             path = team.team_csv(services, user, month_, team_, export_dir)
         except Exception as exc:
             return {month_status: error_text(exc, lang)}
-        return {csv_file: gr.update(value=str(path), visible=True), month_status: t("exported", lang, name=path.name)}
+        return {csv_file: f"⬇️ [{path.name}]({link_for(path)})", month_status: t("exported", lang, name=path.name)}
 
     # -- assessments -----------------------------------------------------------------------------
 
@@ -322,8 +320,7 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             path = team.export(services, user, assessment_id, name, "html", lang, export_dir)
         except Exception as exc:
             return {assess_status: error_text(exc, lang)}
-        shown = gr.update(value=str(path), visible=True)
-        return {report_file: shown, assess_status: t("exported", lang, name=path.name)}
+        return {report_file: f"⬇️ [{path.name}]({link_for(path)})", assess_status: t("exported", lang, name=path.name)}
 
     # -- assignments ----------------------------------------------------------------------------------
 
