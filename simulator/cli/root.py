@@ -96,7 +96,7 @@ def library_or_exit(current: Settings | None = None) -> Library:
     """Load the content library, or print every problem and exit 1."""
     current = current or settings()
     try:
-        return load_library(current.content_dir)
+        return load_library(*current.content_roots)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
