@@ -59,7 +59,7 @@ def decide(accounts: Accounts, host: str = "127.0.0.1", *, single_user: bool = F
         if single_user:
             raise StartupRefused(
                 f"--single-user was given, but accounts exist ({accounts.location}): drop --single-user so "
-                "that everyone signs in, or move the users file away to run without accounts"
+                "that everyone signs in, or point DRILL_DATABASE_URL at a database without accounts"
             )
         return Access(AccessMode.accounts, f"accounts from {accounts.location}")
     if single_user:

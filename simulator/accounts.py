@@ -1,8 +1,9 @@
 """User accounts: who may sign in, with which roles.
 
-Accounts live behind one :class:`AccountStore` interface. Today's store is a YAML file
-(``UsersFileStore``: bcrypt hashes, written atomically with 0600 permissions); the scale-out
-work adds a database store implementing the same five methods, and nothing above it changes.
+Accounts live behind one :class:`AccountStore` interface. The app and ``drill users`` keep them
+in the database (``simulator.account_table.DatabaseAccountStore``, shared by every replica);
+``UsersFileStore`` is a YAML file (bcrypt hashes, written atomically with 0600 permissions), the
+store of earlier versions, which the database store imports once.
 :class:`Accounts` adds what every store needs on top: password checks with throttling, roles,
 password rules.
 
@@ -128,6 +129,10 @@ class AccountStore(Protocol):
         """Every account."""
         ...
 
+    def entry(self, name: str) -> UserEntry | None:
+        """The account ``name``, or None."""
+        ...
+
     def put(self, entry: UserEntry) -> bool:
         """Add or replace the account ``entry.name``; True when it is new."""
         ...
@@ -179,6 +184,9 @@ class UsersFileStore:
             raise AccountsUnavailable(f"the users file {self.path} cannot be read: {exc}") from exc
         except (yaml.YAMLError, YamlLimitError, ValidationError, ValueError) as exc:
             raise AccountsUnavailable(f"the users file {self.path} is not valid: {exc}") from exc
+
+    def entry(self, name: str) -> UserEntry | None:
+        return next((e for e in self.entries() if e.name == name), None)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -263,7 +271,7 @@ class Accounts:
         paused after too many failures, and ``AccountsUnavailable`` when the store cannot be read.
         """
         self.throttle.check(name, address)
-        entry = next((e for e in self.store.entries() if e.name == name), None)
+        entry = self.store.entry(name)
         # bcrypt runs for unknown names too, so a wrong name and a wrong password take as long
         hashed = entry.password_hash if entry is not None else _DUMMY_HASH
         matches = bcrypt.checkpw(password.encode()[:72], hashed.encode())
@@ -275,10 +283,8 @@ class Accounts:
 
     def get(self, name: str) -> User | None:
         """Look a signed-in user up by name (``AccountsUnavailable`` when the store cannot be read)."""
-        for entry in self.store.entries():
-            if entry.name == name:
-                return _user(entry)
-        return None
+        entry = self.store.entry(name)
+        return _user(entry) if entry is not None else None
 
     def users(self) -> list[User]:
         """Every account, by name (``AccountsUnavailable`` when the store cannot be read)."""
@@ -307,7 +313,7 @@ class Accounts:
 
     def set_teams(self, name: str, *, team: str | None, mentor_of: list[str] | None) -> User:
         """Change a user's team (``""`` clears it) and/or the teams they mentor; None leaves a value as is."""
-        entry = next((e for e in self.store.entries() if e.name == name), None) if self.store.exists() else None
+        entry = self.store.entry(name) if self.store.exists() else None
         if entry is None:
             raise KeyError(name)
         changes: dict[str, object] = {}
@@ -321,7 +327,7 @@ class Accounts:
 
     def set_password(self, name: str, password: str) -> None:
         """Give an existing user a new password (roles unchanged); ``KeyError`` when there is no such user."""
-        entry = next((e for e in self.store.entries() if e.name == name), None) if self.store.exists() else None
+        entry = self.store.entry(name) if self.store.exists() else None
         if entry is None:
             raise KeyError(name)
         self.store.put(entry.model_copy(update={"password_hash": _hash(password)}))

@@ -203,6 +203,13 @@ def _m6_one_row_per_turn(connection: Connection) -> None:
         index.create(connection, checkfirst=True)
 
 
+def _m7_accounts(connection: Connection) -> None:
+    """Accounts move into the database (``accounts``, ``accounts_setup``); a users file is imported on first use."""
+    from simulator.account_table import ACCOUNT_TABLES  # the tables' own module (it imports this one)
+
+    _create(connection, *ACCOUNT_TABLES)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_mentor_tables,
@@ -210,6 +217,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m4_programme_tables,
     _m5_turn_warnings,
     _m6_one_row_per_turn,
+    _m7_accounts,
 ]
 
 _migrations_table = MetaData()

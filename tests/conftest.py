@@ -12,7 +12,8 @@ import pytest
 from simulator.config import NO_SHIPPED_CONTENT, PROJECT_DIR
 from simulator.models import LEARNED_ACTS, DialogueAct, Language
 
-pytest_plugins = ["tests.fake_llm"]  # the `fake_llm` fixture: a local OpenAI-compatible server
+# `fake_llm`: a local OpenAI-compatible server; `database_url`: SQLite, then PostgreSQL when there is one
+pytest_plugins = ["tests.fake_llm", "tests.database_fixtures"]
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")

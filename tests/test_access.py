@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from simulator import limits
 from simulator.access import AccessMode, StartupRefused, check_host, decide, is_loopback
@@ -54,24 +55,30 @@ def test_launch_refuses_single_user_beyond_loopback(tmp_path: Path) -> None:
         launch_app(services, host="0.0.0.0", port=free_port(), block=False, quiet=True)
 
 
-def test_a_vanished_users_file_denies_everyone(tmp_path: Path) -> None:
+def drop_accounts(services: AppServices) -> None:
+    """What a lost accounts table looks like to the app (a restored backup without it, a wrong database)."""
+    with services.store.engine.begin() as connection:
+        connection.execute(text("DROP TABLE accounts"))
+
+
+def test_a_vanished_accounts_table_denies_everyone(tmp_path: Path) -> None:
     users = tmp_path / "users.yaml"
-    Accounts(users).add("ann", "correct horse", ["trainee", "mentor", "trainer"])
+    Accounts(users).add("ann", "correct horse", ["trainee", "mentor", "trainer"])  # imported at start-up
     settings = dataclasses.replace(load_settings(), content_dir=write_content(tmp_path / "content"), users_file=users)
     services = AppServices(settings, index_sync=lambda library: "")
     assert services.user("ann").can("trainee")
-    users.rename(tmp_path / "users.yaml.moved")
+    drop_accounts(services)
     assert not services.local_mode  # decided at start-up: never falls back to single-user mode
     with pytest.raises(AccessDenied) as denied:
         services.user("ann")
-    assert denied.value.key == "accounts_unavailable" and "is missing" in denied.value.message("en")
+    assert denied.value.key == "accounts_unavailable" and "cannot be read" in denied.value.message("en")
     with pytest.raises(AccessDenied):
         services.user("local")
     assert not services.authenticate("ann", "correct horse")
 
 
-def test_the_attack_removing_the_users_file_under_a_running_app(tmp_path: Path) -> None:
-    """Issue 10: a trainee signed in, the users file renamed: the app must not turn into single-user mode."""
+def test_the_attack_removing_the_accounts_under_a_running_app(tmp_path: Path) -> None:
+    """Issue 10: a trainee signed in, the accounts gone: the app must not turn into single-user mode."""
     users = tmp_path / "users.yaml"
     accounts = Accounts(users)
     for name, role in (("alice", "trainee"), ("tess", "trainee")):
@@ -93,7 +100,9 @@ def test_the_attack_removing_the_users_file_under_a_running_app(tmp_path: Path) 
         assert paused.status_code == 429 and "Too many failed sign-ins for this account" in paused.text
         assert int(paused.headers["retry-after"]) > 0
 
-        users.rename(tmp_path / "moved.yaml")
+        users.unlink()  # imported at start-up: the file no longer matters
+        assert alice.call(progress, [None])[-1]["success"] is True
+        drop_accounts(services)
         denied = alice.call(progress, [None])[-1]
         assert denied["success"] is False and "Access is denied until the accounts are back" in str(denied)
         assert "Access is denied" in str(alice.call(find, [None] * 9)[-1])  # no mentor (nor anything else)

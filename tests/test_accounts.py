@@ -1,4 +1,4 @@
-"""Accounts: bcrypt-hashed users file, roles, single-user local mode, `drill users`."""
+"""Accounts: the bcrypt-hashed users file store, roles, single-user local mode, `drill users`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from click.testing import CliRunner
 
 from simulator import accounts as accounts_module
 from simulator import limits
+from simulator.account_table import accounts_for
 from simulator.accounts import LOCAL, Accounts, AccountsUnavailable
 from simulator.cli import main
+from simulator.config import load_settings
 from simulator.login_throttle import LoginThrottle, LoginThrottled
+from simulator.store import SessionStore
 
 
 def test_no_file_means_no_accounts(tmp_path: Path) -> None:
@@ -132,8 +135,8 @@ def test_reset_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     runner = CliRunner()
     reset = runner.invoke(main, ["users", "reset-password", "ann", "--password", "new-password"])
     assert reset.exit_code == 0, reset.output and "password of ann reset" in reset.output
-    accounts = Accounts(users_file)
-    user = accounts.authenticate("ann", "new-password")
+    accounts = accounts_for(load_settings(), SessionStore(load_settings().sqlalchemy_url).engine)
+    user = accounts.authenticate("ann", "new-password")  # in the database, where the users file was imported
     assert user is not None and user.roles == {"trainee", "mentor"}
     assert accounts.authenticate("ann", "old-password") is None
     unknown = runner.invoke(main, ["users", "reset-password", "nobody", "--password", "new-password"])

@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from simulator.accounts import Accounts
 from simulator.cli import main
+from simulator.cli.programme_common import programme_for
 from simulator.config import load_settings
 from simulator.content import load_library
 from simulator.programme.service import Programme
-from simulator.store import SessionStore
 from tests.programme_fixtures import graded_session, make_people, write_programme_content
 
 
@@ -34,8 +33,7 @@ def drill(*args: str) -> Result:
 
 
 def programme() -> Programme:
-    current = load_settings()
-    return Programme(SessionStore(current.sqlalchemy_url), Accounts(current.users_file))  # type: ignore[arg-type]
+    return programme_for(load_settings())  # the database's accounts, where the CLI imported the users file
 
 
 def test_the_whole_assessment_from_the_command_line(env: Path) -> None:

@@ -107,8 +107,12 @@ def test_serve_with_accounts_never_runs_single_user(tmp_path: Path, monkeypatch:
     both = CliRunner().invoke(main, ["serve", "--single-user"])
     assert both.exit_code == 2 and "--single-user was given, but accounts exist" in both.output
     served = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
-    assert served.exit_code == 0 and f"accounts from users file {users}" in served.output
+    # the users file was imported into the database once; the app reads the database
+    assert served.exit_code == 0 and "accounts from the accounts table of sqlite:///" in served.output
     assert not started[0].local_mode
-    users.write_text("users: [oops", encoding="utf-8")  # a broken store stops the start, with the reason
+    # a users file that cannot be imported stops the start, with the reason
+    monkeypatch.setenv("DRILL_DATA_DIR", str(tmp_path / "another-data-dir"))
+    users.write_text("users: [oops", encoding="utf-8")
     broken = CliRunner().invoke(main, ["serve"])
     assert broken.exit_code == 2 and "is not valid" in broken.output and str(users) in broken.output
+    assert len(started) == 1

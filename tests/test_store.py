@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,9 @@ from simulator.store import MIGRATIONS, SessionFilter, SessionStore
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SessionStore:
-    return SessionStore(f"sqlite:///{tmp_path / 'db' / 'drill.db'}")
+def store(database_url: str) -> SessionStore:
+    """A store on a fresh database: SQLite, then PostgreSQL when there is one (tests/database_fixtures.py)."""
+    return SessionStore(database_url)
 
 
 def report(total: float | None, scores: dict[str, int | None]) -> GradeReport:
@@ -30,16 +30,20 @@ def report(total: float | None, scores: dict[str, int | None]) -> GradeReport:
     )
 
 
-def test_migrations_are_versioned_and_idempotent(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'x.db'}"
+def test_migrations_are_versioned_and_idempotent(database_url: str) -> None:
+    url = database_url
     first = SessionStore(url)
     assert first.schema_version() == len(MIGRATIONS)
-    assert {"sessions", "turns", "grade_reports", "annotations", "score_overrides"} <= set(first.table_names())
+    assert {"sessions", "turns", "grade_reports", "annotations", "score_overrides", "accounts"} <= set(
+        first.table_names()
+    )
     again = SessionStore(url)
     assert again.schema_version() == len(MIGRATIONS)
 
 
 def test_wal_mode_is_on(store: SessionStore) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("WAL is SQLite's journal mode")
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
@@ -60,9 +64,9 @@ def test_turns_round_trip_as_transcript(store: SessionStore) -> None:
     Transcript.model_validate_json(transcript.model_dump_json())
 
 
-def test_open_session_survives_a_killed_process(tmp_path: Path) -> None:
+def test_open_session_survives_a_killed_process(database_url: str) -> None:
     """A separate process writes turns and is killed without any shutdown; nothing is lost."""
-    url = f"sqlite:///{tmp_path / 'kill.db'}"
+    url = database_url
     script = (
         "import os, sys\n"
         "from simulator.store import SessionStore\n"

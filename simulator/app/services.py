@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.access import Access, decide
+from simulator.account_table import accounts_for
 from simulator.accounts import LOCAL, Accounts, AccountsUnavailable, User
 from simulator.app.i18n import AppError
 from simulator.config import Settings
@@ -152,7 +153,7 @@ class AppServices:
     ):
         self.settings = settings
         self.store = store or SessionStore(settings.sqlalchemy_url)
-        self.accounts = accounts or Accounts(settings.users_file or settings.data_dir / "users.yaml")
+        self.accounts = accounts or accounts_for(settings, self.store.engine)
         #: Decided once, here (``drill serve`` decides for its address and passes it in): whether
         #: people sign in never changes while the process runs, whatever happens to the store.
         self.access = access or decide(self.accounts)

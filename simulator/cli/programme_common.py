@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from simulator.accounts import Accounts, AccountsUnavailable, User
+from simulator.account_table import accounts_for
+from simulator.accounts import AccountsUnavailable, User
 from simulator.cli.root import fail
 from simulator.config import Settings
 from simulator.errors import DrillError
@@ -24,8 +25,8 @@ T = TypeVar("T")
 
 def programme_for(current: Settings) -> Programme:
     """The programme's services over the configured database and accounts."""
-    accounts = Accounts(current.users_file or current.data_dir / "users.yaml")
-    return Programme(SessionStore(current.sqlalchemy_url), accounts)
+    store = SessionStore(current.sqlalchemy_url)
+    return Programme(store, accounts_for(current, store.engine))
 
 
 def actor(programme: Programme, by: str | None) -> User:

@@ -30,12 +30,19 @@ def serve(host: str, port: int | None, single_user: bool) -> None:
     on any other address it refuses to start. The mode is decided here, once.
     """
     from simulator.access import StartupRefused, decide
-    from simulator.accounts import Accounts, AccountsUnavailable
+    from simulator.account_table import accounts_for
+    from simulator.accounts import AccountsUnavailable
     from simulator.app.services import AppServices
     from simulator.app.ui import launch_app
+    from simulator.store import SessionStore
 
     current = settings()
-    accounts = Accounts(current.users_file or current.data_dir / "users.yaml")
+    try:
+        store = SessionStore(current.sqlalchemy_url)
+    except Exception as exc:  # a bad database URL, a server that is down: say what and stop
+        fail(f"cannot start: {exc}")
+        return
+    accounts = accounts_for(current, store.engine)
     try:
         access = decide(accounts, host, single_user=single_user)
         if not access.single_user:
@@ -44,7 +51,7 @@ def serve(host: str, port: int | None, single_user: bool) -> None:
         fail(f"cannot start: {exc}")
         return
     try:
-        services = AppServices(current, accounts=accounts, access=access)
+        services = AppServices(current, store=store, accounts=accounts, access=access)
         library = services.library()
     except Exception as exc:  # a bad database URL or missing rubric: say what and stop
         fail(f"cannot start: {exc}")

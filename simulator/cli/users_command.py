@@ -9,17 +9,31 @@ from simulator.cli.root import fail, settings
 
 
 def _accounts() -> Accounts:
+    from simulator.account_table import accounts_for
+    from simulator.database_engine import DatabaseDriverMissing
+    from simulator.store import SessionStore
+
     current = settings()
-    return Accounts(current.users_file or current.data_dir / "users.yaml")
+    try:
+        store = SessionStore(current.sqlalchemy_url)
+    except DatabaseDriverMissing as exc:
+        fail(str(exc))
+        raise
+    except Exception as exc:  # a server that is down, a wrong password: say why, without the URL's password
+        fail(f"cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        raise
+    return accounts_for(current, store.engine)
 
 
 @click.group()
 def users() -> None:
     """Manage app accounts (trainee, mentor, trainer, admin roles) and teams.
 
-    Accounts live in DRILL_USERS_FILE (default: <data dir>/users.yaml) with bcrypt-hashed
-    passwords; the file is written atomically and readable by its owner only. Without accounts
-    the app runs in single-user mode on 127.0.0.1 only; once accounts exist everyone signs in.
+    Accounts live in the database (DRILL_DATABASE_URL, default SQLite in the data dir) with
+    bcrypt-hashed passwords, shared by every app replica on that database. A users file of
+    earlier versions (DRILL_USERS_FILE, default <data dir>/users.yaml) is imported automatically
+    the first time the database's accounts are opened, then ignored. Without accounts the app
+    runs in single-user mode on 127.0.0.1 only; once accounts exist everyone signs in.
     A trainee belongs to one team (--team); a mentor coaches one or more teams (--mentor-of); an
     admin sees every team.
     """
@@ -100,7 +114,7 @@ def list_users() -> None:
     """List accounts and their roles."""
     accounts = _accounts()
     if not accounts.has_accounts():
-        click.echo(f"no accounts ({accounts.location} does not exist): the app runs in single-user mode on 127.0.0.1")
+        click.echo(f"no accounts ({accounts.location} is empty): the app runs in single-user mode on 127.0.0.1")
         return
     try:
         for user in accounts.users():
