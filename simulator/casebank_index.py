@@ -8,7 +8,12 @@ embedder name, so switching embedders never mixes vectors. Storage is a local
 ``DRILL_CHROMA_HOST`` is set.
 
 The index is built on first use and kept in sync by content hash: :meth:`CaseIndex.sync`
-re-embeds only added or changed cases and deletes removed ones.
+upserts only added or changed cases and deletes removed ones. Replicas sharing one Chroma
+server take turns: a sync runs under a lease in the database (``simulator.index_builds``), which
+also records the fingerprint of the content the last complete sync reached, so a replica whose
+content matches skips the sync without reading every record. Searches never wait for a sync:
+once the collection holds anything, a search reads it as it is and a needed sync runs in the
+background (only the very first build, when there is nothing to search yet, is waited for).
 
 :meth:`CaseIndex.fitting` and :meth:`CaseIndex.fitting_transcript` also say whether anything fits
 (:class:`Retrieval`, ``no_close_case``): see ``simulator.case_fit`` for the measured rule.
@@ -18,11 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
@@ -30,6 +37,9 @@ from langchain_chroma import Chroma
 
 from simulator.case_fit import Fit, judge_fit, threshold_for
 from simulator.embedders import Embedder, make_embedder
+from simulator.index_builds import BuildState, content_fingerprint
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from simulator.config import Settings
@@ -144,12 +154,13 @@ class Retrieval:
 
 @dataclass(frozen=True)
 class SyncReport:
-    """What :meth:`CaseIndex.sync` did, as case ids."""
+    """What :meth:`CaseIndex.sync` did, as case ids (``busy``: another replica was syncing; nothing done)."""
 
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
+    busy: bool = False
 
     @property
     def changed(self) -> bool:
@@ -158,6 +169,8 @@ class SyncReport:
 
     def summary(self) -> str:
         """One line: counts per kind."""
+        if self.busy:
+            return "another replica is syncing the index; searches use it as it is"
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
             f"unchanged {len(self.unchanged)}"
@@ -202,15 +215,75 @@ def _where(language: str | None, category: str | None, exclude_ids: Sequence[str
 # The index
 
 
-#: Cases embedded and added per Chroma call (below Chroma's max batch size).
+#: Cases embedded and upserted per Chroma call (below Chroma's max batch size).
 ADD_BATCH = 1000
+#: How often a replica waiting for another one's sync looks again (a first build takes a minute).
+WAIT_POLL_SECONDS = 2.0
+
+
+class BuildCoordinator(Protocol):
+    """Who may sync a collection now, and what its last complete sync reached (``index_builds``)."""
+
+    def state(self, collection: str) -> BuildState: ...
+    def claim(self, collection: str) -> bool: ...
+    def renew(self, collection: str) -> None: ...
+    def finish(self, collection: str, fingerprint: str, cases: int) -> None: ...
+    def release(self, collection: str) -> None: ...
+    def forget(self, collection: str) -> None: ...
+
+
+class ProcessBuilds:
+    """The coordinator of a local (``PersistentClient``) index, which one process owns: in memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders: dict[str, int] = {}
+        self._done: dict[str, tuple[str, int]] = {}
+
+    def state(self, collection: str) -> BuildState:
+        with self._lock:
+            fingerprint, cases = self._done.get(collection, (None, None))
+            holder = self._holders.get(collection)
+            return BuildState(fingerprint, cases, str(holder) if holder is not None else None)
+
+    def claim(self, collection: str) -> bool:
+        with self._lock:
+            holder = self._holders.setdefault(collection, threading.get_ident())
+            return holder == threading.get_ident()
+
+    def renew(self, collection: str) -> None:
+        return None
+
+    def finish(self, collection: str, fingerprint: str, cases: int) -> None:
+        with self._lock:
+            self._done[collection] = (fingerprint, cases)
+            self._holders.pop(collection, None)
+
+    def release(self, collection: str) -> None:
+        with self._lock:
+            self._holders.pop(collection, None)
+
+    def forget(self, collection: str) -> None:
+        with self._lock:
+            self._done.pop(collection, None)
+
+
+def default_builds(settings: Settings) -> BuildCoordinator:
+    """Replicas share a Chroma server, so they coordinate in the database; a local index is one process's."""
+    if not settings.chroma_host:
+        return ProcessBuilds()
+    from simulator.index_builds import IndexBuilds
+    from simulator.store import SessionStore
+
+    return IndexBuilds(SessionStore(settings.sqlalchemy_url).engine)
 
 
 class CaseIndex:
     """The case bank in a Chroma collection, searchable by meaning, filterable by metadata.
 
-    Thread-safe: one lock serialises sync and search, so the app may share one instance.
-    Pass ``library`` to let the first search build or refresh the index automatically.
+    Thread-safe and shared by the app: syncs take turns (a lock in this process, a lease in the
+    database across replicas on one Chroma server); searches take no lock. Pass ``library`` (a
+    library, or a function returning the current one) to let searches build or refresh the index.
     """
 
     def __init__(
@@ -218,9 +291,10 @@ class CaseIndex:
         settings: Settings,
         embedder: Embedder | None = None,
         *,
-        library: Library | None = None,
+        library: Library | Callable[[], Library] | None = None,
         client: chromadb.ClientAPI | None = None,
         recipe: str = DEFAULT_RECIPE,
+        builds: BuildCoordinator | None = None,
     ) -> None:
         if recipe not in DOCUMENT_RECIPES:
             raise ValueError(f"unknown document recipe '{recipe}'; choose one of: {', '.join(DOCUMENT_RECIPES)}")
@@ -230,9 +304,13 @@ class CaseIndex:
         self.collection_name = collection_name(self.embedder.name)
         self.location = chroma_location(settings) if client is None else "the given Chroma client"
         self._client = client or make_chroma_client(settings)
+        self._builds = builds or default_builds(settings)
         self._library = library
         self._synced = False
-        self._lock = threading.RLock()
+        #: One syncing thread per process (the lease orders replicas); searches never take it.
+        self._sync_lock = threading.Lock()
+        self._background: threading.Thread | None = None
+        self._background_lock = threading.Lock()
         self._store = Chroma(
             collection_name=self.collection_name,
             embedding_function=self.embedder,
@@ -250,74 +328,135 @@ class CaseIndex:
     # -- maintenance ---------------------------------------------------------------------------
 
     def stored_hashes(self) -> dict[str, str]:
-        """Case id -> content hash of what is in the collection now."""
-        with self._lock:
-            got = self._store.get(include=["metadatas"])
+        """Case id -> content hash of what is in the collection now (reads every record's metadata)."""
+        got = self._store.get(include=["metadatas"])
         return {
             doc_id: str((meta or {}).get("content_hash", ""))
             for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True)
         }
 
     def count(self) -> int:
-        """Number of cases in the collection."""
-        with self._lock:
-            return len(self._store.get(include=[])["ids"])
+        """Number of cases in the collection (Chroma's own count: no record is read)."""
+        return int(self._store._collection.count())
 
-    def sync(self, library: Library | None = None) -> SyncReport:
-        """Make the collection match ``library``'s cases; embed only added or changed cases.
+    def _wanted(self, library: Library) -> dict[str, tuple[str, dict[str, str]]]:
+        wanted: dict[str, tuple[str, dict[str, str]]] = {}
+        for case_id, case in sorted(library.cases.items()):
+            document = case_document(case, self.recipe)
+            wanted[case_id] = (document, case_metadata(case, document))
+        return wanted
 
-        With no argument, uses the library given at construction (or the last one synced).
-        """
-        with self._lock:
-            library = library or self._library
-            if library is None:
-                raise ValueError("CaseIndex.sync needs a library (pass one here or to CaseIndex(...))")
+    def _current(self, library: Library | Callable[[], Library] | None) -> Library:
+        source = library if library is not None else self._library
+        if source is None:
+            raise ValueError("CaseIndex.sync needs a library (pass one here or to CaseIndex(...))")
+        if library is not None:
             self._library = library
-            wanted: dict[str, tuple[str, dict[str, str]]] = {}
-            for case_id, case in sorted(library.cases.items()):
-                document = case_document(case, self.recipe)
-                wanted[case_id] = (document, case_metadata(case, document))
-            stored = self.stored_hashes()
-            added = tuple(cid for cid in wanted if cid not in stored)
-            updated = tuple(cid for cid in wanted if cid in stored and stored[cid] != wanted[cid][1]["content_hash"])
-            unchanged = tuple(cid for cid in wanted if cid in stored and cid not in updated)
-            removed = tuple(sorted(cid for cid in stored if cid not in wanted))
-            if removed:
-                self._store.delete(ids=list(removed))
-            to_embed = [*added, *updated]
-            # Chroma refuses one call above its max batch size (5,461 on SQLite), so add in slices.
-            for start in range(0, len(to_embed), ADD_BATCH):
-                batch = to_embed[start : start + ADD_BATCH]
-                self._store.add_texts(
-                    texts=[wanted[cid][0] for cid in batch],
-                    metadatas=[wanted[cid][1] for cid in batch],
-                    ids=batch,
-                )
-            self._synced = True
-            return SyncReport(added=added, updated=updated, removed=removed, unchanged=unchanged)
+        return source() if callable(source) else source
 
-    def rebuild(self, library: Library | None = None) -> SyncReport:
+    def _up_to_date(self, wanted: dict[str, tuple[str, dict[str, str]]]) -> bool:
+        """True when the last complete sync reached this content and the collection still holds it all."""
+        fingerprint = content_fingerprint((cid, meta["content_hash"]) for cid, (_, meta) in wanted.items())
+        state = self._builds.state(self.collection_name)
+        return state.fingerprint == fingerprint and state.cases == len(wanted) == self.count()
+
+    def sync(self, library: Library | Callable[[], Library] | None = None, *, wait: bool = True) -> SyncReport:
+        """Make the collection match the library's cases; upsert only added or changed cases.
+
+        ``library`` is a library or a function returning the current one (read again once this
+        replica holds the lease, so content saved meanwhile on another replica is never
+        deleted); with none, the one given at construction (or last synced) is used. While
+        another replica syncs, ``wait`` waits for it (then usually finds nothing to do);
+        ``wait=False`` returns at once with ``busy`` set.
+        """
+        wanted = self._wanted(self._current(library))
+        if self._up_to_date(wanted):
+            self._synced = True
+            return SyncReport(unchanged=tuple(wanted))
+        with self._sync_lock:
+            if self._up_to_date(wanted):  # another thread of this process synced while this one waited
+                self._synced = True
+                return SyncReport(unchanged=tuple(wanted))
+            while not self._builds.claim(self.collection_name):
+                if not wait:
+                    return SyncReport(busy=True)
+                time.sleep(WAIT_POLL_SECONDS)
+                if self._up_to_date(wanted):
+                    self._synced = True
+                    return SyncReport(unchanged=tuple(wanted))
+            try:
+                report = self._sync_holding_lease(self._wanted(self._current(None)))
+            except BaseException:
+                self._builds.release(self.collection_name)
+                raise
+            self._synced = True
+            return report
+
+    def _sync_holding_lease(self, wanted: dict[str, tuple[str, dict[str, str]]]) -> SyncReport:
+        stored = self.stored_hashes()
+        added = tuple(cid for cid in wanted if cid not in stored)
+        updated = tuple(cid for cid in wanted if cid in stored and stored[cid] != wanted[cid][1]["content_hash"])
+        unchanged = tuple(cid for cid in wanted if cid in stored and cid not in updated)
+        removed = tuple(sorted(cid for cid in stored if cid not in wanted))
+        collection = self._store._collection
+        if removed:
+            collection.delete(ids=list(removed))
+        to_embed = [*added, *updated]
+        # Chroma refuses one call above its max batch size (5,461 on SQLite), so upsert in slices;
+        # an upsert (not an add) makes a retried or overlapping batch harmless.
+        for start in range(0, len(to_embed), ADD_BATCH):
+            batch = to_embed[start : start + ADD_BATCH]
+            documents = [wanted[cid][0] for cid in batch]
+            collection.upsert(
+                ids=batch,
+                embeddings=self.embedder.embed_documents(documents),  # type: ignore[arg-type]
+                documents=documents,
+                metadatas=[wanted[cid][1] for cid in batch],
+            )
+            self._builds.renew(self.collection_name)
+        fingerprint = content_fingerprint((cid, meta["content_hash"]) for cid, (_, meta) in wanted.items())
+        self._builds.finish(self.collection_name, fingerprint, len(wanted))
+        return SyncReport(added=added, updated=updated, removed=removed, unchanged=unchanged)
+
+    def rebuild(self, library: Library | Callable[[], Library] | None = None) -> SyncReport:
         """Drop the collection and embed every case again."""
-        with self._lock:
+        with self._sync_lock:
             self._store.reset_collection()
+            self._builds.forget(self.collection_name)
             self._synced = False
-            return self.sync(library)
+        return self.sync(library)
 
     def drop(self) -> None:
         """Delete the collection (the index is unusable afterwards; used by the eval)."""
-        with self._lock:
+        with self._sync_lock:
             self._store.delete_collection()
+            self._builds.forget(self.collection_name)
 
-    def use_library(self, library: Library) -> None:
+    def use_library(self, library: Library | Callable[[], Library]) -> None:
         """Search ``library`` from now on; a different library object is synced before the next search."""
-        with self._lock:
-            if library is not self._library:
-                self._library = library
-                self._synced = False
+        if library is not self._library:
+            self._library = library
+            self._synced = False
 
     def _ensure_synced(self) -> None:
-        if not self._synced and self._library is not None:
+        """Before a search: build an empty index now; refresh a non-empty one in the background."""
+        if self._synced or self._library is None:
+            return
+        if self.count() == 0:
+            # nothing to search until the first build: build it now, unless another replica is
+            # building it (then this search finds nothing rather than waiting)
+            self.sync(wait=False)
+            return
+        with self._background_lock:
+            if self._background is None or not self._background.is_alive():
+                self._background = threading.Thread(target=self._sync_quietly, name="case-index-sync", daemon=True)
+                self._background.start()
+
+    def _sync_quietly(self) -> None:
+        try:
             self.sync()
+        except Exception:  # searches go on with the index as it is; the next search tries again
+            log.exception("case index sync failed; searching the index as it is")
 
     # -- search --------------------------------------------------------------------------------
 
@@ -339,12 +478,11 @@ class CaseIndex:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         where = _where(language, category, tuple(exclude_ids))
-        with self._lock:
-            self._ensure_synced()
-            available = self.count()
-            if available == 0:
-                return []
-            results = self._store.similarity_search_with_score(query, k=min(k, available), filter=where)
+        self._ensure_synced()
+        available = self.count()
+        if available == 0:
+            return []
+        results = self._store.similarity_search_with_score(query, k=min(k, available), filter=where)
         return [
             Hit(case_id=str(doc.metadata.get("id", doc.id)), score=1.0 - float(distance)) for doc, distance in results
         ]

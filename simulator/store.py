@@ -210,6 +210,13 @@ def _m7_accounts(connection: Connection) -> None:
     _create(connection, *ACCOUNT_TABLES)
 
 
+def _m8_index_builds(connection: Connection) -> None:
+    """Replicas on one Chroma server take turns syncing the case index (a lease per collection)."""
+    from simulator import index_builds  # the table's own module (it imports this one)
+
+    _create(connection, index_builds.IndexBuild)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_mentor_tables,
@@ -218,6 +225,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m5_turn_warnings,
     _m6_one_row_per_turn,
     _m7_accounts,
+    _m8_index_builds,
 ]
 
 _migrations_table = MetaData()

@@ -211,7 +211,8 @@ class AppServices:
             return self._index_sync(library)
         from simulator.casebank_index import shared_index  # heavy (Chroma, embedder); only when needed
 
-        return str(shared_index(self.settings, library).sync(library).summary())
+        # the sync reads the content again once it holds the index lease: never a stale library
+        return str(shared_index(self.settings, library).sync(self.library).summary())
 
     @functools.cached_property
     def programme(self) -> Programme:
