@@ -154,8 +154,8 @@ def test_a_judge_whose_replies_are_all_unusable_is_a_failed_grading(settings: Se
 # Claims
 
 
-def test_two_workers_racing_for_one_session_claim_it_once(settings: Settings) -> None:
-    stores = [SessionStore(settings.sqlalchemy_url) for _ in range(2)]
+def test_two_workers_racing_for_one_session_claim_it_once(database_url: str) -> None:
+    stores = [SessionStore(database_url) for _ in range(2)]  # SQLite, then PostgreSQL when there is one
     session_id = stored_session(stores[0], ended=True)
     results: list[bool] = []
     barrier = threading.Barrier(len(stores))

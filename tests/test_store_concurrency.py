@@ -69,8 +69,8 @@ def test_fresh_starts_at_once_on_one_database(tmp_path: Path) -> None:
     assert outcomes == [("ok", len(MIGRATIONS))] * processes, outcomes
 
 
-def test_two_writers_of_one_turn_one_wins_the_other_is_told(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'drill.db'}"
+def test_two_writers_of_one_turn_one_wins_the_other_is_told(database_url: str) -> None:
+    url = database_url  # SQLite, then PostgreSQL when there is one (tests/database_fixtures.py)
     store = SessionStore(url)
     session_id = store.create_session(user_name="alice", language="zh-CN")
     barrier, results = CONTEXT.Barrier(2), CONTEXT.Queue()
@@ -95,8 +95,8 @@ def test_many_appending_processes_never_share_an_index(tmp_path: Path) -> None:
     assert all(kind in ("ok", "conflict") for kind, _ in outcomes)
 
 
-def test_append_with_a_stale_index_is_refused_clearly(tmp_path: Path) -> None:
-    store = SessionStore(f"sqlite:///{tmp_path / 'drill.db'}")
+def test_append_with_a_stale_index_is_refused_clearly(database_url: str) -> None:
+    store = SessionStore(database_url)
     session_id = store.create_session(user_name="alice", language="en")
     assert (
         store.append_turn(
