@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from simulator import limits
 from simulator.accounts import Accounts, AccountsUnavailable, UserEntry, UsersFileStore
 from simulator.config import Settings
 from simulator.store import Base, utcnow
@@ -136,6 +137,26 @@ class DatabaseAccountStore:
     def exists(self) -> bool:
         return self.import_record() is not None
 
+    def ignored_file_note(self) -> str | None:
+        """A note when the users file is there but not what was imported (edits to it do nothing now)."""
+        if self.import_file is None or not self.import_file.exists():
+            return None
+        record = self.import_record()
+        if record is None:
+            return None
+        # a file beyond the size limit was never imported, so it is not read to compare
+        unchanged = (
+            self.import_file.stat().st_size <= limits.USERS_FILE_BYTES.value
+            and record.imported_sha256 == hashlib.sha256(self.import_file.read_bytes()).hexdigest()
+        )
+        if unchanged:
+            return None
+        since = f"imported from it on {record.created_at:%Y-%m-%d}" if record.imported_from else "set up"
+        return (
+            f"{self.import_file} is not read: accounts live in {self.location} ({since}); "
+            "change them with `drill users`, and delete the file"
+        )
+
     def entries(self) -> list[UserEntry]:
         self._import_once()
         with self._db() as db:
@@ -187,6 +208,12 @@ class DatabaseAccountStore:
 def accounts_for(settings: Settings, engine: Engine) -> Accounts:
     """The accounts of a deployment: its database's, importing ``DRILL_USERS_FILE`` once (module docstring)."""
     return Accounts(DatabaseAccountStore(engine, import_file=settings.users_file or settings.data_dir / "users.yaml"))
+
+
+def accounts_note(accounts: Accounts) -> str | None:
+    """What to tell whoever starts the app about an ignored users file (None: nothing)."""
+    store = accounts.store
+    return store.ignored_file_note() if isinstance(store, DatabaseAccountStore) else None
 
 
 def _values(entry: UserEntry) -> dict[str, Any]:

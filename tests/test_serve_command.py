@@ -109,10 +109,15 @@ def test_serve_with_accounts_never_runs_single_user(tmp_path: Path, monkeypatch:
     served = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
     # the users file was imported into the database once; the app reads the database
     assert served.exit_code == 0 and "accounts from the accounts table of sqlite:///" in served.output
-    assert not started[0].local_mode
+    assert not started[0].local_mode and "warning" not in served.output
+    # an edit to the imported file does nothing, and the start says so
+    Accounts(users).add("bob", "long-enough-pw", ["trainee"])
+    edited = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0"])
+    assert edited.exit_code == 0 and f"warning: {users} is not read: accounts live in" in edited.output
+    assert started[1].accounts.get("bob") is None
     # a users file that cannot be imported stops the start, with the reason
     monkeypatch.setenv("DRILL_DATA_DIR", str(tmp_path / "another-data-dir"))
     users.write_text("users: [oops", encoding="utf-8")
     broken = CliRunner().invoke(main, ["serve"])
     assert broken.exit_code == 2 and "is not valid" in broken.output and str(users) in broken.output
-    assert len(started) == 1
+    assert len(started) == 2

@@ -30,7 +30,7 @@ def serve(host: str, port: int | None, single_user: bool) -> None:
     on any other address it refuses to start. The mode is decided here, once.
     """
     from simulator.access import StartupRefused, decide
-    from simulator.account_table import accounts_for
+    from simulator.account_table import accounts_for, accounts_note
     from simulator.accounts import AccountsUnavailable
     from simulator.app.services import AppServices
     from simulator.app.ui import launch_app
@@ -44,12 +44,15 @@ def serve(host: str, port: int | None, single_user: bool) -> None:
         return
     accounts = accounts_for(current, store.engine)
     try:
+        note = accounts_note(accounts)
         access = decide(accounts, host, single_user=single_user)
         if not access.single_user:
             accounts.names()  # a store that exists but cannot be read stops the start, with the reason
     except (StartupRefused, AccountsUnavailable) as exc:
         fail(f"cannot start: {exc}")
         return
+    if note:
+        click.echo(f"warning: {note}", err=True)
     try:
         services = AppServices(current, store=store, accounts=accounts, access=access)
         library = services.library()
