@@ -45,6 +45,8 @@ class Conversation:
     ):
         self.engine = engine
         self._clock = clock
+        #: What the engine corrected in each customer turn, by turn index (see CustomerReply.warnings).
+        self.turn_warnings: dict[int, tuple[str, ...]] = {}
         self.transcript = Transcript(
             language=engine.language,
             turns=[],
@@ -194,6 +196,8 @@ class Conversation:
         return inner.reply
 
     def _append_customer(self, reply: CustomerReply) -> None:
+        if reply.warnings:
+            self.turn_warnings[len(self.turns)] = reply.warnings
         self.turns.append(Turn(role="customer", text=reply.text, ts=self._clock(), state=reply.state))
 
 

@@ -230,6 +230,7 @@ def chat_model(
     model: str | None = None,
     usage: UsageLog | None = None,
     temperature: float | None = None,
+    top_p: float | None = None,
     seed: int | None = None,
     max_tokens: int | None = None,
     client_retries: bool = True,
@@ -258,6 +259,7 @@ def chat_model(
         stream_usage=True,
         use_responses_api=False,  # OpenAI-compatible servers speak Chat Completions only
         temperature=temperature,
+        top_p=top_p,
         seed=seed,
         # Sent as max_completion_tokens (OpenAI's current name); servers that only know
         # max_tokens ignore it, which merely lifts the cap.

@@ -155,11 +155,18 @@ def _m4_programme_tables(connection: Connection) -> None:
     _create(connection, *PROGRAMME_TABLES)
 
 
+def _m5_turn_warnings(connection: Connection) -> None:
+    from simulator import turn_warnings  # the table's own module (it imports this one)
+
+    _create(connection, turn_warnings.TurnWarning)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_mentor_tables,
     _m3_grading_jobs,
     _m4_programme_tables,
+    _m5_turn_warnings,
 ]
 
 _migrations_table = MetaData()
@@ -403,9 +410,10 @@ class SessionStore:
             for model in (GradeRow, AnnotationRow, OverrideRow):
                 for child in db.scalars(select(model).where(model.session_id == session_id)):
                     db.delete(child)
-            jobs = Base.metadata.tables.get("grading_jobs")  # simulator.grading_claims; may be unloaded
-            if jobs is not None:
-                db.execute(delete(jobs).where(jobs.c.session_id == session_id))
+            for name in ("grading_jobs", "turn_warnings"):  # tables of their own modules
+                table = Base.metadata.tables.get(name)
+                if table is not None:
+                    db.execute(delete(table).where(table.c.session_id == session_id))
             db.delete(row)  # turns go with it (cascade)
 
     # -- grading -------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from simulator.accounts import Accounts
 from simulator.app.services import AppServices
 from simulator.app.ui import launch_app
 from simulator.config import load_settings
-from simulator.customer.reply_markers import format_trailer
 from tests.fake_llm import FakeLLM
 from tests.offline_fixtures import persona_data, write_content
 
@@ -283,6 +282,9 @@ def verdict(score: int) -> dict[str, Any]:
     return reply
 
 
+OFFER = "我马上给您安排加急补发一台,三天内送到,今天下午给您回电确认。"
+
+
 def test_llm_mode_drill_with_a_failure_retry_and_a_judged_scorecard(fake_llm: FakeLLM, tmp_path: Path) -> None:
     settings_changes = dataclasses.asdict(fake_llm.settings())
     services = make_services(
@@ -299,7 +301,7 @@ def test_llm_mode_drill_with_a_failure_retry_and_a_judged_scorecard(fake_llm: Fa
         app = Driver(url, tmp_path / "downloads")
         app.call("/scenario_lists", "any", "any", "any", "any", None, None, False)
         app.call("/start_drill", PERSONA, ZH_CASE)
-        fake_llm.enqueue(f"订单号是2026110312345678,你快点查。\n{format_trailer(5, False)}")
+        fake_llm.enqueue("订单号是2026110312345678,你快点查。\n<<state mood=5 goal_met=false>>")
         replied = app.call("/send_message", GOOD[1])
         assert texts(replied["conversation"])[-1] == ("assistant", "订单号是2026110312345678,你快点查。")
         sent = json.dumps(fake_llm.requests[-1]["messages"], ensure_ascii=False)
@@ -307,10 +309,11 @@ def test_llm_mode_drill_with_a_failure_retry_and_a_judged_scorecard(fake_llm: Fa
 
         for _ in range(2):  # the first try and the one retry both fail
             fake_llm.enqueue(status=500, error_message="model crashed")
-        failed = app.call("/send_message", GOOD[2])
+        failed = app.call("/send_message", OFFER)
         assert "could not answer" in failed["status"]
-        assert texts(failed["conversation"])[-1] == ("user", GOOD[2])  # the message is kept
-        fake_llm.enqueue(f"好吧,那我等你电话。\n###RESOLVED###\n{format_trailer(2, True)}")
+        assert texts(failed["conversation"])[-1] == ("user", OFFER)  # the message is kept
+        # The offer is on record, so the state lets the customer end the call as resolved.
+        fake_llm.enqueue("好吧,那我等你电话。\n###RESOLVED###")
         fake_llm.enqueue(content=verdict(4))  # the customer ends the call, so the judge is next
         retried = app.call("/retry_reply")
         assert texts(retried["conversation"])[-1] == ("assistant", "好吧,那我等你电话。")
@@ -338,8 +341,8 @@ def test_llm_mode_drill_with_a_failure_retry_and_a_judged_scorecard(fake_llm: Fa
         for driver in (slow, quick):
             driver.call("/scenario_lists", "any", "any", "any", "any", None, None, False)
             driver.call("/start_drill", PERSONA, ZH_CASE)
-        fake_llm.enqueue(f"我慢慢说……\n{format_trailer(6, False)}", delay_s=4)
-        fake_llm.enqueue(f"好的。\n{format_trailer(5, False)}")
+        fake_llm.enqueue("我慢慢说……", delay_s=4)
+        fake_llm.enqueue("好的。")
         before = len(fake_llm.requests)
         waiting = slow.client.submit(GOOD[0], api_name="/send_message")
         wait_until(lambda: len(fake_llm.requests) > before or waiting.done())  # the slow reply is asked for

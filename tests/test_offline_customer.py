@@ -325,7 +325,7 @@ def test_factory_picks_offline_without_endpoint_and_llm_lazily(monkeypatch: pyte
     made: list[dict[str, object]] = []
 
     class FakeLLMCustomer:
-        def __init__(self, persona: Persona, case: Case, *, seed: int, settings: object):
+        def __init__(self, persona: Persona, case: Case, *, seed: int, settings: object, rubric: object = None):
             made.append({"persona": persona.id, "case": case.id, "seed": seed})
 
     monkeypatch.setattr(llm_engine, "LLMCustomer", FakeLLMCustomer)

@@ -362,13 +362,14 @@ def test_command_rejects_unknown_ids_and_llm_without_endpoint(content_env: Path,
     assert llm.exit_code == 2 and "DRILL_LLM_BASE_URL" in llm.output
 
 
-def test_llm_engine_inventing_facts_and_resolving_early_is_reported(
+def test_llm_engine_inventing_facts_is_reported_and_cannot_resolve_early(
     content_env: Path, tmp_path: Path, fake_llm: Any
 ) -> None:
     from simulator.testing.fake_openai_server import ScriptedReply
 
     fake_llm.default_reply = ScriptedReply(
-        content="My order is ZX-99812 and I paid $120 on 9 May.\n<<state mood=2 goal_met=true>>"
+        content="My order is ZX-99812 and I paid $120 on 9 May. Great, all sorted!\n###RESOLVED###\n"
+        "<<state mood=2 goal_met=true>>"
     )
     result = CliRunner().invoke(
         main,
@@ -395,5 +396,10 @@ def test_llm_engine_inventing_facts_and_resolving_early_is_reported(
     assert report["engine"] == "llm" and report["errors"] == 0
     kinds = {example["token"] for example in report["fact_fidelity"]["invented_examples"]}
     assert {"ZX-99812", "$120", "9 May"} <= kinds
-    assert report["outcomes"]["premature"] >= 1
+    # The model claims the goal is met and ends at once: the state kept by code does not let it.
+    assert report["outcomes"]["premature"] == 0
+    corrected = report["model_warnings"]
+    assert corrected["warnings"] >= 2 and "removed a state line" in corrected["by_kind"]
+    assert any("ignored" in example["warning"] for example in corrected["examples"])
+    assert "## Model replies corrected" in (tmp_path / "llm" / "report.md").read_text(encoding="utf-8")
     assert fake_llm.requests, "the LLM engine must have called the server"

@@ -196,9 +196,10 @@ def test_a_heartbeat_keeps_a_long_grading_claimed(settings: Settings) -> None:
     assert grading_claims.claim(store, session_id, "slow", now=old)
     renewed = threading.Event()
     with grading_claims.Heartbeat(store, session_id, "slow", every_s=0.01):
-        while not renewed.is_set():
-            job = store.engine.connect().execute(select(GradingJob.heartbeat_at)).scalar_one()
-            if job is not None and job.replace(tzinfo=UTC) > old + timedelta(seconds=1):
+        while not renewed.wait(0.01):
+            with store.engine.connect() as connection:
+                beat = connection.execute(select(GradingJob.heartbeat_at)).scalar_one()
+            if beat is not None and beat.replace(tzinfo=UTC) > old + timedelta(seconds=1):
                 renewed.set()
     assert not grading_claims.claim(store, session_id, "other")
 

@@ -275,6 +275,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "turn": ("turn", "回合"),
     "mood_curve": ("Customer mood (10 = furious)", "客户情绪曲线(10 = 暴怒)"),
     "notes_on_turn": ("Notes on turn #{n}", "第 #{n} 回合点评"),
+    "model_notes": ("Corrected in the model's reply #{n}", "第 #{n} 回合模型输出的修正"),
     "helped": ("helped", "加分"),
     "hurt": ("hurt", "扣分"),
     "comment_md": ("#### 💬 Comment", "#### 💬 点评"),

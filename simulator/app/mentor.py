@@ -6,7 +6,7 @@ own sessions and cannot comment, override or import.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +21,7 @@ from simulator.grading.transcript_file import TranscriptFileError
 from simulator.models import Language, Rubric, Transcript
 from simulator.store import SessionFilter
 from simulator.transcript_import import read_transcript_text
+from simulator.turn_warnings import warnings_for
 
 Result = Literal["any", "pass", "fail", "incomplete", "ungraded"]
 
@@ -63,6 +64,8 @@ class Replay:
     rubric: Rubric | None = None
     #: Why the last grading failed, while the session has no report (None otherwise).
     grading_failure: str | None = None
+    #: What the LLM customer's engine corrected in its model's replies, by turn (mentors only).
+    model_warnings: dict[int, list[str]] = field(default_factory=dict)
 
     def criterion_name(self, criterion_id: str, lang: Language) -> str:
         """The criterion's display name in ``lang`` (its id when the rubric does not know it)."""
@@ -158,6 +161,7 @@ def load_replay(services: AppServices, user: User, session_id: str | None, lang:
         comments=comments,
         rubric=library.rubric,
         grading_failure=job.reason if job is not None and job.state == "failed" else None,
+        model_warnings=warnings_for(services.store, row.id) if user.can("mentor") else {},
     )
 
 
@@ -183,6 +187,15 @@ def replay_messages(replay: Replay, step: int | None, lang: Language) -> list[di
             # A platform line from an imported log is shown for context, marked, and never graded.
             shown = f"*{t('speaker_system', lang)}:* {turn.text}" if turn.role == "system" else turn.text
             messages.append({"role": "assistant", "content": f"{shown}\n\n<sub>#{index}{mood}</sub>"})
+            corrected = replay.model_warnings.get(index, [])
+            if corrected:
+                messages.append(
+                    {
+                        "role": "assistant",
+                        "content": "\n".join(f"- ⚙️ {warning}" for warning in corrected),
+                        "metadata": {"title": t("model_notes", lang, n=index)},
+                    }
+                )
             comments = replay.turn_notes(index)["comments"]
             if comments:
                 messages.append(

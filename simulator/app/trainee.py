@@ -29,6 +29,7 @@ from simulator.errors import (
 from simulator.limits import DRILL_TURNS, MESSAGE_CHARS
 from simulator.models import Case, Language, Persona, Rubric, TraineeView, Turn
 from simulator.store import DrillSession, SessionFilter
+from simulator.turn_warnings import add_warnings
 
 ANY = "any"
 
@@ -259,7 +260,8 @@ def check_message(text: str | None) -> str:
 def _persist(services: AppServices, live: LiveSession) -> None:
     """Commit every in-memory turn the store does not have yet (one row per turn, in order)."""
     for turn in live.conversation.turns[live.stored_turns :]:
-        services.store.append_turn(live.session_id, turn)
+        index = services.store.append_turn(live.session_id, turn)
+        add_warnings(services.store, live.session_id, index, live.conversation.turn_warnings.get(live.stored_turns, ()))
         live.stored_turns += 1
 
 

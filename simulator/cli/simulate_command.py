@@ -105,6 +105,9 @@ def simulate(persona_id: str, case_id: str, agent_file: Path, engine: str | None
         echo_json(conversation.to_json())
     else:
         _print_dialogue(conversation, customer.name, seed)
+    for index, warnings in sorted(conversation.turn_warnings.items()):
+        for warning in warnings:  # what the engine corrected in the model's replies
+            click.echo(f"warning: turn {index}: {warning}", err=True)
     if error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)

@@ -55,5 +55,5 @@ def make_customer(
             )
         from simulator.customer.llm_engine import LLMCustomer
 
-        return LLMCustomer(persona, case, seed=seed, settings=settings)
+        return LLMCustomer(persona, case, seed=seed, settings=settings, rubric=rubric)
     raise ValueError(f"unknown customer engine '{chosen}'; choose one of: {', '.join(ENGINES)}")

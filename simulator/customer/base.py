@@ -12,10 +12,15 @@ from simulator.models import Case, CustomerState, Language, Persona, Turn
 
 @dataclass(frozen=True)
 class CustomerReply:
-    """A complete customer turn: the text the trainee sees and the hidden state."""
+    """A complete customer turn: the text the trainee sees, the hidden state, and what went oddly.
+
+    ``warnings`` say what the engine had to correct in a model's reply (a state line removed, an
+    ending the state did not allow); they are stored with the turn and shown to mentors.
+    """
 
     text: str
     state: CustomerState
+    warnings: tuple[str, ...] = ()
 
     @property
     def ended(self) -> bool:

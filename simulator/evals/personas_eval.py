@@ -17,6 +17,7 @@ and each conversation is measured:
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -99,6 +100,8 @@ class ConversationResult:
     invented: list[InventedFact] = field(default_factory=list)
     problems: list[OutcomeProblem] = field(default_factory=list)
     mood: list[MoodEvent] = field(default_factory=list)
+    #: What the LLM customer's engine corrected in its model's replies, by customer turn index.
+    model_warnings: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def archetype(self) -> str:
@@ -172,10 +175,11 @@ def play(
     settings: Settings,
     rubric: Rubric | None,
     max_turns: int = MAX_TURNS,
-) -> tuple[Transcript, str | None]:
+) -> tuple[Transcript, str | None, dict[int, tuple[str, ...]]]:
     """Play the style's lines against the customer until it ends or the lines run out.
 
-    Returns the transcript and, when the engine failed, the error (the transcript so far is kept).
+    Returns the transcript, the error when the engine failed (the transcript so far is kept) and
+    the warnings of the LLM customer's engine by turn (what it corrected in the model's replies).
     """
     customer = make_customer(pairing.persona, pairing.case, engine=engine, seed=seed, settings=settings, rubric=rubric)
     conversation = Conversation(customer, transcript_id=f"{pairing.persona.id}.{pairing.case.id}.{pairing.style.id}")
@@ -188,8 +192,8 @@ def play(
     except DrillError as exc:
         if conversation.pending:
             conversation.turns.pop()  # an unanswered agent turn has no customer reaction to measure
-        return conversation.transcript, f"{type(exc).__name__}: {exc}"
-    return conversation.transcript, None
+        return conversation.transcript, f"{type(exc).__name__}: {exc}", conversation.turn_warnings
+    return conversation.transcript, None, conversation.turn_warnings
 
 
 def run_personas_eval(
@@ -210,11 +214,12 @@ def run_personas_eval(
     parts = case_parts(library.cases.values())
     results: list[ConversationResult] = []
     for number, pairing in enumerate(pairings, start=1):
-        transcript, error = play(
+        transcript, error, warnings = play(
             pairing, engine=engine, seed=seed, settings=settings, rubric=rubric, max_turns=max_turns
         )
         result = check(pairing, transcript, error, classifiers[pairing.case.language], rubric)
         result.part = parts[pairing.case.id]
+        result.model_warnings = warnings
         results.append(result)
         if progress is not None:
             progress(number, len(pairings), pairing.label)
@@ -444,6 +449,25 @@ def _styles(results: Iterable[ConversationResult]) -> list[str]:
     return list(dict.fromkeys(r.pairing.style.id for r in results))
 
 
+def model_warnings(results: Sequence[ConversationResult]) -> dict[str, Any]:
+    """What the LLM customer's engine had to correct: per kind, and examples (empty offline)."""
+    kinds: dict[str, int] = {}
+    examples: list[dict[str, Any]] = []
+    for result in results:
+        for turn, warnings in sorted(result.model_warnings.items()):
+            for warning in warnings:
+                kind = re.split(r"[:'\"(]", warning, maxsplit=1)[0].strip()
+                kinds[kind] = kinds.get(kind, 0) + 1
+                if len(examples) < EXAMPLES:
+                    examples.append({"conversation": result.pairing.label, "turn": turn, "warning": warning})
+    return {
+        "turns": sum(len(result.model_warnings) for result in results),
+        "warnings": sum(kinds.values()),
+        "by_kind": dict(sorted(kinds.items(), key=lambda item: -item[1])),
+        "examples": examples,
+    }
+
+
 def summarise(run: PersonasEvalRun) -> dict[str, Any]:
     """The JSON report of a run (headline, targets and every measure)."""
     results = run.results
@@ -478,4 +502,5 @@ def summarise(run: PersonasEvalRun) -> dict[str, Any]:
         "fact_fidelity": facts,
         "outcomes": ends,
         "mood": mood(results),
+        "model_warnings": model_warnings(results),
     }

@@ -150,6 +150,12 @@ def headline_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ),
         ("Empathy lowers or holds the mood", _pct(mood["empathy"]["ok_rate"]), "", ""),
         ("Forbidden phrase raises the mood", _pct(mood["forbidden"]["ok_rate"]), "", ""),
+        (
+            "Model replies corrected (markers, state lines, refused endings)",
+            str(report.get("model_warnings", {}).get("warnings", 0)),
+            "",
+            "",
+        ),
     ]
 
 
@@ -268,6 +274,21 @@ def render_markdown(report: dict[str, Any]) -> str:
                 ["Conversation", "Turn", "Problem", "Agent said", "Customer said"],
                 [[e["conversation"], e["turn"], e["problem"], e["agent"], e["customer"]] for e in ends[key]],
             )
+    corrected = report.get("model_warnings") or {}
+    if corrected.get("warnings"):
+        lines += [
+            "## Model replies corrected",
+            "",
+            f"The LLM customer's engine corrected {corrected['warnings']} thing(s) in {corrected['turns']} "
+            "customer turn(s): markers or state lines the trainee never saw, endings the state did not allow. "
+            "Many of one kind mean the model does not follow the output rules; look at the examples.",
+            "",
+            *_table(["Kind", "Count"], [[kind, count] for kind, count in corrected["by_kind"].items()]),
+            *_table(
+                ["Conversation", "Turn", "Warning"],
+                [[e["conversation"], e["turn"], e["warning"]] for e in corrected["examples"]],
+            ),
+        ]
     lines += [
         "## Mood direction",
         "",
