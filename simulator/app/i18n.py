@@ -488,6 +488,27 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "The account '{name}' no longer exists. Ask an administrator.",
         "账号 '{name}' 已不存在,请联系管理员。",
     ),
+    "comment_too_long": (
+        "The comment is {length} characters; the limit is {limit} ({env}). Shorten it; your text is still in the box.",
+        "评语共 {length} 个字符,上限为 {limit}({env})。请精简,原文仍保留在输入框中。",
+    ),
+    "reason_too_long": (
+        "The reason is {length} characters; the limit is {limit} ({env}). Shorten it; your text is still in the box.",
+        "理由共 {length} 个字符,上限为 {limit}({env})。请精简,原文仍保留在输入框中。",
+    ),
+    "import_owner_invalid": (
+        "'{name}' is not an account name (letters, digits, '.', '_', '-', '@'; 2-64 characters).",
+        "'{name}' 不是有效的账号名(字母、数字、'.'、'_'、'-'、'@',2-64 个字符)。",
+    ),
+    "import_owner_unknown": (
+        "There is no account '{name}'; import the log for an existing trainee (`drill users list`).",
+        "没有账号 '{name}';请把记录导入到已有学员名下(`drill users list`)。",
+    ),
+    "turn_conflict": (
+        "This drill was continued somewhere else (another tab or window). Reload the page to carry on from "
+        "what was saved.",
+        "这场对练已在别处(另一个标签页或窗口)继续。请刷新页面,从已保存的位置接着练。",
+    ),
     "accounts_unavailable": (
         "Access is denied until the accounts are back: {detail}. Ask an administrator.",
         "账号数据不可用,恢复之前拒绝访问:{detail}。请联系管理员。",

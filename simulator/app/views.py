@@ -15,6 +15,7 @@ from simulator.app.i18n import label, t
 from simulator.app.trainee import ScorecardView
 from simulator.content import ContentProblem, Library
 from simulator.grading.scorecard import render_scorecard
+from simulator.markdown_text import inert
 from simulator.models import Case, GradeReport, Language, Persona, TraineeView
 
 MENTOR_COLUMNS = ("id", "started", "trainee", "persona", "case", "status", "outcome", "total", "result")
@@ -48,7 +49,7 @@ def scenario_card(persona: TraineeView | None, case: TraineeView | None, lang: L
     if case is None:
         return t("card_empty", lang)
     lines = [
-        f"### 🎫 {case.title}",
+        f"### 🎫 {inert(case.title)}",
         "",
         f"**{t('industry', lang)}**: {label('industry', case.industry.value, lang)} · "
         f"**{t('channel', lang)}**: {label('channel', case.channel, lang)} · "
@@ -58,14 +59,15 @@ def scenario_card(persona: TraineeView | None, case: TraineeView | None, lang: L
         f"**{t('difficulty', lang)}**: {label('difficulty', case.difficulty, lang)} · "
         f"**{t('language', lang)}**: {label('language', case.language, lang)}",
         "",
-        f"**{t('product', lang)}**: {case.product}",
+        f"**{t('product', lang)}**: {inert(case.product)}",
         "",
-        f"**{t('brief', lang)}**: {case.brief}",
+        f"**{t('brief', lang)}**: {inert(case.brief)}",
     ]
     if persona is not None:
         lines += [
             "",
-            f"**{t('customer', lang)}**: {persona.label.get(lang)} ({label('archetype', persona.archetype, lang)})",
+            f"**{t('customer', lang)}**: {inert(persona.label.get(lang))} "
+            f"({label('archetype', persona.archetype, lang)})",
         ]
     return "\n".join(lines)
 
@@ -130,7 +132,7 @@ def scorecard_markdown(view: ScorecardView, lang: Language) -> str:
             original = f"{o.original_score}/5" if o.original_score is not None else "—"
             lines.append(
                 f"- **{name}**: {t('grader_score', lang)} {original} → {t('mentor_score', lang)} {o.new_score}/5 "
-                f"({o.author}): {o.reason}"
+                f"({inert(o.author)}): {inert(o.reason)}"
             )
         text += "\n".join(lines) + "\n"
     if view.persona is not None:

@@ -6,6 +6,7 @@ transcript for context); the CLI prints it, the app shows it and the report expo
 
 from __future__ import annotations
 
+from simulator.markdown_text import inert
 from simulator.models import CriterionScore, Finding, GradeReport, Language, Rubric
 
 _LABELS: dict[Language, dict[str, str]] = {
@@ -83,9 +84,8 @@ def _criterion_title(score: CriterionScore, rubric: Rubric | None, language: Lan
 
 
 def _quote(text: str) -> str:
-    # Keep a quote on one line so it cannot break the Markdown structure around it.
-    flat = " ".join(text.split())
-    return flat.replace("`", "'")
+    # One line, so it cannot break the Markdown structure around it; inert, so it loads nothing.
+    return inert(" ".join(text.split()))
 
 
 def _score_text(score: CriterionScore, labels: dict[str, str]) -> str:
@@ -95,7 +95,7 @@ def _score_text(score: CriterionScore, labels: dict[str, str]) -> str:
 def _finding_line(finding: Finding, labels: dict[str, str]) -> str:
     where = labels["turn"].format(n=finding.turn) if finding.turn is not None else labels["conversation"]
     quote = f" — “{_quote(finding.quote)}”" if finding.quote else ""
-    return f"- **{labels[finding.severity]}** `{finding.rule}` ({where}){quote}: {finding.message}"
+    return f"- **{labels[finding.severity]}** `{finding.rule}` ({where}){quote}: {inert(finding.message)}"
 
 
 def render_scorecard(report: GradeReport, rubric: Rubric | None = None) -> str:
@@ -142,10 +142,10 @@ def render_scorecard(report: GradeReport, rubric: Rubric | None = None) -> str:
             for evidence in score.evidence:
                 lines.append(f"  - {labels['turn'].format(n=evidence.turn)}: “{_quote(evidence.quote)}”")
         if score.rationale:
-            lines.append(f"- {labels['rationale']}: {score.rationale}")
+            lines.append(f"- {labels['rationale']}: {inert(score.rationale)}")
         if score.suggestion:
             source = f" ({labels['from_case']} `{score.suggestion_case_id}`)" if score.suggestion_case_id else ""
-            lines.append(f"- {labels['suggestion']}{source}: {score.suggestion}")
+            lines.append(f"- {labels['suggestion']}{source}: {inert(score.suggestion)}")
         lines.append("")
 
     lines.append(f"## {labels['findings']}")
