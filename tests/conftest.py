@@ -29,6 +29,8 @@ _LLM_VARS = (
     "DRILL_CHROMA_PORT",
     "DRILL_USERS_FILE",
     "DRILL_CONTENT_DIR",
+    "DRILL_OFFLINE_WEIGHTS",
+    "DRILL_REAL_LOGS_DIR",
 )
 
 _real_connect = socket.socket.connect

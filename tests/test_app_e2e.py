@@ -99,7 +99,8 @@ def exported(url: str, result: dict[str, Any], cookies: Any = None) -> str:
     """The text of the report an export event links to, fetched over HTTP as the browser would."""
     link = re.search(r"\((drill-exports/[^)]+)\)", result["report_file"])
     assert link is not None, result
-    response = httpx.get(url.rstrip("/") + "/" + link.group(1), cookies=cookies)
+    # httpx's default 5 s read timeout is a timed assertion on a loaded machine; a minute means "it answered".
+    response = httpx.get(url.rstrip("/") + "/" + link.group(1), cookies=cookies, timeout=60)
     assert response.status_code == 200, response.text
     return response.text
 

@@ -8,10 +8,14 @@ from typing import Any, cast
 import click
 
 from simulator.cli.root import echo_json, fail, library_or_exit, settings
-from simulator.content import ContentError
+from simulator.config import Settings
+from simulator.content import ContentError, Library
 from simulator.errors import DrillError
+from simulator.evals.agreement_report import console_lines, real_logs_console
 from simulator.evals.grader_eval import Engine, run_grader_eval, summarise
 from simulator.evals.grader_set import DEFAULT_SET_DIR, SplitChoice, load_grader_set
+from simulator.evals.real_log_eval import run_real_log_eval, summarise_real_logs
+from simulator.evals.real_log_set import load_real_log_set
 from simulator.grading import GradingError
 
 
@@ -47,7 +51,9 @@ from simulator.grading import GradingError
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of a summary.")
 def grader(engine: str | None, split: str, set_dir: Path, out_dir: Path | None, as_json: bool) -> None:
     """Grader vs mentor labels: Spearman, weighted kappa and error per criterion and on the total,
-    pass/fail accuracy, pairwise ordering, quote validity, injection and length-bias checks.
+    pass/fail accuracy and Cohen's kappa, bootstrap intervals, the spread of totals, pairwise ordering,
+    quote validity, injection and length-bias checks. The real chat logs in <set>/real (transcripts
+    from DRILL_REAL_LOGS_DIR) are graded and reported apart; the report prints the test split hashes.
 
     Exit codes: 0 ran (whether or not targets are met), 1 invalid content, 2 invalid labelled set or
     grading impossible (e.g. --engine llm without an endpoint).
@@ -89,11 +95,46 @@ def grader(engine: str | None, split: str, set_dir: Path, out_dir: Path | None, 
     except (GradingError, DrillError) as exc:
         fail(str(exc))
         return
-    report = write_report(run, summarise(run, library), out_dir or default_out_dir(set_dir, chosen, split))
+    real_section = _real_logs_section(set_dir, library, current, chosen, part, as_json)
+    report = write_report(
+        run, summarise(run, library, real_section), out_dir or default_out_dir(set_dir, chosen, split)
+    )
     if as_json:
         echo_json(report)
     else:
         click.echo(_summary(report))
+
+
+def _real_logs_section(
+    set_dir: Path, library: Library, current: Settings, engine: Engine, split: SplitChoice, quiet: bool
+) -> dict[str, Any] | None:
+    """Grade the real logs of ``split`` (transcripts from ``DRILL_REAL_LOGS_DIR``); ``None`` without labels.
+
+    The real logs are measurement data only: nothing here feeds the weights or any threshold.
+    """
+    labels_dir = set_dir / "real"
+    if not labels_dir.is_dir():
+        return None
+    try:
+        real_logs = load_real_log_set(labels_dir, current.real_logs_dir, rubric=library.require_rubric())
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        fail(f"{len(exc.problems)} problem(s) in the real-log labels {labels_dir}")
+        return None
+
+    def progress(done: int, total: int, item_id: str) -> None:
+        if not quiet and engine == "llm":
+            click.echo(f"  graded real log {done}/{total}: {item_id}", err=True)
+
+    try:
+        run = run_real_log_eval(
+            real_logs, library=library, settings=current, engine=engine, split=split, progress=progress
+        )
+    except (GradingError, DrillError) as exc:
+        fail(str(exc))
+        return None
+    return summarise_real_logs(run)
 
 
 def _summary(report: dict[str, Any]) -> str:
@@ -115,6 +156,8 @@ def _summary(report: dict[str, Any]) -> str:
         mae = "n/a" if row["mae"] is None else f"{row['mae']:.2f}"
         qwk = "n/a" if row["qwk"] is None else f"{row['qwk']:.2f}"
         lines.append(f"    {row['name']:<32} {mae:>5} / {qwk}")
+    lines += ["", *console_lines("  Synthetic transcripts: kappa, intervals, spread", report["agreement"])]
+    lines += ["", *real_logs_console(report["real_logs"])]
     lines += [
         "",
         f"{'All targets met.' if report['all_targets_met'] else 'Not every target is met.'} "
