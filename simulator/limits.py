@@ -115,6 +115,14 @@ OVERRIDE_EXPORT_SESSIONS = _limit(
     20_000,
     "sessions",
     "Sessions in one file of exported mentor overrides read back for a centre's refit (a year of a busy centre).",
+
+)
+ACTS_TEXTS = _limit(
+    "acts_texts",
+    10_000,
+    "texts",
+    "Texts one `drill acts` run classifies (arguments and --file lines together); each is also held to "
+    "message_chars. About five minutes of the encoder on one core.",
 )
 JUDGE_PROMPT_CHARS = _limit(
     "judge_prompt_chars",

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from simulator.config import PROJECT_DIR
 from simulator.content import Library
 from simulator.models import Case, Rubric, Transcript
 from tests import offline_fixtures
@@ -27,8 +28,14 @@ CRITERIA = (
 CRITERION_IDS = tuple(c[0] for c in CRITERIA)
 
 
+def shipped_red_lines() -> dict[str, Any]:
+    """The shipped rubric's red lines (``critical_errors``), so the tests check the trainers' list."""
+    shipped = yaml.safe_load((PROJECT_DIR / "casebank" / "rubric.yaml").read_text(encoding="utf-8"))
+    return dict(shipped["critical_errors"])
+
+
 def rubric_data() -> dict[str, Any]:
-    """The six-criterion rubric; level anchors and rules as in the offline rubric."""
+    """The six-criterion rubric; level anchors and rules as in the offline rubric, red lines as shipped."""
     base = offline_fixtures.rubric_data()
     levels = base["criteria"][0]["levels"]  # one dict shared by every criterion, as there
     return {
@@ -44,6 +51,7 @@ def rubric_data() -> dict[str, Any]:
             }
             for cid, zh, en, weight in CRITERIA
         ],
+        "critical_errors": shipped_red_lines(),
     }
 
 

@@ -65,6 +65,7 @@ _TEMPERAMENT: dict[str, dict[str, Any]] = {
         "mood_reactions": {
             "empathy": -1,
             "promise": 2,
+            "hedge": 2,
             "give_proof": -3,
             "explain_policy": -1,
             "forbidden_phrase": 3,

@@ -14,7 +14,7 @@ from simulator.config import PROJECT_DIR, load_settings
 from simulator.content import load_library
 from simulator.evals.grader_set import DEFAULT_SET_DIR, load_grader_set, split_sha256
 from simulator.grading import grade
-from simulator.grading.offline import default_weights, load_weights
+from simulator.grading.weights import default_weights, load_weights
 from simulator.models import Transcript
 from simulator.weights_fit import fit_dev
 from simulator.weights_fit import model as fit_model

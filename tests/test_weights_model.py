@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.grading.offline import CriterionWeights, SignalWeight, default_weights
+from simulator.grading.weights import CriterionWeights, SignalWeight, default_weights
 from simulator.weights_fit.features import LabelledSignals, signal_sign
 from simulator.weights_fit.model import (
     PriorRidge,

@@ -15,7 +15,7 @@ from simulator.config import PROJECT_DIR, load_settings
 from simulator.content import Library, load_library
 from simulator.evals.grader_set import DEFAULT_SET_DIR, SituationFile, to_transcript
 from simulator.grading import grade
-from simulator.grading.offline import default_weights, load_weights
+from simulator.grading.weights import default_weights, load_weights
 from simulator.store import SessionStore
 from simulator.weights_fit.centre import refit_centre
 from simulator.weights_fit.overrides import OverrideExportError, export_overrides, read_records, write_records

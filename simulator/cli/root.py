@@ -68,6 +68,8 @@ class LazyGroup(click.Group):
         "db": ("simulator.cli.db_command:db_group", "Database maintenance: `drill db upgrade` applies migrations."),
         "limits": ("simulator.cli.limits_command:limits_command", "Print every input limit and how to change it."),
         "quiz": ("simulator.cli.quiz_command:quiz_group", "Check and browse the theory question bank."),
+        "acts": ("simulator.cli.acts_command:acts_command", "Recognise the dialogue acts of agent texts, by sentence."),
+        "train": ("simulator.cli.acts_command:train_group", "Rebuild learned models (the act classifier)."),
         "assess": ("simulator.cli.assess_command:assess_group", "Run the assessment: theory 30 % + practical 70 %."),
         "assign": ("simulator.cli.assign_command:assign_group", "Assign curricula, drills and quizzes; follow them."),
         "team": ("simulator.cli.team_command:team_command", "The team's month: results, weak spots, best performers."),

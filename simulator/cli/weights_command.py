@@ -11,7 +11,7 @@ from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.content import ContentError
 from simulator.errors import DrillError
 from simulator.evals.grader_set import DEFAULT_SET_DIR, load_grader_set
-from simulator.grading.offline import WEIGHTS_FILE, OfflineWeightsError, load_weights, weights_in_force
+from simulator.grading.weights import WEIGHTS_FILE, OfflineWeightsError, load_weights, weights_in_force
 from simulator.store import SessionStore
 
 

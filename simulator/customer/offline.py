@@ -53,6 +53,7 @@ from simulator.models import (
     ScriptLines,
     Turn,
 )
+from simulator.recognition import structure
 from simulator.recognizer import RecognizedTurn, recognize
 
 # Above this mood the customer only considers a first offer: too upset to say yes straight away.
@@ -301,7 +302,7 @@ class OfflineCustomer(CustomerEngine):
             offer_text = self._agent_words(chosen, text) or memory.offer_words.get(chosen, "")
             memory.offer_words[chosen] = offer_text
             facts_ok = all(key in memory.revealed for key in self._required)
-            concrete = bool(compiled_lexicon(self.language).concrete.search(text)) or turn.has(DialogueAct.give_proof)
+            concrete = structure.names_time(text, self.language) or turn.has(DialogueAct.give_proof)
             repeat = chosen in memory.considered
             if self._wants_proof() and not memory.proof_seen and not memory.proof_demanded:
                 memory.proof_demanded = True
@@ -351,7 +352,10 @@ class OfflineCustomer(CustomerEngine):
             return "after_private_request"
         if turn.has(DialogueAct.long_turn) and reactions.get(DialogueAct.long_turn, 0) > 0:
             return "after_long_turn"
-        if turn.has(DialogueAct.promise) and not turn.has(DialogueAct.give_proof) and not turn.offered:
+        # A bare assurance — a promise, or a hedge that sounds like one ("放心，肯定处理好") — with no
+        # proof and no offer: a customer who wants proof asks for it.
+        assures = turn.has(DialogueAct.promise) or turn.has(DialogueAct.hedge)
+        if assures and not turn.has(DialogueAct.give_proof) and not turn.offered:
             if self._wants_proof() and not memory.proof_seen:
                 return "demand_proof"
             if reactions.get(DialogueAct.promise, 0) != 0:

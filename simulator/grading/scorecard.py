@@ -7,7 +7,7 @@ transcript for context); the CLI prints it, the app shows it and the report expo
 from __future__ import annotations
 
 from simulator.markdown_text import inert
-from simulator.models import CriterionScore, Finding, GradeReport, Language, Rubric
+from simulator.models import CriterionScore, Finding, GradeReport, Language, RedLine, Rubric
 
 _LABELS: dict[Language, dict[str, str]] = {
     "zh-CN": {
@@ -39,6 +39,11 @@ _LABELS: dict[Language, dict[str, str]] = {
         "violation": "违规",
         "warning": "提醒",
         "info": "说明",
+        "red_lines": "红线:本次考核不通过",
+        "review": "疑似红线:请带教老师复核",
+        "red_line_failed": "未通过(触碰红线)",
+        "confidence": "把握度 {value:.2f}",
+        "judge": "评分模型报告",
     },
     "en": {
         "title": "Scorecard",
@@ -69,6 +74,11 @@ _LABELS: dict[Language, dict[str, str]] = {
         "violation": "violation",
         "warning": "warning",
         "info": "note",
+        "red_lines": "Red lines: the session fails",
+        "review": "Possible red lines: for a mentor's review",
+        "red_line_failed": "FAIL (red line crossed)",
+        "confidence": "confidence {value:.2f}",
+        "judge": "reported by the LLM judge",
     },
 }
 
@@ -98,6 +108,12 @@ def _finding_line(finding: Finding, labels: dict[str, str]) -> str:
     return f"- **{labels[finding.severity]}** `{finding.rule}` ({where}){quote}: {inert(finding.message)}"
 
 
+def _red_line(hit: RedLine, labels: dict[str, str]) -> str:
+    sure = labels["judge"] if hit.confidence is None else labels["confidence"].format(value=hit.confidence)
+    where = labels["turn"].format(n=hit.turn)
+    return f"- **{inert(hit.name)}** ({where}, {sure}) — “{_quote(hit.quote)}”: {inert(hit.why)}"
+
+
 def render_scorecard(report: GradeReport, rubric: Rubric | None = None) -> str:
     """The report as Markdown in the report's language.
 
@@ -107,8 +123,19 @@ def render_scorecard(report: GradeReport, rubric: Rubric | None = None) -> str:
     """
     labels = _LABELS[report.language]
     lines = [f"# {labels['title']}", ""]
+    # A red line decides the verdict, so it comes before everything else.
+    if report.critical_errors:
+        lines.append(f"## {labels['red_lines']}")
+        lines.extend(_red_line(hit, labels) for hit in report.critical_errors)
+        lines.append("")
+    if report.review_flags:
+        lines.append(f"## {labels['review']}")
+        lines.extend(_red_line(hit, labels) for hit in report.review_flags)
+        lines.append("")
     if report.complete and report.total is not None:
         verdict = labels["passed"] if report.passed else labels["failed"]
+        if report.critical_errors:
+            verdict = labels["red_line_failed"]
         if report.passed is None and report.unsupported:
             verdict = labels["unsupported"]
         lines.append(

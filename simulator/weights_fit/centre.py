@@ -27,7 +27,7 @@ from typing import Any
 from sklearn.model_selection import GroupShuffleSplit
 
 from simulator.content import Library
-from simulator.grading.offline import OfflineWeights
+from simulator.grading.weights import OfflineWeights
 from simulator.weights_fit.features import LabelledSignals, measure_signals
 from simulator.weights_fit.figures import level_figures
 from simulator.weights_fit.model import ALPHAS, FOLDS, WeightsFitError, fit_weights, predict_levels

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from simulator.content import Library
 from simulator.grading import agent_side_too_thin, resolve_archetype
-from simulator.grading.offline import _PENALTIES, SIGNALS, OfflineWeights, _Measure
+from simulator.grading.measure import Measure
+from simulator.grading.registry import registered_signals
 from simulator.grading.rules import run_rules
+from simulator.grading.weights import OfflineWeights
 from simulator.models import Transcript
 
 SignalValues = Mapping[str, float | None]
@@ -31,8 +33,8 @@ class LabelledSignals:
 
 
 def signal_sign(name: str) -> int:
-    """+1 when more of the signal is better (a behaviour, a trend), -1 for a penalty (a count of faults)."""
-    return -1 if name in _PENALTIES else 1
+    """+1 when more of the signal is better (a behaviour, a trend), -1 for a penalty (the registry's ``kind``)."""
+    return -1 if registered_signals()[name].kind == "penalty" else 1
 
 
 def weighted_signals(weights: OfflineWeights) -> list[str]:
@@ -54,11 +56,9 @@ def measure_signals(
     rubric = library.require_rubric()
     case = library.case(transcript.case_id) if transcript.case_id else None
     findings = run_rules(transcript, rubric, case)
-    measure = _Measure(transcript, rubric, case, findings, resolve_archetype(transcript, library), weights)
+    measure = Measure(transcript, rubric, case, findings, resolve_archetype(transcript, library), weights)
     values: dict[str, float | None] = {}
     for name in weighted_signals(weights):
-        if name not in SIGNALS:
-            raise KeyError(f"weights name signal {name!r}, which the grader does not measure")
-        result = measure.signal(name)
+        result = measure.signal(name)  # the weights file names only registered signals (load_weights checks)
         values[name] = float(result.value) if result.applicable else None
     return values

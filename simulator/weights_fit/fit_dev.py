@@ -15,7 +15,7 @@ import sklearn
 
 from simulator.content import Library
 from simulator.evals.grader_set import GraderSet, split_sha256
-from simulator.grading.offline import OfflineWeights
+from simulator.grading.weights import OfflineWeights
 from simulator.weights_fit import model as fit_model
 from simulator.weights_fit.features import LabelledSignals, measure_signals
 from simulator.weights_fit.figures import level_figures, total_figures

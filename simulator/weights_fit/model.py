@@ -32,7 +32,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
 from simulator.errors import DrillError
-from simulator.grading.offline import CriterionWeights, OfflineWeights, SignalWeight
+from simulator.grading.weights import CriterionWeights, OfflineWeights, SignalWeight
 from simulator.weights_fit.features import LabelledSignals, SignalValues, signal_sign
 
 #: Ridge strengths searched by cross-validation (the chosen one is recorded with the weights).

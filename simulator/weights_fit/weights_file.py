@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from simulator.grading.offline import OfflineWeights, load_weights
+from simulator.grading.weights import OfflineWeights, load_weights
 
 HEADER = """\
 # Weights of the offline grader, FITTED by `{command}` — do not edit by hand; refit instead
@@ -16,7 +16,7 @@ HEADER = """\
 # to ±cap (the largest contribution seen in the training data). The sum is rounded half up and
 # clamped to 1..5; `score_caps` (rubric rules, not fitted) then limit the level when their signal
 # fired. A signal that never fired in the training data keeps its previous weight (listed under
-# provenance.criteria.*.no_evidence). What each signal measures: simulator/grading/offline.py.
+# provenance.criteria.*.no_evidence). What each signal measures: simulator/grading/detectors/.
 # `provenance` records the data, the model and the cross-validated figures.
 """
 

@@ -1,0 +1,230 @@
+"""Signals of problem solving: facts asked, resolutions offered and pinned down, refusals, limits."""
+
+from __future__ import annotations
+
+from simulator.grading import signals
+from simulator.grading.measure import (
+    NOT_APPLICABLE,
+    Measure,
+    Moment,
+    SignalResult,
+)
+from simulator.grading.registry import register_signal
+from simulator.models import DialogueAct, Evidence, PhraseStage
+
+
+def refusals(m: Measure) -> tuple[list[int], list[int]]:
+    alternatives = {
+        DialogueAct.offer_solution,
+        DialogueAct.escalate,
+        DialogueAct.explain_policy,
+        DialogueAct.give_proof,
+    }
+    refusing = [t for t in m.agent_turns if m.rec(t).has(DialogueAct.refusal)]
+    bare = [t for t in refusing if not (m.rec(t).acts & alternatives)]
+    return refusing, bare
+
+
+@register_signal(
+    "facts_asked", kind="behaviour", labels={"zh-CN": "询问解决问题所需的信息", "en": "asking for the facts needed"}
+)
+def measure_facts_asked(m: Measure) -> SignalResult:
+    quotes = m.act_quotes(DialogueAct.ask_fact)
+    first_offer = m.first_act((DialogueAct.offer_solution,))
+    weak_turn = first_offer[0] if first_offer else m.agent_turns[0]
+    if m.case is None:
+        if quotes:
+            return SignalResult(1.0, positive=quotes[:2])
+        return SignalResult(0.0, weak=Moment(weak_turn, PhraseStage.clarify))
+    required = [fact.key for fact in m.case.hidden_facts if fact.required]
+    if not required:
+        return NOT_APPLICABLE
+    asked = {key for turn in m.agent_turns for key in m.rec(turn).asked_facts} | m.volunteered
+    share = sum(1 for key in required if key in asked) / len(required)
+    # A good agent asks only for what the system does not already show, so covering
+    # ``facts_full_share`` of the required facts earns full credit.
+    value = min(1.0, share / m.weights.thresholds.facts_full_share)
+    return SignalResult(value, positive=quotes[:2], weak=None if value >= 1 else Moment(weak_turn, PhraseStage.clarify))
+
+
+@register_signal(
+    "resolution_offered",
+    kind="behaviour",
+    labels={"zh-CN": "给出可接受的解决方案", "en": "offering a workable resolution"},
+)
+def measure_resolution_offered(m: Measure) -> SignalResult:
+    quotes = m.act_quotes(DialogueAct.offer_solution)
+    last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
+    if m.case is None:
+        return SignalResult(
+            1.0 if quotes else 0.0, positive=quotes[:2], weak=None if quotes else Moment(last, PhraseStage.solution)
+        )
+    offering = [turn for turn in m.agent_turns if m.rec(turn).offered]
+    if not offering:
+        # An offer the case's keywords do not name is still an offer: the case lists the usual
+        # wording, not every way of putting it. Half credit, so a named resolution still counts more.
+        generic = m.plain_offers
+        if generic:
+            return SignalResult(
+                m.weights.thresholds.unnamed_offer_credit,
+                positive=generic[:1],
+                weak=Moment(last, PhraseStage.solution),
+            )
+        return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
+    positive: list[Evidence] = []
+    for turn in offering:
+        positive.extend(m.act_quotes(DialogueAct.offer_solution, [turn])[:1])
+    return SignalResult(1.0, positive=positive[:2])
+
+
+@register_signal(
+    "alternative",
+    kind="behaviour",
+    labels={"zh-CN": "给出不止一个可行方案供客户选择", "en": "more than one workable option offered"},
+)
+def measure_alternative(m: Measure) -> SignalResult:
+    """More than one of the case's acceptable resolutions was put to the customer (a choice)."""
+    if m.case is None or len(m.case.acceptable_resolutions) < 2:
+        return NOT_APPLICABLE
+    offered: list[str] = []
+    turns: list[int] = []
+    for turn in m.agent_turns:
+        for resolution_id in m.rec(turn).offered:
+            if resolution_id not in offered:
+                offered.append(resolution_id)
+                turns.append(turn)
+    if len(offered) >= 2:
+        positive = [e for turn in turns[:2] for e in m.act_quotes(DialogueAct.offer_solution, [turn])[:1]]
+        return SignalResult(1.0, positive=positive)
+    last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
+    return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
+
+
+@register_signal(
+    "concrete_next_step",
+    kind="behaviour",
+    labels={"zh-CN": "说明时限、金额或凭证", "en": "a time frame, amount or reference number"},
+)
+def measure_concrete_next_step(m: Measure) -> SignalResult:
+    turns = [
+        t
+        for t in m.agent_turns
+        if m.rec(t).acts & {DialogueAct.offer_solution, DialogueAct.promise, DialogueAct.give_proof}
+    ]
+    proof = m.act_quotes(DialogueAct.give_proof, turns)
+    concrete = m.marker_sentences("concrete", turns)
+    if proof or concrete:
+        return SignalResult(1.0, positive=(proof + concrete)[:1])
+    weak_turn = turns[0] if turns else (m.closing_burst[0] if m.closing_burst else m.agent_turns[-1])
+    return SignalResult(0.0, weak=Moment(weak_turn, PhraseStage.solution))
+
+
+@register_signal(
+    "follow_up",
+    kind="behaviour",
+    labels={
+        "zh-CN": "用单号、书面确认或回访时间落实结果",
+        "en": "a reference number, written confirmation or follow-up time",
+    },
+)
+def measure_follow_up(m: Measure) -> SignalResult:
+    """The outcome is pinned down: a reference number, a written confirmation or a set follow-up."""
+    proof = m.act_quotes(DialogueAct.give_proof)
+    if proof:
+        return SignalResult(1.0, positive=proof[:1])
+    pattern = signals.grading_patterns(m.language).follow_up
+    for turn in m.agent_turns:
+        for sentence in signals.sentences(m.rec(turn).text, m.language):
+            if pattern.search(sentence) and m.creditable(turn, sentence):
+                return SignalResult(1.0, positive=m.evidence(turn, sentence))
+    last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
+    return SignalResult(0.0, weak=Moment(last, PhraseStage.closing))
+
+
+@register_signal(
+    "escalation", kind="trend", labels={"zh-CN": "按权限上报或转接", "en": "escalating beyond own authority"}
+)
+def measure_escalation(m: Measure) -> SignalResult:
+    if m.case is None or m.case.category != "authority":
+        return NOT_APPLICABLE
+    quotes = m.act_quotes(DialogueAct.escalate)
+    if quotes:
+        return SignalResult(1.0, positive=quotes[:1])
+    return SignalResult(-1.0, weak=Moment(m.agent_turns[-1], PhraseStage.solution))
+
+
+@register_signal(
+    "outcome", kind="trend", labels={"zh-CN": "客户问题是否解决", "en": "whether the customer's problem was solved"}
+)
+def measure_outcome(m: Measure) -> SignalResult:
+    states = [turn.state for turn in m.transcript.turns if turn.role == "customer" and turn.state]
+    if not states:
+        return NOT_APPLICABLE
+    if any(state.goal_met or state.outcome == "resolved" for state in states):
+        return SignalResult(1.0)
+    if any(state.outcome in ("gave_up", "abandoned") for state in states):
+        return SignalResult(-1.0, weak=Moment(None, PhraseStage.solution))
+    return SignalResult(0.0)
+
+
+@register_signal(
+    "unacceptable_offer",
+    kind="penalty",
+    rule="unacceptable_offer",
+    labels={"zh-CN": "客户难以接受的方案", "en": "an offer the customer cannot accept"},
+)
+def measure_unacceptable_offer(m: Measure) -> SignalResult:
+    return m.finding_signal("unacceptable_offer", PhraseStage.solution)
+
+
+@register_signal(
+    "over_promise",
+    kind="penalty",
+    rule="over_promise",
+    labels={"zh-CN": "超出权限的承诺", "en": "promises beyond policy"},
+)
+def measure_over_promise(m: Measure) -> SignalResult:
+    return m.finding_signal("over_promise", PhraseStage.solution)
+
+
+@register_signal(
+    "refusal_no_offer",
+    kind="penalty",
+    labels={"zh-CN": "拒绝后没有给出任何办法", "en": "a refusal with nothing offered instead"},
+)
+def measure_refusal_no_offer(m: Measure) -> SignalResult:
+    """Refusals with nothing offered or escalated in the same turn (a reason alone solves nothing)."""
+    refusing, _ = refusals(m)
+    helped = {DialogueAct.offer_solution, DialogueAct.escalate}
+    empty = [t for t in refusing if not (m.rec(t).acts & helped)]
+    negative = [e for t in empty for e in m.act_quotes(DialogueAct.refusal, [t])[:1]]
+    return SignalResult(
+        float(len(empty)), negative=negative, weak=Moment(empty[0], PhraseStage.solution) if empty else None
+    )
+
+
+@register_signal(
+    "refusal_alternative",
+    kind="behaviour",
+    labels={"zh-CN": "拒绝时给出替代途径", "en": "an alternative whenever saying no"},
+)
+def measure_refusal_alternative(m: Measure) -> SignalResult:
+    refusing, bare = refusals(m)
+    if not refusing:
+        return NOT_APPLICABLE
+    if bare:
+        return SignalResult(0.0, weak=Moment(bare[0], PhraseStage.solution))
+    return SignalResult(1.0, positive=m.act_quotes(DialogueAct.refusal, refusing[:1])[:1])
+
+
+@register_signal(
+    "bare_refusal",
+    kind="penalty",
+    labels={"zh-CN": "生硬拒绝,没有替代方案", "en": "a flat refusal with no alternative"},
+)
+def measure_bare_refusal(m: Measure) -> SignalResult:
+    _, bare = refusals(m)
+    negative = [e for t in bare for e in m.act_quotes(DialogueAct.refusal, [t])[:1]]
+    return SignalResult(
+        float(len(bare)), negative=negative, weak=Moment(bare[0], PhraseStage.solution) if bare else None
+    )
