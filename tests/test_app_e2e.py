@@ -55,7 +55,15 @@ class Driver:
     """A gradio_client session with outputs keyed by component label."""
 
     def __init__(self, url: str, downloads: Path, auth: tuple[str, str] | None = None) -> None:
-        self.client = Client(url, auth=auth, verbose=False, download_files=str(downloads), analytics_enabled=False)
+        # gradio_client's default 5 s httpx timeout is a timed assertion on a loaded machine.
+        self.client = Client(
+            url,
+            auth=auth,
+            verbose=False,
+            download_files=str(downloads),
+            analytics_enabled=False,
+            httpx_kwargs={"timeout": 60},
+        )
         self._returns = {
             name: [self._label(r) for r in info["returns"]]
             for name, info in self.client.view_api(print_info=False, return_format="dict")["named_endpoints"].items()
