@@ -54,6 +54,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "offline_engine": ("offline_engine.py", ["--seeds", "2"], ["--seeds", "1"]),
     "recognition": ("recognition.py", ["--turns", "40"], ["--turns", "10"]),
+    "customer_turn": ("customer_turn.py", ["--pairs", "60"], ["--pairs", "10"]),
     "cold_start": ("cold_start.py", ["--runs", "3"], ["--runs", "1", "--index-embedder", "ngram"]),
 }
 

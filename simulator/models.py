@@ -219,6 +219,14 @@ class Temperament(StrictModel):
             "Acts not listed leave the mood unchanged."
         ),
     )
+    max_mood_step: int = Field(
+        ge=1,
+        le=4,
+        description=(
+            "The most the mood moves in one agent turn, either way: one line of sympathy never takes "
+            "an angry customer from 6 to 0, one clumsy line never from calm to furious."
+        ),
+    )
 
 
 class SpeechStyle(StrictModel):
@@ -283,6 +291,31 @@ class ScriptLines(StrictModel):
         min_length=1, description="Answering in character when asked whether they are an AI or told to drop the role."
     )
     farewell: list[NonEmpty] = Field(min_length=1, description="Replying to the agent's closing words.")
+    choose: list[NonEmpty] = Field(
+        min_length=1,
+        description="Answering a choice question by choosing: uses {choice} (the option as the agent said it); "
+        "give one variant without {choice} for questions whose options could not be cut out.",
+    )
+    ask_offer_detail: list[NonEmpty] = Field(
+        min_length=1,
+        description="An acceptable offer without a when or a how much: asking for it (may use {agent_offer}).",
+    )
+    raise_goal: list[NonEmpty] = Field(
+        min_length=1,
+        description="Taking a remedy but raising what is still owed, e.g. compensation for the delay (no slots).",
+    )
+    confirm_readback: list[NonEmpty] = Field(
+        min_length=1, description="The agent read a fact back: confirming it without saying it again."
+    )
+    after_small_talk: list[NonEmpty] = Field(
+        min_length=1, description="The agent made small talk, a joke or an off-topic remark."
+    )
+    after_hold: list[NonEmpty] = Field(
+        min_length=1, description='The agent only said filler ("好的，我看一下", "one moment").'
+    )
+    repeat_prefix: list[NonEmpty] = Field(
+        min_length=1, description="Said before repeating the last line when the agent asks to hear it again."
+    )
 
 
 class PersonaFits(StrictModel):
@@ -822,6 +855,20 @@ class Transcript(StrictModel):
     case_id: str | None = Field(default=None, description="Case the conversation follows, if known.")
     archetype: str | None = Field(default=None, description="Customer type, e.g. rational, emotional.")
     scenario: str | None = Field(default=None, description="Free-text description of the situation.")
+    channel: Channel | None = Field(
+        default=None,
+        description=(
+            "How the contact happened, for a log without a case: phone, chat or outbound_call. "
+            "Only a phone-style opening expects a greeting and a self-introduction (docs/commitments.md)."
+        ),
+    )
+    start: Start | None = Field(
+        default=None,
+        description=(
+            "greeting, or mid_conversation when the log starts part-way through (nobody greets). "
+            "A transcript with a case_id follows its case's channel and start instead."
+        ),
+    )
 
     def agent_turn_indices(self) -> list[int]:
         """Indices of the agent's turns."""

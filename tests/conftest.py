@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.config import PROJECT_DIR
+from simulator.config import NO_SHIPPED_CONTENT, PROJECT_DIR
 from simulator.models import LEARNED_ACTS, DialogueAct, Language
 
 pytest_plugins = ["tests.fake_llm"]  # the `fake_llm` fixture: a local OpenAI-compatible server
@@ -32,6 +32,7 @@ _LLM_VARS = (
     "DRILL_CONTENT_DIR",
     "DRILL_OFFLINE_WEIGHTS",
     "DRILL_REAL_LOGS_DIR",
+    "DRILL_SHIPPED_CONTENT_DIR",
 )
 
 _real_connect = socket.socket.connect
@@ -63,6 +64,11 @@ def offline_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pyte
     data_dir = tmp_path / "drill-data"
     monkeypatch.setenv("DRILL_DATA_DIR", str(data_dir))
     monkeypatch.setenv("DRILL_EMBEDDING_CACHE", str(EMBEDDING_CACHE))
+    # One content root per test, as before the shipped/writable overlay: the checkout's content
+    # unless a test points DRILL_CONTENT_DIR (or Settings.content_dir) at content of its own, which
+    # then stands alone. tests/test_content_overlay.py sets both roots explicitly.
+    monkeypatch.setenv("DRILL_CONTENT_DIR", str(PROJECT_DIR))
+    monkeypatch.setenv("DRILL_SHIPPED_CONTENT_DIR", NO_SHIPPED_CONTENT)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)  # a stray .env in the checkout must not leak into tests
     monkeypatch.setattr(socket.socket, "connect", _loopback_only_connect)

@@ -232,3 +232,31 @@ EN_AGENTS: dict[str, list[tuple[str, str]]] = {
         ("a", "Give me your password and the verification code and I'll refund today, guaranteed."),
     ],
 }
+
+
+def fixed_commitment_thresholds() -> Any:
+    """Fixed lines for tests of the commitment checks' mechanism (the shipped ones move with the dev pairs)."""
+    from simulator.grading.commitments import CommitmentThresholds
+
+    def language(offers: tuple[float, float], limits: tuple[float, float]) -> dict[str, Any]:
+        def group(line: tuple[float, float]) -> dict[str, Any]:
+            return {"min_similarity": line[0], "max_gap": line[1], "positives": 1, "precision": 1, "recall": 1, "f1": 1}
+
+        return {
+            "offers": group(offers),
+            "limits": group(limits),
+            "chosen_on": "test",
+            "pairs_sha256": "0" * 64,
+            "embedder": "test",
+            "pairs": 1,
+            "measured": "2026-12-02",
+        }
+
+    return CommitmentThresholds.model_validate(
+        {
+            "thresholds": {
+                "zh-CN": language((0.9175, 0.0375), (0.9175, 0.0375)),
+                "en": language((0.855, 0.0075), (0.855, 0.0075)),
+            }
+        }
+    )

@@ -480,9 +480,9 @@ def test_judge_reported_instruction_becomes_a_verified_finding(fake_llm: FakeLLM
 def test_prompt_carries_rubric_anchors_findings_and_reference_ids(
     fake_llm: FakeLLM, rubric: Rubric, case: Case, similar: Case
 ) -> None:
-    transcript = make_transcript("你去找快递吧。")  # forbidden phrase, no greeting, no closing
+    transcript = make_transcript("你去找快递吧。")  # forbidden phrase, no closing (a chat: no greeting expected)
     findings = run_rules(transcript, rubric, case)
-    assert {f.rule for f in findings} >= {"forbidden_phrase", "missing_greeting"}
+    assert {f.rule for f in findings} >= {"forbidden_phrase", "missing_closing"}
     fake_llm.enqueue(content=verdict(rubric, standard_phrasing=entry(score=1, quotes=[(1, "你去找快递吧")])))
     result = run_judge(transcript, rubric, case, fake_llm.settings(), references=[similar], findings=findings)
     prompt = user_message(fake_llm.requests[0])

@@ -340,10 +340,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "editor_help": (
         "Start from an existing persona or case, or upload a YAML file; edit, **Validate**, then **Save**. "
-        "Nothing is written until the file is valid. Saved files go to `personas/` or `casebank/` and appear "
-        "in the Practice tab right away.",
+        "Nothing is written until the file is valid. Saved files go to the writable content directory "
+        "(`DRILL_CONTENT_DIR`, by default `<data dir>/content`), replace a shipped file with the same id, and "
+        "appear in the Practice tab right away.",
         "可从已有客户画像或案例开始,也可上传 YAML 文件;编辑后先**校验**,再**保存**。"
-        "文件无误前不会写入。保存后的文件位于 `personas/` 或 `casebank/`,立即出现在“练习”页。",
+        "文件无误前不会写入。保存的文件写入可写内容目录(`DRILL_CONTENT_DIR`,默认 `<数据目录>/content`),"
+        "同一 id 的内置文件以它为准,并立即出现在“练习”页。",
     ),
     "kind": ("Kind", "类型"),
     "kind.persona": ("Persona", "客户画像"),

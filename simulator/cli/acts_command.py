@@ -73,6 +73,15 @@ def train_group() -> None:
     """Rebuild learned models from their labelled data."""
 
 
+def _offers_command() -> click.Command:
+    from simulator.cli.offers_command import train_offers
+
+    return train_offers
+
+
+train_group.add_command(_offers_command())
+
+
 @train_group.command("acts")
 @click.option("--json", "as_json", is_flag=True, help="Print the chosen model's summary as JSON.")
 def train_acts(as_json: bool) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from simulator.grading import signals
+from simulator.grading import commitments, signals
 from simulator.grading.registry import registered_signals
 from simulator.grading.rules import RuleContext
 from simulator.models import Case, DialogueAct, Evidence, Finding, Language, PhraseStage, Rubric, Transcript
@@ -157,6 +157,25 @@ class Measure:
         else:
             weak = Moment(None, stage) if found else None
         return SignalResult(float(len(found)), negative=negative, weak=weak)
+
+    @cached_property
+    def said(self) -> list[commitments.Commitment]:
+        """Offers, promises, claims, refusals and hedges of the clean agent text, matched to the case."""
+        return commitments.commitments_in(self.clean)
+
+    @cached_property
+    def credited_resolutions(self) -> dict[str, commitments.Commitment]:
+        """Acceptable resolutions committed to without hedging (by meaning or keyword hints)."""
+        return commitments.credited_resolutions(self.clean, self.said)
+
+    def solid_offers(self) -> list[Evidence]:
+        """Quotes of unhedged offers and promises that refuse nothing and have no rule finding in them."""
+        found: list[Evidence] = []
+        for item in self.said:
+            offers = item.acts & {DialogueAct.offer_solution, DialogueAct.promise}
+            if offers and item.solid and self.creditable(item.turn, item.quote):
+                found.extend(self.evidence(item.turn, item.quote))
+        return found
 
     @cached_property
     def opening(self) -> list[int]:

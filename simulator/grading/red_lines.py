@@ -5,8 +5,10 @@ they are called and why each fails a session. Each is detected in the agent's tu
 
 - **its phrases** — a list trainers own, matched literally: confidence 1;
 - **meaning**, for ``private_data_request``: the recogniser's score of the act on the sentence;
-- **the case's policy**, for ``promise_beyond_policy``: ``policy_red_lines.promises_beyond_policy``
-  (the hook the commitment matcher fills).
+- **the case's policy**, for ``promise_beyond_policy``: ``commitments.promises_beyond_policy``
+  (``docs/commitments.md``): amounts over the limit and forbidden promise wording are certain
+  (confirmed); a match to a ``must_not_promise`` limit by meaning carries the dev precision of its
+  line as confidence and is confirmed only at or above this kind's threshold.
 
 A hit at or above the confidence threshold chosen on dev for its kind and language
 (``grader_thresholds.yaml``, precision target there) is *confirmed*: the session fails and compliance
@@ -19,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from simulator.grading.policy_red_lines import promises_beyond_policy
+from simulator.grading.commitments import promises_beyond_policy
 from simulator.grading.thresholds import red_line_threshold
 from simulator.lexicon import keyword_pattern
 from simulator.models import CriticalErrorRule, DialogueAct, Language, RedLine
@@ -90,7 +92,11 @@ def scan_red_lines(ctx: RuleContext) -> RedLineScan:
         if rule.kind == "private_data_request":
             hits += _recognised_hits(ctx, rule, DialogueAct.private_data_request)
         elif rule.kind == "promise_beyond_policy":
-            hits += [_hit(ctx, rule, turn, text, 1.0, "policy") for turn, text in promises_beyond_policy(ctx)]
+            # Structural breaches (an amount over the limit, a forbidden promise) are certain; a
+            # match by meaning carries its line's dev precision and goes to review below the bar.
+            for breach in promises_beyond_policy(ctx):
+                source: Source = "recogniser" if breach.found_by == "meaning" else "policy"
+                hits.append(_hit(ctx, rule, breach.turn, breach.quote, breach.confidence, source))
         for hit in hits:
             key = (hit.kind, hit.turn)
             if key not in best or (hit.confidence or 0.0) > (best[key].confidence or 0.0):

@@ -2,8 +2,8 @@
 
 The recogniser embeds every sentence with e5's ``query: `` prefix (e5's advice for symmetric
 tasks such as classification). The model is the process-wide one the case index uses
-(``simulator.e5_model``: loaded once, one thread, calls serialised), so a process never
-holds two copies.
+(``simulator.e5_model``: loaded once, two sleeping OpenMP threads, calls serialised), so a
+process never holds two copies.
 
 Two caches keep repeated sentences free ("好的，我看一下" comes back all the time):
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.grading import signals
+from simulator.grading import fairness, signals
 from simulator.grading.measure import (
     Measure,
     Moment,
@@ -17,6 +17,8 @@ from simulator.models import DialogueAct, Evidence, PhraseStage
 )
 def measure_greeting(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.greeting, m.opening)
+    if not quotes and not fairness.opening_expected(m.case, m.transcript).greeting:
+        return SignalResult(1.0)  # excused: no opening to greet in (mid-conversation, online chat)
     return SignalResult(
         1.0 if quotes else 0.0, positive=quotes[:1], weak=None if quotes else Moment(m.opening[0], PhraseStage.opening)
     )
@@ -27,6 +29,8 @@ def measure_greeting(m: Measure) -> SignalResult:
 )
 def measure_self_intro(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.self_intro, m.opening)
+    if not fairness.opening_expected(m.case, m.transcript).self_intro:
+        return SignalResult(1.0, positive=quotes[:1])  # excused: no phone-style opening
     if not quotes:
         return SignalResult(0.0, weak=Moment(m.opening[0], PhraseStage.opening))
     if m.language == "zh-CN":
@@ -49,6 +53,8 @@ def measure_closing(m: Measure) -> SignalResult:
     courteous = signals.closes_courteously(m.rec(last).text, m.language)
     if courteous:
         return SignalResult(1.0, positive=m.evidence(last, courteous))
+    if fairness.customer_ended_after(m.transcript, last):
+        return SignalResult(1.0)  # excused: the customer hung up or left before the agent could close
     return SignalResult(0.0, weak=Moment(m.closing_burst[-1], PhraseStage.closing))
 
 

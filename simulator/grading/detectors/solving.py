@@ -53,17 +53,20 @@ def measure_facts_asked(m: Measure) -> SignalResult:
     labels={"zh-CN": "给出可接受的解决方案", "en": "offering a workable resolution"},
 )
 def measure_resolution_offered(m: Measure) -> SignalResult:
-    quotes = m.act_quotes(DialogueAct.offer_solution)
+    # A hedge is not a solution: only offers and promises with a concrete what, when or how much
+    # count ("补发或者全额退款都可以为您安排，具体要看情况" counts for nothing; docs/commitments.md).
+    quotes = m.solid_offers()
     last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
     if m.case is None:
         return SignalResult(
             1.0 if quotes else 0.0, positive=quotes[:2], weak=None if quotes else Moment(last, PhraseStage.solution)
         )
-    offering = [turn for turn in m.agent_turns if m.rec(turn).offered]
-    if not offering:
-        # An offer the case's keywords do not name is still an offer: the case lists the usual
-        # wording, not every way of putting it. Half credit, so a named resolution still counts more.
-        generic = m.plain_offers
+    credited = m.credited_resolutions
+    if not credited:
+        # An offer that matches none of the case's resolutions is still an offer: half credit, so
+        # a resolution of the case still counts more.
+        solid = [c.quote for c in m.said if c.solid]
+        generic = [e for e in m.plain_offers if any(e.quote in q or q in e.quote for q in solid)]
         if generic:
             return SignalResult(
                 m.weights.thresholds.unnamed_offer_credit,
@@ -72,8 +75,8 @@ def measure_resolution_offered(m: Measure) -> SignalResult:
             )
         return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
     positive: list[Evidence] = []
-    for turn in offering:
-        positive.extend(m.act_quotes(DialogueAct.offer_solution, [turn])[:1])
+    for item in credited.values():
+        positive.extend(m.evidence(item.turn, item.quote))
     return SignalResult(1.0, positive=positive[:2])
 
 
@@ -86,15 +89,9 @@ def measure_alternative(m: Measure) -> SignalResult:
     """More than one of the case's acceptable resolutions was put to the customer (a choice)."""
     if m.case is None or len(m.case.acceptable_resolutions) < 2:
         return NOT_APPLICABLE
-    offered: list[str] = []
-    turns: list[int] = []
-    for turn in m.agent_turns:
-        for resolution_id in m.rec(turn).offered:
-            if resolution_id not in offered:
-                offered.append(resolution_id)
-                turns.append(turn)
-    if len(offered) >= 2:
-        positive = [e for turn in turns[:2] for e in m.act_quotes(DialogueAct.offer_solution, [turn])[:1]]
+    credited = list(m.credited_resolutions.values())
+    if len(credited) >= 2:
+        positive = [e for item in credited[:2] for e in m.evidence(item.turn, item.quote)]
         return SignalResult(1.0, positive=positive)
     last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
     return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
@@ -185,6 +182,36 @@ def measure_unacceptable_offer(m: Measure) -> SignalResult:
 )
 def measure_over_promise(m: Measure) -> SignalResult:
     return m.finding_signal("over_promise", PhraseStage.solution)
+
+
+@register_signal(
+    "claim_beyond_systems",
+    kind="penalty",
+    rule="claim_beyond_systems",
+    labels={"zh-CN": "说了系统做不到的结果", "en": "claiming a result the systems cannot produce"},
+)
+def measure_claim_beyond_systems(m: Measure) -> SignalResult:
+    return m.finding_signal("claim_beyond_systems", PhraseStage.solution)
+
+
+@register_signal(
+    "invented_detail",
+    kind="penalty",
+    rule="invented_detail",
+    labels={"zh-CN": "编造单号或数字", "en": "an invented reference or figure"},
+)
+def measure_invented_detail(m: Measure) -> SignalResult:
+    return m.finding_signal("invented_detail", PhraseStage.solution)
+
+
+@register_signal(
+    "vague_commitment",
+    kind="penalty",
+    rule="vague_commitment",
+    labels={"zh-CN": "含糊的答复代替解决方案", "en": "a hedge in place of a solution"},
+)
+def measure_vague_commitment(m: Measure) -> SignalResult:
+    return m.finding_signal("vague_commitment", PhraseStage.solution)
 
 
 @register_signal(
