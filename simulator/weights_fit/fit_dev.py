@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sklearn
 
+from simulator.config import PROJECT_DIR
 from simulator.content import Library
 from simulator.evals.grader_set import GraderSet, split_sha256
 from simulator.grading.weights import OfflineWeights
@@ -78,7 +80,7 @@ def fit_on_dev(
             f"{len(alphas)} values {alphas[0]:g}..{alphas[-1]:g}"
         ),
         "training_data": {
-            "set": str(grader_set.directory),
+            "set": _shown(grader_set.directory),
             "split": "dev",
             "split_sha256": split_sha256(dev_dir),
             "transcripts": len(rows) + len(skipped),
@@ -117,3 +119,13 @@ def fit_on_dev(
         },
     }
     return DevFit(weights, fits, provenance)
+
+
+def _shown(directory: Path) -> str:
+    """``directory`` relative to the checkout when it is inside it (the weights file is committed)."""
+    resolved = directory.resolve()
+    return (
+        str(resolved.relative_to(PROJECT_DIR.resolve()))
+        if resolved.is_relative_to(PROJECT_DIR.resolve())
+        else str(directory)
+    )
