@@ -115,7 +115,6 @@ OVERRIDE_EXPORT_SESSIONS = _limit(
     20_000,
     "sessions",
     "Sessions in one file of exported mentor overrides read back for a centre's refit (a year of a busy centre).",
-
 )
 ACTS_TEXTS = _limit(
     "acts_texts",
