@@ -25,8 +25,8 @@ import yaml
 from _common import PROJECT_DIR, Report, Stats, ms, parser, scrub_environment, temp_dir
 
 SOURCES = {
-    "en": ("evals/grader/en-logistics-wedding-bag.yaml", "en-logistics-wedding-bag-excellent"),
-    "zh-CN": ("evals/grader/zh-logistics-delayed-fridge.yaml", "zh-logistics-delayed-fridge-excellent"),
+    "en": ("evals/grader/dev/en-logistics-wedding-bag.yaml", "en-logistics-wedding-bag-excellent"),
+    "zh-CN": ("evals/grader/dev/zh-logistics-delayed-fridge.yaml", "zh-logistics-delayed-fridge-excellent"),
 }
 HOLD = {
     "en": [

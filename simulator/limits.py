@@ -110,6 +110,12 @@ TRANSCRIPT_TURNS = _limit("transcript_turns", 500, "turns", "Turns in one import
 TRANSCRIPT_CHARS = _limit(
     "transcript_chars", 100_000, "characters", "Characters of all turns of one imported transcript together."
 )
+OVERRIDE_EXPORT_SESSIONS = _limit(
+    "override_export_sessions",
+    20_000,
+    "sessions",
+    "Sessions in one file of exported mentor overrides read back for a centre's refit (a year of a busy centre).",
+)
 ACTS_TEXTS = _limit(
     "acts_texts",
     10_000,

@@ -62,6 +62,9 @@ class RecognizedTurn:
     offered: tuple[str, ...] = ()
     offered_unacceptable: tuple[str, ...] = ()
     forbidden: tuple[str, ...] = ()
+    # The sentences of ``forbidden`` flagged by meaning alone (no listed phrase in them), with the
+    # recogniser's score: the grader counts them only at a confidence chosen on dev.
+    forbidden_by_meaning: tuple[tuple[str, float], ...] = ()
     private_requests: tuple[str, ...] = ()
     over_promises: tuple[str, ...] = ()
     grader_notes: tuple[str, ...] = ()
@@ -320,9 +323,11 @@ def recognize(
             forbidden.append(quote)
     for quote in forbidden:
         add(DialogueAct.forbidden_phrase, quote)
-    for quote in _sentences_with(sentences, DialogueAct.forbidden_phrase):
-        if not any(phrase in quote for phrase in forbidden):
-            forbidden.append(quote)
+    by_meaning: list[tuple[str, float]] = []
+    for sentence in sentences:
+        if sentence.has(DialogueAct.forbidden_phrase) and not any(phrase in sentence.text for phrase in forbidden):
+            forbidden.append(sentence.text)
+            by_meaning.append((sentence.text, sentence.score(DialogueAct.forbidden_phrase)))
 
     asked: tuple[str, ...] = ()
     offered: tuple[str, ...] = ()
@@ -364,6 +369,7 @@ def recognize(
         offered=offered,
         offered_unacceptable=unacceptable,
         forbidden=tuple(forbidden),
+        forbidden_by_meaning=tuple(by_meaning),
         private_requests=tuple(_sentences_with(sentences, DialogueAct.private_data_request)),
         over_promises=over,
         grader_notes=tuple(_sentences_with(sentences, DialogueAct.grader_note)),

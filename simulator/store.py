@@ -584,6 +584,13 @@ class SessionStore:
                 db.scalars(select(OverrideRow).where(OverrideRow.session_id == session_id).order_by(OverrideRow.id))
             )
 
+    def overridden_session_ids(self) -> list[str]:
+        """Ids of the sessions with at least one mentor override, in the order of their first override."""
+        with self._sessions() as db:
+            first = func.min(OverrideRow.id)
+            query = select(OverrideRow.session_id, first).group_by(OverrideRow.session_id).order_by(first)
+            return [session_id for session_id, _ in db.execute(query)]
+
     def set_effective_total(self, session_id: str, total: float | None, passed: bool | None) -> None:
         """Update the list-view total after an override (the stored report stays the grader's)."""
         with self._tx() as db:

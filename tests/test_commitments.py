@@ -319,7 +319,8 @@ def test_a_customer_who_hangs_up_does_not_cost_the_closing(ending: dict[str, Any
     findings = run_rules(said, rubric(), case)
     assert ("missing_closing" in {f.rule for f in findings}) is not excused
     scores = {s.id: s for s in grade_offline(said, rubric(), case, findings)}
-    assert ("规范结束语 (+1)" in scores["standard_phrasing"].rationale) is excused
+    # Credited, whatever the fitted weight of the closing signal (offline_weights.yaml).
+    assert ("规范结束语 (+" in scores["standard_phrasing"].rationale) is excused
 
 
 def test_english_platform_lines_name_the_customer() -> None:

@@ -137,6 +137,7 @@ def test_a_frozen_test_split_that_changed_is_refused(tiny_set: Path) -> None:
     recorded = split_sha256(tiny_set / "test")
     manifest = {
         "test": {"sha256": recorded, "frozen_on": "2026-12-01", "items": 3, "note": "Tiny frozen split."},
+        "real_test": {"sha256": "0" * 64, "frozen_on": "2026-12-01", "items": 1, "note": "Not used here."},
         "real_logs": {"labels": "real", "transcripts": "elsewhere"},
         "history": [{"date": "2026-12-01", "change": "Frozen for this test."}],
     }
@@ -147,7 +148,7 @@ def test_a_frozen_test_split_that_changed_is_refused(tiny_set: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8") + "\n# an innocent-looking comment\n", encoding="utf-8")
     code, _, stderr = _invoke("--set", str(tiny_set), "--split", "dev", "--engine", "offline", "--json")
     assert code == 2
-    assert "manifest.yaml:" in stderr and "the test split is frozen" in stderr and recorded[:12] in stderr
+    assert "manifest.yaml:" in stderr and "the test/ split is frozen" in stderr and recorded[:12] in stderr
 
 
 def test_llm_engine_without_endpoint_fails_cleanly(tiny_set: Path, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from simulator.evals.grader_set import (
     GraderSet,
     expected_total,
     load_grader_set,
+    split_sha256,
 )
 
 
@@ -41,6 +42,30 @@ def test_shipped_set_is_large_bilingual_and_split(shipped: GraderSet) -> None:
         assert part, f"the {split} split is empty"
         assert {item.language for item in part} == {"zh-CN", "en"}, f"{split} split misses a language"
     assert len(shipped.items("dev")) + len(shipped.items("test")) == len(items)
+
+
+def test_shipped_test_split_is_fresh_frozen_and_full_of_traps(shipped: GraderSet) -> None:
+    manifest = yaml.safe_load((DEFAULT_SET_DIR / "manifest.yaml").read_text(encoding="utf-8"))
+    assert manifest["test"]["sha256"] == shipped.test_sha256 == split_sha256(DEFAULT_SET_DIR / "test")
+    test = shipped.items("test")
+    assert len(test) >= 48 and manifest["test"]["items"] == len(test)
+    dev_cases = {item.situation.case_id for item in shipped.items("dev")}
+    assert not {item.situation.case_id for item in test} & dev_cases, "test situations reuse dev cases"
+    traps = {trap for item in test for trap in item.item.traps}
+    assert {"polite_no_solution", "keyword_salad", "grader_note", "one_word_offer", "policy_breach"} <= traps
+    assert {"invented_reference", "privacy_violation", "borderline", "mid_conversation"} <= traps
+    kinds = {error.kind for item in test for error in item.item.labels.critical_errors}
+    assert kinds == {
+        "private_data_request",
+        "insult_or_threat",
+        "unsafe_advice",
+        "other_person_data",
+        "promise_beyond_policy",
+    }
+    assert {item.item.quality for item in test} == {"excellent", "good", "mediocre", "poor"}
+    assert all(item.item.labels.reasons is not None for item in test)
+    passes = [item.item.labels.passed for item in test]
+    assert 0 < sum(passes) < len(passes)
 
 
 def test_shipped_totals_and_pass_flags_follow_the_rubric(shipped: GraderSet, library: Library) -> None:

@@ -140,7 +140,7 @@ def test_exports_are_served_to_their_author_only_and_pages_allow_no_outside_imag
     trainee.end_session(services, ALICE, view.session_id)
     demo, url = launch_app(services, port=free_port(), block=False, quiet=True)
     try:
-        page = httpx.get(url)
+        page = httpx.get(url, timeout=60)  # the default 5 s is a timed assertion on a loaded machine
         assert "img-src 'self' data: blob:" in page.headers["content-security-policy"]
         mia = QueueCaller(url, "mia")
         fn = {f.api_name: i for i, f in demo.fns.items()}
@@ -153,9 +153,11 @@ def test_exports_are_served_to_their_author_only_and_pages_allow_no_outside_imag
         assert "default-src 'none'" in mia.http.get("/" + link).headers["content-security-policy"]
         for other in ("max", "tom", "alice"):
             assert QueueCaller(url, other).http.get("/" + link).status_code == 404
-        assert httpx.get(url.rstrip("/") + "/" + link).status_code == 404  # not signed in
+        assert httpx.get(url.rstrip("/") + "/" + link, timeout=60).status_code == 404  # not signed in
         assert (
-            httpx.get(url.rstrip("/") + "/gradio_api/file=" + str(services.settings.data_dir / "exports")).status_code
+            httpx.get(
+                url.rstrip("/") + "/gradio_api/file=" + str(services.settings.data_dir / "exports"), timeout=60
+            ).status_code
             != 200
         )
     finally:

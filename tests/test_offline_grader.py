@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from simulator.case_fit import Fit
 from simulator.casebank_index import Retrieval
@@ -212,8 +213,10 @@ def test_weights_are_data(tmp_path: Path) -> None:
 
 def test_weights_file_rejects_unknown_signals(tmp_path: Path) -> None:
     bad = tmp_path / "weights.yaml"
-    text = Path(load_weights.__globals__["WEIGHTS_FILE"]).read_text(encoding="utf-8")
-    bad.write_text(text.replace("greeting: {weight: 0.75}", "greetng: {weight: 0.75}"), encoding="utf-8")
+    data = yaml.safe_load(Path(load_weights.__globals__["WEIGHTS_FILE"]).read_text(encoding="utf-8"))
+    signals = data["criteria"]["standard_phrasing"]["signals"]
+    signals["greetng"] = signals.pop("greeting")
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(OfflineWeightsError, match="greetng"):
         load_weights(bad)
 

@@ -11,7 +11,7 @@ import yaml
 
 from simulator.config import PROJECT_DIR, load_settings
 from simulator.content import ContentError, Library, load_library
-from simulator.evals.grader_set import DEFAULT_SET_DIR, expected_total
+from simulator.evals.grader_set import DEFAULT_SET_DIR, expected_total, split_sha256
 from simulator.evals.real_log_set import RealLogSet, load_real_log_set, transcript_sha256
 
 REAL_DIR = DEFAULT_SET_DIR / "real"
@@ -52,6 +52,34 @@ def test_real_splits_keep_each_dataset_on_one_side(shipped_labels: RealLogSet) -
     assert dev and test and not dev & test
     assert len(shipped_labels.items("test")) >= 30
     assert {log.item.language for log in shipped_labels.items("test")} == {"zh-CN", "en"}
+
+
+def test_the_real_test_labels_are_frozen_in_the_manifest(shipped_labels: RealLogSet) -> None:
+    manifest = yaml.safe_load((DEFAULT_SET_DIR / "manifest.yaml").read_text(encoding="utf-8"))
+    assert manifest["real_test"]["sha256"] == shipped_labels.test_sha256
+    assert manifest["real_test"]["items"] == len(shipped_labels.items("test"))
+
+
+def test_edited_real_test_labels_are_refused(tmp_path: Path, library: Library) -> None:
+    labels_dir, transcripts = _tiny(tmp_path)
+    (labels_dir / "dev" / "tiny.yaml").rename(labels_dir / "test.yaml")
+    (labels_dir / "test").mkdir()
+    (labels_dir / "test.yaml").rename(labels_dir / "test" / "tiny.yaml")
+    frozen = {"sha256": split_sha256(labels_dir / "test"), "frozen_on": "2026-12-01", "items": 1, "note": "Tiny."}
+    manifest = {
+        "test": frozen,
+        "real_test": frozen,
+        "real_logs": {"labels": "real", "transcripts": "transcripts"},
+        "history": [{"date": "2026-12-01", "change": "Frozen for this test."}],
+    }
+    (tmp_path / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    assert load_real_log_set(labels_dir, transcripts, rubric=library.require_rubric()).items("test")
+    path = labels_dir / "test" / "tiny.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Asks for the PIN.", "Asks for the PIN!"), encoding="utf-8"
+    )
+    problems = _problems(labels_dir, transcripts, library)
+    assert "manifest.yaml:" in problems and "the real/test/ split is frozen" in problems
 
 
 def test_every_source_has_a_permissive_licence(shipped_labels: RealLogSet) -> None:

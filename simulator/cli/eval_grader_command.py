@@ -9,10 +9,14 @@ import click
 
 from simulator.cli.llm_estimate_option import ESTIMATE_HELP, PRICES_HELP, announce
 from simulator.cli.root import echo_json, fail, library_or_exit, settings
-from simulator.content import ContentError
+from simulator.config import Settings
+from simulator.content import ContentError, Library
 from simulator.errors import DrillError
+from simulator.evals.agreement_report import console_lines, real_logs_console
 from simulator.evals.grader_eval import Engine, run_grader_eval, summarise
 from simulator.evals.grader_set import DEFAULT_SET_DIR, SplitChoice, load_grader_set
+from simulator.evals.real_log_eval import RealLogRun, run_real_log_eval, summarise_real_logs
+from simulator.evals.real_log_set import load_real_log_set
 from simulator.grading import GradingError
 
 
@@ -60,7 +64,9 @@ def grader(
     as_json: bool,
 ) -> None:
     """Grader vs mentor labels: Spearman, weighted kappa and error per criterion and on the total,
-    pass/fail accuracy, pairwise ordering, quote validity, injection and length-bias checks.
+    pass/fail accuracy and Cohen's kappa, bootstrap intervals, the spread of totals, pairwise ordering,
+    quote validity, injection and length-bias checks. The real chat logs in <set>/real (transcripts
+    from DRILL_REAL_LOGS_DIR) are graded and reported apart; the report prints the test split hashes.
 
     Exit codes: 0 ran (whether or not targets are met), 1 invalid content, 2 invalid labelled set or
     grading impossible (e.g. --engine llm without an endpoint). With --limit the report says how many
@@ -117,11 +123,57 @@ def grader(
     except (GradingError, DrillError) as exc:
         fail(str(exc))
         return
-    report = write_report(run, summarise(run, library), out_dir or default_out_dir(set_dir, chosen, split))
+    real_section = _real_logs_section(set_dir, library, current, chosen, part, as_json, limit)
+    report = write_report(
+        run, summarise(run, library, real_section), out_dir or default_out_dir(set_dir, chosen, split)
+    )
     if as_json:
         echo_json(report)
     else:
         click.echo(_summary(report))
+
+
+def _real_logs_section(
+    set_dir: Path,
+    library: Library,
+    current: Settings,
+    engine: Engine,
+    split: SplitChoice,
+    quiet: bool,
+    limit: int | None,
+) -> dict[str, Any] | None:
+    """Grade the real logs of ``split`` (transcripts from ``DRILL_REAL_LOGS_DIR``); ``None`` without labels.
+
+    The real logs are measurement data only: nothing here feeds the weights or any threshold.
+    """
+    labels_dir = set_dir / "real"
+    if not labels_dir.is_dir():
+        return None
+    try:
+        real_logs = load_real_log_set(labels_dir, current.real_logs_dir, rubric=library.require_rubric())
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        fail(f"{len(exc.problems)} problem(s) in the real-log labels {labels_dir}")
+        return None
+
+    if limit is not None:  # a smoke run: its estimate counted synthetic items only
+        skipped = RealLogRun(split, str(labels_dir), str(current.real_logs_dir), real_logs.test_sha256)
+        skipped.not_run = "--limit makes this a smoke run of synthetic items; run without it to grade the real logs"
+        return summarise_real_logs(skipped)
+
+    def progress(done: int, total: int, item_id: str) -> None:
+        if not quiet and engine == "llm":
+            click.echo(f"  graded real log {done}/{total}: {item_id}", err=True)
+
+    try:
+        run = run_real_log_eval(
+            real_logs, library=library, settings=current, engine=engine, split=split, progress=progress
+        )
+    except (GradingError, DrillError) as exc:
+        fail(str(exc))
+        return None
+    return summarise_real_logs(run)
 
 
 def _summary(report: dict[str, Any]) -> str:
@@ -143,6 +195,8 @@ def _summary(report: dict[str, Any]) -> str:
         mae = "n/a" if row["mae"] is None else f"{row['mae']:.2f}"
         qwk = "n/a" if row["qwk"] is None else f"{row['qwk']:.2f}"
         lines.append(f"    {row['name']:<32} {mae:>5} / {qwk}")
+    lines += ["", *console_lines("  Synthetic transcripts: kappa, intervals, spread", report["agreement"])]
+    lines += ["", *real_logs_console(report["real_logs"])]
     lines += [
         "",
         f"{'All targets met.' if report['all_targets_met'] else 'Not every target is met.'} "

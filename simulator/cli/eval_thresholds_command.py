@@ -11,7 +11,7 @@ from simulator.errors import DrillError
 @click.command("thresholds")
 @click.option("--write", "write", is_flag=True, help="Record the chosen thresholds in grader_thresholds.yaml.")
 def thresholds(write: bool) -> None:
-    """Question-answer pairing and red-line confidence thresholds, chosen on dev for the file's targets."""
+    """Question-answer pairing, red-line and violation confidence thresholds, chosen on dev for the file's targets."""
     from simulator.evals.grader_thresholds import choose_thresholds, current_targets, write_thresholds
 
     try:
@@ -33,6 +33,15 @@ def thresholds(write: bool) -> None:
             click.echo(
                 f"  {kind} {language}: confidence >= {line.min_confidence:.4f} — precision {line.precision:.3f}, "
                 f"recall {line.recall:.3f} of {line.positives} positives (dev hash {line.data_sha256})"
+            )
+    click.echo(
+        f"violations by meaning alone (target precision {targets.violation_precision:g}, acts corpus dev split):"
+    )
+    for act, cuts in chosen.violations_by_meaning.items():
+        for language, cut in cuts.items():
+            click.echo(
+                f"  {act.value} {language}: confidence >= {cut.min_confidence:.4f} — precision {cut.precision:.3f}, "
+                f"recall {cut.recall:.3f} of {cut.positives} positives (dev hash {cut.data_sha256})"
             )
     if write:
         write_thresholds(chosen)

@@ -76,6 +76,10 @@ class LazyGroup(click.Group):
         "assess": ("simulator.cli.assess_command:assess_group", "Run the assessment: theory 30 % + practical 70 %."),
         "assign": ("simulator.cli.assign_command:assign_group", "Assign curricula, drills and quizzes; follow them."),
         "team": ("simulator.cli.team_command:team_command", "The team's month: results, weak spots, best performers."),
+        "weights": (
+            "simulator.cli.weights_command:weights_group",
+            "Fit the offline grader's weights on dev; export mentor overrides; refit a centre's weights.",
+        ),
     },
 )
 @click.version_option(__version__, prog_name="drill")

@@ -31,6 +31,7 @@ from simulator.config import Settings
 from simulator.content import Library
 from simulator.errors import GradingFailed
 from simulator.evals import metrics
+from simulator.evals.agreement import Graded, agreement
 from simulator.evals.grader_set import CRITERION_IDS, GraderSet, LabelledTranscript, SplitChoice
 from simulator.grading import grade
 from simulator.grading.aggregate import build_report, unscored
@@ -95,6 +96,11 @@ class ItemResult:
     def predicted_total(self) -> float | None:
         """The grader's total (``None`` when incomplete)."""
         return self.report.total
+
+    def graded(self) -> Graded:
+        """The item as the agreement figures see it (totals and verdicts, ``None`` when withheld)."""
+        labels = self.labelled.item.labels
+        return Graded(labels.total, labels.passed, self.report.total, self.report.passed)
 
     def predicted_scores(self) -> dict[str, int | None]:
         """Criterion id -> the grader's score (``None`` when unscored or missing)."""
@@ -401,8 +407,12 @@ def _item_row(r: ItemResult) -> dict[str, Any]:
     }
 
 
-def summarise(run: EvalRun, library: Library) -> dict[str, Any]:
-    """The JSON report of a run (without the ``files`` entry the writer adds)."""
+def summarise(run: EvalRun, library: Library, real_logs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON report of a run (without the ``files`` entry the writer adds).
+
+    ``agreement`` holds the synthetic part's kappa, intervals and spread; ``real_logs`` is the
+    real-log part (``real_log_eval.summarise_real_logs``), reported beside it and never pooled.
+    """
     results = run.results
     first = results[0].report.grader if results else None
     languages: dict[str, int] = {}
@@ -426,6 +436,7 @@ def summarise(run: EvalRun, library: Library) -> dict[str, Any]:
         "situations": len({r.labelled.situation.situation for r in results}),
         "languages": languages,
         "total": total_agreement(results),
+        "agreement": agreement([r.graded() for r in results]),
         "criteria": criterion_agreement(results, library),
         "pass_fail": pass_fail(results),
         "pairwise": pairwise(results),
@@ -437,6 +448,7 @@ def summarise(run: EvalRun, library: Library) -> dict[str, Any]:
         "by_trap": _grouped(results, lambda r: list(r.labelled.item.traps)),
         "items": dev_rows,
         "items_withheld": len(results) - len(dev_rows),
+        "real_logs": real_logs,
     }
     report["targets"] = [target.as_dict() for target in targets(report)]
     report["all_targets_met"] = all(target["met"] for target in report["targets"])

@@ -45,9 +45,27 @@ class RealLogs(StrictModel):
 class GraderManifest(StrictModel):
     """The whole manifest."""
 
-    test: FrozenSplit
+    test: FrozenSplit = Field(description="The synthetic test split (test/).")
+    real_test: FrozenSplit = Field(description="The real-log test split (real/test/).")
     real_logs: RealLogs
     history: list[HistoryEntry] = Field(min_length=1)
+
+
+def frozen_split_problem(
+    parsed: _ParsedFile, key: str, recorded: str, actual: str, folder: str
+) -> ContentProblem | None:
+    """A problem when a frozen split's files no longer hash to ``recorded``; ``None`` when they do."""
+    if recorded == actual:
+        return None
+    line, col = parsed.positions.of_value((key, "sha256"))
+    return ContentProblem(
+        parsed.display,
+        line,
+        col,
+        f"the {folder} split is frozen (recorded sha256 {recorded[:12]}…) but its files now hash to {actual[:12]}…; "
+        f"a frozen split is never edited: restore {folder} from git, or retire it to dev/ and write a new split "
+        "with a new manifest entry (docs/grader-data.md)",
+    )
 
 
 def load_manifest(path: Path, problems: list[ContentProblem]) -> tuple[GraderManifest, _ParsedFile] | None:
@@ -56,7 +74,9 @@ def load_manifest(path: Path, problems: list[ContentProblem]) -> tuple[GraderMan
     if parsed is None:
         return None
     if not isinstance(parsed.data, dict):
-        problems.append(ContentProblem(parsed.display, 1, 1, "expected a mapping with 'test', 'real_logs', 'history'"))
+        problems.append(
+            ContentProblem(parsed.display, 1, 1, "expected a mapping with 'test', 'real_test', 'real_logs', 'history'")
+        )
         return None
     try:
         return GraderManifest.model_validate(parsed.data), parsed

@@ -18,6 +18,7 @@ matplotlib.use("Agg")  # headless: no display in CI or on servers
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
+from simulator.evals.agreement_report import markdown_lines, real_logs_markdown  # noqa: E402
 from simulator.evals.grader_eval import EvalRun  # noqa: E402
 
 SCATTER_PNG = "total_scatter.png"
@@ -226,6 +227,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         *_table(["Measure", "Result", "Target", "Met"], headline_rows(report)),
         "",
+        "## Synthetic transcripts: kappa, intervals, spread",
+        "",
+        *markdown_lines(report["agreement"]),
+        "",
+        *real_logs_markdown(report.get("real_logs")),
         f"![Grader vs mentor total]({SCATTER_PNG})",
         "",
         f"![Per-criterion error]({CRITERIA_PNG})",

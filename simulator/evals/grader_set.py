@@ -38,7 +38,7 @@ from simulator.content import (
     _ParsedFile,
     _problems_from_validation,
 )
-from simulator.evals.grader_manifest import load_manifest
+from simulator.evals.grader_manifest import frozen_split_problem, load_manifest
 from simulator.models import CriticalErrorKind, Language, NonEmpty, Rubric, Slug, StrictModel, Transcript, Turn
 
 DEFAULT_SET_DIR = PROJECT_DIR / "evals" / "grader"
@@ -307,18 +307,9 @@ def check_frozen_test_split(directory: Path, test_sha256: str) -> list[ContentPr
     if loaded is None:
         return problems
     manifest, parsed = loaded
-    if manifest.test.sha256 != test_sha256:
-        line, col = parsed.positions.of_value(("test", "sha256"))
-        problems.append(
-            ContentProblem(
-                parsed.display,
-                line,
-                col,
-                f"the test split is frozen (recorded sha256 {manifest.test.sha256[:12]}…) but its files now hash to "
-                f"{test_sha256[:12]}…; a frozen split is never edited: restore test/ from git, or retire it to dev/ "
-                "and write a new test split with a new manifest entry (docs/grader-data.md)",
-            )
-        )
+    problem = frozen_split_problem(parsed, "test", manifest.test.sha256, test_sha256, "test/")
+    if problem is not None:
+        problems.append(problem)
     return problems
 
 

@@ -6,6 +6,10 @@
 - **Red lines by meaning** (``private_data_request``): per language, the lowest recogniser score
   at which the act's precision on the acts corpus's dev split reaches the target precision; hits
   below it go to a mentor's review instead of failing the session.
+- **Violations by meaning** (``forbidden_phrase``): per language, the lowest recogniser score at
+  which the act's precision on the acts corpus's dev split reaches ``targets.violation_precision``;
+  a sentence flagged by meaning alone below it is not a finding (listed phrases always are). The
+  recogniser's own cut (0.5) is tuned for recall; a violation caps compliance, so it needs precision.
 
 The targets are in the thresholds file itself (``targets``); ``drill eval thresholds`` prints what
 would be chosen and ``--write`` records it with the data's hash and the date.
@@ -27,16 +31,20 @@ from simulator.grading.thresholds import (
     GraderThresholds,
     RedLineThreshold,
     Targets,
+    ViolationThreshold,
     load_thresholds,
 )
 from simulator.models import CriticalErrorKind, DialogueAct, Language
 from simulator.recognition import recognize_spans
 from simulator.recognition.corpus import load_corpus, split_hash
+from simulator.recognition.sentence_acts import SentenceActs
 from simulator.recognition.sentences import Span
 
 LANGUAGES: tuple[Language, ...] = ("zh-CN", "en")
 # Red lines recognised by meaning, and the act that recognises each.
 RED_LINE_ACTS: dict[CriticalErrorKind, DialogueAct] = {"private_data_request": DialogueAct.private_data_request}
+# Violations whose findings may rest on the recogniser's meaning alone.
+VIOLATION_ACTS: tuple[DialogueAct, ...] = (DialogueAct.forbidden_phrase,)
 
 
 @dataclass(frozen=True)
@@ -101,26 +109,41 @@ def choose_thresholds(targets: Targets, *, floor: float = 0.5, today: str | None
         )
     corpus = load_corpus(("dev",))
     corpus_digest = split_hash(("dev",))
+    scored_by_language: dict[Language, list[tuple[SentenceActs, frozenset[DialogueAct]]]] = {}
+    for language in LANGUAGES:
+        sentences = [s for s in corpus.sentences if s.language == language]
+        scored = recognize_spans([Span(s.text, 0, len(s.text)) for s in sentences], language)
+        scored_by_language[language] = [(acts, frozenset(s.acts)) for acts, s in zip(scored, sentences, strict=True)]
+
+    def chosen_for(act: DialogueAct, language: Language, precision_target: float) -> dict[str, object] | None:
+        items = [Scored(acts.score(act), act in labels) for acts, labels in scored_by_language[language]]
+        chosen = confidence_threshold(items, precision_target, floor)
+        if chosen is None:
+            return None
+        threshold, precision, recall = chosen
+        return {
+            "min_confidence": round(threshold, 4),
+            "chosen_on": "dev",
+            "data_sha256": corpus_digest,
+            "positives": sum(1 for item in items if item.positive),
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "measured": measured,
+        }
+
     red_lines: dict[CriticalErrorKind, dict[Language, RedLineThreshold]] = {}
     for kind, act in RED_LINE_ACTS.items():
         for language in LANGUAGES:
-            sentences = [s for s in corpus.sentences if s.language == language]
-            scored = recognize_spans([Span(s.text, 0, len(s.text)) for s in sentences], language)
-            items = [Scored(acts.score(act), act in s.acts) for acts, s in zip(scored, sentences, strict=True)]
-            chosen = confidence_threshold(items, targets.red_line_precision, floor)
-            if chosen is None:
-                continue
-            threshold, precision, recall = chosen
-            red_lines.setdefault(kind, {})[language] = RedLineThreshold(
-                min_confidence=round(threshold, 4),
-                chosen_on="dev",
-                data_sha256=corpus_digest,
-                positives=sum(1 for item in items if item.positive),
-                precision=round(precision, 4),
-                recall=round(recall, 4),
-                measured=measured,
-            )
-    return GraderThresholds(targets=targets, answer_similarity=answers, red_lines=red_lines)
+            if (found := chosen_for(act, language, targets.red_line_precision)) is not None:
+                red_lines.setdefault(kind, {})[language] = RedLineThreshold.model_validate(found)
+    violations: dict[DialogueAct, dict[Language, ViolationThreshold]] = {}
+    for act in VIOLATION_ACTS:
+        for language in LANGUAGES:
+            if (found := chosen_for(act, language, targets.violation_precision)) is not None:
+                violations.setdefault(act, {})[language] = ViolationThreshold.model_validate(found)
+    return GraderThresholds(
+        targets=targets, answer_similarity=answers, red_lines=red_lines, violations_by_meaning=violations
+    )
 
 
 HEADER = """\
@@ -129,6 +152,7 @@ HEADER = """\
 # hand: change the data or the targets and run it again.
 #   targets.answer_recall       share of labelled answers the question-answer pairing must accept
 #   targets.red_line_precision  precision a red line recognised by meaning needs to fail a session
+#   targets.violation_precision precision a violation recognised by meaning alone needs to count
 """
 
 

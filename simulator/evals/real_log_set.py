@@ -35,7 +35,9 @@ from simulator.content import (
     _ParsedFile,
     _problems_from_validation,
 )
+from simulator.evals.grader_manifest import frozen_split_problem, load_manifest
 from simulator.evals.grader_set import (
+    MANIFEST_NAME,
     SPLITS,
     Labels,
     Quality,
@@ -46,6 +48,7 @@ from simulator.evals.grader_set import (
     check_total,
     critical_error_problems,
     set_files,
+    split_sha256,
 )
 from simulator.models import Language, NonEmpty, Rubric, Slug, StrictModel, Transcript
 
@@ -104,6 +107,11 @@ class RealLogSet:
     labels_dir: Path
     transcripts_dir: Path
     logs: tuple[LabelledRealLog, ...]
+
+    @property
+    def test_sha256(self) -> str:
+        """``split_sha256`` of the real-log test labels (what reports print beside the synthetic hash)."""
+        return split_sha256(self.labels_dir / "test")
 
     @property
     def available(self) -> bool:
@@ -173,9 +181,25 @@ def load_real_log_set(labels_dir: Path, transcripts_dir: Path, *, rubric: Rubric
                 problems.extend(check_total(parsed, base, item.id, item.labels, rubric))
             transcript = _attach(parsed, base, item, transcripts_dir, problems)
             logs.append(LabelledRealLog(source, item, path, split, transcript))
+    problems.extend(_check_frozen_real_test(labels_dir))
     if problems:
         raise ContentError(problems)
     return RealLogSet(labels_dir=labels_dir, transcripts_dir=transcripts_dir, logs=tuple(logs))
+
+
+def _check_frozen_real_test(labels_dir: Path) -> list[ContentProblem]:
+    """The real-log test labels must still hash to ``real_test.sha256`` in the set's manifest (when there is one)."""
+    manifest_path = labels_dir.parent / MANIFEST_NAME
+    if not manifest_path.is_file():
+        return []
+    problems: list[ContentProblem] = []
+    loaded = load_manifest(manifest_path, problems)
+    if loaded is None:
+        return problems
+    manifest, parsed = loaded
+    actual = split_sha256(labels_dir / "test")
+    problem = frozen_split_problem(parsed, "real_test", manifest.real_test.sha256, actual, "real/test/")
+    return problems if problem is None else [*problems, problem]
 
 
 def _attach(

@@ -37,7 +37,8 @@ mentor sees and the scores cannot disagree.
 
 What each finds:
 
-- ``forbidden_phrase``: a sentence recognised (by meaning) as blaming, brushing off, deflecting,
+- ``forbidden_phrase``: a sentence recognised (by meaning, at the confidence chosen on dev for
+  ``targets.violation_precision`` in ``grader_thresholds.yaml``) as blaming, brushing off, deflecting,
   mocking or threatening the customer, or a rubric-wide forbidden phrase
   (``rules.<lang>.forbidden_phrases``, anywhere in the turn), a brush-off said as a whole clause
   (``rules.<lang>.brush_offs``) or one of the case's ``forbidden_phrasing``; a phrase inside a
@@ -102,6 +103,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from simulator.grading import answering, commitments, fairness, signals
+from simulator.grading.thresholds import violation_threshold
 from simulator.models import Case, DialogueAct, Finding, Language, Rubric, Transcript
 from simulator.quotes import cites_enough, clause_quote, normalise
 from simulator.recognizer import RecognizedTurn, recognize
@@ -344,8 +346,20 @@ def _outermost(quotes: Sequence[str]) -> list[str]:
 
 
 def check_forbidden_phrases(ctx: RuleContext) -> list[Finding]:
-    """Rubric-wide and case-specific forbidden phrasing in agent turns (overlaps reported once)."""
-    return _quoted(ctx, "forbidden_phrase", lambda r: _outermost(r.forbidden))
+    """Rubric-wide and case-specific forbidden phrasing in agent turns (overlaps reported once).
+
+    Listed phrases always count. A sentence flagged by meaning alone counts only at or above the
+    recogniser confidence chosen on dev for the violation precision target
+    (``grader_thresholds.yaml``): at the recogniser's own cut, ordinary questions of a booking chat
+    ("When are you arriving?") were read as brush-offs, and a violation caps compliance.
+    """
+    cut = violation_threshold(DialogueAct.forbidden_phrase, ctx.language)
+
+    def counted(recognized: RecognizedTurn) -> list[str]:
+        doubtful = {quote for quote, score in recognized.forbidden_by_meaning if cut is not None and score < cut}
+        return _outermost([quote for quote in recognized.forbidden if quote not in doubtful])
+
+    return _quoted(ctx, "forbidden_phrase", counted)
 
 
 def check_private_data_requests(ctx: RuleContext) -> list[Finding]:

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.errors import DrillError
-from simulator.models import CriticalErrorKind, Language
+from simulator.models import CriticalErrorKind, DialogueAct, Language
 
 THRESHOLDS_FILE = Path(__file__).with_name("grader_thresholds.yaml")
 
@@ -32,6 +32,9 @@ class Targets(_Strict):
 
     answer_recall: float = Field(gt=0, le=1, description="Share of real answers the pairing must accept.")
     red_line_precision: float = Field(gt=0, le=1, description="Precision a red line needs to fail a session.")
+    violation_precision: float = Field(
+        gt=0, le=1, description="Precision a violation recognised by meaning alone needs to count as a finding."
+    )
 
 
 class AnswerThreshold(_Strict):
@@ -60,12 +63,25 @@ class RedLineThreshold(_Strict):
     measured: str
 
 
+class ViolationThreshold(_Strict):
+    """Recogniser score at or above which a violation flagged by meaning alone counts, for one language."""
+
+    min_confidence: float = Field(ge=0, le=1)
+    chosen_on: str
+    data_sha256: str
+    positives: int = Field(ge=0)
+    precision: float = Field(ge=0, le=1)
+    recall: float = Field(ge=0, le=1)
+    measured: str
+
+
 class GraderThresholds(_Strict):
     """The whole file."""
 
     targets: Targets
     answer_similarity: dict[Language, AnswerThreshold]
     red_lines: dict[CriticalErrorKind, dict[Language, RedLineThreshold]] = Field(default_factory=dict)
+    violations_by_meaning: dict[DialogueAct, dict[Language, ViolationThreshold]] = Field(default_factory=dict)
 
 
 def load_thresholds(path: Path = THRESHOLDS_FILE) -> GraderThresholds:
@@ -93,4 +109,11 @@ def red_line_threshold(kind: CriticalErrorKind, language: Language) -> float | N
     """The confidence a recognised ``kind`` needs to fail a session, or None when none was chosen."""
     by_language = grader_thresholds().red_lines.get(kind, {})
     chosen = by_language.get(language)
+    return chosen.min_confidence if chosen else None
+
+
+def violation_threshold(act: DialogueAct, language: Language) -> float | None:
+    """The recogniser score a violation ``act`` flagged by meaning alone needs to count as a finding, or
+    None when none was chosen (then every sentence the recogniser flags counts)."""
+    chosen = grader_thresholds().violations_by_meaning.get(act, {}).get(language)
     return chosen.min_confidence if chosen else None

@@ -7,8 +7,10 @@ signals declared in ``simulator.grading.registry`` (a typo is an error naming th
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -52,10 +54,26 @@ class Thresholds(_Strict):
     max_evidence: int = Field(ge=1, le=20)
 
 
+class WeightsProvenance(_Strict):
+    """Where fitted weights come from: written by ``drill weights fit`` / ``refit-centre`` (docs/grader-weights.md)."""
+
+    fitted_at: str
+    command: str
+    model: str
+    training_data: dict[str, Any]
+    not_used: dict[str, Any] = Field(default_factory=dict)
+    carried_over: str = ""
+    criteria: dict[str, Any] = Field(default_factory=dict)
+    cross_validation: dict[str, Any] = Field(default_factory=dict)
+    previous_weights_on_dev: dict[str, Any] = Field(default_factory=dict)
+    held_out: dict[str, Any] = Field(default_factory=dict)
+
+
 class OfflineWeights(_Strict):
     """The whole weights file."""
 
     version: str
+    provenance: WeightsProvenance | None = None
     thresholds: Thresholds
     criteria: dict[str, CriterionWeights]
     digest: str = ""  # sha256 of the file, filled in by load_weights
@@ -90,10 +108,16 @@ def load_weights(path: Path = WEIGHTS_FILE) -> OfflineWeights:
     return weights.model_copy(update={"digest": hashlib.sha256(raw).hexdigest()})
 
 
+def weights_in_force() -> Path:
+    """The weights file the grader uses: ``DRILL_OFFLINE_WEIGHTS`` (a centre's refit) or the shipped one."""
+    chosen = os.environ.get("DRILL_OFFLINE_WEIGHTS", "").strip()
+    return Path(chosen).expanduser() if chosen else WEIGHTS_FILE
+
+
 @lru_cache(maxsize=1)
 def default_weights() -> OfflineWeights:
-    """The shipped weights, loaded once."""
-    return load_weights()
+    """The weights in force (``weights_in_force``), loaded once per process."""
+    return load_weights(weights_in_force())
 
 
 def weights_fingerprint(weights: OfflineWeights | None = None) -> tuple[str, str]:

@@ -1,0 +1,197 @@
+"""``drill weights``: fit the offline grader's weights on dev, export mentor overrides, refit a centre's weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from simulator.cli.root import echo_json, fail, library_or_exit, settings
+from simulator.content import ContentError
+from simulator.errors import DrillError
+from simulator.evals.grader_set import DEFAULT_SET_DIR, load_grader_set
+from simulator.grading.weights import WEIGHTS_FILE, OfflineWeightsError, load_weights, weights_in_force
+from simulator.store import SessionStore
+
+
+@click.group("weights")
+def weights_group() -> None:
+    """Fit the offline grader's weights from labelled transcripts, and refit a centre's from its mentors."""
+
+
+def _version(prefix: str, digest: str) -> str:
+    from datetime import UTC, datetime
+
+    return f"{prefix}-{datetime.now(UTC):%Y-%m-%d}-{digest[:8]}"
+
+
+def _figures_line(name: str, figures: dict[str, Any]) -> str:
+    total = figures["total"]
+    levels = figures["levels"]["overall"]
+    return (
+        f"  {name:<34} Spearman {total['spearman']:.3f}, mean abs. difference {total['mad']:.2f} points, "
+        f"pass/fail {total['pass_fail_accuracy'] * 100:.1f}% (kappa {total['pass_fail_kappa']:.2f}), "
+        f"levels exact {levels['exact'] * 100:.1f}% / mean abs. error {levels['mae']:.3f}"
+    )
+
+
+@weights_group.command("fit")
+@click.option(
+    "--set",
+    "set_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_SET_DIR,
+    show_default=True,
+    help="Labelled set; only its dev/ split is read.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=WEIGHTS_FILE,
+    show_default=True,
+    help="Weights file to write (the shipped one by default).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the provenance (figures included) as JSON.")
+def fit(set_dir: Path, out_path: Path, as_json: bool) -> None:
+    """Fit every criterion's weights on the dev split (cross-validated by situation) and write the weights file
+    with its provenance: data hash, date, model, chosen alpha and cross-validated figures.
+
+    The frozen test split is never read for fitting; its hash is recorded. Exit 2 on an invalid set or a fit
+    the data cannot support.
+    """
+    from simulator.weights_fit.fit_dev import fit_on_dev
+    from simulator.weights_fit.model import WeightsFitError
+    from simulator.weights_fit.weights_file import write_weights
+
+    current = settings()
+    library = library_or_exit(current)
+    try:
+        grader_set = load_grader_set(set_dir, rubric=library.require_rubric(), library=library)
+        template = load_weights(out_path if out_path.is_file() else WEIGHTS_FILE)
+        result = fit_on_dev(grader_set, library, template)
+        digest = result.provenance["training_data"]["split_sha256"]
+        written = write_weights(result.weights, result.provenance, _version("fitted", digest), out_path)
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        fail(f"{len(exc.problems)} problem(s) in the labelled set {set_dir}")
+        return
+    except (WeightsFitError, OfflineWeightsError) as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        echo_json(result.provenance)
+        return
+    data = result.provenance["training_data"]
+    click.echo(
+        f"Fitted on {data['used']} dev transcripts from {data['situations']} situations "
+        f"(dev sha256 {data['split_sha256'][:16]}…; test split {grader_set.test_sha256[:16]}… not used)."
+    )
+    click.echo(_figures_line("cross-validated, fitted weights", result.provenance["cross_validation"]))
+    click.echo(_figures_line("previous weights (in-sample)", result.provenance["previous_weights_on_dev"]))
+    click.echo(f"Wrote {out_path} (version {written.version}).")
+
+
+@weights_group.command("export-overrides")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="JSON-lines file to write: one overridden session per line.",
+)
+def export_overrides_command(out_path: Path) -> None:
+    """Export every mentor override in the store (DRILL_DATABASE_URL or the data dir) as labelled data:
+    per session the transcript and, per criterion, the grader's level, the mentor's level and the reason.
+    """
+    from simulator.weights_fit.overrides import export_overrides, write_records
+
+    current = settings()
+    records = export_overrides(SessionStore(current.sqlalchemy_url))
+    count = write_records(records, out_path)
+    overridden = sum(label.kind == "override" for record in records for label in record.labels)
+    click.echo(f"Wrote {count} session(s) with {overridden} override(s) to {out_path}.")
+
+
+@weights_group.command("refit-centre")
+@click.option(
+    "--overrides",
+    "overrides_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="A file written by `drill weights export-overrides`.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Weights file to write for this centre (point DRILL_OFFLINE_WEIGHTS at it).",
+)
+@click.option(
+    "--weights",
+    "shipped_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Weights to start from [default: the weights in force: DRILL_OFFLINE_WEIGHTS, else the shipped file].",
+)
+@click.option("--held-out", type=float, default=0.3, show_default=True, help="Share of sessions held out to measure.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the held-out draw.")
+@click.option("--overrides-only", is_flag=True, help="Use only overridden criteria, not the levels mentors left.")
+@click.option("--json", "as_json", is_flag=True, help="Print the provenance (figures included) as JSON.")
+def refit_centre_command(
+    overrides_path: Path,
+    out_path: Path,
+    shipped_path: Path | None,
+    held_out: float,
+    seed: int,
+    overrides_only: bool,
+    as_json: bool,
+) -> None:
+    """Refit the weights towards this centre's mentors and report agreement with them on held-out sessions,
+    before (shipped weights) and after (refitted). Exit 2 on a bad file or too few overrides.
+    """
+    import hashlib
+
+    from simulator.weights_fit.centre import refit_centre
+    from simulator.weights_fit.model import WeightsFitError
+    from simulator.weights_fit.overrides import OverrideExportError, read_records
+    from simulator.weights_fit.weights_file import write_weights
+
+    library = library_or_exit()
+    try:
+        records = read_records(overrides_path)
+        shipped = load_weights(shipped_path or weights_in_force())
+        digest = hashlib.sha256(overrides_path.read_bytes()).hexdigest()
+        result = refit_centre(
+            records,
+            library,
+            shipped,
+            held_out_share=held_out,
+            seed=seed,
+            overrides_only=overrides_only,
+            source=f"{overrides_path} (sha256 {digest})",
+        )
+        written = write_weights(result.weights, result.provenance, _version("centre", digest), out_path)
+    except (OverrideExportError, OfflineWeightsError, WeightsFitError, DrillError) as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        echo_json(result.provenance)
+        return
+    held = result.provenance["held_out"]
+    click.echo(
+        f"Held out {held['sessions']} session(s); agreement with the mentors there (exact level / mean abs. error):"
+    )
+    for label, key in (("every label", ""), ("overridden criteria", "overrides_")):
+        before, after = held[f"{key}before"]["overall"], held[f"{key}after"]["overall"]
+        if not before["n"]:
+            click.echo(f"  {label}: none held out")
+            continue
+        click.echo(
+            f"  {label} ({before['n']}): before {before['exact'] * 100:.1f}% / {before['mae']:.2f}, "
+            f"after {after['exact'] * 100:.1f}% / {after['mae']:.2f}"
+        )
+    click.echo(f"Wrote {out_path} (version {written.version}).")

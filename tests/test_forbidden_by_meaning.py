@@ -1,0 +1,65 @@
+"""A forbidden phrase recognised by meaning alone counts only at the confidence chosen on dev.
+
+The recogniser flags a sentence at 0.5; a ``forbidden_phrase`` finding caps compliance, so the
+grader asks for the precision target of ``grader_thresholds.yaml`` (``violations_by_meaning``).
+Listed phrases (the rubric's and the case's) always count.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.grading import rules as rules_module
+from simulator.grading.rules import run_rules
+from simulator.grading.thresholds import load_thresholds
+from simulator.models import DialogueAct
+from simulator.recognizer import recognize
+from tests.grading_fixtures import rubric, transcript
+
+# Ordinary questions of a booking chat that the shipped recogniser scores as forbidden phrasing
+# between its own cut (0.5) and the threshold chosen on dev for English.
+BOOKING_QUESTIONS = ("When are you arriving?", "OK, and where are you departing from?")
+
+
+def _forbidden_quotes(text: str, language: str = "en") -> list[str | None]:
+    customer = "I'd like to book a hotel room." if language == "en" else "我想订个房间。"
+    t = transcript(language, [("c", customer), ("a", text)])
+    return [f.quote for f in run_rules(t, rubric()) if f.rule == "forbidden_phrase"]
+
+
+def test_the_shipped_violation_thresholds_record_their_provenance() -> None:
+    shipped = load_thresholds()
+    chosen = shipped.violations_by_meaning[DialogueAct.forbidden_phrase]
+    assert set(chosen) == {"zh-CN", "en"}
+    for cut in chosen.values():
+        assert cut.chosen_on == "dev" and cut.precision >= shipped.targets.violation_precision
+        assert 0.5 <= cut.min_confidence <= 1
+
+
+@pytest.mark.parametrize("question", BOOKING_QUESTIONS)
+def test_a_booking_question_flagged_below_the_threshold_is_no_finding(question: str) -> None:
+    recognized = recognize(question, "en", rubric=rubric())
+    scores = dict(recognized.forbidden_by_meaning)
+    if question not in scores:
+        pytest.skip(f"the shipped recogniser no longer flags {question!r}: nothing to hold back")
+    assert _forbidden_quotes(question) == []
+
+
+def test_the_threshold_decides_a_sentence_flagged_by_meaning(monkeypatch: pytest.MonkeyPatch) -> None:
+    question = BOOKING_QUESTIONS[0]
+    score = dict(recognize(question, "en", rubric=rubric()).forbidden_by_meaning).get(question)
+    if score is None:
+        pytest.skip(f"the shipped recogniser no longer flags {question!r}")
+    monkeypatch.setattr(rules_module, "violation_threshold", lambda act, language: score)
+    assert _forbidden_quotes(question) == [question]
+    monkeypatch.setattr(rules_module, "violation_threshold", lambda act, language: min(1.0, score + 0.01))
+    assert _forbidden_quotes(question) == []
+    monkeypatch.setattr(rules_module, "violation_threshold", lambda act, language: None)
+    assert _forbidden_quotes(question) == [question]
+
+
+def test_a_listed_phrase_counts_whatever_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules_module, "violation_threshold", lambda act, language: 1.0)
+    # A threshold of 1.0 holds back every sentence flagged by meaning alone: these come from the lists.
+    assert _forbidden_quotes("Please calm down.") != []
+    assert _forbidden_quotes("这个我们规定不能退。", "zh-CN") != []

@@ -1,0 +1,93 @@
+"""`drill weights fit` on a small set: reads dev only, records provenance, scores exactly as the grader does."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from simulator.cli import main
+from simulator.config import PROJECT_DIR, load_settings
+from simulator.content import load_library
+from simulator.evals.grader_set import DEFAULT_SET_DIR, load_grader_set, split_sha256
+from simulator.grading import grade
+from simulator.grading.weights import default_weights, load_weights
+from simulator.models import Transcript
+from simulator.weights_fit import fit_dev
+from simulator.weights_fit import model as fit_model
+from simulator.weights_fit.features import measure_signals
+from simulator.weights_fit.model import predict_levels
+
+DEV = ("en-returns-headphones", "en-fees-roaming-bill", "en-membership-renewal")
+TEST = ("en-outage-payroll",)
+
+
+def _case_of(name: str) -> str:
+    return str(yaml.safe_load((DEFAULT_SET_DIR / "dev" / f"{name}.yaml").read_text("utf-8"))["case_id"])
+
+
+@pytest.fixture
+def small_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Three dev situations, one held-out test situation, and only the content they need."""
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT_DIR / "personas", content / "personas")
+    (content / "casebank").mkdir()
+    for name in ("rubric", *(_case_of(n) for n in (*DEV, *TEST))):
+        shutil.copy(PROJECT_DIR / "casebank" / f"{name}.yaml", content / "casebank" / f"{name}.yaml")
+    monkeypatch.setenv("DRILL_CONTENT_DIR", str(content))
+    directory = tmp_path / "set"
+    for split, names in (("dev", DEV), ("test", TEST)):
+        (directory / split).mkdir(parents=True)
+        for name in names:
+            shutil.copy(DEFAULT_SET_DIR / "dev" / f"{name}.yaml", directory / split / f"{name}.yaml")
+    return directory
+
+
+def test_signals_scored_with_the_weights_give_the_graders_levels(small_set: Path) -> None:
+    library = load_library(load_settings().content_dir)
+    labelled = load_grader_set(small_set, rubric=library.require_rubric(), library=library)
+    for item in labelled.items("dev"):
+        transcript = item.transcript()
+        values = measure_signals(transcript, library, default_weights())
+        assert values is not None
+        report = grade(transcript, library=library, engine="offline", settings=load_settings())
+        assert predict_levels(default_weights(), values) == {c.id: c.score for c in report.criteria}, item.id
+
+
+def test_fit_reads_only_dev_and_writes_weights_with_provenance(
+    small_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured: list[str] = []
+    real_measure = fit_dev.measure_signals
+
+    def recording(transcript: Transcript, *args: object) -> object:
+        measured.append(transcript.id or "")
+        return real_measure(transcript, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fit_dev, "measure_signals", recording)
+    monkeypatch.setattr(fit_model, "ALPHAS", (0.1, 10.0))  # a short search: the test is about what is read
+    out = tmp_path / "weights.yaml"
+    result = CliRunner().invoke(main, ["weights", "fit", "--set", str(small_set), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Fitted on 11 dev transcripts from 3 situations" in result.output and "cross-validated" in result.output
+    assert measured and not any(name.startswith("en-outage-payroll") for name in measured)
+    weights = load_weights(out)
+    provenance = weights.provenance
+    assert provenance is not None and provenance.command == "drill weights fit"
+    assert provenance.training_data["split_sha256"] == split_sha256(small_set / "dev")
+    assert provenance.not_used["test_split_sha256"] == split_sha256(small_set / "test")
+    assert set(provenance.cross_validation["levels"]) >= {"clarity", "overall"}
+    assert weights.version.startswith("fitted-") and weights.criteria["compliance"].score_caps
+    assert weights.thresholds == default_weights().thresholds
+    assert "do not edit by hand" in out.read_text("utf-8")
+
+
+def test_fit_refuses_a_set_with_one_situation(small_set: Path, tmp_path: Path) -> None:
+    for name in DEV[1:]:
+        (small_set / "dev" / f"{name}.yaml").unlink()
+    result = CliRunner().invoke(main, ["weights", "fit", "--set", str(small_set), "--out", str(tmp_path / "w.yaml")])
+    assert result.exit_code == 2 and "at least two" in result.output
+    assert not (tmp_path / "w.yaml").exists()

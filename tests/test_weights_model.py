@@ -1,0 +1,109 @@
+"""The weights fit on synthetic signal values: orientation, prior, score caps, grouped CV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.grading.weights import CriterionWeights, SignalWeight, default_weights
+from simulator.weights_fit.features import LabelledSignals, signal_sign
+from simulator.weights_fit.model import (
+    PriorRidge,
+    WeightsFitError,
+    capped,
+    criterion_score,
+    cross_validated_levels,
+    fit_criterion,
+    fit_weights,
+)
+
+SPEC = CriterionWeights(
+    base=2.0,
+    signals={"greeting": SignalWeight(weight=1.0), "forbidden_phrase": SignalWeight(weight=-1.0, cap=2.0)},
+    score_caps={"forbidden_phrase": 2},
+)
+
+
+def _rows(count: int = 24) -> list[LabelledSignals]:
+    """Mentor levels that follow 1 + 3·greeting, lowered by a forbidden phrase; 8 situations."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for index in range(count):
+        greeting = float(rng.integers(0, 2))
+        level = int(1 + 3 * greeting)
+        rows.append(
+            LabelledSignals(
+                f"item-{index}", f"situation-{index % 8}", {"greeting": greeting, "forbidden_phrase": 0.0}, {"c": level}
+            )
+        )
+    return rows
+
+
+def test_penalties_are_oriented_against() -> None:
+    assert signal_sign("forbidden_phrase") == -1 and signal_sign("greeting") == 1 and signal_sign("mood_trend") == 1
+
+
+def test_criterion_score_follows_the_graders_formula() -> None:
+    assert criterion_score(SPEC, {"greeting": 1.0, "forbidden_phrase": 0.0}) == 3
+    assert criterion_score(SPEC, {"greeting": 1.0, "forbidden_phrase": 5.0}) == 1  # contribution capped at -2, then 1
+    assert criterion_score(SPEC, {"greeting": None, "forbidden_phrase": None}) == 2  # not applicable: skipped
+    high = CriterionWeights(base=5.0, signals=SPEC.signals, score_caps={"forbidden_phrase": 2})
+    assert criterion_score(high, {"greeting": 1.0, "forbidden_phrase": 1.0}) == 2  # the rubric's cap
+    assert capped(high, {"forbidden_phrase": 1.0}, 2) and not capped(high, {"forbidden_phrase": 1.0}, 4)
+
+
+def test_prior_ridge_recovers_a_relation_and_never_flips_a_sign() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 2))
+    y = 1.5 + 2.0 * X[:, 0] - 1.0 * X[:, 1]  # the second feature hurts, but coefficients must be >= 0
+    model = PriorRidge(alpha=1e-6).fit(X, y)
+    assert model.coef_[0] == pytest.approx(2.0, abs=0.3)
+    assert model.coef_[1] >= 0 and model.coef_[1] == pytest.approx(0.0, abs=1e-6)
+    pulled = PriorRidge(alpha=1e6, prior=np.array([0.5, 0.25])).fit(X, y)
+    assert pulled.coef_ == pytest.approx([0.5, 0.25], abs=1e-2)  # a strong penalty keeps the prior
+
+
+def test_fit_learns_weights_and_keeps_caps_and_rules() -> None:
+    fit = fit_criterion("c", SPEC, _rows())
+    assert fit.weights.signals["greeting"].weight == pytest.approx(3.0, abs=0.3)
+    assert fit.weights.base == pytest.approx(1.0, abs=0.3)
+    assert fit.no_evidence == ("forbidden_phrase",)  # never fired in the data: listed, and the template's kept
+    assert fit.weights.signals["forbidden_phrase"] == SPEC.signals["forbidden_phrase"]
+    assert fit.weights.score_caps == {"forbidden_phrase": 2}
+    assert fit.groups == 8 and fit.rows == 24
+
+
+def test_a_penalty_is_never_rewarded() -> None:
+    rows = [
+        LabelledSignals(f"i{n}", f"s{n % 4}", {"greeting": 0.0, "forbidden_phrase": float(n % 3)}, {"c": 1 + n % 3})
+        for n in range(12)
+    ]  # more forbidden phrases, *higher* levels: the fit must not learn to reward them
+    uncapped = CriterionWeights(base=SPEC.base, signals=SPEC.signals)
+    fit = fit_criterion("c", uncapped, rows, alphas=(0.01, 1.0), folds=3)
+    assert fit.rows == 12 and fit.weights.signals["forbidden_phrase"].weight == 0.0
+
+
+def test_a_level_the_score_cap_decides_is_left_to_the_rule() -> None:
+    rows = [*_rows(), LabelledSignals("capped", "situation-9", {"greeting": 1.0, "forbidden_phrase": 1.0}, {"c": 1})]
+    fit = fit_criterion("c", SPEC, rows)
+    assert fit.left_to_caps == 1 and fit.rows == 24
+
+
+def test_one_situation_cannot_be_cross_validated() -> None:
+    rows = [LabelledSignals(f"i{n}", "only", {"greeting": float(n % 2)}, {"c": 3}) for n in range(6)]
+    with pytest.raises(WeightsFitError, match="at least two"):
+        fit_criterion("c", SPEC, rows)
+
+
+def test_cross_validated_levels_never_see_their_own_situation() -> None:
+    # situation-0 alone says greeting is worth nothing; every other situation says it is worth 3 points
+    rows = [r for r in _rows() if r.group != "situation-0"]
+    odd = [
+        LabelledSignals(f"odd-{n}", "situation-0", {"greeting": 1.0, "forbidden_phrase": 0.0}, {"c": 1})
+        for n in range(3)
+    ]
+    template = default_weights().model_copy(update={"criteria": {"c": SPEC}})
+    levels = cross_validated_levels(template, [*rows, *odd], alphas=(0.01, 1.0), folds=3)
+    assert [levels[len(rows) + n]["c"] for n in range(3)] == [4, 4, 4]  # predicted from the others only
+    fitted, fits = fit_weights(template, [*rows, *odd], alphas=(0.01, 1.0), folds=3)
+    assert set(fits) == {"c"} and fitted.criteria["c"].signals["greeting"].weight < 3.0
