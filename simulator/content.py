@@ -12,6 +12,7 @@ import dataclasses
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulator.content_checks import Issue, Severity, case_issues, persona_issues, punctuation_issues
+from simulator.i18n import t
 from simulator.models import Case, Persona, Rubric
 from simulator.programme.bank import BankQuestion, ProgrammeEntry, register
 from simulator.programme.models import Curriculum, ProgrammePolicy, QuestionFile
@@ -54,11 +56,20 @@ class ContentProblem:
     col: int
     message: str
     severity: Severity = "error"
+    #: Catalogue key and values of the message, when it has one (``text`` renders it per language).
+    key: str = field(default="", compare=False)
+    values: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def is_error(self) -> bool:
         """True for an error, False for a warning."""
         return self.severity == "error"
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (the English ``message`` when it has no catalogue key)."""
+        if not self.key:
+            return self.message
+        return t(self.key, lang, **_shown_values(dict(self.values), lang))
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
@@ -109,6 +120,10 @@ class Library:
         if case_id not in self.cases:
             raise LookupError(f"unknown case '{case_id}'; valid ids: {', '.join(sorted(self.cases)) or '(none)'}")
         return self.cases[case_id]
+
+    def case_titles(self) -> dict[str, str]:
+        """Practice case id -> title (how reports name their reference cases)."""
+        return {case_id: case.title for case_id, case in self.cases.items()}
 
     def exam_case(self, case_id: str) -> Case:
         """Return an exam-only case, or raise ``LookupError``."""
@@ -252,9 +267,53 @@ def _describe_input(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+#: pydantic error types with a message of their own in the catalogue (``validation.<type>``); the
+#: context values they name come from the error's ``ctx``. Others keep pydantic's English reason.
+_MAPPED_ERRORS = frozenset(
+    {
+        "less_than_equal",
+        "greater_than_equal",
+        "less_than",
+        "greater_than",
+        "string_too_short",
+        "string_too_long",
+        "too_short",
+        "too_long",
+        "literal_error",
+        "enum",
+        "int_parsing",
+        "int_type",
+        "int_from_float",
+        "float_parsing",
+        "float_type",
+        "string_type",
+        "bool_parsing",
+        "bool_type",
+        "list_type",
+        "dict_type",
+        "model_type",
+        "model_attributes_type",
+    }
+)
+
+
+def _shown_values(values: dict[str, str], lang: str) -> dict[str, str]:
+    # ``got`` holds the offending input (or nothing); it is shown as " (got 12)" in ``lang``.
+    if "got" in values:
+        values["got"] = t("validation.got", lang, value=values["got"]) if values["got"] else ""
+    return values
+
+
+def _validation_problem(parsed: _ParsedFile, line: int, col: int, key: str, values: dict[str, Any]) -> ContentProblem:
+    shown = tuple((name, str(value)) for name, value in values.items())
+    message = t(key, "en", **_shown_values(dict(shown), "en"))
+    return ContentProblem(parsed.display, line, col, message, key=key, values=shown)
+
+
 def _problems_from_validation(
     parsed: _ParsedFile, model: type[BaseModel], error: ValidationError
 ) -> list[ContentProblem]:
+    """One problem per pydantic error, at its line:col, with a catalogue message (any language)."""
     problems = []
     for item in error.errors(include_url=False):
         loc = tuple(str(part) for part in item["loc"])
@@ -262,20 +321,35 @@ def _problems_from_validation(
         kind = item["type"]
         if kind == "missing":
             line, col = parsed.positions.of_key(loc[:-1])
-            message = f"missing required key '{loc[-1]}' in {'.'.join(loc[:-1]) or 'the top level'}"
+            where = ".".join(loc[:-1])
+            key = "validation.missing" if where else "validation.missing_top"
+            problems.append(_validation_problem(parsed, line, col, key, {"key": loc[-1], "where": where}))
         elif kind == "extra_forbidden":
             line, col = parsed.positions.of_key(loc)
             allowed = _allowed_keys(model, item["loc"][:-1])
             close = difflib.get_close_matches(loc[-1], allowed, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            message = f"unknown key '{loc[-1]}'{hint} (allowed here: {', '.join(allowed)})"
+            values: dict[str, Any] = {"key": loc[-1], "allowed": ", ".join(allowed)}
+            if close:
+                values["close"] = close[0]
+            key = "validation.extra_forbidden_close" if close else "validation.extra_forbidden"
+            problems.append(_validation_problem(parsed, line, col, key, values))
         else:
             line, col = parsed.positions.of_value(loc)
-            reason = item["msg"].removeprefix("Value error, ")
-            got = f" (got {_describe_input(item['input'])})" if not isinstance(item["input"], dict | list) else ""
-            message = f"{dotted}: {reason}{got}"
-        problems.append(ContentProblem(parsed.display, line, col, message))
+            shows_input = not isinstance(item["input"], dict | list)
+            got = _describe_input(item["input"]) if shows_input else ""
+            context = {name: _context_value(value) for name, value in (item.get("ctx") or {}).items()}
+            if kind in _MAPPED_ERRORS:
+                values = {"path": dotted, **context, "got": got}
+                key = f"validation.{kind}"
+            else:
+                values = {"path": dotted, "reason": item["msg"].removeprefix("Value error, "), "got": got}
+                key = "validation.other"
+            problems.append(_validation_problem(parsed, line, col, key, values))
     return problems
+
+
+def _context_value(value: Any) -> str:
+    return value if isinstance(value, str) else repr(value) if isinstance(value, Enum) else str(value)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -351,10 +351,10 @@ def test_replay_steps_through_turns_with_notes_and_mood(services: AppServices) -
     replay = mentor.load_replay(services, MENTOR, view.session_id, "zh-CN")
     assert [point["turn"] for point in replay.mood_points] == [0, 2, 4]
     first_two = mentor.replay_messages(replay, 1, "zh-CN")
-    assert first_two[0]["role"] == "assistant" and first_two[1] == {"role": "user", "content": "我们规定就是这样。"}
+    assert first_two[0]["role"] == "assistant" and first_two[1] == {"role": "user", "content": "我们规定就是这样。\n\n<sub>#2</sub>"}
     notes = [m for m in first_two if "metadata" in m]
     assert notes and "不要推诿" in notes[0]["content"]
-    assert "forbidden_phrase" in replay.turn_notes(1)["findings"][0] or replay.turn_notes(1)["hurt"]
+    assert "forbidden_phrase" in replay.turn_notes(1, "en")["findings"][0] or replay.turn_notes(1, "en")["hurt"]
     everything = mentor.replay_messages(replay, None, "zh-CN")
     assert len([m for m in everything if "metadata" not in m]) == 5
 
@@ -404,7 +404,8 @@ def test_export_html_and_markdown_are_complete_and_escaped(services: AppServices
     for expected in (
         "# Drill report",
         "## Transcript",
-        "Mentor overrides",
+        "set 4/5: 表达其实很清楚",
+        "(grader gave",
         "表达其实很清楚",
         "开场要自报工号",
         GOOD[2],
@@ -619,6 +620,7 @@ def test_language_follows_the_switch_then_the_browser() -> None:
 
 def test_patience_meter_and_mood_curve() -> None:
     calm, furious = patience_meter(1, "en"), patience_meter(10, "zh-CN")
-    assert 'aria-valuenow="9"' in calm and "calm" in calm
-    assert 'aria-valuenow="0"' in furious and "暴怒" in furious
+    # one scale everywhere: the number is the mood, 10 = furious, with its legend
+    assert 'aria-valuenow="1"' in calm and "1/10 · calm" in calm and "10 = furious" in calm
+    assert 'aria-valuenow="10"' in furious and "10/10 · 暴怒" in furious and "10 = 暴怒" in furious
     assert mood_svg([]) == "" and mood_svg([(0, 5), (2, 7)]).count("<circle") == 2

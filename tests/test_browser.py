@@ -180,13 +180,13 @@ def driver_url() -> Iterator[str]:
 VIEWS = {
     # language: (tab labels, text expected in each view)
     "en": {
-        "trainee": ("Practice", ["Customer patience", "End and score", "Single-user local mode"]),
-        "mentor": ("Mentor review", ["Find sessions", "Override a score", "Export HTML", "Notes on turn #1"]),
+        "trainee": ("Practice", ["Customer mood", "End and score", "Single-user local mode"]),
+        "mentor": ("Mentor review", ["Find sessions", "Override a score", "Export HTML", "Notes on message #2"]),
         "trainer": ("Content library", ["Personas", "Cases", "Add or edit"]),
     },
     "zh-CN": {
-        "trainee": ("练习", ["客户耐心", "结束并评分", "单用户本地模式"]),
-        "mentor": ("带教复盘", ["查找练习记录", "修改评分", "导出 HTML", "第 #1 回合点评"]),
+        "trainee": ("练习", ["客户情绪", "结束并评分", "单用户本地模式"]),
+        "mentor": ("带教复盘", ["查找练习记录", "修改评分", "导出 HTML", "第 2 条消息的点评"]),
         "trainer": ("内容库", ["客户画像", "案例库", "新增/编辑"]),
     },
 }

@@ -67,9 +67,21 @@ def test_unknown_key_points_at_the_key_and_suggests_the_right_one(content: Path)
 def test_wrong_type_points_at_the_value(content: Path) -> None:
     edit(content / "personas/calm_tester.yaml", "  patience: 6", "  patience: lots")
     assert problems_of(content) == [
-        f"{PERSONA}:14:13: temperament.patience: Input should be a valid integer, "
-        "unable to parse string as an integer (got 'lots')"
+        f"{PERSONA}:14:13: temperament.patience: Input should be a valid integer (got 'lots')"
     ]
+
+
+def test_validation_problems_read_in_the_trainers_language_with_path_and_position_unchanged(content: Path) -> None:
+    edit(content / "personas/calm_tester.yaml", "starting_mood: 3", "starting_mood: 12")
+    edit(content / "personas/calm_tester.yaml", "  patience: 6", "  patiense: 6")
+    _, problems = validate_files(content_files(content))
+    chinese = sorted(f"{p.line}:{p.col}: {p.text('zh-CN')}" for p in problems)
+    english = sorted(f"{p.line}:{p.col}: {p.text('en')}" for p in problems)
+    assert any("temperament.starting_mood:应小于或等于 10(实际为 12)" in line for line in chinese), chinese
+    assert any("未知的键 'patiense';是不是想写 'patience'?" in line for line in chinese), chinese
+    assert any("缺少必填键 'patience'(位于 temperament)" in line for line in chinese), chinese
+    assert [line.split(": ")[0] for line in chinese] == [line.split(": ")[0] for line in english]
+    assert all(p.text("en") == p.message for p in problems)
 
 
 def test_missing_field_points_at_the_enclosing_mapping(content: Path) -> None:

@@ -17,8 +17,10 @@ from simulator.app.report_export import ReportBundle, render_html, render_markdo
 from simulator.app.scoring import EffectiveReport
 from simulator.app.services import AppServices
 from simulator.app.trainee import effective_report, grade_or_explain, session_summary
+from simulator.grading.scorecard import display_turn, rule_name
 from simulator.grading.transcript_file import TranscriptFileError
 from simulator.models import Language, Rubric, Transcript
+from simulator.mood_scale import mood_text
 from simulator.store import SessionFilter
 from simulator.transcript_import import read_transcript_text
 from simulator.turn_warnings import warnings_for
@@ -85,7 +87,7 @@ class Replay:
             if turn.role == "customer" and turn.state is not None
         ]
 
-    def turn_notes(self, index: int) -> dict[str, list[str]]:
+    def turn_notes(self, index: int, lang: Language) -> dict[str, list[str]]:
         """The grader's notes on turn ``index``: criteria helped/hurt, rule findings, comments."""
         notes: dict[str, list[str]] = {"helped": [], "hurt": [], "findings": [], "comments": []}
         if self.effective is not None:
@@ -94,7 +96,7 @@ class Replay:
                 if annotation.turn == index:
                     notes["helped"] = list(annotation.helped)
                     notes["hurt"] = list(annotation.hurt)
-            notes["findings"] = [f"{f.rule}: {f.message}" for f in report.findings if f.turn == index]
+            notes["findings"] = [f"{rule_name(f.rule, lang)}: {f.message}" for f in report.findings if f.turn == index]
         notes["comments"] = [f"{c.author}: {c.text}" for c in self.comments if c.turn == index]
         return notes
 
@@ -176,33 +178,37 @@ def replay_messages(replay: Replay, step: int | None, lang: Language) -> list[di
     messages: list[dict[str, Any]] = []
     for index, turn in enumerate(replay.transcript.turns[: last + 1]):
         if turn.role == "agent":
-            messages.append({"role": "user", "content": turn.text})
-            body = notes_markdown(replay.turn_notes(index), replay, lang)
+            messages.append({"role": "user", "content": f"{turn.text}\n\n<sub>#{display_turn(index)}</sub>"})
+            body = notes_markdown(replay.turn_notes(index, lang), replay, lang)
             if body:
                 messages.append(
-                    {"role": "user", "content": body, "metadata": {"title": t("notes_on_turn", lang, n=index)}}
+                    {
+                        "role": "user",
+                        "content": body,
+                        "metadata": {"title": t("notes_on_turn", lang, n=display_turn(index))},
+                    }
                 )
         else:
-            mood = f" · {t('mood', lang)} {turn.state.mood}/10" if turn.state else ""
+            mood = f" · {mood_text(turn.state.mood, lang)}" if turn.state else ""
             # A platform line from an imported log is shown for context, marked, and never graded.
             shown = f"*{t('speaker_system', lang)}:* {turn.text}" if turn.role == "system" else turn.text
-            messages.append({"role": "assistant", "content": f"{shown}\n\n<sub>#{index}{mood}</sub>"})
+            messages.append({"role": "assistant", "content": f"{shown}\n\n<sub>#{display_turn(index)}{mood}</sub>"})
             corrected = replay.model_warnings.get(index, [])
             if corrected:
                 messages.append(
                     {
                         "role": "assistant",
                         "content": "\n".join(f"- ⚙️ {warning}" for warning in corrected),
-                        "metadata": {"title": t("model_notes", lang, n=index)},
+                        "metadata": {"title": t("model_notes", lang, n=display_turn(index))},
                     }
                 )
-            comments = replay.turn_notes(index)["comments"]
+            comments = replay.turn_notes(index, lang)["comments"]
             if comments:
                 messages.append(
                     {
                         "role": "assistant",
                         "content": "\n".join(f"- {c}" for c in comments),
-                        "metadata": {"title": t("notes_on_turn", lang, n=index)},
+                        "metadata": {"title": t("notes_on_turn", lang, n=display_turn(index))},
                     }
                 )
     return messages

@@ -103,6 +103,8 @@ class ScorecardView:
     rubric: Rubric | None
     persona: Persona | None
     case: Case | None
+    #: Case id -> title, so reference cases are named, not shown as ids.
+    case_titles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,8 @@ def persona_options(library: Library, language: str | None, lang: Language) -> l
     for persona in trainee_personas(library):
         if language not in (None, "", ANY) and language not in persona.languages:
             continue
-        options.append((f"{persona.label.get(lang)} · {label('archetype', persona.archetype, lang)}", persona.id))
+        # the label is the type of customer ("anxious new mother"); no archetype tag repeated after it
+        options.append((persona.label.get(lang), persona.id))
     return options
 
 
@@ -423,6 +426,7 @@ def scorecard(services: AppServices, user: User, session_id: str) -> ScorecardVi
         rubric=library.rubric,
         persona=library.personas.get(row.persona_id or ""),
         case=library.cases.get(row.case_id or ""),
+        case_titles=library.case_titles(),
     )
 
 
@@ -524,17 +528,29 @@ def history(services: AppServices, user: User, lang: Language) -> HistoryView:
     return HistoryView(sessions=sessions, trend=trend, criterion_averages=averages)
 
 
+def customer_name(persona: Persona | None, case: Case | None, fallback: str = "—") -> str:
+    """Who the customer was in a session, in the session's language: the case's customer (the case
+    owns identity) and the persona's type label, e.g. ``王振华 · 较真的退休老人``."""
+    if case is None:
+        return persona.label.get(persona.languages[0]) if persona else fallback
+    parts = [case.customer.name]
+    if persona is not None:
+        parts.append(persona.label.get(case.language))
+    return " · ".join(parts)
+
+
 def session_summary(row: DrillSession, library: Library, lang: Language) -> dict[str, Any]:
-    """One session as a table row (plain values, names in ``lang``)."""
+    """One session as a table row: labels in ``lang``; the session's own content (customer,
+    scenario) in the session's language, as the trainee met it."""
     from simulator.app.i18n import label
 
     persona = library.personas.get(row.persona_id or "")
-    case = library.cases.get(row.case_id or "")
+    case = library.cases.get(row.case_id or "") or library.exam_cases.get(row.case_id or "")
     return {
         "id": row.id,
         "trainee": row.user_name,
         "started": _local_time(row.started_at),
-        "persona": persona.label.get(lang) if persona else (row.persona_id or "—"),
+        "persona": customer_name(persona, case, row.persona_id or "—"),
         "case": case.title if case else (row.case_id or row.scenario or "—"),
         "status": label("status", row.status, lang),
         "outcome": label("outcome", row.outcome, lang) if row.outcome else "—",

@@ -208,7 +208,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 choices=[(t("overall_note", lang), "overall")]
                 + [
                     (
-                        f"#{i} {t('speaker_' + turn.role, lang)}: {turn.text[:40]}",
+                        f"#{i + 1} {t('speaker_' + turn.role, lang)}: {turn.text[:40]}",
                         str(i),
                     )
                     for i, turn in enumerate(data.transcript.turns)
@@ -232,6 +232,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 rubric=library.rubric,
                 persona=library.personas.get(data.transcript.persona_id or ""),
                 case=library.cases.get(data.transcript.case_id or ""),
+                case_titles=library.case_titles(),
             )
             updates[verdict] = verdict_badge(data.effective.report, lang)
             updates[score_md] = scorecard_markdown(card, lang)

@@ -130,8 +130,10 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                             label="conversation",
                             placeholder="chat_placeholder",
                         )
+                        # lines=1 grows up to max_lines: Enter sends, Shift+Enter adds a line, as the
+                        # hint says (a textbox that starts at 2+ lines sends on Shift+Enter instead).
                         message = gr.Textbox(
-                            lines=2,
+                            lines=1,
                             max_lines=8,
                             label=tx("your_reply"),
                             placeholder=tx("reply_placeholder"),

@@ -16,6 +16,7 @@ from simulator.app.trainee import ScorecardView
 from simulator.content import ContentProblem, Library
 from simulator.grading.scorecard import render_scorecard
 from simulator.models import Case, GradeReport, Language, Persona, TraineeView
+from simulator.mood_scale import mood_band, mood_legend, mood_text
 
 MENTOR_COLUMNS = ("id", "started", "trainee", "persona", "case", "status", "outcome", "total", "result")
 TRAINEE_COLUMNS = ("started", "persona", "case", "status", "outcome", "total", "result")
@@ -65,28 +66,27 @@ def scenario_card(persona: TraineeView | None, case: TraineeView | None, lang: L
     if persona is not None:
         lines += [
             "",
-            f"**{t('customer', lang)}**: {persona.label.get(lang)} ({label('archetype', persona.archetype, lang)})",
+            f"**{t('customer', lang)}**: {persona.label.get(case.language)}",
         ]
     return "\n".join(lines)
 
 
 def patience_meter(mood: int | None, lang: Language, *, outcome: str | None = None) -> str:
-    """An HTML bar of the customer's patience (10 - mood), coloured green to red."""
+    """An HTML calm-to-angry bar of the customer's mood (0-10, 10 = furious), with its legend."""
     if mood is None:
         return f'<div class="drill-meter drill-meter-empty">{_e(t("patience_unknown", lang))}</div>'
-    patience = max(0, min(10, 10 - mood))
-    # the same bands as the words below: calm (green), annoyed (amber), angry or furious (red)
-    colour = "#16a34a" if mood <= 3 else "#d97706" if mood <= 6 else "#dc2626"
-    feeling = t(
-        "mood_calm" if mood <= 3 else "mood_annoyed" if mood <= 6 else "mood_angry" if mood <= 8 else "mood_furious",
-        lang,
-    )
+    mood = max(0, min(10, mood))
+    band = mood_band(mood)
+    # the same bands as the words: calm (green), annoyed (amber), angry or furious (red)
+    colour = {"mood_calm": "#16a34a", "mood_annoyed": "#d97706"}.get(band, "#dc2626")
     ended = f" · {_e(label('outcome', outcome, lang))}" if outcome else ""
     return (
-        f'<div class="drill-meter" role="meter" aria-valuemin="0" aria-valuemax="10" aria-valuenow="{patience}">'
-        f'<div class="drill-meter-label"><b>{_e(t("patience", lang))}</b> {patience}/10 · {_e(feeling)}{ended}</div>'
-        f'<div class="drill-meter-track"><div class="drill-meter-fill" style="width:{patience * 10}%;'
-        f'background:{colour}"></div></div></div>'
+        f'<div class="drill-meter" role="meter" aria-valuemin="0" aria-valuemax="10" aria-valuenow="{mood}" '
+        f'aria-valuetext="{_e(mood_text(mood, lang))}">'
+        f'<div class="drill-meter-label"><b>{_e(t("patience", lang))}</b> {mood}/10 · {_e(t(band, lang))}{ended}</div>'
+        f'<div class="drill-meter-track"><div class="drill-meter-fill" style="width:{mood * 10}%;'
+        f'background:{colour}"></div></div>'
+        f'<div class="drill-meter-legend"><small>{_e(mood_legend(lang))}</small></div></div>'
     )
 
 
@@ -116,38 +116,24 @@ def verdict_badge(report: GradeReport, lang: Language) -> str:
 
 
 def scorecard_markdown(view: ScorecardView, lang: Language) -> str:
-    """The scorecard in ``lang`` (labels), with mentor overrides and the persona's coaching tips."""
+    """The scorecard in ``lang`` (labels; the grader's words stay in the session's language), with
+    mentor overrides and the persona's coaching tips; the verdict badge above shows the total."""
     effective = view.effective
-    report = effective.report.model_copy(update={"language": lang})
-    text = render_scorecard(report, view.rubric)
-    # The verdict badge above already shows the title, the total and the verdict: start at the table.
-    table = text.find("\n|")
-    text = text[table + 1 :] if table != -1 else text
-    if effective.overrides:
-        lines = ["", f"## {t('overrides', lang)}"]
-        for o in effective.overrides:
-            name = _criterion_name(view, o.criterion_id, lang)
-            original = f"{o.original_score}/5" if o.original_score is not None else "—"
-            lines.append(
-                f"- **{name}**: {t('grader_score', lang)} {original} → {t('mentor_score', lang)} {o.new_score}/5 "
-                f"({o.author}): {o.reason}"
-            )
-        text += "\n".join(lines) + "\n"
+    text = render_scorecard(
+        effective.report,
+        lang,
+        view.rubric,
+        overrides=effective.overrides,
+        case_titles=view.case_titles,
+        header=False,
+    )
     if view.persona is not None:
-        tips = view.persona.coaching_tips.get(lang)
-        text += f"\n## {t('coaching_tips', lang)} — {view.persona.label.get(lang)}\n" + "\n".join(
+        session_lang = effective.report.language
+        tips = view.persona.coaching_tips.get(session_lang)
+        text += f"\n## {t('coaching_tips', lang)} — {view.persona.label.get(session_lang)}\n" + "\n".join(
             f"- {tip}" for tip in tips
         )
     return text
-
-
-def _criterion_name(view: ScorecardView, criterion_id: str, lang: Language) -> str:
-    if view.rubric is not None:
-        try:
-            return view.rubric.criterion(criterion_id).name.get(lang)
-        except KeyError:
-            pass
-    return criterion_id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,7 +176,7 @@ def problems_markdown(problems: list[ContentProblem], text: str, lang: Language)
     source = (text or "").splitlines()
     for problem in problems:
         mark = "" if problem.is_error else f"⚠️ {t('warning', lang)}: "
-        lines.append(f"- **{t('line_col', lang, line=problem.line, col=problem.col)}** — {mark}{problem.message}")
+        lines.append(f"- **{t('line_col', lang, line=problem.line, col=problem.col)}** — {mark}{problem.text(lang)}")
         if 1 <= problem.line <= len(source) and source[problem.line - 1].strip():
             lines.append(f"  `{problem.line:>3} | {source[problem.line - 1].rstrip()[:120].replace('`', chr(39))}`")
     return "\n".join(lines)
@@ -211,7 +197,7 @@ def persona_detail(persona: Persona, lang: Language) -> str:
             "",
             persona.portrait.get(lang),
             "",
-            f"**{t('starting_mood', lang)}**: {temper.starting_mood}/10 · "
+            f"**{t('starting_mood', lang)}**: {temper.starting_mood}/10 ({mood_legend(lang)}) · "
             f"**{t('patience_turns', lang)}**: {temper.patience}",
             f"**{t('angered_by', lang)}**: {'; '.join(temper.angered_by.get(lang))}",
             f"**{t('calmed_by', lang)}**: {'; '.join(temper.calmed_by.get(lang))}",

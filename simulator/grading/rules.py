@@ -67,6 +67,7 @@ from functools import cached_property
 from typing import Literal
 
 from simulator.grading import signals
+from simulator.i18n import t
 from simulator.lexicon import keyword_pattern
 from simulator.models import Case, DialogueAct, Finding, Language, Rubric, Transcript
 from simulator.recognizer import RecognizedTurn, recognize
@@ -124,61 +125,6 @@ def hurt_criteria(rule_id: str) -> tuple[str, ...]:
     """Criterion ids a finding of ``rule_id`` counts against (empty for unknown rules)."""
     spec = RULES.get(rule_id)
     return spec.hurts if spec else ()
-
-
-_MESSAGES: dict[Language, dict[str, str]] = {
-    "zh-CN": {
-        "forbidden_phrase": ("使用了禁忌话术“{quote}”。这类说法会让客户觉得被推诿或指责,应换成从客户角度出发的表达。"),
-        "private_data_request": (
-            "索要了不应索要的隐私信息:“{quote}”。密码、验证码、完整身份证号或卡号任何时候都不能让客户提供。"
-        ),
-        "over_promise": "承诺超出了本案例的权限:“{quote}”。{detail}只能承诺政策允许的内容。",
-        "over_promise_detail": "本案例最多可补偿 {amount} {currency}。",
-        "grader_instruction": "客服消息中有针对评分者的指令:“{quote}”。评分不会采纳这类内容,并按违规处理。",
-        "unacceptable_offer": "给出的方案客户难以接受:“{quote}”。应优先提供案例中可接受的解决方式。",
-        "missing_greeting": "开场没有问候客户(如“您好”)。",
-        "missing_self_intro": "开场没有自我介绍(姓名或工号)。",
-        "missing_closing": "结束时没有规范的结束语(如“还有其他可以帮您的吗?”“感谢您的来电”)。",
-        "jargon": "使用了客户不熟悉的内部术语“{quote}”,请换成客户听得懂的说法。",
-        "long_turn": "这一轮有 {length} 个字,超过 {limit} 字的建议长度;把要点拆开讲,先说结论。",
-        "unanswered_question": "客户在第 {question_turn} 轮问“{question}”,这一轮的回复没有回应这个问题。",
-        "unanswered_trailing": "客户最后的问题“{question}”没有得到回应。",
-    },
-    "en": {
-        "forbidden_phrase": (
-            'Forbidden phrasing: "{quote}". It sounds like deflecting or blaming the customer; '
-            "say it from the customer's side instead."
-        ),
-        "private_data_request": (
-            'Asked for private data that must never be requested: "{quote}". '
-            "Never ask for a password, a verification code, or a full ID or card number."
-        ),
-        "over_promise": (
-            'Promised more than this case allows: "{quote}". {detail}Only commit to what the policy permits.'
-        ),
-        "over_promise_detail": "The most this case allows is {amount} {currency}. ",
-        "grader_instruction": (
-            'The agent\'s message contains instructions aimed at the grader: "{quote}". '
-            "They are ignored and count as a violation."
-        ),
-        "unacceptable_offer": (
-            'Offered something the customer cannot accept: "{quote}". Lead with one of the workable resolutions.'
-        ),
-        "missing_greeting": 'The opening has no greeting (e.g. "Hello, thanks for calling").',
-        "missing_self_intro": "The opening has no self-introduction (your name or staff number).",
-        "missing_closing": (
-            'The conversation ends without a proper close (e.g. "Is there anything else I can help with?").'
-        ),
-        "jargon": 'Internal jargon the customer may not know: "{quote}". Use the customer\'s words.',
-        "long_turn": (
-            "This turn is {length} characters, over the {limit} suggested; split it up and lead with the answer."
-        ),
-        "unanswered_question": (
-            'The customer asked "{question}" (turn {question_turn}) and this reply does not address it.'
-        ),
-        "unanswered_trailing": 'The customer\'s last question "{question}" was never answered.',
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -249,7 +195,7 @@ class RuleContext:
 
     def message(self, key: str, **values: object) -> str:
         """A finding message in the transcript's language."""
-        return _MESSAGES[self.language][key].format(**values)
+        return t(f"finding.{key}", self.language, **values)
 
     def finding(self, rule: str, turn: int | None, quote: str | None, **values: object) -> Finding:
         """A finding of ``rule`` with its message; ``quote`` must be verbatim in ``turn``."""
@@ -443,7 +389,8 @@ def check_unanswered_questions(ctx: RuleContext) -> list[Finding]:
                     first,
                     signals.first_sentence(ctx.spoken(first), ctx.language),
                     question=question,
-                    question_turn=question_turn,
+                    # the message is read on screen, where the chat numbers messages from 1
+                    question_turn=question_turn + 1,
                 )
             )
         pending.clear()

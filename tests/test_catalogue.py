@@ -1,0 +1,81 @@
+"""The message catalogue: every key in every language, the same placeholders, and no key the code
+names that the catalogue does not have."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from simulator.i18n import CATALOGUE_DIR, CATALOGUE_LANGUAGES, CatalogueError, _read_language, catalogue, placeholders
+
+SOURCE = Path(__file__).parents[1] / "simulator"
+#: Callables whose first argument is a catalogue key (or, for ``label``, a vocabulary kind).
+KEY_CALLS = {"t", "tx", "static_text", "AppError", "ProgrammeError", "NotAllowed", "SessionNotFound", "AccessDenied"}
+
+
+def _called_name(node: ast.Call) -> str | None:
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return None
+
+
+def _keys_named_in_code() -> tuple[set[str], set[str], set[str]]:
+    """(exact keys, f-string key prefixes, label kinds) named by the code."""
+    exact: set[str] = set()
+    prefixes: set[str] = set()
+    kinds: set[str] = set()
+    for path in SOURCE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name, first = _called_name(node), node.args[0]
+            if name in KEY_CALLS:
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    exact.add(first.value)
+                elif isinstance(first, ast.JoinedStr) and first.values and isinstance(first.values[0], ast.Constant):
+                    prefixes.add(str(first.values[0].value))
+            elif name == "label" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+                kinds.add(first.value)
+    return exact, prefixes, kinds
+
+
+def test_every_key_exists_in_every_language_with_the_same_placeholders() -> None:
+    english = catalogue("en")
+    assert len(english) > 400
+    for language in CATALOGUE_LANGUAGES:
+        strings = catalogue(language)
+        assert sorted(set(english) ^ set(strings)) == [], f"keys in one language only ({language})"
+        for key, text in strings.items():
+            assert text.strip(), f"{language}: {key} is empty"
+            assert placeholders(text) == placeholders(english[key]), f"{language}: {key} placeholders differ"
+
+
+def test_every_key_the_code_names_exists() -> None:
+    exact, prefixes, kinds = _keys_named_in_code()
+    keys = set(catalogue("en"))
+    assert len(exact) > 250, "the scan finds the code's keys"
+    assert sorted(exact - keys) == []
+    assert sorted(p for p in prefixes if not any(key.startswith(p) for key in keys)) == []
+    assert sorted(k for k in kinds if not any(key.startswith(f"{k}.") for key in keys)) == []
+
+
+def test_a_key_defined_twice_in_one_language_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / "en").mkdir(exist_ok=True)
+        (tmp_path / "en" / name).write_text("same_key: text\n", encoding="utf-8")
+    monkeypatch.setattr("simulator.i18n.CATALOGUE_DIR", tmp_path)
+    with pytest.raises(CatalogueError, match="same_key"):
+        _read_language("en")
+    assert tmp_path != CATALOGUE_DIR
+
+
+def test_a_catalogue_file_must_map_keys_to_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "bad.yaml").write_text("key:\n  nested: text\n", encoding="utf-8")
+    monkeypatch.setattr("simulator.i18n.CATALOGUE_DIR", tmp_path)
+    with pytest.raises(CatalogueError, match="bad.yaml"):
+        _read_language("en")
