@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from simulator.models import CustomerState, GradeReport, Transcript, Turn
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone columns; they were stored in UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:
@@ -324,6 +329,31 @@ class SessionStore:
                 row.ended_at = utcnow()
             if outcome and not row.outcome:
                 row.outcome = outcome
+
+    def close_idle_sessions(self, idle_for: timedelta, now: datetime | None = None) -> list[str]:
+        """Close every open practice drill with no turn for ``idle_for`` as ``abandoned``; return their ids.
+
+        The session and its turns are kept; ``ended_at`` is when it was last active. It can still
+        be graded on demand (an abandoned drill is ended, not open).
+        """
+        cutoff = (now or utcnow()) - idle_for
+        closed: list[str] = []
+        with self._tx() as db:
+            last_turn = (
+                select(TurnRow.session_id, func.max(TurnRow.ts).label("last")).group_by(TurnRow.session_id).subquery()
+            )
+            rows = db.execute(
+                select(DrillSession, last_turn.c.last)
+                .outerjoin(last_turn, last_turn.c.session_id == DrillSession.id)
+                .where(DrillSession.status == "open", DrillSession.source == "drill")
+            ).all()
+            for row, last in rows:
+                active = _aware(last or row.started_at)
+                if active < cutoff:
+                    row.status = "abandoned"
+                    row.ended_at = active
+                    closed.append(row.id)
+        return closed
 
     def delete_last_turn_if(self, session_id: str, role: str) -> bool:
         """Remove the last turn when it has ``role`` (used to retract nothing but a failed retry)."""

@@ -351,7 +351,10 @@ def test_replay_steps_through_turns_with_notes_and_mood(services: AppServices) -
     replay = mentor.load_replay(services, MENTOR, view.session_id, "zh-CN")
     assert [point["turn"] for point in replay.mood_points] == [0, 2, 4]
     first_two = mentor.replay_messages(replay, 1, "zh-CN")
-    assert first_two[0]["role"] == "assistant" and first_two[1] == {"role": "user", "content": "我们规定就是这样。\n\n<sub>#2</sub>"}
+    assert first_two[0]["role"] == "assistant" and first_two[1] == {
+        "role": "user",
+        "content": "我们规定就是这样。\n\n<sub>#2</sub>",
+    }
     notes = [m for m in first_two if "metadata" in m]
     assert notes and "不要推诿" in notes[0]["content"]
     assert "forbidden_phrase" in replay.turn_notes(1, "en")["findings"][0] or replay.turn_notes(1, "en")["hurt"]

@@ -199,7 +199,7 @@ def test_each_view_loads_and_is_captured(app_url: str, driver_url: str, tmp_path
         browser.open(app_url)
         # the page has loaded when the header names the engines (set by the load event)
         browser.wait_for(
-            "return (document.querySelector('#drill-engines') || {}).innerText?.includes('DRILL_LLM_BASE_URL')"
+            "return (document.querySelector('#drill-engines') || {}).textContent?.includes('DRILL_LLM_BASE_URL')"
         )
         # the open drill was resumed into the chat
         browser.wait_for('return document.body.innerText.includes("what\'s the order")')

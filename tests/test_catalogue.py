@@ -38,8 +38,8 @@ def _keys_named_in_code() -> tuple[set[str], set[str], set[str]]:
                     exact.add(first.value)
                 elif isinstance(first, ast.JoinedStr) and first.values and isinstance(first.values[0], ast.Constant):
                     prefixes.add(str(first.values[0].value))
-            elif name == "label" and isinstance(first, ast.Constant) and isinstance(first.value, str):
-                kinds.add(first.value)
+            elif isinstance(node.func, ast.Name) and name == "label" and isinstance(first, ast.Constant):
+                kinds.add(str(first.value))
     return exact, prefixes, kinds
 
 

@@ -133,6 +133,7 @@ def find_sessions(services: AppServices, user: User, filters: MentorFilters, lan
         max_total=filters.max_total,
         status="graded" if filters.result in ("pass", "fail", "incomplete") else None,
     )
+    services.close_idle_drills()
     rows = services.store.list_sessions(store_filter)
     if filters.result == "incomplete":
         rows = [row for row in rows if row.passed is None]

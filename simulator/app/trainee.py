@@ -79,7 +79,9 @@ class DrillView:
 
 
 #: Stages of a drill on screen in which the trainee may write (see :func:`drill_stage`).
-WRITABLE_STAGES = frozenset({"idle", "talking", "pending"})
+WRITABLE_STAGES = frozenset({"talking", "pending"})
+#: Stages in which a drill is open and can be ended and scored.
+ENDABLE_STAGES = frozenset({"talking", "pending", "replying", "closed"})
 
 
 def drill_stage(view: DrillView) -> str:
@@ -122,7 +124,6 @@ class HistoryView:
 
 def persona_options(library: Library, language: str | None, lang: Language) -> list[tuple[str, str]]:
     """(label, id) of personas that speak ``language`` (any language when ``None``/``any``)."""
-    from simulator.app.i18n import label
 
     options = []
     for persona in trainee_personas(library):
@@ -391,6 +392,7 @@ def resume_open_session(services: AppServices, user: User) -> DrillView | None:
     """
     if not user.can("trainee"):
         return None
+    services.close_idle_drills()
     row = services.store.open_session_for(user.name, source="drill")
     if row is None:
         return None
@@ -428,6 +430,22 @@ def scorecard(services: AppServices, user: User, session_id: str) -> ScorecardVi
         case=library.cases.get(row.case_id or ""),
         case_titles=library.case_titles(),
     )
+
+
+def score_now(services: AppServices, user: User, session_id: str | None) -> ScorecardView:
+    """A trainee's own ended or abandoned drill, graded now if it never was (on demand)."""
+    if not session_id:
+        raise AppError("no_session_chosen")
+    row = services.session_for(user, session_id)
+    if row.user_name != user.name:
+        raise SessionNotFound("no_session", id=session_id)
+    if row.status == "open":
+        raise AppError("session_still_open")
+    if row.source == "exam":
+        return scorecard(services, user, row.id)
+    if services.store.latest_report(row.id) is None:
+        grade_or_explain(services, row.id)
+    return scorecard(services, user, row.id)
 
 
 def end_session(services: AppServices, user: User, session_id: str | None) -> ScorecardView:
@@ -484,6 +502,7 @@ def try_again(services: AppServices, user: User, session_id: str | None) -> Dril
 
 def own_sessions(services: AppServices, user: User) -> list[DrillSession]:
     """The user's own practice sessions and imported chats, newest first (exam cards live in the assessment)."""
+    services.close_idle_drills()
     return [row for row in services.store.list_sessions(SessionFilter(user_name=user.name)) if row.source != "exam"]
 
 

@@ -85,10 +85,22 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
 
         def header(user: User, lg: Language) -> dict[Any, Any]:
             return {
+                # the setup how-to is for whoever runs the app, folded away and never shown to trainees
                 engines: engine_banner(
-                    services.customer_engine, services.grader_engine, services.engine_description(), lg
+                    services.customer_engine,
+                    services.grader_engine,
+                    services.engine_description(),
+                    lg,
+                    show_setup=user.can("trainer"),
                 ),
-                who: user_banner(user.name, sorted(user.roles), services.local_mode, services.accounts.location, lg),
+                who: user_banner(
+                    user.name,
+                    sorted(user.roles),
+                    services.local_mode,
+                    services.accounts.location,
+                    lg,
+                    show_setup=user.can("trainer"),
+                ),
             }
 
         def on_load(user: User, choice: str | None, *, request: gr.Request) -> dict[Any, Any]:
@@ -188,7 +200,8 @@ def launch_options(services: AppServices) -> dict[str, Any]:
         "css": CSS,
         "max_threads": MAX_THREADS,
         "allowed_paths": [str(services.settings.data_dir / "exports")],
-        "footer_links": ["settings"],
+        # No Gradio footer links: its settings panel follows the browser's language, not the app's.
+        "footer_links": [],
         "show_error": True,
         # Uploads (a YAML file for the editor, a chat log to import) are refused past this size
         # by Gradio itself, before any handler reads them.

@@ -135,6 +135,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         message = gr.Textbox(
                             lines=1,
                             max_lines=8,
+                            interactive=False,  # until a drill starts (see on_phase)
                             label=tx("your_reply"),
                             placeholder=tx("reply_placeholder"),
                             info=tx("reply_info"),
@@ -147,7 +148,12 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                             info="reply_info",
                         )
                         with gr.Row():
-                            send_btn = tx.bind(gr.Button(tx("send"), variant="primary", scale=2), value="send")
+                            send_btn = tx.bind(
+                                gr.Button(
+                                    tx("send"), variant="primary", scale=2, interactive=False, elem_id="trainee-send"
+                                ),
+                                value="send",
+                            )
                             retry_btn = tx.bind(
                                 gr.Button(tx("retry"), visible=False, variant="secondary"), value="retry"
                             )
@@ -155,7 +161,8 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                                 gr.Button(tx("stop_reply"), visible=False, variant="secondary"), value="stop_reply"
                             )
                             end_btn = tx.bind(
-                                gr.Button(tx("end_drill"), variant="stop", elem_id="trainee-end"), value="end_drill"
+                                gr.Button(tx("end_drill"), variant="stop", elem_id="trainee-end", interactive=False),
+                                value="end_drill",
                             )
                         status = gr.Markdown("", label="status", elem_id="trainee-status")
                 with gr.Column(visible=False, elem_classes="drill-panel", elem_id="trainee-scorecard") as score_col:
@@ -207,7 +214,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     turn_outputs = [chat, meter, status, verdict, score_md, phase, accepted]
     start_outputs = [drill_sid, chat, meter, status, verdict, score_md, card, message, phase]
     end_outputs = [status, verdict, score_md, phase]
-    phase_outputs = [retry_btn, stop_btn, message, send_btn, score_col]
+    phase_outputs = [retry_btn, stop_btn, message, send_btn, end_btn, score_col]
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -438,6 +445,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             # While the customer replies the trainee may type ahead, but not send.
             message: gr.update(interactive=can_write or stage == "replying"),
             send_btn: gr.update(interactive=can_write),
+            end_btn: gr.update(interactive=stage in trainee.ENDABLE_STAGES),
             score_col: gr.update(visible=stage == "graded"),
         }
 
@@ -460,7 +468,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
 
     def on_own_open(user: User, sid: str | None, lang: Language) -> dict:
         try:
-            view = trainee.scorecard(services, user, sid or "")
+            view = trainee.score_now(services, user, sid)
         except Exception as exc:
             return {own_verdict: "", own_score: error_text(exc, lang)}
         return {own_verdict: verdict_badge(view.effective.report, lang), own_score: scorecard_markdown(view, lang)}

@@ -140,21 +140,32 @@ def scorecard_markdown(view: ScorecardView, lang: Language) -> str:
 # Header
 
 
-def engine_banner(customer_engine: str, grader_engine: str, description: str, lang: Language) -> str:
-    """Which engines run, and how to switch to an LLM when offline."""
+def engine_banner(
+    customer_engine: str, grader_engine: str, description: str, lang: Language, *, show_setup: bool = False
+) -> str:
+    """Which engines run; for trainers, how to switch to an LLM, folded away under "Setup"."""
     text = (
         f"**{t('customer_engine', lang)}**: {label('engine', customer_engine, lang)} · "
         f"**{t('grader_engine', lang)}**: {label('engine', grader_engine, lang)}"
     )
-    if customer_engine == "offline":
-        return text + f"  \n<small>{t('how_to_llm', lang)}</small>"
-    return text + f" · <small>{_e(description)}</small>"
+    if customer_engine != "offline":
+        return text + f" · <small>{_e(description)}</small>"
+    if not show_setup:
+        return text
+    return text + f"\n\n<details><summary>{t('setup', lang)}</summary>\n\n{t('how_to_llm', lang)}\n\n</details>"
 
 
-def user_banner(name: str, roles: list[str], local_mode: bool, users_file: str, lang: Language) -> str:
-    """Who is signed in, or the single-user local mode notice."""
+def user_banner(
+    name: str, roles: list[str], local_mode: bool, users_file: str, lang: Language, *, show_setup: bool = False
+) -> str:
+    """Who is signed in, or the single-user local mode notice (its how-to folded away, for trainers)."""
     if local_mode:
-        return f"🔓 {t('local_mode', lang, path=users_file)}"
+        if not show_setup:
+            return f"🔓 {t('local_mode_short', lang)}"
+        return (
+            f"<details><summary>🔓 {t('local_mode_short', lang)}</summary>\n\n"
+            f"{t('local_mode', lang, path=users_file)}\n\n</details>"
+        )
     role_names = ", ".join(label("role", role, lang) for role in sorted(roles))
     # Gradio serves /logout when the app has a login; relative, so it also works behind a proxy path.
     return f"👤 {t('signed_in_as', lang, name=name, roles=role_names)} · [{t('sign_out', lang)}](logout)"
