@@ -19,11 +19,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from simulator import limits
 from simulator.content_checks import Issue, Severity, case_issues, persona_issues, punctuation_issues
 from simulator.i18n import t
 from simulator.models import Case, Persona, Rubric
 from simulator.programme.bank import BankQuestion, ProgrammeEntry, register
 from simulator.programme.models import Curriculum, ProgrammePolicy, QuestionFile
+from simulator.safe_yaml import YamlLimitError, check_yaml
 
 Kind = Literal["persona", "case", "rubric", "question", "curriculum", "programme"]
 MODEL_FOR_KIND: dict[str, type[BaseModel]] = {
@@ -207,9 +209,18 @@ def _display_path(path: Path) -> str:
 def _parse_yaml(path: Path, problems: list[ContentProblem]) -> _ParsedFile | None:
     display = _display_path(path)
     try:
+        size = path.stat().st_size
+        if size > limits.CONTENT_FILE_BYTES.value:  # checked before a byte is read
+            problems.append(ContentProblem(display, 1, 1, limits.too_long("the file", size, limits.CONTENT_FILE_BYTES)))
+            return None
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(ContentProblem(display, 1, 1, f"cannot read file: {exc}"))
+        return None
+    try:
+        check_yaml(text)  # anchors, aliases, node count and depth, before anything is built
+    except YamlLimitError as exc:
+        problems.append(ContentProblem(display, exc.line, exc.col, exc.reason))
         return None
     try:
         node = yaml.compose(text, Loader=_LOADER)

@@ -97,8 +97,8 @@ YAML_NODES = _limit(
     "yaml_nodes",
     20_000,
     "nodes",
-    "Scalars, lists and mappings in one YAML document (the largest shipped file has about 600). "
-    "Anchors and aliases are refused outright, so no document can expand beyond its own text.",
+    "Scalars, lists and mappings in one YAML document, each alias counted as the subtree it repeats "
+    "(the largest shipped file has about 600), so no document can expand far beyond its own text.",
 )
 YAML_DEPTH = _limit("yaml_depth", 40, "levels", "Nesting depth of one YAML document (shipped files nest 5 deep).")
 UPLOAD_BYTES = _limit(

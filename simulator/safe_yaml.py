@@ -2,10 +2,10 @@
 
 A few hundred bytes of YAML with nested aliases (the "billion laughs") expand into gigabytes when
 loaded, and deep nesting exhausts the parser's stack. Content files never need anchors or
-aliases, so :func:`check_yaml` reads the document's events first (a streaming pass that never
-builds the document) and refuses an anchor, an alias or a merge key, more than
-``limits.YAML_NODES`` nodes or more than ``limits.YAML_DEPTH`` levels, with the line and column.
-Only then is the text composed or loaded. Used by the content loader, ``drill validate``, the
+aliases much, so :func:`check_yaml` reads the document's events first (a streaming pass that never
+builds the document) and counts the nodes loading would build, each alias as the whole subtree it
+repeats: past ``limits.YAML_NODES`` nodes or ``limits.YAML_DEPTH`` levels it refuses, with the line
+and column. Only then is the text composed or loaded. Used by the content loader, ``drill validate``, the
 trainer's editor and the users file.
 """
 
@@ -49,28 +49,32 @@ def check_yaml(text: str, size_limit: limits.Limit = limits.CONTENT_FILE_BYTES) 
     max_nodes = limits.YAML_NODES.value * max(1, size_limit.value // limits.CONTENT_FILE_BYTES.value)
     max_depth = limits.YAML_DEPTH.value
     nodes = depth = 0
+    # Nodes are counted as loading would build them: an alias counts the whole subtree its anchor
+    # names, so a harmless repeated anchor passes and a "billion laughs" is stopped at once.
+    sizes: dict[str, int] = {}
+    open_anchors: list[tuple[str | None, int]] = []
     try:
         for event in yaml.parse(text, Loader=LOADER):
             if isinstance(event, yaml.AliasEvent):
-                raise YamlLimitError(
-                    f"alias '*{event.anchor}' is not allowed in content files; write the value out", *_at(event)
-                )
-            if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
-                raise YamlLimitError(
-                    f"anchor '&{event.anchor}' is not allowed in content files; write the value out", *_at(event)
-                )
-            if isinstance(event, yaml.ScalarEvent) and event.value == "<<" and event.style is None:
-                raise YamlLimitError("merge keys ('<<') are not allowed in content files", *_at(event))
-            if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+                nodes += sizes.get(event.anchor or "", 1)
+            elif isinstance(event, yaml.ScalarEvent):
                 nodes += 1
-                if nodes > max_nodes:
-                    raise YamlLimitError(limits.too_long("the document", nodes, limits.YAML_NODES), *_at(event))
-            if isinstance(event, yaml.CollectionStartEvent):
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.CollectionStartEvent):
+                nodes += 1
                 depth += 1
+                open_anchors.append((event.anchor, nodes - 1))
                 if depth > max_depth:
                     raise YamlLimitError(limits.too_long("the nesting", depth, limits.YAML_DEPTH), *_at(event))
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+                anchor, started = open_anchors.pop()
+                if anchor is not None:
+                    sizes[anchor] = nodes - started
+            if nodes > max_nodes:
+                what = "the document, with its aliases expanded,"
+                raise YamlLimitError(limits.too_long(what, nodes, limits.YAML_NODES), *_at(event))
     except yaml.YAMLError:
         return  # a syntax error: the caller's parse reports it where it is
 

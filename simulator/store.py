@@ -25,6 +25,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -36,16 +37,35 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    text,
+    update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.pool import NullPool
 
+from simulator.errors import DrillError
 from simulator.models import CustomerState, GradeReport, Transcript, Turn
 
 
 def _aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes for timezone columns; they were stored in UTC.
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class TurnConflict(DrillError):
+    """Another writer already wrote this turn of the session; nothing was written."""
+
+    def __init__(self, session_id: str, expected: int, found: int | None):
+        self.session_id = session_id
+        self.expected = expected
+        self.found = found
+        now = f"; the session already has {found} turn(s)" if found is not None else ""
+        super().__init__(
+            f"expected to write turn {expected} of session {session_id}, but another writer (another tab, window "
+            f"or server) already wrote it{now}. Reload the drill to continue from what is saved."
+        )
 
 
 def utcnow() -> datetime:
@@ -85,6 +105,8 @@ class DrillSession(Base):
 
 class TurnRow(Base):
     __tablename__ = "turns"
+    #: One writer per turn: a second row for the same place in a session is refused by the database.
+    __table_args__ = (Index("uq_turns_session_idx", "session_id", "idx", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
@@ -166,12 +188,32 @@ def _m5_turn_warnings(connection: Connection) -> None:
     _create(connection, turn_warnings.TurnWarning)
 
 
+def _m6_one_row_per_turn(connection: Connection) -> None:
+    """Renumber the turns of any session that holds two rows at one index, then make (session, idx) unique.
+
+    Duplicates came from two writers appending at once before the constraint existed; they are
+    kept, in the order they were written (row id), and the session's later turns move up.
+    """
+    rows = connection.execute(
+        select(TurnRow.id, TurnRow.session_id, TurnRow.idx).order_by(TurnRow.session_id, TurnRow.idx, TurnRow.id)
+    ).all()
+    position: dict[str, int] = {}
+    for row_id, session_id, idx in rows:
+        wanted = position.get(session_id, 0)
+        position[session_id] = wanted + 1
+        if idx != wanted:
+            connection.execute(update(TurnRow).where(TurnRow.id == row_id).values(idx=wanted))
+    for index in Base.metadata.tables[TurnRow.__tablename__].indexes:
+        index.create(connection, checkfirst=True)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_mentor_tables,
     _m3_grading_jobs,
     _m4_programme_tables,
     _m5_turn_warnings,
+    _m6_one_row_per_turn,
 ]
 
 _migrations_table = MetaData()
@@ -185,10 +227,55 @@ SCHEMA_MIGRATIONS = Table(
 )
 
 
-def migrate(engine: Engine) -> list[int]:
-    """Apply pending migrations in order; return the versions applied now."""
-    applied_now: list[int] = []
+#: Key of the PostgreSQL advisory lock held while migrating ("drill" in ASCII).
+MIGRATION_LOCK_KEY = 0x6472696C6C
+
+
+@contextmanager
+def _migration_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that holds the database's migration lock until it commits.
+
+    SQLite: ``BEGIN EXCLUSIVE`` on a connection of its own (Python's sqlite3 would otherwise open
+    the transaction lazily, after the check of what is applied). PostgreSQL: a transaction-scoped
+    advisory lock. Another process migrating at the same time waits, then finds nothing to do.
+    """
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        locking = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 120})
+
+        @event.listens_for(locking, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # transactions are opened below, explicitly
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=120000")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        @event.listens_for(locking, "begin")
+        def _on_begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN EXCLUSIVE")
+
+        try:
+            with locking.begin() as connection:
+                yield connection
+        finally:
+            locking.dispose()
+        return
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        yield connection
+
+
+def prepare_sqlite_file(url: str) -> None:
+    """Create the folder of a SQLite database file (SQLite creates the file, not its folder)."""
+    if url.startswith("sqlite") and ":///" in url and not url.endswith(":memory:"):
+        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def migrate(engine: Engine) -> list[int]:
+    """Apply pending migrations in order, under the migration lock; return the versions applied now."""
+    applied_now: list[int] = []
+    with _migration_transaction(engine) as connection:
         SCHEMA_MIGRATIONS.create(connection, checkfirst=True)
         done = {row[0] for row in connection.execute(select(SCHEMA_MIGRATIONS.c.version))}
         for version, migration in enumerate(MIGRATIONS, start=1):
@@ -238,8 +325,7 @@ class SessionStore:
     def __init__(self, url: str):
         is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}} if is_sqlite else {}
-        if is_sqlite and ":///" in url and not url.endswith(":memory:"):
-            Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(url)
         # A server database can drop idle connections, so those are pinged before use; a SQLite
         # file cannot, and the ping was about a third of the cost of committing a turn.
         self.engine = create_engine(url, pool_pre_ping=not is_sqlite, **kwargs)
@@ -296,28 +382,40 @@ class SessionStore:
             )
         return session_id
 
-    def append_turn(self, session_id: str, turn: Turn) -> int:
-        """Commit one turn now; return its index."""
-        with self._tx() as db:
-            count = db.scalar(select(func.count()).select_from(TurnRow).where(TurnRow.session_id == session_id))
-            index = int(count or 0)
-            state = turn.state
-            db.add(
-                TurnRow(
-                    session_id=session_id,
-                    idx=index,
-                    role=turn.role,
-                    text=turn.text,
-                    ts=datetime.fromisoformat(turn.ts) if turn.ts else utcnow(),
-                    mood=state.mood if state else None,
-                    goal_met=state.goal_met if state else None,
-                    outcome=state.outcome if state else None,
+    def append_turn(self, session_id: str, turn: Turn, *, expected_index: int | None = None) -> int:
+        """Commit one turn now as the session's next turn; return its index.
+
+        ``expected_index`` is where the caller believes the turn goes (how many turns it has
+        seen committed). When another writer got there first — another tab, another server —
+        ``TurnConflict`` says so and nothing is written; the database's unique (session, index)
+        refuses a second row at one place even when both writers checked at the same moment.
+        """
+        index = -1
+        try:
+            with self._tx() as db:
+                count = db.scalar(select(func.count()).select_from(TurnRow).where(TurnRow.session_id == session_id))
+                index = int(count or 0)
+                if expected_index is not None and expected_index != index:
+                    raise TurnConflict(session_id, expected_index, index)
+                state = turn.state
+                db.add(
+                    TurnRow(
+                        session_id=session_id,
+                        idx=index,
+                        role=turn.role,
+                        text=turn.text,
+                        ts=datetime.fromisoformat(turn.ts) if turn.ts else utcnow(),
+                        mood=state.mood if state else None,
+                        goal_met=state.goal_met if state else None,
+                        outcome=state.outcome if state else None,
+                    )
                 )
-            )
-            if state is not None and state.outcome is not None:
-                row = db.get(DrillSession, session_id)
-                if row is not None:
-                    row.outcome = state.outcome
+                if state is not None and state.outcome is not None:
+                    row = db.get(DrillSession, session_id)
+                    if row is not None:
+                        row.outcome = state.outcome
+        except IntegrityError as exc:
+            raise TurnConflict(session_id, index, None) from exc
         return index
 
     def end_session(self, session_id: str, outcome: str | None = None) -> None:
@@ -420,8 +518,8 @@ class SessionStore:
             customer_engine="none",
             source="import",
         )
-        for turn in transcript.turns:
-            self.append_turn(session_id, turn)
+        for index, turn in enumerate(transcript.turns):
+            self.append_turn(session_id, turn, expected_index=index)
         self.end_session(session_id)
         return session_id
 

@@ -113,8 +113,11 @@ def test_a_broken_or_huge_users_file_is_unavailable_not_empty(tmp_path: Path, mo
     path.write_text("users: [oops", encoding="utf-8")
     with pytest.raises(AccountsUnavailable, match="is not valid"):
         Accounts(path).get("ann")
-    path.write_text("a: &x [1]\nb: *x\n", encoding="utf-8")
-    with pytest.raises(AccountsUnavailable, match="anchor"):
+    bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)
+    )
+    path.write_text(bomb, encoding="utf-8")
+    with pytest.raises(AccountsUnavailable, match="aliases expanded"):
         Accounts(path).get("ann")
     monkeypatch.setenv("DRILL_MAX_USERS_FILE_BYTES", "10")
     path.write_text("users: []\n# padding\n", encoding="utf-8")

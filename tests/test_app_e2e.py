@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from gradio_client import Client
@@ -91,6 +93,15 @@ def texts(chat: Any) -> list[tuple[str, str]]:
 def unchanged(value: Any) -> bool:
     """True when an output was left as it was (nothing sent to this client)."""
     return isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
+
+
+def exported(url: str, result: dict[str, Any], cookies: Any = None) -> str:
+    """The text of the report an export event links to, fetched over HTTP as the browser would."""
+    link = re.search(r"\((drill-exports/[^)]+)\)", result["report_file"])
+    assert link is not None, result
+    response = httpx.get(url.rstrip("/") + "/" + link.group(1), cookies=cookies)
+    assert response.status_code == 200, response.text
+    return response.text
 
 
 def choices(update: Any) -> list[str]:
@@ -193,9 +204,9 @@ def test_offline_mentor_review_override_and_export(local_app: tuple[str, AppServ
     assert "Comment saved" in commented["status"]
 
     html = app.call("/export_html")
-    page = Path(html["report_file"]).read_text("utf-8")
+    page = exported(url, html)
     assert page.startswith("<!DOCTYPE html>") and GOOD[0] in page and "这里可以先道歉" in page
-    markdown = Path(app.call("/export_markdown")["report_file"]).read_text("utf-8")
+    markdown = exported(url, app.call("/export_markdown"))
     assert "漏掉了开场自报工号" in markdown
     assert services.store.overrides(sid)[0].original_score is not None or services.store.latest_report(sid)
 
@@ -334,7 +345,7 @@ def test_llm_mode_drill_with_a_failure_retry_and_a_judged_scorecard(fake_llm: Fa
         overridden = app.call("/override_score", "compliance", 2, "承诺回电却没给时间点")
         assert "FAIL" in overridden["verdict"] and "承诺回电却没给时间点" in overridden["scorecard"]
         assert services.store.get_session(row.id).total == 60
-        assert "承诺回电却没给时间点" in Path(app.call("/export_html")["report_file"]).read_text("utf-8")
+        assert "承诺回电却没给时间点" in exported(url, app.call("/export_html"))
 
         # one trainee waiting on a slow model does not hold up another
         slow, quick = (Driver(url, tmp_path / "downloads") for _ in range(2))

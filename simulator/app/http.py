@@ -59,3 +59,32 @@ def sign_in_check(services: AppServices) -> Callable[[str, str], bool]:
             ) from exc
 
     return check
+
+
+class ContentSecurityPolicy:
+    """ASGI middleware: every page of the app may load images only from drill itself.
+
+    Chat messages, scenario cards and comments are rendered as Markdown; a ``![](https://…)`` in
+    one of them must not make browsers fetch from an outside host (tracking). Escaping covers the
+    places drill renders itself; this header covers everything else.
+    """
+
+    POLICY = b"img-src 'self' data: blob:; media-src 'self' data: blob:; object-src 'none'; frame-ancestors 'self'"
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: dict[str, Any]) -> None:
+            if message.get("type") == "http.response.start":
+                headers = list(message.get("headers") or [])
+                if not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                    headers.append((b"content-security-policy", self.POLICY))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)

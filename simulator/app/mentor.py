@@ -6,11 +6,13 @@ own sessions and cannot comment, override or import.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
 
+from simulator import limits
 from simulator.accounts import User
 from simulator.app.i18n import AppError, label, t
 from simulator.app.report_export import ReportBundle, render_html, render_markdown
@@ -26,6 +28,9 @@ from simulator.transcript_import import read_transcript_text
 from simulator.turn_warnings import warnings_for
 
 Result = Literal["any", "pass", "fail", "incomplete", "ungraded"]
+
+#: What an imported log's owner must look like: an account name (see ``accounts.UserEntry``).
+OWNER_NAME = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
 
 #: Author of the comment that records an import's warnings and masking.
 IMPORT_AUTHOR = "drill import"
@@ -246,6 +251,9 @@ def add_comment(services: AppServices, user: User, session_id: str | None, turn:
     row = services.session_for(user, session_id)
     if not (text or "").strip():
         raise AppError("comment_empty")
+    if len(text.strip()) > limits.COMMENT_CHARS.value:
+        cap = limits.COMMENT_CHARS
+        raise AppError("comment_too_long", length=len(text.strip()), limit=cap.value, env=cap.env)
     turns = len(services.store.get_session(row.id).turns)
     if turn is not None and not 0 <= turn < turns:
         raise AppError("no_such_turn", n=turn, count=turns)
@@ -266,6 +274,9 @@ def override_score(
         raise AppError("bad_override_score", value=score)
     if not (reason or "").strip():
         raise AppError("override_needs_reason")
+    if len(reason.strip()) > limits.OVERRIDE_REASON_CHARS.value:
+        cap = limits.OVERRIDE_REASON_CHARS
+        raise AppError("reason_too_long", length=len(reason.strip()), limit=cap.value, env=cap.env)
     try:
         services.store.add_override(
             row.id, criterion_id=criterion_id, new_score=int(score), reason=reason, author=user.name
@@ -299,7 +310,8 @@ def export_report(
     text = render_html(bundle) if fmt == "html" else render_markdown(bundle)
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = str(bundle.session.get("started", "")).replace(":", "").replace(" ", "-")
-    path = out_dir / f"drill-{bundle.session['trainee']}-{stamp}-{str(bundle.session['id'])[:8]}.{fmt}"
+    trainee = re.sub(r"[^A-Za-z0-9_@-]", "_", str(bundle.session["trainee"]))  # a name is never a path
+    path = out_dir / f"drill-{trainee}-{stamp}-{str(bundle.session['id'])[:8]}.{fmt}"
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -328,6 +340,10 @@ def import_transcript(
     if not transcript.agent_turn_indices():
         raise AppError("import_no_agent")
     owner = (trainee or "").strip() or user.name
+    if not OWNER_NAME.fullmatch(owner):
+        raise AppError("import_owner_invalid", name=owner[:80])
+    if not services.local_mode and not services.accounts.known(owner):
+        raise AppError("import_owner_unknown", name=owner)
     session_id = services.store.import_transcript(transcript, user_name=owner)
     notes = [warning.message(lang) for warning in imported.warnings]
     if imported.masked_total:

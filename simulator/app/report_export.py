@@ -14,6 +14,7 @@ from typing import Any
 from simulator.app.i18n import t
 from simulator.app.scoring import EffectiveReport
 from simulator.grading.scorecard import display_turn, render_scorecard, render_scorecard_html
+from simulator.markdown_text import inert
 from simulator.models import GradeReport, Language, Rubric, Transcript
 from simulator.mood_scale import mood_text
 
@@ -63,19 +64,24 @@ def _meta(session: dict[str, Any]) -> list[tuple[str, str]]:
     return [(f"col_{key}", "—" if session.get(key) in (None, "") else str(session.get(key))) for key in keys]
 
 
+def _md(text: object) -> str:
+    """One line of untrusted text for the Markdown report: no HTML, links or images."""
+    return inert(_flat(str(text or "")))
+
+
 def render_markdown(bundle: ReportBundle) -> str:
     """The report as Markdown."""
     lang = bundle.language
     s = bundle.session
     lines = [f"# {t('report_title', lang)}", ""]
     for key, value in _meta(s):
-        lines.append(f"- **{t(key, lang)}**: {value}")
+        lines.append(f"- **{t(key, lang)}**: {_md(value)}")
     lines.append("")
 
     overall = bundle.comments_on(None)
     if overall:
         lines.append(f"## {t('overall_notes', lang)}")
-        lines.extend(f"- **{c.author}** ({_when(c.created_at)}): {_flat(c.text)}" for c in overall)
+        lines.extend(f"- **{_md(c.author)}** ({_when(c.created_at)}): {_md(c.text)}" for c in overall)
         lines.append("")
 
     lines.append(f"## {t('transcript', lang)}")
@@ -85,9 +91,9 @@ def render_markdown(bundle: ReportBundle) -> str:
         mood = f" · {mood_text(turn.state.mood, lang)}" if turn.state else ""
         lines.append(f"**#{display_turn(index)} {who}**{mood}")
         lines.append("")
-        lines.append("> " + "\n> ".join(turn.text.splitlines() or [""]))
+        lines.append("> " + "\n> ".join(inert(line) for line in turn.text.splitlines() or [""]))
         for comment in bundle.comments_on(index):
-            lines.append(f"\n💬 *{comment.author}*: {_flat(comment.text)}")
+            lines.append(f"\n💬 *{_md(comment.author)}*: {_md(comment.text)}")
         lines.append("")
 
     if bundle.effective is None:
@@ -185,6 +191,9 @@ def render_html(bundle: ReportBundle) -> str:
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{_e(lang)}"><head><meta charset="utf-8"><title>{_e(title)}</title>',
+        # Opened from a download folder or a mail: nothing in it may run or load anything.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        'img-src data:">',
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{_e(t('report_title', lang))}</h1>",
         '<dl class="meta">',

@@ -75,6 +75,7 @@ class ContentCache:
         self.content_dir = content_dir
         self._lock = threading.Lock()
         self._snapshot: ContentSnapshot | None = None
+        self._reloading = False
 
     def _signature(self) -> tuple[tuple[str, int, int], ...]:
         entries = []
@@ -87,16 +88,29 @@ class ContentCache:
         return tuple(entries)
 
     def snapshot(self) -> ContentSnapshot:
-        """The current library (reloaded first when the files changed)."""
+        """The current library (reloaded first when the files changed).
+
+        Files are parsed outside the lock, by one thread at a time: while a reload runs, other
+        requests get the library as it was, so a slow or broken file never holds up other users.
+        """
         signature = self._signature()
         with self._lock:
-            if self._snapshot is None or self._snapshot.signature != signature:
-                library, problems = validate_files(content_files(self.content_dir))
-                self._snapshot = ContentSnapshot(library, problems, signature)
-                errors = errors_only(problems)
-                if errors:
-                    log.warning("%d content problem(s); run `drill validate`", len(errors))
-            return self._snapshot
+            current = self._snapshot
+            if current is not None and (current.signature == signature or self._reloading):
+                return current
+            self._reloading = True
+        try:
+            library, problems = validate_files(content_files(self.content_dir))
+        finally:
+            with self._lock:
+                self._reloading = False
+        fresh = ContentSnapshot(library, problems, signature)
+        with self._lock:
+            self._snapshot = fresh
+        errors = errors_only(problems)
+        if errors:
+            log.warning("%d content problem(s); run `drill validate`", len(errors))
+        return fresh
 
     def invalidate(self) -> None:
         """Forget the loaded library (the next access reloads)."""
@@ -300,7 +314,7 @@ class AppServices:
         )
         conversation = Conversation(engine, transcript_id=session_id)
         conversation.start()
-        self.store.append_turn(session_id, conversation.turns[-1])
+        self.store.append_turn(session_id, conversation.turns[-1], expected_index=0)
         live = LiveSession(session_id, user.name, conversation, stored_turns=len(conversation.turns))
         with self._live_lock:
             self._live[session_id] = live
@@ -341,7 +355,7 @@ class AppServices:
             conversation.transcript.turns.extend(stored)
         else:
             conversation.start()
-            self.store.append_turn(row.id, conversation.turns[-1])
+            self.store.append_turn(row.id, conversation.turns[-1], expected_index=0)
         live = LiveSession(row.id, user.name, conversation, stored_turns=len(conversation.turns))
         with self._live_lock:
             self._live.setdefault(row.id, live)

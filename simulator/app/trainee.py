@@ -28,7 +28,7 @@ from simulator.errors import (
 )
 from simulator.limits import DRILL_TURNS, MESSAGE_CHARS
 from simulator.models import Case, Language, Persona, Rubric, TraineeView, Turn
-from simulator.store import DrillSession, SessionFilter
+from simulator.store import DrillSession, SessionFilter, TurnConflict
 from simulator.turn_warnings import add_warnings
 
 ANY = "any"
@@ -262,9 +262,18 @@ def check_message(text: str | None) -> str:
 
 
 def _persist(services: AppServices, live: LiveSession) -> None:
-    """Commit every in-memory turn the store does not have yet (one row per turn, in order)."""
+    """Commit every in-memory turn the store does not have yet (one row per turn, in order).
+
+    Each turn is written at the index this drill expects; when another writer (a second tab or
+    server on the same drill) got there first, the drill is dropped from memory and the trainee
+    told to reload, which continues from what the store holds.
+    """
     for turn in live.conversation.turns[live.stored_turns :]:
-        index = services.store.append_turn(live.session_id, turn)
+        try:
+            index = services.store.append_turn(live.session_id, turn, expected_index=live.stored_turns)
+        except TurnConflict as exc:
+            services.forget_live(live.session_id)
+            raise AppError("turn_conflict") from exc
         add_warnings(services.store, live.session_id, index, live.conversation.turn_warnings.get(live.stored_turns, ()))
         live.stored_turns += 1
 

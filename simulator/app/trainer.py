@@ -28,11 +28,11 @@ from simulator.customer import make_customer
 from simulator.errors import ConversationEnded, ConversationFull, DrillError
 from simulator.limits import DRILL_TURNS
 from simulator.models import Case, Language, Persona
+from simulator.safe_yaml import YamlLimitError, check_yaml
 
 Kind = Literal["persona", "case"]
 FOLDERS: dict[str, str] = {"persona": "personas", "case": "casebank"}
 FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}\.ya?ml$")
-MAX_YAML_CHARS = 200_000
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -160,14 +160,15 @@ def validate_yaml(services: AppServices, kind: Kind, text: str, file_name: str |
     """
     if kind not in FOLDERS:
         raise AppError("bad_kind", kind=kind)
+    try:
+        check_yaml(text or "")  # size, anchors/aliases, nodes and depth: before any parsing
+    except YamlLimitError as exc:
+        name = (file_name or "").strip()[:80] or "new.yaml"
+        return Validation(kind, name, None, [ContentProblem(f"{FOLDERS[kind]}/{name}", exc.line, exc.col, exc.reason)])
     name = _file_name_for(text or "", file_name)
     display = f"{FOLDERS[kind]}/{name}"
     if not (text or "").strip():
         return Validation(kind, name, None, [ContentProblem(display, 1, 1, "the file is empty")])
-    if len(text) > MAX_YAML_CHARS:
-        return Validation(
-            kind, name, None, [ContentProblem(display, 1, 1, f"the file is over {MAX_YAML_CHARS} characters")]
-        )
     if not FILE_NAME.match(name):
         problem = ContentProblem(
             display, 1, 1, f"file name '{name}' must be lower-case letters, digits, '-' or '_' and end in .yaml"

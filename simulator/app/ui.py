@@ -15,8 +15,9 @@ from starlette.middleware import Middleware
 from simulator import limits
 from simulator.access import check_host
 from simulator.accounts import User
+from simulator.app.exports import export_route
 from simulator.app.guard import SIGNED_IN, Guard, UnguardedEvent, rule_for, unguarded
-from simulator.app.http import ClientAddress, sign_in_check
+from simulator.app.http import ClientAddress, ContentSecurityPolicy, sign_in_check
 from simulator.app.i18n import t
 from simulator.app.services import AppServices
 from simulator.app.ui_common import Texts, UIContext, merge_updates, ui_language
@@ -199,14 +200,17 @@ def launch_options(services: AppServices) -> dict[str, Any]:
         ),
         "css": CSS,
         "max_threads": MAX_THREADS,
-        "allowed_paths": [str(services.settings.data_dir / "exports")],
         # No Gradio footer links: its settings panel follows the browser's language, not the app's.
         "footer_links": [],
         "show_error": True,
         # Uploads (a YAML file for the editor, a chat log to import) are refused past this size
         # by Gradio itself, before any handler reads them.
         "max_file_size": limits.UPLOAD_BYTES.value,
-        "app_kwargs": {"middleware": [Middleware(ClientAddress)]},
+        "app_kwargs": {
+            "middleware": [Middleware(ClientAddress), Middleware(ContentSecurityPolicy)],
+            # reports are served by drill's own route, to their author only (never via allowed_paths)
+            "routes": [export_route(services, services.settings.data_dir / "exports")],
+        },
     }
     if not services.local_mode:
         options["auth"] = sign_in_check(services)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import pandas as pd
 
 from simulator.accounts import User
 from simulator.app import mentor
+from simulator.app.exports import link_for, new_export_folder
 from simulator.app.i18n import t
 from simulator.app.mentor import MentorFilters
 from simulator.app.trainee import ScorecardView
@@ -134,7 +134,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             export_md = tx.bind(gr.Button(tx("export_md")), value="export_md")
             regrade_btn = tx.bind(gr.Button(tx("regrade")), value="regrade")
             delete_btn = tx.bind(gr.Button(tx("delete_import"), variant="stop"), value="delete_import")
-            export_file = tx.bind(gr.File(label=tx("report_file"), interactive=False, height=80), label="report_file")
+            export_file = gr.Markdown("", label="report_file", elem_id="mentor-report-link")
         with gr.Accordion(tx("import_title"), open=False) as import_box:
             tx.bind(import_box, label="import_title")
             import_help = tx.bind(gr.Markdown(tx("import_help")), value="import_help")
@@ -300,11 +300,11 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     def export(fmt: str) -> Any:
         def run(user: User, sid: str | None, lang: Language) -> dict:
             try:
-                folder = Path(tempfile.mkdtemp(prefix="export-", dir=export_dir))
+                folder = new_export_folder(export_dir, user.name)
                 path = mentor.export_report(services, user, sid, fmt, lang, folder)  # type: ignore[arg-type]
             except Exception as exc:
                 return {status: error_text(exc, lang)}
-            return {export_file: str(path), status: t("exported", lang, name=path.name)}
+            return {export_file: f"⬇️ [{path.name}]({link_for(path)})", status: t("exported", lang, name=path.name)}
 
         return run
 

@@ -15,6 +15,7 @@ from simulator.app.i18n import label, t
 from simulator.app.trainee import ScorecardView
 from simulator.content import ContentProblem, Library
 from simulator.grading.scorecard import render_scorecard
+from simulator.markdown_text import inert
 from simulator.models import Case, GradeReport, Language, Persona, TraineeView
 from simulator.mood_scale import mood_band, mood_legend, mood_text
 
@@ -49,7 +50,7 @@ def scenario_card(persona: TraineeView | None, case: TraineeView | None, lang: L
     if case is None:
         return t("card_empty", lang)
     lines = [
-        f"### 🎫 {case.title}",
+        f"### 🎫 {inert(case.title)}",
         "",
         f"**{t('industry', lang)}**: {label('industry', case.industry.value, lang)} · "
         f"**{t('channel', lang)}**: {label('channel', case.channel, lang)} · "
@@ -59,14 +60,14 @@ def scenario_card(persona: TraineeView | None, case: TraineeView | None, lang: L
         f"**{t('difficulty', lang)}**: {label('difficulty', case.difficulty, lang)} · "
         f"**{t('language', lang)}**: {label('language', case.language, lang)}",
         "",
-        f"**{t('product', lang)}**: {case.product}",
+        f"**{t('product', lang)}**: {inert(case.product)}",
         "",
-        f"**{t('brief', lang)}**: {case.brief}",
+        f"**{t('brief', lang)}**: {inert(case.brief)}",
     ]
     if persona is not None:
         lines += [
             "",
-            f"**{t('customer', lang)}**: {persona.label.get(case.language)}",
+            f"**{t('customer', lang)}**: {inert(persona.label.get(case.language))}",
         ]
     return "\n".join(lines)
 

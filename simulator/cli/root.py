@@ -65,6 +65,7 @@ class LazyGroup(click.Group):
         "serve": ("simulator.cli.serve_command:serve", "Start the drill web app and print its URL."),
         "eval": ("simulator.cli.eval_command:eval_group", "Measure drill's parts against labelled data in evals/."),
         "users": ("simulator.cli.users_command:users", "Manage app accounts, roles and teams."),
+        "db": ("simulator.cli.db_command:db_group", "Database maintenance: `drill db upgrade` applies migrations."),
         "limits": ("simulator.cli.limits_command:limits_command", "Print every input limit and how to change it."),
         "quiz": ("simulator.cli.quiz_command:quiz_group", "Check and browse the theory question bank."),
         "assess": ("simulator.cli.assess_command:assess_group", "Run the assessment: theory 30 % + practical 70 %."),

@@ -20,6 +20,7 @@ from typing import Protocol
 from markdown_it import MarkdownIt
 
 from simulator.i18n import has, label, t
+from simulator.markdown_text import inert
 from simulator.models import CriterionScore, Finding, GradeReport, Language, Rubric
 
 
@@ -102,7 +103,7 @@ def _finding_line(finding: Finding, lang: str) -> str:
     quote = f" — “{_quote(finding.quote)}”" if finding.quote else ""
     severity = t(f"scorecard.{finding.severity}", lang)
     where = turn_label(finding.turn, lang)
-    return f"- **{severity}** · {rule_name(finding.rule, lang)} ({where}){quote}: {finding.message}"
+    return f"- **{severity}** · {rule_name(finding.rule, lang)} ({where}){quote}: {inert(finding.message)}"
 
 
 def _verdict_line(report: GradeReport, lang: str) -> list[str]:
@@ -180,11 +181,11 @@ def render_scorecard(
         override = latest.get(score.id)
         if override is not None:
             lines.append(
-                f"- ✎ {t('scorecard.mentor_override', lang, author=override.author, score=override.new_score)}: "
+                f"- ✎ {t('scorecard.mentor_override', lang, author=inert(override.author), score=override.new_score)}: "
                 f"{_flat(override.reason)}"
             )
         if score.score is None and score.unscored_reason:
-            lines.append(f"- {t('scorecard.unscored', lang)}: {score.unscored_reason}")
+            lines.append(f"- {t('scorecard.unscored', lang)}: {inert(score.unscored_reason)}")
         if score.evidence:
             lines.append(f"- {t('scorecard.evidence', lang)}:")
             for evidence in score.evidence:
@@ -194,11 +195,11 @@ def render_scorecard(
                 why = t("scorecard.grader_rationale", lang, score=_or_dash(override.original_score))
             else:
                 why = t("scorecard.rationale", lang)
-            lines.append(f"- {why}: {score.rationale}")
+            lines.append(f"- {why}: {inert(score.rationale)}")
         if score.suggestion:
             case_id = score.suggestion_case_id
             source = f" ({t('scorecard.from_case', lang)} {titles.get(case_id, case_id)})" if case_id else ""
-            lines.append(f"- {t('scorecard.suggestion', lang)}{source}: {score.suggestion}")
+            lines.append(f"- {t('scorecard.suggestion', lang)}{source}: {inert(score.suggestion)}")
         lines.append("")
 
     lines.append(f"## {t('scorecard.findings', lang)}")
@@ -221,7 +222,7 @@ def render_scorecard(
             when = o.created_at.strftime("%Y-%m-%d %H:%M") if o.created_at else ""
             lines.append(
                 f"- {criterion_name(o.criterion_id, rubric, lang)}: {_or_dash(o.original_score)}/5 → {o.new_score}/5 · "
-                f"{o.author} {when}: {_flat(o.reason)}"
+                f"{inert(o.author)} {when}: {_flat(o.reason)}"
             )
         lines.append("")
 
