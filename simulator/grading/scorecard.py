@@ -83,8 +83,9 @@ def _weight(criterion_id: str, rubric: Rubric | None) -> str:
 
 
 def _quote(text: str) -> str:
-    # Keep a quote on one line so it cannot break the Markdown structure around it.
-    return " ".join(text.split()).replace("`", "'").replace("|", "/")
+    # One line, so it cannot break the Markdown structure around it (nor a table: no "|");
+    # inert, so it loads nothing.
+    return inert(" ".join(text.split()).replace("|", "/"))
 
 
 def _or_dash(score: int | None) -> str:
@@ -92,7 +93,7 @@ def _or_dash(score: int | None) -> str:
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.split())
+    return inert(" ".join(text.split()))
 
 
 def _score_text(score: CriterionScore, lang: str) -> str:
