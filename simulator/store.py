@@ -34,6 +34,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
     inspect,
     select,
@@ -138,6 +139,9 @@ class AnnotationRow(Base):
     author: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Shown to the trainee in their own history (a mentor may keep a comment private). Comments
+    #: written before the trainee could see any stay private (the migration's default).
+    visible_to_trainee: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
 
 
 class OverrideRow(Base):
@@ -207,6 +211,14 @@ def _m6_one_row_per_turn(connection: Connection) -> None:
         index.create(connection, checkfirst=True)
 
 
+def _m7_comment_visibility(connection: Connection) -> None:
+    """Mentor comments gain ``visible_to_trainee``; earlier comments stay private (they were written
+    when no trainee could read them)."""
+    columns = {column["name"] for column in inspect(connection).get_columns(AnnotationRow.__tablename__)}
+    if "visible_to_trainee" not in columns:
+        connection.execute(text("ALTER TABLE annotations ADD COLUMN visible_to_trainee BOOLEAN NOT NULL DEFAULT FALSE"))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_mentor_tables,
@@ -214,6 +226,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m4_programme_tables,
     _m5_turn_warnings,
     _m6_one_row_per_turn,
+    _m7_comment_visibility,
 ]
 
 _migrations_table = MetaData()
@@ -606,7 +619,15 @@ class SessionStore:
 
     # -- annotations -------------------------------------------------------------------------
 
-    def add_annotation(self, session_id: str, *, author: str, text: str, turn_idx: int | None = None) -> None:
+    def add_annotation(
+        self,
+        session_id: str,
+        *,
+        author: str,
+        text: str,
+        turn_idx: int | None = None,
+        visible_to_trainee: bool = True,
+    ) -> None:
         """A mentor comment on one turn, or an overall note when ``turn_idx`` is None."""
         if not text.strip():
             raise ValueError("a comment cannot be empty")
@@ -614,7 +635,15 @@ class SessionStore:
             row = self._get(db, session_id)
             if turn_idx is not None and not 0 <= turn_idx < len(row.turns):
                 raise ValueError(f"turn {turn_idx} does not exist (this session has {len(row.turns)} turns)")
-            db.add(AnnotationRow(session_id=session_id, turn_idx=turn_idx, author=author, text=text.strip()))
+            db.add(
+                AnnotationRow(
+                    session_id=session_id,
+                    turn_idx=turn_idx,
+                    author=author,
+                    text=text.strip(),
+                    visible_to_trainee=visible_to_trainee,
+                )
+            )
 
     def annotations(self, session_id: str) -> list[AnnotationRow]:
         """All comments on a session, oldest first."""

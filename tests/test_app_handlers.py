@@ -349,7 +349,7 @@ def test_replay_steps_through_turns_with_notes_and_mood(services: AppServices) -
     trainee.end_session(services, ALICE, view.session_id)
     mentor.add_comment(services, MENTOR, view.session_id, 1, "不要推诿")
     replay = mentor.load_replay(services, MENTOR, view.session_id, "zh-CN")
-    assert [point["turn"] for point in replay.mood_points] == [0, 2, 4]
+    assert [point["turn"] for point in replay.mood_points] == [1, 3, 5]  # message numbers as the chat shows them
     first_two = mentor.replay_messages(replay, 1, "zh-CN")
     assert first_two[0]["role"] == "assistant" and first_two[1] == {
         "role": "user",

@@ -221,6 +221,7 @@ def test_each_view_loads_and_is_captured(app_url: str, driver_url: str, tmp_path
             for snippet in expected:
                 assert snippet in text, f"{view} ({language}) lacks {snippet!r}"
             shot = browser.screenshot(tmp_path / f"{view}-{language}.png")
+            print(f"screenshot: {shot}")
             assert shot.stat().st_size > 20_000
         # the trainer's editor, and (last, as it ends the shared open drill) the trainee's scorecard
         browser.click_text("button[role='tab']", "Add or edit" if language == "en" else "新增/编辑")

@@ -58,6 +58,8 @@ class Comment:
     author: str
     text: str
     created_at: datetime | None
+    #: Whether the trainee sees it in their own history.
+    visible_to_trainee: bool = True
 
 
 @dataclass(frozen=True)
@@ -85,9 +87,9 @@ class Replay:
 
     @property
     def mood_points(self) -> list[dict[str, int]]:
-        """(turn index, mood) of every customer turn that carries a state."""
+        """(message number as shown, mood) of every customer turn that carries a state."""
         return [
-            {"turn": index, "mood": turn.state.mood}
+            {"turn": display_turn(index), "mood": turn.state.mood}
             for index, turn in enumerate(self.transcript.turns)
             if turn.role == "customer" and turn.state is not None
         ]
@@ -102,7 +104,9 @@ class Replay:
                     notes["helped"] = list(annotation.helped)
                     notes["hurt"] = list(annotation.hurt)
             notes["findings"] = [f"{rule_name(f.rule, lang)}: {f.message}" for f in report.findings if f.turn == index]
-        notes["comments"] = [f"{c.author}: {c.text}" for c in self.comments if c.turn == index]
+        notes["comments"] = [
+            f"{'' if c.visible_to_trainee else '🔒 '}{c.author}: {c.text}" for c in self.comments if c.turn == index
+        ]
         return notes
 
 
@@ -159,7 +163,13 @@ def load_replay(services: AppServices, user: User, session_id: str | None, lang:
     """The session with its transcript, effective report and comments."""
     row = services.session_for(user, session_id)
     library = services.content.snapshot().library
-    comments = [Comment(a.turn_idx, a.author, a.text, a.created_at) for a in services.store.annotations(row.id)]
+    # A trainee reading their own session sees only the comments meant for them.
+    reviewer = user.can("mentor") or user.can("trainer")
+    comments = [
+        Comment(a.turn_idx, a.author, a.text, a.created_at, a.visible_to_trainee)
+        for a in services.store.annotations(row.id)
+        if reviewer or a.visible_to_trainee
+    ]
     effective = effective_report(services, row.id)
     job = services.grading_state(row.id) if effective is None else None
     return Replay(
@@ -245,8 +255,17 @@ def _criterion_names(replay: Replay, lang: Language) -> dict[str, str]:
 # Changing things
 
 
-def add_comment(services: AppServices, user: User, session_id: str | None, turn: int | None, text: str) -> None:
-    """A mentor's comment on turn ``turn`` (``None``: an overall note on the session)."""
+def add_comment(
+    services: AppServices,
+    user: User,
+    session_id: str | None,
+    turn: int | None,
+    text: str,
+    *,
+    visible_to_trainee: bool = True,
+) -> None:
+    """A mentor's comment on turn ``turn`` (``None``: an overall note on the session); the trainee
+    sees it in their history unless ``visible_to_trainee`` is False."""
     services.require(user, "mentor")
     row = services.session_for(user, session_id)
     if not (text or "").strip():
@@ -257,7 +276,9 @@ def add_comment(services: AppServices, user: User, session_id: str | None, turn:
     turns = len(services.store.get_session(row.id).turns)
     if turn is not None and not 0 <= turn < turns:
         raise AppError("no_such_turn", n=turn, count=turns)
-    services.store.add_annotation(row.id, author=user.name, text=text, turn_idx=turn)
+    services.store.add_annotation(
+        row.id, author=user.name, text=text, turn_idx=turn, visible_to_trainee=visible_to_trainee
+    )
 
 
 def override_score(
@@ -349,7 +370,7 @@ def import_transcript(
     if imported.masked_total:
         notes.append(t("import_masked", lang, count=imported.masked_total))
     if notes:
-        services.store.add_annotation(session_id, author=IMPORT_AUTHOR, text="\n".join(notes))
+        services.store.add_annotation(session_id, author=IMPORT_AUTHOR, text="\n".join(notes), visible_to_trainee=False)
     grade_or_explain(services, session_id)  # on failure the log stays stored; Regrade retries
     return session_id, effective_report(services, session_id)
 

@@ -105,8 +105,10 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     y="mood",
                     y_lim=[0, 10],
                     x_axis_format="d",
-                    x_title=f"{t('turn', 'zh-CN')} · {t('turn', 'en')}",
-                    y_title=f"{t('mood', 'zh-CN')} · {t('mood', 'en')}",
+                    # no axis titles (they cannot follow a language switch): the label says what the
+                    # axes are, in the user's language
+                    x_title=" ",
+                    y_title=" ",
                     label=tx("mood_curve"),
                 )
                 tx.bind(mood, label="mood_curve")
@@ -117,7 +119,14 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 del comment_heading
                 comment_turn = tx.bind(gr.Dropdown([], label=tx("comment_on")), label="comment_on")
                 comment_text = tx.bind(gr.Textbox(lines=2, label=tx("comment")), label="comment")
+                comment_visible = tx.bind(
+                    gr.Checkbox(True, label=tx("comment_visible"), info=tx("comment_visible_info")),
+                    label="comment_visible",
+                    info="comment_visible_info",
+                )
                 comment_btn = tx.bind(gr.Button(tx("add_comment")), value="add_comment")
+                # each action's message appears beside its button, not at the foot of the page
+                comment_status = gr.Markdown("", elem_id="mentor-comment-status")
             with gr.Column(elem_classes="drill-panel"):
                 override_heading = tx.bind(gr.Markdown(tx("override_md")), value="override_md")
                 del override_heading
@@ -129,6 +138,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     placeholder="reason_placeholder",
                 )
                 override_btn = tx.bind(gr.Button(tx("override")), value="override")
+                override_status = gr.Markdown("", elem_id="mentor-override-status")
         with gr.Row():
             export_html = tx.bind(gr.Button(tx("export_html")), value="export_html")
             export_md = tx.bind(gr.Button(tx("export_md")), value="export_md")
@@ -279,13 +289,16 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             updates[show_all] = False
         return updates
 
-    def on_comment(user: User, sid: str | None, turn: str | None, text: str, at: int, lang: Language) -> dict:
+    def on_comment(
+        user: User, sid: str | None, turn: str | None, text: str, visible: bool, at: int, lang: Language
+    ) -> dict:
         try:
-            mentor.add_comment(services, user, sid, None if turn in (None, "", "overall") else int(turn), text)
+            where = None if turn in (None, "", "overall") else int(turn)
+            mentor.add_comment(services, user, sid, where, text, visible_to_trainee=bool(visible))
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
-            return {status: error_text(exc, lang)}
-        updates.update({comment_text: "", status: t("comment_saved", lang), show_all: True})
+            return {comment_status: error_text(exc, lang)}
+        updates.update({comment_text: "", comment_status: f"✅ {t('comment_saved', lang)}", show_all: True})
         return updates
 
     def on_override(user: User, sid: str | None, crit: str | None, score: float, why: str, lang: Language) -> dict:
@@ -293,8 +306,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             mentor.override_score(services, user, sid, crit, int(score) if score is not None else None, why)
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
-            return {status: error_text(exc, lang)}
-        updates.update({reason: "", status: t("override_saved", lang), show_all: True})
+            return {override_status: error_text(exc, lang)}
+        updates.update({reason: "", override_status: f"✅ {t('override_saved', lang)}", show_all: True})
         return updates
 
     def export(fmt: str) -> Any:
@@ -303,8 +316,9 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 folder = new_export_folder(export_dir, user.name)
                 path = mentor.export_report(services, user, sid, fmt, lang, folder)  # type: ignore[arg-type]
             except Exception as exc:
-                return {status: error_text(exc, lang)}
-            return {export_file: f"⬇️ [{path.name}]({link_for(path)})", status: t("exported", lang, name=path.name)}
+                return {export_file: error_text(exc, lang)}
+            saved = t("exported", lang, name=path.name, folder=str(path.parent))
+            return {export_file: f"⬇️ [{path.name}]({link_for(path)})  \n<small>{saved}</small>"}
 
         return run
 
@@ -313,8 +327,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             mentor.regrade(services, user, sid)
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
-            return {status: error_text(exc, lang)}
-        updates[status] = t("graded", lang)
+            return {export_file: error_text(exc, lang)}
+        updates[export_file] = f"✅ {t('graded', lang)}"
         return updates
 
     def on_delete(user: User, sid: str | None, lang: Language) -> dict:
@@ -374,20 +388,20 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     on(
         comment_btn.click,
         on_comment,
-        [session_sid, comment_turn, comment_text, step, lang_state],
-        [*replay_outputs, comment_text],
+        [session_sid, comment_turn, comment_text, comment_visible, step, lang_state],
+        [*replay_outputs, comment_text, comment_status],
         api_name="add_comment",
     )
     on(
         override_btn.click,
         on_override,
         [session_sid, criterion, new_score, reason, lang_state],
-        [*replay_outputs, reason],
+        [*replay_outputs, reason, override_status],
         api_name="override_score",
     )
-    on(export_html.click, export("html"), [session_sid, lang_state], [export_file, status], api_name="export_html")
-    on(export_md.click, export("md"), [session_sid, lang_state], [export_file, status], api_name="export_markdown")
-    on(regrade_btn.click, on_regrade, [session_sid, lang_state], replay_outputs, api_name="regrade")
+    on(export_html.click, export("html"), [session_sid, lang_state], [export_file], api_name="export_html")
+    on(export_md.click, export("md"), [session_sid, lang_state], [export_file], api_name="export_markdown")
+    on(regrade_btn.click, on_regrade, [session_sid, lang_state], [*replay_outputs, export_file], api_name="regrade")
     on(
         delete_btn.click,
         on_delete,

@@ -31,6 +31,23 @@ def session_frame(rows: list[dict[str, Any]], columns: tuple[str, ...], lang: La
     return frame.rename(columns=lambda c: t(f"col_{c}", lang))
 
 
+def trend_frame(trend: list[dict[str, Any]], library: Library, lang: Language) -> pd.DataFrame:
+    """The score trend for the line plot: the trainee's totals and the pass mark as a second line.
+
+    Series names are data, so the legend reads in ``lang``; the pass mark is the rubric's.
+    """
+    frame = pd.DataFrame(trend or [], columns=["attempt", "total"])
+    frame["series"] = t("series_total", lang)
+    if frame.empty or library.rubric is None:
+        return frame
+    mark = library.rubric.pass_mark
+    attempts = [int(frame["attempt"].min()), int(frame["attempt"].max())]
+    line = pd.DataFrame(
+        {"attempt": attempts, "total": [mark, mark], "series": t("series_pass_mark", lang, mark=f"{mark:g}")}
+    )
+    return pd.concat([frame, line], ignore_index=True)
+
+
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
