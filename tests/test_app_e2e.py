@@ -55,7 +55,15 @@ class Driver:
     """A gradio_client session with outputs keyed by component label."""
 
     def __init__(self, url: str, downloads: Path, auth: tuple[str, str] | None = None) -> None:
-        self.client = Client(url, auth=auth, verbose=False, download_files=str(downloads), analytics_enabled=False)
+        # a generous read timeout: the config of the whole app (every tab) is large, and CI machines are busy
+        self.client = Client(
+            url,
+            auth=auth,
+            verbose=False,
+            download_files=str(downloads),
+            analytics_enabled=False,
+            httpx_kwargs={"timeout": 60},
+        )
         self._returns = {
             name: [self._label(r) for r in info["returns"]]
             for name, info in self.client.view_api(print_info=False, return_format="dict")["named_endpoints"].items()
@@ -99,7 +107,7 @@ def exported(url: str, result: dict[str, Any], cookies: Any = None) -> str:
     """The text of the report an export event links to, fetched over HTTP as the browser would."""
     link = re.search(r"\((drill-exports/[^)]+)\)", result["report_file"])
     assert link is not None, result
-    response = httpx.get(url.rstrip("/") + "/" + link.group(1), cookies=cookies)
+    response = httpx.get(url.rstrip("/") + "/" + link.group(1), cookies=cookies, timeout=60)
     assert response.status_code == 200, response.text
     return response.text
 

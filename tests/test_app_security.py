@@ -159,8 +159,16 @@ def plausible(component: Any, round_: int, pools: dict[str, list[Any]], by_label
     label = getattr(getattr(component, "label", None), "key", None)
     if round_ == 1 and label in by_label:
         return by_label[label]
-    pool = pools.get(type(component).__name__, [None])
-    return pool[round_ % len(pool)]
+    kind = type(component).__name__
+    if kind == "CheckboxGroup":
+        return []  # nothing ticked: the value every checkbox group accepts
+    pool = pools.get(kind, [None])
+    value = pool[round_ % len(pool)]
+    if kind == "Radio" and value is not None and value not in [offered for _, offered in component.choices]:
+        # Gradio refuses a radio value it does not offer before any handler runs; an empty choice
+        # reaches the handler, so that the role check is what answers.
+        return None
+    return value
 
 
 def victim_session(services: AppServices) -> str:

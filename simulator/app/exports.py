@@ -22,9 +22,9 @@ from simulator.app.services import AccessDenied, AppServices
 
 ROUTE = "/drill-exports/{token}/{name}"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,160}\.(html|md)$")
+_NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,160}\.(html|md|csv)$")
 _OWNER_FILE = ".author"
-_MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8"}
+_MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8"}
 
 
 def new_export_folder(export_dir: Path, author: str) -> Path:

@@ -22,8 +22,10 @@ from simulator.app.i18n import t
 from simulator.app.services import AppServices
 from simulator.app.ui_common import Texts, UIContext, merge_updates, ui_language
 from simulator.app.ui_mentor import build_mentor_tab
+from simulator.app.ui_team import COACH, build_team_tab
 from simulator.app.ui_trainee import build_trainee_tab
 from simulator.app.ui_trainer import build_trainer_tab
+from simulator.app.ui_training import build_training_tab
 from simulator.app.views import engine_banner, user_banner
 from simulator.models import LANGUAGES, Language
 
@@ -78,11 +80,14 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
                 )
                 texts.bind(switch, label="ui_language")
         with gr.Tabs() as tabs:
-            role_tabs = {
-                "trainee": build_trainee_tab(ctx),
-                "mentor": build_mentor_tab(ctx, export_dir),
-                "trainer": build_trainer_tab(ctx),
-            }
+            # (roles that see it, tab id, tab): a tab is shown to users holding any of its roles
+            role_tabs = [
+                (("trainee",), "trainee", build_trainee_tab(ctx)),
+                (("trainee",), "training", build_training_tab(ctx)),
+                (("mentor",), "mentor", build_mentor_tab(ctx, export_dir)),
+                (COACH, "team", build_team_tab(ctx, export_dir)),
+                (("trainer",), "trainer", build_trainer_tab(ctx)),
+            ]
 
         def header(user: User, lg: Language) -> dict[Any, Any]:
             return {
@@ -112,11 +117,11 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
             merge_updates(updates, texts.updates(lg))
             merge_updates(updates, {switch: switch_update(choice, lg)})
             # Showing only the user's tabs is for clarity; access is checked in every handler.
-            visible = {role: user.can(role) for role in role_tabs}
-            for role, tab in role_tabs.items():
-                if not visible[role]:
+            shown = [tab_id for roles, tab_id, tab in role_tabs if any(user.can(role) for role in roles)]
+            for _, tab_id, tab in role_tabs:
+                if tab_id not in shown:
                     merge_updates(updates, {tab: gr.update(visible=False)})
-            first = next((role for role in role_tabs if visible[role]), None)
+            first = shown[0] if shown else None
             if first not in (None, "trainee"):  # the first tab is hidden: open the first one shown
                 updates[tabs] = gr.update(selected=first)
             for step in ctx.loaders:
@@ -139,7 +144,7 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
             return merge_updates(updates, {switch: switch_update(choice, lg)})
 
         load_outputs = _unique(
-            [lang, switch, engines, who, tabs, *role_tabs.values(), *texts.components]
+            [lang, switch, engines, who, tabs, *(tab for _, _, tab in role_tabs), *texts.components]
             + [c for step in ctx.loaders for c in step.outputs]
         )
         ctx.on(demo.load, on_load, [pref], load_outputs, role=SIGNED_IN, api_visibility="private")

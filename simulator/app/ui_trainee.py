@@ -17,6 +17,7 @@ from simulator.app.i18n import AppError, label, t
 from simulator.app.stream_pacing import StreamPacer
 from simulator.app.trainee import ScenarioFilters
 from simulator.app.ui_common import UIContext, empty_frame, error_text
+from simulator.app.ui_rating import build_rating
 from simulator.app.views import (
     TRAINEE_COLUMNS,
     patience_meter,
@@ -189,6 +190,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                     verdict = gr.HTML("", label="verdict", show_label=False)
                     score_md = gr.Markdown("", label="scorecard")
                     again_btn = tx.bind(gr.Button(tx("try_again"), variant="primary"), value="try_again")
+                    build_rating(ctx, drill_sid, "practice")
 
             with gr.Tab(tx("tab_progress"), id="progress") as progress_tab:
                 tx.bind(progress_tab, label="tab_progress")
@@ -228,10 +230,10 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                 )
                 with gr.Row():
                     own_pick = tx.bind(
-                        gr.Dropdown([], label=tx("open_session"), scale=3),
+                        gr.Dropdown([], label=tx("open_session"), scale=3, elem_id="progress-pick"),
                         label="open_session",
                     )
-                    own_open = tx.bind(gr.Button(tx("show"), scale=1), value="show")
+                    own_open = tx.bind(gr.Button(tx("show"), scale=1, elem_id="progress-show"), value="show")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         # the trainee's own session: transcript, the grader's notes and the
@@ -251,7 +253,8 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         )
                     with gr.Column(scale=2):
                         own_verdict = gr.HTML("", label="verdict", show_label=False)
-                        own_score = gr.Markdown("", label="scorecard", elem_id="trainee-own-scorecard")
+                        own_score = gr.Markdown("", label="scorecard", elem_id="progress-scorecard")
+                        build_rating(ctx, own_pick, "progress")
 
     filters = [category, industry, language, difficulty]
     turn_outputs = [chat, meter, status, verdict, score_md, phase, accepted]
