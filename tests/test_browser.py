@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import re
 import shutil
 import socket
 import subprocess
@@ -89,8 +90,9 @@ class Browser:
     def script(self, source: str, *args: Any) -> Any:
         return self._session("/execute/sync", {"script": source, "args": list(args)})
 
-    def wait_for(self, source: str, timeout: float = 60) -> Any:
-        """Poll a JS expression (``return ...``) until it is truthy."""
+    def wait_for(self, source: str, timeout: float = 300) -> Any:
+        """Poll a JS expression (``return ...``) until it is truthy (a cap for a loaded machine, not a
+        speed requirement: the first page load alone has taken over a minute on a busy CI box)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = self.script(f"try {{ {source} }} catch (error) {{ return false; }}")
@@ -110,6 +112,30 @@ class Browser:
             text,
         )
         assert clicked, f"no {selector} with text {text!r}"
+
+    def choose(self, elem_id: str, option: str) -> None:
+        """Pick the option whose text contains ``option`` in the dropdown ``#elem_id`` as a person does
+        (open it, then press the option; both events fire, as a quick double click would)."""
+        self.script(f"const i = document.querySelector('#{elem_id} input'); i.focus(); i.click();")
+        self.wait_for(
+            f"return [...document.querySelectorAll('[role=option]')].some(e => e.innerText.includes({option!r}))"
+        )
+        self.script(
+            "const [text] = arguments;"
+            "const li = [...document.querySelectorAll('[role=option]')].find(e => e.innerText.includes(text));"
+            "li.dispatchEvent(new MouseEvent('mousedown', {bubbles: true})); li.click();",
+            option,
+        )
+
+    def type_keys(self, selector: str, keys: str) -> None:
+        """Send keystrokes to the element (WebDriver key codes: \ue007 Enter, \ue008 Shift, \ue000 release)."""
+        element = self._session("/element", {"using": "css selector", "value": selector})
+        self._session(f"/element/{element[ELEMENT]}/value", {"text": keys})
+
+    def error_toasts(self) -> str:
+        return str(
+            self.script("return [...document.querySelectorAll('.toast-body')].map(e => e.innerText).join(' | ')")
+        )
 
     def page_text(self) -> str:
         return str(self.script("return document.body.innerText"))
@@ -263,33 +289,74 @@ def drill_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, A
     demo.close()
 
 
-def test_a_trainee_types_sends_and_ends_in_the_browser(drill_app: tuple[str, AppServices], driver_url: str) -> None:
+def test_a_trainee_types_sends_and_ends_in_the_browser(
+    drill_app: tuple[str, AppServices], driver_url: str, tmp_path: Path
+) -> None:
     url, services = drill_app
     browser = Browser(driver_url, "en")
     box = "document.querySelector('#trainee-message textarea')"
+    chat = "document.querySelector('#trainee-chat').innerText"
     try:
         browser.open(url)
         resumed = "document.body.innerText.includes('restored where you left it')"
         browser.wait_for(f"return {box} && !{box}.disabled && {resumed}")
-        element = browser._session("/element", {"using": "css selector", "value": "#trainee-message textarea"})
+        sid = services.store.list_sessions()[0].id
+
+        # Enter sends, as the hint under the box says
         line = "您好,我是客服小王,让您久等了,非常抱歉。"
-        browser._session(f"/element/{element[ELEMENT]}/value", {"text": line})
-        browser.click_text("button", "Send")
-        # the line lands in the chat, the customer answers, and the textbox is cleared for the next one
-        browser.wait_for(f"return document.querySelector('#trainee-chat').innerText.includes('{line}')")
+        browser.type_keys("#trainee-message textarea", line + "\ue007")
+        browser.wait_for(f"return {chat}.includes('{line}')")
         browser.wait_for("return document.querySelectorAll('#trainee-chat .message').length >= 3")
         browser.wait_for(f"return {box}.value === ''")
-        sid = services.store.list_sessions()[0].id
         assert [turn.role for turn in services.store.get_session(sid).turns] == ["customer", "agent", "customer"]
+
+        # Shift+Enter adds a line and sends nothing; Enter then sends both lines as one message
+        browser.type_keys("#trainee-message textarea", "请问订单号是多少?\ue008\ue007\ue000我帮您查一下。")
+        browser.wait_for(f"return {box}.value.includes('\\n')")
+        assert len(services.store.get_session(sid).turns) == 3
+        browser.type_keys("#trainee-message textarea", "\ue007")
+        browser.wait_for(f"return {chat}.includes('我帮您查一下')")
+        browser.wait_for(f"return {box}.value === ''")
+        agent_lines = [t.text for t in services.store.get_session(sid).turns if t.role == "agent"]
+        assert agent_lines[-1] == "请问订单号是多少?\n我帮您查一下。"
+        turns = len(services.store.get_session(sid).turns)
 
         browser.click_text("button", "Send")  # nothing typed: refused, nothing stored
         browser.wait_for("return document.querySelector('#trainee-status').innerText.includes('empty')")
-        assert len(services.store.get_session(sid).turns) == 3
+        assert len(services.store.get_session(sid).turns) == turns
 
         browser.script("document.querySelector('#trainee-end').click()")
         browser.wait_for("return document.querySelector('#trainee-scorecard').innerText.includes('/100')")
+        # a cue says where the scorecard is, and the page brings it into view
+        browser.wait_for("return document.querySelector('#trainee-status').innerText.includes('⬇')")
+        browser.wait_for(
+            "const r = document.querySelector('#trainee-scorecard').getBoundingClientRect();"
+            "return r.top >= -5 && r.top < window.innerHeight / 2"
+        )
+        # turn numbers on the scorecard are those of the chat: message 1 is the customer's opening
+        card = str(browser.script("return document.querySelector('#trainee-scorecard').innerText"))
+        assert re.search(r"message [1-9]", card) and "message 0" not in card
+        shot = browser.screenshot(tmp_path / "trainee-scorecard-en.png")
+        print(f"screenshot: {shot}")
         # a graded drill takes no more messages until the trainee starts again
         browser.wait_for(f"return {box}.disabled")
         assert services.store.get_session(sid).status == "graded"
+
+        # a fresh page with no drill: nothing to send or end yet
+        browser.open(url)
+        browser.wait_for("return (document.querySelector('#drill-engines') || {}).textContent?.includes('offline')")
+        browser.wait_for(
+            f"return {box}.disabled && document.querySelector('#trainee-send').disabled"
+            " && document.querySelector('#trainee-end').disabled"
+        )
+        # picking a scenario, then changing a filter, never raises an error
+        browser.choose("trainee-persona", "Test emotional")
+        browser.choose("trainee-case", "扫地机器人")
+        browser.wait_for("return document.querySelector('#trainee-card').innerText.includes('扫地机器人')")
+        browser.choose("trainee-filter-language", "English")
+        browser.wait_for("return document.querySelector('#trainee-case input').value === ''")
+        shot = browser.screenshot(tmp_path / "trainee-filters-en.png")
+        print(f"screenshot: {shot}")
+        assert browser.error_toasts() == ""
     finally:
         browser.close()
