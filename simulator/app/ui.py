@@ -52,6 +52,12 @@ CSS = """
 .drill-pill {padding: 4px 12px; border-radius: 999px; color: #fff; font-weight: 700}
 .drill-pass {background: #15803d} .drill-fail {background: #b91c1c} .drill-incomplete {background: #92400e}
 .drill-sub {flex-basis: 100%; color: var(--body-text-color-subdued); font-size: .85rem}
+.drill-meter-legend {color: var(--body-text-color-subdued); margin-top: 2px}
+#mentor-sessions th, #mentor-sessions td {font-size: .85rem; padding: 4px 6px}
+#mentor-sessions th {word-break: keep-all; overflow-wrap: normal}
+/* the chat's clear (trash) button would only hide the transcript from view: the drill goes on */
+#trainee-chat button[aria-label="Clear"], #mentor-replay button[aria-label="Clear"],
+#trainee-own-replay button[aria-label="Clear"] {display: none}
 """
 
 ROLE_TABS = {"trainee": "trainee", "mentor": "mentor", "trainer": "trainer"}

@@ -70,6 +70,9 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 interactive=False,
                 wrap=True,
                 max_height=320,
+                # shares of the width, so the table fits the page (1280 px and up) with no column cut off
+                column_widths=["7%", "11%", "9%", "17%", "22%", "9%", "10%", "6%", "9%"],
+                elem_id="mentor-sessions",
             ),
             label="sessions",
         )
@@ -87,6 +90,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                         label=tx("replay"),
                         placeholder=tx("replay_placeholder"),
                         height=460,
+                        buttons=[],
                         elem_id="mentor-replay",
                     ),
                     label="replay",

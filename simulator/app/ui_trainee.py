@@ -146,6 +146,9 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                                 label=tx("conversation"),
                                 placeholder=tx("chat_placeholder"),
                                 height=440,
+                                # no floating label or toolbar over the first message (and no share)
+                                show_label=False,
+                                buttons=[],
                                 elem_id="trainee-chat",
                             ),
                             label="conversation",
