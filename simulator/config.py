@@ -44,6 +44,10 @@ class Settings:
     llm_max_retries: int = 3
     #: The most one customer reply may take, retries included: a trainee is watching "typing…".
     llm_reply_timeout_s: float = 60.0
+    #: The most one request to the judge may take. The verdict is not streamed: it arrives whole,
+    #: up to ``judge_max_tokens`` of it, so a local model needs minutes where a customer line needs
+    #: seconds.
+    judge_timeout_s: float = 180.0
     database_url: str | None = None
     chroma_host: str | None = None
     chroma_port: int = 8000
@@ -100,6 +104,22 @@ def _seconds(name: str, default: float) -> float:
     return value
 
 
+#: Judge settings a deployment may need to change for its model, kept in ``Settings.extra``.
+_JUDGE_ENV = {"judge_max_tokens": "DRILL_JUDGE_MAX_TOKENS", "judge_max_attempts": "DRILL_JUDGE_MAX_ATTEMPTS"}
+
+
+def _whole_numbers(names: dict[str, str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, name in names.items():
+        raw = _env(name)
+        if raw is None:
+            continue
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValueError(f"{name} must be a positive whole number, got {raw!r}")
+        found[key] = raw
+    return found
+
+
 def load_settings() -> Settings:
     """Read settings from the environment (and ``.env``), applying the embedded defaults."""
     load_dotenv(Path.cwd() / ".env", override=False)
@@ -118,9 +138,11 @@ def load_settings() -> Settings:
         llm_timeout_s=_seconds("DRILL_LLM_TIMEOUT", 60.0),
         llm_max_retries=int(_env("DRILL_LLM_MAX_RETRIES") or 3),
         llm_reply_timeout_s=_seconds("DRILL_LLM_REPLY_TIMEOUT", 60.0),
+        judge_timeout_s=_seconds("DRILL_JUDGE_TIMEOUT", 180.0),
         database_url=_env("DRILL_DATABASE_URL"),
         chroma_host=_env("DRILL_CHROMA_HOST"),
         chroma_port=int(_env("DRILL_CHROMA_PORT") or 8000),
         users_file=Path(users).expanduser() if users else data_dir / "users.yaml",
         real_logs_dir=Path(_env("DRILL_REAL_LOGS_DIR") or DEFAULT_REAL_LOGS_DIR).expanduser(),
+        extra=_whole_numbers(_JUDGE_ENV),
     )

@@ -15,6 +15,7 @@ too long for a trainee waiting on a customer's reply — so the client here uses
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import threading
@@ -345,11 +346,14 @@ def structured_model(
     method of :func:`fallback_chain`. With ``json_mode`` the prompt must describe the JSON.
     ``strict=True`` asks ``json_schema`` and ``function_calling`` for OpenAI's strict mode (the schema
     must then close every object and require every property); ``max_tokens`` caps the reply
-    (sent as ``max_completion_tokens``).
+    (sent as ``max_completion_tokens``). Each request may take ``settings.judge_timeout_s``
+    (``DRILL_JUDGE_TIMEOUT``) instead of ``llm_timeout_s``.
     """
     if method not in STRUCTURED_METHODS:
         fallback_chain(method)  # raises the explanatory ValueError
     name = model or settings.judge_model
+    # The verdict comes back whole, not streamed: each request waits up to the judge's own timeout.
+    settings = dataclasses.replace(settings, llm_timeout_s=settings.judge_timeout_s)
     llm = chat_model(settings, model=name, usage=usage, temperature=0, max_tokens=max_tokens)
     pydantic_schema = schema if isinstance(schema, type) and issubclass(schema, BaseModel) else None
     # A pydantic class would make the openai client validate a json_schema reply itself and raise,
@@ -361,7 +365,7 @@ def structured_model(
     )
 
     def invoke(value: Any) -> dict[str, Any]:
-        with provider_errors(settings, model=name):
+        with provider_errors(settings, model=name, timeout_setting="DRILL_JUDGE_TIMEOUT"):
             result = dict(inner.invoke(value))
         return _checked(result, pydantic_schema)
 
@@ -464,12 +468,18 @@ def _retry_after(exc: BaseException) -> float | None:
 
 
 def translate_error(
-    exc: BaseException, settings: Settings, *, model: str | None = None, retries: int | None = None
+    exc: BaseException,
+    settings: Settings,
+    *,
+    model: str | None = None,
+    retries: int | None = None,
+    timeout_setting: str = "DRILL_LLM_TIMEOUT",
 ) -> LLMUnavailable | None:
     """The domain error for a provider exception, or None when ``exc`` is not a provider fault.
 
     ``retries`` is how many retries were made (default: the configured number, which the openai
-    client makes itself).
+    client makes itself); ``timeout_setting`` names the variable that set ``settings.llm_timeout_s``
+    for this call, so a timeout says which one to raise.
     """
     name = model or settings.llm_model
     url = _display_url(endpoint_url(settings))
@@ -487,7 +497,7 @@ def translate_error(
         reason = "timeout"
         message = (
             f"{where} did not answer within {settings.llm_timeout_s:g} s ({retries_text}). The server may be "
-            "overloaded or still loading the model: try again, raise DRILL_LLM_TIMEOUT, or use a smaller model."
+            f"overloaded or still loading the model: try again, raise {timeout_setting}, or use a smaller model."
         )
     elif isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
         reason = "down"
@@ -565,14 +575,20 @@ def garbage_reply(settings: Settings, detail: str, *, model: str | None = None) 
 
 
 @contextmanager
-def provider_errors(settings: Settings, *, model: str | None = None, retries: int | None = None) -> Iterator[None]:
+def provider_errors(
+    settings: Settings,
+    *,
+    model: str | None = None,
+    retries: int | None = None,
+    timeout_setting: str = "DRILL_LLM_TIMEOUT",
+) -> Iterator[None]:
     """Turn provider exceptions raised inside the block into :class:`LLMUnavailable`."""
     try:
         yield
     except LLMUnavailable:
         raise
     except Exception as exc:
-        error = translate_error(exc, settings, model=model, retries=retries)
+        error = translate_error(exc, settings, model=model, retries=retries, timeout_setting=timeout_setting)
         if error is None:
             raise
         raise error from exc

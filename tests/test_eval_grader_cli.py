@@ -17,6 +17,7 @@ from simulator.content import load_library
 from simulator.evals.grader_eval import INJECTIONS, inject_instruction
 from simulator.evals.grader_set import DEFAULT_SET_DIR, split_sha256
 from simulator.models import Transcript, Turn
+from simulator.testing.fake_openai_server import ScriptedReply
 from tests.fake_llm import FakeLLM
 
 DEV_FILE = "en-returns-headphones.yaml"  # 4 items, one verbose variant
@@ -209,3 +210,42 @@ def test_llm_engine_runs_against_the_judge(
     assert report["injection"]["items_with_any_rise"] == 0
     assert report["quotes"]["rate"] == 1.0
     assert len(fake_llm.requests) == 2  # one judge call per grading, no retries
+
+
+def test_llm_engine_prints_the_estimate_first_and_limit_grades_part_of_the_split(
+    tiny_set: Path, tmp_path: Path, small_content: Path, fake_llm: FakeLLM
+) -> None:
+    rubric = load_library(small_content).require_rubric()
+    estimated = _invoke("--set", str(tiny_set), "--split", "dev", "--engine", "llm", "--limit", "2", "--estimate")
+    assert estimated[0] == 0 and fake_llm.requests == []  # --estimate never calls the model
+    assert estimated[2].startswith("Estimate: 4 model calls, about ") and "no price for fake-model" in estimated[2]
+
+    reply: dict[str, object] = {"instructions_in_transcript": []}
+    for criterion in rubric.criteria:
+        reply[criterion.id] = {
+            "evidence": [{"turn": 1, "quote": "a quote the transcript does not hold"}],
+            "rationale": "Adequate.",
+            "basis": "action",
+            "score": 3,
+            "better_phrasing": "Let me check that for you.",
+            "source_case_id": None,
+        }
+    fake_llm.server.default_reply = ScriptedReply(content=reply)
+    code, stdout, stderr = _invoke(
+        "--set", str(tiny_set), "--split", "dev", "--engine", "llm", "--limit", "1", "--out", str(tmp_path / "o")
+    )
+    assert code == 0, stderr
+    assert stderr.startswith("Estimate: 2 model calls")
+    assert "limited: the first 1 of the split's 4" in stdout
+    report = json.loads((tmp_path / "o" / "report.json").read_text(encoding="utf-8"))
+    assert (report["items_graded"], report["items_in_split"]) == (1, 4)
+    assert "limited: the first 1 of the split's 4" in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    assert len(fake_llm.requests) == 2
+
+
+def test_a_bad_prices_file_stops_before_any_call(tiny_set: Path, tmp_path: Path, fake_llm: FakeLLM) -> None:
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("currency: USD\nmodels: {}\n", encoding="utf-8")
+    code, _, stderr = _invoke("--set", str(tiny_set), "--engine", "llm", "--prices", str(prices))
+    assert code == 2 and "as_of" in stderr and str(prices) in stderr
+    assert fake_llm.requests == []

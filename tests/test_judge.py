@@ -543,6 +543,7 @@ def test_prompt_templates_have_exactly_the_expected_variables() -> None:
             "findings_count",
             "transcript",
             "turn_count",
+            "commitment_flags",
             "retry_note",
         }
 

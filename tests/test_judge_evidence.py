@@ -8,10 +8,12 @@ rejections.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
+from simulator.config import load_settings
 from simulator.errors import LLMUnavailable, PromptTooLong
 from simulator.grading import grade
 from simulator.grading.aggregate import build_report
@@ -142,6 +144,26 @@ def test_an_anchored_verdict_keeps_its_absence_claim(fake_llm: FakeLLM, rubric: 
     assert _report(transcript, rubric, result).unsupported == []
 
 
+def test_one_real_quote_does_not_vouch_for_absence_claims_elsewhere(
+    fake_llm: FakeLLM, rubric: Rubric, case: Case
+) -> None:
+    transcript = _transcript()
+
+    def absent(_id: str) -> dict[str, Any]:
+        return {**entry(score=4, quotes=[(1, "一句对话里根本没有的话")]), "basis": "absence"}
+
+    reply = _all(rubric, absent)
+    first = rubric.criteria[0].id
+    reply[first] = entry(score=4, quotes=[(1, "请问您的订单号是多少？")])
+    fake_llm.enqueue(content=reply)
+    result = run_judge(transcript, rubric, case, fake_llm.settings(extra={"judge_max_attempts": "1"}))
+    report = _report(transcript, rubric, result)
+
+    others = [c.id for c in rubric.criteria[1:]]
+    assert {s.id: s.basis for s in result.scores if s.id in others} == dict.fromkeys(others, "action")
+    assert sorted(report.unsupported) == sorted(others) and report.passed is None
+
+
 # ---------------------------------------------------------------------------------------------
 # Text the judge calls an instruction to the grader
 
@@ -260,7 +282,26 @@ def test_a_context_length_rejection_is_reported_as_such_and_not_retried_with_oth
         run_judge(_transcript(), rubric, case, fake_llm.settings(), findings=[])
     assert caught.value.reason == "context_length"
     assert "context window" in str(caught.value) and "structured" not in str(caught.value)
+    # what was sent, and the two settings that make the judge fit a small context window
+    assert "characters" in str(caught.value) and "6,000 tokens for the verdict" in str(caught.value)
+    assert "DRILL_JUDGE_MAX_TOKENS" in str(caught.value) and "DRILL_MAX_JUDGE_PROMPT_CHARS" in str(caught.value)
     assert len(fake_llm.requests) == 1  # json_schema was not the problem: no function_calling, no json_mode
+
+
+def test_the_verdict_cap_and_the_attempts_are_set_from_the_environment(
+    fake_llm: FakeLLM, rubric: Rubric, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRILL_JUDGE_MAX_TOKENS", "1500")
+    monkeypatch.setenv("DRILL_JUDGE_MAX_ATTEMPTS", "1")
+    settings = dataclasses.replace(load_settings(), llm_max_retries=0)
+    fake_llm.enqueue(content="not json at all")
+    result = run_judge(_transcript(), rubric, case, settings, findings=[])
+    assert fake_llm.requests[0]["max_completion_tokens"] == 1500
+    assert len(fake_llm.requests) == 1 and not result.complete  # one attempt only
+
+    monkeypatch.setenv("DRILL_JUDGE_MAX_TOKENS", "lots")
+    with pytest.raises(ValueError, match="DRILL_JUDGE_MAX_TOKENS must be a positive whole number"):
+        load_settings()
 
 
 def test_a_verdict_cut_off_at_the_token_cap_is_asked_for_again(fake_llm: FakeLLM, rubric: Rubric, case: Case) -> None:
@@ -285,3 +326,19 @@ def test_grade_with_a_known_case_does_not_ask_the_index_for_other_cases(
     fake_llm.enqueue(content=verdict(library.require_rubric()))
     report = grade(_transcript(), library=library, engine="llm", settings=fake_llm.settings())
     assert report.references == [CASE_ID]
+
+
+def test_the_judge_waits_its_own_timeout_and_names_it_when_it_runs_out(
+    fake_llm: FakeLLM, rubric: Rubric, case: Case
+) -> None:
+    transcript = _transcript()
+    # A verdict arrives whole, later than a customer line may take: the judge's timeout applies.
+    fake_llm.enqueue(content=verdict(rubric), delay_s=0.3)
+    settings = fake_llm.settings(llm_timeout_s=0.05, judge_timeout_s=5.0, llm_max_retries=0)
+    assert run_judge(transcript, rubric, case, settings, findings=[]).complete
+
+    fake_llm.enqueue(content=verdict(rubric), delay_s=0.5)
+    settings = fake_llm.settings(llm_timeout_s=5.0, judge_timeout_s=0.05, llm_max_retries=0)
+    with pytest.raises(LLMUnavailable, match="DRILL_JUDGE_TIMEOUT") as caught:
+        run_judge(transcript, rubric, case, settings, findings=[])
+    assert caught.value.reason == "timeout" and "0.05 s" in str(caught.value)

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import click
 
+from simulator.cli.llm_estimate_option import ESTIMATE_HELP, PRICES_HELP, announce
 from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.content import ContentError
 from simulator.errors import DrillError
@@ -44,13 +45,27 @@ from simulator.grading import GradingError
     default=None,
     help="Folder for report.json, report.md and charts [default: <set>/../results/grader-ENGINE-SPLIT].",
 )
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Grade at most this many items of the split.")
+@click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False, exists=True), help=PRICES_HELP)
+@click.option("--estimate", "estimate_only", is_flag=True, help=ESTIMATE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of a summary.")
-def grader(engine: str | None, split: str, set_dir: Path, out_dir: Path | None, as_json: bool) -> None:
+def grader(
+    engine: str | None,
+    split: str,
+    set_dir: Path,
+    out_dir: Path | None,
+    limit: int | None,
+    prices_file: Path | None,
+    estimate_only: bool,
+    as_json: bool,
+) -> None:
     """Grader vs mentor labels: Spearman, weighted kappa and error per criterion and on the total,
     pass/fail accuracy, pairwise ordering, quote validity, injection and length-bias checks.
 
     Exit codes: 0 ran (whether or not targets are met), 1 invalid content, 2 invalid labelled set or
-    grading impossible (e.g. --engine llm without an endpoint).
+    grading impossible (e.g. --engine llm without an endpoint). With --limit the report says how many
+    items of the split it covers. With --engine llm the estimated calls, tokens and cost are printed
+    first (--estimate: only that).
     """
     # matplotlib takes a second or more to import: only this command pays for it.
     from simulator.evals.grader_report import default_out_dir, write_report
@@ -73,6 +88,18 @@ def grader(engine: str | None, split: str, set_dir: Path, out_dir: Path | None, 
         fail(f"the labelled set {set_dir} has no {split} items")
         return
 
+    if chosen == "llm":
+        if not current.llm_configured:
+            fail("--engine llm needs an LLM endpoint: set DRILL_LLM_BASE_URL (and DRILL_LLM_API_KEY)")
+            return
+        from simulator.evals.llm_estimate import grader_calls
+
+        items = labelled.items(part)[:limit] if limit else labelled.items(part)
+        calls = grader_calls(items, library, model=current.judge_model)
+        caveat = "two judge calls per item; a verdict asked for again adds one"
+        if announce(calls, prices_file, stop=estimate_only, caveat=caveat):
+            return
+
     def progress(done: int, total: int, item_id: str) -> None:
         if not as_json and chosen == "llm":
             click.echo(f"  graded {done}/{total}: {item_id}", err=True)
@@ -84,6 +111,7 @@ def grader(engine: str | None, split: str, set_dir: Path, out_dir: Path | None, 
             settings=current,
             engine=chosen,
             split=part,
+            limit=limit,
             progress=progress,
         )
     except (GradingError, DrillError) as exc:
@@ -97,11 +125,11 @@ def grader(engine: str | None, split: str, set_dir: Path, out_dir: Path | None, 
 
 
 def _summary(report: dict[str, Any]) -> str:
-    from simulator.evals.grader_report import headline_rows
+    from simulator.evals.grader_report import headline_rows, limited_note
 
     lines = [
         f"Grader eval: {report['engine']} engine, {report['split']} split, {report['items_graded']} transcripts "
-        f"({report['situations']} situations) in {report['seconds']:.1f}s",
+        f"({report['situations']} situations){limited_note(report)} in {report['seconds']:.1f}s",
         f"  test split sha256 {report['test_split_sha256']}",
         "",
     ]

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import click
 
+from simulator.cli.llm_estimate_option import ESTIMATE_HELP, PRICES_HELP, announce
 from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.content import ContentError
 from simulator.errors import DrillError
@@ -55,6 +56,8 @@ from simulator.evals.trainee_scripts import DEFAULT_SCRIPTS_DIR, load_trainee_sc
     default=None,
     help="Folder for report.json, report.md and charts [default: evals/results/personas-ENGINE].",
 )
+@click.option("--prices", "prices_file", type=click.Path(path_type=Path, dir_okay=False, exists=True), help=PRICES_HELP)
+@click.option("--estimate", "estimate_only", is_flag=True, help=ESTIMATE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of a summary.")
 def personas(
     engine: str | None,
@@ -67,6 +70,8 @@ def personas(
     max_turns: int,
     scripts_dir: Path,
     out_dir: Path | None,
+    prices_file: Path | None,
+    estimate_only: bool,
     as_json: bool,
 ) -> None:
     """Simulator fidelity over every persona x case of the same language and every scripted trainee
@@ -75,6 +80,8 @@ def personas(
 
     Exit codes: 0 ran (whether or not targets are met), 1 invalid content, 2 invalid scripts, unknown
     ids, nothing to play, or --engine llm without an endpoint.
+
+    With --engine llm the estimated calls, tokens and cost are printed first (--estimate: only that).
     """
     # matplotlib takes a second or more to import: only this command pays for it.
     from simulator.evals.personas_report import default_out_dir, write_report
@@ -105,6 +112,14 @@ def personas(
             "or use --engine offline"
         )
         return
+
+    if chosen == "llm":
+        from simulator.evals.llm_estimate import personas_calls
+
+        calls = personas_calls(pairings, model=current.llm_model, max_turns=max_turns)
+        caveat = "an upper estimate: a conversation the customer ends early makes fewer calls"
+        if announce(calls, prices_file, stop=estimate_only, caveat=caveat):
+            return
 
     def progress(done: int, total: int, label: str) -> None:
         if not as_json and (chosen == "llm" or done % 200 == 0 or done == total):

@@ -131,6 +131,8 @@ class EvalRun:
     results: list[ItemResult] = field(default_factory=list)
     seconds: float = 0.0
     started: str = ""
+    #: Items of the split; more than graded when the run was limited (``--limit``).
+    items_available: int = 0
 
 
 def inject_instruction(transcript: Transcript) -> Transcript:
@@ -155,20 +157,23 @@ def run_grader_eval(
     settings: Settings,
     engine: Engine,
     split: SplitChoice = "test",
+    limit: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> EvalRun:
-    """Grade every item of ``split`` as written and with an injected instruction.
+    """Grade every item of ``split`` (the first ``limit`` with one) as written and with an injected instruction.
 
     ``progress(done, total, item_id)`` is called after each item. ``GradingError`` from the
     grader (an unknown case, ``llm`` without an endpoint) propagates to the caller.
     """
-    items = grader_set.items(split)
+    available = grader_set.items(split)
+    items = available[:limit] if limit else available
     run = EvalRun(
         engine=engine,
         split=split,
         set_dir=grader_set.directory,
         test_sha256=grader_set.test_sha256,
         started=datetime.now(UTC).isoformat(timespec="seconds"),
+        items_available=len(available),
     )
     clock = time.perf_counter()
     for done, labelled in enumerate(items, start=1):
@@ -417,6 +422,7 @@ def summarise(run: EvalRun, library: Library) -> dict[str, Any]:
         "rubric_version": library.require_rubric().version,
         "pass_mark": library.require_rubric().pass_mark,
         "items_graded": len(results),
+        "items_in_split": run.items_available or len(results),
         "situations": len({r.labelled.situation.situation for r in results}),
         "languages": languages,
         "total": total_agreement(results),

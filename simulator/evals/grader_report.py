@@ -200,6 +200,14 @@ def _correct(pass_fail: dict[str, Any]) -> int:
     return int(counts["true_pass"] + counts["true_fail"])
 
 
+def limited_note(report: dict[str, Any]) -> str:
+    """ " (limited: the first N of M ...)" when the run graded only part of the split, else ""."""
+    available = report.get("items_in_split") or report["items_graded"]
+    if available <= report["items_graded"]:
+        return ""
+    return f" (limited: the first {report['items_graded']} of the split's {available}; not comparable with a full run)"
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """The Markdown report: headline table and targets, charts, then detail tables."""
     grader = report.get("grader") or {}
@@ -209,7 +217,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Grader evaluation: {report['engine']} engine, {split_words} split",
         "",
-        f"{report['items_graded']} labelled transcripts ({languages}) from {report['situations']} situations, "
+        f"{report['items_graded']} labelled transcripts ({languages}) from {report['situations']} situations"
+        f"{limited_note(report)}, "
         f"graded by `{grader.get('model') or report['engine']}` against a strict mentor's labels "
         f"(rubric {report['rubric_version']}, pass mark {report['pass_mark']:g}). {verdict}",
         "",

@@ -14,7 +14,7 @@ current one (HTTP 4xx, ``LLMUnavailable.reason == "bad_request"``; not counted a
 when a reply holds no JSON object at all. A reply that parses but leaves criteria unusable
 (missing, score outside 1-5, an extreme score with no verifiable quote) is retried with the same
 method and a note saying what was wrong; later replies only fill the criteria still open. At most
-``judge_max_attempts`` replies are requested (``Settings.extra``, default 3). Criteria still open
+``judge_max_attempts`` replies are requested (``DRILL_JUDGE_MAX_ATTEMPTS``, default 3). Criteria still open
 after that are returned **unscored** with the reason, so the report's total is incomplete — never
 computed with a made-up 0.
 
@@ -29,7 +29,7 @@ once: another structured-output method would be just as long. The facade
 
 Bounds. The whole prompt is measured before anything is sent: past ``limits.JUDGE_PROMPT_CHARS``
 it raises :class:`~simulator.errors.PromptTooLong` naming the limit. The verdict is capped at
-``judge_max_tokens`` (``Settings.extra``, default :data:`DEFAULT_MAX_TOKENS`); a verdict cut off at
+``judge_max_tokens`` (``DRILL_JUDGE_MAX_TOKENS``, default :data:`DEFAULT_MAX_TOKENS`); a verdict cut off at
 the cap is asked for again. The schema is strict (closed objects, scores ``enum [1..5]``, one to
 four quotes per criterion) and sent in strict mode where the method has one.
 """
@@ -45,7 +45,7 @@ from langchain_core.runnables import Runnable
 
 from simulator.config import Settings
 from simulator.errors import LLMUnavailable, PromptTooLong
-from simulator.grading import judge_prompt
+from simulator.grading import judge_commitments, judge_prompt
 from simulator.grading.judge_prompt import INSTRUCTIONS_KEY, JudgePrompt, build_prompt
 from simulator.grading.judge_reply import check_evidence, message, payload_from, read_criterion, unwrap
 from simulator.grading.signals import grader_instruction_spans
@@ -92,7 +92,8 @@ class JudgeResult:
     ``scores`` has one entry per rubric criterion, in rubric order (unscored entries carry
     ``unscored_reason``); ``dropped_quotes`` are the quotes not found in the transcript (from every
     attempt); ``findings`` are ``grader_instruction`` findings for text the judge reported as aimed
-    at it, verified and not already found by the rule checks on that turn.
+    at it, verified and not already found by the rule checks on that turn, and ``info`` findings for
+    the commitments it flagged that the rule checks did not find (``judge_commitments``).
     """
 
     scores: list[CriterionScore]
@@ -147,6 +148,12 @@ def _max_tokens(settings: Settings) -> int:
     return tokens
 
 
+def prompt_text(prompt: JudgePrompt) -> str:
+    """The judge's whole prompt (system and user message) for ``prompt``, as sent on a first try."""
+    messages = judge_prompt.chat_prompt(prompt.language).format_messages(**prompt.with_retry_note([]))
+    return "\n".join(str(message.content) for message in messages)
+
+
 def prompt_chars(prompt: JudgePrompt) -> int:
     """Characters of the judge's whole prompt (system and user message) for ``prompt``."""
     messages = judge_prompt.chat_prompt(prompt.language).format_messages(**prompt.with_retry_note([]))
@@ -167,6 +174,19 @@ def check_prompt_size(prompt: JudgePrompt) -> int:
             "conversation, or raise the limit if the judge model's context window holds it."
         )
     return size
+
+
+def _too_long_for_the_model(exc: LLMUnavailable, prompt: JudgePrompt, settings: Settings) -> LLMUnavailable:
+    """``exc`` (a context-length rejection) with what the judge sent and the two settings that fit it."""
+    return LLMUnavailable(
+        f"{exc} The judge's prompt was {prompt_chars(prompt):,} characters and it reserves "
+        f"{_max_tokens(settings):,} tokens for the verdict: for a model with a small context window lower "
+        f"DRILL_JUDGE_MAX_TOKENS, and set {JUDGE_PROMPT_CHARS.env} so that longer transcripts are refused "
+        "before they are sent.",
+        reason="context_length",
+        base_url=exc.base_url,
+        model=exc.model,
+    )
 
 
 def _rejected_everywhere(rejections: Sequence[tuple[str, LLMUnavailable]]) -> LLMUnavailable:
@@ -228,16 +248,17 @@ def _reported_findings(
 
 
 def _anchor_absence_claims(scores: dict[str, CriterionScore]) -> None:
-    """Void every ``absence`` basis when no scored criterion cites a verified agent quote.
+    """Void the ``absence`` basis of every criterion that cites no verified agent quote of its own.
 
-    ``absence`` (nothing went wrong, a step never taken) needs no quote of its own, but a verdict
-    with not one verified quote anywhere has not read the transcript, so its absence claims are
-    not believed either: those criteria count as resting on action and are reported unsupported.
+    ``absence`` (nothing went wrong, a step never taken) needs no quote of what the agent did, but
+    the judge is asked to quote the agent turn closest to the point, and the schema makes it cite
+    one. A criterion whose every quote was dropped has not been read against the transcript, so
+    its absence claim is not believed: it counts as resting on action and is reported unsupported.
+    Per criterion, not per verdict: one real quote on the greeting must not vouch for a "nothing
+    went wrong" 4 on every other criterion.
     """
-    if any(score.evidence for score in scores.values()):
-        return
     for criterion_id, score in scores.items():
-        if score.basis == "absence":
+        if score.basis == "absence" and not score.evidence:
             scores[criterion_id] = score.model_copy(update={"basis": "action"})
 
 
@@ -295,6 +316,8 @@ def judge_transcript(
                 note = [message(language, "cut_off", tokens=_max_tokens(settings))]
                 problems = dict.fromkeys(problems, note[0])
                 continue
+            if exc.reason == "context_length":
+                raise _too_long_for_the_model(exc, prompt, settings) from exc
             if exc.reason != "garbage":
                 raise
             replies += 1
@@ -335,6 +358,7 @@ def judge_transcript(
             else:
                 problems[criterion_id] = reading.problem or message(language, "missing")
         reported += _reported_findings(payload, body, transcript, [*findings, *reported])
+        reported += judge_commitments.reported(payload, body, transcript, [*findings, *reported])
         attempts.append(Attempt(method, "partial" if problems else "ok"))
         note = [f"{cid}: {reason}" for cid, reason in problems.items()]
 

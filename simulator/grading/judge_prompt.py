@@ -34,12 +34,13 @@ from langchain_core.utils.json_schema import dereference_refs
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from simulator.config import PROMPT_DIR
+from simulator.grading import judge_commitments
 from simulator.models import LANGUAGES, Case, Finding, Language, Rubric, Transcript
 
 #: The key under which the judge reports text in the transcript that was aimed at it.
 INSTRUCTIONS_KEY = "instructions_in_transcript"
 
-_TEMPLATE_NAMES = ("judge_system", "judge_user", "judge_retry", "judge_case", "judge_similar")
+_TEMPLATE_NAMES = ("judge_system", "judge_user", "judge_retry", "judge_case", "judge_similar", "judge_commitments")
 
 # Short fixed words the templates need filled in; part of the prompt hash.
 _LABELS: dict[Language, dict[str, str]] = {
@@ -128,14 +129,15 @@ class CriterionJudgement(BaseModel):
 
 
 @cache
-def verdict_schema(criteria: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+def verdict_schema(criteria: tuple[tuple[str, str], ...], flag_rules: tuple[str, ...] = ()) -> dict[str, Any]:
     """The JSON schema of the judge's reply for criteria ``(id, display name)``, refs inlined.
 
     One property per criterion, so a schema-enforcing server makes the model answer all of them.
     Strict-mode ready (OpenAI's structured outputs): every object closed with
     ``additionalProperties: false`` and every property required; scores are ``enum [1..5]``.
     Sent as a plain JSON schema (not a pydantic class) so that the reply is validated here, one
-    criterion at a time: one bad score must not throw away the other five.
+    criterion at a time: one bad score must not throw away the other five. ``flag_rules`` are the
+    commitment checks the reply may flag (``judge_commitments``).
     """
     fields: dict[str, Any] = {
         "reported": (
@@ -150,6 +152,7 @@ def verdict_schema(criteria: tuple[tuple[str, str], ...]) -> dict[str, Any]:
             ),
         )
     }
+    fields.update(judge_commitments.schema_fields(flag_rules))
     for position, (criterion_id, name) in enumerate(criteria):
         # Criterion ids may contain '-', so fields get neutral names and the id as alias.
         fields[f"criterion_{position}"] = (
@@ -170,7 +173,8 @@ def verdict_schema(criteria: tuple[tuple[str, str], ...]) -> dict[str, Any]:
 
 def schema_for(rubric: Rubric, language: Language) -> dict[str, Any]:
     """The reply schema for ``rubric``'s criteria."""
-    return verdict_schema(tuple((c.id, c.name.get(language)) for c in rubric.criteria))
+    criteria = tuple((c.id, c.name.get(language)) for c in rubric.criteria)
+    return verdict_schema(criteria, judge_commitments.reportable_rules())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,6 +199,7 @@ def prompt_hash() -> str:
             digest.update(b"\0")
     digest.update(json.dumps(_LABELS, sort_keys=True, ensure_ascii=False).encode())
     digest.update(json.dumps(CriterionJudgement.model_json_schema(), sort_keys=True).encode())
+    digest.update(",".join(judge_commitments.reportable_rules()).encode())
     return digest.hexdigest()
 
 
@@ -368,6 +373,7 @@ def build_prompt(
         "findings_count": str(len(findings)),
         "transcript": transcript_text,
         "turn_count": str(len(transcript.turns)),
+        "commitment_flags": judge_commitments.render(language),
         "retry_note": "",
     }
     return JudgePrompt(language, variables, nonce, schema_for(rubric, language), ids)

@@ -12,7 +12,8 @@ model's version. A quote that is not there, is too short to prove anything ("H")
 customer turn or a turn that does not exist is dropped and reported in ``dropped_quotes``.
 
 Basis. An entry may say ``"basis": "absence"`` when its level rests on something that did not
-happen (no violation, a step never taken); any other level rests on what the agent did and needs a
+happen (no violation, a step never taken); the judge believes it only when the criterion still
+cites a verified agent quote (``judge._anchor_absence_claims``). Any other level rests on what the agent did and needs a
 verified quote, else the report marks the criterion unsupported (``aggregate.unsupported_criteria``).
 
 Evidence rule (what happens to a score whose evidence was dropped):
