@@ -208,8 +208,9 @@ def test_offline_mentor_review_override_and_export(local_app: tuple[str, AppServ
     criterion = choices(opened["criterion"])[0]
     overridden = app.call("/override_score", criterion, 1, "漏掉了开场自报工号")
     assert "漏掉了开场自报工号" in overridden["scorecard"] and "✎" in overridden["scorecard"]
+    assert "Override saved" in overridden["override_status"]
     commented = app.call("/add_comment", "1", "这里可以先道歉")
-    assert "Comment saved" in commented["status"]
+    assert "Comment saved" in commented["comment_status"]  # beside its button
 
     html = app.call("/export_html")
     page = exported(url, html)

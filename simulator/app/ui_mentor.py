@@ -130,7 +130,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 )
                 comment_btn = tx.bind(gr.Button(tx("add_comment")), value="add_comment")
                 # each action's message appears beside its button, not at the foot of the page
-                comment_status = gr.Markdown("", elem_id="mentor-comment-status")
+                comment_status = gr.Markdown("", label="comment_status", elem_id="mentor-comment-status")
             with gr.Column(elem_classes="drill-panel"):
                 override_heading = tx.bind(gr.Markdown(tx("override_md")), value="override_md")
                 del override_heading
@@ -142,7 +142,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     placeholder="reason_placeholder",
                 )
                 override_btn = tx.bind(gr.Button(tx("override")), value="override")
-                override_status = gr.Markdown("", elem_id="mentor-override-status")
+                override_status = gr.Markdown("", label="override_status", elem_id="mentor-override-status")
         with gr.Row():
             export_html = tx.bind(gr.Button(tx("export_html")), value="export_html")
             export_md = tx.bind(gr.Button(tx("export_md")), value="export_md")
