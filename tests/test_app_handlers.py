@@ -604,7 +604,7 @@ def test_every_ui_string_exists_in_both_languages() -> None:
     # keyword values naming a string key; plain component labels used only as API names are left out
     api_labels = {
         "status", "verdict", "scorecard", "patience_meter", "scenario_card", "library_note", "problems",
-        "persona_detail", "case_detail", "preview_status",
+        "persona_detail", "case_detail", "preview_status", "comment_status", "override_status",
     }  # fmt: skip
     keyword = r'(?:label|value|placeholder)="([a-z_]+)"'
     used |= set(re.findall(keyword, source)) - {"auto", "any", "overall"} - api_labels
