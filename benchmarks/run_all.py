@@ -53,6 +53,8 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
         ["--sizes", "100", "1000", "--embedders", "ngram", "--queries", "10"],
     ),
     "offline_engine": ("offline_engine.py", ["--seeds", "2"], ["--seeds", "1"]),
+    "recognition": ("recognition.py", ["--turns", "40"], ["--turns", "10"]),
+    "customer_turn": ("customer_turn.py", ["--pairs", "60"], ["--pairs", "10"]),
     "cold_start": ("cold_start.py", ["--runs", "3"], ["--runs", "1", "--index-embedder", "ngram"]),
 }
 

@@ -21,6 +21,10 @@ LEXICON_DIR = PACKAGE_DIR / "lexicons"
 # The real chat logs of the grader eval are third-party public data: they live in the shared/
 # folder beside the checkout, never in this repository (docs/grader-data.md says why).
 DEFAULT_REAL_LOGS_DIR = PROJECT_DIR.parent / "shared" / "grader_real"
+#: Where an installed wheel keeps the shipped personas/ and casebank/ (setup.py copies them in).
+PACKAGED_CONTENT_DIR = PACKAGE_DIR / "shipped"
+#: The value of DRILL_SHIPPED_CONTENT_DIR that turns the shipped content off.
+NO_SHIPPED_CONTENT = "none"
 
 # Named sentinels the customer ends a conversation with (tau2-bench style); never shown to the trainee.
 STOP_RESOLVED = "###RESOLVED###"
@@ -33,7 +37,10 @@ class Settings:
     """Resolved configuration for one process."""
 
     data_dir: Path
+    #: The writable content directory: trainers' saves go here and override shipped files by id.
     content_dir: Path
+    #: The read-only content underneath ``content_dir`` (None: ``content_dir`` is all there is).
+    shipped_content_dir: Path | None = None
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_model: str = "gpt-4o-mini"
@@ -66,13 +73,21 @@ class Settings:
         return self.grader_model or self.llm_model
 
     @property
+    def content_roots(self) -> tuple[Path, ...]:
+        """The content roots in overlay order: shipped first, the writable directory last (it wins)."""
+        shipped = self.shipped_content_dir
+        if shipped is None or shipped.resolve() == self.content_dir.resolve():
+            return (self.content_dir,)
+        return (shipped, self.content_dir)
+
+    @property
     def personas_dir(self) -> Path:
-        """Directory holding persona YAML files."""
+        """The writable directory for persona YAML files (trainers' saves)."""
         return self.content_dir / "personas"
 
     @property
     def casebank_dir(self) -> Path:
-        """Directory holding case YAML files and rubric.yaml."""
+        """The writable directory for case YAML files (trainers' saves)."""
         return self.content_dir / "casebank"
 
     @property
@@ -120,15 +135,30 @@ def _whole_numbers(names: dict[str, str]) -> dict[str, str]:
     return found
 
 
+def default_shipped_content_dir() -> Path:
+    """The content shipped with drill: package data in an installed wheel, else the checkout."""
+    return PACKAGED_CONTENT_DIR if PACKAGED_CONTENT_DIR.is_dir() else PROJECT_DIR
+
+
+def _shipped_content_dir() -> Path | None:
+    raw = _env("DRILL_SHIPPED_CONTENT_DIR")
+    if raw is None:
+        return default_shipped_content_dir()
+    if raw.lower() == NO_SHIPPED_CONTENT:
+        return None
+    return Path(raw).expanduser()
+
+
 def load_settings() -> Settings:
     """Read settings from the environment (and ``.env``), applying the embedded defaults."""
     load_dotenv(Path.cwd() / ".env", override=False)
     data_dir = Path(_env("DRILL_DATA_DIR") or Path.home() / ".drill").expanduser()
-    content_dir = Path(_env("DRILL_CONTENT_DIR") or PROJECT_DIR).expanduser()
+    content_dir = Path(_env("DRILL_CONTENT_DIR") or data_dir / "content").expanduser()
     users = _env("DRILL_USERS_FILE")
     return Settings(
         data_dir=data_dir,
         content_dir=content_dir,
+        shipped_content_dir=_shipped_content_dir(),
         llm_base_url=_env("DRILL_LLM_BASE_URL"),
         llm_api_key=_env("DRILL_LLM_API_KEY") or _env("OPENAI_API_KEY"),
         llm_model=_env("DRILL_LLM_MODEL") or "gpt-4o-mini",

@@ -401,14 +401,23 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def content_files(content_dir: Path) -> list[Path]:
-    """All content YAML files of a content directory, sorted: ``personas/``, ``casebank/`` and the
-    ``casebank/`` sub-folders ``exam/``, ``quizzes/`` and ``curricula/``."""
-    casebank = content_dir / "casebank"
-    files = _yaml_files(content_dir / "personas") + _yaml_files(casebank)
-    for sub in _FOLDER_KINDS:
-        files.extend(_yaml_files(casebank / sub))
-    return files
+def content_files(*roots: Path) -> list[Path]:
+    """All content YAML files of one or more content roots: ``personas/``, ``casebank/`` and the
+    ``casebank/`` sub-folders ``exam/``, ``quizzes/`` and ``curricula/``.
+
+    With several roots (the shipped content first, then the writable content directory), a file in
+    a later root replaces the file at the same path in an earlier one: personas and cases are named
+    by their id, so a trainer's save of persona ``x`` replaces the shipped ``personas/x.yaml``.
+    """
+    by_place: dict[str, Path] = {}
+    for root in roots:
+        casebank = root / "casebank"
+        files = _yaml_files(root / "personas") + _yaml_files(casebank)
+        for sub in _FOLDER_KINDS:
+            files.extend(_yaml_files(casebank / sub))
+        for path in files:
+            by_place[path.relative_to(root).as_posix()] = path
+    return list(by_place.values())
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -613,14 +622,15 @@ def validate_files(
     return library, sorted(set(problems))
 
 
-def load_library(content_dir: Path) -> Library:
-    """Load all content under ``content_dir``; raise ``ContentError`` listing every problem."""
-    library, problems = validate_files(content_files(content_dir))
+def load_library(*roots: Path) -> Library:
+    """Load all content under the content roots (later roots override earlier ones, see
+    ``content_files``); raise ``ContentError`` listing every problem."""
+    library, problems = validate_files(content_files(*roots))
     if errors_only(problems):
         raise ContentError(errors_only(problems))
     if library.rubric is None:
         raise ContentError(
-            [ContentProblem(_display_path(content_dir / "casebank" / RUBRIC_FILE_NAME), 1, 1, "rubric file missing")]
+            [ContentProblem(_display_path(roots[-1] / "casebank" / RUBRIC_FILE_NAME), 1, 1, "rubric file missing")]
         )
     return library
 

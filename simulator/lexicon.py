@@ -1,8 +1,11 @@
-"""Per-language dialogue-act lexicons: YAML data in ``simulator/lexicons/``, validated and compiled.
+"""Per-language word lists in ``simulator/lexicons/<language>.yaml``, validated and compiled.
 
-The patterns are data so that trainers and developers can improve recognition without touching
-code; the schema below rejects unknown keys and regular expressions that do not compile, and
-requires every pattern-driven act and every fact kind to be present.
+What an agent sentence *does* is learned (``simulator.recognition``); these files keep only what
+is not an act: the default long-turn limit, how each kind of hidden fact is named (so that a
+question recognised as ``ask_fact`` can be tied to the case's fact), the words that make an amount
+compensation, and the proof words the offline customer avoids repeating. The schema rejects
+unknown keys and requires every fact kind. ``keyword_pattern`` also compiles the trainer-owned
+lists of cases and the rubric (forbidden phrasing, resolution hints, jargon).
 """
 
 from __future__ import annotations
@@ -18,27 +21,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from simulator.config import LEXICON_DIR
 from simulator.errors import LexiconError
-from simulator.models import DialogueAct, FactKind, Language
+from simulator.models import FactKind, Language
 
-# Acts that come from patterns in the lexicon. The others are computed by the recogniser from
-# the case, the rubric or the turn's length; offer_solution uses both patterns and the case.
-PATTERN_ACTS: frozenset[DialogueAct] = frozenset(
-    {
-        DialogueAct.greeting,
-        DialogueAct.self_intro,
-        DialogueAct.apology,
-        DialogueAct.empathy,
-        DialogueAct.confirm_need,
-        DialogueAct.offer_solution,
-        DialogueAct.explain_policy,
-        DialogueAct.give_proof,
-        DialogueAct.promise,
-        DialogueAct.refusal,
-        DialogueAct.escalate,
-        DialogueAct.closing,
-        DialogueAct.role_probe,
-    }
-)
 FLAGS = re.IGNORECASE | re.MULTILINE
 
 
@@ -57,38 +41,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ActPatterns(_Strict):
-    """Patterns for one act; a match overlapping a ``suppress`` match does not count."""
-
-    patterns: list[Regex] = Field(min_length=1)
-    suppress: list[Regex] = Field(default_factory=list)
-
-
-class PrivateDataPatterns(_Strict):
-    """What must never be asked for, and the contexts where mentioning it is fine."""
-
-    targets: list[Regex] = Field(min_length=1)
-    safe: list[Regex] = Field(min_length=1)
-
-
 class Lexicon(_Strict):
     """One language's lexicon file."""
 
     language: Language
     long_turn_chars: int = Field(ge=20)
-    sentence_split: Regex
-    clause_split: Regex
-    question: list[Regex] = Field(min_length=1)
-    request: list[Regex] = Field(min_length=1)
-    negation: list[Regex] = Field(min_length=1)
-    ask_fact_suppress: list[Regex] = Field(default_factory=list)
-    reported_speech: list[Regex] = Field(default_factory=list)
     fact_kinds: dict[FactKind, list[str]]
-    acts: dict[DialogueAct, ActPatterns]
-    private_data: PrivateDataPatterns
-    amount_pattern: Regex
     compensation_words: list[str] = Field(min_length=1)
-    concrete: list[Regex] = Field(min_length=1)
     proof_words: list[Regex] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -96,15 +55,6 @@ class Lexicon(_Strict):
         missing_kinds = sorted(kind.value for kind in FactKind if kind not in self.fact_kinds)
         if missing_kinds:
             raise ValueError(f"fact_kinds is missing {', '.join(missing_kinds)}")
-        missing_acts = sorted(act.value for act in PATTERN_ACTS if act not in self.acts)
-        if missing_acts:
-            raise ValueError(f"acts is missing {', '.join(missing_acts)}")
-        computed = sorted(act.value for act in self.acts if act not in PATTERN_ACTS)
-        if computed:
-            raise ValueError(f"acts {', '.join(computed)} are computed by the recogniser and take no patterns here")
-        groups = re.compile(self.amount_pattern).groupindex
-        if not any(name.startswith("a") for name in groups):
-            raise ValueError("amount_pattern needs named groups a1, a2, ... holding the number")
         return self
 
 
@@ -177,51 +127,24 @@ class CompiledLexicon:
 
     language: Language
     long_turn_chars: int
-    sentence_split: re.Pattern[str]
-    clause_split: re.Pattern[str]
-    question: re.Pattern[str]
-    request: re.Pattern[str]
-    negation: re.Pattern[str]
-    ask_fact_suppress: re.Pattern[str] | None
-    reported_speech: re.Pattern[str] | None
     fact_kinds: dict[FactKind, list[str]]
     any_fact_kind: re.Pattern[str] | None
-    acts: dict[DialogueAct, tuple[re.Pattern[str], re.Pattern[str] | None]]
-    private_targets: re.Pattern[str]
-    private_safe: re.Pattern[str]
-    amount: re.Pattern[str]
     compensation: re.Pattern[str] | None
-    concrete: re.Pattern[str]
     proof_words: re.Pattern[str]
-
-
-def _must(pattern: re.Pattern[str] | None) -> re.Pattern[str]:
-    if pattern is None:  # guarded by min_length=1 in the schema
-        raise LexiconError("a required pattern list is empty")
-    return pattern
 
 
 def compile_lexicon(lexicon: Lexicon) -> CompiledLexicon:
     """Compile a validated lexicon."""
+    proof = union(lexicon.proof_words)
+    if proof is None:  # guarded by min_length=1 in the schema
+        raise LexiconError("proof_words is empty")
     return CompiledLexicon(
         language=lexicon.language,
         long_turn_chars=lexicon.long_turn_chars,
-        sentence_split=re.compile(lexicon.sentence_split, FLAGS),
-        clause_split=re.compile(lexicon.clause_split, FLAGS),
-        question=_must(union(lexicon.question)),
-        request=_must(union(lexicon.request)),
-        negation=_must(union(lexicon.negation)),
-        ask_fact_suppress=union(lexicon.ask_fact_suppress),
-        reported_speech=union(lexicon.reported_speech),
         fact_kinds=dict(lexicon.fact_kinds),
         any_fact_kind=keyword_pattern([word for words in lexicon.fact_kinds.values() for word in words]),
-        acts={act: (_must(union(spec.patterns)), union(spec.suppress)) for act, spec in lexicon.acts.items()},
-        private_targets=_must(union(lexicon.private_data.targets)),
-        private_safe=_must(union(lexicon.private_data.safe)),
-        amount=re.compile(lexicon.amount_pattern, FLAGS),
         compensation=keyword_pattern(lexicon.compensation_words),
-        concrete=_must(union(lexicon.concrete)),
-        proof_words=_must(union(lexicon.proof_words)),
+        proof_words=proof,
     )
 
 

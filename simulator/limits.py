@@ -118,6 +118,13 @@ TRANSCRIPT_TURNS = _limit("transcript_turns", 500, "turns", "Turns in one import
 TRANSCRIPT_CHARS = _limit(
     "transcript_chars", 100_000, "characters", "Characters of all turns of one imported transcript together."
 )
+ACTS_TEXTS = _limit(
+    "acts_texts",
+    10_000,
+    "texts",
+    "Texts one `drill acts` run classifies (arguments and --file lines together); each is also held to "
+    "message_chars. About five minutes of the encoder on one core.",
+)
 JUDGE_PROMPT_CHARS = _limit(
     "judge_prompt_chars",
     60_000,

@@ -85,9 +85,10 @@ class LocalizedList(StrictModel):
 
 
 class DialogueAct(StrEnum):
-    """What an agent turn does, as recognised by ``simulator.recognizer``.
+    """What an agent sentence does (``docs/acts.md`` defines each one; ``simulator.recognition`` finds them).
 
-    One vocabulary shared by the offline customer, the rule checks and the offline grader.
+    One vocabulary shared by the offline customer, the rule checks and the offline grader. All
+    but the two structural acts (:data:`STRUCTURAL_ACTS`) are learned from the labelled corpus.
     """
 
     greeting = "greeting"
@@ -95,19 +96,32 @@ class DialogueAct(StrEnum):
     apology = "apology"
     empathy = "empathy"
     ask_fact = "ask_fact"
+    ask_choice = "ask_choice"
     confirm_need = "confirm_need"
-    offer_solution = "offer_solution"
-    explain_policy = "explain_policy"
+    hold = "hold"
+    ask_repeat = "ask_repeat"
     give_proof = "give_proof"
+    explain_policy = "explain_policy"
+    offer_solution = "offer_solution"
     promise = "promise"
+    hedge = "hedge"
     refusal = "refusal"
     escalate = "escalate"
     closing = "closing"
+    small_talk = "small_talk"
     forbidden_phrase = "forbidden_phrase"
     private_data_request = "private_data_request"
+    role_probe = "role_probe"
+    grader_note = "grader_note"
+    rating_request = "rating_request"
     long_turn = "long_turn"
     jargon = "jargon"
-    role_probe = "role_probe"
+
+
+STRUCTURAL_ACTS: frozenset[DialogueAct] = frozenset({DialogueAct.long_turn, DialogueAct.jargon})
+"""Acts decided by the turn's length and the rubric's jargon list, not learned from the corpus."""
+LEARNED_ACTS: tuple[DialogueAct, ...] = tuple(act for act in DialogueAct if act not in STRUCTURAL_ACTS)
+"""Acts the recogniser learns from the labelled corpus, in ``DialogueAct`` order."""
 
 
 class Archetype(StrEnum):
@@ -205,6 +219,14 @@ class Temperament(StrictModel):
             "Acts not listed leave the mood unchanged."
         ),
     )
+    max_mood_step: int = Field(
+        ge=1,
+        le=4,
+        description=(
+            "The most the mood moves in one agent turn, either way: one line of sympathy never takes "
+            "an angry customer from 6 to 0, one clumsy line never from calm to furious."
+        ),
+    )
 
 
 class SpeechStyle(StrictModel):
@@ -269,6 +291,31 @@ class ScriptLines(StrictModel):
         min_length=1, description="Answering in character when asked whether they are an AI or told to drop the role."
     )
     farewell: list[NonEmpty] = Field(min_length=1, description="Replying to the agent's closing words.")
+    choose: list[NonEmpty] = Field(
+        min_length=1,
+        description="Answering a choice question by choosing: uses {choice} (the option as the agent said it); "
+        "give one variant without {choice} for questions whose options could not be cut out.",
+    )
+    ask_offer_detail: list[NonEmpty] = Field(
+        min_length=1,
+        description="An acceptable offer without a when or a how much: asking for it (may use {agent_offer}).",
+    )
+    raise_goal: list[NonEmpty] = Field(
+        min_length=1,
+        description="Taking a remedy but raising what is still owed, e.g. compensation for the delay (no slots).",
+    )
+    confirm_readback: list[NonEmpty] = Field(
+        min_length=1, description="The agent read a fact back: confirming it without saying it again."
+    )
+    after_small_talk: list[NonEmpty] = Field(
+        min_length=1, description="The agent made small talk, a joke or an off-topic remark."
+    )
+    after_hold: list[NonEmpty] = Field(
+        min_length=1, description='The agent only said filler ("好的，我看一下", "one moment").'
+    )
+    repeat_prefix: list[NonEmpty] = Field(
+        min_length=1, description="Said before repeating the last line when the agent asks to hear it again."
+    )
 
 
 class PersonaFits(StrictModel):
@@ -704,6 +751,30 @@ class LanguageRules(StrictModel):
     )
 
 
+CriticalErrorKind = Literal[
+    "private_data_request",
+    "insult_or_threat",
+    "unsafe_advice",
+    "other_person_data",
+    "promise_beyond_policy",
+]
+
+
+class CriticalErrorRule(StrictModel):
+    """One red line of the rubric in one language: crossing it fails the session whatever the total.
+
+    How each kind is detected is in ``docs/red-lines.md``: by meaning (the recogniser), by the
+    case's policy, and by ``phrases`` — a list trainers own, matched literally in agent turns.
+    """
+
+    kind: CriticalErrorKind = Field(description="Which red line.")
+    name: NonEmpty = Field(description="Its name on the scorecard.")
+    why: NonEmpty = Field(description="Why it fails the session, shown with the quote.")
+    phrases: list[NonEmpty] = Field(
+        default_factory=list, description="Wording that always crosses this line (matched literally)."
+    )
+
+
 class Rubric(StrictModel):
     """The practical assessment rubric (``casebank/rubric.yaml``)."""
 
@@ -711,9 +782,17 @@ class Rubric(StrictModel):
     pass_mark: float = Field(ge=0, le=100, description="Total (0-100) at or above which a drill passes.")
     criteria: list[Criterion] = Field(min_length=1, description="Scored criteria.")
     rules: dict[Language, LanguageRules] = Field(description="Forbidden phrases, jargon, length limits.")
+    critical_errors: dict[Language, list[CriticalErrorRule]] = Field(
+        default_factory=dict, description="Red lines per language (docs/red-lines.md)."
+    )
 
     @model_validator(mode="after")
     def _weights_and_ids(self) -> Rubric:
+        for language, red_lines in self.critical_errors.items():
+            kinds = [rule.kind for rule in red_lines]
+            twice = sorted({kind for kind in kinds if kinds.count(kind) > 1})
+            if twice:
+                raise ValueError(f"critical_errors.{language}: red line(s) listed twice: {', '.join(twice)}")
         ids = [criterion.id for criterion in self.criteria]
         duplicates = sorted({cid for cid in ids if ids.count(cid) > 1})
         if duplicates:
@@ -776,6 +855,20 @@ class Transcript(StrictModel):
     case_id: str | None = Field(default=None, description="Case the conversation follows, if known.")
     archetype: str | None = Field(default=None, description="Customer type, e.g. rational, emotional.")
     scenario: str | None = Field(default=None, description="Free-text description of the situation.")
+    channel: Channel | None = Field(
+        default=None,
+        description=(
+            "How the contact happened, for a log without a case: phone, chat or outbound_call. "
+            "Only a phone-style opening expects a greeting and a self-introduction (docs/commitments.md)."
+        ),
+    )
+    start: Start | None = Field(
+        default=None,
+        description=(
+            "greeting, or mid_conversation when the log starts part-way through (nobody greets). "
+            "A transcript with a case_id follows its case's channel and start instead."
+        ),
+    )
 
     def agent_turn_indices(self) -> list[int]:
         """Indices of the agent's turns."""
@@ -801,6 +894,22 @@ class Finding(StrictModel):
     turn: int | None = Field(default=None, description="Turn index concerned (None: the whole conversation).")
     quote: str | None = Field(default=None, description="Exact text the finding is about.")
     message: str = Field(description="What was found and why it matters, for the trainee.")
+
+
+class RedLine(StrictModel):
+    """A red line found in an agent turn: confirmed (fails the session) or for a mentor's review."""
+
+    kind: CriticalErrorKind = Field(description="Which red line.")
+    name: str = Field(description="Its name in the report's language.")
+    turn: int = Field(ge=0, description="Agent turn index.")
+    quote: str = Field(min_length=1, description="Verbatim from that turn (the whole turn when it is short).")
+    why: str = Field(description="Why it matters, for the trainee.")
+    confidence: float | None = Field(
+        ge=0,
+        le=1,
+        description="How sure the detector is (1 for a listed phrase; null for the LLM judge: not measured).",
+    )
+    source: Literal["recogniser", "phrase_list", "policy", "judge"] = Field(description="What found it.")
 
 
 class CriterionScore(StrictModel):
@@ -876,3 +985,10 @@ class GradeReport(StrictModel):
     )
     grader: GraderInfo = Field(description="Engine, model, prompt hash and rubric version.")
     language: Language = Field(description="Language of the graded transcript.")
+    critical_errors: list[RedLine] = Field(
+        default_factory=list,
+        description="Red lines crossed with high confidence: the session fails whatever the total.",
+    )
+    review_flags: list[RedLine] = Field(
+        default_factory=list, description="Possible red lines below the confidence threshold: for a mentor's review."
+    )

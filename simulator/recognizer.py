@@ -1,48 +1,50 @@
-"""What does an agent turn do? One dialogue-act recogniser for the customer, the rules and the grader.
+"""What does an agent turn do? One recogniser for the customer, the rules and the grader.
 
-``recognize(text, language, case=..., rubric=...)`` returns the acts a trainee's turn performs
-(greeting, empathy, asking for a fact, offering a resolution, a forbidden phrase, a request for
-private data, ...), each with a quote copied verbatim from the turn, plus case-specific results:
-which hidden facts were asked for, which resolutions were offered, which promises go beyond policy.
+``recognize(text, language, case=..., rubric=...)`` returns a :class:`RecognizedTurn`: the acts of
+the turn, learned by meaning and found sentence by sentence (``simulator.recognition``), each with
+its sentence as the quote, plus what only the case and the rubric can tell:
 
-The patterns live in ``simulator/lexicons/<language>.yaml`` (see ``simulator.lexicon``); this module
-holds the logic that the data cannot express:
+- **hidden facts asked for**: a sentence that asks for a fact (``ask_fact``, or a question's form)
+  and names one of the case's facts (its label or ``ask_keywords``), else names a kind of fact
+  (``lexicons/<language>.yaml``), in which case the fact of that kind whose words it shares most;
+- **resolutions offered**: a sentence recognised as an offer or a promise that names one of the
+  case's resolutions (its keyword hints); when the sentence also refuses, only the clauses the
+  classifier reads as offering count ("我们无法退款，但可以为您补发" offers only 补发);
+- **forbidden phrasing**: sentences recognised as ``forbidden_phrase`` by meaning, and the
+  rubric's and the case's literal lists (``simulator.recognition.phrases``; the rubric's
+  brush-offs only as a whole clause, ``simulator.clauses``);
+- **private-data requests**, **notes to the grader**, **rating requests**: sentences so recognised;
+- **over-promises**: an offering or promising sentence with one of the case's forbidden promise
+  keywords, or compensation above ``policy.max_compensation``;
+- ``long_turn`` (longer than the rubric's limit) and ``jargon`` (the rubric's list): structural.
 
-- Sentences decide *question-ness* (a fact keyword counts as a question only inside a sentence that
-  asks or requests); clauses decide *negation* ("我们无法退款，但可以为您补发" offers only 补发) and
-  *reported speech* (a clause that repeats what the customer was told promises nothing).
-- A pattern match that overlaps one of its act's ``suppress`` patterns is dropped ("不能保证" is
-  not a promise, "we will never ask for your code" is not a private-data request).
-- Forbidden phrases match exactly (case-insensitive) or, when long, with punctuation and spaces
-  ignored; either way the quote is cut from the original text. The rubric's brush-offs match only
-  as a whole clause (``simulator.clauses``).
-
-Recognition is deterministic and fast: lexicons compile once per language, case and rubric
-patterns once per object.
+Every quote is a verbatim substring of the turn. Sentences are embedded once and cached, so
+recognising the same text again costs only the classifier.
 """
 
 from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.clauses import ClauseMatcher, clause_matcher
 from simulator.lexicon import CompiledLexicon, compiled_lexicon, keyword_pattern
 from simulator.models import Case, DialogueAct, Language, Rubric
+from simulator.recognition import structure
+from simulator.recognition.phrases import Phrase, compile_phrases, find_phrase, find_phrases
+from simulator.recognition.sentence_acts import SentenceActs, recognize_spans, recognize_text
+from simulator.recognition.sentences import split_clauses
 
-# Forbidden phrases at least this long (after dropping punctuation and spaces) also match when the
-# trainee's punctuation or spacing differs; shorter ones would match too much by accident.
-NORMALIZED_MATCH_MIN_CHARS = 6
-# Sentence-final punctuation left out of clauses, so clause quotes read cleanly.
-_END_PUNCTUATION = frozenset("。！？!?；;.…")
+__all__ = ["ActMatch", "RecognizedTurn", "find_phrase", "recognize"]
+
+_OFFERING = frozenset({DialogueAct.offer_solution, DialogueAct.promise})
 
 
 @dataclass(frozen=True)
 class ActMatch:
-    """One act found in a turn, with the exact text that triggered it."""
+    """One act found in a turn, with the exact text that carries it (its sentence or a listed phrase)."""
 
     act: DialogueAct
     quote: str
@@ -55,12 +57,15 @@ class RecognizedTurn:
     text: str
     acts: frozenset[DialogueAct]
     matches: tuple[ActMatch, ...]
+    sentences: tuple[SentenceActs, ...] = ()
     asked_facts: tuple[str, ...] = ()
     offered: tuple[str, ...] = ()
     offered_unacceptable: tuple[str, ...] = ()
     forbidden: tuple[str, ...] = ()
     private_requests: tuple[str, ...] = ()
     over_promises: tuple[str, ...] = ()
+    grader_notes: tuple[str, ...] = ()
+    rating_requests: tuple[str, ...] = ()
     is_question: bool = False
 
     def has(self, act: DialogueAct | str) -> bool:
@@ -68,77 +73,13 @@ class RecognizedTurn:
         return DialogueAct(act) in self.acts
 
     def quotes(self, act: DialogueAct | str) -> tuple[str, ...]:
-        """The quotes that triggered ``act`` (empty when the act is absent)."""
+        """The quotes that carry ``act`` (empty when the act is absent)."""
         wanted = DialogueAct(act)
         return tuple(match.quote for match in self.matches if match.act == wanted)
 
 
 # ---------------------------------------------------------------------------------------------
-# Segmentation
-
-
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    end: int
-
-    def text(self, source: str) -> str:
-        return source[self.start : self.end]
-
-    def overlaps(self, start: int, end: int) -> bool:
-        return start < self.end and self.start < end
-
-
-def _strip_span(text: str, start: int, end: int) -> _Span | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return _Span(start, end) if end > start else None
-
-
-def _split(text: str, start: int, end: int, splitter: re.Pattern[str], keep_separator: bool) -> list[_Span]:
-    """Split ``text[start:end]`` at ``splitter``; sentences keep their end punctuation."""
-    spans: list[_Span] = []
-    cursor = start
-    for match in splitter.finditer(text, start, end):
-        if match.end() == match.start() and match.start() == cursor:
-            continue
-        piece_end = match.end() if keep_separator else match.start()
-        span = _strip_span(text, cursor, piece_end)
-        if span:
-            spans.append(span)
-        cursor = match.end()
-    tail = _strip_span(text, cursor, end)
-    if tail:
-        spans.append(tail)
-    return spans
-
-
-@dataclass(frozen=True)
-class _Sentence:
-    span: _Span
-    clauses: tuple[_Span, ...]
-    asking: bool  # a question or a request
-    question: bool
-
-
-def _sentences(text: str, lex: CompiledLexicon) -> list[_Sentence]:
-    result = []
-    for span in _split(text, 0, len(text), lex.sentence_split, keep_separator=True):
-        body = span.text(text)
-        question = bool(lex.question.search(body))
-        asking = question or bool(lex.request.search(body))
-        end = span.end
-        while end > span.start and text[end - 1] in _END_PUNCTUATION:
-            end -= 1
-        clauses = tuple(_split(text, span.start, end, lex.clause_split, keep_separator=False)) or (span,)
-        result.append(_Sentence(span, clauses, asking, question))
-    return result
-
-
-# ---------------------------------------------------------------------------------------------
-# Case and rubric patterns, compiled once per object
+# Case and rubric lists, compiled once per object
 
 
 @dataclass(frozen=True)
@@ -146,7 +87,7 @@ class _FactPatterns:
     key: str
     kind: str
     specific: re.Pattern[str] | None  # the fact's own ask_keywords and label
-    generic: re.Pattern[str] | None  # how agents ask for any fact of its kind
+    generic: re.Pattern[str] | None  # how any fact of its kind is named
     hint_grams: frozenset[str] = frozenset()  # character bigrams of the label and ask_keywords
 
 
@@ -155,14 +96,14 @@ class _CaseKit:
     facts: tuple[_FactPatterns, ...]
     acceptable: tuple[tuple[str, re.Pattern[str] | None], ...]
     unacceptable: tuple[tuple[str, re.Pattern[str] | None], ...]
-    forbidden: tuple[_Phrase, ...]
+    forbidden: tuple[Phrase, ...]
     forbidden_promise: re.Pattern[str] | None
     max_compensation: float | None
 
 
 @dataclass(frozen=True)
 class _RubricKit:
-    forbidden: tuple[_Phrase, ...]
+    forbidden: tuple[Phrase, ...]
     jargon: re.Pattern[str] | None
     long_turn_chars: int | None
     brush_offs: ClauseMatcher | None = None
@@ -192,10 +133,6 @@ _CASE_CACHE = _IdentityCache()
 _RUBRIC_CACHE = _IdentityCache()
 
 
-def _compile_phrases(phrases: Iterable[str]) -> tuple[_Phrase, ...]:
-    return tuple(compiled for compiled in map(_compile_phrase, phrases) if compiled is not None)
-
-
 def _case_kit(case: Case, lex: CompiledLexicon) -> _CaseKit:
     def build() -> _CaseKit:
         inflect = lex.language == "en"
@@ -217,7 +154,7 @@ def _case_kit(case: Case, lex: CompiledLexicon) -> _CaseKit:
             unacceptable=tuple(
                 (res.id, keyword_pattern(res.keywords, inflect=inflect)) for res in case.customer_refuses
             ),
-            forbidden=_compile_phrases(case.forbidden_phrasing),
+            forbidden=compile_phrases(case.forbidden_phrasing),
             forbidden_promise=keyword_pattern(case.policy.forbidden_promise_keywords),
             max_compensation=case.policy.max_compensation,
         )
@@ -231,140 +168,32 @@ def _rubric_kit(rubric: Rubric, lex: CompiledLexicon) -> _RubricKit:
         rules = rubric.rules.get(lex.language)
         if rules is None:
             return _RubricKit((), None, None)
-        forbidden = _compile_phrases(rules.forbidden_phrases)
         fillers = rules.clause_fillers
         brush_offs = clause_matcher(rules.brush_offs, fillers.leading, fillers.trailing) if rules.brush_offs else None
-        return _RubricKit(forbidden, keyword_pattern(rules.jargon), rules.long_turn_chars, brush_offs)
+        return _RubricKit(
+            compile_phrases(rules.forbidden_phrases), keyword_pattern(rules.jargon), rules.long_turn_chars, brush_offs
+        )
 
     kit: _RubricKit = _RUBRIC_CACHE.get(rubric, lex.language, build)
     return kit
 
 
 # ---------------------------------------------------------------------------------------------
-# Forbidden phrases
+# Case-specific findings
 
 
-def _normalized(text: str) -> tuple[str, list[int]]:
-    """Letters and digits only, lower-cased, with each kept character's index in ``text``."""
-    chars: list[str] = []
-    index: list[int] = []
-    for position, char in enumerate(text):
-        if char.isalnum():
-            lowered = char.lower()
-            chars.append(lowered if len(lowered) == 1 else char)
-            index.append(position)
-    return "".join(chars), index
+def _bigrams(text: str) -> frozenset[str]:
+    """Lower-cased character bigrams of the letters and digits in ``text``."""
+    letters = "".join(char for char in text.lower() if char.isalnum())
+    return frozenset(letters[index : index + 2] for index in range(len(letters) - 1))
 
 
-@dataclass(frozen=True)
-class _Phrase:
-    """A forbidden phrase compiled for matching: exact pattern and normalized form (when long)."""
+def _facts_in(body: str, kit: _CaseKit) -> list[str]:
+    """Facts a question asks for.
 
-    exact: re.Pattern[str]
-    normalized: str | None
-
-
-def _compile_phrase(phrase: str) -> _Phrase | None:
-    phrase = phrase.strip()
-    if not phrase:
-        return None
-    exact = re.compile(r"\s+".join(re.escape(piece) for piece in phrase.split()), re.IGNORECASE)
-    target, _ = _normalized(phrase)
-    return _Phrase(exact, target if len(target) >= NORMALIZED_MATCH_MIN_CHARS else None)
-
-
-def _match_phrase(text: str, phrase: _Phrase, normalized: tuple[str, list[int]] | None) -> str | None:
-    exact = phrase.exact.search(text)
-    if exact:
-        return exact.group(0)
-    if phrase.normalized is None or normalized is None:
-        return None
-    haystack, index = normalized
-    position = haystack.find(phrase.normalized)
-    if position < 0:
-        return None
-    return text[index[position] : index[position + len(phrase.normalized) - 1] + 1]
-
-
-def find_phrase(text: str, phrase: str) -> str | None:
-    """The verbatim part of ``text`` that says ``phrase``, or None.
-
-    Matches exactly (ignoring case and runs of whitespace) or, for long phrases, with all
-    punctuation and whitespace ignored ("这是快递的问题，跟我们没关系" matches
-    "这是快递的问题 跟我们没关系!").
-    """
-    compiled = _compile_phrase(phrase)
-    if compiled is None:
-        return None
-    return _match_phrase(text, compiled, _normalized(text) if compiled.normalized else None)
-
-
-# ---------------------------------------------------------------------------------------------
-# Recognition
-
-
-@dataclass
-class _Collector:
-    text: str
-    found: list[tuple[int, int, DialogueAct, str]] = field(default_factory=list)
-
-    def add(self, act: DialogueAct, start: int, end: int) -> None:
-        span = _strip_span(self.text, start, end)
-        if span:
-            self.found.append((span.start, list(DialogueAct).index(act), act, span.text(self.text)))
-
-    def add_quote(self, act: DialogueAct, quote: str) -> None:
-        start = self.text.find(quote)
-        self.add(act, start, start + len(quote))
-
-    def matches(self) -> tuple[ActMatch, ...]:
-        seen: set[tuple[DialogueAct, str]] = set()
-        result = []
-        for _, _, act, quote in sorted(self.found, key=lambda item: (item[0], item[1])):
-            if (act, quote) not in seen:
-                seen.add((act, quote))
-                result.append(ActMatch(act, quote))
-        return tuple(result)
-
-
-def _pattern_acts(text: str, lex: CompiledLexicon, out: _Collector) -> None:
-    for act, (pattern, suppress) in lex.acts.items():
-        blocked = [_Span(*m.span()) for m in suppress.finditer(text)] if suppress else []
-        for match in pattern.finditer(text):
-            if match.end() == match.start():
-                continue
-            if any(span.overlaps(match.start(), match.end()) for span in blocked):
-                continue
-            out.add(act, match.start(), match.end())
-
-
-def _asked_facts(
-    text: str, sentences: list[_Sentence], lex: CompiledLexicon, kit: _CaseKit | None, out: _Collector
-) -> tuple[str, ...]:
-    asked: list[str] = []
-    for sentence in sentences:
-        if not sentence.asking:
-            continue
-        for clause in sentence.clauses:
-            body = clause.text(text)
-            if lex.ask_fact_suppress and lex.ask_fact_suppress.search(body):
-                continue
-            found = _facts_in_clause(body, kit) if kit is not None else []
-            for key in found:
-                if key not in asked:
-                    asked.append(key)
-            if found or (lex.any_fact_kind is not None and lex.any_fact_kind.search(body)):
-                out.add(DialogueAct.ask_fact, sentence.span.start, sentence.span.end)
-    return tuple(asked)
-
-
-def _facts_in_clause(body: str, kit: _CaseKit) -> list[str]:
-    """Facts a question clause asks for.
-
-    A fact's own keywords win; a generic question ("哪天", "what date") picks one fact of that kind,
-    so one question never draws out two different dates: the one whose label and keywords share
-    the most character bigrams with the question ("最晚哪天必须用上冰箱" → the date the fridge is
-    needed by, not the promised delivery date), the first one on a tie.
+    A fact's own words win; a question that only names a kind of fact ("哪天", "what date") picks one
+    fact of that kind, so one question never draws out two different dates: the one whose label and
+    keywords share the most character bigrams with the question, the first one on a tie.
     """
     specific = [fact.key for fact in kit.facts if fact.specific is not None and fact.specific.search(body)]
     if specific:
@@ -380,79 +209,80 @@ def _facts_in_clause(body: str, kit: _CaseKit) -> list[str]:
     return [key for _, key in chosen.values()]
 
 
-def _bigrams(text: str) -> frozenset[str]:
-    """Lower-cased character bigrams of the letters and digits in ``text``."""
-    letters = "".join(char for char in text.lower() if char.isalnum())
-    return frozenset(letters[index : index + 2] for index in range(len(letters) - 1))
+def _asks_for_fact(sentence: SentenceActs) -> bool:
+    if sentence.has(DialogueAct.private_data_request) and not sentence.has(DialogueAct.ask_fact):
+        return False
+    return sentence.has(DialogueAct.ask_fact) or structure.question_form(sentence.text, sentence.language)
+
+
+def _asking_text(sentence: SentenceActs) -> str:
+    """The part of an asking sentence that asks: its clauses in a question's form, if any.
+
+    "好的，订单号我已经查到了，请问是哪天下的单？" asks only for the date.
+    """
+    clauses = split_clauses(sentence.span)
+    asking = [c.text for c in clauses if structure.question_form(c.text, sentence.language)]
+    return " ".join(asking) if asking and len(asking) < len(clauses) else sentence.text
+
+
+def _asked_facts(sentences: tuple[SentenceActs, ...], kit: _CaseKit) -> tuple[str, ...]:
+    asked: list[str] = []
+    for sentence in sentences:
+        if _asks_for_fact(sentence):
+            for key in _facts_in(_asking_text(sentence), kit):
+                if key not in asked:
+                    asked.append(key)
+    return tuple(asked)
+
+
+def _offering_parts(sentences: tuple[SentenceActs, ...], language: Language) -> list[SentenceActs]:
+    """The sentences (or, in a sentence that also refuses, the clauses) that offer or promise."""
+    parts: list[SentenceActs] = []
+    for sentence in sentences:
+        if not any(sentence.has(act) for act in _OFFERING):
+            continue
+        clauses = split_clauses(sentence.span)
+        if sentence.has(DialogueAct.refusal) and len(clauses) > 1:
+            parts.extend(c for c in recognize_spans(clauses, language) if any(c.has(act) for act in _OFFERING))
+        else:
+            parts.append(sentence)
+    return parts
 
 
 def _offers(
-    text: str,
-    sentences: list[_Sentence],
-    lex: CompiledLexicon,
-    options: Iterable[tuple[str, re.Pattern[str] | None]],
-    out: _Collector,
-) -> tuple[str, ...]:
+    parts: list[SentenceActs], options: tuple[tuple[str, re.Pattern[str] | None], ...]
+) -> tuple[tuple[str, ...], list[str]]:
+    """Resolutions named in offering parts, and those parts' texts (each names an offer)."""
     offered: list[str] = []
-    for sentence in sentences:
-        for clause in sentence.clauses:
-            body = clause.text(text)
-            if lex.negation.search(body):
-                continue
-            for resolution_id, pattern in options:
-                match = pattern.search(body) if pattern is not None else None
-                if match:
-                    out.add(DialogueAct.offer_solution, clause.start, clause.end)
-                    if resolution_id not in offered:
-                        offered.append(resolution_id)
-    return tuple(offered)
-
-
-def _private_requests(text: str, sentences: list[_Sentence], lex: CompiledLexicon, out: _Collector) -> tuple[str, ...]:
     quotes: list[str] = []
-    for sentence in sentences:
-        if not sentence.asking:
-            continue
-        sentence_safe = bool(lex.private_safe.search(sentence.span.text(text)))
-        clauses = sentence.clauses
-        for position, clause in enumerate(clauses):
-            body = clause.text(text)
-            if not lex.private_targets.search(body):
-                continue
-            if lex.private_safe.search(body):
-                continue
-            following = clauses[position + 1].text(text) if position + 1 < len(clauses) else ""
-            if following and lex.private_safe.search(following):
-                continue
-            if sentence_safe and not (lex.request.search(body) or lex.question.search(body)):
-                continue
-            quote = sentence.span.text(text)
-            out.add(DialogueAct.private_data_request, sentence.span.start, sentence.span.end)
-            if quote not in quotes:
-                quotes.append(quote)
-            break
+    for part in parts:
+        for resolution_id, pattern in options:
+            if pattern is not None and pattern.search(part.text):
+                if resolution_id not in offered:
+                    offered.append(resolution_id)
+                if part.text not in quotes:
+                    quotes.append(part.text)
+    return tuple(offered), quotes
+
+
+def _over_promises(parts: list[SentenceActs], lex: CompiledLexicon, kit: _CaseKit) -> tuple[str, ...]:
+    quotes: list[str] = []
+    for part in parts:
+        body = part.text
+        beyond = bool(kit.forbidden_promise and kit.forbidden_promise.search(body))
+        if not beyond and kit.max_compensation is not None and lex.compensation and lex.compensation.search(body):
+            beyond = any(amount.value > kit.max_compensation for amount in structure.amounts(body, lex.language))
+        if beyond and body not in quotes:
+            quotes.append(body)
     return tuple(quotes)
 
 
-def _over_promises(text: str, sentences: list[_Sentence], lex: CompiledLexicon, kit: _CaseKit) -> tuple[str, ...]:
-    quotes: list[str] = []
-    for sentence in sentences:
-        for clause in sentence.clauses:
-            body = clause.text(text)
-            if lex.negation.search(body):
-                continue
-            # "办卡时听到的是终身免年费" reports what the customer was told; it promises nothing.
-            if lex.reported_speech is not None and lex.reported_speech.search(body):
-                continue
-            beyond = bool(kit.forbidden_promise and kit.forbidden_promise.search(body))
-            if not beyond and kit.max_compensation is not None and lex.compensation and lex.compensation.search(body):
-                for match in lex.amount.finditer(body):
-                    number = next((value for name, value in match.groupdict().items() if value), None)
-                    if number is not None and float(number) > kit.max_compensation:
-                        beyond = True
-            if beyond and body not in quotes:
-                quotes.append(body)
-    return tuple(quotes)
+# ---------------------------------------------------------------------------------------------
+# Recognition
+
+
+def _sentences_with(sentences: tuple[SentenceActs, ...], act: DialogueAct) -> list[str]:
+    return [sentence.text for sentence in sentences if sentence.has(act)]
 
 
 def recognize(
@@ -467,48 +297,76 @@ def recognize(
     lex = compiled_lexicon(language)
     kit = _case_kit(case, lex) if case is not None else None
     rules = _rubric_kit(rubric, lex) if rubric is not None else None
-    out = _Collector(text)
-    sentences = _sentences(text, lex)
+    sentences = recognize_text(text, language).sentences
+    found: list[tuple[int, DialogueAct, str]] = []
+    order = {act: index for index, act in enumerate(DialogueAct)}
 
-    _pattern_acts(text, lex, out)
-    asked = _asked_facts(text, sentences, lex, kit, out)
-    offered = _offers(text, sentences, lex, kit.acceptable, out) if kit else ()
-    unacceptable = _offers(text, sentences, lex, kit.unacceptable, out) if kit else ()
-    private = _private_requests(text, sentences, lex, out)
-    over = _over_promises(text, sentences, lex, kit) if kit else ()
+    def add(act: DialogueAct, quote: str) -> None:
+        position = text.find(quote)
+        if position >= 0 and quote.strip():
+            found.append((position, act, quote))
 
-    forbidden: list[str] = []
+    for sentence in sentences:
+        for item in sentence.acts:
+            add(item.act, sentence.text)
+
+    # A listed phrase is the most precise quote (the rubric's brush-offs only as a whole clause:
+    # "这是规定。" is one, "这是规定的7天时限，不过…" is not); a sentence flagged by meaning is
+    # quoted whole unless it holds a listed phrase already.
     phrases = (*(rules.forbidden if rules else ()), *(kit.forbidden if kit else ()))
-    normalized = _normalized(text) if any(phrase.normalized for phrase in phrases) else None
-    for phrase in phrases:
-        quote = _match_phrase(text, phrase, normalized)
-        if quote and quote not in forbidden:
-            forbidden.append(quote)
-            out.add_quote(DialogueAct.forbidden_phrase, quote)
-    # Brush-offs count only as a whole clause: "这是规定。" is one, "这是规定的7天时限，不过…" is not.
+    forbidden = find_phrases(text, phrases)
     for quote in rules.brush_offs.quotes(text) if rules and rules.brush_offs else ():
-        if quote not in forbidden:
+        if not any(quote in other for other in forbidden):
             forbidden.append(quote)
-            out.add_quote(DialogueAct.forbidden_phrase, quote)
+    for quote in forbidden:
+        add(DialogueAct.forbidden_phrase, quote)
+    for quote in _sentences_with(sentences, DialogueAct.forbidden_phrase):
+        if not any(phrase in quote for phrase in forbidden):
+            forbidden.append(quote)
+
+    asked: tuple[str, ...] = ()
+    offered: tuple[str, ...] = ()
+    unacceptable: tuple[str, ...] = ()
+    over: tuple[str, ...] = ()
+    if kit is not None:
+        asked = _asked_facts(sentences, kit)
+        parts = _offering_parts(sentences, language)
+        offered, offer_quotes = _offers(parts, kit.acceptable)
+        unacceptable, refused_quotes = _offers(parts, kit.unacceptable)
+        # A promise that names one of the case's resolutions offers it ("我这边可以为您办理加急，今天5点前回电").
+        for quote in (*offer_quotes, *refused_quotes):
+            add(DialogueAct.offer_solution, quote)
+        over = _over_promises(parts, lex, kit)
+        if asked and not any(sentence.has(DialogueAct.ask_fact) for sentence in sentences):
+            for sentence in sentences:
+                if _asks_for_fact(sentence) and _facts_in(sentence.text, kit):
+                    add(DialogueAct.ask_fact, sentence.text)
 
     if rules and rules.jargon:
         for match in rules.jargon.finditer(text):
-            out.add(DialogueAct.jargon, match.start(), match.end())
-
+            add(DialogueAct.jargon, match.group(0))
     limit = rules.long_turn_chars if rules and rules.long_turn_chars else lex.long_turn_chars
     if len(text.strip()) > limit:
-        out.add(DialogueAct.long_turn, 0, len(text))
+        add(DialogueAct.long_turn, text.strip())
 
-    matches = out.matches()
+    seen: set[tuple[DialogueAct, str]] = set()
+    matches: list[ActMatch] = []
+    for _, act, quote in sorted(found, key=lambda item: (item[0], order[item[1]])):
+        if (act, quote) not in seen:
+            seen.add((act, quote))
+            matches.append(ActMatch(act, quote))
     return RecognizedTurn(
         text=text,
         acts=frozenset(match.act for match in matches),
-        matches=matches,
+        matches=tuple(matches),
+        sentences=sentences,
         asked_facts=asked,
         offered=offered,
         offered_unacceptable=unacceptable,
         forbidden=tuple(forbidden),
-        private_requests=private,
+        private_requests=tuple(_sentences_with(sentences, DialogueAct.private_data_request)),
         over_promises=over,
-        is_question=any(sentence.question for sentence in sentences),
+        grader_notes=tuple(_sentences_with(sentences, DialogueAct.grader_note)),
+        rating_requests=tuple(_sentences_with(sentences, DialogueAct.rating_request)),
+        is_question=any(sentence.is_question for sentence in sentences),
     )

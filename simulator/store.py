@@ -46,6 +46,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from simulator.database_engine import create_database_engine
 from simulator.errors import DrillError
 from simulator.models import CustomerState, GradeReport, Transcript, Turn
 
@@ -341,7 +342,7 @@ class SessionStore:
         prepare_sqlite_file(url)
         # A server database can drop idle connections, so those are pinged before use; a SQLite
         # file cannot, and the ping was about a third of the cost of committing a turn.
-        self.engine = create_engine(url, pool_pre_ping=not is_sqlite, **kwargs)
+        self.engine = create_database_engine(url, pool_pre_ping=not is_sqlite, **kwargs)
         if is_sqlite:
             _enable_sqlite_wal(self.engine)
         migrate(self.engine)

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from simulator.config import PROJECT_DIR
 from simulator.content import Library
 from simulator.models import Case, Rubric, Transcript
 from tests import offline_fixtures
@@ -27,8 +28,14 @@ CRITERIA = (
 CRITERION_IDS = tuple(c[0] for c in CRITERIA)
 
 
+def shipped_red_lines() -> dict[str, Any]:
+    """The shipped rubric's red lines (``critical_errors``), so the tests check the trainers' list."""
+    shipped = yaml.safe_load((PROJECT_DIR / "casebank" / "rubric.yaml").read_text(encoding="utf-8"))
+    return dict(shipped["critical_errors"])
+
+
 def rubric_data() -> dict[str, Any]:
-    """The six-criterion rubric; level anchors and rules as in the offline rubric."""
+    """The six-criterion rubric; level anchors and rules as in the offline rubric, red lines as shipped."""
     base = offline_fixtures.rubric_data()
     levels = base["criteria"][0]["levels"]  # one dict shared by every criterion, as there
     return {
@@ -44,6 +51,7 @@ def rubric_data() -> dict[str, Any]:
             }
             for cid, zh, en, weight in CRITERIA
         ],
+        "critical_errors": shipped_red_lines(),
     }
 
 
@@ -224,3 +232,31 @@ EN_AGENTS: dict[str, list[tuple[str, str]]] = {
         ("a", "Give me your password and the verification code and I'll refund today, guaranteed."),
     ],
 }
+
+
+def fixed_commitment_thresholds() -> Any:
+    """Fixed lines for tests of the commitment checks' mechanism (the shipped ones move with the dev pairs)."""
+    from simulator.grading.commitments import CommitmentThresholds
+
+    def language(offers: tuple[float, float], limits: tuple[float, float]) -> dict[str, Any]:
+        def group(line: tuple[float, float]) -> dict[str, Any]:
+            return {"min_similarity": line[0], "max_gap": line[1], "positives": 1, "precision": 1, "recall": 1, "f1": 1}
+
+        return {
+            "offers": group(offers),
+            "limits": group(limits),
+            "chosen_on": "test",
+            "pairs_sha256": "0" * 64,
+            "embedder": "test",
+            "pairs": 1,
+            "measured": "2026-12-02",
+        }
+
+    return CommitmentThresholds.model_validate(
+        {
+            "thresholds": {
+                "zh-CN": language((0.9175, 0.0375), (0.9175, 0.0375)),
+                "en": language((0.855, 0.0075), (0.855, 0.0075)),
+            }
+        }
+    )

@@ -15,9 +15,10 @@ from simulator.models import Case, Persona, Rubric
 
 ARCHETYPES = ("rational", "emotional", "impatient", "skeptical")
 
-# Per archetype: starting mood, patience, mood reactions, behaviours.
+# Per archetype: starting mood, patience, the largest mood change per turn, mood reactions, behaviours.
 _TEMPERAMENT: dict[str, dict[str, Any]] = {
     "rational": {
+        "max_mood_step": 3,
         "starting_mood": 4,
         "patience": 8,
         "mood_reactions": {
@@ -32,6 +33,7 @@ _TEMPERAMENT: dict[str, dict[str, Any]] = {
         "behaviours": ["checks_details"],
     },
     "emotional": {
+        "max_mood_step": 3,
         "starting_mood": 6,
         "patience": 7,
         "mood_reactions": {
@@ -46,6 +48,7 @@ _TEMPERAMENT: dict[str, dict[str, Any]] = {
         "behaviours": ["seeks_reassurance", "repeats_complaint"],
     },
     "impatient": {
+        "max_mood_step": 3,
         "starting_mood": 7,
         "patience": 4,
         "mood_reactions": {
@@ -60,11 +63,13 @@ _TEMPERAMENT: dict[str, dict[str, Any]] = {
         "behaviours": ["interrupts", "asks_for_supervisor"],
     },
     "skeptical": {
+        "max_mood_step": 4,
         "starting_mood": 5,
         "patience": 6,
         "mood_reactions": {
             "empathy": -1,
             "promise": 2,
+            "hedge": 2,
             "give_proof": -3,
             "explain_policy": -1,
             "forbidden_phrase": 3,
@@ -94,6 +99,13 @@ _ZH_LINES: dict[str, list[str]] = {
     "escalate": ["叫你们主管来。", "我要找你们经理。"],
     "role_probe": ["什么机器人？我是来说{product}的事的。", "你别扯别的，我问的是{product}。"],
     "farewell": ["好，再见。", "行，谢谢，再见。"],
+    "choose": ["那就{choice}吧。", "都行，你们看着办。"],
+    "ask_offer_detail": ["{agent_offer}？具体哪天，多少钱？", "那是什么时候？"],
+    "raise_goal": ["这个可以。那耽误的这些天，有没有补偿？", "行。不过延误的事总得有个说法吧？"],
+    "confirm_readback": ["对，没错。", "是这个。"],
+    "after_small_talk": ["先别聊这个，说正事。", "我的事还没解决呢。"],
+    "after_hold": ["好，你查吧。", "还要多久？"],
+    "repeat_prefix": ["我刚才说，", "我再说一遍："],
 }
 
 _EN_LINES: dict[str, list[str]] = {
@@ -115,6 +127,13 @@ _EN_LINES: dict[str, list[str]] = {
     "escalate": ["Get me your supervisor.", "I want to speak to a manager."],
     "role_probe": ["A robot? I'm a real person calling about {product}.", "Stop that, I'm asking about {product}."],
     "farewell": ["Okay, bye.", "Thanks, goodbye."],
+    "choose": ["{choice}, please.", "Either is fine."],
+    "ask_offer_detail": ["{agent_offer}? When, and how much?", "And when would that be?"],
+    "raise_goal": ["Fine. And what about compensation for the delay?", "Okay. Is there anything for the trouble?"],
+    "confirm_readback": ["Yes, that's right.", "Correct."],
+    "after_small_talk": ["Let's stick to my problem.", "Can we get back to my order?"],
+    "after_hold": ["Okay, go ahead.", "Still checking?"],
+    "repeat_prefix": ["I said,", "Again:"],
 }
 
 
@@ -139,6 +158,7 @@ def persona_data(archetype: str, *, persona_id: str | None = None, **overrides: 
             "angered_by": {"zh": ["被敷衍"], "en": ["being fobbed off"]},
             "calmed_by": {"zh": ["被理解"], "en": ["being understood"]},
             "mood_reactions": dict(temper["mood_reactions"]),
+            "max_mood_step": temper["max_mood_step"],
         },
         "speech": {
             "sentence_length": "short",

@@ -123,7 +123,12 @@ def make_services(root: Path, **changes: Any) -> AppServices:
     setting that could leak in from it is fixed here.
     """
     content = write_content(root / "content")
-    defaults: dict[str, Any] = {"llm_base_url": None, "llm_api_key": None, "users_file": root / "no-users.yaml"}
+    defaults: dict[str, Any] = {
+        "llm_base_url": None,
+        "llm_api_key": None,
+        "users_file": root / "no-users.yaml",
+        "shipped_content_dir": None,
+    }
     settings = dataclasses.replace(
         load_settings(), content_dir=content, data_dir=root / "data", database_url=None, **{**defaults, **changes}
     )

@@ -160,6 +160,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = dataclasses.replace(
         load_settings(),
         content_dir=content,
+        shipped_content_dir=None,
         data_dir=root / "data",
         database_url=None,
         llm_base_url=None,
@@ -276,6 +277,7 @@ def drill_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, A
     settings = dataclasses.replace(
         load_settings(),
         content_dir=write_content(root / "content"),
+        shipped_content_dir=None,
         data_dir=root / "data",
         database_url=None,
         llm_base_url=None,

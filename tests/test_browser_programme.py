@@ -79,6 +79,7 @@ def programme_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     settings = dataclasses.replace(
         load_settings(),
         content_dir=write_programme_content(root / "content"),
+        shipped_content_dir=None,
         data_dir=root / "data",
         database_url=None,
         llm_base_url=None,

@@ -79,3 +79,12 @@ def test_a_catalogue_file_must_map_keys_to_text(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr("simulator.i18n.CATALOGUE_DIR", tmp_path)
     with pytest.raises(CatalogueError, match="bad.yaml"):
         _read_language("en")
+
+
+def test_every_rule_check_has_a_display_name_in_every_language() -> None:
+    # A finding is shown by its rule's name, never its id (``missing_closing`` on a trainee's screen).
+    from simulator.grading.rules import RULES
+
+    for language in CATALOGUE_LANGUAGES:
+        strings = catalogue(language)
+        assert sorted(rule for rule in RULES if f"rule.{rule}" not in strings) == [], language

@@ -9,7 +9,7 @@ import pytest
 
 from simulator.customer.llm_prompt import EXAMPLE_STEP, state_note
 from simulator.customer.offline import OfflineCustomer
-from simulator.customer.state_bridge import OfflineRulesMachine
+from simulator.customer.state_machine import CustomerRules
 from simulator.models import CustomerState, Turn
 from tests.offline_fixtures import en_case, persona, zh_case
 
@@ -21,7 +21,7 @@ ZH_AGENT = [
 ]
 
 
-def _play(machine: OfflineRulesMachine, messages: list[str]) -> list[Turn]:
+def _play(machine: CustomerRules, messages: list[str]) -> list[Turn]:
     history: list[Turn] = [Turn(role="customer", text="我的冰箱呢？", state=CustomerState(mood=6, goal_met=False))]
     for message in messages:
         step = machine.step(history, message)
@@ -36,7 +36,7 @@ def _play(machine: OfflineRulesMachine, messages: list[str]) -> list[Turn]:
 def test_the_llm_customers_state_is_the_offline_customers() -> None:
     for archetype in ("rational", "emotional", "impatient", "skeptical"):
         offline = OfflineCustomer(persona(archetype), zh_case(), seed=3)
-        machine = OfflineRulesMachine(persona(archetype), zh_case(), seed=3)
+        machine = CustomerRules(persona(archetype), zh_case())
         history: list[Turn] = [Turn(role="customer", text=offline.opening().text, state=offline.state)]
         for message in ZH_AGENT:
             reply = offline.respond(history, message)
@@ -47,7 +47,7 @@ def test_the_llm_customers_state_is_the_offline_customers() -> None:
 
 
 def test_a_step_is_not_kept_until_committed_and_a_retry_finds_the_same_state() -> None:
-    machine = OfflineRulesMachine(persona("emotional"), zh_case())
+    machine = CustomerRules(persona("emotional"), zh_case())
     history = _play(machine, ZH_AGENT[:1])
     first = machine.step(history, "这个我们也没办法。")
     again = machine.step(history, "这个我们也没办法。")  # the reply failed; the trainee retries
@@ -67,16 +67,16 @@ def _play_history(history: list[Turn], message: str, mood: int) -> list[Turn]:
 
 
 def test_a_resumed_session_reaches_the_same_state() -> None:
-    first = OfflineRulesMachine(persona("skeptical"), zh_case(), seed=5)
+    first = CustomerRules(persona("skeptical"), zh_case())
     history = _play(first, ZH_AGENT[:3])
-    resumed = OfflineRulesMachine(persona("skeptical"), zh_case(), seed=5)  # a new process after a restart
+    resumed = CustomerRules(persona("skeptical"), zh_case())  # a new process after a restart
     a = first.step(history, ZH_AGENT[3])
     b = resumed.step(history, ZH_AGENT[3])
     assert dataclasses.astuple(a) == dataclasses.astuple(b)
 
 
 def test_resolved_needs_an_acceptable_offer_on_record() -> None:
-    machine = OfflineRulesMachine(persona("rational"), zh_case())
+    machine = CustomerRules(persona("rational"), zh_case())
     history = _play(machine, ZH_AGENT[:2])
     before = machine.step(history, "好的，那就这样吧，祝您生活愉快。")
     assert "resolved" not in before.allowed and before.offer is None
@@ -85,7 +85,7 @@ def test_resolved_needs_an_acceptable_offer_on_record() -> None:
 
 
 def test_an_offer_the_customer_turns_down_is_named_in_the_state() -> None:
-    machine = OfflineRulesMachine(persona("rational"), zh_case())
+    machine = CustomerRules(persona("rational"), zh_case())
     history = _play(machine, ZH_AGENT[:2])
     step = machine.step(history, "给您一张5元优惠券，您看行吗？")
     assert step.refused_offer == "只给一张5元优惠券" and "resolved" not in step.allowed
@@ -93,7 +93,7 @@ def test_an_offer_the_customer_turns_down_is_named_in_the_state() -> None:
 
 def test_patience_run_out_imposes_the_ending() -> None:
     impatient = persona("impatient")
-    machine = OfflineRulesMachine(impatient, zh_case())
+    machine = CustomerRules(impatient, zh_case())
     history = _play(machine, ["嗯。"] * (impatient.temperament.patience - 1))
     step = machine.step(history, "嗯。")
     assert step.imposed in ("gave_up", "escalated") and step.allowed == frozenset({step.imposed})

@@ -480,9 +480,9 @@ def test_judge_reported_instruction_becomes_a_verified_finding(fake_llm: FakeLLM
 def test_prompt_carries_rubric_anchors_findings_and_reference_ids(
     fake_llm: FakeLLM, rubric: Rubric, case: Case, similar: Case
 ) -> None:
-    transcript = make_transcript("你去找快递吧。")  # forbidden phrase, no greeting, no closing
+    transcript = make_transcript("你去找快递吧。")  # forbidden phrase, no closing (a chat: no greeting expected)
     findings = run_rules(transcript, rubric, case)
-    assert {f.rule for f in findings} >= {"forbidden_phrase", "missing_greeting"}
+    assert {f.rule for f in findings} >= {"forbidden_phrase", "missing_closing"}
     fake_llm.enqueue(content=verdict(rubric, standard_phrasing=entry(score=1, quotes=[(1, "你去找快递吧")])))
     result = run_judge(transcript, rubric, case, fake_llm.settings(), references=[similar], findings=findings)
     prompt = user_message(fake_llm.requests[0])
@@ -621,3 +621,25 @@ def test_drill_grade_with_llm_engine_end_to_end(
     assert not any(r.path.endswith("/embeddings") for r in fake_llm.received)
     judge_requests = [r for r in fake_llm.requests if "response_format" in r or "tools" in r]
     assert len(judge_requests) == 1 and "<<<TRANSCRIPT" in user_message(judge_requests[0])
+
+
+def test_judge_reported_red_lines_go_to_review_with_verified_quotes(
+    fake_llm: FakeLLM, rubric: Rubric, case: Case
+) -> None:
+    transcript = make_transcript(f"{GREETING} 麻烦把收到的短信验证码发我一下。")
+    reply = verdict(rubric)
+    reply["critical_errors"] = [
+        {"kind": "private_data_request", "turn": 1, "quote": "麻烦把收到的短信验证码发我一下。"},
+        {"kind": "private_data_request", "turn": 1, "quote": "an invented quote about a CVV"},
+        {"kind": "insult_or_threat", "turn": 0, "quote": "我的台灯怎么还没到?"},  # a customer turn
+        {"kind": "no_such_kind", "turn": 1, "quote": "麻烦把收到的短信验证码发我一下。"},
+    ]
+    fake_llm.enqueue(content=reply)
+    result = run_judge(transcript, rubric, case, fake_llm.settings(), findings=[])
+    assert [(hit.kind, hit.turn, hit.source, hit.confidence) for hit in result.red_lines] == [
+        ("private_data_request", 1, "judge", None)
+    ]
+    assert result.red_lines[0].quote == "麻烦把收到的短信验证码发我一下。"
+    # The judge is asked for them: the rubric's red lines are in the prompt and the schema.
+    prompt = user_message(fake_llm.requests[0])
+    assert all(rule.why in prompt for rule in rubric.critical_errors["zh-CN"])

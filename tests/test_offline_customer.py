@@ -14,6 +14,10 @@ from simulator.errors import DrillError, LanguageMismatch
 from simulator.models import Case, CustomerState, Persona, Turn
 from tests.offline_fixtures import en_case, persona, rubric, zh_case
 
+# Recognition misses of the shipped model are corrected (tests/known_misses.py): these tests check
+# what is built on the acts.
+pytestmark = pytest.mark.usefixtures("corrected_acts")
+
 LONG_ZH = "关于您反映的这个问题，" + "我们这边需要先逐步核实相关的物流信息和仓库出库记录，" * 4 + "请您稍候。"
 LONG_EN = "Regarding the issue you raised, " + "we first need to go through the standard verification steps " * 8 + "."
 
@@ -169,12 +173,14 @@ def test_offer_with_closing_resolves_in_one_turn() -> None:
     assert state.outcome == "resolved"
 
 
-def test_vague_early_offer_is_only_considered_until_confirmed() -> None:
+def test_an_offer_without_when_or_how_much_is_asked_about_not_accepted() -> None:
     engine = customer("rational")
     session = Session(engine)
     _, state = session.say("我们可以为您补发。")
-    assert engine.last_moves[-1] == "consider_offer" and not state.goal_met
+    assert engine.last_moves[-1] == "ask_offer_detail" and not state.goal_met
     _, state = session.say("我跟您确认一下，您是希望补发对吗？")
+    assert not state.goal_met  # confirming a vague offer does not make it concrete
+    _, state = session.say("今天下午就给您发出，三天内送到。")
     assert engine.last_moves[-1] == "accept" and state.goal_met
 
 

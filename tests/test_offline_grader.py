@@ -25,6 +25,10 @@ from tests.grading_fixtures import (
     zh_case,
 )
 
+# Recognition misses of the shipped model are corrected (tests/known_misses.py): these tests check
+# what is built on the acts.
+pytestmark = pytest.mark.usefixtures("corrected_acts")
+
 CASES = {"zh-CN": (ZH_AGENTS, zh_case), "en": (EN_AGENTS, en_case)}
 
 
@@ -355,7 +359,9 @@ def test_llm_engine_calls_the_judge_with_findings_and_references(tmp_path: Path,
     report = grade(agent("en", "poor"), library=library(), settings=configured, references=[zh_case().id])
     assert report.grader.engine == "llm" and report.grader.model == "served-model"
     assert report.grader.prompt_hash == "prompt-sha"
-    assert report.total == 80.0 and report.passed is True
+    # The poor agent asks for a CVV: a red line the rule checks confirm fails the session whatever the judge gave.
+    assert report.total == 80.0 and report.passed is False
+    assert [hit.kind for hit in report.critical_errors] == ["private_data_request"]
     assert report.dropped_quotes == [Evidence(turn=1, quote="invented quote")]
     assert extra in report.findings
     assert calls[0]["case"].id == en_case().id

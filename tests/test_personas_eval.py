@@ -33,7 +33,7 @@ from simulator.evals.persona_checks import (
 )
 from simulator.evals.personas_eval import case_parts, plan_pairings
 from simulator.evals.trainee_scripts import TraineeScripts, load_trainee_scripts, ordered_facts, render_style
-from simulator.models import Persona, Transcript
+from simulator.models import Persona, RecommendedPhrase, Transcript
 from tests.offline_fixtures import en_case, persona, rubric, write_content, zh_case
 
 
@@ -253,36 +253,47 @@ def test_script_slots_are_filled_and_unacceptable_turns_skipped_when_the_case_ha
             "styles": [
                 {
                     "id": "mini",
+                    "family": "lexicon",
                     "quality": "poor",
                     "description": "测试",
                     "turns": [
                         {"say": "请告诉我{fact_label}。", "each_fact": 2},
                         {"say": "只能{unacceptable}。"},
                         {"say": "可以为您{resolution}:{resolution_text}。{forbidden}"},
+                        {"say": "{own_offer}"},
+                        {"say": "{own_offer_2}"},
                     ],
                 }
             ],
         }
     )
-    case = zh_case()
+    base = zh_case()
+    solutions = ["我这边马上给您重新寄一台，今天就发。", "或者您不想等了，1999元全退给您。"]
+    phrasing = [*base.recommended_phrasing, *(RecommendedPhrase(stage="solution", text=t) for t in solutions)]
+    case = base.model_copy(update={"recommended_phrasing": phrasing})
     lines = [line.text for line in render_style(scripts.style("mini"), case)]
     offer = f"可以为您补发:{case.acceptable_resolutions[0].description}。{case.forbidden_phrasing[0]}"
-    assert lines == ["请告诉我订单号。", "请告诉我下单日期。", "只能优惠券。", offer]
+    assert lines == ["请告诉我订单号。", "请告诉我下单日期。", "只能优惠券。", offer, *solutions]
     without = case.model_copy(update={"customer_refuses": []})
-    assert len(render_style(scripts.style("mini"), without)) == 3
+    assert len(render_style(scripts.style("mini"), without)) == len(lines) - 1
+    single = case.model_copy(update={"recommended_phrasing": phrasing[:-1]})
+    assert len(render_style(scripts.style("mini"), single)) == len(lines) - 1  # no second solution line
+    bare = [line.text for line in render_style(scripts.style("mini"), base)]
+    assert bare[-1] == case.acceptable_resolutions[0].description.rstrip("。")  # no solution line: the description
 
 
 def test_bad_script_file_reports_path_line_and_column(tmp_path: Path) -> None:
     (tmp_path / "zh-CN.yaml").write_text(
-        "language: zh-CN\nstyles:\n  - id: bad\n    quality: poor\n    description: x\n    turns:\n"
+        "language: zh-CN\nstyles:\n  - id: bad\n    family: lexicon\n    quality: poor\n    description: x\n"
+        "    turns:\n"
         "      - say: 你好{customer_name}\n      - say: 请问{fact_label}\n    colour: red\n",
         encoding="utf-8",
     )
     with pytest.raises(ContentError) as raised:
         load_trainee_scripts(tmp_path)
     messages = [str(problem) for problem in raised.value.problems]
-    assert any("zh-CN.yaml:7:" in m and "{customer_name}" in m for m in messages)
-    assert any("zh-CN.yaml:8:" in m and "each_fact" in m for m in messages)
+    assert any("zh-CN.yaml:8:" in m and "{customer_name}" in m for m in messages)
+    assert any("zh-CN.yaml:9:" in m and "each_fact" in m for m in messages)
     assert any("colour" in m for m in messages)
 
 
@@ -352,6 +363,26 @@ def test_command_on_a_subset_prints_and_writes_the_report(content_env: Path, tmp
     assert (out / "report.json").is_file() and (out / "archetype_confusion.png").stat().st_size > 0
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert "archetype_confusion.png" in markdown and "Fact fidelity" in markdown
+
+
+def test_the_ci_subset_reports_paraphrase_and_gaming_styles_with_their_targets(
+    content_env: Path, tmp_path: Path
+) -> None:
+    """The `--limit` subset CI runs: per style resolution, turns to resolution and mood trajectory."""
+    styles = ["paraphrase_phone", "keyword_salad", "polite_shell", "one_word_offers"]
+    args = ["eval", "personas", "--engine", "offline", "--language", "zh-CN", "--limit", "8", "--json"]
+    result = CliRunner().invoke(main, [*args, *(f"--style={s}" for s in styles), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    rows = report["style_outcomes"]
+    assert set(rows) == set(styles)
+    assert rows["paraphrase_phone"]["family"] == "paraphrase" and rows["keyword_salad"]["family"] == "gaming"
+    for style in styles[1:]:
+        assert rows[style]["resolution_rate"] == 0.0  # gaming never gets a complete offer accepted
+    assert all(len(row["mood_trajectory"]) >= 2 for row in rows.values())
+    assert report["early_resolutions"]["without_complete_offer"] == 0
+    assert {"paraphrase_good_resolve_at_least_85", "gaming_resolve_at_most_10"} <= set(report["targets"])
+    assert "Per trainee style" in (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
 
 
 def test_command_rejects_unknown_ids_and_llm_without_endpoint(content_env: Path, tmp_path: Path) -> None:

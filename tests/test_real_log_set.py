@@ -134,6 +134,8 @@ def test_a_tiny_set_loads_with_its_transcript(tmp_path: Path, library: Library) 
     loaded = load_real_log_set(labels_dir, transcripts, rubric=library.require_rubric())
     [log] = loaded.logs
     assert loaded.available and log.transcript is not None and log.transcript.turns[1].role == "agent"
+    # How the contact went reaches the grader: a mid-way chat expects no greeting.
+    assert (log.transcript.channel, log.transcript.start) == ("chat", "mid_conversation")
 
 
 def test_an_edited_transcript_no_longer_matches_its_labels(tmp_path: Path, library: Library) -> None:

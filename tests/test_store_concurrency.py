@@ -220,3 +220,14 @@ def test_a_drill_continued_on_two_servers_is_refused_on_the_stale_one(tmp_path: 
     # after the reload the second server continues from the store
     after = list(trainee.send_message(second, alice, view.session_id, "我马上帮您查"))[-1]
     assert [m["content"] for m in after.messages][:3] == stored
+
+
+def test_drill_db_upgrade_names_a_missing_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A URL whose driver is not installed says what to install instead of a traceback."""
+    monkeypatch.setenv("DRILL_DATABASE_URL", "mysql+mysqldb://drill:secret-pw@127.0.0.1:1/drill")
+    missing = CliRunner().invoke(main, ["db", "upgrade"])
+    assert missing.exit_code == 2, missing.output
+    assert "is not installed" in missing.output and "MySQLdb" in missing.output
+    monkeypatch.setenv("DRILL_DATABASE_URL", "mysql+notadriver://drill:secret-pw@127.0.0.1:1/drill")
+    unknown = CliRunner().invoke(main, ["db", "upgrade"])
+    assert unknown.exit_code == 2 and "postgresql+psycopg://" in unknown.output, unknown.output

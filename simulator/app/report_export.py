@@ -169,6 +169,8 @@ def _verdict_html(report: GradeReport, lang: Language) -> str:
         return f'<span class="verdict incomplete">{_e(t("verdict_incomplete", lang))}</span>'
     css = "pass" if report.passed else "fail"
     word = t("verdict_pass", lang) if report.passed else t("verdict_fail", lang)
+    if report.critical_errors:
+        word = t("scorecard.red_line_failed", lang)
     return f'<span class="verdict {css}">{report.total:g}/100 · {_e(word)}</span>'
 
 

@@ -71,15 +71,15 @@ class ContentCache:
     down: valid items stay usable and the problems are kept for the trainer view.
     """
 
-    def __init__(self, content_dir: Path):
-        self.content_dir = content_dir
+    def __init__(self, *roots: Path):
+        self.roots = roots
         self._lock = threading.Lock()
         self._snapshot: ContentSnapshot | None = None
         self._reloading = False
 
     def _signature(self) -> tuple[tuple[str, int, int], ...]:
         entries = []
-        for path in content_files(self.content_dir):
+        for path in content_files(*self.roots):
             try:
                 stat = path.stat()
             except OSError:
@@ -100,7 +100,7 @@ class ContentCache:
                 return current
             self._reloading = True
         try:
-            library, problems = validate_files(content_files(self.content_dir))
+            library, problems = validate_files(content_files(*self.roots))
         finally:
             with self._lock:
                 self._reloading = False
@@ -158,7 +158,7 @@ class AppServices:
         #: Decided once, here (``drill serve`` decides for its address and passes it in): whether
         #: people sign in never changes while the process runs, whatever happens to the store.
         self.access = access or decide(self.accounts)
-        self.content = ContentCache(settings.content_dir)
+        self.content = ContentCache(*settings.content_roots)
         self._index_sync = index_sync
         self._live: dict[str, LiveSession] = {}
         self._live_lock = threading.Lock()

@@ -177,8 +177,9 @@ def validate_yaml(services: AppServices, kind: Kind, text: str, file_name: str |
     item, problems = parse_item(text, kind, display)
     problems = list(problems)
     library = services.library()
-    target = services.settings.content_dir / FOLDERS[kind] / name
-    replaces = target if target.exists() else None
+    # The same place in any content root: a save there replaces (overrides) that file.
+    same_place = [root / FOLDERS[kind] / name for root in services.settings.content_roots]
+    replaces = next((path for path in reversed(same_place) if path.exists()), None)
     if isinstance(item, Persona | Case):
         positions = _positions(text)
         id_at = positions.get(("id",), (1, 1))
@@ -192,7 +193,7 @@ def validate_yaml(services: AppServices, kind: Kind, text: str, file_name: str |
                 )
             )
         existing = library.sources.get(f"{kind}:{item.id}")
-        if existing is not None and existing.resolve() != target.resolve():
+        if existing is not None and existing.resolve() not in {path.resolve() for path in same_place}:
             problems.append(
                 ContentProblem(
                     display, *id_at, f"{kind} id '{item.id}' is already used by {existing.name}; pick a new id"

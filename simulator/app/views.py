@@ -125,6 +125,8 @@ def verdict_badge(report: GradeReport, lang: Language) -> str:
         )
     css = "drill-pass" if report.passed else "drill-fail"
     word = t("verdict_pass", lang) if report.passed else t("verdict_fail", lang)
+    if report.critical_errors:
+        word = t("scorecard.red_line_failed", lang)
     return (
         f'<div class="drill-verdict"><span class="drill-total">{report.total:g}</span>'
         '<span class="drill-of">/100</span>'

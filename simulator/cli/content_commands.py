@@ -23,7 +23,7 @@ def validate(paths: tuple[Path, ...]) -> None:
     message`); the exit code is 1 when there are errors and 0 otherwise (warnings do not fail).
     """
     current = settings()
-    shipped = content_files(current.content_dir)
+    shipped = content_files(*current.content_roots)
     requested = expand_paths(paths) if paths else shipped
     library, problems = validate_files([*context_files(paths, shipped), *requested], report_only=requested)
     for problem in problems:

@@ -20,14 +20,17 @@ def upgrade() -> None:
     so this is safe while apps start; each app start also migrates. Run it once before starting
     several replicas on a new version, so none of them waits on the others.
     """
-    from sqlalchemy import create_engine
-
+    from simulator.database_engine import DatabaseDriverMissing, create_database_engine
     from simulator.store import MIGRATIONS, migrate, prepare_sqlite_file
 
     current = settings()
     url = current.sqlalchemy_url
     prepare_sqlite_file(url)
-    engine = create_engine(url)
+    try:
+        engine = create_database_engine(url)
+    except DatabaseDriverMissing as exc:
+        fail(str(exc))
+        return
     shown = engine.url.render_as_string(hide_password=True)
     try:
         applied = migrate(engine)

@@ -29,6 +29,22 @@ from simulator.evals.retrieval import (
             "simulator.cli.eval_grader_command:grader",
             "Grader vs mentor labels: Spearman, weighted kappa, pass/fail, ordering, injection, length bias.",
         ),
+        "acts": (
+            "simulator.cli.acts_command:eval_acts",
+            "Dialogue-act recogniser: per-act precision/recall/F1 with intervals, macro-F1, confusions, speed.",
+        ),
+        "commitments": (
+            "simulator.cli.eval_commitments_command:commitments",
+            "Offers, promises and claims matched to the case by meaning: precision/recall/F1, thresholds.",
+        ),
+        "thresholds": (
+            "simulator.cli.eval_thresholds_command:thresholds",
+            "Grader thresholds chosen on dev: question-answer pairing, red-line confidence (--write records).",
+        ),
+        "offers": (
+            "simulator.cli.offers_command:eval_offers",
+            "Offer–resolution matching of the customer: precision/recall/F1 per language on labelled pairs.",
+        ),
         "feedback": (
             "simulator.cli.eval_feedback_command:feedback",
             "Trainees' scorecard ratings against mentor overrides: agreement and Cohen's kappa.",

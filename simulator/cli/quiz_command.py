@@ -33,8 +33,8 @@ def validate_quiz(paths: tuple[Path, ...]) -> None:
     the whole bank, so a new file cannot reuse an id.
     """
     current = settings()
-    shipped = content_files(current.content_dir)
-    requested = expand_paths(paths) if paths else expand_paths([current.casebank_dir / QUIZ_FOLDER])
+    shipped = content_files(*current.content_roots)
+    requested = expand_paths(paths) if paths else [path for path in shipped if path.parent.name == QUIZ_FOLDER]
     library, problems = validate_files([*context_files(paths, shipped), *requested], report_only=requested)
     for problem in problems:
         click.echo(str(problem))

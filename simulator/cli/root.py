@@ -68,6 +68,11 @@ class LazyGroup(click.Group):
         "db": ("simulator.cli.db_command:db_group", "Database maintenance: `drill db upgrade` applies migrations."),
         "limits": ("simulator.cli.limits_command:limits_command", "Print every input limit and how to change it."),
         "quiz": ("simulator.cli.quiz_command:quiz_group", "Check and browse the theory question bank."),
+        "acts": ("simulator.cli.acts_command:acts_command", "Recognise the dialogue acts of agent texts, by sentence."),
+        "train": (
+            "simulator.cli.acts_command:train_group",
+            "Rebuild learned models (the act classifier, the offer matcher).",
+        ),
         "assess": ("simulator.cli.assess_command:assess_group", "Run the assessment: theory 30 % + practical 70 %."),
         "assign": ("simulator.cli.assign_command:assign_group", "Assign curricula, drills and quizzes; follow them."),
         "team": ("simulator.cli.team_command:team_command", "The team's month: results, weak spots, best performers."),
@@ -91,7 +96,7 @@ def library_or_exit(current: Settings | None = None) -> Library:
     """Load the content library, or print every problem and exit 1."""
     current = current or settings()
     try:
-        return load_library(current.content_dir)
+        return load_library(*current.content_roots)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

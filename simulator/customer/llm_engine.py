@@ -2,9 +2,9 @@
 
 How a turn works:
 
-- The state machine (``state.CustomerStateMachine``; until the shared one lands, the offline
-  customer's rules through ``state_bridge``) reads the agent's message: mood, patience, facts asked
-  and told, offers on the table, and which endings it allows. Nothing is committed yet.
+- The state machine (``state_machine.CustomerRules``, the same one the offline customer voices)
+  reads the agent's message: mood, patience, facts asked and told, offers on the table, goals, and
+  which endings it allows. Nothing is committed yet.
 - The model gets the system prompt (``llm_prompt``: persona, case, rules and output rules, built
   once per session), the conversation so far (customer turns as the customer's words only) and the
   agent's message with a short hidden note from that state ("turn 5 · no progress for 3 of the
@@ -114,9 +114,9 @@ class LLMCustomer(CustomerEngine):
         self.settings = settings
         self.system_prompt = build_system_prompt(persona, case)
         if state is None:
-            from simulator.customer.state_bridge import OfflineRulesMachine  # loads the recogniser
+            from simulator.customer.state_machine import CustomerRules  # loads the recogniser
 
-            state = OfflineRulesMachine(persona, case, seed=seed, rubric=rubric)
+            state = CustomerRules(persona, case, rubric=rubric)
         self.state_machine = state
         #: Tokens used by this customer's model calls.
         self.usage = llm.UsageLog()

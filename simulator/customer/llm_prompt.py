@@ -241,6 +241,13 @@ def state_note(step: StateStep, case: Case, prompt_dir: Path = PROMPT_DIR) -> st
         items.append(phrases["offer"].format(offer=step.offer))
     if step.refused_offer:
         items.append(phrases["refused"].format(offer=step.refused_offer))
+    for move in step.moves:
+        if move.category == "choose" and move.value("choice"):
+            items.append(phrases["choose"].format(choice=move.value("choice")))
+        elif move.category == "ask_offer_detail":
+            items.append(phrases["needs_detail"])
+    if step.wants_more:
+        items.append(phrases["wants_more"])
     items.extend(_endings(step, phrases))
     return opening + separator.join(items) + closing
 

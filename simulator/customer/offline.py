@@ -1,28 +1,19 @@
-"""The offline customer: a scripted, seeded customer driven only by persona and case data.
+"""The offline customer: the shared state machine, voiced with the persona's own lines.
 
-No network and no model. Every agent turn goes through the shared recogniser
-(``simulator.recognizer``) and then through these rules, which come from the training material's
-customer types (理性型/感性型/急躁型/疑虑型) and the persona's own data:
+No network and no model. Every agent turn goes through :class:`~simulator.customer.state_machine.
+CustomerRules` (the same rules the LLM customer's state comes from: mood, patience, facts, offers,
+goals, endings); this module only *voices* the moves of each step with the persona's
+``offline_script`` lines for the case's language:
 
-- **Mood** moves by ``temperament.mood_reactions`` for each act in the turn, clamped to 0-10.
-  Empathy wears off: after the second empathetic turn it no longer calms ("同一句客套话重复").
-- **Facts** are revealed only when the agent asks for them (``recognize(...).asked_facts``), with
-  the ``reveal_fact`` template; asked for something the case does not hold, the customer says so
-  (``unknown_fact``) and never invents a value.
-- **Reactions** (one per turn, most serious first): a forbidden phrase, a request for private data,
-  a long-winded turn, a bare promise (a ``demands_proof`` persona asks for proof), a policy recital,
-  empathy. Lines are only spoken for reactions the persona cares about (non-zero mood reaction),
-  except forbidden phrases and private-data requests, which every customer notices.
-- **Offers**: an unacceptable offer is turned down. An acceptable one is accepted when the required
-  facts were collected or the offer is concrete (a time, an amount, a reference) and the customer is
-  not too angry; otherwise it is considered and accepted when the agent confirms it. A
-  ``demands_proof`` persona first asks for proof unless proof was already given.
-- **Ending**: accepting sets ``goal_met``; the customer says goodbye (outcome ``resolved``) in the
-  same turn when the agent also closed, else on the agent's next turn. A ``asks_for_supervisor``
-  persona at mood >= 9, or any customer hearing forbidden phrasing twice, demands a supervisor
-  (``escalated``). After ``patience`` agent turns in a row without progress, or two turns at mood 10,
-  the customer gives up (``gave_up``).
-- **Role probes** ("are you an AI?", "ignore your instructions") get an in-character answer.
+- one line per move, the reaction first ("after_forbidden", "repeat", "after_small_talk", …), then
+  the facts, the offer or the choice, the ending;
+- ``repeat`` (the agent asked to hear it again) says the persona's ``repeat_prefix`` and the
+  customer's last line again;
+- a line is only said when it is *grounded* (``wording.grounded``): no screenshots on a phone call,
+  no recording in a chat, no staff number or refund reference nobody mentioned;
+- template slots are filled grammatically: a value that repeats its label or the words before the
+  slot loses them ("卡号后四位是卡号后四位3851" → "卡号后四位是3851"), English capitals only where
+  a sentence starts.
 
 Same seed, same conversation: each turn draws from ``random.Random`` seeded with the seed and the
 turn number, never from global randomness. Lines rotate (least used first) and a reply never repeats
@@ -34,102 +25,39 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.customer.base import CustomerEngine, CustomerReply, ReplyStream
+from simulator.customer.state import Move, StateStep
+from simulator.customer.state_machine import CustomerRules
+from simulator.customer.wording import grounded
 from simulator.errors import LanguageMismatch
-from simulator.lexicon import compiled_lexicon, keyword_pattern
-from simulator.models import (
-    Behaviour,
-    Case,
-    CustomerState,
-    DialogueAct,
-    HiddenFact,
-    Outcome,
-    Persona,
-    Resolution,
-    Rubric,
-    ScriptLines,
-    Turn,
-)
-from simulator.recognizer import RecognizedTurn, recognize
+from simulator.lexicon import compiled_lexicon
+from simulator.models import Case, CustomerState, Persona, Rubric, ScriptLines, Turn
 
-# Above this mood the customer only considers a first offer: too upset to say yes straight away.
-ACCEPT_MAX_MOOD = 7
-# Empathy calms for this many turns; after that it sounds scripted and stops working.
-EMPATHY_EFFECTIVE_TURNS = 2
-SUPERVISOR_MOOD = 9
-FORBIDDEN_BEFORE_ESCALATION = 2
-FURIOUS_TURNS_BEFORE_LEAVING = 2
-# Acts that engage with the customer even when nothing new is learnt: they do not use up patience.
-_ENGAGING = frozenset(
-    {
-        DialogueAct.apology,
-        DialogueAct.empathy,
-        DialogueAct.confirm_need,
-        DialogueAct.ask_fact,
-        DialogueAct.give_proof,
-        DialogueAct.greeting,
-        DialogueAct.explain_policy,
-        DialogueAct.escalate,
-    }
-)
-# ... but only this many times each: the fifth "I understand" is not engagement any more.
-ENGAGING_REPEATS = 2
-_AFTER_END: dict[str, str] = {
-    "resolved": "farewell",
-    "escalated": "escalate",
-    "gave_up": "give_up",
-    "abandoned": "give_up",
-}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass
-class _Memory:
-    """Everything the customer remembers between turns (copied per turn, committed on completion)."""
+class _Voice:
+    """What the voice remembers: how often each line was used and what it said last."""
 
-    mood: int
-    agent_turns: int = 0
-    revealed: list[str] = field(default_factory=list)
-    stalled: int = 0
-    furious_turns: int = 0
-    forbidden_count: int = 0
-    empathy_count: int = 0
-    proof_seen: bool = False
-    proof_demanded: bool = False
-    pending_offer: str | None = None
-    # The agent's own words for each offer: echoing the case's full resolution description would
-    # leak details the agent never said.
-    offer_words: dict[str, str] = field(default_factory=dict)
-    considered: list[str] = field(default_factory=list)
-    goal_met: bool = False
-    accepted_offer: str | None = None
-    outcome: Outcome | None = None
     used: dict[str, int] = field(default_factory=dict)
-    engaged: dict[DialogueAct, int] = field(default_factory=dict)
     last_reply: str = ""
+    #: The last reply that was not itself a repetition (what "could you say that again?" gets).
+    last_said: str = ""
+    #: What the agent said so far (lines may refer only to what was said, ``wording.grounded``).
+    heard: list[str] = field(default_factory=list)
 
-    def copy(self) -> _Memory:
-        return replace(
-            self,
-            revealed=list(self.revealed),
-            offer_words=dict(self.offer_words),
-            considered=list(self.considered),
-            used=dict(self.used),
-            engaged=dict(self.engaged),
+    def copy(self) -> _Voice:
+        return _Voice(
+            used=dict(self.used), last_reply=self.last_reply, last_said=self.last_said, heard=list(self.heard)
         )
 
 
-@dataclass
-class _Reply:
-    parts: list[str] = field(default_factory=list)
-    moves: list[str] = field(default_factory=list)
-
-
 class OfflineCustomer(CustomerEngine):
-    """A deterministic scripted customer; see the module docstring for its rules."""
+    """A deterministic scripted customer; see the module docstring."""
 
     name = "offline"
 
@@ -141,15 +69,22 @@ class OfflineCustomer(CustomerEngine):
             )
         super().__init__(persona, case, seed=seed)
         self.rubric = rubric
+        self.rules = CustomerRules(persona, case, rubric=rubric)
         self.lines: ScriptLines = persona.offline_script[case.language]
-        self._facts: dict[str, HiddenFact] = {fact.key: fact for fact in case.hidden_facts}
-        self._required = [fact.key for fact in case.hidden_facts if fact.required]
-        self._resolutions: dict[str, Resolution] = {
-            res.id: res for res in (*case.acceptable_resolutions, *case.customer_refuses)
-        }
-        self._memory = _Memory(mood=persona.temperament.starting_mood)
-        #: What the customer did on its last turn (e.g. "reveal_fact", "after_empathy"), for tests and evals.
+        self._voice = _Voice()
+        self._grounds = " ".join(
+            [
+                case.situation,
+                case.opening_line,
+                case.customer_wants,
+                *(f"{f.label} {f.value}" for f in case.hidden_facts),
+            ]
+        )
+        self._agent_turns = 0
+        #: What the customer did on its last turn (move categories, e.g. "reveal_fact"), for tests and evals.
         self.last_moves: tuple[str, ...] = ()
+        #: The state step of the last turn (mood, goals, offers), for tests and evals.
+        self.last_step: StateStep | None = None
 
     # -----------------------------------------------------------------------------------------
     # CustomerEngine
@@ -157,90 +92,63 @@ class OfflineCustomer(CustomerEngine):
     @property
     def state(self) -> CustomerState:
         """The customer's current state."""
-        memory = self._memory
+        memory = self.rules.memory
         return CustomerState(mood=memory.mood, goal_met=memory.goal_met, outcome=memory.outcome)
 
     def opening(self) -> CustomerReply:
         """The persona's opening prefix for this channel and start (if any), then the case's opening line."""
-        rng = self._rng(0)
-        prefix = self._pick_opening_prefix(rng, self._memory)
+        prefix = self._pick_opening_prefix(self._rng(0), self._voice)
         text = self._join([part for part in (prefix, self.case.opening_line) if part])
-        self._memory.last_reply = text
+        self._voice.last_reply = self._voice.last_said = text
         return CustomerReply(text=text, state=self.state)
 
     def stream(self, history: Sequence[Turn], agent_message: str) -> ReplyStream:
         """Answer ``agent_message``; the state is committed when the stream has been consumed."""
         self._sync(history)
-        memory, reply = self._respond(self._memory.copy(), agent_message)
-        text = self._join(reply.parts)
-        memory.last_reply = text
+        step = self.rules.step(history, agent_message)
+        voice = self._voice.copy()
+        voice.heard.append(agent_message)
+        text = self._speak(step, voice)
+        self._remember(voice, step, text)
 
         def finish(streamed: str) -> CustomerReply:
-            self._memory = memory
-            self.last_moves = tuple(reply.moves)
+            self.rules.commit(step)
+            self._voice = voice
+            self._agent_turns = step.agent_turns
+            self.last_moves = tuple(move.category for move in step.moves)
+            self.last_step = step
             return CustomerReply(
-                text=streamed, state=CustomerState(mood=memory.mood, goal_met=memory.goal_met, outcome=memory.outcome)
+                text=streamed, state=CustomerState(mood=step.mood, goal_met=step.goal_met, outcome=step.outcome)
             )
 
         return ReplyStream(_chunks(text), finish)
 
     # -----------------------------------------------------------------------------------------
-    # Turn logic
+    # Speaking a step
 
-    def _respond(self, memory: _Memory, text: str) -> tuple[_Memory, _Reply]:
-        memory.agent_turns += 1
-        rng = self._rng(memory.agent_turns)
-        turn = recognize(text, self.language, case=self.case, rubric=self.rubric)
-        reply = _Reply()
+    @staticmethod
+    def _remember(voice: _Voice, step: StateStep, text: str) -> None:
+        voice.last_reply = text
+        if not any(move.category == "repeat" for move in step.moves):
+            voice.last_said = text
 
-        if memory.outcome is not None:  # already ended: the customer only repeats how it ended
-            self._say(reply, _AFTER_END[memory.outcome], rng, memory)
-            return memory, reply
+    def _speak(self, step: StateStep, voice: _Voice) -> str:
+        rng = self._rng(step.agent_turns)
+        parts: list[str] = []
+        for move in step.moves:
+            parts.append(self._move_line(move, rng, voice))
+        return self._join(parts)
 
-        mood_before = memory.mood
-        self._update_mood(memory, turn)
-        first_proof = turn.has(DialogueAct.give_proof) and not memory.proof_seen
-        memory.proof_seen |= turn.has(DialogueAct.give_proof)
-        if turn.has(DialogueAct.forbidden_phrase):
-            memory.forbidden_count += 1
-        memory.furious_turns = memory.furious_turns + 1 if memory.mood >= 10 else 0
-        reaction = self._reaction(turn, memory)
-
-        if memory.goal_met:  # the agent wraps up after the customer accepted
-            self._reveal(reply, turn, memory, rng)
-            self._say(reply, "farewell", rng, memory)
-            memory.outcome = "resolved"
-            return memory, reply
-
-        if self._escalates(memory):
-            self._prepend(reply, reaction, rng, memory)
-            self._say(reply, "escalate", rng, memory)
-            memory.outcome = "escalated"
-            return memory, reply
-
-        progressed = bool(self._reveal(reply, turn, memory, rng)) or first_proof
-        if turn.has(DialogueAct.role_probe):
-            self._say(reply, "role_probe", rng, memory)
-        progressed |= self._handle_offer(reply, turn, text, memory, rng)
-        progressed |= memory.mood < mood_before or self._engaged(turn, memory)
-        memory.stalled = 0 if progressed else memory.stalled + 1
-
-        if memory.goal_met and turn.has(DialogueAct.closing):
-            self._say(reply, "farewell", rng, memory)
-            memory.outcome = "resolved"
-        elif not memory.goal_met and (
-            memory.stalled >= self.persona.temperament.patience or memory.furious_turns >= FURIOUS_TURNS_BEFORE_LEAVING
-        ):
-            reply.parts, reply.moves = [], []
-            self._say(reply, "give_up", rng, memory)
-            memory.outcome = "gave_up"
-        elif not reply.parts and reaction is None:
-            # After a turn that engaged but settled nothing (a greeting, a reference number), "so what
-            # about my fridge?" fits better than "we're going round in circles".
-            category = self._acknowledge_proof_category() if first_proof else "no_progress"
-            self._say(reply, category, rng, memory, prefer_product=progressed, avoid_proof=first_proof)
-        self._prepend(reply, reaction, rng, memory)
-        return memory, reply
+    def _move_line(self, move: Move, rng: random.Random, voice: _Voice) -> str:
+        if move.category == "repeat":
+            prefix = self._pick("repeat_prefix", rng, voice) or ""
+            return self._join([prefix, voice.last_said or self.case.opening_line])
+        if move.category == "no_progress" and "just_got_proof" in move.hints:
+            return self._pick(self._acknowledge_proof_category(), rng, voice, avoid_proof=True) or ""
+        return (
+            self._pick(move.category, rng, voice, dict(move.values), prefer_product="steer_to_product" in move.hints)
+            or ""
+        )
 
     def _acknowledge_proof_category(self) -> str:
         """After a first reference number: a push that does not ask for one, or a noting-it-down line."""
@@ -250,166 +158,23 @@ class OfflineCustomer(CustomerEngine):
                 return category
         return "no_progress"
 
-    def _engaged(self, turn: RecognizedTurn, memory: _Memory) -> bool:
-        """Whether the turn engages with the customer in a way not yet worn out by repetition."""
-        engaged = False
-        for act in sorted(turn.acts & _ENGAGING):
-            count = memory.engaged.get(act, 0)
-            if count < ENGAGING_REPEATS and not turn.forbidden and not turn.private_requests:
-                engaged = True
-            memory.engaged[act] = count + 1
-        return engaged
-
-    def _update_mood(self, memory: _Memory, turn: RecognizedTurn) -> None:
-        reactions = self.persona.temperament.mood_reactions
-        delta = 0
-        for act in turn.acts:
-            change = reactions.get(act, 0)
-            if act == DialogueAct.offer_solution and turn.offered_unacceptable and not turn.offered:
-                continue  # an offer the customer turns down does not calm anyone
-            if act == DialogueAct.empathy:
-                memory.empathy_count += 1
-                if memory.empathy_count > EMPATHY_EFFECTIVE_TURNS and change < 0:
-                    change = 0
-            delta += change
-        memory.mood = max(0, min(10, memory.mood + delta))
-
-    def _escalates(self, memory: _Memory) -> bool:
-        wants_supervisor = Behaviour.asks_for_supervisor in self.persona.behaviours
-        return (wants_supervisor and memory.mood >= SUPERVISOR_MOOD) or (
-            memory.forbidden_count >= FORBIDDEN_BEFORE_ESCALATION
-        )
-
-    def _reveal(self, reply: _Reply, turn: RecognizedTurn, memory: _Memory, rng: random.Random) -> list[str]:
-        new: list[str] = []
-        for key in turn.asked_facts:
-            fact = self._facts[key]
-            self._say(reply, "reveal_fact", rng, memory, fact_label=fact.label, fact_value=fact.value)
-            if key not in memory.revealed:
-                memory.revealed.append(key)
-                new.append(key)
-        if turn.has(DialogueAct.ask_fact) and not turn.asked_facts and not turn.private_requests:
-            self._say(reply, "unknown_fact", rng, memory)
-        return new
-
-    def _handle_offer(
-        self, reply: _Reply, turn: RecognizedTurn, text: str, memory: _Memory, rng: random.Random
-    ) -> bool:
-        """React to offers; return True when the turn moved towards a resolution."""
-        if turn.offered:
-            chosen = memory.pending_offer if memory.pending_offer in turn.offered else turn.offered[0]
-            offer_text = self._agent_words(chosen, text) or memory.offer_words.get(chosen, "")
-            memory.offer_words[chosen] = offer_text
-            facts_ok = all(key in memory.revealed for key in self._required)
-            concrete = bool(compiled_lexicon(self.language).concrete.search(text)) or turn.has(DialogueAct.give_proof)
-            repeat = chosen in memory.considered
-            if self._wants_proof() and not memory.proof_seen and not memory.proof_demanded:
-                memory.proof_demanded = True
-                memory.pending_offer = chosen
-                memory.considered.append(chosen)
-                self._say(reply, "demand_proof", rng, memory)
-            elif (facts_ok or concrete or repeat) and (memory.mood <= ACCEPT_MAX_MOOD or repeat) and memory.mood < 10:
-                self._accept(reply, chosen, offer_text, memory, rng)
-            else:
-                memory.pending_offer = chosen
-                if chosen not in memory.considered:
-                    memory.considered.append(chosen)
-                self._say(reply, "consider_offer", rng, memory, agent_offer=offer_text)
-            return True
-        if turn.offered_unacceptable:
-            offer = self._offer_words(turn.offered_unacceptable[0], text)
-            self._say(reply, "reject_offer", rng, memory, agent_offer=offer)
-            memory.mood = min(10, memory.mood + 1)
-            return False
-        if memory.pending_offer and self._confirms(turn, memory):
-            self._accept(reply, memory.pending_offer, memory.offer_words.get(memory.pending_offer, ""), memory, rng)
-            return True
-        return False
-
-    def _confirms(self, turn: RecognizedTurn, memory: _Memory) -> bool:
-        """Whether the agent's turn settles an offer the customer was considering."""
-        if self._wants_proof() and not memory.proof_seen:
-            return False
-        settling = {DialogueAct.closing, DialogueAct.give_proof, DialogueAct.confirm_need, DialogueAct.promise}
-        return bool(turn.acts & settling) and not turn.forbidden and not turn.over_promises
-
-    def _accept(self, reply: _Reply, offer_id: str, offer_text: str, memory: _Memory, rng: random.Random) -> None:
-        memory.goal_met = True
-        memory.accepted_offer = offer_id
-        memory.pending_offer = None
-        self._say(reply, "accept", rng, memory, agent_offer=offer_text)
-
-    def _wants_proof(self) -> bool:
-        return Behaviour.demands_proof in self.persona.behaviours
-
-    def _reaction(self, turn: RecognizedTurn, memory: _Memory) -> str | None:
-        """The one reaction line category this turn calls for, most serious first (None: no reaction)."""
-        reactions = self.persona.temperament.mood_reactions
-        if turn.has(DialogueAct.forbidden_phrase):
-            return "after_forbidden"
-        if turn.has(DialogueAct.private_data_request):
-            return "after_private_request"
-        if turn.has(DialogueAct.long_turn) and reactions.get(DialogueAct.long_turn, 0) > 0:
-            return "after_long_turn"
-        if turn.has(DialogueAct.promise) and not turn.has(DialogueAct.give_proof) and not turn.offered:
-            if self._wants_proof() and not memory.proof_seen:
-                return "demand_proof"
-            if reactions.get(DialogueAct.promise, 0) != 0:
-                return "after_promise"
-        if turn.has(DialogueAct.explain_policy) and reactions.get(DialogueAct.explain_policy, 0) != 0:
-            return "after_policy"
-        if (
-            turn.has(DialogueAct.empathy)
-            and reactions.get(DialogueAct.empathy, 0) < 0
-            and memory.empathy_count <= EMPATHY_EFFECTIVE_TURNS
-        ):
-            return "after_empathy"
-        return None
-
-    def _prepend(self, reply: _Reply, category: str | None, rng: random.Random, memory: _Memory) -> None:
-        if category is None or category in reply.moves:
-            return
-        reply.parts.insert(0, self._line(category, rng, memory))
-        reply.moves.insert(0, category)
-
-    # -----------------------------------------------------------------------------------------
-    # Lines
-
-    def _say(
-        self,
-        reply: _Reply,
-        category: str,
-        rng: random.Random,
-        memory: _Memory,
-        *,
-        prefer_product: bool = False,
-        avoid_proof: bool = False,
-        **values: str,
-    ) -> None:
-        line = self._pick(category, rng, memory, values, prefer_product=prefer_product, avoid_proof=avoid_proof)
-        reply.parts.append(line or "")
-        reply.moves.append(category)
-
-    def _line(self, category: str, rng: random.Random, memory: _Memory) -> str:
-        return self._pick(category, rng, memory) or ""
-
-    def _pick_opening_prefix(self, rng: random.Random, memory: _Memory) -> str | None:
+    def _pick_opening_prefix(self, rng: random.Random, voice: _Voice) -> str | None:
         """A prefix from the list that fits how the case starts (mid-conversation, else its channel)."""
         context = "mid_conversation" if self.case.start == "mid_conversation" else self.case.channel
-        return self._pick(f"opening_prefix.{context}", rng, memory, optional=True)
+        return self._pick(f"opening_prefix.{context}", rng, voice, optional=True)
 
     def _pick(
         self,
         category: str,
         rng: random.Random,
-        memory: _Memory,
+        voice: _Voice,
         values: dict[str, str] | None = None,
         *,
         optional: bool = False,
         prefer_product: bool = False,
         avoid_proof: bool = False,
     ) -> str | None:
-        """A variant of ``category``: least used first, never the line just said.
+        """A variant of ``category``: grounded, complete, least used first, never the line just said.
 
         With ``prefer_product``, variants that name the product come first ("so what about my
         fridge?"), which is how a customer steers back after a turn that said nothing new. With
@@ -419,12 +184,20 @@ class OfflineCustomer(CustomerEngine):
         if not variants:
             return None if optional else ""
         rendered = [self._fill(variant, values or {}) for variant in variants]
-        counts = [memory.used.get(f"{category}:{index}", 0) for index in range(len(variants))]
+        counts = [voice.used.get(f"{category}:{index}", 0) for index in range(len(variants))]
         everything = list(range(len(variants)))
+        known = " ".join([self._grounds, *voice.heard])
+        fitting = [i for i in everything if grounded(rendered[i], self.language, self.case.channel, known)]
+        everything = fitting or everything
+        fitting = [i for i in everything if _fits(variants[i], values or {}, self.language)]
+        everything = fitting or everything
         missing = {name for name, value in (values or {}).items() if not value}
         if missing:  # a line built around a value we don't have would read "好,那就这样:。"
             complete = [i for i in everything if not any("{" + name + "}" in variants[i] for name in missing)]
             everything = complete or everything
+        # A choice made must be said: "那就上午吧", not "都行".
+        if (values or {}).get("choice"):
+            everything = [i for i in everything if "{choice}" in variants[i]] or everything
         if avoid_proof:
             proof = compiled_lexicon(self.language).proof_words
             everything = [index for index in everything if not proof.search(rendered[index])] or everything
@@ -433,14 +206,14 @@ class OfflineCustomer(CustomerEngine):
             pools.insert(0, [index for index in everything if "{product}" in variants[index]])
         choice: int | None = None
         for pool in pools:
-            fresh = [index for index in pool if rendered[index] not in memory.last_reply]
+            fresh = [index for index in pool if rendered[index] not in voice.last_reply]
             if fresh:
                 fewest = min(counts[index] for index in fresh)
                 choice = rng.choice([index for index in fresh if counts[index] == fewest])
                 break
         if choice is None:
             choice = rng.choice(everything)
-        memory.used[f"{category}:{choice}"] = counts[choice] + 1
+        voice.used[f"{category}:{choice}"] = counts[choice] + 1
         return rendered[choice]
 
     def _variants(self, category: str) -> list[str]:
@@ -450,49 +223,20 @@ class OfflineCustomer(CustomerEngine):
         return list(getattr(self.lines, category))
 
     def _fill(self, template: str, values: dict[str, str]) -> str:
-        known: dict[str, Any] = {
-            "goal": self.case.customer_wants,
-            "product": self.case.product,
-            "fact_label": "",
-            "fact_value": "",
-            "agent_offer": "",
-            **values,
-        }
-
-        def substitute(match: re.Match[str]) -> str:
-            name = match.group(1)
-            value = str(known.get(name, ""))
-            before = template[: match.start()].rstrip()
-            if self.language == "en" and (not before or before[-1] in ".!?"):
-                value = value[:1].upper() + value[1:]
-            following = template[match.end() : match.end() + 1]
-            # "{fact_value}。" with a value that already ends in punctuation would double it.
-            if following and not following.isalnum() and not following.isspace():
-                value = value.rstrip("。.！!？?，,；;")
-            return value
-
-        label = str(known["fact_label"])
-        if label and "{fact_label}" in template and str(known["fact_value"]).startswith(label):
-            # "订单号是{fact_value}" with the value "订单号3102..." would say the label twice.
-            known["fact_value"] = str(known["fact_value"])[len(label) :].lstrip(" :：是为")
-        text = _PLACEHOLDER.sub(substitute, template).strip()
-        return text[:1].upper() + text[1:] if self.language == "en" else text
-
-    def _describe(self, resolution_id: str) -> str:
-        description = self._resolutions[resolution_id].description.strip()
-        if self.language == "en" and len(description) > 1 and description[1].islower():
-            description = description[0].lower() + description[1:]
-        return description.rstrip("。.")
-
-    def _offer_words(self, resolution_id: str, text: str) -> str:
-        """The agent's own words for an offer (the matched keyword), or its description."""
-        return self._agent_words(resolution_id, text) or self._describe(resolution_id)
-
-    def _agent_words(self, resolution_id: str, text: str) -> str:
-        """The keyword of an offer exactly as the agent said it, or "" when the turn doesn't contain one."""
-        pattern = keyword_pattern(self._resolutions[resolution_id].keywords, inflect=self.language == "en")
-        match = pattern.search(text) if pattern else None
-        return match.group(0) if match else ""
+        """``template`` with its slots filled, grammatically (see the module docstring)."""
+        return fill_template(
+            template,
+            {
+                "goal": self.case.customer_wants,
+                "product": self.case.product,
+                "fact_label": "",
+                "fact_value": "",
+                "agent_offer": "",
+                "choice": "",
+                **values,
+            },
+            self.language,
+        )
 
     def _join(self, parts: list[str]) -> str:
         parts = [part for part in parts if part]
@@ -502,16 +246,87 @@ class OfflineCustomer(CustomerEngine):
         return random.Random(f"{self.seed}:{self.persona.id}:{self.case.id}:{turn_number}")
 
     def _sync(self, history: Sequence[Turn]) -> None:
-        """Rebuild memory from ``history`` when it does not match (e.g. a resumed session)."""
+        """Rebuild state and voice from ``history`` when it does not match (e.g. a resumed session)."""
         agent_messages = [turn.text for turn in history if turn.role == "agent"]
-        if len(agent_messages) == self._memory.agent_turns:
+        if len(agent_messages) == self._agent_turns:
             return
-        memory = _Memory(mood=self.persona.temperament.starting_mood)
-        self._pick_opening_prefix(self._rng(0), memory)
-        for message in agent_messages:
-            memory, reply = self._respond(memory, message)
-            memory.last_reply = self._join(reply.parts)
-        self._memory = memory
+        steps = self.rules.replay(agent_messages)
+        voice = _Voice()
+        prefix = self._pick_opening_prefix(self._rng(0), voice)
+        voice.last_reply = voice.last_said = self._join([part for part in (prefix, self.case.opening_line) if part])
+        for message, step in zip(agent_messages, steps, strict=True):
+            voice.heard.append(message)
+            self._remember(voice, step, self._speak(step, voice))
+        self._voice = voice
+        self._agent_turns = len(agent_messages)
+
+
+def fill_template(template: str, values: dict[str, Any], language: str) -> str:
+    """Fill ``{slot}`` placeholders so the sentence still reads right.
+
+    - A value that starts with its label, or with the words just before the slot, drops them
+      ("订单号是{fact_value}" with "订单号3102…" → "订单号是3102…"; "it's {fact_value}" with
+      "It's #A-204117" → "it's #A-204117").
+    - A value's final punctuation is dropped when the template puts its own right after the slot.
+    - English: a value is capitalised where a sentence starts and otherwise left as written.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = str(values.get(name, "")).strip()
+        before = template[: match.start()]
+        if name == "fact_value":
+            value = _drop_repeat(value, str(values.get("fact_label", "")), before)
+        stripped_before = before.rstrip()
+        if language == "en":
+            starts = not stripped_before or stripped_before[-1] in ".!?"
+            if starts:
+                value = value[:1].upper() + value[1:]
+        following = template[match.end() : match.end() + 1]
+        if following and not following.isalnum() and not following.isspace():
+            value = value.rstrip("。.！!？?，,；;")
+        return value
+
+    text = _PLACEHOLDER.sub(substitute, template).strip()
+    return text[:1].upper() + text[1:] if language == "en" else text
+
+
+#: An English value of this many words or more that starts with a capital is a sentence of its own
+#: ("The internet light keeps flashing orange"), not a noun phrase ("March 3", "Visa ending 4417").
+_SENTENCE_WORDS = 4
+
+
+def sentence_like(value: str, language: str) -> bool:
+    """Whether a fact's value is a whole sentence in the customer's words rather than a name or number."""
+    value = value.strip()
+    if language == "zh-CN":
+        return "我" in value
+    words = value.split()
+    return len(words) >= _SENTENCE_WORDS and value[:1].isupper() and not words[0].isupper()
+
+
+def _fits(template: str, values: dict[str, str], language: str) -> bool:
+    """Whether ``template`` reads right with ``values``: a sentence-like fact value must start a sentence."""
+    value = values.get("fact_value", "")
+    if not value or "{fact_value}" not in template or not sentence_like(value, language):
+        return True
+    before = template[: template.index("{fact_value}")].rstrip()
+    return not before or before[-1] in ".!?。！？…"
+
+
+def _drop_repeat(value: str, label: str, before: str) -> str:
+    """Drop from the front of ``value`` what the sentence already says: its label, or the words before the slot."""
+    stripped = value
+    # The longest end of the label, or of the text before the slot, that the value starts with.
+    for said in (label, before.strip()):
+        said_lower, value_lower = said.lower(), stripped.lower()
+        for size in range(min(len(said), len(stripped)), 1, -1):
+            if value_lower.startswith(said_lower[-size:]):
+                rest = stripped[size:].lstrip(" :：是为")
+                if rest:
+                    stripped = rest
+                break
+    return stripped
 
 
 def _chunks(text: str) -> Iterator[str]:

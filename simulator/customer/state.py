@@ -1,10 +1,12 @@
-"""The customer's state, kept by code, for the LLM customer: the interface it needs, and a bridge.
+"""The customer's state, kept by code: the interface both customer engines use.
 
 DESIGN.md: "The LLM engines replace the voice and the judge, never the recogniser, the state
-machine or the rule checks." So the LLM customer asks a :class:`CustomerStateMachine` what each
-agent message did to the customer — mood, patience, facts told, offers on the table — passes that
-to the model as a short hidden note, and accepts an ending the model signals only when the state
-allows it (``resolved`` needs an acceptable offer on record).
+machine or the rule checks." So both customers ask one :class:`CustomerStateMachine`
+(``state_machine.CustomerRules``) what each agent message did to the customer — mood, patience,
+facts told, offers on the table, goals, the outcome. The offline customer voices the step's
+:class:`Move` list with persona lines; the LLM customer passes the step to the model as a short
+hidden note and accepts an ending the model signals only when the state allows it (``resolved``
+needs the customer's goal met: a complete acceptable offer accepted).
 
 The interface (documented in ``docs/llm.md``) is small on purpose:
 
@@ -13,8 +15,7 @@ The interface (documented in ``docs/llm.md``) is small on purpose:
   that fails is asked for again with the same message and must find the same state);
 - :meth:`CustomerStateMachine.commit`: keep that step once its reply became a turn.
 
-``state_bridge.OfflineRulesMachine`` implements it until the shared customer state machine (issue
-11 item 5) is on main; that machine then replaces the bridge behind this interface.
+``state_machine.CustomerRules`` implements it for both engines.
 """
 
 from __future__ import annotations
@@ -27,6 +28,24 @@ from simulator.models import Outcome, Turn
 
 #: How many recent agent turns the note looks back over ("no progress for 3 of the last 4 turns").
 RECENT_TURNS = 4
+
+
+@dataclass(frozen=True)
+class Move:
+    """Something the customer does in its reply, named by a persona line category.
+
+    ``values`` fill the line's slots (``fact_value``, ``agent_offer``, ``choice``, …); ``hints``
+    steer which variant fits (``steer_to_product`` after a turn that engaged but settled nothing,
+    ``just_got_proof`` after a first reference number).
+    """
+
+    category: str
+    values: tuple[tuple[str, str], ...] = ()
+    hints: frozenset[str] = frozenset()
+
+    def value(self, name: str) -> str:
+        """The value of slot ``name`` ("" when not given)."""
+        return dict(self.values).get(name, "")
 
 
 @dataclass(frozen=True)
@@ -48,12 +67,18 @@ class StateStep:
     offer: str | None
     #: What the customer turns down (the case's words) when the latest message offered it.
     refused_offer: str | None
-    #: The rules consider the goal met (an acceptable offer accepted).
+    #: The rules consider the goal met (a complete acceptable offer accepted, and any further goal).
     goal_met: bool
     #: An ending the rules impose now (patience run out, a supervisor demanded); None otherwise.
     imposed: Outcome | None
     #: Endings the model may signal now (``resolved`` only with an acceptable offer on record).
     allowed: frozenset[Outcome] = field(default_factory=frozenset)
+    #: What the customer does in this reply, in order (the offline voice speaks them).
+    moves: tuple[Move, ...] = ()
+    #: The outcome the rules reached with this step (``resolved`` included), None while it goes on.
+    outcome: Outcome | None = None
+    #: The customer accepted a remedy but still wants more (e.g. compensation for the delay).
+    wants_more: bool = False
 
     @property
     def recent_stalls(self) -> tuple[int, int]:

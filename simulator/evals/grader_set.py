@@ -39,7 +39,7 @@ from simulator.content import (
     _problems_from_validation,
 )
 from simulator.evals.grader_manifest import load_manifest
-from simulator.models import Language, NonEmpty, Rubric, Slug, StrictModel, Transcript, Turn
+from simulator.models import CriticalErrorKind, Language, NonEmpty, Rubric, Slug, StrictModel, Transcript, Turn
 
 DEFAULT_SET_DIR = PROJECT_DIR / "evals" / "grader"
 MANIFEST_NAME = "manifest.yaml"
@@ -63,13 +63,6 @@ Trap = Literal[
     "borderline",
     "mid_conversation",
     "customer_left",
-]
-CriticalErrorKind = Literal[
-    "private_data_request",
-    "insult_or_threat",
-    "unsafe_advice",
-    "other_person_data",
-    "promise_beyond_policy",
 ]
 
 # Criterion ids of the shipped rubric (DESIGN.md contract); the labels name each explicitly so a

@@ -217,12 +217,20 @@ def invented_facts(transcript: Transcript, case: Case) -> list[InventedFact]:
 
 
 def offered_turns(transcript: Transcript, case: Case, rubric: Rubric | None = None) -> list[int]:
-    """Indices of agent turns that offer an acceptable resolution."""
-    return [
-        index
-        for index, turn in enumerate(transcript.turns)
-        if turn.role == "agent" and recognize_agent(turn.text, case, rubric).offered
-    ]
+    """Indices of agent turns that offer an acceptable resolution (by its keyword hints or by meaning)."""
+    from simulator.recognition.offer_match import match_offers
+
+    acceptable = {resolution.id for resolution in case.acceptable_resolutions}
+    targets = [*case.acceptable_resolutions, *case.customer_refuses]
+    found = []
+    for index, turn in enumerate(transcript.turns):
+        if turn.role != "agent":
+            continue
+        recognized = recognize_agent(turn.text, case, rubric)
+        sentences = [s.text for s in recognized.sentences if s.acts and not s.has(DialogueAct.refusal)]
+        if recognized.offered or acceptable & {m.resolution_id for m in match_offers(sentences, targets)}:
+            found.append(index)
+    return found
 
 
 def outcome_problems(transcript: Transcript, case: Case, rubric: Rubric | None = None) -> list[OutcomeProblem]:

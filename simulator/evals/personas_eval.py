@@ -10,6 +10,9 @@ and each conversation is measured:
   amounts or dates (``persona_checks``).
 - **Outcome sanity**: no goal met / resolution before an acceptable offer, consistent state, and
   the good agent resolves more often than each poor one.
+- **Per style** (``personas_styles``): resolution rate, turns to resolution and the mood after
+  each agent turn; paraphrasing good agents resolve >= 85 %, gaming ones <= 10 %, and no drill
+  resolves within two agent turns without a complete acceptable offer.
 - **Mood direction**: empathy lowers or holds the mood, a forbidden phrase raises it.
 
 ``run_personas_eval`` plays the conversations; ``summarise`` turns them into the JSON report.
@@ -45,12 +48,13 @@ from simulator.evals.persona_checks import (
     outcome_problems,
     summarize_events,
 )
+from simulator.evals.personas_styles import by_style, early_resolutions, style_targets
 from simulator.evals.trainee_scripts import ScriptStyle, TraineeScripts, render_style
 from simulator.models import Case, Language, Persona, Rubric, Transcript
 
 Engine = Literal["offline", "llm"]
 MAX_TURNS = 10
-IDENTIFICATION_TARGET = 0.90
+IDENTIFICATION_TARGET = 0.95
 EXAMPLES = 8
 OUTCOMES = ("resolved", "gave_up", "escalated", "abandoned", "open")
 Progress = Callable[[int, int, str], None]
@@ -129,6 +133,7 @@ class PersonasEvalRun:
     results: list[ConversationResult]
     seconds: float
     classifier_labels: dict[str, tuple[str, ...]]
+    rubric: Rubric | None = None
 
 
 def plan_pairings(
@@ -230,6 +235,7 @@ def run_personas_eval(
         results=results,
         seconds=time.perf_counter() - started,
         classifier_labels={language: classifier.labels for language, classifier in classifiers.items()},
+        rubric=rubric,
     )
 
 
@@ -474,12 +480,15 @@ def summarise(run: PersonasEvalRun) -> dict[str, Any]:
     ident = identification(results)
     facts = fidelity(results)
     ends = outcomes(results)
+    styles = by_style(results, run.rubric)
+    early = early_resolutions(results, run.rubric)
     targets = {
-        "identification_at_least_90": ident["accuracy"] is not None and ident["accuracy"] >= IDENTIFICATION_TARGET,
+        "identification_at_least_95": ident["accuracy"] is not None and ident["accuracy"] >= IDENTIFICATION_TARGET,
         "zero_invented_facts": facts["invented_facts"] == 0,
         "zero_fact_leaks": facts["fact_leaks"] == 0,
         "zero_premature_resolution": ends["premature"] == 0,
         "good_agent_resolves_most": ends["good_resolves_most"],
+        **style_targets(styles, early),
     }
     errors = [{"conversation": r.pairing.label, "error": r.error} for r in results if r.error]
     return {
@@ -501,6 +510,8 @@ def summarise(run: PersonasEvalRun) -> dict[str, Any]:
         "identification": ident,
         "fact_fidelity": facts,
         "outcomes": ends,
+        "style_outcomes": styles,
+        "early_resolutions": early,
         "mood": mood(results),
         "model_warnings": model_warnings(results),
     }

@@ -132,7 +132,7 @@ def headline_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         return "yes" if targets[key] else "**no**"
 
     return [
-        ("Archetype identified (all cases)", _pct(ident["accuracy"]), ">= 90%", met("identification_at_least_90")),
+        ("Archetype identified (all cases)", _pct(ident["accuracy"]), ">= 95%", met("identification_at_least_95")),
         (
             "  dev cases / held-out test cases",
             f"{_pct(ident['by_part']['dev']['accuracy'])} / {_pct(ident['by_part']['test']['accuracy'])}",
@@ -148,6 +148,7 @@ def headline_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "yes",
             met("good_agent_resolves_most"),
         ),
+        *_style_rows(report, met),
         ("Empathy lowers or holds the mood", _pct(mood["empathy"]["ok_rate"]), "", ""),
         ("Forbidden phrase raises the mood", _pct(mood["forbidden"]["ok_rate"]), "", ""),
         (
@@ -157,6 +158,55 @@ def headline_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "",
         ),
     ]
+
+
+def _style_rows(report: dict[str, Any], met: Any) -> list[tuple[str, str, str, str]]:
+    styles = report.get("style_outcomes", {})
+    early = report.get("early_resolutions", {})
+    if not styles:
+        return []
+
+    def rates(family: str, quality: str | None = None) -> str:
+        chosen = [
+            f"{name} {_pct(row['resolution_rate'])}"
+            for name, row in styles.items()
+            if row["family"] == family and (quality is None or row["quality"] == quality)
+        ]
+        return ", ".join(chosen) or "n/a"
+
+    return [
+        (
+            "Paraphrasing good agents resolve",
+            rates("paraphrase", "good"),
+            ">= 85%",
+            met("paraphrase_good_resolve_at_least_85"),
+        ),
+        ("Gaming agents resolve", rates("gaming"), "<= 10%", met("gaming_resolve_at_most_10")),
+        (
+            f"Resolved within {early.get('within_turns', 2)} agent turns without a complete offer",
+            f"{early.get('without_complete_offer', 0)} (of {early.get('resolved_early', 0)} early)",
+            "0",
+            met("no_early_resolution_without_complete_offer"),
+        ),
+    ]
+
+
+def style_table(report: dict[str, Any]) -> list[str]:
+    """Per style: family, resolution rate, turns to resolution, mean mood after each agent turn."""
+    rows = [
+        [
+            name,
+            row["family"],
+            row["quality"],
+            row["n"],
+            _pct(row["resolution_rate"]),
+            "-" if row["mean_turns_to_resolution"] is None else row["mean_turns_to_resolution"],
+            " → ".join(f"{value:g}" for value in row["mood_trajectory"]),
+        ]
+        for name, row in report.get("style_outcomes", {}).items()
+    ]
+    header = ["Style", "Family", "Quality", "Drills", "Resolved", "Agent turns to resolution", "Mean mood per turn"]
+    return _table(header, rows)
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -182,6 +232,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         f"![Outcomes by trainee style]({OUTCOMES_PNG})",
         "",
+        "## Per trainee style",
+        "",
+        *style_table(report),
         "## Archetype recognisability",
         "",
         f"Method: {ident['method']}.",

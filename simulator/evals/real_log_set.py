@@ -212,4 +212,8 @@ def _attach(
         return None
     for error_index, message in critical_error_problems(item.labels, transcript.turns):
         at((*base, "labels", "critical_errors", str(error_index), "quote"), message)
-    return transcript
+    # The labels say how the contact went; the grader reads it from the transcript (no greeting is
+    # expected in a chat or a log that starts part-way through: docs/commitments.md).
+    return transcript.model_copy(
+        update={"channel": transcript.channel or item.channel, "start": transcript.start or item.start}
+    )

@@ -13,6 +13,13 @@ the language can be played with it:
 - ``{unacceptable}``: the first keyword of the case's first unacceptable resolution; a turn using
   it is skipped for a case that has none.
 - ``{forbidden}``: the case's first forbidden phrasing.
+- ``{own_offer}`` / ``{own_offer_2}``: the case's first / second ``recommended_phrasing`` line of the
+  ``solution`` stage — an offer in the case author's own everyday words, not the resolution's
+  description; a turn using ``{own_offer_2}`` is skipped for a case with a single solution line.
+
+Each style belongs to a *family*: ``lexicon`` (the first scripts, close to the old keyword
+lexicon's formulas), ``paraphrase`` (everyday wording no lexicon lists) or ``gaming`` (trainees
+who try to score without helping: keyword salad, polite shells, one-word offers).
 
 Loading is strict (pydantic, unknown keys rejected) and errors come back as ``path:line:col:
 message`` problems in one ``ContentError``, like the rest of the content.
@@ -33,7 +40,11 @@ from simulator.content import ContentError, ContentProblem, _display_path, _pars
 from simulator.models import LANGUAGES, Case, HiddenFact, Language, NonEmpty, Slug, StrictModel
 
 DEFAULT_SCRIPTS_DIR = PROJECT_DIR / "evals" / "trainee_scripts"
-SLOTS: frozenset[str] = frozenset({"fact_label", "resolution", "resolution_text", "unacceptable", "forbidden"})
+SLOTS: frozenset[str] = frozenset(
+    {"fact_label", "resolution", "resolution_text", "unacceptable", "forbidden", "own_offer", "own_offer_2"}
+)
+#: Slots whose turn is skipped when the case has no value for them.
+OPTIONAL_SLOTS: tuple[str, ...] = ("unacceptable", "own_offer_2")
 _SLOT = re.compile(r"\{(\w*)\}")
 
 
@@ -68,6 +79,10 @@ class ScriptStyle(StrictModel):
     """A kind of trainee, played the same way against every persona and case."""
 
     id: Slug = Field(description="Style id, e.g. good, cold_policy.")
+    family: Literal["lexicon", "paraphrase", "gaming"] = Field(
+        description="lexicon: the first scripts' formulas; paraphrase: everyday wording; "
+        "gaming: scoring without helping."
+    )
     quality: Literal["good", "poor"] = Field(description="Whether a mentor would call this agent good.")
     description: NonEmpty = Field(description="What this agent does, in one sentence.")
     turns: list[ScriptTurn] = Field(min_length=2, description="The agent's lines in order.")
@@ -157,7 +172,7 @@ def render_style(style: ScriptStyle, case: Case, *, max_turns: int = 10) -> list
     values = _case_values(case)
     lines: list[RenderedLine] = []
     for turn in style.turns:
-        if "{unacceptable}" in turn.say and values["unacceptable"] is None:
+        if any("{" + slot + "}" in turn.say and values[slot] is None for slot in OPTIONAL_SLOTS):
             continue
         if turn.each_fact:
             for fact in ordered_facts(case)[: turn.each_fact]:
@@ -175,7 +190,10 @@ def _case_values(case: Case) -> dict[str, str | None]:
     # Keywords are optional hints; without them the offer is phrased from the description.
     refused = case.customer_refuses[0] if case.customer_refuses else None
     unacceptable = (refused.keywords[0] if refused.keywords else refused.description) if refused else None
+    solutions = [phrase.text for phrase in case.recommended_phrasing if phrase.stage == "solution"]
     return {
+        "own_offer": solutions[0] if solutions else description,
+        "own_offer_2": solutions[1] if len(solutions) > 1 else None,
         "resolution": resolution.keywords[0] if resolution.keywords else description,
         "resolution_text": description,
         "unacceptable": unacceptable,

@@ -28,9 +28,9 @@ from simulator.content import Library
 from simulator.errors import DrillError, GradingFailed
 from simulator.grading.aggregate import build_report, unscored
 from simulator.grading.offline import grade_offline, weights_fingerprint
-from simulator.grading.rules import run_rules
+from simulator.grading.rules import RuleContext, run_rules_in
 from simulator.i18n import t
-from simulator.models import Case, CriterionScore, Evidence, Finding, GradeReport, Rubric, Transcript
+from simulator.models import Case, CriterionScore, Evidence, Finding, GradeReport, RedLine, Rubric, Transcript
 from simulator.quotes import is_substantial
 
 __all__ = [
@@ -146,6 +146,7 @@ class _Judged:
     findings: list[Finding]
     model: str
     prompt_hash: str | None
+    red_lines: list[RedLine]
 
 
 def _run_judge(
@@ -184,6 +185,7 @@ def _run_judge(
         list(result.findings),
         result.model or settings.judge_model,
         result.prompt_hash,
+        list(result.red_lines),
     )
 
 
@@ -218,7 +220,9 @@ def grade(
         except LookupError as exc:
             raise GradingError(f"transcript case_id: {exc}") from exc
 
-    findings = run_rules(transcript, rubric, case)
+    context = RuleContext(transcript, rubric, case)
+    findings = run_rules_in(context)
+    red_lines = context.red_lines
     # With its own case known, a transcript is graded against that case alone: similar cases would
     # only lend their facts to the coaching. The index is asked only when the case is unknown.
     no_close_case = False
@@ -243,6 +247,8 @@ def grade(
             engine=chosen,
             references=reference_ids,
             no_close_case=no_close_case,
+            critical_errors=red_lines.confirmed,
+            review_flags=red_lines.review,
         )
 
     if chosen == "offline":
@@ -266,6 +272,8 @@ def grade(
             prompt_hash=digest,
             references=reference_ids,
             no_close_case=no_close_case,
+            critical_errors=red_lines.confirmed,
+            review_flags=red_lines.review,
         )
 
     judged = _run_judge(
@@ -282,6 +290,8 @@ def grade(
         references=reference_ids,
         dropped_quotes=judged.dropped_quotes,
         no_close_case=no_close_case,
+        critical_errors=red_lines.confirmed,
+        review_flags=[*red_lines.review, *judged.red_lines],
     )
 
 

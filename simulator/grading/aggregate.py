@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from simulator.grading.rules import RULES, hurt_criteria
+from simulator.grading.registry import hurt_criteria
+from simulator.grading.rules import RULES
 from simulator.models import (
     CriterionScore,
     Evidence,
     Finding,
     GradeReport,
     GraderInfo,
+    RedLine,
     Rubric,
     Transcript,
     TurnAnnotation,
@@ -109,9 +111,9 @@ def annotate_turns(
     """For each agent turn: the criteria it helped or hurt and the rule ids found on it.
 
     A turn *hurts* a criterion when a warning or violation finding on it maps to that criterion
-    (see the rule table in ``simulator.grading.rules``) or when it is quoted as evidence for a
-    score of 2 or less. It *helps* when it is quoted as evidence for a score of 3 or more and
-    does not hurt the same criterion. Only criteria present in ``criterion_scores`` are named.
+    (``registry.hurt_criteria``: the criteria whose weighted signals stand for that rule) or when
+    it is quoted as evidence for a score of 2 or less. It *helps* when it is quoted as evidence for
+    a score of 3 or more and does not hurt the same criterion. Only criteria present in ``criterion_scores`` are named.
     """
     known = {score.id for score in criterion_scores}
     agent_turns = transcript.agent_turn_indices()
@@ -163,6 +165,8 @@ def build_report(
     references: Sequence[str] = (),
     dropped_quotes: Sequence[Evidence] = (),
     no_close_case: bool = False,
+    critical_errors: Sequence[RedLine] = (),
+    review_flags: Sequence[RedLine] = (),
 ) -> GradeReport:
     """Assemble the GradeReport for ``transcript``.
 
@@ -170,7 +174,8 @@ def build_report(
     transcript without agent turns has nothing to grade, so every criterion is unscored whatever
     the grader returned. ``complete`` is true only when every criterion has a score; the total
     and pass flag are then computed, otherwise both are ``None``. Criteria that should cite a
-    quote and cannot are listed in ``unsupported``; such a report cannot pass.
+    quote and cannot are listed in ``unsupported``; such a report cannot pass. A red line in
+    ``critical_errors`` fails it whatever the total (``review_flags`` only ask a mentor to look).
     """
     if not transcript.agent_turn_indices():
         reason = (
@@ -185,7 +190,7 @@ def build_report(
     unsupported = unsupported_criteria(scores, transcript)
     return GradeReport(
         total=total,
-        passed=verdict(total, rubric, unsupported),
+        passed=False if critical_errors else verdict(total, rubric, unsupported),
         complete=total is not None,
         pass_mark=rubric.pass_mark,
         criteria=scores,
@@ -197,6 +202,8 @@ def build_report(
         no_close_case=no_close_case,
         grader=GraderInfo(engine=engine, model=model, prompt_hash=prompt_hash, rubric_version=rubric.version),
         language=transcript.language,
+        critical_errors=list(critical_errors),
+        review_flags=list(review_flags),
     )
 
 

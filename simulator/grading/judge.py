@@ -46,13 +46,13 @@ from langchain_core.runnables import Runnable
 from simulator.config import Settings
 from simulator.errors import LLMUnavailable, PromptTooLong
 from simulator.grading import judge_commitments, judge_prompt
-from simulator.grading.judge_prompt import INSTRUCTIONS_KEY, JudgePrompt, build_prompt
+from simulator.grading.judge_prompt import INSTRUCTIONS_KEY, RED_LINES_KEY, JudgePrompt, build_prompt
 from simulator.grading.judge_reply import check_evidence, message, payload_from, read_criterion, unwrap
 from simulator.grading.signals import grader_instruction_spans
 from simulator.i18n import t
 from simulator.limits import JUDGE_PROMPT_CHARS, too_long
 from simulator.llm import UsageLog, fallback_chain, structured_model
-from simulator.models import Case, CriterionScore, Evidence, Finding, Rubric, Transcript
+from simulator.models import Case, CriterionScore, Evidence, Finding, RedLine, Rubric, Transcript
 from simulator.quotes import locate
 
 __all__ = ["Attempt", "JudgeResult", "judge_chain", "judge_transcript", "prompt_hash"]
@@ -103,6 +103,7 @@ class JudgeResult:
     prompt_hash: str
     method: str | None
     attempts: list[Attempt] = field(default_factory=list)
+    red_lines: list[RedLine] = field(default_factory=list)
     usage: UsageLog = field(default_factory=UsageLog)
 
     @property
@@ -247,6 +248,39 @@ def _reported_findings(
     return result
 
 
+def _reported_red_lines(
+    payload: dict[str, Any], body: dict[str, Any], transcript: Transcript, rubric: Rubric
+) -> list[RedLine]:
+    """Red lines the judge reports, each with a verified, substantial quote from an agent turn.
+
+    They go to a mentor's review, never straight to a fail: the judge's precision on red lines has
+    not been measured (``red_lines.confirmed``), unlike the recogniser's.
+    """
+    items = payload.get(RED_LINES_KEY, body.get(RED_LINES_KEY))
+    if not isinstance(items, list):
+        return []
+    rules = {rule.kind: rule for rule in rubric.critical_errors.get(transcript.language, [])}
+    found: list[RedLine] = []
+    for item in items:
+        kind = item.get("kind") if isinstance(item, dict) else None
+        if kind not in rules:
+            continue
+        for evidence in check_evidence([item], transcript).kept:
+            rule = rules[kind]
+            hit = RedLine(
+                kind=rule.kind,
+                name=rule.name,
+                turn=evidence.turn,
+                quote=evidence.quote,
+                why=rule.why,
+                confidence=None,
+                source="judge",
+            )
+            if all((h.kind, h.turn) != (hit.kind, hit.turn) for h in found):
+                found.append(hit)
+    return found
+
+
 def _anchor_absence_claims(scores: dict[str, CriterionScore]) -> None:
     """Void the ``absence`` basis of every criterion that cites no verified agent quote of its own.
 
@@ -289,6 +323,7 @@ def judge_transcript(
     problems: dict[str, str] = {cid: message(language, "missing") for cid in prompt.criterion_ids}
     dropped: list[Evidence] = []
     reported: list[Finding] = []
+    red_lines: list[RedLine] = []
     attempts: list[Attempt] = []
     rejections: list[tuple[str, LLMUnavailable]] = []
     model_name = settings.judge_model
@@ -359,6 +394,11 @@ def judge_transcript(
                 problems[criterion_id] = reading.problem or message(language, "missing")
         reported += _reported_findings(payload, body, transcript, [*findings, *reported])
         reported += judge_commitments.reported(payload, body, transcript, [*findings, *reported])
+        red_lines += [
+            hit
+            for hit in _reported_red_lines(payload, body, transcript, rubric)
+            if all((h.kind, h.turn) != (hit.kind, hit.turn) for h in red_lines)
+        ]
         attempts.append(Attempt(method, "partial" if problems else "ok"))
         note = [f"{cid}: {reason}" for cid, reason in problems.items()]
 
@@ -383,4 +423,5 @@ def judge_transcript(
         method=used_method,
         attempts=attempts,
         usage=usage,
+        red_lines=red_lines,
     )

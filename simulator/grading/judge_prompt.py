@@ -35,10 +35,12 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from simulator.config import PROMPT_DIR
 from simulator.grading import judge_commitments
-from simulator.models import LANGUAGES, Case, Finding, Language, Rubric, Transcript
+from simulator.models import LANGUAGES, Case, CriticalErrorKind, Finding, Language, Rubric, Transcript
 
 #: The key under which the judge reports text in the transcript that was aimed at it.
 INSTRUCTIONS_KEY = "instructions_in_transcript"
+#: The key under which the judge reports red lines the agent crossed (docs/red-lines.md).
+RED_LINES_KEY = "critical_errors"
 
 _TEMPLATE_NAMES = ("judge_system", "judge_user", "judge_retry", "judge_case", "judge_similar", "judge_commitments")
 
@@ -55,6 +57,7 @@ _LABELS: dict[Language, dict[str, str]] = {
         "clarify": "澄清",
         "solution": "方案",
         "closing": "结束",
+        "red_lines": "红线(任何一条都让本次考核不通过)",
     },
     "en": {
         "none": "(none)",
@@ -70,6 +73,7 @@ _LABELS: dict[Language, dict[str, str]] = {
         "clarify": "clarify",
         "solution": "solution",
         "closing": "closing",
+        "red_lines": "red lines (any one fails the session)",
     },
 }
 
@@ -99,6 +103,12 @@ class QuoteRef(BaseModel):
             "characters or 3 words, or the whole turn when it is shorter."
         )
     )
+
+
+class RedLineRef(QuoteRef):
+    """A red line the agent crossed, with the quote that crosses it."""
+
+    kind: CriticalErrorKind = Field(description="Which red line of the rubric's list.")
 
 
 class CriterionJudgement(BaseModel):
@@ -150,7 +160,15 @@ def verdict_schema(criteria: tuple[tuple[str, str], ...], flag_rules: tuple[str,
                     "empty if none."
                 ),
             ),
-        )
+        ),
+        "red_lines": (
+            list[RedLineRef],
+            Field(
+                alias=RED_LINES_KEY,
+                max_length=MAX_REPORTED_INSTRUCTIONS,
+                description="Red lines the agent crossed, each with its kind, turn and verbatim quote; empty if none.",
+            ),
+        ),
     }
     fields.update(judge_commitments.schema_fields(flag_rules))
     for position, (criterion_id, name) in enumerate(criteria):
@@ -241,6 +259,11 @@ def render_rubric(rubric: Rubric, language: Language) -> str:
             criterion.description.get(language),
         ]
         lines += [f"- {level}: {criterion.levels[level].get(language)}" for level in sorted(criterion.levels)]
+        blocks.append("\n".join(lines))
+    red_lines = rubric.critical_errors.get(language, [])
+    if red_lines:
+        lines = [f"## {RED_LINES_KEY}: {_LABELS[language]['red_lines']}"]
+        lines += [f"- `{rule.kind}` ({rule.name}): {rule.why}" for rule in red_lines]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

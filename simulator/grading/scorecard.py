@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 
 from simulator.i18n import has, label, t
 from simulator.markdown_text import inert
-from simulator.models import CriterionScore, Finding, GradeReport, Language, Rubric
+from simulator.models import CriterionScore, Finding, GradeReport, Language, RedLine, Rubric
 
 
 class OverrideLike(Protocol):
@@ -107,10 +107,34 @@ def _finding_line(finding: Finding, lang: str) -> str:
     return f"- **{severity}** · {rule_name(finding.rule, lang)} ({where}){quote}: {inert(finding.message)}"
 
 
+def _red_line(hit: RedLine, lang: str) -> str:
+    if hit.confidence is None:
+        sure = t("scorecard.red_line_by_judge", lang)
+    else:
+        sure = t("scorecard.red_line_confidence", lang, value=hit.confidence)
+    return f"- **{inert(hit.name)}** ({turn_label(hit.turn, lang)}, {sure}) — “{_quote(hit.quote)}”: {inert(hit.why)}"
+
+
+def _red_line_sections(report: GradeReport, lang: str) -> list[str]:
+    # A red line decides the verdict, so it comes before everything else.
+    lines: list[str] = []
+    if report.critical_errors:
+        lines.append(f"## {t('scorecard.red_lines', lang)}")
+        lines.extend(_red_line(hit, lang) for hit in report.critical_errors)
+        lines.append("")
+    if report.review_flags:
+        lines.append(f"## {t('scorecard.red_line_review', lang)}")
+        lines.extend(_red_line(hit, lang) for hit in report.review_flags)
+        lines.append("")
+    return lines
+
+
 def _verdict_line(report: GradeReport, lang: str) -> list[str]:
     pass_mark = f"({t('scorecard.pass_mark', lang)} {report.pass_mark:g})"
     if report.complete and report.total is not None:
         verdict = t("scorecard.passed", lang) if report.passed else t("scorecard.failed", lang)
+        if report.critical_errors:
+            verdict = t("scorecard.red_line_failed", lang)
         if report.passed is None and report.unsupported:
             verdict = t("scorecard.unsupported", lang)
         return [f"**{t('scorecard.total', lang)}: {report.total:g}/100 — {verdict}** {pass_mark}", ""]
@@ -162,7 +186,10 @@ def render_scorecard(
     latest = {override.criterion_id: override for override in overrides}
     lines: list[str] = []
     if header:
-        lines += [f"# {t('scorecard.title', lang)}", "", *_verdict_line(report, lang)]
+        lines += [f"# {t('scorecard.title', lang)}", ""]
+    lines += _red_line_sections(report, lang)
+    if header:
+        lines += _verdict_line(report, lang)
     if report.unsupported:
         names = ", ".join(criterion_name(cid, rubric, lang) for cid in report.unsupported)
         lines += [f"{t('scorecard.unsupported_note', lang)} {names}", ""]

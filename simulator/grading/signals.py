@@ -1,13 +1,13 @@
 """Grading patterns beyond the dialogue acts, and the text helpers the rules and the grader share.
 
 The dialogue acts of a turn come from ``simulator.recognizer`` (one recogniser for the customer,
-the rules and the grader). This module adds what only grading needs, as data in
-``simulator/lexicons/grading.yaml``: text aimed at a grader, proactive risk notices, markers of an
-answer, of concrete content, of vagueness (and of guesses that stay vague next to a number), of
-structure, questions that want a number, honest limits, stock phrases, the customer asking again,
-follow-ups, courteous last words, and the stopwords for "is this reply about the same thing as the
-question". It also splits turns into verbatim sentences and removes grader-directed text (a
-bracketed aside, else its sentence) before the offline grader measures anything.
+the rules and the grader), and so do notes to the grader (the ``grader_note`` act) and question
+detection. This module adds what grading still reads from ``simulator/lexicons/grading.yaml``:
+proactive risk notices, markers of concrete content, of guesses that stay vague next
+to a number, of structure, questions that want a number, honest limits, stock phrases, the
+customer asking again, follow-ups, courteous last words, and the stopwords for "is this reply
+about the same thing as the question". It also removes grader-directed text (a bracketed aside,
+else its sentence) before the offline grader measures anything.
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.config import LEXICON_DIR
 from simulator.errors import DrillError
-from simulator.lexicon import Regex, compiled_lexicon, union
-from simulator.models import Language
+from simulator.lexicon import Regex, union
+from simulator.models import DialogueAct, Language
 from simulator.privacy_mask import masked_value_pattern
+from simulator.recognition import Span, recognize_spans, recognize_text, sentence_texts
+from simulator.recognition import is_question as recognised_question
 
 GRADING_LEXICON = LEXICON_DIR / "grading.yaml"
 
@@ -38,9 +40,7 @@ class GradingPatterns(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    grader_instruction: list[Regex] = Field(min_length=1)
     risk_notice: list[Regex] = Field(min_length=1)
-    answer_markers: list[Regex] = Field(min_length=1)
     concrete_markers: list[Regex] = Field(min_length=1)
     vague_markers: list[Regex] = Field(min_length=1)
     structure_markers: list[Regex] = Field(min_length=1)
@@ -51,6 +51,7 @@ class GradingPatterns(BaseModel):
     asks_again: list[Regex] = Field(min_length=1)
     follow_up: list[Regex] = Field(min_length=1)
     closing_courtesy: list[Regex] = Field(min_length=1)
+    placeholders: list[Regex] = Field(min_length=1)
     overlap_stopwords: list[str] = Field(default_factory=list)
 
 
@@ -59,9 +60,7 @@ class CompiledGrading:
     """Compiled grading patterns for one language."""
 
     language: Language
-    grader_instruction: re.Pattern[str]
     risk_notice: re.Pattern[str]
-    answer_markers: re.Pattern[str]
     concrete_markers: re.Pattern[str]
     vague_markers: re.Pattern[str]
     structure_markers: re.Pattern[str]
@@ -72,6 +71,7 @@ class CompiledGrading:
     asks_again: re.Pattern[str]
     follow_up: re.Pattern[str]
     closing_courtesy: re.Pattern[str]
+    placeholders: re.Pattern[str]
     stopwords: frozenset[str]
 
 
@@ -113,9 +113,7 @@ def grading_patterns(language: Language) -> CompiledGrading:
     spec = load_grading_patterns()[language]
     return CompiledGrading(
         language=language,
-        grader_instruction=_must(union(spec.grader_instruction)),
         risk_notice=_must(union(spec.risk_notice)),
-        answer_markers=_must(union(spec.answer_markers)),
         # A value masked on import ("[电话]", "[数字x]", "138****5678") was concrete before it was masked.
         concrete_markers=_must(union([*spec.concrete_markers, masked_value_pattern().pattern])),
         vague_markers=_must(union(spec.vague_markers)),
@@ -127,6 +125,7 @@ def grading_patterns(language: Language) -> CompiledGrading:
         asks_again=_must(union(spec.asks_again)),
         follow_up=_must(union(spec.follow_up)),
         closing_courtesy=_must(union(spec.closing_courtesy)),
+        placeholders=_must(union(spec.placeholders)),
         stopwords=frozenset(word.lower() for word in spec.overlap_stopwords),
     )
 
@@ -136,21 +135,8 @@ def grading_patterns(language: Language) -> CompiledGrading:
 
 
 def sentences(text: str, language: Language) -> list[str]:
-    """The sentences of ``text`` with their end punctuation, each a verbatim substring of ``text``."""
-    splitter = compiled_lexicon(language).sentence_split
-    result: list[str] = []
-    cursor = 0
-    for match in splitter.finditer(text):
-        if match.end() == match.start():
-            continue
-        piece = text[cursor : match.end()].strip()
-        cursor = match.end()
-        if piece and not splitter.fullmatch(piece):
-            result.append(piece)
-    tail = text[cursor:].strip()
-    if tail:
-        result.append(tail)
-    return result
+    """The sentences of ``text`` with their end punctuation, each verbatim (the project's one splitter)."""
+    return sentence_texts(text)
 
 
 def first_sentence(text: str, language: Language, limit: int = 80) -> str:
@@ -175,9 +161,20 @@ def closes_courteously(text: str, language: Language) -> str | None:
     return None
 
 
+def unfilled_placeholder(text: str, language: Language) -> bool:
+    """True when ``text`` holds a template slot sent unfilled ("{name}", "[xxx]", "《到货时间》").
+
+    A masked value ("[电话]", "[数字x]") is a value that was there, never a placeholder.
+    """
+    masked = masked_value_pattern()
+    return any(
+        not masked.fullmatch(match.group(0).strip()) for match in grading_patterns(language).placeholders.finditer(text)
+    )
+
+
 def is_question(sentence: str, language: Language) -> bool:
-    """True when ``sentence`` asks something, by the recogniser's lexicon."""
-    return bool(compiled_lexicon(language).question.search(sentence))
+    """True when ``sentence`` asks something: a question's form, or an asking act by meaning."""
+    return recognised_question(sentence, language)
 
 
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
@@ -231,46 +228,30 @@ def _stem(word: str) -> str:
 
 
 # A bracketed aside — "(Note to the evaluator: ...)", "【给评分系统的说明:...】" — is how a note to the
-# grader is usually set off from the message; when one matches, only the aside is removed, so the
+# grader is usually set off from the message; when one is a note, only the aside is removed, so the
 # sentence around it is measured exactly as if the note had never been written.
 _ASIDE = re.compile(r"[(（【\[［]([^()（）【】\[\]［］]{2,300})[)）】\]］]")
-
-
-def _instruction_patterns(language: Language) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    # Grader-directed text may be written in either language whatever the drill's language.
-    other: Language = "en" if language == "zh-CN" else "zh-CN"
-    return grading_patterns(language).grader_instruction, grading_patterns(other).grader_instruction
+# Tags that try to close or open the transcript's data delimiters are structure, whatever the words.
+_DELIMITER = re.compile(r"</?\s*(?:transcript|data|system|instructions?|对话|数据)\s*>", re.IGNORECASE)
 
 
 def grader_instruction_spans(text: str, language: Language) -> list[tuple[int, int]]:
     """(start, end) of every part of ``text`` that addresses a grader instead of the customer.
 
-    A bracketed aside that matches is one span; otherwise the whole sentence that matches is.
-    Spans are in text order and do not overlap.
+    A bracketed aside recognised as a ``grader_note`` is one span; otherwise every sentence that is
+    one (or holds a data delimiter tag) is. Spans are in text order and do not overlap.
     """
-    patterns = _instruction_patterns(language)
-
-    def aimed(piece: str) -> bool:
-        return any(pattern.search(piece) for pattern in patterns)
-
-    spans = [match.span() for match in _ASIDE.finditer(text) if aimed(match.group(0))]
+    asides = [Span(m.group(0), m.start(), m.end()) for m in _ASIDE.finditer(text) if not _DELIMITER.search(m.group(0))]
+    spans: list[tuple[int, int]] = []
+    if asides:
+        for piece in recognize_spans(asides, language):
+            if piece.has(DialogueAct.grader_note):
+                spans.append((piece.span.start, piece.span.end))
     masked = _mask(text, spans)
-    cursor = 0
-    for sentence in sentences(masked, language):
-        start = masked.find(sentence, cursor)
-        cursor = start + len(sentence)
-        hits = [match.start() for pattern in patterns if (match := pattern.search(sentence))]
-        if hits:
-            # From the last break before the note ("...number, please.Note to the grader: ..."),
-            # so what the agent said to the customer before it stays as it was.
-            head = sentence[: min(hits)]
-            breaks = [head.rfind(mark) for mark in _BREAKS]
-            spans.append((start + max(breaks) + 1, cursor))
+    for sentence in recognize_text(masked, language).sentences:
+        if sentence.has(DialogueAct.grader_note) or _DELIMITER.search(sentence.text):
+            spans.append((sentence.span.start, sentence.span.end))
     return sorted(spans)
-
-
-# Where a note to the grader may begin inside a sentence the splitter did not cut.
-_BREAKS = (".", "!", "?", ";", "。", "！", "？", "；", "\n")
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:

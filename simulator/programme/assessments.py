@@ -30,6 +30,7 @@ from simulator.content import Library
 from simulator.models import Rubric
 from simulator.programme.bank import matching_questions
 from simulator.programme.cards import Card, CardFilters, draw_cards
+from simulator.programme.coaching import coached_trainee, coaches
 from simulator.programme.db import ProgrammeDB, aware
 from simulator.programme.errors import NotAllowed, ProgrammeError
 from simulator.programme.models import ProgrammePolicy, QuizSpec
@@ -120,7 +121,7 @@ class Assessments:
             raise ProgrammeError("assess_no_trainees")
         if not title.strip():
             raise ProgrammeError("assess_no_title")
-        people = [self._coached_trainee(user, name) for name in names]
+        people = [coached_trainee(self.find_user, user, name) for name in names]
         policy = library.programme
         spec = self._theory_spec(policy)
         available = len(matching_questions(list(library.questions.values()), language, spec))
@@ -229,7 +230,7 @@ class Assessments:
         return [
             (a_id, title, lang, aware(created))
             for a_id, title, lang, created in rows
-            if any(self._coaches(user, name) for name in names[a_id])
+            if any(coaches(self.find_user, user, name) for name in names[a_id])
         ]
 
     def candidates(self, user: User, library: Library, assessment_id: str) -> list[CandidateView]:
@@ -238,14 +239,14 @@ class Assessments:
             names = [
                 c.user_name for c in db.scalars(select(CandidateRow).where(CandidateRow.assessment_id == assessment_id))
             ]
-        visible = [name for name in names if self._coaches(user, name)]
+        visible = [name for name in names if coaches(self.find_user, user, name)]
         if not visible:
             raise NotAllowed("assess_not_found")
         return [self.candidate(user, library, assessment_id, name) for name in visible]
 
     def candidate(self, user: User, library: Library, assessment_id: str, trainee: str) -> CandidateView:
         """One trainee's side of an assessment, as ``user`` (that trainee or a coach) may see it."""
-        coach = self._coaches(user, trainee) and user.name != trainee
+        coach = coaches(self.find_user, user, trainee) and user.name != trainee
         if user.name != trainee and not coach:
             raise NotAllowed("assess_not_found")
         with self.db.read() as db:
@@ -289,7 +290,7 @@ class Assessments:
         self, user: User, library: Library, assessment_id: str, trainee: str, sessions: Sequence[DrillSession]
     ) -> int:
         """Add the trainee's imported real chats to their current practical attempt; return how many it has."""
-        if not self._coaches(user, trainee) or user.name == trainee:
+        if not coaches(self.find_user, user, trainee) or user.name == trainee:
             raise NotAllowed("assess_not_found")
         with self.db.tx() as db:
             assessment, candidate = _candidate(db, assessment_id, trainee)
@@ -405,18 +406,6 @@ class Assessments:
             return True  # an exam taken outside an assessment
         policy = ProgrammePolicy.model_validate(found[0])
         return policy.theory.show_answers == "after_submit" or found[1] is not None
-
-    def _coaches(self, user: User, trainee: str) -> bool:
-        person = self.find_user(trainee)
-        return person is not None and user.coaches(person)
-
-    def _coached_trainee(self, user: User, name: str) -> User:
-        person = self.find_user(name)
-        if person is None or not person.can("trainee"):
-            raise ProgrammeError("assess_unknown_trainee", name=name)
-        if not user.coaches(person):
-            raise NotAllowed("assess_not_your_trainee", name=name)
-        return person
 
     def _own_open_candidate(self, db: Session, user: User, assessment_id: str) -> tuple[AssessmentRow, CandidateRow]:
         assessment, candidate = _candidate(db, assessment_id, user.name)

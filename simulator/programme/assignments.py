@@ -20,6 +20,7 @@ from simulator.app.scoring import stored_effective_report
 from simulator.content import Library
 from simulator.models import Rubric
 from simulator.programme.bank import matching_questions
+from simulator.programme.coaching import coached_trainee, coaches
 from simulator.programme.db import ProgrammeDB, aware
 from simulator.programme.errors import NotAllowed, ProgrammeError
 from simulator.programme.models import CurriculumItem, DrillSpec, QuizSpec
@@ -64,7 +65,7 @@ class Assignments:
         self, user: User, library: Library, trainee: str, curriculum_id: str, *, start: date | None = None
     ) -> list[int]:
         """Assign every item of a curriculum; due dates count from ``start`` (today by default)."""
-        person = self._coached_trainee(user, trainee)
+        person = coached_trainee(self.find_user, user, trainee)
         curriculum = library.curricula.get(curriculum_id)
         if curriculum is None:
             raise ProgrammeError(
@@ -88,7 +89,7 @@ class Assignments:
         self, user: User, library: Library, trainee: str, case_id: str, *, due_on: date, target: float, title: str = ""
     ) -> int:
         """Assign one practice drill."""
-        person = self._coached_trainee(user, trainee)
+        person = coached_trainee(self.find_user, user, trainee)
         case = library.cases.get(case_id)
         if case is None:
             raise ProgrammeError("assign_unknown_case", id=case_id)
@@ -108,7 +109,7 @@ class Assignments:
         title: str,
     ) -> int:
         """Assign one practice quiz drawn by ``spec``."""
-        person = self._coached_trainee(user, trainee)
+        person = coached_trainee(self.find_user, user, trainee)
         available = len(matching_questions(list(library.questions.values()), language, spec))
         if available < spec.questions:
             raise ProgrammeError("quiz_not_enough", available=available, asked=spec.questions, language=language)
@@ -119,7 +120,7 @@ class Assignments:
         """Withdraw an assignment (kept on record, no longer listed)."""
         with self.db.tx() as db:
             row = db.get(AssignmentRow, assignment_id)
-            if row is None or row.cancelled_at is not None or not self._coaches(user, row.user_name):
+            if row is None or row.cancelled_at is not None or not coaches(self.find_user, user, row.user_name):
                 raise NotAllowed("assign_not_found")
             row.cancelled_at = self.db.now()
 
@@ -127,7 +128,7 @@ class Assignments:
 
     def for_trainee(self, user: User, trainee: str, rubric: Rubric | None) -> list[AssignmentStatus]:
         """The trainee's assignments (their own, or a coach's view), by due date."""
-        if user.name != trainee and not self._coaches(user, trainee):
+        if user.name != trainee and not coaches(self.find_user, user, trainee):
             raise NotAllowed("assign_not_found")
         with self.db.read() as db:
             rows = list(
@@ -144,7 +145,7 @@ class Assignments:
         """Overdue items of ``trainees`` that ``user`` coaches."""
         found: list[AssignmentStatus] = []
         for trainee in trainees:
-            if self._coaches(user, trainee):
+            if coaches(self.find_user, user, trainee):
                 found += [status for status in self.for_trainee(user, trainee, rubric) if status.overdue]
         return found
 
@@ -154,7 +155,7 @@ class Assignments:
             row = db.get(AssignmentRow, assignment_id)
         if row is None or row.cancelled_at is not None:
             raise NotAllowed("assign_not_found")
-        if row.user_name != user.name and not self._coaches(user, row.user_name):
+        if row.user_name != user.name and not coaches(self.find_user, user, row.user_name):
             raise NotAllowed("assign_not_found")
         return row
 
@@ -241,15 +242,3 @@ class Assignments:
             completed_at=reached[0] if reached else None,
             overdue=state != "done" and self.today() > row.due_on,
         )
-
-    def _coaches(self, user: User, trainee: str) -> bool:
-        person = self.find_user(trainee)
-        return person is not None and user.coaches(person)
-
-    def _coached_trainee(self, user: User, name: str) -> User:
-        person = self.find_user(name)
-        if person is None or not person.can("trainee"):
-            raise ProgrammeError("assess_unknown_trainee", name=name)
-        if not user.coaches(person):
-            raise NotAllowed("assess_not_your_trainee", name=name)
-        return person

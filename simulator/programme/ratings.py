@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from simulator import limits
 from simulator.accounts import User
+from simulator.programme.coaching import coaches
 from simulator.programme.db import ProgrammeDB, aware
 from simulator.programme.errors import NotAllowed, ProgrammeError
 from simulator.programme.quiz_attempts import FindUser
@@ -94,7 +95,7 @@ class Ratings:
     def of_session(self, user: User, session_id: str) -> Rating | None:
         """The rating of a session, for its trainee or a coach of theirs."""
         session = self._session(session_id)
-        if session is None or (session.user_name != user.name and not self._coaches(user, session.user_name)):
+        if session is None or (session.user_name != user.name and not coaches(self.find_user, user, session.user_name)):
             raise NotAllowed("rating_no_session")
         with self.db.read() as db:
             row = db.scalars(select(RatingRow).where(RatingRow.session_id == session_id)).first()
@@ -104,7 +105,7 @@ class Ratings:
         self, user: User, trainees: Sequence[str], *, since: datetime | None = None, until: datetime | None = None
     ) -> list[Rating]:
         """Ratings by ``trainees`` that ``user`` coaches, newest first (``since``/``until``: rating time)."""
-        names = [name for name in trainees if self._coaches(user, name)]
+        names = [name for name in trainees if coaches(self.find_user, user, name)]
         if not names:
             return []
         with self.db.read() as db:
@@ -126,10 +127,6 @@ class Ratings:
             return self.db.store.get_session(session_id)
         except KeyError:
             return None
-
-    def _coaches(self, user: User, trainee: str) -> bool:
-        person = self.find_user(trainee)
-        return person is not None and user.coaches(person)
 
 
 def _rating(row: RatingRow) -> Rating:

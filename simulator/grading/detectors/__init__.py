@@ -1,0 +1,1 @@
+"""The offline grader's signals, one declaration each (``simulator.grading.registry``)."""

@@ -1,0 +1,151 @@
+"""Signals of listening: sympathy, feelings before facts, the need confirmed, questions answered."""
+
+from __future__ import annotations
+
+from simulator.grading import signals
+from simulator.grading.measure import (
+    FACT_ACTS,
+    FEELING_ACTS,
+    NOT_APPLICABLE,
+    Measure,
+    Moment,
+    SignalResult,
+)
+from simulator.grading.registry import register_signal
+from simulator.models import DialogueAct, PhraseStage
+
+
+@register_signal("empathy", kind="behaviour")
+def measure_empathy(m: Measure) -> SignalResult:
+    first = m.first_act(FEELING_ACTS)
+    if first is None:
+        after_customer = next((t for t in m.agent_turns if t > 0), m.agent_turns[0])
+        return SignalResult(0.0, weak=Moment(after_customer, PhraseStage.empathy))
+    # Full credit when the sympathy names the customer's own situation ("让您饿着肚子干等半个多小时",
+    # or "I'm so sorry. A missing bag two days before the wedding..."); a stock formula on its own
+    # ("理解您的心情") earns half.
+    for turn in m.agent_turns:
+        for act in FEELING_ACTS:
+            for quote in m.rec(turn).quotes(act):
+                for sentence in m.sentences_from(turn, quote, 1):
+                    if m.specific(sentence, turn):
+                        return SignalResult(1.0, positive=m.evidence(turn, sentence))
+    return SignalResult(0.5, positive=m.evidence(first[0], first[2]), weak=Moment(first[0], PhraseStage.empathy))
+
+
+@register_signal("feelings_first", kind="behaviour")
+def measure_feelings_first(m: Measure) -> SignalResult:
+    feeling = m.first_act(FEELING_ACTS)
+    fact = m.first_act(FACT_ACTS)
+    if fact is None or (feeling is not None and feeling[:2] <= fact[:2]):
+        if feeling is None:
+            return SignalResult(0.0, weak=Moment(m.agent_turns[0], PhraseStage.empathy))
+        return SignalResult(1.0, positive=m.evidence(feeling[0], feeling[2]))
+    return SignalResult(0.0, negative=m.evidence(fact[0], fact[2]), weak=Moment(fact[0], PhraseStage.empathy))
+
+
+@register_signal("confirm_need", kind="behaviour")
+def measure_confirm_need(m: Measure) -> SignalResult:
+    quotes = m.act_quotes(DialogueAct.confirm_need)
+    if quotes:
+        return SignalResult(1.0, positive=quotes[:1])
+    asking = next((t for t in m.agent_turns if m.rec(t).has(DialogueAct.ask_fact)), m.agent_turns[0])
+    # Cases have no "confirm" stage; their empathy line is the one that names the customer's need.
+    return SignalResult(0.0, weak=Moment(asking, PhraseStage.empathy))
+
+
+@register_signal("mood_trend", kind="trend")
+def measure_mood_trend(m: Measure) -> SignalResult:
+    if len(m.moods) < 2:
+        return NOT_APPLICABLE
+    change = m.moods[-1] - m.moods[0]
+    step = m.weights.thresholds.mood_change
+    if change <= -step:
+        return SignalResult(1.0)
+    if change >= step:
+        return SignalResult(-1.0, weak=Moment(None, PhraseStage.empathy))
+    return SignalResult(0.0)
+
+
+@register_signal("unanswered_question", kind="penalty", rule="unanswered_question")
+def measure_unanswered_question(m: Measure) -> SignalResult:
+    return m.finding_signal("unanswered_question", PhraseStage.clarify)
+
+
+@register_signal("all_answered", kind="behaviour", rule="unanswered_question")
+def measure_all_answered(m: Measure) -> SignalResult:
+    """Every customer question got an answer: no unanswered question, none dodged with a non-number."""
+    asked = any(
+        signals.is_question(sentence, m.language)
+        for turn in m.transcript.turns
+        if turn.role == "customer"
+        for sentence in signals.sentences(turn.text, m.language)
+    )
+    if not asked:
+        return NOT_APPLICABLE
+    unanswered = m.signal("unanswered_question")
+    evasive = m.signal("evasive_answer")
+    if unanswered.value or evasive.value:
+        return SignalResult(0.0, weak=unanswered.weak or evasive.weak)
+    return SignalResult(1.0)
+
+
+@register_signal("rule_first", kind="penalty")
+def measure_rule_first(m: Measure) -> SignalResult:
+    """The first reply leads with a rule or a refusal before asking or acknowledging anything.
+
+    Not applicable to a rational customer: for them the facts and the rule come first by design.
+    """
+    if m.archetype == "rational":
+        return NOT_APPLICABLE
+    listening = {DialogueAct.ask_fact, DialogueAct.confirm_need, *FEELING_ACTS}
+    for turn in m.opening:
+        for match in m.rec(turn).matches:
+            if match.act in listening:
+                return SignalResult(0.0)
+            if match.act in (DialogueAct.explain_policy, DialogueAct.refusal):
+                quote = m.sentence_of(turn, match.quote)
+                return SignalResult(1.0, negative=m.evidence(turn, quote), weak=Moment(turn, PhraseStage.empathy))
+    return SignalResult(0.0)
+
+
+@register_signal("asks_again", kind="penalty")
+def measure_asks_again(m: Measure) -> SignalResult:
+    """Customer replies that say the agent's last answer did not land ("你就说怎么改")."""
+    pattern = signals.grading_patterns(m.language).asks_again
+    missed: list[int] = []
+    previous_agent: int | None = None
+    for index, turn in enumerate(m.transcript.turns):
+        if turn.role == "agent":
+            previous_agent = index
+        # A customer who says "just tell me" after a concrete answer is impatient by nature; it
+        # counts against the agent only when the answer before it gave nothing concrete.
+        elif (
+            previous_agent is not None
+            and pattern.search(turn.text)
+            and not m.concrete_answer(m.rec(previous_agent).text)
+        ):
+            missed.append(previous_agent)
+    negative = [e for turn in missed for e in m.first_sentence(turn)]
+    weak = Moment(missed[0], PhraseStage.solution) if missed else None
+    return SignalResult(float(len(missed)), negative=negative, weak=weak)
+
+
+@register_signal("evasive_answer", kind="penalty")
+def measure_evasive_answer(m: Measure) -> SignalResult:
+    """Customer questions that want a number, time or date, answered with neither (nor an honest limit)."""
+    patterns = signals.grading_patterns(m.language)
+    evasive: list[int] = []
+    for customer, burst in m.replies:
+        asked = [
+            sentence
+            for sentence in signals.sentences(m.text(customer), m.language)
+            if signals.is_question(sentence, m.language) and patterns.quantity_question.search(sentence)
+        ]
+        # Asking back for a fact needed to answer is not dodging the question.
+        asks_back = any(m.rec(t).has(DialogueAct.ask_fact) for t in burst)
+        if asked and not asks_back and not m.concrete_answer("\n".join(m.rec(t).text for t in burst)):
+            evasive.append(burst[0])
+    negative = [e for turn in evasive for e in m.first_sentence(turn)]
+    weak = Moment(evasive[0], PhraseStage.solution) if evasive else None
+    return SignalResult(float(len(evasive)), negative=negative, weak=weak)

@@ -1,0 +1,76 @@
+"""Signals of standard phrasing: the opening, the close, forbidden and stock wording."""
+
+from __future__ import annotations
+
+from simulator.grading import fairness, signals
+from simulator.grading.measure import (
+    Measure,
+    Moment,
+    SignalResult,
+)
+from simulator.grading.registry import register_signal
+from simulator.models import DialogueAct, Evidence, PhraseStage
+
+
+@register_signal("greeting", kind="behaviour", rule="missing_greeting")
+def measure_greeting(m: Measure) -> SignalResult:
+    quotes = m.act_quotes(DialogueAct.greeting, m.opening)
+    if not quotes and not fairness.opening_expected(m.case, m.transcript).greeting:
+        return SignalResult(1.0)  # excused: no opening to greet in (mid-conversation, online chat)
+    return SignalResult(
+        1.0 if quotes else 0.0, positive=quotes[:1], weak=None if quotes else Moment(m.opening[0], PhraseStage.opening)
+    )
+
+
+@register_signal("self_intro", kind="behaviour", rule="missing_self_intro")
+def measure_self_intro(m: Measure) -> SignalResult:
+    quotes = m.act_quotes(DialogueAct.self_intro, m.opening)
+    if not fairness.opening_expected(m.case, m.transcript).self_intro:
+        return SignalResult(1.0, positive=quotes[:1])  # excused: no phone-style opening
+    if not quotes:
+        return SignalResult(0.0, weak=Moment(m.opening[0], PhraseStage.opening))
+    if m.language == "zh-CN":
+        # The standard Chinese opening gives both a name and a staff number (工号); one of them is half.
+        number = any("工号" in e.quote for e in quotes)
+        name = any("工号" not in e.quote for e in quotes)
+        if not (number and name):
+            return SignalResult(0.5, positive=quotes[:1], weak=Moment(m.opening[0], PhraseStage.opening))
+    return SignalResult(1.0, positive=quotes[:1])
+
+
+@register_signal("closing", kind="behaviour", rule="missing_closing")
+def measure_closing(m: Measure) -> SignalResult:
+    quotes = m.act_quotes(DialogueAct.closing, m.closing_burst)
+    if quotes:
+        return SignalResult(1.0, positive=quotes[-1:])
+    last = m.closing_burst[-1]
+    courteous = signals.closes_courteously(m.rec(last).text, m.language)
+    if courteous:
+        return SignalResult(1.0, positive=m.evidence(last, courteous))
+    if fairness.customer_ended_after(m.transcript, last):
+        return SignalResult(1.0)  # excused: the customer hung up or left before the agent could close
+    return SignalResult(0.0, weak=Moment(m.closing_burst[-1], PhraseStage.closing))
+
+
+@register_signal("clean_wording", kind="behaviour", rule="forbidden_phrase")
+def measure_clean_wording(m: Measure) -> SignalResult:
+    return SignalResult(0.0 if m.findings_of("forbidden_phrase") else 1.0)
+
+
+@register_signal("forbidden_phrase", kind="penalty", rule="forbidden_phrase")
+def measure_forbidden_phrase(m: Measure) -> SignalResult:
+    return m.finding_signal("forbidden_phrase", PhraseStage.solution)
+
+
+@register_signal("stock_phrase", kind="penalty")
+def measure_stock_phrase(m: Measure) -> SignalResult:
+    """Sentences built on a canned formula that stands in for an answer ("请您耐心等待")."""
+    patterns = signals.grading_patterns(m.language)
+    found: list[Evidence] = []
+    for turn in m.agent_turns:
+        for sentence in signals.sentences(m.rec(turn).text, m.language):
+            # With a time or an amount in it, a set phrase carries an answer ("预计10分钟,请您耐心等待").
+            if patterns.stock_phrases.search(sentence) and not patterns.concrete_markers.search(sentence):
+                found.extend(m.evidence(turn, sentence))
+    weak = Moment(found[0].turn, PhraseStage.solution, found[0].quote) if found else None
+    return SignalResult(float(len(found)), negative=found, weak=weak)

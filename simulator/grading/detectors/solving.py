@@ -1,0 +1,195 @@
+"""Signals of problem solving: facts asked, resolutions offered and pinned down, refusals, limits."""
+
+from __future__ import annotations
+
+from simulator.grading import signals
+from simulator.grading.measure import (
+    NOT_APPLICABLE,
+    Measure,
+    Moment,
+    SignalResult,
+)
+from simulator.grading.registry import register_signal
+from simulator.models import DialogueAct, Evidence, PhraseStage
+
+
+def refusals(m: Measure) -> tuple[list[int], list[int]]:
+    alternatives = {
+        DialogueAct.offer_solution,
+        DialogueAct.escalate,
+        DialogueAct.explain_policy,
+        DialogueAct.give_proof,
+    }
+    refusing = [t for t in m.agent_turns if m.rec(t).has(DialogueAct.refusal)]
+    bare = [t for t in refusing if not (m.rec(t).acts & alternatives)]
+    return refusing, bare
+
+
+@register_signal("facts_asked", kind="behaviour")
+def measure_facts_asked(m: Measure) -> SignalResult:
+    quotes = m.act_quotes(DialogueAct.ask_fact)
+    first_offer = m.first_act((DialogueAct.offer_solution,))
+    weak_turn = first_offer[0] if first_offer else m.agent_turns[0]
+    if m.case is None:
+        if quotes:
+            return SignalResult(1.0, positive=quotes[:2])
+        return SignalResult(0.0, weak=Moment(weak_turn, PhraseStage.clarify))
+    required = [fact.key for fact in m.case.hidden_facts if fact.required]
+    if not required:
+        return NOT_APPLICABLE
+    asked = {key for turn in m.agent_turns for key in m.rec(turn).asked_facts} | m.volunteered
+    share = sum(1 for key in required if key in asked) / len(required)
+    # A good agent asks only for what the system does not already show, so covering
+    # ``facts_full_share`` of the required facts earns full credit.
+    value = min(1.0, share / m.weights.thresholds.facts_full_share)
+    return SignalResult(value, positive=quotes[:2], weak=None if value >= 1 else Moment(weak_turn, PhraseStage.clarify))
+
+
+@register_signal("resolution_offered", kind="behaviour")
+def measure_resolution_offered(m: Measure) -> SignalResult:
+    # A hedge is not a solution: only offers and promises with a concrete what, when or how much
+    # count ("补发或者全额退款都可以为您安排，具体要看情况" counts for nothing; docs/commitments.md).
+    quotes = m.solid_offers()
+    last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
+    if m.case is None:
+        return SignalResult(
+            1.0 if quotes else 0.0, positive=quotes[:2], weak=None if quotes else Moment(last, PhraseStage.solution)
+        )
+    credited = m.credited_resolutions
+    if not credited:
+        # An offer that matches none of the case's resolutions is still an offer: half credit, so
+        # a resolution of the case still counts more.
+        solid = [c.quote for c in m.said if c.solid]
+        generic = [e for e in m.plain_offers if any(e.quote in q or q in e.quote for q in solid)]
+        if generic:
+            return SignalResult(
+                m.weights.thresholds.unnamed_offer_credit,
+                positive=generic[:1],
+                weak=Moment(last, PhraseStage.solution),
+            )
+        return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
+    positive: list[Evidence] = []
+    for item in credited.values():
+        positive.extend(m.evidence(item.turn, item.quote))
+    return SignalResult(1.0, positive=positive[:2])
+
+
+@register_signal("alternative", kind="behaviour")
+def measure_alternative(m: Measure) -> SignalResult:
+    """More than one of the case's acceptable resolutions was put to the customer (a choice)."""
+    if m.case is None or len(m.case.acceptable_resolutions) < 2:
+        return NOT_APPLICABLE
+    credited = list(m.credited_resolutions.values())
+    if len(credited) >= 2:
+        positive = [e for item in credited[:2] for e in m.evidence(item.turn, item.quote)]
+        return SignalResult(1.0, positive=positive)
+    last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
+    return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
+
+
+@register_signal("concrete_next_step", kind="behaviour")
+def measure_concrete_next_step(m: Measure) -> SignalResult:
+    turns = [
+        t
+        for t in m.agent_turns
+        if m.rec(t).acts & {DialogueAct.offer_solution, DialogueAct.promise, DialogueAct.give_proof}
+    ]
+    proof = m.act_quotes(DialogueAct.give_proof, turns)
+    concrete = m.marker_sentences("concrete", turns)
+    if proof or concrete:
+        return SignalResult(1.0, positive=(proof + concrete)[:1])
+    weak_turn = turns[0] if turns else (m.closing_burst[0] if m.closing_burst else m.agent_turns[-1])
+    return SignalResult(0.0, weak=Moment(weak_turn, PhraseStage.solution))
+
+
+@register_signal("follow_up", kind="behaviour")
+def measure_follow_up(m: Measure) -> SignalResult:
+    """The outcome is pinned down: a reference number, a written confirmation or a set follow-up."""
+    proof = m.act_quotes(DialogueAct.give_proof)
+    if proof:
+        return SignalResult(1.0, positive=proof[:1])
+    pattern = signals.grading_patterns(m.language).follow_up
+    for turn in m.agent_turns:
+        for sentence in signals.sentences(m.rec(turn).text, m.language):
+            if pattern.search(sentence) and m.creditable(turn, sentence):
+                return SignalResult(1.0, positive=m.evidence(turn, sentence))
+    last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
+    return SignalResult(0.0, weak=Moment(last, PhraseStage.closing))
+
+
+@register_signal("escalation", kind="trend")
+def measure_escalation(m: Measure) -> SignalResult:
+    if m.case is None or m.case.category != "authority":
+        return NOT_APPLICABLE
+    quotes = m.act_quotes(DialogueAct.escalate)
+    if quotes:
+        return SignalResult(1.0, positive=quotes[:1])
+    return SignalResult(-1.0, weak=Moment(m.agent_turns[-1], PhraseStage.solution))
+
+
+@register_signal("outcome", kind="trend")
+def measure_outcome(m: Measure) -> SignalResult:
+    states = [turn.state for turn in m.transcript.turns if turn.role == "customer" and turn.state]
+    if not states:
+        return NOT_APPLICABLE
+    if any(state.goal_met or state.outcome == "resolved" for state in states):
+        return SignalResult(1.0)
+    if any(state.outcome in ("gave_up", "abandoned") for state in states):
+        return SignalResult(-1.0, weak=Moment(None, PhraseStage.solution))
+    return SignalResult(0.0)
+
+
+@register_signal("unacceptable_offer", kind="penalty", rule="unacceptable_offer")
+def measure_unacceptable_offer(m: Measure) -> SignalResult:
+    return m.finding_signal("unacceptable_offer", PhraseStage.solution)
+
+
+@register_signal("over_promise", kind="penalty", rule="over_promise")
+def measure_over_promise(m: Measure) -> SignalResult:
+    return m.finding_signal("over_promise", PhraseStage.solution)
+
+
+@register_signal("claim_beyond_systems", kind="penalty", rule="claim_beyond_systems")
+def measure_claim_beyond_systems(m: Measure) -> SignalResult:
+    return m.finding_signal("claim_beyond_systems", PhraseStage.solution)
+
+
+@register_signal("invented_detail", kind="penalty", rule="invented_detail")
+def measure_invented_detail(m: Measure) -> SignalResult:
+    return m.finding_signal("invented_detail", PhraseStage.solution)
+
+
+@register_signal("vague_commitment", kind="penalty", rule="vague_commitment")
+def measure_vague_commitment(m: Measure) -> SignalResult:
+    return m.finding_signal("vague_commitment", PhraseStage.solution)
+
+
+@register_signal("refusal_no_offer", kind="penalty")
+def measure_refusal_no_offer(m: Measure) -> SignalResult:
+    """Refusals with nothing offered or escalated in the same turn (a reason alone solves nothing)."""
+    refusing, _ = refusals(m)
+    helped = {DialogueAct.offer_solution, DialogueAct.escalate}
+    empty = [t for t in refusing if not (m.rec(t).acts & helped)]
+    negative = [e for t in empty for e in m.act_quotes(DialogueAct.refusal, [t])[:1]]
+    return SignalResult(
+        float(len(empty)), negative=negative, weak=Moment(empty[0], PhraseStage.solution) if empty else None
+    )
+
+
+@register_signal("refusal_alternative", kind="behaviour")
+def measure_refusal_alternative(m: Measure) -> SignalResult:
+    refusing, bare = refusals(m)
+    if not refusing:
+        return NOT_APPLICABLE
+    if bare:
+        return SignalResult(0.0, weak=Moment(bare[0], PhraseStage.solution))
+    return SignalResult(1.0, positive=m.act_quotes(DialogueAct.refusal, refusing[:1])[:1])
+
+
+@register_signal("bare_refusal", kind="penalty")
+def measure_bare_refusal(m: Measure) -> SignalResult:
+    _, bare = refusals(m)
+    negative = [e for t in bare for e in m.act_quotes(DialogueAct.refusal, [t])[:1]]
+    return SignalResult(
+        float(len(bare)), negative=negative, weak=Moment(bare[0], PhraseStage.solution) if bare else None
+    )

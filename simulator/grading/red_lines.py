@@ -1,0 +1,118 @@
+"""Red lines: critical errors that fail a session whatever its total (issue 12, item 1).
+
+The rubric's ``critical_errors`` (per language, trainer-editable) say which red lines exist, what
+they are called and why each fails a session. Each is detected in the agent's turns by:
+
+- **its phrases** — a list trainers own, matched literally: confidence 1;
+- **meaning**, for ``private_data_request``: the recogniser's score of the act on the sentence;
+- **the case's policy**, for ``promise_beyond_policy``: ``commitments.promises_beyond_policy``
+  (``docs/commitments.md``): amounts over the limit and forbidden promise wording are certain
+  (confirmed); a match to a ``must_not_promise`` limit by meaning carries the dev precision of its
+  line as confidence and is confirmed only at or above this kind's threshold.
+
+A hit at or above the confidence threshold chosen on dev for its kind and language
+(``grader_thresholds.yaml``, precision target there) is *confirmed*: the session fails and compliance
+is capped at 1. Below it — or for a kind with no threshold chosen yet — the turn is flagged for a
+mentor's review and the score is left alone. ``docs/red-lines.md`` is the contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from simulator.grading.commitments import promises_beyond_policy
+from simulator.grading.thresholds import red_line_threshold
+from simulator.lexicon import keyword_pattern
+from simulator.models import CriticalErrorRule, DialogueAct, Language, RedLine
+from simulator.quotes import verify_agent_quote
+
+if TYPE_CHECKING:
+    from simulator.grading.rules import RuleContext
+
+Source = Literal["recogniser", "phrase_list", "policy", "judge"]
+
+
+@dataclass(frozen=True)
+class RedLineScan:
+    """The red lines of one transcript: confirmed (fail the session) and for review."""
+
+    confirmed: list[RedLine] = field(default_factory=list)
+    review: list[RedLine] = field(default_factory=list)
+
+
+def quote_for(ctx: RuleContext, turn: int, text: str) -> str:
+    """``text`` as whole-clause evidence of agent turn ``turn`` (the whole turn when it is short)."""
+    checked = verify_agent_quote(ctx.transcript, turn, text)
+    return checked.evidence.quote if checked.evidence is not None else text
+
+
+def _hit(ctx: RuleContext, rule: CriticalErrorRule, turn: int, text: str, confidence: float, source: Source) -> RedLine:
+    return RedLine(
+        kind=rule.kind,
+        name=rule.name,
+        turn=turn,
+        quote=quote_for(ctx, turn, text),
+        why=rule.why,
+        confidence=round(confidence, 4),
+        source=source,
+    )
+
+
+def _phrase_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
+    pattern = keyword_pattern(rule.phrases, inflect=ctx.language == "en")
+    if pattern is None:
+        return []
+    hits = []
+    for turn, recognized in ctx.credited.items():
+        for sentence in recognized.sentences:
+            if pattern.search(sentence.text):
+                hits.append(_hit(ctx, rule, turn, sentence.text, 1.0, "phrase_list"))
+    return hits
+
+
+def _recognised_hits(ctx: RuleContext, rule: CriticalErrorRule, act: DialogueAct) -> list[RedLine]:
+    hits = []
+    for turn, recognized in ctx.credited.items():
+        for sentence in recognized.sentences:
+            if sentence.has(act):
+                hits.append(_hit(ctx, rule, turn, sentence.text, sentence.score(act), "recogniser"))
+    return hits
+
+
+def scan_red_lines(ctx: RuleContext) -> RedLineScan:
+    """Every red line of the rubric (in the transcript's language) found in the agent's turns.
+
+    One hit per red line and turn, the surest kept. Text aimed at the grader is left out first
+    (``ctx.credited``), so a note to the grader can neither cross nor hide a red line.
+    """
+    best: dict[tuple[str, int], RedLine] = {}
+    for rule in ctx.rubric.critical_errors.get(ctx.language, []):
+        hits = _phrase_hits(ctx, rule)
+        if rule.kind == "private_data_request":
+            hits += _recognised_hits(ctx, rule, DialogueAct.private_data_request)
+        elif rule.kind == "promise_beyond_policy":
+            # Structural breaches (an amount over the limit, a forbidden promise) are certain; a
+            # match by meaning carries its line's dev precision and goes to review below the bar.
+            for breach in promises_beyond_policy(ctx):
+                source: Source = "recogniser" if breach.found_by == "meaning" else "policy"
+                hits.append(_hit(ctx, rule, breach.turn, breach.quote, breach.confidence, source))
+        for hit in hits:
+            key = (hit.kind, hit.turn)
+            if key not in best or (hit.confidence or 0.0) > (best[key].confidence or 0.0):
+                best[key] = hit
+    scan = RedLineScan()
+    for hit in sorted(best.values(), key=lambda h: (h.turn, h.kind)):
+        (scan.confirmed if confirmed(hit, ctx.language) else scan.review).append(hit)
+    return scan
+
+
+def confirmed(hit: RedLine, language: Language) -> bool:
+    """True when ``hit`` fails the session: a listed phrase or the policy, or a recognised hit at or
+    above the threshold chosen on dev for its kind and language (none chosen: review only)."""
+    if hit.source in ("phrase_list", "policy"):
+        return True
+    if hit.source == "judge":
+        return False  # the judge's precision has not been measured: a mentor decides
+    threshold = red_line_threshold(hit.kind, language)
+    return threshold is not None and hit.confidence is not None and hit.confidence >= threshold

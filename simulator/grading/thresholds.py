@@ -1,0 +1,96 @@
+"""Thresholds the grader's checks read, each chosen on dev data (``grader_thresholds.yaml``).
+
+The file is written by ``drill eval thresholds --write`` (``simulator.evals.grader_thresholds``)
+and records, next to every number, the data it was chosen on (its SHA-256), the target it was
+chosen for and what it achieved there. Nothing here is set by hand.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from simulator.errors import DrillError
+from simulator.models import CriticalErrorKind, Language
+
+THRESHOLDS_FILE = Path(__file__).with_name("grader_thresholds.yaml")
+
+
+class GraderThresholdsError(DrillError):
+    """``grader_thresholds.yaml`` is missing or malformed."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Targets(_Strict):
+    """What each threshold is chosen for (the issue's targets, not tuned numbers)."""
+
+    answer_recall: float = Field(gt=0, le=1, description="Share of real answers the pairing must accept.")
+    red_line_precision: float = Field(gt=0, le=1, description="Precision a red line needs to fail a session.")
+
+
+class AnswerThreshold(_Strict):
+    """Question–answer pairing by meaning for one language."""
+
+    similarity: float = Field(ge=-1, le=1, description="e5 cosine at or above which a sentence answers.")
+    chosen_on: str
+    data_sha256: str
+    pairs: int = Field(ge=1)
+    answer_recall: float = Field(ge=0, le=1)
+    unanswered_precision: float = Field(
+        ge=0, le=1, description="Of the pairs below it, the share that are not answers."
+    )
+    measured: str
+
+
+class RedLineThreshold(_Strict):
+    """Confidence at or above which a recognised red line fails the session, for one language."""
+
+    min_confidence: float = Field(ge=0, le=1)
+    chosen_on: str
+    data_sha256: str
+    positives: int = Field(ge=0)
+    precision: float = Field(ge=0, le=1)
+    recall: float = Field(ge=0, le=1)
+    measured: str
+
+
+class GraderThresholds(_Strict):
+    """The whole file."""
+
+    targets: Targets
+    answer_similarity: dict[Language, AnswerThreshold]
+    red_lines: dict[CriticalErrorKind, dict[Language, RedLineThreshold]] = Field(default_factory=dict)
+
+
+def load_thresholds(path: Path = THRESHOLDS_FILE) -> GraderThresholds:
+    """Read and validate a thresholds file; ``GraderThresholdsError`` says what is wrong and where."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise GraderThresholdsError(f"{path}: cannot read grader thresholds: {exc}") from exc
+    try:
+        return GraderThresholds.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors(include_url=False)
+        )
+        raise GraderThresholdsError(f"{path}: {problems} (rewrite it with `drill eval thresholds --write`)") from exc
+
+
+@cache
+def grader_thresholds() -> GraderThresholds:
+    """The shipped thresholds, loaded once per process."""
+    return load_thresholds()
+
+
+def red_line_threshold(kind: CriticalErrorKind, language: Language) -> float | None:
+    """The confidence a recognised ``kind`` needs to fail a session, or None when none was chosen."""
+    by_language = grader_thresholds().red_lines.get(kind, {})
+    chosen = by_language.get(language)
+    return chosen.min_confidence if chosen else None

@@ -1,0 +1,102 @@
+"""The offline grader's weights: a data file (``offline_weights.yaml``) and its validation.
+
+Each criterion starts at a base and moves by weight × value of its signals; the file names only
+signals declared in ``simulator.grading.registry`` (a typo is an error naming the known ones).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from simulator.errors import DrillError
+from simulator.grading.registry import registered_signals
+
+WEIGHTS_FILE = Path(__file__).with_name("offline_weights.yaml")
+
+
+class OfflineWeightsError(DrillError):
+    """The offline weights file is missing, malformed or names an unknown signal."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignalWeight(_Strict):
+    """Points per unit of a signal, and an optional limit on its total contribution."""
+
+    weight: float
+    cap: float | None = Field(default=None, ge=0)
+
+
+class CriterionWeights(_Strict):
+    """Base score, signal weights and score caps for one criterion."""
+
+    base: float = Field(ge=1, le=5)
+    signals: dict[str, SignalWeight] = Field(min_length=1)
+    score_caps: dict[str, int] = Field(default_factory=dict)
+
+
+class Thresholds(_Strict):
+    """Measurement thresholds shared by several signals."""
+
+    concise_ratio: float = Field(gt=0, le=1)
+    mood_change: int = Field(ge=1, le=10)
+    facts_full_share: float = Field(default=1.0, gt=0, le=1)
+    unnamed_offer_credit: float = Field(default=0.0, ge=0, le=1)
+    max_evidence: int = Field(ge=1, le=20)
+
+
+class OfflineWeights(_Strict):
+    """The whole weights file."""
+
+    version: str
+    thresholds: Thresholds
+    criteria: dict[str, CriterionWeights]
+    digest: str = ""  # sha256 of the file, filled in by load_weights
+
+
+def load_weights(path: Path = WEIGHTS_FILE) -> OfflineWeights:
+    """Read and validate a weights file; unknown signal names are errors (typos must not pass)."""
+    try:
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw)
+    except (OSError, yaml.YAMLError) as exc:
+        raise OfflineWeightsError(f"{path}: cannot read offline weights: {exc}") from exc
+    try:
+        weights = OfflineWeights.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors(include_url=False)
+        )
+        raise OfflineWeightsError(f"{path}: {problems}") from exc
+    signals = registered_signals()
+    issues: list[str] = []
+    for criterion_id, spec in weights.criteria.items():
+        unknown = sorted(name for name in spec.signals if name not in signals)
+        if unknown:
+            issues.append(f"criteria.{criterion_id}: unknown signal(s) {', '.join(unknown)}")
+        bad_caps = sorted(name for name in spec.score_caps if name not in spec.signals)
+        if bad_caps:
+            issues.append(f"criteria.{criterion_id}.score_caps: not a signal of this criterion: {', '.join(bad_caps)}")
+    if issues:
+        known = ", ".join(sorted(signals))
+        raise OfflineWeightsError(f"{path}: " + "; ".join(issues) + f" (known signals: {known})")
+    return weights.model_copy(update={"digest": hashlib.sha256(raw).hexdigest()})
+
+
+@lru_cache(maxsize=1)
+def default_weights() -> OfflineWeights:
+    """The shipped weights, loaded once."""
+    return load_weights()
+
+
+def weights_fingerprint(weights: OfflineWeights | None = None) -> tuple[str, str]:
+    """(version, sha256 prefix) of the weights, recorded in reports so offline scores stay comparable."""
+    weights = weights or default_weights()
+    return weights.version, weights.digest[:16]

@@ -1,0 +1,308 @@
+"""Fit the act classifier on the train split and choose it and its thresholds on dev.
+
+``train_model`` reads ``training.yaml`` (the candidates, the threshold grid and the recall-first
+acts), fits every candidate on train with scikit-learn, picks per-language per-act thresholds on
+dev, keeps the candidate with the best mean macro-F1 over the languages and returns it as an
+:class:`~simulator.recognition.classifier.ActModel` keyed by the train+dev hash. The test split is
+never loaded here. scikit-learn is imported only when training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator.errors import DrillError
+from simulator.models import LANGUAGES, LEARNED_ACTS, DialogueAct, Language
+from simulator.recognition.classifier import ActModel
+from simulator.recognition.corpus import CORPUS_DIR, LabelledSentence, load_corpus, split_hash
+from simulator.recognition.encoder import model_id
+from simulator.recognition.features import FEATURE_NAMES, feature_matrix
+from simulator.recognition.ngrams import CharNgrams
+
+TRAINING_FILE = Path(__file__).resolve().parent / "training.yaml"
+EMBED_CHUNK = 64
+
+
+class TrainingError(DrillError):
+    """The corpus or the training settings do not allow a model to be fitted."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Candidate(_Strict):
+    """One classifier to try."""
+
+    kind: Literal["logreg", "mlp"]
+    C: float = Field(default=1.0, gt=0)
+    hidden: int = Field(default=256, ge=8)
+    alpha: float = Field(default=0.001, ge=0)
+    ngrams: bool = False
+    ngram_range: tuple[int, int] = (1, 3)
+    ngram_min_df: int = Field(default=2, ge=1)
+    dense_weight: float = Field(default=1.0, gt=0)
+
+    def label(self) -> str:
+        base = f"logreg C={self.C:g}" if self.kind == "logreg" else f"mlp hidden={self.hidden} alpha={self.alpha:g}"
+        if self.ngrams:
+            low, high = self.ngram_range
+            base += f" + char {low}-{high}-grams (dense weight {self.dense_weight:g})"
+        return base
+
+
+class Grid(_Strict):
+    start: float = Field(gt=0, lt=1)
+    stop: float = Field(gt=0, lt=1)
+    step: float = Field(gt=0, lt=1)
+
+    def values(self) -> np.ndarray:
+        return np.round(np.arange(self.start, self.stop + self.step / 2, self.step), 4)
+
+
+class RecallFirst(_Strict):
+    min_recall: float = Field(gt=0, le=1)
+    min_precision: float = Field(gt=0, le=1)
+
+
+class TrainingSettings(_Strict):
+    """``training.yaml``."""
+
+    candidates: list[Candidate] = Field(min_length=1)
+    threshold_grid: Grid
+    threshold_scope: Literal["pooled", "language"] = "pooled"
+    min_dev_positives: int = Field(ge=1)
+    default_threshold: float = Field(gt=0, lt=1)
+    recall_first: dict[DialogueAct, RecallFirst] = Field(default_factory=dict)
+    seed: int = 0
+
+
+def load_settings(path: Path = TRAINING_FILE) -> TrainingSettings:
+    """Read and validate the training settings."""
+    try:
+        return TrainingSettings.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValueError) as exc:
+        raise TrainingError(f"{path}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """Features and 0/1 labels of one split."""
+
+    features: np.ndarray
+    labels: np.ndarray  # (n, len(LEARNED_ACTS))
+    languages: list[Language]
+    texts: list[str]
+
+
+def labelled_matrix(
+    sentences: Sequence[LabelledSentence], progress: Callable[[int, int], None] | None = None
+) -> Labelled:
+    """Embed ``sentences`` (in chunks, so an interrupted run keeps its cached vectors)."""
+    texts = [s.text for s in sentences]
+    languages: list[Language] = [s.language for s in sentences]
+    parts = []
+    for start in range(0, len(texts), EMBED_CHUNK):
+        parts.append(feature_matrix(texts[start : start + EMBED_CHUNK], languages[start : start + EMBED_CHUNK]))
+        if progress:
+            progress(min(start + EMBED_CHUNK, len(texts)), len(texts))
+    features = np.vstack(parts) if parts else np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+    labels = np.asarray([[act in s.acts for act in LEARNED_ACTS] for s in sentences], dtype=np.int8)
+    return Labelled(features, labels.reshape(len(sentences), len(LEARNED_ACTS)), languages, texts)
+
+
+def f1_counts(truth: np.ndarray, predicted: np.ndarray) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives) of two 0/1 vectors."""
+    tp = int(np.sum((truth == 1) & (predicted == 1)))
+    fp = int(np.sum((truth == 0) & (predicted == 1)))
+    fn = int(np.sum((truth == 1) & (predicted == 0)))
+    return tp, fp, fn
+
+
+def f1_score(tp: int, fp: int, fn: int) -> float:
+    """F1 from counts (0 when there is nothing to find and nothing was found wrongly... or at all)."""
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def choose_threshold(truth: np.ndarray, probabilities: np.ndarray, grid: np.ndarray, rule: RecallFirst | None) -> float:
+    """The threshold for one act on dev: F1-best (middle of the best run), or recall-first.
+
+    Recall-first: among thresholds that keep precision at ``min_precision``, the highest one that
+    reaches ``min_recall``; if none reaches it, the one with the best recall (the highest on a tie).
+    """
+    f1s = [f1_score(*f1_counts(truth, (probabilities >= threshold).astype(np.int8))) for threshold in grid]
+    if rule is not None:
+        feasible: list[tuple[float, float]] = []  # (recall, threshold)
+        for threshold in grid:
+            tp, fp, fn = f1_counts(truth, (probabilities >= threshold).astype(np.int8))
+            recall = tp / (tp + fn) if tp + fn else 0.0
+            precision = tp / (tp + fp) if tp + fp else 0.0
+            if precision >= rule.min_precision:
+                feasible.append((recall, float(threshold)))
+        reaching = [threshold for recall, threshold in feasible if recall >= rule.min_recall]
+        if reaching:
+            return max(reaching)
+        if feasible:
+            return max(feasible)[1]
+    best = max(f1s)
+    run = [float(t) for t, f in zip(grid, f1s, strict=True) if f >= best - 1e-9]
+    return run[len(run) // 2]
+
+
+def choose_thresholds(
+    dev: Labelled, probabilities: np.ndarray, settings: TrainingSettings
+) -> dict[Language, np.ndarray]:
+    """Per-language, per-act thresholds chosen on dev (pooled or default when positives are few)."""
+    grid = settings.threshold_grid.values()
+    languages = np.asarray(dev.languages)
+    result: dict[Language, np.ndarray] = {}
+    for language in LANGUAGES:
+        row = []
+        mask = languages == language
+        for index, act in enumerate(LEARNED_ACTS):
+            rule = settings.recall_first.get(act)
+            truth, probs = dev.labels[mask, index], probabilities[mask, index]
+            if settings.threshold_scope == "language" and truth.sum() >= settings.min_dev_positives:
+                row.append(choose_threshold(truth, probs, grid, rule))
+            elif dev.labels[:, index].sum() >= settings.min_dev_positives:
+                row.append(choose_threshold(dev.labels[:, index], probabilities[:, index], grid, rule))
+            else:
+                row.append(settings.default_threshold)
+        result[language] = np.asarray(row, dtype=np.float32)
+    return result
+
+
+def macro_f1(labels: np.ndarray, predicted: np.ndarray) -> float:
+    """Mean F1 over the acts that occur in ``labels``."""
+    scores = [
+        f1_score(*f1_counts(labels[:, index], predicted[:, index]))
+        for index in range(labels.shape[1])
+        if labels[:, index].sum()
+    ]
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def _fit(candidate: Candidate, train: Labelled, seed: int) -> ActModel:
+    """Fit one candidate on train; thresholds are left empty (chosen on dev by the caller)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(train.features)
+    dense = scaler.transform(train.features) * candidate.dense_weight
+    mean = scaler.mean_.astype(np.float32)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0).astype(np.float32)
+    n_acts = train.labels.shape[1]
+    ngrams: CharNgrams | None = None
+    x: Any = dense
+    if candidate.ngrams:
+        from scipy.sparse import csr_matrix, hstack
+
+        low, high = candidate.ngram_range
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(low, high), min_df=candidate.ngram_min_df, sublinear_tf=True
+        )
+        sparse = vectorizer.fit_transform(train.texts)
+        vocabulary = {gram: int(column) for gram, column in vectorizer.vocabulary_.items()}
+        ngrams = CharNgrams(vocabulary, vectorizer.idf_.astype(np.float32), low, high)
+        x = hstack([csr_matrix(dense), sparse]).tocsr()
+    width = dense.shape[1]
+    if candidate.kind == "logreg":
+        weights = np.zeros((x.shape[1], n_acts), dtype=np.float32)
+        bias = np.full(n_acts, -20.0, dtype=np.float32)  # an act without train positives never fires
+        for index in range(n_acts):
+            y = train.labels[:, index]
+            if 0 < y.sum() < len(y):
+                fitted = LogisticRegression(C=candidate.C, max_iter=3000, class_weight="balanced").fit(x, y)
+                weights[:, index] = fitted.coef_[0]
+                bias[index] = fitted.intercept_[0]
+        layers = [(weights[:width], bias)]
+        ngram_weights = weights[width:] if ngrams is not None else None
+    else:
+        mlp = MLPClassifier(
+            hidden_layer_sizes=(candidate.hidden,), alpha=candidate.alpha, max_iter=300, random_state=seed
+        ).fit(x, train.labels)
+        fitted_layers = [
+            (w.astype(np.float32), b.astype(np.float32)) for w, b in zip(mlp.coefs_, mlp.intercepts_, strict=True)
+        ]
+        first, first_bias = fitted_layers[0]
+        layers = [(first[:width], first_bias), *fitted_layers[1:]]
+        ngram_weights = first[width:] if ngrams is not None else None
+    return ActModel(
+        LEARNED_ACTS,
+        FEATURE_NAMES,
+        mean,
+        scale,
+        tuple(layers),
+        {},
+        {},
+        ngrams=ngrams,
+        ngram_weights=ngram_weights,
+        dense_weight=candidate.dense_weight,
+    )
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """The chosen model and how every candidate did on dev."""
+
+    model: ActModel
+    candidates: list[dict[str, Any]]
+
+
+def train_model(
+    corpus_dir: Path = CORPUS_DIR,
+    settings: TrainingSettings | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> TrainingRun:
+    """Fit every candidate on train, choose on dev, return the best as an ``ActModel``."""
+    settings = settings or load_settings()
+    corpus = load_corpus(("train", "dev"), corpus_dir)
+    train_sentences, dev_sentences = corpus.select("train"), corpus.select("dev")
+    if not train_sentences:
+        raise TrainingError(f"no train sentences under {corpus_dir}/train; the classifier has nothing to learn from")
+
+    def step(name: str) -> Callable[[int, int], None] | None:
+        return (lambda done, total: progress(name, done, total)) if progress else None
+
+    train = labelled_matrix(train_sentences, step("embedding train"))
+    dev = labelled_matrix(dev_sentences, step("embedding dev")) if dev_sentences else None
+    tuned_on = dev or train  # without a dev split, thresholds come from train (reported as such)
+    results: list[dict[str, Any]] = []
+    models: list[ActModel] = []
+    for candidate in settings.candidates:
+        draft = _fit(candidate, train, settings.seed)
+        probabilities = draft.probabilities(tuned_on.features, tuned_on.texts)
+        thresholds = choose_thresholds(tuned_on, probabilities, settings)
+        per_language = {}
+        for language in LANGUAGES:
+            mask = np.asarray(tuned_on.languages) == language
+            if mask.any():
+                predicted = (probabilities[mask] >= thresholds[language]).astype(np.int8)
+                per_language[language] = round(macro_f1(tuned_on.labels[mask], predicted), 4)
+        mean_f1 = float(np.mean(list(per_language.values()))) if per_language else 0.0
+        results.append({"candidate": candidate.label(), "dev_macro_f1": per_language, "mean": round(mean_f1, 4)})
+        models.append(replace(draft, thresholds=thresholds))
+    chosen = max(range(len(results)), key=lambda i: (results[i]["mean"], -i))  # the first of the best
+    meta = {
+        "corpus": {
+            "key": split_hash(["train", "dev"], corpus_dir),
+            "train": split_hash(["train"], corpus_dir),
+            "dev": split_hash(["dev"], corpus_dir),
+            "train_sentences": len(train_sentences),
+            "dev_sentences": len(dev_sentences),
+        },
+        "encoder": model_id(),
+        "classifier": results[chosen]["candidate"],
+        "thresholds_from": "dev" if dev is not None else "train (no dev split yet)",
+        "candidates": results,
+    }
+    return TrainingRun(replace(models[chosen], meta=meta), results)

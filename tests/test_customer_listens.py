@@ -1,0 +1,316 @@
+"""An offline customer that listens (issue 11, item 5): one test per behaviour.
+
+Acts are pinned with ``act_labels`` where a test is about what the customer does with them, so the
+tests do not move when the act classifier is retrained; offers are matched by the shipped
+offer–resolution matcher (its figures are `drill eval offers`'s business).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.content import load_library
+from simulator.customer.offline import OfflineCustomer, _fits, fill_template
+from simulator.customer.state_machine import CustomerRules
+from simulator.customer.wording import choice_options, grounded
+from simulator.models import Case, CustomerState, DialogueAct, Persona, Turn
+from tests.offline_fixtures import en_case, persona, rubric, zh_case
+
+A = DialogueAct
+
+
+class Session:
+    """Drives an engine like the conversation driver does."""
+
+    def __init__(self, engine: OfflineCustomer):
+        self.engine = engine
+        opening = engine.opening()
+        self.history: list[Turn] = [Turn(role="customer", text=opening.text, state=opening.state)]
+
+    def say(self, text: str) -> tuple[str, CustomerState]:
+        reply = self.engine.respond(self.history, text)
+        self.history += [Turn(role="agent", text=text), Turn(role="customer", text=reply.text, state=reply.state)]
+        return reply.text, reply.state
+
+
+def customer(who: Persona | str, case: Case | None = None, seed: int = 0) -> OfflineCustomer:
+    chosen = persona(who) if isinstance(who, str) else who
+    return OfflineCustomer(chosen, case or zh_case(), seed=seed, rubric=rubric())
+
+
+def with_compensation(case: Case) -> Case:
+    """The Chinese test case with a delay compensation among its acceptable resolutions."""
+    extra = case.acceptable_resolutions[0].model_copy(
+        update={"id": "delay_red_packet", "description": "延误补偿20元无门槛红包", "keywords": ["红包"]}
+    )
+    return case.model_copy(update={"acceptable_resolutions": [*case.acceptable_resolutions, extra]})
+
+
+# --- accepts only a complete acceptable offer the agent actually made ------------------------
+
+
+@pytest.mark.parametrize(("case", "word"), [(zh_case(), "补发。"), (en_case(), "Refund.")])
+def test_a_one_word_offer_is_not_an_offer_anyone_accepts(
+    act_labels: dict[str, set[DialogueAct]], case: Case, word: str
+) -> None:
+    closing = "好的，再见。" if case.language == "zh-CN" else "Great, bye."
+    act_labels.update({word: {A.offer_solution}, closing: {A.closing}})
+    session = Session(customer("rational", case))
+    for _ in range(2):
+        _, state = session.say(word)
+        assert not state.goal_met
+    _, state = session.say(closing)
+    assert state.outcome != "resolved" and not state.goal_met
+
+
+def test_nothing_is_accepted_when_only_digits_were_asked_for(act_labels: dict[str, set[DialogueAct]]) -> None:
+    ask = "麻烦报一下您手机号后四位。"
+    act_labels[ask] = {A.ask_fact}
+    engine = customer("rational")
+    _, state = Session(engine).say(ask)
+    assert "accept" not in engine.last_moves and not state.goal_met
+
+
+def test_an_offer_in_the_agents_own_words_is_matched_by_meaning() -> None:
+    engine = customer("rational")
+    offer = "我现在就给您重新寄一台新的过去，今天发货，三天之内到您家。"
+    assert not any(word in offer for word in zh_case().acceptable_resolutions[0].keywords)  # no keyword hint
+    session = Session(engine)
+    session.say("请问您的订单号和下单时间？")
+    _, state = session.say(offer)
+    assert engine.last_moves[-1] == "accept" and state.goal_met
+
+
+def test_no_resolution_within_two_turns_without_a_complete_offer(act_labels: dict[str, set[DialogueAct]]) -> None:
+    lines = ["您好，很高兴为您服务，这边一定给您处理好。", "补偿补发退款，您放心，再见。"]
+    act_labels.update({lines[0]: {A.greeting, A.hedge}, lines[1]: {A.hedge, A.closing}})
+    session = Session(customer("rational"))
+    states = [session.say(line)[1] for line in lines]
+    assert all(state.outcome != "resolved" and not state.goal_met for state in states)
+
+
+# --- answers a choice by choosing; raises what is still owed before closing --------------------
+
+
+def test_a_choice_question_is_answered_by_choosing(act_labels: dict[str, set[DialogueAct]]) -> None:
+    question = "您看是上午还是下午方便？"
+    act_labels[question] = {A.ask_choice}
+    engine = customer("rational")
+    text, _ = Session(engine).say(question)
+    assert engine.last_moves == ("choose",)
+    assert "上午" in text or "下午" in text
+    assert "再见" not in text
+
+
+def test_an_english_choice_is_answered_by_choosing(act_labels: dict[str, set[DialogueAct]]) -> None:
+    question = "Would you prefer a call in the morning or the afternoon?"
+    act_labels[question] = {A.ask_choice}
+    engine = customer("rational", en_case())
+    text, _ = Session(engine).say(question)
+    assert engine.last_moves == ("choose",)
+    assert "morning" in text or "afternoon" in text
+
+
+def test_choice_options_are_cut_from_the_question() -> None:
+    assert choice_options("好的，我查到了，您看是上午还是下午方便？", "zh-CN") == ["上午", "下午"]
+    assert choice_options("您是要换新还是退款呢？", "zh-CN") == ["换新", "退款"]
+    assert choice_options("Would you prefer a refund or a replacement?", "en") == ["a refund", "a replacement"]
+    assert choice_options("我们给您补发。", "zh-CN") == []
+
+
+def test_a_compensation_seeker_raises_compensation_before_closing() -> None:
+    wants_more = persona("rational", behaviours=["checks_details", "asks_for_compensation"])
+    engine = customer(wants_more, with_compensation(zh_case()))
+    session = Session(engine)
+    session.say("请问您的订单号和下单时间？")
+    _, state = session.say("我马上为您补发一台，今天发出，三天内送到。")
+    assert engine.last_moves[-1] == "raise_goal" and not state.goal_met
+    _, state = session.say("感谢您的来电，再见。")
+    assert state.outcome != "resolved"
+    _, state = session.say("延误这几天给您补偿20元无门槛红包，今天就发到您账户。")
+    assert engine.last_moves[-1] == "accept" and state.goal_met
+    _, state = session.say("感谢您的来电，再见。")
+    assert state.outcome == "resolved"
+
+
+def test_a_reason_why_not_settles_the_compensation_question(act_labels: dict[str, set[DialogueAct]]) -> None:
+    reason = "延误补偿要等物流核实责任后才能申请，这次我没办法直接给您。"
+    act_labels.update(
+        {
+            reason: {A.explain_policy, A.refusal},
+            "请问您的订单号和下单时间？": {A.ask_fact},
+            "我马上为您补发一台，今天发出，三天内送到。": {A.offer_solution, A.promise},
+        }
+    )
+    wants_more = persona("rational", behaviours=["checks_details", "asks_for_compensation"])
+    engine = customer(wants_more, with_compensation(zh_case()))
+    session = Session(engine)
+    session.say("请问您的订单号和下单时间？")
+    _, state = session.say("我马上为您补发一台，今天发出，三天内送到。")
+    assert engine.last_moves[-1] == "raise_goal"
+    _, state = session.say(reason)
+    assert state.goal_met and engine.last_moves[-1] == "accept"
+
+
+# --- bounded mood; cold, deflecting or hedging turns never calm --------------------------------
+
+
+def test_mood_moves_at_most_the_personas_step_per_turn(act_labels: dict[str, set[DialogueAct]]) -> None:
+    line = "真的非常抱歉，您的心情我完全理解。"
+    act_labels[line] = {A.apology, A.empathy}  # -2 and -3 for the emotional persona: -5 unbounded
+    engine = customer("emotional")
+    start = engine.state.mood
+    _, state = Session(engine).say(line)
+    assert start - state.mood == engine.persona.temperament.max_mood_step == 3
+
+
+@pytest.mark.parametrize(
+    ("line", "acts"),
+    [
+        ("理解您的心情，不过具体要看情况。", {A.empathy, A.hedge}),
+        ("理解您，但业务员怎么说的我们管不着。", {A.empathy, A.forbidden_phrase}),
+        ("很理解您，这个我们办不了。", {A.empathy, A.refusal}),
+    ],
+)
+def test_cold_deflecting_or_hedging_turns_never_calm(
+    act_labels: dict[str, set[DialogueAct]], line: str, acts: set[DialogueAct]
+) -> None:
+    act_labels[line] = acts
+    engine = customer("rational")
+    start = engine.state.mood
+    _, state = Session(engine).say(line)
+    assert state.mood >= start
+
+
+# --- reacts in character, differently, to small talk, filler, repeats and role probes ------------
+
+
+def test_small_talk_filler_repeat_and_role_probe_each_get_their_own_reaction(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    turns = {
+        "哈哈，今天天气真不错。": ({A.small_talk}, "after_small_talk"),
+        "好的，我看一下。": ({A.hold}, "after_hold"),
+        "不好意思，您能再说一遍吗？": ({A.ask_repeat}, "repeat"),
+        "你是不是机器人？": ({A.role_probe}, "role_probe"),
+    }
+    act_labels.update({line: acts for line, (acts, _) in turns.items()})
+    engine = customer("rational")
+    session = Session(engine)
+    replies = []
+    for line, (_, move) in turns.items():
+        text, _ = session.say(line)
+        assert engine.last_moves[0] == move, line
+        replies.append(text)
+    assert len(set(replies)) == len(replies)
+
+
+def test_asked_to_repeat_the_customer_says_its_last_line_again(act_labels: dict[str, set[DialogueAct]]) -> None:
+    act_labels.update({"哈哈，今天天气真不错。": {A.small_talk}, "您能再说一遍吗？": {A.ask_repeat}})
+    session = Session(customer("rational"))
+    said, _ = session.say("哈哈，今天天气真不错。")
+    again, _ = session.say("您能再说一遍吗？")
+    assert again.endswith(said)
+
+
+def test_a_request_without_a_question_mark_is_answered(act_labels: dict[str, set[DialogueAct]]) -> None:
+    request = "Your order number and the card's last four will do."
+    act_labels[request] = {A.ask_fact}
+    engine = customer("rational", en_case())
+    text, _ = Session(engine).say(request)
+    assert "reveal_fact" in engine.last_moves
+    assert "BL-88213" in text
+
+
+# --- refers only to what was said; grammatical fills; no repeating a read-back -----------------
+
+
+def test_no_screenshots_on_a_phone_call_and_no_staff_number_nobody_gave() -> None:
+    lines = persona("rational").offline_script["zh-CN"]
+    screenshot = lines.model_copy(
+        update={"no_progress": ["这段聊天我都截图了。", "你工号我记着。", "所以到底怎么办？"]}
+    )
+    screenshotter = persona(
+        "rational", offline_script={"zh-CN": screenshot, "en": persona("rational").offline_script["en"]}
+    )
+    for seed in range(6):
+        session = Session(customer(screenshotter, zh_case(), seed=seed))  # zh_case is a phone call
+        text, _ = session.say("嗯。")
+        assert "截图" not in text and "工号" not in text
+
+
+def test_a_reference_becomes_speakable_once_the_agent_gave_it() -> None:
+    assert not grounded("你工号我记着。", "zh-CN", "phone", "客户来电询问扫地机器人")
+    assert grounded("你工号我记着。", "zh-CN", "phone", "我是客服小陈，工号1035")
+    assert not grounded("I've got a screenshot of this.", "en", "phone", "")
+    assert grounded("I've got a screenshot of this.", "en", "chat", "")
+
+
+def test_template_fills_do_not_repeat_the_label_or_the_words_before_the_slot() -> None:
+    values = {"fact_label": "信用卡卡号后四位", "fact_value": "卡号后四位3851"}
+    assert fill_template("{fact_label}是{fact_value}。", values, "zh-CN") == "信用卡卡号后四位是3851。"
+    assert fill_template("Yes, it's {fact_value}.", {"fact_value": "It's #A-204117"}, "en") == "Yes, it's #A-204117."
+    assert fill_template("{fact_value}, that's it.", {"fact_value": "order BL-1"}, "en") == "Order BL-1, that's it."
+
+
+def test_every_shipped_fact_reads_right_in_every_shipped_reveal_line(shipped_content_dir: Path) -> None:
+    library = load_library(shipped_content_dir)
+    for persona_item in library.personas.values():
+        for case in library.cases.values():
+            lines = persona_item.offline_script.get(case.language)
+            if lines is None:
+                continue
+            for fact in case.hidden_facts:
+                values = {"fact_label": fact.label, "fact_value": fact.value}
+                fitting = [t for t in lines.reveal_fact if _fits(t, values, case.language)]
+                assert fitting, f"{persona_item.id} has no reveal_fact line that fits {case.id}'s {fact.key}"
+                for template in fitting:
+                    text = fill_template(template, values, case.language)
+                    assert f"{fact.label}是{fact.label}" not in text, text
+                    assert f"{fact.label}：{fact.label}" not in text, text
+                    if case.language == "en":
+                        assert "it's It's" not in text and "is The " not in text, text
+
+
+def test_a_fact_the_agent_read_back_is_confirmed_not_repeated(act_labels: dict[str, set[DialogueAct]]) -> None:
+    check = "您的订单号是2026110312345678，对吗？"
+    act_labels[check] = {A.ask_fact, A.confirm_need}
+    engine = customer("rational")
+    text, _ = Session(engine).say(check)
+    assert engine.last_moves[0] == "confirm_readback"
+    assert "2026110312345678" not in text
+
+
+# --- one state machine for both engines ---------------------------------------------------------
+
+
+def test_the_offline_voice_speaks_exactly_the_state_machines_moves() -> None:
+    engine = customer("rational")
+    rules = CustomerRules(persona("rational"), zh_case(), rubric=rubric())
+    session = Session(engine)
+    for line in ("请问您的订单号和下单时间？", "我马上为您补发一台，今天发出，三天内送到。"):
+        history = list(session.history)
+        step = rules.step(history, line)
+        rules.commit(step)
+        session.say(line)
+        assert engine.last_moves == tuple(move.category for move in step.moves)
+        assert (engine.state.mood, engine.state.goal_met) == (step.mood, step.goal_met)
+
+
+def test_the_llm_note_carries_the_choice_the_missing_detail_and_what_is_still_wanted() -> None:
+    import dataclasses
+
+    from simulator.customer.llm_prompt import EXAMPLE_STEP, state_note
+    from simulator.customer.state import Move
+
+    step = dataclasses.replace(
+        EXAMPLE_STEP,
+        moves=(Move("choose", (("choice", "上午"),)), Move("ask_offer_detail")),
+        wants_more=True,
+    )
+    note = state_note(step, zh_case())
+    assert "选上午" in note and "什么时候" in note and "说法" in note
+    english = state_note(dataclasses.replace(step, moves=(Move("choose", (("choice", "the morning"),)),)), en_case())
+    assert "pick the morning" in english and "still want" in english

@@ -1,0 +1,122 @@
+"""Red lines (issue 12, item 1): confirmed ones fail the session, unsure ones go to a mentor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.evals.grader_thresholds import Scored, answer_threshold, confidence_threshold
+from simulator.grading import red_lines
+from simulator.grading.aggregate import build_report
+from simulator.grading.offline import grade_offline
+from simulator.grading.rules import RuleContext, run_rules_in
+from simulator.grading.scorecard import render_scorecard
+from simulator.grading.thresholds import GraderThresholdsError, load_thresholds
+from simulator.models import Rubric
+from tests.grading_fixtures import en_case, rubric, transcript, zh_case
+
+ZH_HELLO = "您好，我是客服小李。"
+EN_HELLO = "Hi, I'm Sam from the billing team."
+
+
+def scan(language: str, *agent: str, case: bool = True) -> red_lines.RedLineScan:
+    turns = [("c", "我的扫地机器人还没到。" if language == "zh-CN" else "My blender was charged twice.")]
+    turns += [("a", text) for text in agent]
+    own = (zh_case() if language == "zh-CN" else en_case()) if case else None
+    return RuleContext(transcript(language, turns), rubric(), own).red_lines
+
+
+def test_a_cvv_request_is_confirmed_with_its_quote_and_why() -> None:
+    found = scan("en", f"{EN_HELLO} To refund it, could you give me the card's expiry date and the CVV on the back?")
+    assert [(hit.kind, hit.turn, hit.source) for hit in found.confirmed] == [("private_data_request", 1, "recogniser")]
+    hit = found.confirmed[0]
+    assert "CVV" in hit.quote and hit.why == rubric().critical_errors["en"][0].why
+    assert hit.confidence is not None and hit.confidence >= 0.9
+
+
+def test_a_warning_never_to_share_a_code_crosses_nothing() -> None:
+    found = scan("zh-CN", f"{ZH_HELLO}提醒您，验证码千万不要告诉任何人，我们也不会索要。")
+    assert found.confirmed == [] and found.review == []
+
+
+def test_listed_phrases_and_the_case_policy_are_confirmed() -> None:
+    insult = scan("zh-CN", f"{ZH_HELLO}你是不是傻，说了多少遍了。")
+    assert [(hit.kind, hit.source, hit.confidence) for hit in insult.confirmed] == [
+        ("insult_or_threat", "phrase_list", 1.0)
+    ]
+    promise = scan("zh-CN", f"{ZH_HELLO}我保证明天到，再给您全额赔偿。")
+    assert ("promise_beyond_policy", "policy") in {(hit.kind, hit.source) for hit in promise.confirmed}
+    # Without a case there is no policy to go beyond.
+    assert scan("zh-CN", f"{ZH_HELLO}我保证明天到，再给您全额赔偿。", case=False).confirmed == []
+
+
+def test_a_recognised_hit_below_the_threshold_goes_to_review(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(red_lines, "red_line_threshold", lambda kind, language: 1.01)
+    found = scan("en", f"{EN_HELLO} Could you read me the verification code we just sent?")
+    assert found.confirmed == [] and [hit.kind for hit in found.review] == ["private_data_request"]
+    t = transcript("en", [("c", "Hi"), ("a", f"{EN_HELLO} Could you read me the verification code we just sent?")])
+    ctx = RuleContext(t, rubric(), en_case())
+    findings = run_rules_in(ctx)
+    assert "red_line_review" in {f.rule for f in findings} and "critical_error" not in {f.rule for f in findings}
+
+
+def test_a_rubric_without_red_lines_finds_none() -> None:
+    bare = Rubric.model_validate({**rubric().model_dump(mode="json"), "critical_errors": {}})
+    t = transcript("en", [("c", "Hi"), ("a", "What's the CVV on the back of your card?")])
+    assert RuleContext(t, bare, None).red_lines.confirmed == []
+
+
+def test_a_red_line_listed_twice_is_rejected() -> None:
+    data = rubric().model_dump(mode="json")
+    data["critical_errors"]["en"].append(dict(data["critical_errors"]["en"][0]))
+    with pytest.raises(ValueError, match="listed twice: private_data_request"):
+        Rubric.model_validate(data)
+
+
+def test_a_confirmed_red_line_fails_the_session_and_leads_the_scorecard() -> None:
+    t = transcript(
+        "zh-CN",
+        [
+            ("c", "我的扫地机器人还没到。"),
+            ("a", f"{ZH_HELLO}非常抱歉让您久等了，我马上帮您查。为了核实身份，麻烦把卡背面的三位安全码报一下。"),
+            ("c", "好吧。"),
+            ("a", "已经帮您催了快递，明天下午送到，请问还有什么可以帮您？"),
+        ],
+        case_id=zh_case().id,
+    )
+    ctx = RuleContext(t, rubric(), zh_case())
+    findings = run_rules_in(ctx)
+    scores = grade_offline(t, rubric(), zh_case(), findings)
+    report = build_report(t, rubric(), scores, findings, engine="offline", critical_errors=ctx.red_lines.confirmed)
+    assert report.passed is False and report.critical_errors
+    assert {s.id: s.score for s in report.criteria}["compliance"] == 1
+    card = render_scorecard(report, "zh-CN", rubric())
+    red_at = card.index("红线")
+    assert red_at < card.index("总分") and "卡背面的三位安全码" in card[red_at : card.index("总分")]
+    assert "未通过(触碰红线)" in card
+
+
+def test_thresholds_are_chosen_for_their_targets() -> None:
+    items = [Scored(0.95, True), Scored(0.9, True), Scored(0.85, False), Scored(0.8, True), Scored(0.7, False)]
+    similarity, recall, precision = answer_threshold(items, min_recall=0.6)
+    assert similarity == 0.9 and recall == pytest.approx(2 / 3) and precision == pytest.approx(2 / 3)
+    assert confidence_threshold(items, min_precision=0.98, floor=0.5) == (0.9, 1.0, pytest.approx(2 / 3))
+    assert confidence_threshold([Scored(0.9, False)], min_precision=0.98, floor=0.5) is None
+
+
+def test_the_shipped_thresholds_record_their_provenance() -> None:
+    shipped = load_thresholds()
+    assert shipped.targets.red_line_precision == 0.98
+    for chosen in shipped.answer_similarity.values():
+        assert chosen.chosen_on == "dev" and chosen.answer_recall >= shipped.targets.answer_recall
+    for by_language in shipped.red_lines.values():
+        for line in by_language.values():
+            assert line.chosen_on == "dev" and line.precision >= shipped.targets.red_line_precision
+
+
+def test_a_malformed_thresholds_file_says_how_to_fix_it(tmp_path: Path) -> None:
+    bad = tmp_path / "thresholds.yaml"
+    bad.write_text("targets: {answer_recall: 2}\n", encoding="utf-8")
+    with pytest.raises(GraderThresholdsError, match="drill eval thresholds --write"):
+        load_thresholds(bad)
