@@ -129,3 +129,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("real_llm"):
             item.add_marker(skip)
+
+
+def _patient_url_ok(url: str) -> bool:
+    """Gradio's start-up reachability check with room for a loaded machine.
+
+    ``gradio.networking.url_ok`` gives up after one 3-second HEAD timeout and ``launch()`` then
+    refuses to start ("When localhost is not accessible, a shareable link must be created"); with
+    every core busy the app's first answer can take longer than that.
+    """
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.head(url, timeout=10, verify=False).status_code < 500:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def patient_gradio_start() -> Iterator[None]:
+    """Apply `_patient_url_ok` for the whole run (only app-launching tests reach it)."""
+    import gradio.networking
+
+    original = gradio.networking.url_ok
+    gradio.networking.url_ok = _patient_url_ok
+    yield
+    gradio.networking.url_ok = original

@@ -154,7 +154,7 @@ def test_persona_opening_prefix_must_fit_its_list(content: Path) -> None:
         ),
     )
     assert problems_of(content) == [
-        f"{PERSONA}:46:23: opening prefix '请问是客服吗' is said by a customer who made the contact, not one the agent "
+        f"{PERSONA}:45:23: opening prefix '请问是客服吗' is said by a customer who made the contact, not one the agent "
         "rang (outbound_call); reword it or move it to another list"
     ]
 
@@ -174,7 +174,7 @@ def test_persona_label_has_no_brackets(content: Path) -> None:
 def test_persona_names_nobody(content: Path) -> None:
     edit_persona(content, ("[我想问一下订单的情况。]", "[我叫王芳，想问一下订单的情况。]"))
     assert problems_of(content) == [
-        f"{PERSONA}:34:10: '我叫' names the customer; a persona has no name (the case gives it)"
+        f"{PERSONA}:33:10: '我叫' names the customer; a persona has no name (the case gives it)"
     ]
 
 
@@ -189,7 +189,7 @@ def test_persona_portrait_is_in_the_second_person(content: Path) -> None:
 def test_gendered_self_description_needs_a_matching_fit(content: Path) -> None:
     edit_persona(content, ("[我想问一下订单的情况。]", "[我一个老太太，想问一下订单的情况。]"))
     assert problems_of(content) == [
-        f"{PERSONA}:34:10: '老太太' makes the customer female, but fits.genders is [female, male]; "
+        f"{PERSONA}:33:10: '老太太' makes the customer female, but fits.genders is [female, male]; "
         "reword it or fit female only"
     ]
 
