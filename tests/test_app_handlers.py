@@ -20,7 +20,7 @@ from simulator.app.mentor import MentorFilters
 from simulator.app.report_export import mood_svg
 from simulator.app.services import AccessDenied, AppServices, SessionNotFound
 from simulator.app.trainee import ScenarioFilters
-from simulator.app.views import patience_meter, problems_markdown, scenario_card
+from simulator.app.views import patience_meter, problems_markdown, scenario_card, trend_svg
 from simulator.config import load_settings
 from simulator.customer.base import CustomerEngine, CustomerReply, ReplyStream
 from simulator.limits import MESSAGE_CHARS
@@ -241,6 +241,20 @@ def test_history_has_a_trend_and_criterion_averages(services: AppServices) -> No
     rubric = services.library().require_rubric()
     assert {a["criterion"] for a in view.criterion_averages} <= {c.name.zh for c in rubric.criteria}
     assert all(1 <= a["average"] <= 5 for a in view.criterion_averages)
+
+
+def test_the_trend_chart_shows_a_first_attempt_and_the_pass_mark_in_the_ui_language(services: AppServices) -> None:
+    library = services.library()
+    mark = library.require_rubric().pass_mark
+    one = trend_svg([{"attempt": 1, "total": 62.5}], library, "zh-CN")
+    # a single attempt is a dot (a line plot would draw nothing), with the pass mark as a line
+    assert one.count("<circle") == 1 and "62.5" in one
+    assert f"及格线({mark:g})" in one and "stroke-dasharray" in one and "第几次练习" in one
+    two = trend_svg([{"attempt": 1, "total": 40}, {"attempt": 2, "total": 90}], library, "en")
+    assert two.count("<circle") == 2 and "<polyline" in two and f"pass mark ({mark:g})" in two
+    assert "Your totals appear here" in trend_svg([], library, "en")
+    # nothing a trainee typed reaches the chart, but escaping still holds for the labels
+    assert "<script" not in two
 
 
 def test_two_drills_stream_at_the_same_time(services: AppServices) -> None:
@@ -510,13 +524,18 @@ def test_validation_reports_problems_with_line_numbers_before_saving(services: A
     assert "did you mean 'patience'" in typo.message
     rendered = problems_markdown(checked.problems, text, "zh-CN")
     assert f"第 {typo.line} 行" in rendered and "patiense" in rendered
+    # the editor's problems read in the trainer's language (the regression: they kept English)
+    assert "未知的键 'patiense';是不是想写 'patience'?" in rendered and "did you mean" not in rendered
+    assert "did you mean 'patience'" in problems_markdown(checked.problems, text, "en")
 
     mismatch = trainer.validate_yaml(services, "persona", persona_yaml(), "other_name.yaml")
     assert any("does not match the file name" in p.message for p in mismatch.problems)
     taken = trainer.validate_yaml(services, "persona", persona_yaml(PERSONA), "copy_of_rational.yaml")
     assert any("already used" in p.message or "does not match" in p.message for p in taken.problems)
+    assert "与文件名 'other_name.yaml' 不一致" in problems_markdown(mismatch.problems, "", "zh-CN")
     syntax = trainer.validate_yaml(services, "persona", "id: [unclosed\n", "broken.yaml")
     assert syntax.problems and syntax.problems[0].line >= 1
+    assert "YAML 语法错误" in problems_markdown(syntax.problems, "id: [unclosed\n", "zh-CN")
     with pytest.raises(AppError):
         trainer.save_yaml(services, TRAINER, "persona", text, "night_nurse.yaml")
     assert not (services.settings.personas_dir / "night_nurse.yaml").exists()
@@ -586,6 +605,11 @@ def test_trainer_library_rows(services: AppServices) -> None:
     assert [row[0] for row in trainer.persona_rows(library, "en")] == sorted(library.personas)
     assert {row[2] for row in trainer.case_rows(library, "zh-CN")} == {"物流配送", "费用争议"}
     assert {row[3] for row in trainer.case_rows(library, "zh-CN")} == {"电商零售"}
+    # types and languages read in the UI language, not as ids
+    zh_rows = trainer.persona_rows(library, "zh-CN")
+    assert {row[2] for row in zh_rows} <= {"理性型", "感性型", "急躁型", "疑虑型", "老年客户", "索赔型", "敌对型"}
+    assert all(row[4] in ("中文, 英文", "中文", "英文") for row in zh_rows)
+    assert {row[4] for row in trainer.case_rows(library, "zh-CN")} <= {"中文", "英文"}
     name, text = trainer.source_text(services, "case", ZH_CASE)
     assert name == f"{ZH_CASE}.yaml" and "hidden_facts" in text
 

@@ -45,7 +45,7 @@ CHROME_FLAGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
-    "--window-size=1440,2000",
+    "--window-size=1280,2000",  # the narrowest desktop the views must fit (issue 14)
 ]
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C WebDriver element key
 
@@ -151,6 +151,9 @@ class Browser:
             self.http.close()
 
 
+PRIVATE_NOTE = "只给带教看的备注:语速偏快"
+
+
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app in local mode with one graded drill (for the mentor view) and one open drill."""
@@ -182,6 +185,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         list(trainee.send_message(services, LOCAL, done.session_id, line))
     trainee.end_session(services, LOCAL, done.session_id)
     mentor.add_comment(services, LOCAL, done.session_id, 1, "先道歉再问单号,顺序很好。")
+    mentor.add_comment(services, LOCAL, done.session_id, None, PRIVATE_NOTE, visible_to_trainee=False)
     demo, url = launch_app(services, port=free_port(), block=False, quiet=True)
     yield url
     demo.close()
@@ -247,13 +251,25 @@ def test_each_view_loads_and_is_captured(app_url: str, driver_url: str, tmp_path
             text = browser.page_text()
             for snippet in expected:
                 assert snippet in text, f"{view} ({language}) lacks {snippet!r}"
+            if view == "mentor":
+                # the sessions table fits the window: Total and Result are on screen
+                browser.wait_for(
+                    "const t = document.querySelector('#mentor-sessions table');"
+                    "return t && t.getBoundingClientRect().right <= window.innerWidth"
+                )
             shot = browser.screenshot(tmp_path / f"{view}-{language}.png")
             print(f"screenshot: {shot}")
             assert shot.stat().st_size > 20_000
+            if view == "mentor":
+                browser.script("document.querySelector('#mentor-scorecard').scrollIntoView()")
+                print(f"screenshot: {browser.screenshot(tmp_path / f'mentor-scorecard-{language}.png')}")
+            if view == "trainee":
+                capture_progress(browser, tmp_path, language)
+                browser.click_text("button[role='tab']", PROGRESS_TABS[language][1])
         # the trainer's editor, and (last, as it ends the shared open drill) the trainee's scorecard
         browser.click_text("button[role='tab']", "Add or edit" if language == "en" else "新增/编辑")
         browser.wait_for("return document.querySelector('#trainer-editor') !== null")
-        browser.screenshot(tmp_path / f"trainer-editor-{language}.png")
+        capture_validation(browser, tmp_path, language)
         if language == "en":
             # the switch re-labels the page without a reload, and the choice survives one
             browser.click_text("label", "中文")
@@ -268,6 +284,42 @@ def test_each_view_loads_and_is_captured(app_url: str, driver_url: str, tmp_path
             browser.screenshot(tmp_path / "scorecard-zh-CN.png")
     finally:
         browser.close()
+
+
+PROGRESS_TABS = {"en": ("My progress", "Drill"), "zh-CN": ("我的进步", "对练")}
+#: A persona with a misspelt key and a mood out of range: what the trainer sees, per language.
+BAD_PERSONA = "id: night_nurse\ntemperament:\n  starting_mood: 12\n  patiense: 3\n"
+VALIDATION_TEXT = {
+    "en": ("unknown key 'patiense'", "less than or equal to 10"),
+    "zh-CN": ("未知的键 'patiense'", "应小于或等于 10"),
+}
+
+
+def capture_progress(browser: Browser, tmp_path: Path, language: str) -> None:
+    """The trainee's own history: the graded drill's transcript with the mentor's visible comment."""
+    browser.click_text("button[role='tab']", PROGRESS_TABS[language][0])
+    browser.wait_for("return document.querySelector('#progress-pick input') !== null")
+    browser.choose("progress-pick", "扫地机器人")
+    browser.script("document.querySelector('#progress-show').click()")
+    browser.wait_for("return document.body.innerText.includes('先道歉再问单号')")
+    text = browser.page_text()
+    assert PRIVATE_NOTE not in text, "a comment the mentor kept private reached the trainee"
+    print(f"screenshot: {browser.screenshot(tmp_path / f'progress-{language}.png')}")
+
+
+def capture_validation(browser: Browser, tmp_path: Path, language: str) -> None:
+    """A persona with mistakes, validated in the editor: the problems read in the UI language."""
+    browser.script(
+        "const view = document.querySelector('#trainer-editor .cm-content');"
+        "view.focus(); document.execCommand('selectAll'); document.execCommand('insertText', false, arguments[0]);",
+        BAD_PERSONA,
+    )
+    browser.wait_for("return document.querySelector('#trainer-editor .cm-content').innerText.includes('patiense')")
+    browser.click_text("button", "Validate" if language == "en" else "校验")
+    for snippet in VALIDATION_TEXT[language]:
+        browser.wait_for(f"return document.querySelector('#trainer-problems').innerText.includes({snippet!r})")
+    browser.script("document.querySelector('#trainer-problems').scrollIntoView()")
+    print(f"screenshot: {browser.screenshot(tmp_path / f'trainer-editor-{language}.png')}")
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ names that the catalogue does not have."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,12 @@ import pytest
 from simulator.i18n import CATALOGUE_DIR, CATALOGUE_LANGUAGES, CatalogueError, _read_language, catalogue, placeholders
 
 SOURCE = Path(__file__).parents[1] / "simulator"
+_CHECK_KEY = re.compile(r"check\.[a-z_]+\.[a-z_]+")
 #: Callables whose first argument is a catalogue key (or, for ``label``, a vocabulary kind).
-KEY_CALLS = {"t", "tx", "static_text", "AppError", "ProgrammeError", "NotAllowed", "SessionNotFound", "AccessDenied"}
+KEY_CALLS = {
+    "t", "tx", "static_text", "render", "AppError", "ProgrammeError", "NotAllowed", "SessionNotFound", "AccessDenied",
+    "CatalogueValueError", "keyed_problem", "_issue",
+}  # fmt: skip
 
 
 def _called_name(node: ast.Call) -> str | None:
@@ -40,6 +45,16 @@ def _keys_named_in_code() -> tuple[set[str], set[str], set[str]]:
                     prefixes.add(str(first.values[0].value))
             elif isinstance(node.func, ast.Name) and name == "label" and isinstance(first, ast.Constant):
                 kinds.add(str(first.value))
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            # a key handed to a message as a value, rendered in the reader's language (``why_key=...``)
+            if isinstance(node, ast.Call) and _called_name(node) in KEY_CALLS:
+                for keyword in node.keywords:
+                    value = keyword.value
+                    if (keyword.arg or "").endswith("_key") and isinstance(value, ast.Constant):
+                        exact.add(str(value.value))
+            # and the content checks' keys kept in tables (``_OPENING_RULES``)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _CHECK_KEY.fullmatch(node.value):
+                exact.add(node.value)
     return exact, prefixes, kinds
 
 

@@ -84,6 +84,31 @@ def test_validation_problems_read_in_the_trainers_language_with_path_and_positio
     assert all(p.text("en") == p.message for p in problems)
 
 
+def test_our_own_rules_and_checks_read_in_the_trainers_language_too(content: Path) -> None:
+    # a model validator (brackets in a label), a loader check (unknown persona) and a content
+    # check (half-width punctuation in Chinese): each in Chinese for a Chinese UI, English as before
+    edit(content / "personas/calm_tester.yaml", "  zh: 测试客户", "  zh: 测试客户(理性型)")
+    edit(
+        content / "casebank/zh-logistics-test-parcel.yaml",
+        "brief: 客户咨询包裹为何还没到。",
+        "brief: 客户咨询,包裹为何还没到。",
+    )
+    _, problems = validate_files(content_files(content))
+    chinese = {p.text("zh-CN") for p in problems}
+    assert any("label '测试客户(理性型)' 带有括号" in text for text in chinese), chinese
+    assert "中文里用了半角标点(','→'，'):“客户咨询,包裹为何还没到。”" in chinese, chinese
+    english = {p.text("en") for p in problems}
+    assert any("label '测试客户(理性型)' has brackets" in text for text in english), english
+    assert any(text.startswith("half-width punctuation in Chinese text") for text in english), english
+    assert all(p.text("en") == p.message for p in problems)
+    edit(content / "personas/calm_tester.yaml", "  zh: 测试客户(理性型)", "  zh: 测试客户")
+    edit(content / "casebank/zh-logistics-test-parcel.yaml", "personas: [calm_tester]", "personas: [calm_teste]")
+    _, problems = validate_files(content_files(content))
+    assert [p.text("zh-CN") for p in problems if p.is_error] == [
+        "未知的客户画像 'calm_teste';是不是想写 'calm_tester'?已有的客户画像:calm_tester"
+    ]
+
+
 def test_missing_field_points_at_the_enclosing_mapping(content: Path) -> None:
     edit(content / "casebank/zh-logistics-test-parcel.yaml", "customer_wants: 我就想知道包裹什么时候能到。\n", "")
     assert problems_of(content) == [f"{CASE}:2:1: missing required key 'customer_wants' in the top level"]

@@ -584,6 +584,7 @@ def session_summary(row: DrillSession, library: Library, lang: Language) -> dict
         "outcome": label("outcome", row.outcome, lang) if row.outcome else "—",
         "total": row.total,
         "result": label("result", _result(row), lang),
+        "source": row.source,
     }
 
 

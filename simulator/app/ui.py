@@ -53,11 +53,16 @@ CSS = """
 .drill-pass {background: #15803d} .drill-fail {background: #b91c1c} .drill-incomplete {background: #92400e}
 .drill-sub {flex-basis: 100%; color: var(--body-text-color-subdued); font-size: .85rem}
 .drill-meter-legend {color: var(--body-text-color-subdued); margin-top: 2px}
-#mentor-sessions th, #mentor-sessions td {font-size: .85rem; padding: 4px 6px}
-#mentor-sessions th {word-break: keep-all; overflow-wrap: normal}
-/* the chat's clear (trash) button would only hide the transcript from view: the drill goes on */
-#trainee-chat button[aria-label="Clear"], #mentor-replay button[aria-label="Clear"],
-#trainee-own-replay button[aria-label="Clear"] {display: none}
+#mentor-sessions th, #mentor-sessions td,
+#progress-sessions th, #progress-sessions td {font-size: .85rem; padding: 4px 6px}
+#mentor-sessions th, #progress-sessions th {word-break: keep-all; overflow-wrap: normal}
+#trainee-trend {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px}
+.drill-chart-title {font-weight: 600; font-size: .9rem; margin-bottom: 6px}
+.drill-chart-empty {color: var(--body-text-color-subdued); font-size: .9rem}
+/* the chat's clear (trash) button would only hide the transcript from view: the drill goes on.
+   Its aria-label is Gradio's "common.clear" in the browser's language (en, zh-CN). */
+:is(#trainee-chat, #mentor-replay, #trainee-own-replay)
+  button:is([aria-label="Clear"], [aria-label="清除"], [aria-label="清空对话"]) {display: none}
 """
 
 ROLE_TABS = {"trainee": "trainee", "mentor": "mentor", "trainer": "trainer"}

@@ -17,6 +17,7 @@ from simulator.app.mentor import MentorFilters
 from simulator.app.trainee import ScorecardView
 from simulator.app.ui_common import UIContext, empty_frame, error_text
 from simulator.app.views import MENTOR_COLUMNS, scorecard_markdown, session_frame, verdict_badge
+from simulator.grading.scorecard import display_turn
 from simulator.models import Language
 
 RESULTS = ["any", "pass", "fail", "incomplete", "ungraded"]
@@ -98,7 +99,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 )
                 with gr.Row():
                     prev_btn = gr.Button("◀", size="sm", min_width=60)
-                    step = tx.bind(gr.Slider(0, 1, value=0, step=1, label=tx("step"), scale=4), label="step")
+                    # numbered as the replay numbers its messages: from 1
+                    step = tx.bind(gr.Slider(1, 2, value=1, step=1, label=tx("step"), scale=4), label="step")
                     next_btn = gr.Button("▶", size="sm", min_width=60)
                     show_all = tx.bind(gr.Checkbox(True, label=tx("show_all")), label="show_all")
             with gr.Column(scale=2, elem_classes="drill-panel"):
@@ -147,7 +149,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             export_html = tx.bind(gr.Button(tx("export_html")), value="export_html")
             export_md = tx.bind(gr.Button(tx("export_md")), value="export_md")
             regrade_btn = tx.bind(gr.Button(tx("regrade")), value="regrade")
-            delete_btn = tx.bind(gr.Button(tx("delete_import"), variant="stop"), value="delete_import")
+            # shown only for an imported chat log: a trainee's drill cannot be deleted
+            delete_btn = tx.bind(gr.Button(tx("delete_import"), variant="stop", visible=False), value="delete_import")
             export_file = gr.Markdown("", label="report_file", elem_id="mentor-report-link")
         with gr.Accordion(tx("import_title"), open=False) as import_box:
             tx.bind(import_box, label="import_title")
@@ -208,6 +211,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         }
 
     def show(user: Any, sid: str | None, at: int | None, everything: bool, lang: Language) -> dict:
+        # ``at`` is a transcript index; the slider shows it as the message number on screen (+1)
         data = mentor.load_replay(services, user, sid, lang)
         last = max(len(data.transcript.turns) - 1, 0)
         at = last if at is None else max(0, min(int(at), last))
@@ -215,7 +219,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         updates: dict[Any, Any] = {
             session_sid: data.session["id"],
             replay: messages,
-            step: gr.update(maximum=max(last, 1), value=at),
+            step: gr.update(minimum=1, maximum=max(display_turn(last), 2), value=display_turn(at)),
             # A bare DataFrame: Gradio 6 draws nothing for gr.update(value=frame, ...).
             mood: pd.DataFrame(data.mood_points or [], columns=["turn", "mood"]),
             comment_turn: gr.update(
@@ -230,6 +234,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 value="overall",
             ),
             criterion: gr.update(choices=mentor.criterion_options(data, lang), value=None),
+            delete_btn: gr.update(visible=data.session.get("source") == "import"),
         }
         if data.effective is None:
             updates[verdict] = ""
@@ -286,7 +291,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         if not sid:
             return {}
         try:
-            updates = show(user, sid, int(at or 0) + delta, everything and delta == 0, lang)
+            updates = show(user, sid, int(at or 1) - 1 + delta, everything and delta == 0, lang)
         except Exception as exc:
             return {status: error_text(exc, lang)}
         if delta:
@@ -348,6 +353,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             verdict: "",
             pick: gr.update(value=None),
             status: t("import_deleted", lang),
+            delete_btn: gr.update(visible=False),
         }
 
     def on_import(user: User, path: str | None, pasted: str, owner: str, lang: Language) -> dict:
@@ -370,6 +376,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     # -- wiring --------------------------------------------------------------------------------
 
     replay_outputs = [session_sid, replay, step, mood, comment_turn, criterion, verdict, score_md, show_all, status]
+    replay_outputs.append(delete_btn)
     search_outputs = [table, pick, status, f_trainee, f_persona, f_case, f_result]
     # Every event needs the mentor role (see guard.py).
     on = functools.partial(ctx.on, role="mentor")
@@ -410,7 +417,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         delete_btn.click,
         on_delete,
         [session_sid, lang_state],
-        [session_sid, replay, score_md, verdict, pick, status],
+        [session_sid, replay, score_md, verdict, pick, status, delete_btn],
         api_name="delete_import",
     )
     on(

@@ -24,7 +24,7 @@ from simulator.app.views import (
     scenario_card,
     scorecard_markdown,
     session_frame,
-    trend_frame,
+    trend_svg,
     verdict_badge,
 )
 from simulator.models import LANGUAGES, CaseCategory, Industry, Language
@@ -35,14 +35,13 @@ CATEGORIES = [category.value for category in CaseCategory]
 #: in the legend are data, written in the user's language.
 NO_AXIS_TITLE = " "
 DIFFICULTIES = ["easy", "medium", "hard"]
-#: Browser-side step run when the drill's phase changes: scroll the scorecard into view once shown.
-SCROLL_TO_SCORECARD = """(phase) => {
-  if (phase && phase.stage === 'graded') {
-    setTimeout(() => {
-      const card = document.querySelector('#trainee-scorecard');
-      if (card) card.scrollIntoView({behavior: 'smooth', block: 'start'});
-    }, 400);
-  }
+#: Browser-side step run after a reply or the end of a drill: once the scorecard is shown (the
+#: trainee or the customer ended the drill), scroll it into view.
+SCROLL_TO_SCORECARD = """() => {
+  setTimeout(() => {
+    const card = document.querySelector('#trainee-scorecard');
+    if (card && card.offsetParent !== null) card.scrollIntoView({behavior: 'smooth', block: 'start'});
+  }, 400);
 }"""
 INDUSTRIES = [industry.value for industry in Industry]
 
@@ -199,18 +198,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                 tx.bind(progress_tab, label="tab_progress")
                 refresh_btn = tx.bind(gr.Button(tx("refresh"), size="sm"), value="refresh")
                 with gr.Row():
-                    trend = gr.LinePlot(
-                        empty_frame(attempt="int", total="float", series="object"),
-                        x="attempt",
-                        y="total",
-                        color="series",
-                        y_lim=[0, 100],
-                        x_axis_format="d",
-                        x_title=NO_AXIS_TITLE,
-                        y_title=NO_AXIS_TITLE,
-                        label=tx("score_trend"),
-                        elem_id="trainee-trend",
-                    )
+                    trend = gr.HTML("", elem_id="trainee-trend")  # drawn in the UI language on tab select
                     averages = gr.BarPlot(
                         empty_frame(criterion="object", average="float"),
                         x="criterion",
@@ -223,11 +211,16 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         label=tx("criterion_averages"),
                         elem_id="trainee-averages",
                     )
-                tx.bind(trend, label="score_trend")
                 tx.bind(averages, label="criterion_averages")
                 own_table = tx.bind(
                     gr.Dataframe(
-                        session_frame([], TRAINEE_COLUMNS, "en"), label=tx("my_sessions"), interactive=False, wrap=True
+                        session_frame([], TRAINEE_COLUMNS, "en"),
+                        label=tx("my_sessions"),
+                        interactive=False,
+                        wrap=True,
+                        # shares of the width, as in the mentor's table: no header broken mid-word
+                        column_widths=["14%", "19%", "24%", "10%", "15%", "8%", "10%"],
+                        elem_id="progress-sessions",
                     ),
                     label="my_sessions",
                 )
@@ -507,11 +500,10 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             return {own_score: error_text(exc, lang)}
         rows = session_frame(view.sessions, TRAINEE_COLUMNS, lang)
         choices = [(f"{s['started']} · {s['case']} · {s['result']}", s["id"]) for s in view.sessions]
-        trend_df = trend_frame(view.trend, services.content.snapshot().library, lang)
         avg_df = pd.DataFrame(view.criterion_averages or [], columns=["criterion", "average", "sessions"])
         return {
-            # Plots take a bare DataFrame: Gradio 6 draws nothing for gr.update(value=frame, ...).
-            trend: trend_df,
+            trend: trend_svg(view.trend, services.content.snapshot().library, lang),
+            # A plot takes a bare DataFrame: Gradio 6 draws nothing for gr.update(value=frame, ...).
             averages: avg_df,
             own_table: rows,
             own_pick: gr.update(choices=choices, value=None),
@@ -571,20 +563,14 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         on(retry_btn.click, on_retry, [drill_sid, lang_state], turn_outputs, api_name="retry_reply"),
     ]
     on(stop_btn.click, on_stop, [drill_sid, lang_state], turn_outputs, cancels=replies, api_name="stop_reply")
-    on(end_btn.click, on_end, [drill_sid, lang_state], end_outputs, api_name="end_drill")
+    ended = on(end_btn.click, on_end, [drill_sid, lang_state], end_outputs, api_name="end_drill")
     on(again_btn.click, on_again, [drill_sid, lang_state], start_outputs, api_name="try_again")
     on(phase.change, on_phase, [phase], phase_outputs, api_visibility="private", show_progress="hidden")
     # In the browser only: once the drill is scored, bring the scorecard into view (it opens below
-    # the chat, often below the fold), after Gradio has drawn it.
-    on(
-        phase.change,
-        None,
-        [phase],
-        None,
-        js=SCROLL_TO_SCORECARD,
-        api_visibility="private",
-        show_progress="hidden",
-    )
+    # the chat, often below the fold), after Gradio has drawn it. Chained to the events that can end
+    # a drill: a gr.State's change never reaches the browser, so it cannot carry this step.
+    for finished in (*replies, ended):
+        on(finished.then, None, None, None, js=SCROLL_TO_SCORECARD, api_visibility="private", show_progress="hidden")
     # In the browser only: clearing the textbox needs no round trip to the server.
     on(accepted.change, None, None, message, js="() => ''", api_visibility="private", show_progress="hidden")
     progress_outputs = [trend, averages, own_table, own_pick, own_score]

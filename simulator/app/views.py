@@ -31,21 +31,57 @@ def session_frame(rows: list[dict[str, Any]], columns: tuple[str, ...], lang: La
     return frame.rename(columns=lambda c: t(f"col_{c}", lang))
 
 
-def trend_frame(trend: list[dict[str, Any]], library: Library, lang: Language) -> pd.DataFrame:
-    """The score trend for the line plot: the trainee's totals and the pass mark as a second line.
+def trend_svg(trend: list[dict[str, Any]], library: Library, lang: Language) -> str:
+    """The score trend as an inline SVG: one dot per attempt joined by a line, and the pass mark.
 
-    Series names are data, so the legend reads in ``lang``; the pass mark is the rubric's.
+    Drawn here rather than with ``gr.LinePlot``, which draws lines only: a trainee's first attempt
+    (one point) would be an empty chart. Axis titles and the pass-mark label are in ``lang``.
     """
-    frame = pd.DataFrame(trend or [], columns=["attempt", "total"])
-    frame["series"] = t("series_total", lang)
-    if frame.empty or library.rubric is None:
-        return frame
-    mark = library.rubric.pass_mark
-    attempts = [int(frame["attempt"].min()), int(frame["attempt"].max())]
-    line = pd.DataFrame(
-        {"attempt": attempts, "total": [mark, mark], "series": t("series_pass_mark", lang, mark=f"{mark:g}")}
+    title = f'<div class="drill-chart-title">{_e(t("score_trend", lang))}</div>'
+    points = [(int(p["attempt"]), float(p["total"])) for p in trend or [] if p.get("total") is not None]
+    if not points:
+        return f'{title}<p class="drill-chart-empty">{_e(t("trend_empty", lang))}</p>'
+    width, height, left, right, top, bottom = 560, 240, 44, 16, 12, 40
+    first, last = points[0][0], max(points[-1][0], points[0][0] + 1)
+
+    def x(attempt: float) -> float:
+        return left + (width - left - right) * (attempt - first) / (last - first)
+
+    def y(total: float) -> float:
+        return top + (height - top - bottom) * (1 - total / 100)
+
+    parts = [
+        f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e5e7eb"/>'
+        f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11" fill="#6b7280">{v}</text>'
+        for v in range(0, 101, 20)
+    ]
+    ticks = sorted({attempt for attempt, _ in points} | {first, last})
+    parts += [
+        f'<text x="{x(a):.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="11" fill="#6b7280">{a}</text>'
+        for a in ticks
+    ]
+    if library.rubric is not None:
+        mark = library.rubric.pass_mark
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(mark):.1f}" y2="{y(mark):.1f}" stroke="#dc2626" '
+            f'stroke-dasharray="6 4"/><text x="{width - right}" y="{y(mark) - 5:.1f}" text-anchor="end" '
+            f'font-size="11" fill="#dc2626">{_e(t("series_pass_mark", lang, mark=f"{mark:g}"))}</text>'
+        )
+    path = " ".join(f"{x(a):.1f},{y(v):.1f}" for a, v in points)
+    parts.append(f'<polyline points="{path}" fill="none" stroke="#4f46e5" stroke-width="2"/>')
+    parts += [
+        f'<circle cx="{x(a):.1f}" cy="{y(v):.1f}" r="4.5" fill="#4f46e5">'
+        f"<title>{_e(t('attempt', lang))} {a}: {v:g}</title></circle>"
+        for a, v in points
+    ]
+    parts.append(
+        f'<text x="{(left + width - right) / 2:.1f}" y="{height - 6}" text-anchor="middle" font-size="12" '
+        f'fill="#374151">{_e(t("trend_x_title", lang))}</text>'
     )
-    return pd.concat([frame, line], ignore_index=True)
+    return (
+        f'{title}<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="{_e(t("score_trend", lang))}">{"".join(parts)}</svg>'
+    )
 
 
 def _e(value: Any) -> str:

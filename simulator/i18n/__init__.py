@@ -99,6 +99,30 @@ def label(kind: str, value: str | None, lang: str) -> str:
     return t(key, lang) if has(key) else value
 
 
+def render(key: str, lang: str, values: dict[str, str]) -> str:
+    """``t(key, lang, **values)`` where a value named ``<name>_key`` is itself a catalogue key: it is
+    rendered in ``lang`` first and fills ``{<name>}`` (a message built from translated parts)."""
+    shown = dict(values)
+    for name, inner in values.items():
+        if name.endswith("_key"):
+            shown[name.removesuffix("_key")] = t(inner, lang, **values)
+    return t(key, lang, **shown)
+
+
+class CatalogueValueError(ValueError):
+    """A ``ValueError`` whose message is a catalogue key with values, so whoever shows it can use
+    the reader's language; ``str()`` is the English text (what logs and the CLI print).
+
+    Raised by the content models' own validators: pydantic wraps it, and the content loader turns
+    it back into a problem in the trainer's language (``simulator.content``).
+    """
+
+    def __init__(self, key: str, /, **values: object) -> None:
+        self.key = key
+        self.values = {name: str(value) for name, value in values.items()}
+        super().__init__(render(key, "en", self.values))
+
+
 def translations(lang: str) -> dict[str, str]:
     """All strings of one language (for ``gr.I18n``)."""
     return dict(catalogue(lang))
