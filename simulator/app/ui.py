@@ -59,6 +59,14 @@ CSS = """
 #trainee-trend {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px}
 .drill-chart-title {font-weight: 600; font-size: .9rem; margin-bottom: 6px}
 .drill-chart-empty {color: var(--body-text-color-subdued); font-size: .9rem}
+/* the live chat numbers its messages as the scorecard and the replay do (#1 = the first line) */
+#trainee-chat .message-wrap {counter-reset: drill-message}
+/* the innermost .message: Gradio also marks the bubble that groups a speaker's messages */
+#trainee-chat .message:not(:has(.message)) {counter-increment: drill-message}
+#trainee-chat .message:not(:has(.message))::after {
+  content: "#" counter(drill-message); display: block; margin-top: 2px;
+  font-size: .72rem; color: var(--body-text-color-subdued);
+}
 /* the chat's clear (trash) button would only hide the transcript from view: the drill goes on.
    Its aria-label is Gradio's "common.clear" in the browser's language (en, zh-CN). */
 :is(#trainee-chat, #mentor-replay, #trainee-own-replay)

@@ -36,12 +36,19 @@ CATEGORIES = [category.value for category in CaseCategory]
 NO_AXIS_TITLE = " "
 DIFFICULTIES = ["easy", "medium", "hard"]
 #: Browser-side step run after a reply or the end of a drill: once the scorecard is shown (the
-#: trainee or the customer ended the drill), scroll it into view.
+#: trainee or the customer ended the drill), scroll it into view. It is shown by the phase's own
+#: round trip, after this event: so look for it a few times over some seconds.
 SCROLL_TO_SCORECARD = """() => {
-  setTimeout(() => {
+  let tries = 0;
+  const look = () => {
     const card = document.querySelector('#trainee-scorecard');
-    if (card && card.offsetParent !== null) card.scrollIntoView({behavior: 'smooth', block: 'start'});
-  }, 400);
+    if (card && card.offsetParent !== null) {
+      card.scrollIntoView({behavior: 'smooth', block: 'start'});
+    } else if (++tries < 60) {
+      setTimeout(look, 250);
+    }
+  };
+  setTimeout(look, 250);
 }"""
 INDUSTRIES = [industry.value for industry in Industry]
 
