@@ -229,7 +229,10 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             path = team.team_csv(services, user, month_, team_, export_dir)
         except Exception as exc:
             return {month_status: error_text(exc, lang)}
-        return {csv_file: f"⬇️ [{path.name}]({link_for(path)})", month_status: t("exported", lang, name=path.name)}
+        return {
+            csv_file: f"⬇️ [{path.name}]({link_for(path)})",
+            month_status: t("exported", lang, name=path.name, folder=str(path.parent)),
+        }
 
     # -- assessments -----------------------------------------------------------------------------
 
@@ -320,7 +323,10 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             path = team.export(services, user, assessment_id, name, "html", lang, export_dir)
         except Exception as exc:
             return {assess_status: error_text(exc, lang)}
-        return {report_file: f"⬇️ [{path.name}]({link_for(path)})", assess_status: t("exported", lang, name=path.name)}
+        return {
+            report_file: f"⬇️ [{path.name}]({link_for(path)})",
+            assess_status: t("exported", lang, name=path.name, folder=str(path.parent)),
+        }
 
     # -- assignments ----------------------------------------------------------------------------------
 
