@@ -12,6 +12,7 @@ import dataclasses
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from simulator import limits
 from simulator.content_checks import Issue, Severity, case_issues, persona_issues, punctuation_issues
+from simulator.i18n import CatalogueValueError, render, t
 from simulator.models import Case, Persona, Rubric
 from simulator.programme.bank import BankQuestion, ProgrammeEntry, register
 from simulator.programme.models import Curriculum, ProgrammePolicy, QuestionFile
@@ -56,11 +58,20 @@ class ContentProblem:
     col: int
     message: str
     severity: Severity = "error"
+    #: Catalogue key and values of the message, when it has one (``text`` renders it per language).
+    key: str = field(default="", compare=False)
+    values: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def is_error(self) -> bool:
         """True for an error, False for a warning."""
         return self.severity == "error"
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (the English ``message`` when it has no catalogue key)."""
+        if not self.key:
+            return self.message
+        return render(self.key, lang, _shown_values(dict(self.values), lang))
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
@@ -111,6 +122,10 @@ class Library:
         if case_id not in self.cases:
             raise LookupError(f"unknown case '{case_id}'; valid ids: {', '.join(sorted(self.cases)) or '(none)'}")
         return self.cases[case_id]
+
+    def case_titles(self) -> dict[str, str]:
+        """Practice case id -> title (how reports name their reference cases)."""
+        return {case_id: case.title for case_id, case in self.cases.items()}
 
     def exam_case(self, case_id: str) -> Case:
         """Return an exam-only case, or raise ``LookupError``."""
@@ -200,7 +215,7 @@ def _parse_yaml(path: Path, problems: list[ContentProblem]) -> _ParsedFile | Non
             return None
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(ContentProblem(display, 1, 1, f"cannot read file: {exc}"))
+        problems.append(keyed_problem("content.cannot_read", display, 1, 1, detail=exc))
         return None
     try:
         check_yaml(text)  # anchors, aliases, node count and depth, before anything is built
@@ -214,18 +229,16 @@ def _parse_yaml(path: Path, problems: list[ContentProblem]) -> _ParsedFile | Non
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = " ".join(part for part in (exc.context, exc.problem) if part)
-        problems.append(
-            ContentProblem(display, line, col, f"YAML syntax error: {reason} (check indentation and quoting)")
-        )
+        problems.append(keyed_problem("content.yaml_syntax", display, line, col, reason=reason))
         return None
     except yaml.YAMLError as exc:
-        problems.append(ContentProblem(display, 1, 1, f"YAML error: {exc}"))
+        problems.append(keyed_problem("content.yaml_error", display, 1, 1, detail=exc))
         return None
     positions = _Positions()
     if node is not None:
         _index_positions(node, (), positions)
     for key, (line, col) in positions.duplicate_keys:
-        problems.append(ContentProblem(display, line, col, f"key '{key}' appears twice in the same mapping"))
+        problems.append(keyed_problem("content.duplicate_key", display, line, col, key=key))
     return _ParsedFile(path=path, display=display, data=data, positions=positions)
 
 
@@ -263,9 +276,59 @@ def _describe_input(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+#: pydantic error types with a message of their own in the catalogue (``validation.<type>``); the
+#: context values they name come from the error's ``ctx``. Others keep pydantic's English reason.
+_MAPPED_ERRORS = frozenset(
+    {
+        "less_than_equal",
+        "greater_than_equal",
+        "less_than",
+        "greater_than",
+        "string_too_short",
+        "string_too_long",
+        "too_short",
+        "too_long",
+        "literal_error",
+        "enum",
+        "int_parsing",
+        "int_type",
+        "int_from_float",
+        "float_parsing",
+        "float_type",
+        "string_type",
+        "bool_parsing",
+        "bool_type",
+        "list_type",
+        "dict_type",
+        "model_type",
+        "model_attributes_type",
+    }
+)
+
+
+def _shown_values(values: dict[str, str], lang: str) -> dict[str, str]:
+    # ``got`` holds the offending input (or nothing); it is shown as " (got 12)" in ``lang``.
+    if "got" in values:
+        values["got"] = t("validation.got", lang, value=values["got"]) if values["got"] else ""
+    return values
+
+
+def _validation_problem(parsed: _ParsedFile, line: int, col: int, key: str, values: dict[str, Any]) -> ContentProblem:
+    shown = tuple((name, str(value)) for name, value in values.items())
+    message = render(key, "en", _shown_values(dict(shown), "en"))
+    return ContentProblem(parsed.display, line, col, message, key=key, values=shown)
+
+
+def keyed_problem(key: str, display: str, line: int, col: int, /, **values: object) -> ContentProblem:
+    """A problem whose message is catalogue ``key`` (English in ``message``, any language by ``text``)."""
+    shown = tuple((name, str(value)) for name, value in values.items())
+    return ContentProblem(display, line, col, render(key, "en", dict(shown)), key=key, values=shown)
+
+
 def _problems_from_validation(
     parsed: _ParsedFile, model: type[BaseModel], error: ValidationError
 ) -> list[ContentProblem]:
+    """One problem per pydantic error, at its line:col, with a catalogue message (any language)."""
     problems = []
     for item in error.errors(include_url=False):
         loc = tuple(str(part) for part in item["loc"])
@@ -273,20 +336,40 @@ def _problems_from_validation(
         kind = item["type"]
         if kind == "missing":
             line, col = parsed.positions.of_key(loc[:-1])
-            message = f"missing required key '{loc[-1]}' in {'.'.join(loc[:-1]) or 'the top level'}"
+            where = ".".join(loc[:-1])
+            key = "validation.missing" if where else "validation.missing_top"
+            problems.append(_validation_problem(parsed, line, col, key, {"key": loc[-1], "where": where}))
         elif kind == "extra_forbidden":
             line, col = parsed.positions.of_key(loc)
             allowed = _allowed_keys(model, item["loc"][:-1])
             close = difflib.get_close_matches(loc[-1], allowed, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            message = f"unknown key '{loc[-1]}'{hint} (allowed here: {', '.join(allowed)})"
+            values: dict[str, Any] = {"key": loc[-1], "allowed": ", ".join(allowed)}
+            if close:
+                values["close"] = close[0]
+            key = "validation.extra_forbidden_close" if close else "validation.extra_forbidden"
+            problems.append(_validation_problem(parsed, line, col, key, values))
         else:
             line, col = parsed.positions.of_value(loc)
-            reason = item["msg"].removeprefix("Value error, ")
-            got = f" (got {_describe_input(item['input'])})" if not isinstance(item["input"], dict | list) else ""
-            message = f"{dotted}: {reason}{got}"
-        problems.append(ContentProblem(parsed.display, line, col, message))
+            shows_input = not isinstance(item["input"], dict | list)
+            got = _describe_input(item["input"]) if shows_input else ""
+            context = {name: _context_value(value) for name, value in (item.get("ctx") or {}).items()}
+            own_rule = (item.get("ctx") or {}).get("error")
+            if kind in _MAPPED_ERRORS:
+                values = {"path": dotted, **context, "got": got}
+                key = f"validation.{kind}"
+            elif isinstance(own_rule, CatalogueValueError):
+                # one of our validators: its message in the reader's language, after the path
+                values = {"path": dotted, "reason_key": own_rule.key, **own_rule.values, "got": got}
+                key = "validation.other"
+            else:
+                values = {"path": dotted, "reason": item["msg"].removeprefix("Value error, "), "got": got}
+                key = "validation.other"
+            problems.append(_validation_problem(parsed, line, col, key, values))
     return problems
+
+
+def _context_value(value: Any) -> str:
+    return value if isinstance(value, str) else repr(value) if isinstance(value, Enum) else str(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,7 +464,7 @@ def _load_files(files: Sequence[Path], problems: list[ContentProblem]) -> _LoadR
     loaded = result.loaded
     for path in files:
         if not path.exists():
-            problems.append(ContentProblem(_display_path(path), 1, 1, "file not found"))
+            problems.append(keyed_problem("content.file_not_found", _display_path(path), 1, 1))
             continue
         parsed = _parse_yaml(path, problems)
         if parsed is None:
@@ -390,9 +473,7 @@ def _load_files(files: Sequence[Path], problems: list[ContentProblem]) -> _LoadR
         kind = kind_of(path, parsed.data)
         model = MODEL_FOR_KIND[kind]
         if not isinstance(parsed.data, dict):
-            problems.append(
-                ContentProblem(parsed.display, 1, 1, f"expected a mapping of {kind} fields at the top level")
-            )
+            problems.append(keyed_problem("content.not_a_mapping", parsed.display, 1, 1, kind=kind))
             continue
         try:
             item = model.model_validate(parsed.data)
@@ -420,7 +501,7 @@ def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library
         if entry.kind == "rubric":
             if library.rubric is not None:
                 line, col = entry.parsed.positions.of_value(())
-                problems.append(ContentProblem(entry.parsed.display, line, col, "a second rubric file; keep one"))
+                problems.append(keyed_problem("content.second_rubric", entry.parsed.display, line, col))
                 continue
             assert isinstance(entry.item, Rubric)
             library.rubric = entry.item
@@ -432,24 +513,23 @@ def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library
         stem = entry.parsed.path.stem
         if item_id != stem:
             problems.append(
-                ContentProblem(
+                keyed_problem(
+                    "content.id_mismatch",
                     entry.parsed.display,
                     line,
                     col,
-                    f"id '{item_id}' does not match the file name '{entry.parsed.path.name}'; "
-                    f"rename the file to '{item_id}.yaml' or set id: {stem}",
+                    id=item_id,
+                    file=entry.parsed.path.name,
+                    stem=stem,
                 )
             )
         earlier = first_seen.get((entry.kind, item_id))
         if earlier is not None:
             e_line, e_col = earlier.parsed.positions.of_value(("id",))
+            where = f"{earlier.parsed.display}:{e_line}:{e_col}"
             problems.append(
-                ContentProblem(
-                    entry.parsed.display,
-                    line,
-                    col,
-                    f"duplicate {entry.kind} id '{item_id}' (already defined at "
-                    f"{earlier.parsed.display}:{e_line}:{e_col}); give each {entry.kind} its own id",
+                keyed_problem(
+                    "content.duplicate_id", entry.parsed.display, line, col, kind=entry.kind, id=item_id, where=where
                 )
             )
             continue
@@ -475,37 +555,42 @@ def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library
                 continue  # the persona file itself is broken and already reported
             if persona is None:
                 close = difflib.get_close_matches(persona_id, list(library.personas), n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
-                problems.append(
-                    ContentProblem(
-                        entry.parsed.display,
-                        line,
-                        col,
-                        f"unknown persona '{persona_id}'; {hint}known personas: "
-                        f"{', '.join(sorted(library.personas)) or '(none)'}",
+                known = ", ".join(sorted(library.personas)) or "—"
+                if close:
+                    problem = keyed_problem(
+                        "content.unknown_persona_close", entry.parsed.display, line, col,
+                        id=persona_id, close=close[0], known=known,
+                    )  # fmt: skip
+                else:
+                    problem = keyed_problem(
+                        "content.unknown_persona", entry.parsed.display, line, col, id=persona_id, known=known
                     )
-                )
+                problems.append(problem)
             elif case.language not in persona.languages:
                 problems.append(
-                    ContentProblem(
+                    keyed_problem(
+                        "content.persona_language",
                         entry.parsed.display,
                         line,
                         col,
-                        f"persona '{persona_id}' does not speak {case.language} "
-                        f"(its languages: {', '.join(persona.languages)})",
-                    )
+                        id=persona_id,
+                        language=case.language,
+                        languages=", ".join(persona.languages),
+                    )  # fmt: skip
                 )
         if library.rubric is not None:
             for index, criterion_id in enumerate(case.focus_criteria):
                 if criterion_id not in criterion_ids:
                     line, col = entry.parsed.positions.of_value(("focus_criteria", str(index)))
                     problems.append(
-                        ContentProblem(
+                        keyed_problem(
+                            "content.unknown_criterion",
                             entry.parsed.display,
                             line,
                             col,
-                            f"unknown rubric criterion '{criterion_id}'; criteria: {', '.join(sorted(criterion_ids))}",
-                        )
+                            id=criterion_id,
+                            known=", ".join(sorted(criterion_ids)),
+                        )  # fmt: skip
                     )
     problems.extend(ContentProblem(*problem) for problem in register(programme, library))
     return library
@@ -515,7 +600,10 @@ def issue_problems(
     display: str, issues: Iterable[Issue], at: Callable[[tuple[str, ...]], Position]
 ) -> list[ContentProblem]:
     """Turn content-check issues into problems located in the file."""
-    return [ContentProblem(display, *at(issue.path), issue.message, issue.severity) for issue in issues]
+    return [
+        ContentProblem(display, *at(issue.path), issue.message, issue.severity, key=issue.key, values=issue.values)
+        for issue in issues
+    ]
 
 
 def _coherence(loaded: Sequence[_Loaded], library: Library, problems: list[ContentProblem]) -> None:
@@ -574,7 +662,6 @@ def parse_item(text: str, kind: Kind, display_name: str = "<upload>") -> tuple[B
         problems: list[ContentProblem] = []
         result = _load_files([path], problems)
         shown = _display_path(path)
-        renamed = [
-            ContentProblem(display_name, p.line, p.col, p.message, p.severity) for p in problems if p.path == shown
-        ]
+        # the same problems under the name the trainer gave, keeping their catalogue key (language)
+        renamed = [dataclasses.replace(p, path=display_name) for p in problems if p.path == shown]
         return (result.loaded[0].item if result.loaded else None), renamed

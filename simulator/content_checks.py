@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from simulator.clauses import ClauseMatcher, clause_matcher
+from simulator.i18n import render
 from simulator.lexicon import keyword_pattern
 from simulator.models import (
     CHANNELS,
@@ -46,11 +47,25 @@ At = Callable[[Path], tuple[int, int]]
 
 @dataclass(frozen=True)
 class Issue:
-    """A problem found in one item, at a path inside it; the loader turns it into a ContentProblem."""
+    """A problem found in one item, at a path inside it; the loader turns it into a ContentProblem.
+
+    Its message is catalogue ``key`` with ``values`` (``validation.yaml``), so the trainer reads it
+    in the UI language; ``message`` is the English text.
+    """
 
     path: Path
-    message: str
+    key: str
+    values: tuple[tuple[str, str], ...] = ()
     severity: Severity = "error"
+
+    @property
+    def message(self) -> str:
+        """The message in English (what the CLI prints)."""
+        return render(self.key, "en", dict(self.values))
+
+
+def _issue(key: str, path: Path, /, *, severity: Severity = "error", **values: object) -> Issue:
+    return Issue(path, key, tuple((name, str(value)) for name, value in values.items()), severity)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,24 +126,34 @@ def _rules(rubric: Rubric | None, language: Language) -> LanguageRules | None:
 # ---------------------------------------------------------------------------------------------
 # Openings
 
-# What may not be said when a conversation starts this way: (cue list, why).
+# What may not be said when a conversation starts this way: (cue list, catalogue key of why).
 _OPENING_RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "phone": (),
-    "chat": (("phone_only", "is only said on the phone"),),
-    "outbound_call": (("customer_initiated", "is said by a customer who made the contact, not one the agent rang"),),
+    "chat": (("phone_only", "check.why.phone_only"),),
+    "outbound_call": (("customer_initiated", "check.why.customer_initiated_outbound"),),
     "mid_conversation": (
-        ("greeting", "is a greeting, and this drill starts mid-conversation"),
-        ("customer_initiated", "opens a new contact, and this drill starts mid-conversation"),
+        ("greeting", "check.why.greeting_mid_conversation"),
+        ("customer_initiated", "check.why.customer_initiated_mid_conversation"),
     ),
 }
 
 
-def _opening_issues(text: str, context: str, cues: _Cues, path: Path, what: str, fix: str) -> list[Issue]:
+def _opening_issues(text: str, context: str, cues: _Cues, path: Path, what_key: str, fix_key: str) -> list[Issue]:
     issues = []
-    for list_name, why in _OPENING_RULES[context]:
+    for list_name, why_key in _OPENING_RULES[context]:
         matcher: ClauseMatcher = getattr(cues, list_name)
         for quote, _ in matcher.find(text)[:1]:
-            issues.append(Issue(path, f"{what} '{quote}' {why} ({context}); {fix}"))
+            issues.append(
+                _issue(
+                    "check.opening",
+                    path,
+                    what_key=what_key,
+                    quote=quote,
+                    why_key=why_key,
+                    context=context,
+                    fix_key=fix_key,
+                )
+            )
     return issues
 
 
@@ -169,13 +194,8 @@ def persona_issues(persona: Persona, rubric: Rubric | None) -> list[Issue]:
         portrait = persona.portrait.get(language)
         if not _SECOND_PERSON[language].search(portrait):
             key = "zh" if language == "zh-CN" else "en"
-            issues.append(
-                Issue(
-                    ("portrait", key),
-                    "the portrait speaks about the customer; write it to them in the second person "
-                    f"({'你…' if language == 'zh-CN' else 'You…'}) so the model plays it",
-                )
-            )
+            example = "你…" if language == "zh-CN" else "You…"
+            issues.append(_issue("check.portrait_second_person", ("portrait", key), example=example))
     for path, text in _strings(persona.model_dump(mode="json", exclude={"id", "archetype", "difficulty"})):
         text_language = _persona_language(path)
         if text_language is None:
@@ -183,26 +203,17 @@ def persona_issues(persona: Persona, rubric: Rubric | None) -> list[Issue]:
         found = cues[text_language]
         naming = found.self_naming.search(text) if found.self_naming else None
         if naming:
-            issues.append(
-                Issue(path, f"'{naming.group(0)}' names the customer; a persona has no name (the case gives it)")
-            )
+            issues.append(_issue("check.names_customer", path, word=naming.group(0)))
         for gender, word in _first_words(found.self_descriptions, text).items():
             if any(fit != gender for fit in persona.fits.genders):
-                issues.append(
-                    Issue(
-                        path,
-                        f"'{word}' makes the customer {gender}, but fits.genders is "
-                        f"[{', '.join(persona.fits.genders)}]; reword it or fit {gender} only",
-                    )
-                )
+                genders = ", ".join(persona.fits.genders)
+                issues.append(_issue("check.gender_word", path, word=word, gender=gender, genders=genders))
     for language, lines in persona.offline_script.items():
         for context in CHANNELS + ("mid_conversation",):
             for index, text in enumerate(getattr(lines.opening_prefix, context)):
                 path = ("offline_script", language, "opening_prefix", context, str(index))
                 issues.extend(
-                    _opening_issues(
-                        text, context, cues[language], path, "opening prefix", "reword it or move it to another list"
-                    )
+                    _opening_issues(text, context, cues[language], path, "check.what.prefix", "check.fix.prefix")
                 )
     return issues
 
@@ -224,29 +235,30 @@ def _address_issues(case: Case, cues: _Cues) -> list[Issue]:
     forms = _surname_forms(customer.name, case.language)
     if not any(form.lower() in customer.address_as.lower() for form in forms):
         issues.append(
-            Issue(
-                ("customer", "address_as"),
-                f"address_as '{customer.address_as}' does not use the customer's name '{customer.name}'; "
-                "address them by name (e.g. surname and honorific)",
-            )
+            _issue("check.address_no_name", ("customer", "address_as"), address=customer.address_as, name=customer.name)
         )
     words = _first_words(cues.honorifics, customer.address_as)
     for gender, word in words.items():
         if customer.gender == Gender.unspecified:
             issues.append(
-                Issue(
+                _issue(
+                    "check.address_gender_unspecified",
                     ("customer", "address_as"),
-                    f"address_as '{customer.address_as}' says '{word}' ({gender}) but gender is unspecified; "
-                    "set customer.gender or address them neutrally",
-                )
+                    address=customer.address_as,
+                    word=word,
+                    gender=gender,
+                )  # fmt: skip
             )
         elif gender != customer.gender:
             issues.append(
-                Issue(
+                _issue(
+                    "check.address_gender_mismatch",
                     ("customer", "address_as"),
-                    f"address_as '{customer.address_as}' says '{word}' ({gender}) but the customer is "
-                    f"{customer.gender}",
-                )
+                    address=customer.address_as,
+                    word=word,
+                    gender=gender,
+                    customer_gender=customer.gender,
+                )  # fmt: skip
             )
     return issues
 
@@ -279,11 +291,14 @@ def _misaddressed(case: Case, cues: _Cues) -> list[Issue]:
         match = pattern.search(text)
         if match:
             issues.append(
-                Issue(
+                _issue(
+                    "check.misaddressed",
                     path,
-                    f"'{match.group(0)}' addresses the customer as {other}, but customer.gender is "
-                    f"{case.customer.gender} (address_as: {case.customer.address_as})",
-                )
+                    match=match.group(0),
+                    other=other,
+                    gender=case.customer.gender,
+                    address=case.customer.address_as,
+                )  # fmt: skip
             )
     return issues
 
@@ -293,10 +308,10 @@ def case_issues(case: Case, personas: dict[str, Persona], rubric: Rubric | None)
     cues = _cues(_rules(rubric, case.language))
     issues = _address_issues(case, cues) + _misaddressed(case, cues)
     context = "mid_conversation" if case.start == "mid_conversation" else case.channel
-    fix = "reword the opening line or change channel/start"
-    issues += _opening_issues(case.opening_line, context, cues, ("opening_line",), "opening_line", fix)
+    at, what, fix = ("opening_line",), "check.what.opening_line", "check.fix.opening_line"
+    issues += _opening_issues(case.opening_line, context, cues, at, what, fix)
     if case.start == "mid_conversation" and case.channel == "chat":
-        issues += _opening_issues(case.opening_line, "chat", cues, ("opening_line",), "opening_line", fix)
+        issues += _opening_issues(case.opening_line, "chat", cues, at, what, fix)
     for index, persona_id in enumerate(case.personas):
         persona = personas.get(persona_id)
         if persona is None or case.language not in persona.languages:
@@ -304,11 +319,13 @@ def case_issues(case: Case, personas: dict[str, Persona], rubric: Rubric | None)
         conflicts = persona.fits.conflicts(case.customer)
         if conflicts:
             issues.append(
-                Issue(
+                _issue(
+                    "check.persona_misfit",
                     ("personas", str(index)),
-                    f"persona '{persona_id}' does not fit this customer ({case.customer.name}): "
-                    f"{'; '.join(conflicts)}; suggest a persona that fits or change customer",
-                )
+                    id=persona_id,
+                    name=case.customer.name,
+                    conflicts="; ".join(conflicts),
+                )  # fmt: skip
             )
     return issues
 
@@ -351,9 +368,7 @@ def punctuation_issues(data: Any) -> list[Issue]:
         start, end = max(0, index - _SNIPPET), min(len(text), index + _SNIPPET + 1)
         snippet = ("…" if start else "") + text[start:end].replace("\n", " ") + ("…" if end < len(text) else "")
         wanted = " ".join(f"'{c}'→'{_HALF_TO_FULL[c]}'" for c in chars)
-        issues.append(
-            Issue(path, f"half-width punctuation in Chinese text ({wanted}): “{snippet}”", severity="warning")
-        )
+        issues.append(_issue("check.half_width", path, severity="warning", wanted=wanted, snippet=snippet))
     return issues
 
 

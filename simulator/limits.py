@@ -72,6 +72,14 @@ DRILL_TURNS = _limit(
     "Turns (customer and trainee together) in one drill or trainer preview; real calls end far sooner, "
     "and every turn goes back to the model.",
 )
+DRILL_IDLE_MINUTES = _limit(
+    "drill_idle_minutes",
+    120,
+    "minutes",
+    "How long a practice drill may wait for its next message before it is closed as abandoned: kept, shown "
+    "as abandoned in every list and gradable on demand, instead of staying 'in progress' forever. Two hours "
+    "covers a long interruption in a training day.",
+)
 COMMENT_CHARS = _limit("comment_chars", 2000, "characters", "One mentor comment on a turn or a session.")
 OVERRIDE_REASON_CHARS = _limit(
     "override_reason_chars", 1000, "characters", "The reason a mentor gives for overriding a score."

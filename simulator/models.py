@@ -14,6 +14,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from simulator.i18n import CatalogueValueError
+
 Language = Literal["zh-CN", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh-CN", "en")
 Difficulty = Literal["easy", "medium", "hard"]
@@ -394,10 +396,7 @@ class Persona(StrictModel):
     def _plain_label(cls, label: LocalizedText) -> LocalizedText:
         for text in (label.zh, label.en):
             if any(bracket in text for bracket in "()（）[]【】"):
-                raise ValueError(
-                    f"label '{text}' has brackets; a label is the customer type in a few words, with no person "
-                    "name and no archetype in brackets (the archetype has its own key)"
-                )
+                raise CatalogueValueError("model.label_brackets", text=text)
         return label
 
     def trainee_view(self) -> TraineeView:
@@ -408,7 +407,7 @@ class Persona(StrictModel):
     def _script_covers_languages(self) -> Persona:
         missing = [lang for lang in self.languages if lang not in self.offline_script]
         if missing:
-            raise ValueError(f"offline_script has no lines for language(s) {', '.join(missing)}; add them")
+            raise CatalogueValueError("model.script_languages", languages=", ".join(missing))
         return self
 
 
@@ -627,7 +626,7 @@ class Case(StrictModel):
         seen: set[str] = set()
         for fact in facts:
             if fact.key in seen:
-                raise ValueError(f"hidden fact key '{fact.key}' is used twice; keys must be unique")
+                raise CatalogueValueError("model.fact_key_twice", key=fact.key)
             seen.add(fact.key)
         return facts
 
@@ -636,10 +635,7 @@ class Case(StrictModel):
         ids = [resolution.id for resolution in (*self.acceptable_resolutions, *self.customer_refuses)]
         duplicates = sorted({rid for rid in ids if ids.count(rid) > 1})
         if duplicates:
-            raise ValueError(
-                f"resolution id(s) {', '.join(duplicates)} used twice across acceptable_resolutions and "
-                "customer_refuses; give each its own id"
-            )
+            raise CatalogueValueError("model.resolution_ids_twice", ids=", ".join(duplicates))
         return self
 
 
@@ -663,7 +659,7 @@ class Criterion(StrictModel):
     def _all_levels(cls, levels: dict[int, LocalizedText]) -> dict[int, LocalizedText]:
         missing = [str(level) for level in range(1, 6) if level not in levels]
         if missing:
-            raise ValueError(f"levels must describe every score 1-5; missing {', '.join(missing)}")
+            raise CatalogueValueError("model.levels_missing", missing=", ".join(missing))
         return levels
 
 
@@ -792,14 +788,14 @@ class Rubric(StrictModel):
             kinds = [rule.kind for rule in red_lines]
             twice = sorted({kind for kind in kinds if kinds.count(kind) > 1})
             if twice:
-                raise ValueError(f"critical_errors.{language}: red line(s) listed twice: {', '.join(twice)}")
+                raise CatalogueValueError("model.red_lines_twice", language=language, kinds=", ".join(twice))
         ids = [criterion.id for criterion in self.criteria]
         duplicates = sorted({cid for cid in ids if ids.count(cid) > 1})
         if duplicates:
-            raise ValueError(f"criterion id(s) used twice: {', '.join(duplicates)}")
+            raise CatalogueValueError("model.criterion_ids_twice", ids=", ".join(duplicates))
         total = sum(criterion.weight for criterion in self.criteria)
         if total != 100:
-            raise ValueError(f"criterion weights add up to {total}; they must add up to 100")
+            raise CatalogueValueError("model.weights_sum", total=total)
         return self
 
     def criterion(self, criterion_id: str) -> Criterion:
@@ -841,7 +837,7 @@ class Turn(StrictModel):
     @model_validator(mode="after")
     def _state_only_on_customer(self) -> Turn:
         if self.state is not None and self.role != "customer":
-            raise ValueError("only customer turns may carry 'state'")
+            raise CatalogueValueError("model.state_on_agent")
         return self
 
 

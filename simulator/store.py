@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
     inspect,
     select,
@@ -48,6 +49,11 @@ from sqlalchemy.pool import NullPool
 from simulator.database_engine import create_database_engine
 from simulator.errors import DrillError
 from simulator.models import CustomerState, GradeReport, Transcript, Turn
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone columns; they were stored in UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class TurnConflict(DrillError):
@@ -134,6 +140,9 @@ class AnnotationRow(Base):
     author: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Shown to the trainee in their own history (a mentor may keep a comment private). Comments
+    #: written before the trainee could see any stay private (the migration's default).
+    visible_to_trainee: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
 
 
 class OverrideRow(Base):
@@ -217,6 +226,14 @@ def _m8_index_builds(connection: Connection) -> None:
     _create(connection, index_builds.IndexBuild)
 
 
+def _m9_comment_visibility(connection: Connection) -> None:
+    """Mentor comments gain ``visible_to_trainee``; earlier comments stay private (they were written
+    when no trainee could read them)."""
+    columns = {column["name"] for column in inspect(connection).get_columns(AnnotationRow.__tablename__)}
+    if "visible_to_trainee" not in columns:
+        connection.execute(text("ALTER TABLE annotations ADD COLUMN visible_to_trainee BOOLEAN NOT NULL DEFAULT FALSE"))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_mentor_tables,
@@ -226,6 +243,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m6_one_row_per_turn,
     _m7_accounts,
     _m8_index_builds,
+    _m9_comment_visibility,
 ]
 
 _migrations_table = MetaData()
@@ -440,6 +458,31 @@ class SessionStore:
             if outcome and not row.outcome:
                 row.outcome = outcome
 
+    def close_idle_sessions(self, idle_for: timedelta, now: datetime | None = None) -> list[str]:
+        """Close every open practice drill with no turn for ``idle_for`` as ``abandoned``; return their ids.
+
+        The session and its turns are kept; ``ended_at`` is when it was last active. It can still
+        be graded on demand (an abandoned drill is ended, not open).
+        """
+        cutoff = (now or utcnow()) - idle_for
+        closed: list[str] = []
+        with self._tx() as db:
+            last_turn = (
+                select(TurnRow.session_id, func.max(TurnRow.ts).label("last")).group_by(TurnRow.session_id).subquery()
+            )
+            rows = db.execute(
+                select(DrillSession, last_turn.c.last)
+                .outerjoin(last_turn, last_turn.c.session_id == DrillSession.id)
+                .where(DrillSession.status == "open", DrillSession.source == "drill")
+            ).all()
+            for row, last in rows:
+                active = _aware(last or row.started_at)
+                if active < cutoff:
+                    row.status = "abandoned"
+                    row.ended_at = active
+                    closed.append(row.id)
+        return closed
+
     def delete_last_turn_if(self, session_id: str, role: str) -> bool:
         """Remove the last turn when it has ``role`` (used to retract nothing but a failed retry)."""
         with self._tx() as db:
@@ -600,7 +643,15 @@ class SessionStore:
 
     # -- annotations -------------------------------------------------------------------------
 
-    def add_annotation(self, session_id: str, *, author: str, text: str, turn_idx: int | None = None) -> None:
+    def add_annotation(
+        self,
+        session_id: str,
+        *,
+        author: str,
+        text: str,
+        turn_idx: int | None = None,
+        visible_to_trainee: bool = True,
+    ) -> None:
         """A mentor comment on one turn, or an overall note when ``turn_idx`` is None."""
         if not text.strip():
             raise ValueError("a comment cannot be empty")
@@ -608,7 +659,15 @@ class SessionStore:
             row = self._get(db, session_id)
             if turn_idx is not None and not 0 <= turn_idx < len(row.turns):
                 raise ValueError(f"turn {turn_idx} does not exist (this session has {len(row.turns)} turns)")
-            db.add(AnnotationRow(session_id=session_id, turn_idx=turn_idx, author=author, text=text.strip()))
+            db.add(
+                AnnotationRow(
+                    session_id=session_id,
+                    turn_idx=turn_idx,
+                    author=author,
+                    text=text.strip(),
+                    visible_to_trainee=visible_to_trainee,
+                )
+            )
 
     def annotations(self, session_id: str) -> list[AnnotationRow]:
         """All comments on a session, oldest first."""

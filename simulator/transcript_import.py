@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulator.grading.transcript_file import TranscriptFileError, describe_validation_error, load_json
+from simulator.i18n import t
 from simulator.limits import TRANSCRIPT_BYTES, TRANSCRIPT_CHARS, TRANSCRIPT_TURNS, too_long
 from simulator.models import DialogueAct, Language, Transcript
 from simulator.privacy_mask import mask_personal_data
@@ -56,36 +57,6 @@ _AGENT_MOVES = frozenset(
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
-_WARNINGS: dict[str, dict[Language, str]] = {
-    "language": {
-        "en": "the transcript says language {declared} but most of its text is {found}; check 'language'",
-        "zh-CN": "对话标注的语言是 {declared}，但大部分内容是{found}；请检查 'language'",
-    },
-    "no_agent": {
-        "en": "no turn has role 'agent' (or 'assistant'); check how the roles were exported",
-        "zh-CN": "没有一轮是客服（role 为 'agent' 或 'assistant'）；请检查导出时的角色",
-    },
-    "no_customer": {
-        "en": "no turn has role 'customer' (or 'user'); check how the roles were exported",
-        "zh-CN": "没有一轮是客户（role 为 'customer' 或 'user'）；请检查导出时的角色",
-    },
-    "swapped": {
-        "en": (
-            "the roles look swapped: the customer's side greets, apologises, offers or closes more often "
-            "({customer} of {customer_turns} turns) than the agent's side ({agent} of {agent_turns}); "
-            "check that 'user' is the customer and 'assistant' the agent"
-        ),
-        "zh-CN": (
-            "角色可能弄反了：客户一方问候、致歉、给方案或结束语的次数（{customer_turns} 轮中 {customer} 轮）"
-            "多于客服一方（{agent_turns} 轮中 {agent} 轮）；请确认 'user' 是客户，'assistant' 是客服"
-        ),
-    },
-}
-_SCRIPT_NAMES: dict[Language, dict[str, str]] = {
-    "en": {"zh-CN": "Chinese", "en": "English"},
-    "zh-CN": {"zh-CN": "中文", "en": "英文"},
-}
-
 
 @dataclass(frozen=True)
 class ImportWarning:
@@ -98,9 +69,8 @@ class ImportWarning:
         """The warning in ``language``."""
         values = dict(self.values)
         if self.code == "language":
-            names = _SCRIPT_NAMES[language]
-            values = {"declared": values["declared"], "found": names[str(values["found"])]}
-        return _WARNINGS[self.code][language].format(**values)
+            values = {"declared": values["declared"], "found": t(f"script.{values['found']}", language)}
+        return t(f"import.{self.code}", language, **values)
 
 
 @dataclass(frozen=True)

@@ -212,9 +212,10 @@ def test_offline_mentor_review_override_and_export(local_app: tuple[str, AppServ
     assert texts(opened["replay"])[0][0] == "assistant" and opened["mood_curve"]["data"]
     criterion = choices(opened["criterion"])[0]
     overridden = app.call("/override_score", criterion, 1, "漏掉了开场自报工号")
-    assert "漏掉了开场自报工号" in overridden["scorecard"] and "Mentor overrides" in overridden["scorecard"]
+    assert "漏掉了开场自报工号" in overridden["scorecard"] and "✎" in overridden["scorecard"]
+    assert "Override saved" in overridden["override_status"]
     commented = app.call("/add_comment", "1", "这里可以先道歉")
-    assert "Comment saved" in commented["status"]
+    assert "Comment saved" in commented["comment_status"]  # beside its button
 
     html = app.call("/export_html")
     page = exported(url, html)
@@ -280,7 +281,7 @@ def test_a_trainee_cannot_reach_another_trainees_session(accounts_app: tuple[str
     found = mia.call("/find_sessions", "any", "any", "any", "any", "", "", 0, 100)
     assert found["open_session"]["value"] == sid
     opened = mia.call("/open_session", sid)
-    assert texts(opened["replay"])[1] == ("user", GOOD[0])
+    assert texts(opened["replay"])[1] == ("user", f"{GOOD[0]}\n\n<sub>#2</sub>")
     with pytest.raises(Exception, match="needs the trainee role"):
         mia.call("/scenario_lists", "any", "any", "any", "any", None, None, False)
 

@@ -20,7 +20,7 @@ from simulator.app.mentor import MentorFilters
 from simulator.app.report_export import mood_svg
 from simulator.app.services import AccessDenied, AppServices, SessionNotFound
 from simulator.app.trainee import ScenarioFilters
-from simulator.app.views import patience_meter, problems_markdown, scenario_card
+from simulator.app.views import patience_meter, problems_markdown, scenario_card, trend_svg
 from simulator.config import load_settings
 from simulator.customer.base import CustomerEngine, CustomerReply, ReplyStream
 from simulator.limits import MESSAGE_CHARS
@@ -243,6 +243,20 @@ def test_history_has_a_trend_and_criterion_averages(services: AppServices) -> No
     assert all(1 <= a["average"] <= 5 for a in view.criterion_averages)
 
 
+def test_the_trend_chart_shows_a_first_attempt_and_the_pass_mark_in_the_ui_language(services: AppServices) -> None:
+    library = services.library()
+    mark = library.require_rubric().pass_mark
+    one = trend_svg([{"attempt": 1, "total": 62.5}], library, "zh-CN")
+    # a single attempt is a dot (a line plot would draw nothing), with the pass mark as a line
+    assert one.count("<circle") == 1 and "62.5" in one
+    assert f"及格线({mark:g})" in one and "stroke-dasharray" in one and "第几次练习" in one
+    two = trend_svg([{"attempt": 1, "total": 40}, {"attempt": 2, "total": 90}], library, "en")
+    assert two.count("<circle") == 2 and "<polyline" in two and f"pass mark ({mark:g})" in two
+    assert "Your totals appear here" in trend_svg([], library, "en")
+    # nothing a trainee typed reaches the chart, but escaping still holds for the labels
+    assert "<script" not in two
+
+
 def test_two_drills_stream_at_the_same_time(services: AppServices) -> None:
     views = {user.name: trainee.start_session(services, user, PERSONA, ZH_CASE) for user in (ALICE, BOB)}
     errors: list[BaseException] = []
@@ -349,12 +363,15 @@ def test_replay_steps_through_turns_with_notes_and_mood(services: AppServices) -
     trainee.end_session(services, ALICE, view.session_id)
     mentor.add_comment(services, MENTOR, view.session_id, 1, "不要推诿")
     replay = mentor.load_replay(services, MENTOR, view.session_id, "zh-CN")
-    assert [point["turn"] for point in replay.mood_points] == [0, 2, 4]
+    assert [point["turn"] for point in replay.mood_points] == [1, 3, 5]  # message numbers as the chat shows them
     first_two = mentor.replay_messages(replay, 1, "zh-CN")
-    assert first_two[0]["role"] == "assistant" and first_two[1] == {"role": "user", "content": "我们规定就是这样。"}
+    assert first_two[0]["role"] == "assistant" and first_two[1] == {
+        "role": "user",
+        "content": "我们规定就是这样。\n\n<sub>#2</sub>",
+    }
     notes = [m for m in first_two if "metadata" in m]
     assert notes and "不要推诿" in notes[0]["content"]
-    assert "forbidden_phrase" in replay.turn_notes(1)["findings"][0] or replay.turn_notes(1)["hurt"]
+    assert "forbidden_phrase" in replay.turn_notes(1, "en")["findings"][0] or replay.turn_notes(1, "en")["hurt"]
     everything = mentor.replay_messages(replay, None, "zh-CN")
     assert len([m for m in everything if "metadata" not in m]) == 5
 
@@ -404,7 +421,8 @@ def test_export_html_and_markdown_are_complete_and_escaped(services: AppServices
     for expected in (
         "# Drill report",
         "## Transcript",
-        "Mentor overrides",
+        "set 4/5: 表达其实很清楚",
+        "(grader gave",
         "表达其实很清楚",
         "开场要自报工号",
         GOOD[2],
@@ -506,13 +524,18 @@ def test_validation_reports_problems_with_line_numbers_before_saving(services: A
     assert "did you mean 'patience'" in typo.message
     rendered = problems_markdown(checked.problems, text, "zh-CN")
     assert f"第 {typo.line} 行" in rendered and "patiense" in rendered
+    # the editor's problems read in the trainer's language (the regression: they kept English)
+    assert "未知的键 'patiense';是不是想写 'patience'?" in rendered and "did you mean" not in rendered
+    assert "did you mean 'patience'" in problems_markdown(checked.problems, text, "en")
 
     mismatch = trainer.validate_yaml(services, "persona", persona_yaml(), "other_name.yaml")
     assert any("does not match the file name" in p.message for p in mismatch.problems)
     taken = trainer.validate_yaml(services, "persona", persona_yaml(PERSONA), "copy_of_rational.yaml")
     assert any("already used" in p.message or "does not match" in p.message for p in taken.problems)
+    assert "与文件名 'other_name.yaml' 不一致" in problems_markdown(mismatch.problems, "", "zh-CN")
     syntax = trainer.validate_yaml(services, "persona", "id: [unclosed\n", "broken.yaml")
     assert syntax.problems and syntax.problems[0].line >= 1
+    assert "YAML 语法错误" in problems_markdown(syntax.problems, "id: [unclosed\n", "zh-CN")
     with pytest.raises(AppError):
         trainer.save_yaml(services, TRAINER, "persona", text, "night_nurse.yaml")
     assert not (services.settings.personas_dir / "night_nurse.yaml").exists()
@@ -582,6 +605,11 @@ def test_trainer_library_rows(services: AppServices) -> None:
     assert [row[0] for row in trainer.persona_rows(library, "en")] == sorted(library.personas)
     assert {row[2] for row in trainer.case_rows(library, "zh-CN")} == {"物流配送", "费用争议"}
     assert {row[3] for row in trainer.case_rows(library, "zh-CN")} == {"电商零售"}
+    # types and languages read in the UI language, not as ids
+    zh_rows = trainer.persona_rows(library, "zh-CN")
+    assert {row[2] for row in zh_rows} <= {"理性型", "感性型", "急躁型", "疑虑型", "老年客户", "索赔型", "敌对型"}
+    assert all(row[4] in ("中文, 英文", "中文", "英文") for row in zh_rows)
+    assert {row[4] for row in trainer.case_rows(library, "zh-CN")} <= {"中文", "英文"}
     name, text = trainer.source_text(services, "case", ZH_CASE)
     assert name == f"{ZH_CASE}.yaml" and "hidden_facts" in text
 
@@ -600,7 +628,7 @@ def test_every_ui_string_exists_in_both_languages() -> None:
     # keyword values naming a string key; plain component labels used only as API names are left out
     api_labels = {
         "status", "verdict", "scorecard", "patience_meter", "scenario_card", "library_note", "problems",
-        "persona_detail", "case_detail", "preview_status",
+        "persona_detail", "case_detail", "preview_status", "comment_status", "override_status",
     }  # fmt: skip
     keyword = r'(?:label|value|placeholder)="([a-z_]+)"'
     used |= set(re.findall(keyword, source)) - {"auto", "any", "overall"} - api_labels
@@ -619,6 +647,7 @@ def test_language_follows_the_switch_then_the_browser() -> None:
 
 def test_patience_meter_and_mood_curve() -> None:
     calm, furious = patience_meter(1, "en"), patience_meter(10, "zh-CN")
-    assert 'aria-valuenow="9"' in calm and "calm" in calm
-    assert 'aria-valuenow="0"' in furious and "暴怒" in furious
+    # one scale everywhere: the number is the mood, 10 = furious, with its legend
+    assert 'aria-valuenow="1"' in calm and "1/10 · calm" in calm and "10 = furious" in calm
+    assert 'aria-valuenow="10"' in furious and "10/10 · 暴怒" in furious and "10 = 暴怒" in furious
     assert mood_svg([]) == "" and mood_svg([(0, 5), (2, 7)]).count("<circle") == 2

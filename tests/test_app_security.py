@@ -14,6 +14,7 @@ leaks here.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
@@ -65,6 +67,34 @@ def test_an_event_registered_without_the_guard_is_caught(tmp_path: Path) -> None
         box.change(None, None, None, js="() => {}")  # browser-only: nothing to call
     problems = unguarded(demo)
     assert len(problems) == 1 and "without Guard.on" in problems[0]
+
+
+def test_a_quiet_refusal_changes_nothing_on_screen(tmp_path: Path) -> None:
+    # The language-switch steps run for every signed-in user and refuse quietly those without
+    # their role: what Gradio sends back for each output must change nothing, whatever the
+    # component (HTML meters and cards, plots, tables, chats, dropdowns).
+    users = tmp_path / "users.yaml"
+    accounts = Accounts(users)
+    for name, role in ROLES.items():
+        accounts.add(name, PASSWORD, [role])  # type: ignore[list-item]
+    services = make_services(tmp_path, users_file=users)
+    demo = build_app(services)
+    refused: set[str] = set()
+    for block_fn in demo.fns.values():
+        rule = rule_of(block_fn.fn)
+        if rule is None or not rule.quiet:
+            continue
+        for name in ROLES:
+            if rule.admits(services.user(name)):
+                continue
+            request = SimpleNamespace(username=name, headers={})
+            returned = block_fn.fn(request, *([None] * len(block_fn.inputs)))
+            sent = asyncio.run(demo.postprocess_data(block_fn, returned, None))
+            changed = [type(o).__name__ for o, u in zip(block_fn.outputs, sent, strict=True) if not changes_nothing(u)]
+            assert changed == [], f"{name} refused {rule.handler}, yet {changed} changed"
+            refused.add(rule.handler)
+    # the trainee view's language step (HTML meter, card and verdicts among its outputs) is one
+    assert any(handler.endswith("on_relanguage") for handler in refused), refused
 
 
 def test_a_role_name_typo_fails_at_registration(tmp_path: Path) -> None:
@@ -328,13 +358,26 @@ def content_secrets(services: AppServices) -> set[str]:
 # The assertions
 
 
+def changes_nothing(update: Any) -> bool:
+    """True for ``gr.skip()`` as Gradio 6 sends it: ``{"__type__": "update"}``.
+
+    For a ``gr.HTML`` output Gradio's ``postprocess_update_dict`` also copies that marker into the
+    component's custom ``props`` (``{"props": {"__type__": "update"}, ...}``): still no value, no
+    attribute, nothing on screen changes, so it counts as no change too.
+    """
+    if not isinstance(update, dict) or update.get("__type__") != "update":
+        return False
+    rest = {key: value for key, value in update.items() if key != "__type__"}
+    return rest in ({}, {"props": {"__type__": "update"}})
+
+
 def guard_refusal(outcome: Outcome, role_word: str) -> bool:
     """Refused by the role check: the access-denied error, or (quiet events) nothing changed."""
     completion = outcome.completion
     if completion.get("success") is False:
         return f"needs the {role_word} role" in json.dumps(completion, ensure_ascii=False)
     data = (completion.get("output") or {}).get("data", [])
-    return all(isinstance(d, dict) and d.get("__type__") == "update" and len(d) == 1 for d in data)
+    return all(changes_nothing(d) for d in data)
 
 
 def test_every_dependency_was_called_as_every_role(attacked: tuple[AppServices, dict[str, Run], str]) -> None:

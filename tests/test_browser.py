@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import re
 import shutil
 import socket
 import subprocess
@@ -44,7 +45,7 @@ CHROME_FLAGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
-    "--window-size=1440,2000",
+    "--window-size=1280,2000",  # the narrowest desktop the views must fit (issue 14)
 ]
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"  # the W3C WebDriver element key
 
@@ -89,8 +90,9 @@ class Browser:
     def script(self, source: str, *args: Any) -> Any:
         return self._session("/execute/sync", {"script": source, "args": list(args)})
 
-    def wait_for(self, source: str, timeout: float = 60) -> Any:
-        """Poll a JS expression (``return ...``) until it is truthy."""
+    def wait_for(self, source: str, timeout: float = 300) -> Any:
+        """Poll a JS expression (``return ...``) until it is truthy (a cap for a loaded machine, not a
+        speed requirement: the first page load alone has taken over a minute on a busy CI box)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = self.script(f"try {{ {source} }} catch (error) {{ return false; }}")
@@ -111,6 +113,30 @@ class Browser:
         )
         assert clicked, f"no {selector} with text {text!r}"
 
+    def choose(self, elem_id: str, option: str) -> None:
+        """Pick the option whose text contains ``option`` in the dropdown ``#elem_id`` as a person does
+        (open it, then press the option; both events fire, as a quick double click would)."""
+        self.script(f"const i = document.querySelector('#{elem_id} input'); i.focus(); i.click();")
+        self.wait_for(
+            f"return [...document.querySelectorAll('[role=option]')].some(e => e.innerText.includes({option!r}))"
+        )
+        self.script(
+            "const [text] = arguments;"
+            "const li = [...document.querySelectorAll('[role=option]')].find(e => e.innerText.includes(text));"
+            "li.dispatchEvent(new MouseEvent('mousedown', {bubbles: true})); li.click();",
+            option,
+        )
+
+    def type_keys(self, selector: str, keys: str) -> None:
+        """Send keystrokes to the element (WebDriver key codes: \ue007 Enter, \ue008 Shift, \ue000 release)."""
+        element = self._session("/element", {"using": "css selector", "value": selector})
+        self._session(f"/element/{element[ELEMENT]}/value", {"text": keys})
+
+    def error_toasts(self) -> str:
+        return str(
+            self.script("return [...document.querySelectorAll('.toast-body')].map(e => e.innerText).join(' | ')")
+        )
+
     def page_text(self) -> str:
         return str(self.script("return document.body.innerText"))
 
@@ -123,6 +149,9 @@ class Browser:
             self.http.delete(f"/session/{self.session}")
         finally:
             self.http.close()
+
+
+PRIVATE_NOTE = "只给带教看的备注:语速偏快"
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +185,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         list(trainee.send_message(services, LOCAL, done.session_id, line))
     trainee.end_session(services, LOCAL, done.session_id)
     mentor.add_comment(services, LOCAL, done.session_id, 1, "先道歉再问单号,顺序很好。")
+    mentor.add_comment(services, LOCAL, done.session_id, None, PRIVATE_NOTE, visible_to_trainee=False)
     demo, url = launch_app(services, port=free_port(), block=False, quiet=True)
     yield url
     demo.close()
@@ -181,13 +211,13 @@ def driver_url() -> Iterator[str]:
 VIEWS = {
     # language: (tab labels, text expected in each view)
     "en": {
-        "trainee": ("Practice", ["Customer patience", "End and score", "Single-user local mode"]),
-        "mentor": ("Mentor review", ["Find sessions", "Override a score", "Export HTML", "Notes on turn #1"]),
+        "trainee": ("Practice", ["Customer mood", "End and score", "Single-user local mode"]),
+        "mentor": ("Mentor review", ["Find sessions", "Override a score", "Export HTML", "Notes on message #2"]),
         "trainer": ("Content library", ["Personas", "Cases", "Add or edit"]),
     },
     "zh-CN": {
-        "trainee": ("练习", ["客户耐心", "结束并评分", "单用户本地模式"]),
-        "mentor": ("带教复盘", ["查找练习记录", "修改评分", "导出 HTML", "第 #1 回合点评"]),
+        "trainee": ("练习", ["客户情绪", "结束并评分", "单用户本地模式"]),
+        "mentor": ("带教复盘", ["查找练习记录", "修改评分", "导出 HTML", "第 2 条消息的点评"]),
         "trainer": ("内容库", ["客户画像", "案例库", "新增/编辑"]),
     },
 }
@@ -200,7 +230,7 @@ def test_each_view_loads_and_is_captured(app_url: str, driver_url: str, tmp_path
         browser.open(app_url)
         # the page has loaded when the header names the engines (set by the load event)
         browser.wait_for(
-            "return (document.querySelector('#drill-engines') || {}).innerText?.includes('DRILL_LLM_BASE_URL')"
+            "return (document.querySelector('#drill-engines') || {}).textContent?.includes('DRILL_LLM_BASE_URL')"
         )
         # the open drill was resumed into the chat
         browser.wait_for('return document.body.innerText.includes("what\'s the order")')
@@ -221,12 +251,25 @@ def test_each_view_loads_and_is_captured(app_url: str, driver_url: str, tmp_path
             text = browser.page_text()
             for snippet in expected:
                 assert snippet in text, f"{view} ({language}) lacks {snippet!r}"
+            if view == "mentor":
+                # the sessions table fits the window: Total and Result are on screen
+                browser.wait_for(
+                    "const t = document.querySelector('#mentor-sessions table');"
+                    "return t && t.getBoundingClientRect().right <= window.innerWidth"
+                )
             shot = browser.screenshot(tmp_path / f"{view}-{language}.png")
+            print(f"screenshot: {shot}")
             assert shot.stat().st_size > 20_000
+            if view == "mentor":
+                browser.script("document.querySelector('#mentor-scorecard').scrollIntoView()")
+                print(f"screenshot: {browser.screenshot(tmp_path / f'mentor-scorecard-{language}.png')}")
+            if view == "trainee":
+                capture_progress(browser, tmp_path, language)
+                browser.click_text("button[role='tab']", PROGRESS_TABS[language][1])
         # the trainer's editor, and (last, as it ends the shared open drill) the trainee's scorecard
         browser.click_text("button[role='tab']", "Add or edit" if language == "en" else "新增/编辑")
         browser.wait_for("return document.querySelector('#trainer-editor') !== null")
-        browser.screenshot(tmp_path / f"trainer-editor-{language}.png")
+        capture_validation(browser, tmp_path, language)
         if language == "en":
             # the switch re-labels the page without a reload, and the choice survives one
             browser.click_text("label", "中文")
@@ -241,6 +284,42 @@ def test_each_view_loads_and_is_captured(app_url: str, driver_url: str, tmp_path
             browser.screenshot(tmp_path / "scorecard-zh-CN.png")
     finally:
         browser.close()
+
+
+PROGRESS_TABS = {"en": ("My progress", "Drill"), "zh-CN": ("我的进步", "对练")}
+#: A persona with a misspelt key and a mood out of range: what the trainer sees, per language.
+BAD_PERSONA = "id: night_nurse\ntemperament:\n  starting_mood: 12\n  patiense: 3\n"
+VALIDATION_TEXT = {
+    "en": ("unknown key 'patiense'", "less than or equal to 10"),
+    "zh-CN": ("未知的键 'patiense'", "应小于或等于 10"),
+}
+
+
+def capture_progress(browser: Browser, tmp_path: Path, language: str) -> None:
+    """The trainee's own history: the graded drill's transcript with the mentor's visible comment."""
+    browser.click_text("button[role='tab']", PROGRESS_TABS[language][0])
+    browser.wait_for("return document.querySelector('#progress-pick input') !== null")
+    browser.choose("progress-pick", "扫地机器人")
+    browser.script("document.querySelector('#progress-show').click()")
+    browser.wait_for("return document.body.innerText.includes('先道歉再问单号')")
+    text = browser.page_text()
+    assert PRIVATE_NOTE not in text, "a comment the mentor kept private reached the trainee"
+    print(f"screenshot: {browser.screenshot(tmp_path / f'progress-{language}.png')}")
+
+
+def capture_validation(browser: Browser, tmp_path: Path, language: str) -> None:
+    """A persona with mistakes, validated in the editor: the problems read in the UI language."""
+    browser.script(
+        "const view = document.querySelector('#trainer-editor .cm-content');"
+        "view.focus(); document.execCommand('selectAll'); document.execCommand('insertText', false, arguments[0]);",
+        BAD_PERSONA,
+    )
+    browser.wait_for("return document.querySelector('#trainer-editor .cm-content').innerText.includes('patiense')")
+    browser.click_text("button", "Validate" if language == "en" else "校验")
+    for snippet in VALIDATION_TEXT[language]:
+        browser.wait_for(f"return document.querySelector('#trainer-problems').innerText.includes({snippet!r})")
+    browser.script("document.querySelector('#trainer-problems').scrollIntoView()")
+    print(f"screenshot: {browser.screenshot(tmp_path / f'trainer-editor-{language}.png')}")
 
 
 @pytest.fixture(scope="module")
@@ -264,33 +343,74 @@ def drill_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, A
     demo.close()
 
 
-def test_a_trainee_types_sends_and_ends_in_the_browser(drill_app: tuple[str, AppServices], driver_url: str) -> None:
+def test_a_trainee_types_sends_and_ends_in_the_browser(
+    drill_app: tuple[str, AppServices], driver_url: str, tmp_path: Path
+) -> None:
     url, services = drill_app
     browser = Browser(driver_url, "en")
     box = "document.querySelector('#trainee-message textarea')"
+    chat = "document.querySelector('#trainee-chat').innerText"
     try:
         browser.open(url)
         resumed = "document.body.innerText.includes('restored where you left it')"
         browser.wait_for(f"return {box} && !{box}.disabled && {resumed}")
-        element = browser._session("/element", {"using": "css selector", "value": "#trainee-message textarea"})
+        sid = services.store.list_sessions()[0].id
+
+        # Enter sends, as the hint under the box says
         line = "您好,我是客服小王,让您久等了,非常抱歉。"
-        browser._session(f"/element/{element[ELEMENT]}/value", {"text": line})
-        browser.click_text("button", "Send")
-        # the line lands in the chat, the customer answers, and the textbox is cleared for the next one
-        browser.wait_for(f"return document.querySelector('#trainee-chat').innerText.includes('{line}')")
+        browser.type_keys("#trainee-message textarea", line + "\ue007")
+        browser.wait_for(f"return {chat}.includes('{line}')")
         browser.wait_for("return document.querySelectorAll('#trainee-chat .message').length >= 3")
         browser.wait_for(f"return {box}.value === ''")
-        sid = services.store.list_sessions()[0].id
         assert [turn.role for turn in services.store.get_session(sid).turns] == ["customer", "agent", "customer"]
+
+        # Shift+Enter adds a line and sends nothing; Enter then sends both lines as one message
+        browser.type_keys("#trainee-message textarea", "请问订单号是多少?\ue008\ue007\ue000我帮您查一下。")
+        browser.wait_for(f"return {box}.value.includes('\\n')")
+        assert len(services.store.get_session(sid).turns) == 3
+        browser.type_keys("#trainee-message textarea", "\ue007")
+        browser.wait_for(f"return {chat}.includes('我帮您查一下')")
+        browser.wait_for(f"return {box}.value === ''")
+        agent_lines = [t.text for t in services.store.get_session(sid).turns if t.role == "agent"]
+        assert agent_lines[-1] == "请问订单号是多少?\n我帮您查一下。"
+        turns = len(services.store.get_session(sid).turns)
 
         browser.click_text("button", "Send")  # nothing typed: refused, nothing stored
         browser.wait_for("return document.querySelector('#trainee-status').innerText.includes('empty')")
-        assert len(services.store.get_session(sid).turns) == 3
+        assert len(services.store.get_session(sid).turns) == turns
 
         browser.script("document.querySelector('#trainee-end').click()")
         browser.wait_for("return document.querySelector('#trainee-scorecard').innerText.includes('/100')")
+        # a cue says where the scorecard is, and the page brings it into view
+        browser.wait_for("return document.querySelector('#trainee-status').innerText.includes('⬇')")
+        browser.wait_for(
+            "const r = document.querySelector('#trainee-scorecard').getBoundingClientRect();"
+            "return r.top >= -5 && r.top < window.innerHeight / 2"
+        )
+        # turn numbers on the scorecard are those of the chat: message 1 is the customer's opening
+        card = str(browser.script("return document.querySelector('#trainee-scorecard').innerText"))
+        assert re.search(r"message [1-9]", card) and "message 0" not in card
+        shot = browser.screenshot(tmp_path / "trainee-scorecard-en.png")
+        print(f"screenshot: {shot}")
         # a graded drill takes no more messages until the trainee starts again
         browser.wait_for(f"return {box}.disabled")
         assert services.store.get_session(sid).status == "graded"
+
+        # a fresh page with no drill: nothing to send or end yet
+        browser.open(url)
+        browser.wait_for("return (document.querySelector('#drill-engines') || {}).textContent?.includes('offline')")
+        browser.wait_for(
+            f"return {box}.disabled && document.querySelector('#trainee-send').disabled"
+            " && document.querySelector('#trainee-end').disabled"
+        )
+        # picking a scenario, then changing a filter, never raises an error
+        browser.choose("trainee-persona", "Test emotional")
+        browser.choose("trainee-case", "扫地机器人")
+        browser.wait_for("return document.querySelector('#trainee-card').innerText.includes('扫地机器人')")
+        browser.choose("trainee-filter-language", "English")
+        browser.wait_for("return document.querySelector('#trainee-case input').value === ''")
+        shot = browser.screenshot(tmp_path / "trainee-filters-en.png")
+        print(f"screenshot: {shot}")
+        assert browser.error_toasts() == ""
     finally:
         browser.close()

@@ -67,8 +67,45 @@ def test_unknown_key_points_at_the_key_and_suggests_the_right_one(content: Path)
 def test_wrong_type_points_at_the_value(content: Path) -> None:
     edit(content / "personas/calm_tester.yaml", "  patience: 6", "  patience: lots")
     assert problems_of(content) == [
-        f"{PERSONA}:14:13: temperament.patience: Input should be a valid integer, "
-        "unable to parse string as an integer (got 'lots')"
+        f"{PERSONA}:14:13: temperament.patience: Input should be a valid integer (got 'lots')"
+    ]
+
+
+def test_validation_problems_read_in_the_trainers_language_with_path_and_position_unchanged(content: Path) -> None:
+    edit(content / "personas/calm_tester.yaml", "starting_mood: 3", "starting_mood: 12")
+    edit(content / "personas/calm_tester.yaml", "  patience: 6", "  patiense: 6")
+    _, problems = validate_files(content_files(content))
+    chinese = sorted(f"{p.line}:{p.col}: {p.text('zh-CN')}" for p in problems)
+    english = sorted(f"{p.line}:{p.col}: {p.text('en')}" for p in problems)
+    assert any("temperament.starting_mood:应小于或等于 10(实际为 12)" in line for line in chinese), chinese
+    assert any("未知的键 'patiense';是不是想写 'patience'?" in line for line in chinese), chinese
+    assert any("缺少必填键 'patience'(位于 temperament)" in line for line in chinese), chinese
+    assert [line.split(": ")[0] for line in chinese] == [line.split(": ")[0] for line in english]
+    assert all(p.text("en") == p.message for p in problems)
+
+
+def test_our_own_rules_and_checks_read_in_the_trainers_language_too(content: Path) -> None:
+    # a model validator (brackets in a label), a loader check (unknown persona) and a content
+    # check (half-width punctuation in Chinese): each in Chinese for a Chinese UI, English as before
+    edit(content / "personas/calm_tester.yaml", "  zh: 测试客户", "  zh: 测试客户(理性型)")
+    edit(
+        content / "casebank/zh-logistics-test-parcel.yaml",
+        "brief: 客户咨询包裹为何还没到。",
+        "brief: 客户咨询,包裹为何还没到。",
+    )
+    _, problems = validate_files(content_files(content))
+    chinese = {p.text("zh-CN") for p in problems}
+    assert any("label '测试客户(理性型)' 带有括号" in text for text in chinese), chinese
+    assert "中文里用了半角标点(','→'，'):“客户咨询,包裹为何还没到。”" in chinese, chinese
+    english = {p.text("en") for p in problems}
+    assert any("label '测试客户(理性型)' has brackets" in text for text in english), english
+    assert any(text.startswith("half-width punctuation in Chinese text") for text in english), english
+    assert all(p.text("en") == p.message for p in problems)
+    edit(content / "personas/calm_tester.yaml", "  zh: 测试客户(理性型)", "  zh: 测试客户")
+    edit(content / "casebank/zh-logistics-test-parcel.yaml", "personas: [calm_tester]", "personas: [calm_teste]")
+    _, problems = validate_files(content_files(content))
+    assert [p.text("zh-CN") for p in problems if p.is_error] == [
+        "未知的客户画像 'calm_teste';是不是想写 'calm_tester'?已有的客户画像:calm_tester"
     ]
 
 

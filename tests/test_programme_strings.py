@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from simulator.app.i18n import keys, t
-from simulator.app.i18n_programme import STRINGS
 
 PROGRAMME = Path(__file__).parents[1] / "simulator" / "programme"
 
@@ -19,8 +18,3 @@ def test_every_programme_error_key_is_translated() -> None:
     assert not missing
     for key in used:
         assert t(key, "en") != t(key, "zh-CN"), key
-
-
-def test_programme_strings_use_the_same_placeholders_in_both_languages() -> None:
-    for key, (english, chinese) in STRINGS.items():
-        assert set(re.findall(r"{(\w+)}", english)) == set(re.findall(r"{(\w+)}", chinese)), key

@@ -91,7 +91,7 @@ def test_a_confirmed_red_line_fails_the_session_and_leads_the_scorecard() -> Non
     report = build_report(t, rubric(), scores, findings, engine="offline", critical_errors=ctx.red_lines.confirmed)
     assert report.passed is False and report.critical_errors
     assert {s.id: s.score for s in report.criteria}["compliance"] == 1
-    card = render_scorecard(report, rubric())
+    card = render_scorecard(report, "zh-CN", rubric())
     red_at = card.index("红线")
     assert red_at < card.index("总分") and "卡背面的三位安全码" in card[red_at : card.index("总分")]
     assert "未通过(触碰红线)" in card

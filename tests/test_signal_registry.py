@@ -11,12 +11,14 @@ from simulator.grading.registry import (
     LANGUAGES,
     SignalRegistryError,
     hurt_criteria,
+    label_key,
     register_signal,
     registered_signals,
     signal_label,
 )
 from simulator.grading.rules import RULES
 from simulator.grading.weights import WEIGHTS_FILE, OfflineWeightsError, default_weights, load_weights
+from simulator.i18n import CATALOGUE_LANGUAGES, catalogue
 
 
 def test_every_weighted_signal_is_declared_with_labels_in_both_languages() -> None:
@@ -26,6 +28,19 @@ def test_every_weighted_signal_is_declared_with_labels_in_both_languages() -> No
             assert name in signals, f"{criterion}: {name} is weighted but not declared"
             for language in LANGUAGES:
                 assert signal_label(name, language).strip()
+                assert signal_label(name, language) != label_key(name)
+
+
+def test_signal_labels_live_in_the_catalogue_under_one_key_per_signal() -> None:
+    for name, spec in registered_signals().items():
+        assert spec.label_key == f"signal.{name}"
+        for language in CATALOGUE_LANGUAGES:
+            assert catalogue(language)[spec.label_key].strip(), f"{language}: no label for {name}"
+    assert signal_label("rating_request", "zh-CN") == catalogue("zh-CN")["signal.rating_request"]
+    assert signal_label("rating_request", "en") == catalogue("en")["signal.rating_request"]
+    # No label is left over from a signal that no longer exists.
+    declared = {spec.label_key for spec in registered_signals().values()}
+    assert {key for key in catalogue("en") if key.startswith("signal.")} == declared
 
 
 def test_every_declared_signal_is_weighted_somewhere() -> None:
@@ -83,14 +98,21 @@ def _measure_nothing(m: Measure) -> SignalResult:
     return SignalResult(0.0)
 
 
-def test_a_declaration_needs_both_labels_and_a_known_rule() -> None:
-    with pytest.raises(SignalRegistryError, match="no label for en"):
-        register_signal("test_only", kind="behaviour", labels={"zh-CN": "测试"})
+def test_a_declaration_needs_catalogue_labels_and_a_known_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SignalRegistryError, match=r"no label 'signal.test_only' .* for en, zh-CN"):
+        register_signal("test_only", kind="behaviour")
+    english_only = {**catalogue("en"), "signal.test_only": "test"}
+    monkeypatch.setattr(
+        "simulator.grading.registry.catalogue",
+        lambda language: english_only if language == "en" else catalogue(language),
+    )
+    with pytest.raises(SignalRegistryError, match=r"no label 'signal.test_only' .* for zh-CN"):
+        register_signal("test_only", kind="behaviour")
     with pytest.raises(SignalRegistryError, match="unknown rule 'no_such_rule'"):
-        register_signal("test_only", kind="penalty", rule="no_such_rule", labels={"zh-CN": "测试", "en": "test"})
+        register_signal("greeting", kind="penalty", rule="no_such_rule")
     assert "test_only" not in registered_signals()
 
 
 def test_a_signal_name_cannot_be_declared_twice() -> None:
     with pytest.raises(SignalRegistryError, match="'greeting' is declared twice"):
-        register_signal("greeting", kind="behaviour", labels={"zh-CN": "问候", "en": "greeting"})(_measure_nothing)
+        register_signal("greeting", kind="behaviour")(_measure_nothing)

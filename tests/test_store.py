@@ -149,3 +149,21 @@ def test_import_transcript(store: SessionStore) -> None:
     sid = store.import_transcript(transcript, user_name="mentor")
     row = store.get_session(sid)
     assert (row.source, row.status, len(row.turns)) == ("import", "ended", 2)
+
+
+def test_idle_drills_are_closed_as_abandoned_and_kept(store: SessionStore) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    idle = store.create_session(user_name="ann", language="zh-CN", persona_id="p", case_id="c", archetype="rational")
+    store.append_turn(idle, Turn(role="customer", text="我的货呢?", ts="2026-01-01T08:00:00+00:00"))
+    store.append_turn(idle, Turn(role="agent", text="您好,我帮您查。", ts="2026-01-01T08:01:00+00:00"))
+    fresh = store.create_session(user_name="ann", language="zh-CN", persona_id="p", case_id="c", archetype="rational")
+    store.append_turn(fresh, Turn(role="customer", text="在吗?", ts="2026-01-01T09:59:00+00:00"))
+    now = datetime(2026, 1, 1, 11, 0, tzinfo=UTC)
+    assert store.close_idle_sessions(timedelta(minutes=120), now=now) == [idle]
+    row = store.get_session(idle)
+    assert row.status == "abandoned" and len(row.turns) == 2
+    assert row.ended_at is not None and row.ended_at.replace(tzinfo=UTC) == datetime(2026, 1, 1, 8, 1, tzinfo=UTC)
+    assert store.get_session(fresh).status == "open"
+    assert store.open_session_for("ann") is not None and store.open_session_for("ann").id == fresh
+    assert store.close_idle_sessions(timedelta(minutes=120), now=now) == []  # already closed

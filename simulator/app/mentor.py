@@ -19,8 +19,10 @@ from simulator.app.report_export import ReportBundle, render_html, render_markdo
 from simulator.app.scoring import EffectiveReport
 from simulator.app.services import AppServices
 from simulator.app.trainee import effective_report, grade_or_explain, session_summary
+from simulator.grading.scorecard import display_turn, rule_name
 from simulator.grading.transcript_file import TranscriptFileError
 from simulator.models import Language, Rubric, Transcript
+from simulator.mood_scale import mood_text
 from simulator.store import SessionFilter
 from simulator.transcript_import import read_transcript_text
 from simulator.turn_warnings import warnings_for
@@ -56,6 +58,8 @@ class Comment:
     author: str
     text: str
     created_at: datetime | None
+    #: Whether the trainee sees it in their own history.
+    visible_to_trainee: bool = True
 
 
 @dataclass(frozen=True)
@@ -83,14 +87,14 @@ class Replay:
 
     @property
     def mood_points(self) -> list[dict[str, int]]:
-        """(turn index, mood) of every customer turn that carries a state."""
+        """(message number as shown, mood) of every customer turn that carries a state."""
         return [
-            {"turn": index, "mood": turn.state.mood}
+            {"turn": display_turn(index), "mood": turn.state.mood}
             for index, turn in enumerate(self.transcript.turns)
             if turn.role == "customer" and turn.state is not None
         ]
 
-    def turn_notes(self, index: int) -> dict[str, list[str]]:
+    def turn_notes(self, index: int, lang: Language) -> dict[str, list[str]]:
         """The grader's notes on turn ``index``: criteria helped/hurt, rule findings, comments."""
         notes: dict[str, list[str]] = {"helped": [], "hurt": [], "findings": [], "comments": []}
         if self.effective is not None:
@@ -99,8 +103,10 @@ class Replay:
                 if annotation.turn == index:
                     notes["helped"] = list(annotation.helped)
                     notes["hurt"] = list(annotation.hurt)
-            notes["findings"] = [f"{f.rule}: {f.message}" for f in report.findings if f.turn == index]
-        notes["comments"] = [f"{c.author}: {c.text}" for c in self.comments if c.turn == index]
+            notes["findings"] = [f"{rule_name(f.rule, lang)}: {f.message}" for f in report.findings if f.turn == index]
+        notes["comments"] = [
+            f"{'' if c.visible_to_trainee else '🔒 '}{c.author}: {c.text}" for c in self.comments if c.turn == index
+        ]
         return notes
 
 
@@ -136,6 +142,7 @@ def find_sessions(services: AppServices, user: User, filters: MentorFilters, lan
         max_total=filters.max_total,
         status="graded" if filters.result in ("pass", "fail", "incomplete") else None,
     )
+    services.close_idle_drills()
     rows = services.store.list_sessions(store_filter)
     if filters.result == "incomplete":
         rows = [row for row in rows if row.passed is None]
@@ -156,7 +163,13 @@ def load_replay(services: AppServices, user: User, session_id: str | None, lang:
     """The session with its transcript, effective report and comments."""
     row = services.session_for(user, session_id)
     library = services.content.snapshot().library
-    comments = [Comment(a.turn_idx, a.author, a.text, a.created_at) for a in services.store.annotations(row.id)]
+    # A trainee reading their own session sees only the comments meant for them.
+    reviewer = user.can("mentor") or user.can("trainer")
+    comments = [
+        Comment(a.turn_idx, a.author, a.text, a.created_at, a.visible_to_trainee)
+        for a in services.store.annotations(row.id)
+        if reviewer or a.visible_to_trainee
+    ]
     effective = effective_report(services, row.id)
     job = services.grading_state(row.id) if effective is None else None
     return Replay(
@@ -181,33 +194,37 @@ def replay_messages(replay: Replay, step: int | None, lang: Language) -> list[di
     messages: list[dict[str, Any]] = []
     for index, turn in enumerate(replay.transcript.turns[: last + 1]):
         if turn.role == "agent":
-            messages.append({"role": "user", "content": turn.text})
-            body = notes_markdown(replay.turn_notes(index), replay, lang)
+            messages.append({"role": "user", "content": f"{turn.text}\n\n<sub>#{display_turn(index)}</sub>"})
+            body = notes_markdown(replay.turn_notes(index, lang), replay, lang)
             if body:
                 messages.append(
-                    {"role": "user", "content": body, "metadata": {"title": t("notes_on_turn", lang, n=index)}}
+                    {
+                        "role": "user",
+                        "content": body,
+                        "metadata": {"title": t("notes_on_turn", lang, n=display_turn(index))},
+                    }
                 )
         else:
-            mood = f" · {t('mood', lang)} {turn.state.mood}/10" if turn.state else ""
+            mood = f" · {mood_text(turn.state.mood, lang)}" if turn.state else ""
             # A platform line from an imported log is shown for context, marked, and never graded.
             shown = f"*{t('speaker_system', lang)}:* {turn.text}" if turn.role == "system" else turn.text
-            messages.append({"role": "assistant", "content": f"{shown}\n\n<sub>#{index}{mood}</sub>"})
+            messages.append({"role": "assistant", "content": f"{shown}\n\n<sub>#{display_turn(index)}{mood}</sub>"})
             corrected = replay.model_warnings.get(index, [])
             if corrected:
                 messages.append(
                     {
                         "role": "assistant",
                         "content": "\n".join(f"- ⚙️ {warning}" for warning in corrected),
-                        "metadata": {"title": t("model_notes", lang, n=index)},
+                        "metadata": {"title": t("model_notes", lang, n=display_turn(index))},
                     }
                 )
-            comments = replay.turn_notes(index)["comments"]
+            comments = replay.turn_notes(index, lang)["comments"]
             if comments:
                 messages.append(
                     {
                         "role": "assistant",
                         "content": "\n".join(f"- {c}" for c in comments),
-                        "metadata": {"title": t("notes_on_turn", lang, n=index)},
+                        "metadata": {"title": t("notes_on_turn", lang, n=display_turn(index))},
                     }
                 )
     return messages
@@ -238,8 +255,17 @@ def _criterion_names(replay: Replay, lang: Language) -> dict[str, str]:
 # Changing things
 
 
-def add_comment(services: AppServices, user: User, session_id: str | None, turn: int | None, text: str) -> None:
-    """A mentor's comment on turn ``turn`` (``None``: an overall note on the session)."""
+def add_comment(
+    services: AppServices,
+    user: User,
+    session_id: str | None,
+    turn: int | None,
+    text: str,
+    *,
+    visible_to_trainee: bool = True,
+) -> None:
+    """A mentor's comment on turn ``turn`` (``None``: an overall note on the session); the trainee
+    sees it in their history unless ``visible_to_trainee`` is False."""
     services.require(user, "mentor")
     row = services.session_for(user, session_id)
     if not (text or "").strip():
@@ -250,7 +276,9 @@ def add_comment(services: AppServices, user: User, session_id: str | None, turn:
     turns = len(services.store.get_session(row.id).turns)
     if turn is not None and not 0 <= turn < turns:
         raise AppError("no_such_turn", n=turn, count=turns)
-    services.store.add_annotation(row.id, author=user.name, text=text, turn_idx=turn)
+    services.store.add_annotation(
+        row.id, author=user.name, text=text, turn_idx=turn, visible_to_trainee=visible_to_trainee
+    )
 
 
 def override_score(
@@ -342,7 +370,7 @@ def import_transcript(
     if imported.masked_total:
         notes.append(t("import_masked", lang, count=imported.masked_total))
     if notes:
-        services.store.add_annotation(session_id, author=IMPORT_AUTHOR, text="\n".join(notes))
+        services.store.add_annotation(session_id, author=IMPORT_AUTHOR, text="\n".join(notes), visible_to_trainee=False)
     grade_or_explain(services, session_id)  # on failure the log stays stored; Regrade retries
     return session_id, effective_report(services, session_id)
 

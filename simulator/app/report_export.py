@@ -8,14 +8,15 @@ fetch, so it opens offline and prints cleanly). All text from the session is esc
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.app.i18n import t
 from simulator.app.scoring import EffectiveReport
-from simulator.grading.scorecard import render_scorecard
+from simulator.grading.scorecard import display_turn, render_scorecard, render_scorecard_html
 from simulator.markdown_text import inert
 from simulator.models import GradeReport, Language, Rubric, Transcript
+from simulator.mood_scale import mood_text
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class ReportBundle:
     comments: list[Any]
     rubric: Rubric | None
     language: Language
+    #: Case id -> title, so reference cases are named, not shown as ids.
+    case_titles: dict[str, str] = field(default_factory=dict)
 
     def criterion_name(self, criterion_id: str) -> str:
         """Display name of a criterion in the report language."""
@@ -41,11 +44,6 @@ class ReportBundle:
     def comments_on(self, turn: int | None) -> list[Any]:
         """Comments on turn ``turn`` (``None``: overall notes)."""
         return [c for c in self.comments if c.turn == turn]
-
-
-def _scorecard_in(report: GradeReport, language: Language) -> GradeReport:
-    # The scorecard renderer labels in the report's language; show it in the reader's.
-    return report.model_copy(update={"language": language})
 
 
 def _flat(text: str) -> str:
@@ -90,8 +88,8 @@ def render_markdown(bundle: ReportBundle) -> str:
     lines.append("")
     for index, turn in enumerate(bundle.transcript.turns):
         who = t(f"speaker_{turn.role}", lang)
-        mood = f" · {t('mood', lang)} {turn.state.mood}/10" if turn.state else ""
-        lines.append(f"**#{index} {who}**{mood}")
+        mood = f" · {mood_text(turn.state.mood, lang)}" if turn.state else ""
+        lines.append(f"**#{display_turn(index)} {who}**{mood}")
         lines.append("")
         lines.append("> " + "\n> ".join(inert(line) for line in turn.text.splitlines() or [""]))
         for comment in bundle.comments_on(index):
@@ -102,23 +100,13 @@ def render_markdown(bundle: ReportBundle) -> str:
         lines.append(f"_{t('not_graded_yet', lang)}_")
         return "\n".join(lines) + "\n"
 
-    card = render_scorecard(_scorecard_in(bundle.effective.report, lang), bundle.rubric)
-    lines.append("#" + card)  # the scorecard's title becomes a section of this report
-    if bundle.effective.overrides:
-        lines.append(f"## {t('overrides', lang)}")
-        lines.append("")
-        lines.append(
-            f"| {t('criterion', lang)} | {t('grader_score', lang)} | {t('mentor_score', lang)} | "
-            f"{t('reason', lang)} | {t('by', lang)} |"
-        )
-        lines.append("|---|---|---|---|---|")
-        for o in bundle.effective.overrides:
-            original = f"{o.original_score}/5" if o.original_score is not None else "—"
-            lines.append(
-                f"| {bundle.criterion_name(o.criterion_id)} | {original} | {o.new_score}/5 | "
-                f"{_md(o.reason).replace('|', '/')} | {_md(o.author)} {_when(o.created_at)} |"
-            )
-        lines.append("")
+    effective = bundle.effective
+    card = render_scorecard(
+        effective.report, lang, bundle.rubric, overrides=effective.overrides, case_titles=bundle.case_titles
+    )
+    # the scorecard's headings become sections of this report, one level down
+    lines.extend("#" + line if line.startswith("#") else line for line in card.splitlines())
+    lines.append("")
     return "\n".join(lines) + "\n"
 
 
@@ -181,83 +169,20 @@ def _verdict_html(report: GradeReport, lang: Language) -> str:
         return f'<span class="verdict incomplete">{_e(t("verdict_incomplete", lang))}</span>'
     css = "pass" if report.passed else "fail"
     word = t("verdict_pass", lang) if report.passed else t("verdict_fail", lang)
+    if report.critical_errors:
+        word = t("scorecard.red_line_failed", lang)
     return f'<span class="verdict {css}">{report.total:g}/100 · {_e(word)}</span>'
 
 
 def _scorecard_html(bundle: ReportBundle) -> list[str]:
-    lang = bundle.language
     effective = bundle.effective
     assert effective is not None
-    report = effective.report
-    overridden = effective.overridden
-    parts = [
-        f"<h2>{_e(t('scorecard', lang))}</h2>",
-        f"<p>{_verdict_html(report, lang)} <small>{_e(t('pass_mark', lang))} {report.pass_mark:g}</small></p>",
-    ]
-    parts.append(
-        f"<table><tr><th>{_e(t('criterion', lang))}</th><th>{_e(t('weight', lang))}</th>"
-        f"<th>{_e(t('score', lang))}</th><th>{_e(t('evidence', lang))}</th><th>{_e(t('try_instead', lang))}</th></tr>"
+    card = render_scorecard_html(
+        effective.report, bundle.language, bundle.rubric, overrides=effective.overrides, case_titles=bundle.case_titles
     )
-    for score in report.criteria:
-        weight = ""
-        if bundle.rubric is not None:
-            try:
-                weight = str(bundle.rubric.criterion(score.id).weight)
-            except KeyError:
-                weight = ""
-        shown = f"{score.score}/5" if score.score is not None else _e(t("unscored", lang))
-        if score.id in overridden:
-            o = overridden[score.id]
-            original = f"{o.original_score}/5" if o.original_score is not None else "—"
-            note = f"{_e(t('mentor_score', lang))}: {_e(o.reason)} — {_e(o.author)}"
-            shown = f'<span class="orig">{original}</span>{shown}<br><small>{note}</small>'
-        elif score.unscored_reason:
-            shown += f"<br><small>{_e(score.unscored_reason)}</small>"
-        evidence = "".join(f"<blockquote>#{ev.turn} “{_e(ev.quote)}”</blockquote>" for ev in score.evidence)
-        if score.rationale:
-            evidence += f"<div><small>{_e(score.rationale)}</small></div>"
-        suggestion = _e(score.suggestion)
-        if score.suggestion and score.suggestion_case_id:
-            suggestion += f"<br><small>{_e(t('from_case', lang))} <code>{_e(score.suggestion_case_id)}</code></small>"
-        parts.append(
-            f"<tr><td>{_e(bundle.criterion_name(score.id))}</td><td>{weight}</td><td>{shown}</td>"
-            f"<td>{evidence}</td><td>{suggestion}</td></tr>"
-        )
-    parts.append("</table>")
-    parts.append(f"<h2>{_e(t('findings', lang))}</h2>")
-    if report.findings:
-        parts.append("<ul>")
-        for f in report.findings:
-            where = f"#{f.turn}" if f.turn is not None else _e(t("whole_conversation", lang))
-            quote = f" — “{_e(f.quote)}”" if f.quote else ""
-            parts.append(
-                f'<li><span class="sev-{_e(f.severity)}">{_e(t("severity_" + f.severity, lang))}</span> '
-                f"<code>{_e(f.rule)}</code> ({where}){quote}: {_e(f.message)}</li>"
-            )
-        parts.append("</ul>")
-    else:
-        parts.append(f"<p>{_e(t('no_findings', lang))}</p>")
-    if effective.overrides:
-        parts.append(
-            f"<h2>{_e(t('overrides', lang))}</h2><table><tr><th>{_e(t('criterion', lang))}</th>"
-            f"<th>{_e(t('grader_score', lang))}</th><th>{_e(t('mentor_score', lang))}</th>"
-            f"<th>{_e(t('reason', lang))}</th><th>{_e(t('by', lang))}</th></tr>"
-        )
-        for o in effective.overrides:
-            original = f"{o.original_score}/5" if o.original_score is not None else "—"
-            parts.append(
-                f"<tr><td>{_e(bundle.criterion_name(o.criterion_id))}</td><td>{original}</td><td>{o.new_score}/5</td>"
-                f"<td>{_e(o.reason)}</td><td>{_e(o.author)} {_e(_when(o.created_at))}</td></tr>"
-            )
-        parts.append("</table>")
-    grader = report.grader
-    parts.append(
-        f"<p><small>{_e(t('grader', lang))}: {_e(grader.engine)}{(' · ' + _e(grader.model)) if grader.model else ''}"
-        f" · {_e(t('rubric_version', lang))} {_e(grader.rubric_version)}"
-        f"{(' · ' + _e(t('references', lang)) + ': ' + _e(', '.join(report.references))) if report.references else ''}"
-        "</small></p>"
-    )
-    return parts
+    # the scorecard's title becomes a section of this report
+    card = card.replace("<h2>", "<h3>").replace("</h2>", "</h3>").replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return [card]
 
 
 def render_html(bundle: ReportBundle) -> str:
@@ -297,7 +222,7 @@ def render_html(bundle: ReportBundle) -> str:
     for index, turn in enumerate(bundle.transcript.turns):
         css = turn.role
         who = t(f"speaker_{turn.role}", lang)
-        mood = f" · {_e(t('mood', lang))} {turn.state.mood}/10" if turn.state else ""
+        mood = f" · {_e(mood_text(turn.state.mood, lang))}" if turn.state else ""
         text = _e(turn.text).replace("\n", "<br>")
         notes = ""
         annotation = annotations.get(index)
@@ -314,7 +239,8 @@ def render_html(bundle: ReportBundle) -> str:
             f'<div class="comment">💬 {_e(c.author)}: {_e(c.text)}</div>' for c in bundle.comments_on(index)
         )
         parts.append(
-            f'<div class="turn {css}"><div class="who">#{index} {_e(who)}{mood}</div>{text}{notes}{comments}</div>'
+            f'<div class="turn {css}"><div class="who">#{display_turn(index)} {_e(who)}{mood}</div>'
+            f"{text}{notes}{comments}</div>"
         )
 
     if bundle.effective is not None:

@@ -14,9 +14,11 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from simulator import limits
 from simulator.access import Access, decide
 from simulator.account_table import accounts_for
 from simulator.accounts import LOCAL, Accounts, AccountsUnavailable, User
@@ -365,6 +367,17 @@ class AppServices:
         """Drop an ended drill from memory (its turns are all in the store)."""
         with self._live_lock:
             self._live.pop(session_id, None)
+
+    def close_idle_drills(self) -> list[str]:
+        """Close practice drills idle longer than ``DRILL_MAX_DRILL_IDLE_MINUTES`` as abandoned.
+
+        Run before any list of sessions is shown and before a drill is resumed, so no list ever
+        shows a drill "in progress" that nobody will finish.
+        """
+        closed = self.store.close_idle_sessions(timedelta(minutes=limits.DRILL_IDLE_MINUTES.value))
+        for session_id in closed:
+            self.forget_live(session_id)
+        return closed
 
     def grade_session(self, session_id: str, *, again: bool = False) -> GradeReport:
         """Grade the stored transcript of a session and store the report (``again``: even if graded).

@@ -79,7 +79,9 @@ class DrillView:
 
 
 #: Stages of a drill on screen in which the trainee may write (see :func:`drill_stage`).
-WRITABLE_STAGES = frozenset({"idle", "talking", "pending"})
+WRITABLE_STAGES = frozenset({"talking", "pending"})
+#: Stages in which a drill is open and can be ended and scored.
+ENDABLE_STAGES = frozenset({"talking", "pending", "replying", "closed"})
 
 
 def drill_stage(view: DrillView) -> str:
@@ -103,6 +105,8 @@ class ScorecardView:
     rubric: Rubric | None
     persona: Persona | None
     case: Case | None
+    #: Case id -> title, so reference cases are named, not shown as ids.
+    case_titles: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,13 @@ class HistoryView:
 
 def persona_options(library: Library, language: str | None, lang: Language) -> list[tuple[str, str]]:
     """(label, id) of personas that speak ``language`` (any language when ``None``/``any``)."""
-    from simulator.app.i18n import label
 
     options = []
     for persona in trainee_personas(library):
         if language not in (None, "", ANY) and language not in persona.languages:
             continue
-        options.append((f"{persona.label.get(lang)} · {label('archetype', persona.archetype, lang)}", persona.id))
+        # the label is the type of customer ("anxious new mother"); no archetype tag repeated after it
+        options.append((persona.label.get(lang), persona.id))
     return options
 
 
@@ -397,6 +401,7 @@ def resume_open_session(services: AppServices, user: User) -> DrillView | None:
     """
     if not user.can("trainee"):
         return None
+    services.close_idle_drills()
     row = services.store.open_session_for(user.name, source="drill")
     if row is None:
         return None
@@ -432,7 +437,24 @@ def scorecard(services: AppServices, user: User, session_id: str) -> ScorecardVi
         rubric=library.rubric,
         persona=library.personas.get(row.persona_id or ""),
         case=library.cases.get(row.case_id or ""),
+        case_titles=library.case_titles(),
     )
+
+
+def score_now(services: AppServices, user: User, session_id: str | None) -> ScorecardView:
+    """A trainee's own ended or abandoned drill, graded now if it never was (on demand)."""
+    if not session_id:
+        raise AppError("no_session_chosen")
+    row = services.session_for(user, session_id)
+    if row.user_name != user.name:
+        raise SessionNotFound("no_session", id=session_id)
+    if row.status == "open":
+        raise AppError("session_still_open")
+    if row.source == "exam":
+        return scorecard(services, user, row.id)
+    if services.store.latest_report(row.id) is None:
+        grade_or_explain(services, row.id)
+    return scorecard(services, user, row.id)
 
 
 def end_session(services: AppServices, user: User, session_id: str | None) -> ScorecardView:
@@ -489,6 +511,7 @@ def try_again(services: AppServices, user: User, session_id: str | None) -> Dril
 
 def own_sessions(services: AppServices, user: User) -> list[DrillSession]:
     """The user's own practice sessions and imported chats, newest first (exam cards live in the assessment)."""
+    services.close_idle_drills()
     return [row for row in services.store.list_sessions(SessionFilter(user_name=user.name)) if row.source != "exam"]
 
 
@@ -533,22 +556,35 @@ def history(services: AppServices, user: User, lang: Language) -> HistoryView:
     return HistoryView(sessions=sessions, trend=trend, criterion_averages=averages)
 
 
+def customer_name(persona: Persona | None, case: Case | None, fallback: str = "—") -> str:
+    """Who the customer was in a session, in the session's language: the case's customer (the case
+    owns identity) and the persona's type label, e.g. ``王振华 · 较真的退休老人``."""
+    if case is None:
+        return persona.label.get(persona.languages[0]) if persona else fallback
+    parts = [case.customer.name]
+    if persona is not None:
+        parts.append(persona.label.get(case.language))
+    return " · ".join(parts)
+
+
 def session_summary(row: DrillSession, library: Library, lang: Language) -> dict[str, Any]:
-    """One session as a table row (plain values, names in ``lang``)."""
+    """One session as a table row: labels in ``lang``; the session's own content (customer,
+    scenario) in the session's language, as the trainee met it."""
     from simulator.app.i18n import label
 
     persona = library.personas.get(row.persona_id or "")
-    case = library.cases.get(row.case_id or "")
+    case = library.cases.get(row.case_id or "") or library.exam_cases.get(row.case_id or "")
     return {
         "id": row.id,
         "trainee": row.user_name,
         "started": _local_time(row.started_at),
-        "persona": persona.label.get(lang) if persona else (row.persona_id or "—"),
+        "persona": customer_name(persona, case, row.persona_id or "—"),
         "case": case.title if case else (row.case_id or row.scenario or "—"),
         "status": label("status", row.status, lang),
         "outcome": label("outcome", row.outcome, lang) if row.outcome else "—",
         "total": row.total,
         "result": label("result", _result(row), lang),
+        "source": row.source,
     }
 
 

@@ -21,7 +21,7 @@ import yaml
 from simulator.accounts import User
 from simulator.app.i18n import AppError
 from simulator.app.services import AppServices
-from simulator.content import ContentProblem, Library, errors_only, issue_problems, parse_item
+from simulator.content import ContentProblem, Library, errors_only, issue_problems, keyed_problem, parse_item
 from simulator.content_checks import case_issues, persona_issues, punctuation_issues
 from simulator.conversation import Conversation
 from simulator.customer import make_customer
@@ -75,9 +75,9 @@ def persona_rows(library: Library, lang: Language) -> list[list[Any]]:
         [
             p.id,
             p.label.get(lang),
-            p.archetype,
+            label("archetype", p.archetype, lang),
             label("difficulty", p.difficulty, lang),
-            ", ".join(p.languages),
+            ", ".join(label("language", language, lang) for language in p.languages),
             p.temperament.starting_mood,
             p.temperament.patience,
         ]
@@ -95,7 +95,7 @@ def case_rows(library: Library, lang: Language) -> list[list[Any]]:
             c.title,
             label("category", c.category.value, lang),
             label("industry", c.industry.value, lang),
-            c.language,
+            label("language", c.language, lang),
             label("difficulty", c.difficulty, lang),
             label("channel", c.channel, lang),
             label("start", c.start, lang),
@@ -168,11 +168,9 @@ def validate_yaml(services: AppServices, kind: Kind, text: str, file_name: str |
     name = _file_name_for(text or "", file_name)
     display = f"{FOLDERS[kind]}/{name}"
     if not (text or "").strip():
-        return Validation(kind, name, None, [ContentProblem(display, 1, 1, "the file is empty")])
+        return Validation(kind, name, None, [keyed_problem("content.empty_file", display, 1, 1)])
     if not FILE_NAME.match(name):
-        problem = ContentProblem(
-            display, 1, 1, f"file name '{name}' must be lower-case letters, digits, '-' or '_' and end in .yaml"
-        )
+        problem = keyed_problem("content.bad_file_name", display, 1, 1, name=name)
         return Validation(kind, name, None, [problem])
     item, problems = parse_item(text, kind, display)
     problems = list(problems)
@@ -185,19 +183,12 @@ def validate_yaml(services: AppServices, kind: Kind, text: str, file_name: str |
         id_at = positions.get(("id",), (1, 1))
         if item.id != Path(name).stem:
             problems.append(
-                ContentProblem(
-                    display,
-                    *id_at,
-                    f"id '{item.id}' does not match the file name '{name}'; use '{item.id}.yaml' "
-                    f"or set id: {Path(name).stem}",
-                )
+                keyed_problem("content.id_mismatch", display, *id_at, id=item.id, file=name, stem=Path(name).stem)
             )
         existing = library.sources.get(f"{kind}:{item.id}")
         if existing is not None and existing.resolve() not in {path.resolve() for path in same_place}:
             problems.append(
-                ContentProblem(
-                    display, *id_at, f"{kind} id '{item.id}' is already used by {existing.name}; pick a new id"
-                )
+                keyed_problem("content.id_taken", display, *id_at, kind=kind, id=item.id, file=existing.name)
             )
         if isinstance(item, Case):
             problems.extend(_case_references(item, library, positions, display))
@@ -232,22 +223,26 @@ def _case_references(
         at = positions.get(("personas", str(index)), (1, 1))
         persona = library.personas.get(persona_id)
         if persona is None:
-            known = ", ".join(sorted(library.personas)) or "(none)"
-            problems.append(ContentProblem(display, *at, f"unknown persona '{persona_id}'; known personas: {known}"))
+            known = ", ".join(sorted(library.personas)) or "—"
+            problems.append(keyed_problem("content.unknown_persona", display, *at, id=persona_id, known=known))
         elif case.language not in persona.languages:
-            problems.append(ContentProblem(display, *at, f"persona '{persona_id}' does not speak {case.language}"))
+            problems.append(
+                keyed_problem(
+                    "content.persona_language",
+                    display,
+                    *at,
+                    id=persona_id,
+                    language=case.language,
+                    languages=", ".join(persona.languages),
+                )  # fmt: skip
+            )
     if library.rubric is not None:
         criteria = {criterion.id for criterion in library.rubric.criteria}
         for index, criterion_id in enumerate(case.focus_criteria):
             if criterion_id not in criteria:
                 at = positions.get(("focus_criteria", str(index)), (1, 1))
-                problems.append(
-                    ContentProblem(
-                        display,
-                        *at,
-                        f"unknown rubric criterion '{criterion_id}'; criteria: {', '.join(sorted(criteria))}",
-                    )
-                )
+                known = ", ".join(sorted(criteria))
+                problems.append(keyed_problem("content.unknown_criterion", display, *at, id=criterion_id, known=known))
     return problems
 
 

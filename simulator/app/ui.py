@@ -52,6 +52,25 @@ CSS = """
 .drill-pill {padding: 4px 12px; border-radius: 999px; color: #fff; font-weight: 700}
 .drill-pass {background: #15803d} .drill-fail {background: #b91c1c} .drill-incomplete {background: #92400e}
 .drill-sub {flex-basis: 100%; color: var(--body-text-color-subdued); font-size: .85rem}
+.drill-meter-legend {color: var(--body-text-color-subdued); margin-top: 2px}
+#mentor-sessions th, #mentor-sessions td,
+#progress-sessions th, #progress-sessions td {font-size: .85rem; padding: 4px 6px}
+#mentor-sessions th, #progress-sessions th {word-break: keep-all; overflow-wrap: normal}
+#trainee-trend {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px}
+.drill-chart-title {font-weight: 600; font-size: .9rem; margin-bottom: 6px}
+.drill-chart-empty {color: var(--body-text-color-subdued); font-size: .9rem}
+/* the live chat numbers its messages as the scorecard and the replay do (#1 = the first line) */
+#trainee-chat .message-wrap {counter-reset: drill-message}
+/* the innermost .message: Gradio also marks the bubble that groups a speaker's messages */
+#trainee-chat .message:not(:has(.message)) {counter-increment: drill-message}
+#trainee-chat .message:not(:has(.message))::after {
+  content: "#" counter(drill-message); display: block; margin-top: 2px;
+  font-size: .72rem; color: var(--body-text-color-subdued);
+}
+/* the chat's clear (trash) button would only hide the transcript from view: the drill goes on.
+   Its aria-label is Gradio's "common.clear" in the browser's language (en, zh-CN). */
+:is(#trainee-chat, #mentor-replay, #trainee-own-replay)
+  button:is([aria-label="Clear"], [aria-label="清除"], [aria-label="清空对话"]) {display: none}
 """
 
 ROLE_TABS = {"trainee": "trainee", "mentor": "mentor", "trainer": "trainer"}
@@ -91,10 +110,22 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
 
         def header(user: User, lg: Language) -> dict[Any, Any]:
             return {
+                # the setup how-to is for whoever runs the app, folded away and never shown to trainees
                 engines: engine_banner(
-                    services.customer_engine, services.grader_engine, services.engine_description(), lg
+                    services.customer_engine,
+                    services.grader_engine,
+                    services.engine_description(),
+                    lg,
+                    show_setup=user.can("trainer"),
                 ),
-                who: user_banner(user.name, sorted(user.roles), services.local_mode, services.accounts.location, lg),
+                who: user_banner(
+                    user.name,
+                    sorted(user.roles),
+                    services.local_mode,
+                    services.accounts.location,
+                    lg,
+                    show_setup=user.can("trainer"),
+                ),
             }
 
         def on_load(user: User, choice: str | None, *, request: gr.Request) -> dict[Any, Any]:
@@ -193,7 +224,8 @@ def launch_options(services: AppServices) -> dict[str, Any]:
         ),
         "css": CSS,
         "max_threads": MAX_THREADS,
-        "footer_links": ["settings"],
+        # No Gradio footer links: its settings panel follows the browser's language, not the app's.
+        "footer_links": [],
         "show_error": True,
         # Uploads (a YAML file for the editor, a chat log to import) are refused past this size
         # by Gradio itself, before any handler reads them.

@@ -15,7 +15,7 @@ import gradio as gr
 import pandas as pd
 
 from simulator.app.guard import Guard, RoleNeed
-from simulator.app.i18n import AppError, gradio_i18n, resolve_language, t
+from simulator.app.i18n import AppError, gradio_i18n, resolve_language, static_text, t
 from simulator.app.services import AppServices
 from simulator.errors import DrillError
 from simulator.models import Language
@@ -48,7 +48,9 @@ class Texts:
         """One ``gr.update`` per registered component with its text in ``lang``."""
         result: dict[Any, Any] = {}
         for component, attrs in self._bound:
-            values = {name: value(lang) if callable(value) else t(value, lang) for name, value in attrs.items()}
+            values = {
+                name: value(lang) if callable(value) else static_text(value, lang) for name, value in attrs.items()
+            }
             result[component] = cast(Any, gr.update)(**values)
         return result
 

@@ -17,6 +17,7 @@ from simulator.app.mentor import MentorFilters
 from simulator.app.trainee import ScorecardView
 from simulator.app.ui_common import UIContext, empty_frame, error_text
 from simulator.app.views import MENTOR_COLUMNS, scorecard_markdown, session_frame, verdict_badge
+from simulator.grading.scorecard import display_turn
 from simulator.models import Language
 
 RESULTS = ["any", "pass", "fail", "incomplete", "ungraded"]
@@ -70,6 +71,9 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 interactive=False,
                 wrap=True,
                 max_height=320,
+                # shares of the width, so the table fits the page (1280 px and up) with no column cut off
+                column_widths=["7%", "11%", "9%", "17%", "22%", "9%", "10%", "6%", "9%"],
+                elem_id="mentor-sessions",
             ),
             label="sessions",
         )
@@ -87,6 +91,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                         label=tx("replay"),
                         placeholder=tx("replay_placeholder"),
                         height=460,
+                        buttons=[],
                         elem_id="mentor-replay",
                     ),
                     label="replay",
@@ -94,7 +99,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 )
                 with gr.Row():
                     prev_btn = gr.Button("◀", size="sm", min_width=60)
-                    step = tx.bind(gr.Slider(0, 1, value=0, step=1, label=tx("step"), scale=4), label="step")
+                    # numbered as the replay numbers its messages: from 1
+                    step = tx.bind(gr.Slider(1, 2, value=1, step=1, label=tx("step"), scale=4), label="step")
                     next_btn = gr.Button("▶", size="sm", min_width=60)
                     show_all = tx.bind(gr.Checkbox(True, label=tx("show_all")), label="show_all")
             with gr.Column(scale=2, elem_classes="drill-panel"):
@@ -105,8 +111,10 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     y="mood",
                     y_lim=[0, 10],
                     x_axis_format="d",
-                    x_title=f"{t('turn', 'zh-CN')} · {t('turn', 'en')}",
-                    y_title=f"{t('mood', 'zh-CN')} · {t('mood', 'en')}",
+                    # no axis titles (they cannot follow a language switch): the label says what the
+                    # axes are, in the user's language
+                    x_title=" ",
+                    y_title=" ",
                     label=tx("mood_curve"),
                 )
                 tx.bind(mood, label="mood_curve")
@@ -117,7 +125,14 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 del comment_heading
                 comment_turn = tx.bind(gr.Dropdown([], label=tx("comment_on")), label="comment_on")
                 comment_text = tx.bind(gr.Textbox(lines=2, label=tx("comment")), label="comment")
+                comment_visible = tx.bind(
+                    gr.Checkbox(True, label=tx("comment_visible"), info=tx("comment_visible_info")),
+                    label="comment_visible",
+                    info="comment_visible_info",
+                )
                 comment_btn = tx.bind(gr.Button(tx("add_comment")), value="add_comment")
+                # each action's message appears beside its button, not at the foot of the page
+                comment_status = gr.Markdown("", label="comment_status", elem_id="mentor-comment-status")
             with gr.Column(elem_classes="drill-panel"):
                 override_heading = tx.bind(gr.Markdown(tx("override_md")), value="override_md")
                 del override_heading
@@ -129,11 +144,13 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     placeholder="reason_placeholder",
                 )
                 override_btn = tx.bind(gr.Button(tx("override")), value="override")
+                override_status = gr.Markdown("", label="override_status", elem_id="mentor-override-status")
         with gr.Row():
             export_html = tx.bind(gr.Button(tx("export_html")), value="export_html")
             export_md = tx.bind(gr.Button(tx("export_md")), value="export_md")
             regrade_btn = tx.bind(gr.Button(tx("regrade")), value="regrade")
-            delete_btn = tx.bind(gr.Button(tx("delete_import"), variant="stop"), value="delete_import")
+            # shown only for an imported chat log: a trainee's drill cannot be deleted
+            delete_btn = tx.bind(gr.Button(tx("delete_import"), variant="stop", visible=False), value="delete_import")
             export_file = gr.Markdown("", label="report_file", elem_id="mentor-report-link")
         with gr.Accordion(tx("import_title"), open=False) as import_box:
             tx.bind(import_box, label="import_title")
@@ -194,6 +211,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         }
 
     def show(user: Any, sid: str | None, at: int | None, everything: bool, lang: Language) -> dict:
+        # ``at`` is a transcript index; the slider shows it as the message number on screen (+1)
         data = mentor.load_replay(services, user, sid, lang)
         last = max(len(data.transcript.turns) - 1, 0)
         at = last if at is None else max(0, min(int(at), last))
@@ -201,14 +219,14 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         updates: dict[Any, Any] = {
             session_sid: data.session["id"],
             replay: messages,
-            step: gr.update(maximum=max(last, 1), value=at),
+            step: gr.update(minimum=1, maximum=max(display_turn(last), 2), value=display_turn(at)),
             # A bare DataFrame: Gradio 6 draws nothing for gr.update(value=frame, ...).
             mood: pd.DataFrame(data.mood_points or [], columns=["turn", "mood"]),
             comment_turn: gr.update(
                 choices=[(t("overall_note", lang), "overall")]
                 + [
                     (
-                        f"#{i} {t('speaker_' + turn.role, lang)}: {turn.text[:40]}",
+                        f"#{i + 1} {t('speaker_' + turn.role, lang)}: {turn.text[:40]}",
                         str(i),
                     )
                     for i, turn in enumerate(data.transcript.turns)
@@ -216,6 +234,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 value="overall",
             ),
             criterion: gr.update(choices=mentor.criterion_options(data, lang), value=None),
+            delete_btn: gr.update(visible=data.session.get("source") == "import"),
         }
         if data.effective is None:
             updates[verdict] = ""
@@ -232,6 +251,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 rubric=library.rubric,
                 persona=library.personas.get(data.transcript.persona_id or ""),
                 case=library.cases.get(data.transcript.case_id or ""),
+                case_titles=library.case_titles(),
             )
             updates[verdict] = verdict_badge(data.effective.report, lang)
             updates[score_md] = scorecard_markdown(card, lang)
@@ -271,20 +291,23 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         if not sid:
             return {}
         try:
-            updates = show(user, sid, int(at or 0) + delta, everything and delta == 0, lang)
+            updates = show(user, sid, int(at or 1) - 1 + delta, everything and delta == 0, lang)
         except Exception as exc:
             return {status: error_text(exc, lang)}
         if delta:
             updates[show_all] = False
         return updates
 
-    def on_comment(user: User, sid: str | None, turn: str | None, text: str, at: int, lang: Language) -> dict:
+    def on_comment(
+        user: User, sid: str | None, turn: str | None, text: str, visible: bool, at: int, lang: Language
+    ) -> dict:
         try:
-            mentor.add_comment(services, user, sid, None if turn in (None, "", "overall") else int(turn), text)
+            where = None if turn in (None, "", "overall") else int(turn)
+            mentor.add_comment(services, user, sid, where, text, visible_to_trainee=bool(visible))
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
-            return {status: error_text(exc, lang)}
-        updates.update({comment_text: "", status: t("comment_saved", lang), show_all: True})
+            return {comment_status: error_text(exc, lang)}
+        updates.update({comment_text: "", comment_status: f"✅ {t('comment_saved', lang)}", show_all: True})
         return updates
 
     def on_override(user: User, sid: str | None, crit: str | None, score: float, why: str, lang: Language) -> dict:
@@ -292,8 +315,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             mentor.override_score(services, user, sid, crit, int(score) if score is not None else None, why)
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
-            return {status: error_text(exc, lang)}
-        updates.update({reason: "", status: t("override_saved", lang), show_all: True})
+            return {override_status: error_text(exc, lang)}
+        updates.update({reason: "", override_status: f"✅ {t('override_saved', lang)}", show_all: True})
         return updates
 
     def export(fmt: str) -> Any:
@@ -302,8 +325,9 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 folder = new_export_folder(export_dir, user.name)
                 path = mentor.export_report(services, user, sid, fmt, lang, folder)  # type: ignore[arg-type]
             except Exception as exc:
-                return {status: error_text(exc, lang)}
-            return {export_file: f"⬇️ [{path.name}]({link_for(path)})", status: t("exported", lang, name=path.name)}
+                return {export_file: error_text(exc, lang)}
+            saved = t("exported", lang, name=path.name, folder=str(path.parent))
+            return {export_file: f"⬇️ [{path.name}]({link_for(path)})  \n<small>{saved}</small>"}
 
         return run
 
@@ -312,8 +336,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             mentor.regrade(services, user, sid)
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
-            return {status: error_text(exc, lang)}
-        updates[status] = t("graded", lang)
+            return {export_file: error_text(exc, lang)}
+        updates[export_file] = f"✅ {t('graded', lang)}"
         return updates
 
     def on_delete(user: User, sid: str | None, lang: Language) -> dict:
@@ -329,6 +353,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             verdict: "",
             pick: gr.update(value=None),
             status: t("import_deleted", lang),
+            delete_btn: gr.update(visible=False),
         }
 
     def on_import(user: User, path: str | None, pasted: str, owner: str, lang: Language) -> dict:
@@ -351,6 +376,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     # -- wiring --------------------------------------------------------------------------------
 
     replay_outputs = [session_sid, replay, step, mood, comment_turn, criterion, verdict, score_md, show_all, status]
+    replay_outputs.append(delete_btn)
     search_outputs = [table, pick, status, f_trainee, f_persona, f_case, f_result]
     # Every event needs the mentor role (see guard.py).
     on = functools.partial(ctx.on, role="mentor")
@@ -373,25 +399,25 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     on(
         comment_btn.click,
         on_comment,
-        [session_sid, comment_turn, comment_text, step, lang_state],
-        [*replay_outputs, comment_text],
+        [session_sid, comment_turn, comment_text, comment_visible, step, lang_state],
+        [*replay_outputs, comment_text, comment_status],
         api_name="add_comment",
     )
     on(
         override_btn.click,
         on_override,
         [session_sid, criterion, new_score, reason, lang_state],
-        [*replay_outputs, reason],
+        [*replay_outputs, reason, override_status],
         api_name="override_score",
     )
-    on(export_html.click, export("html"), [session_sid, lang_state], [export_file, status], api_name="export_html")
-    on(export_md.click, export("md"), [session_sid, lang_state], [export_file, status], api_name="export_markdown")
-    on(regrade_btn.click, on_regrade, [session_sid, lang_state], replay_outputs, api_name="regrade")
+    on(export_html.click, export("html"), [session_sid, lang_state], [export_file], api_name="export_html")
+    on(export_md.click, export("md"), [session_sid, lang_state], [export_file], api_name="export_markdown")
+    on(regrade_btn.click, on_regrade, [session_sid, lang_state], [*replay_outputs, export_file], api_name="regrade")
     on(
         delete_btn.click,
         on_delete,
         [session_sid, lang_state],
-        [session_sid, replay, score_md, verdict, pick, status],
+        [session_sid, replay, score_md, verdict, pick, status, delete_btn],
         api_name="delete_import",
     )
     on(

@@ -31,11 +31,9 @@ from simulator.models import LANGUAGES, CaseCategory, Industry, Language
 from simulator.programme.results import PARTS
 
 COACH = ("mentor", "admin")
-#: Chart axis titles in both languages (a plot cannot be re-labelled once drawn).
-AXIS = {
-    key: f"{t(key, 'zh-CN')} · {t(key, 'en')}"
-    for key in ("prog.axis_criterion", "prog.axis_average", "prog.axis_week", "prog.axis_mean")
-}
+#: No axis titles: the chart's label (in the UI language, re-sent on a language switch) says what
+#: it shows, where a title in both languages at once ("评分项 · criterion") read as clutter.
+NO_AXIS_TITLE = " "
 CATEGORIES = [c.value for c in CaseCategory]
 INDUSTRIES = [i.value for i in Industry]
 DIFFICULTIES = ["easy", "medium", "hard"]
@@ -76,8 +74,8 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                         sort="y",  # weakest first, as the data comes (the default sorts by name)
                         y="average",
                         y_lim=[0, 5],
-                        x_title=AXIS["prog.axis_criterion"],
-                        y_title=AXIS["prog.axis_average"],
+                        x_title=NO_AXIS_TITLE,
+                        y_title=NO_AXIS_TITLE,
                         label=tx("prog.weakest_chart"),
                         elem_id="team-weakest",
                     )
@@ -87,8 +85,8 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                         x="week",
                         y="mean",
                         y_lim=[0, 100],
-                        x_title=AXIS["prog.axis_week"],
-                        y_title=AXIS["prog.axis_mean"],
+                        x_title=NO_AXIS_TITLE,
+                        y_title=NO_AXIS_TITLE,
                         label=tx("prog.weekly_chart"),
                         elem_id="team-weekly",
                     )
@@ -229,7 +227,10 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             path = team.team_csv(services, user, month_, team_, export_dir)
         except Exception as exc:
             return {month_status: error_text(exc, lang)}
-        return {csv_file: f"⬇️ [{path.name}]({link_for(path)})", month_status: t("exported", lang, name=path.name)}
+        return {
+            csv_file: f"⬇️ [{path.name}]({link_for(path)})",
+            month_status: t("exported", lang, name=path.name, folder=str(path.parent)),
+        }
 
     # -- assessments -----------------------------------------------------------------------------
 
@@ -320,7 +321,10 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             path = team.export(services, user, assessment_id, name, "html", lang, export_dir)
         except Exception as exc:
             return {assess_status: error_text(exc, lang)}
-        return {report_file: f"⬇️ [{path.name}]({link_for(path)})", assess_status: t("exported", lang, name=path.name)}
+        return {
+            report_file: f"⬇️ [{path.name}]({link_for(path)})",
+            assess_status: t("exported", lang, name=path.name, folder=str(path.parent)),
+        }
 
     # -- assignments ----------------------------------------------------------------------------------
 

@@ -6,12 +6,13 @@ import functools
 import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import gradio as gr
 import pandas as pd
 
 from simulator.accounts import User
-from simulator.app import trainee
+from simulator.app import mentor, trainee
 from simulator.app.i18n import AppError, label, t
 from simulator.app.stream_pacing import StreamPacer
 from simulator.app.trainee import ScenarioFilters
@@ -23,14 +24,32 @@ from simulator.app.views import (
     scenario_card,
     scorecard_markdown,
     session_frame,
+    trend_svg,
     verdict_badge,
 )
 from simulator.models import LANGUAGES, CaseCategory, Industry, Language
 
 CATEGORIES = [category.value for category in CaseCategory]
-#: Plot axis titles in both languages (a plot cannot be re-labelled once drawn, see on_progress).
-AXIS = {key: f"{t(key, 'zh-CN')} · {t(key, 'en')}" for key in ("attempt", "total", "criterion", "average")}
+#: A plot's axis titles cannot be changed once drawn (see on_progress), so the plots carry none:
+#: each plot's label (re-sent on a language switch) says what its axes are, and the series names
+#: in the legend are data, written in the user's language.
+NO_AXIS_TITLE = " "
 DIFFICULTIES = ["easy", "medium", "hard"]
+#: Browser-side step run after a reply or the end of a drill: once the scorecard is shown (the
+#: trainee or the customer ended the drill), scroll it into view. It is shown by the phase's own
+#: round trip, after this event: so look for it a few times over some seconds.
+SCROLL_TO_SCORECARD = """() => {
+  let tries = 0;
+  const look = () => {
+    const card = document.querySelector('#trainee-scorecard');
+    if (card && card.offsetParent !== null) {
+      card.scrollIntoView({behavior: 'smooth', block: 'start'});
+    } else if (++tries < 60) {
+      setTimeout(look, 250);
+    }
+  };
+  setTimeout(look, 250);
+}"""
 INDUSTRIES = [industry.value for industry in Industry]
 
 
@@ -69,24 +88,28 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                                 value="any",
                                 label=tx("category"),
                                 min_width=120,
+                                elem_id="trainee-filter-category",
                             )
                             industry = gr.Dropdown(
                                 _choices("industry", INDUSTRIES, "en"),
                                 value="any",
                                 label=tx("industry"),
                                 min_width=120,
+                                elem_id="trainee-filter-industry",
                             )
                             language = gr.Dropdown(
                                 _choices("language", list(LANGUAGES), "en"),
                                 value="any",
                                 label=tx("language"),
                                 min_width=110,
+                                elem_id="trainee-filter-language",
                             )
                             difficulty = gr.Dropdown(
                                 _choices("difficulty", DIFFICULTIES, "en"),
                                 value="any",
                                 label=tx("difficulty"),
                                 min_width=110,
+                                elem_id="trainee-filter-difficulty",
                             )
                         # Their choices are re-labelled by on_filters, always with the value: choices sent
                         # without one make Gradio 6 blank the dropdown (and then submit its label).
@@ -95,11 +118,14 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         tx.bind(language, label="language")
                         tx.bind(difficulty, label="difficulty")
                         persona = tx.bind(
-                            gr.Dropdown([], label=tx("persona"), elem_id="trainee-persona"),
+                            # Their choices follow the filters: a value the browser still holds from
+                            # before an update must reach the handler (which drops it), not raise
+                            # Gradio's raw "not in the list of choices" error.
+                            gr.Dropdown([], label=tx("persona"), elem_id="trainee-persona", allow_custom_value=True),
                             label="persona",
                         )
                         case = tx.bind(
-                            gr.Dropdown([], label=tx("scenario"), elem_id="trainee-case"),
+                            gr.Dropdown([], label=tx("scenario"), elem_id="trainee-case", allow_custom_value=True),
                             label="scenario",
                         )
                         show_all = tx.bind(
@@ -126,14 +152,20 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                                 label=tx("conversation"),
                                 placeholder=tx("chat_placeholder"),
                                 height=440,
+                                # no floating label or toolbar over the first message (and no share)
+                                show_label=False,
+                                buttons=[],
                                 elem_id="trainee-chat",
                             ),
                             label="conversation",
                             placeholder="chat_placeholder",
                         )
+                        # lines=1 grows up to max_lines: Enter sends, Shift+Enter adds a line, as the
+                        # hint says (a textbox that starts at 2+ lines sends on Shift+Enter instead).
                         message = gr.Textbox(
-                            lines=2,
+                            lines=1,
                             max_lines=8,
+                            interactive=False,  # until a drill starts (see on_phase)
                             label=tx("your_reply"),
                             placeholder=tx("reply_placeholder"),
                             info=tx("reply_info"),
@@ -146,7 +178,12 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                             info="reply_info",
                         )
                         with gr.Row():
-                            send_btn = tx.bind(gr.Button(tx("send"), variant="primary", scale=2), value="send")
+                            send_btn = tx.bind(
+                                gr.Button(
+                                    tx("send"), variant="primary", scale=2, interactive=False, elem_id="trainee-send"
+                                ),
+                                value="send",
+                            )
                             retry_btn = tx.bind(
                                 gr.Button(tx("retry"), visible=False, variant="secondary"), value="retry"
                             )
@@ -154,7 +191,8 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                                 gr.Button(tx("stop_reply"), visible=False, variant="secondary"), value="stop_reply"
                             )
                             end_btn = tx.bind(
-                                gr.Button(tx("end_drill"), variant="stop", elem_id="trainee-end"), value="end_drill"
+                                gr.Button(tx("end_drill"), variant="stop", elem_id="trainee-end", interactive=False),
+                                value="end_drill",
                             )
                         status = gr.Markdown("", label="status", elem_id="trainee-status")
                 with gr.Column(visible=False, elem_classes="drill-panel", elem_id="trainee-scorecard") as score_col:
@@ -167,30 +205,29 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                 tx.bind(progress_tab, label="tab_progress")
                 refresh_btn = tx.bind(gr.Button(tx("refresh"), size="sm"), value="refresh")
                 with gr.Row():
-                    trend = gr.LinePlot(
-                        empty_frame(attempt="int", total="float"),
-                        x="attempt",
-                        y="total",
-                        y_lim=[0, 100],
-                        x_axis_format="d",
-                        x_title=AXIS["attempt"],
-                        y_title=AXIS["total"],
-                        label=tx("score_trend"),
-                    )
+                    trend = gr.HTML("", elem_id="trainee-trend")  # drawn in the UI language on tab select
                     averages = gr.BarPlot(
                         empty_frame(criterion="object", average="float"),
                         x="criterion",
                         y="average",
                         y_lim=[0, 5],
-                        x_title=AXIS["criterion"],
-                        y_title=AXIS["average"],
+                        x_title=NO_AXIS_TITLE,
+                        y_title=NO_AXIS_TITLE,
+                        x_label_angle=-30,
+                        height=320,
                         label=tx("criterion_averages"),
+                        elem_id="trainee-averages",
                     )
-                tx.bind(trend, label="score_trend")
                 tx.bind(averages, label="criterion_averages")
                 own_table = tx.bind(
                     gr.Dataframe(
-                        session_frame([], TRAINEE_COLUMNS, "en"), label=tx("my_sessions"), interactive=False, wrap=True
+                        session_frame([], TRAINEE_COLUMNS, "en"),
+                        label=tx("my_sessions"),
+                        interactive=False,
+                        wrap=True,
+                        # shares of the width, as in the mentor's table: no header broken mid-word
+                        column_widths=["14%", "19%", "24%", "10%", "15%", "8%", "10%"],
+                        elem_id="progress-sessions",
                     ),
                     label="my_sessions",
                 )
@@ -200,15 +237,33 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         label="open_session",
                     )
                     own_open = tx.bind(gr.Button(tx("show"), scale=1, elem_id="progress-show"), value="show")
-                own_verdict = gr.HTML("", label="verdict", show_label=False)
-                own_score = gr.Markdown("", label="scorecard", elem_id="progress-scorecard")
-                build_rating(ctx, own_pick, "progress")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        # the trainee's own session: transcript, the grader's notes and the
+                        # mentor's comments meant for them
+                        own_replay = tx.bind(
+                            gr.Chatbot(
+                                [],
+                                label=tx("own_replay"),
+                                placeholder=tx("own_replay_placeholder"),
+                                height=420,
+                                buttons=[],
+                                feedback_options=None,
+                                elem_id="trainee-own-replay",
+                            ),
+                            label="own_replay",
+                            placeholder="own_replay_placeholder",
+                        )
+                    with gr.Column(scale=2):
+                        own_verdict = gr.HTML("", label="verdict", show_label=False)
+                        own_score = gr.Markdown("", label="scorecard", elem_id="progress-scorecard")
+                        build_rating(ctx, own_pick, "progress")
 
     filters = [category, industry, language, difficulty]
     turn_outputs = [chat, meter, status, verdict, score_md, phase, accepted]
     start_outputs = [drill_sid, chat, meter, status, verdict, score_md, card, message, phase]
     end_outputs = [status, verdict, score_md, phase]
-    phase_outputs = [retry_btn, stop_btn, message, send_btn, score_col]
+    phase_outputs = [retry_btn, stop_btn, message, send_btn, end_btn, score_col]
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -371,7 +426,9 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         except Exception as exc:
             yield {status: error_text(exc, lang)}
             return
-        yield turn_values(last, lang, ended, {**scorecard_values(card, lang), phase: phase_of(card)})
+        # the status says where the scorecard is; the page scrolls to it (see the phase step below)
+        note = f"{ended} {t('scorecard_below', lang)}"
+        yield turn_values(last, lang, note, {**scorecard_values(card, lang), phase: phase_of(card)})
 
     def relay(
         start: Callable[[User], Iterator[trainee.DrillView]],
@@ -439,6 +496,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             # While the customer replies the trainee may type ahead, but not send.
             message: gr.update(interactive=can_write or stage == "replying"),
             send_btn: gr.update(interactive=can_write),
+            end_btn: gr.update(interactive=stage in trainee.ENDABLE_STAGES),
             score_col: gr.update(visible=stage == "graded"),
         }
 
@@ -449,11 +507,10 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             return {own_score: error_text(exc, lang)}
         rows = session_frame(view.sessions, TRAINEE_COLUMNS, lang)
         choices = [(f"{s['started']} · {s['case']} · {s['result']}", s["id"]) for s in view.sessions]
-        trend_df = pd.DataFrame(view.trend or [], columns=["attempt", "total", "started", "case"])
         avg_df = pd.DataFrame(view.criterion_averages or [], columns=["criterion", "average", "sessions"])
         return {
-            # Plots take a bare DataFrame: Gradio 6 draws nothing for gr.update(value=frame, ...).
-            trend: trend_df,
+            trend: trend_svg(view.trend, services.content.snapshot().library, lang),
+            # A plot takes a bare DataFrame: Gradio 6 draws nothing for gr.update(value=frame, ...).
             averages: avg_df,
             own_table: rows,
             own_pick: gr.update(choices=choices, value=None),
@@ -461,10 +518,20 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
 
     def on_own_open(user: User, sid: str | None, lang: Language) -> dict:
         try:
-            view = trainee.scorecard(services, user, sid or "")
+            replay = mentor.load_replay(services, user, sid, lang)
         except Exception as exc:
-            return {own_verdict: "", own_score: error_text(exc, lang)}
-        return {own_verdict: verdict_badge(view.effective.report, lang), own_score: scorecard_markdown(view, lang)}
+            return {own_replay: [], own_verdict: "", own_score: error_text(exc, lang)}
+        updates: dict[Any, Any] = {own_replay: mentor.replay_messages(replay, None, lang)}
+        try:
+            # an ended or abandoned drill never scored is scored now, on demand
+            view = trainee.score_now(services, user, sid)
+        except Exception as exc:
+            updates.update({own_verdict: "", own_score: error_text(exc, lang)})
+            return updates
+        updates.update(
+            {own_verdict: verdict_badge(view.effective.report, lang), own_score: scorecard_markdown(view, lang)}
+        )
+        return updates
 
     # -- wiring --------------------------------------------------------------------------------
 
@@ -503,15 +570,26 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         on(retry_btn.click, on_retry, [drill_sid, lang_state], turn_outputs, api_name="retry_reply"),
     ]
     on(stop_btn.click, on_stop, [drill_sid, lang_state], turn_outputs, cancels=replies, api_name="stop_reply")
-    on(end_btn.click, on_end, [drill_sid, lang_state], end_outputs, api_name="end_drill")
+    ended = on(end_btn.click, on_end, [drill_sid, lang_state], end_outputs, api_name="end_drill")
     on(again_btn.click, on_again, [drill_sid, lang_state], start_outputs, api_name="try_again")
     on(phase.change, on_phase, [phase], phase_outputs, api_visibility="private", show_progress="hidden")
+    # In the browser only: once the drill is scored, bring the scorecard into view (it opens below
+    # the chat, often below the fold), after Gradio has drawn it. Chained to the events that can end
+    # a drill: a gr.State's change never reaches the browser, so it cannot carry this step.
+    for finished in (*replies, ended):
+        on(finished.then, None, None, None, js=SCROLL_TO_SCORECARD, api_visibility="private", show_progress="hidden")
     # In the browser only: clearing the textbox needs no round trip to the server.
     on(accepted.change, None, None, message, js="() => ''", api_visibility="private", show_progress="hidden")
     progress_outputs = [trend, averages, own_table, own_pick, own_score]
     on(refresh_btn.click, on_progress, [lang_state], progress_outputs, api_name="my_progress")
     on(progress_tab.select, on_progress, [lang_state], progress_outputs, api_visibility="private")
-    on(own_open.click, on_own_open, [own_pick, lang_state], [own_verdict, own_score], api_name="my_scorecard")
+    on(
+        own_open.click,
+        on_own_open,
+        [own_pick, lang_state],
+        [own_replay, own_verdict, own_score],
+        api_name="my_scorecard",
+    )
 
     # -- page load and language switch ---------------------------------------------------------
 
@@ -526,7 +604,35 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
             updates.update(started(view, lang, note))
         return updates
 
+    def on_relanguage(
+        user: User, sid: str | None, current: dict[str, str] | None, own_sid: str | None, lang: Language
+    ) -> dict:
+        # Everything on screen that handlers wrote (not the static labels) is written again in the
+        # new language: the meter, the card, the scorecard, the progress view.
+        updates: dict[Any, Any] = {status: "", meter: patience_meter(None, lang)}
+        stage = (current or {}).get("stage")
+        try:
+            if sid:
+                view = trainee.current_view(services, user, sid)
+                updates[meter] = patience_meter(view.mood, lang, outcome=view.outcome)
+                updates[card] = card_for(view.persona_id, view.case_id, lang)
+                if stage == "graded":
+                    updates.update(scorecard_values(trainee.scorecard(services, user, sid), lang))
+            updates.update(on_progress(user, lang))
+            if own_sid:
+                updates[own_pick]["value"] = own_sid  # keep the session the trainee has open
+                updates.update(on_own_open(user, own_sid, lang))
+        except Exception as exc:
+            updates[status] = error_text(exc, lang)
+        return updates
+
     ctx.on_load("trainee", on_load, [*filter_outputs, *start_outputs])
     ctx.on_language("trainee", on_filters, list_inputs, filter_outputs)
+    ctx.on_language(
+        "trainee",
+        on_relanguage,
+        [drill_sid, phase, own_pick, lang_state],
+        [status, meter, card, verdict, score_md, *progress_outputs, own_verdict, own_replay],
+    )
     on(tab.select, on_filters, list_inputs, filter_outputs, api_visibility="private", show_progress="hidden")
     return tab

@@ -15,6 +15,7 @@ from simulator.app.i18n import AppError, t
 from simulator.app.ui_common import UIContext, error_text
 from simulator.app.views import case_detail, content_problems_note, persona_detail, problems_markdown
 from simulator.models import Language
+from simulator.mood_scale import mood_legend, mood_text
 
 PERSONA_COLUMNS = ["id", "persona", "archetype", "difficulty", "languages", "starting_mood", "patience"]
 CASE_COLUMNS = ["id", "title", "category", "industry", "language", "difficulty", "channel", "start", "personas"]
@@ -195,7 +196,7 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
             )
         except Exception as exc:
             return {preview_status: error_text(exc, lang)}
-        state = f"{t('mood', lang)} {preview.mood}/10" if preview.mood is not None else ""
+        state = f"{mood_text(preview.mood, lang)} ({mood_legend(lang)})" if preview.mood is not None else ""
         if preview.outcome:
             state += f" · {t('outcome.' + preview.outcome, lang)}"
         return {preview_chat: preview.messages, sent: messages, preview_status: state, preview_text: ""}

@@ -17,6 +17,7 @@ from simulator.content import ContentProblem, Library
 from simulator.grading.scorecard import render_scorecard
 from simulator.markdown_text import inert
 from simulator.models import Case, GradeReport, Language, Persona, TraineeView
+from simulator.mood_scale import mood_band, mood_legend, mood_text
 
 MENTOR_COLUMNS = ("id", "started", "trainee", "persona", "case", "status", "outcome", "total", "result")
 TRAINEE_COLUMNS = ("started", "persona", "case", "status", "outcome", "total", "result")
@@ -28,6 +29,59 @@ def session_frame(rows: list[dict[str, Any]], columns: tuple[str, ...], lang: La
     if "id" in columns:
         frame["id"] = frame["id"].astype(str).str[:8]
     return frame.rename(columns=lambda c: t(f"col_{c}", lang))
+
+
+def trend_svg(trend: list[dict[str, Any]], library: Library, lang: Language) -> str:
+    """The score trend as an inline SVG: one dot per attempt joined by a line, and the pass mark.
+
+    Drawn here rather than with ``gr.LinePlot``, which draws lines only: a trainee's first attempt
+    (one point) would be an empty chart. Axis titles and the pass-mark label are in ``lang``.
+    """
+    title = f'<div class="drill-chart-title">{_e(t("score_trend", lang))}</div>'
+    points = [(int(p["attempt"]), float(p["total"])) for p in trend or [] if p.get("total") is not None]
+    if not points:
+        return f'{title}<p class="drill-chart-empty">{_e(t("trend_empty", lang))}</p>'
+    width, height, left, right, top, bottom = 560, 240, 44, 16, 12, 40
+    first, last = points[0][0], max(points[-1][0], points[0][0] + 1)
+
+    def x(attempt: float) -> float:
+        return left + (width - left - right) * (attempt - first) / (last - first)
+
+    def y(total: float) -> float:
+        return top + (height - top - bottom) * (1 - total / 100)
+
+    parts = [
+        f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e5e7eb"/>'
+        f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11" fill="#6b7280">{v}</text>'
+        for v in range(0, 101, 20)
+    ]
+    ticks = sorted({attempt for attempt, _ in points} | {first, last})
+    parts += [
+        f'<text x="{x(a):.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="11" fill="#6b7280">{a}</text>'
+        for a in ticks
+    ]
+    if library.rubric is not None:
+        mark = library.rubric.pass_mark
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(mark):.1f}" y2="{y(mark):.1f}" stroke="#dc2626" '
+            f'stroke-dasharray="6 4"/><text x="{width - right}" y="{y(mark) - 5:.1f}" text-anchor="end" '
+            f'font-size="11" fill="#dc2626">{_e(t("series_pass_mark", lang, mark=f"{mark:g}"))}</text>'
+        )
+    path = " ".join(f"{x(a):.1f},{y(v):.1f}" for a, v in points)
+    parts.append(f'<polyline points="{path}" fill="none" stroke="#4f46e5" stroke-width="2"/>')
+    parts += [
+        f'<circle cx="{x(a):.1f}" cy="{y(v):.1f}" r="4.5" fill="#4f46e5">'
+        f"<title>{_e(t('attempt', lang))} {a}: {v:g}</title></circle>"
+        for a, v in points
+    ]
+    parts.append(
+        f'<text x="{(left + width - right) / 2:.1f}" y="{height - 6}" text-anchor="middle" font-size="12" '
+        f'fill="#374151">{_e(t("trend_x_title", lang))}</text>'
+    )
+    return (
+        f'{title}<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="{_e(t("score_trend", lang))}">{"".join(parts)}</svg>'
+    )
 
 
 def _e(value: Any) -> str:
@@ -66,29 +120,27 @@ def scenario_card(persona: TraineeView | None, case: TraineeView | None, lang: L
     if persona is not None:
         lines += [
             "",
-            f"**{t('customer', lang)}**: {inert(persona.label.get(lang))} "
-            f"({label('archetype', persona.archetype, lang)})",
+            f"**{t('customer', lang)}**: {inert(persona.label.get(case.language))}",
         ]
     return "\n".join(lines)
 
 
 def patience_meter(mood: int | None, lang: Language, *, outcome: str | None = None) -> str:
-    """An HTML bar of the customer's patience (10 - mood), coloured green to red."""
+    """An HTML calm-to-angry bar of the customer's mood (0-10, 10 = furious), with its legend."""
     if mood is None:
         return f'<div class="drill-meter drill-meter-empty">{_e(t("patience_unknown", lang))}</div>'
-    patience = max(0, min(10, 10 - mood))
-    # the same bands as the words below: calm (green), annoyed (amber), angry or furious (red)
-    colour = "#16a34a" if mood <= 3 else "#d97706" if mood <= 6 else "#dc2626"
-    feeling = t(
-        "mood_calm" if mood <= 3 else "mood_annoyed" if mood <= 6 else "mood_angry" if mood <= 8 else "mood_furious",
-        lang,
-    )
+    mood = max(0, min(10, mood))
+    band = mood_band(mood)
+    # the same bands as the words: calm (green), annoyed (amber), angry or furious (red)
+    colour = {"mood_calm": "#16a34a", "mood_annoyed": "#d97706"}.get(band, "#dc2626")
     ended = f" · {_e(label('outcome', outcome, lang))}" if outcome else ""
     return (
-        f'<div class="drill-meter" role="meter" aria-valuemin="0" aria-valuemax="10" aria-valuenow="{patience}">'
-        f'<div class="drill-meter-label"><b>{_e(t("patience", lang))}</b> {patience}/10 · {_e(feeling)}{ended}</div>'
-        f'<div class="drill-meter-track"><div class="drill-meter-fill" style="width:{patience * 10}%;'
-        f'background:{colour}"></div></div></div>'
+        f'<div class="drill-meter" role="meter" aria-valuemin="0" aria-valuemax="10" aria-valuenow="{mood}" '
+        f'aria-valuetext="{_e(mood_text(mood, lang))}">'
+        f'<div class="drill-meter-label"><b>{_e(t("patience", lang))}</b> {mood}/10 · {_e(t(band, lang))}{ended}</div>'
+        f'<div class="drill-meter-track"><div class="drill-meter-fill" style="width:{mood * 10}%;'
+        f'background:{colour}"></div></div>'
+        f'<div class="drill-meter-legend"><small>{_e(mood_legend(lang))}</small></div></div>'
     )
 
 
@@ -109,6 +161,8 @@ def verdict_badge(report: GradeReport, lang: Language) -> str:
         )
     css = "drill-pass" if report.passed else "drill-fail"
     word = t("verdict_pass", lang) if report.passed else t("verdict_fail", lang)
+    if report.critical_errors:
+        word = t("scorecard.red_line_failed", lang)
     return (
         f'<div class="drill-verdict"><span class="drill-total">{report.total:g}</span>'
         '<span class="drill-of">/100</span>'
@@ -118,59 +172,56 @@ def verdict_badge(report: GradeReport, lang: Language) -> str:
 
 
 def scorecard_markdown(view: ScorecardView, lang: Language) -> str:
-    """The scorecard in ``lang`` (labels), with mentor overrides and the persona's coaching tips."""
+    """The scorecard in ``lang`` (labels; the grader's words stay in the session's language), with
+    mentor overrides and the persona's coaching tips; the verdict badge above shows the total."""
     effective = view.effective
-    report = effective.report.model_copy(update={"language": lang})
-    text = render_scorecard(report, view.rubric)
-    # The verdict badge above already shows the title, the total and the verdict: start at the table.
-    table = text.find("\n|")
-    text = text[table + 1 :] if table != -1 else text
-    if effective.overrides:
-        lines = ["", f"## {t('overrides', lang)}"]
-        for o in effective.overrides:
-            name = _criterion_name(view, o.criterion_id, lang)
-            original = f"{o.original_score}/5" if o.original_score is not None else "—"
-            lines.append(
-                f"- **{name}**: {t('grader_score', lang)} {original} → {t('mentor_score', lang)} {o.new_score}/5 "
-                f"({inert(o.author)}): {inert(o.reason)}"
-            )
-        text += "\n".join(lines) + "\n"
+    text = render_scorecard(
+        effective.report,
+        lang,
+        view.rubric,
+        overrides=effective.overrides,
+        case_titles=view.case_titles,
+        header=False,
+    )
     if view.persona is not None:
-        tips = view.persona.coaching_tips.get(lang)
-        text += f"\n## {t('coaching_tips', lang)} — {view.persona.label.get(lang)}\n" + "\n".join(
+        session_lang = effective.report.language
+        tips = view.persona.coaching_tips.get(session_lang)
+        text += f"\n## {t('coaching_tips', lang)} — {view.persona.label.get(session_lang)}\n" + "\n".join(
             f"- {tip}" for tip in tips
         )
     return text
-
-
-def _criterion_name(view: ScorecardView, criterion_id: str, lang: Language) -> str:
-    if view.rubric is not None:
-        try:
-            return view.rubric.criterion(criterion_id).name.get(lang)
-        except KeyError:
-            pass
-    return criterion_id
 
 
 # ---------------------------------------------------------------------------------------------
 # Header
 
 
-def engine_banner(customer_engine: str, grader_engine: str, description: str, lang: Language) -> str:
-    """Which engines run, and how to switch to an LLM when offline."""
+def engine_banner(
+    customer_engine: str, grader_engine: str, description: str, lang: Language, *, show_setup: bool = False
+) -> str:
+    """Which engines run; for trainers, how to switch to an LLM, folded away under "Setup"."""
     text = (
         f"**{t('customer_engine', lang)}**: {label('engine', customer_engine, lang)} · "
         f"**{t('grader_engine', lang)}**: {label('engine', grader_engine, lang)}"
     )
-    if customer_engine == "offline":
-        return text + f"  \n<small>{t('how_to_llm', lang)}</small>"
-    return text + f" · <small>{_e(description)}</small>"
+    if customer_engine != "offline":
+        return text + f" · <small>{_e(description)}</small>"
+    if not show_setup:
+        return text
+    return text + f"\n\n<details><summary>{t('setup', lang)}</summary>\n\n{t('how_to_llm', lang)}\n\n</details>"
 
 
-def user_banner(name: str, roles: list[str], local_mode: bool, users_file: str, lang: Language) -> str:
-    """Who is signed in, or the single-user local mode notice."""
+def user_banner(
+    name: str, roles: list[str], local_mode: bool, users_file: str, lang: Language, *, show_setup: bool = False
+) -> str:
+    """Who is signed in, or the single-user local mode notice (its how-to folded away, for trainers)."""
     if local_mode:
-        return f"🔓 {t('local_mode', lang, path=users_file)}"
+        if not show_setup:
+            return f"🔓 {t('local_mode_short', lang)}"
+        return (
+            f"<details><summary>🔓 {t('local_mode_short', lang)}</summary>\n\n"
+            f"{t('local_mode', lang, path=users_file)}\n\n</details>"
+        )
     role_names = ", ".join(label("role", role, lang) for role in sorted(roles))
     # Gradio serves /logout when the app has a login; relative, so it also works behind a proxy path.
     return f"👤 {t('signed_in_as', lang, name=name, roles=role_names)} · [{t('sign_out', lang)}](logout)"
@@ -192,7 +243,7 @@ def problems_markdown(problems: list[ContentProblem], text: str, lang: Language)
     source = (text or "").splitlines()
     for problem in problems:
         mark = "" if problem.is_error else f"⚠️ {t('warning', lang)}: "
-        lines.append(f"- **{t('line_col', lang, line=problem.line, col=problem.col)}** — {mark}{problem.message}")
+        lines.append(f"- **{t('line_col', lang, line=problem.line, col=problem.col)}** — {mark}{problem.text(lang)}")
         if 1 <= problem.line <= len(source) and source[problem.line - 1].strip():
             lines.append(f"  `{problem.line:>3} | {source[problem.line - 1].rstrip()[:120].replace('`', chr(39))}`")
     return "\n".join(lines)
@@ -213,7 +264,7 @@ def persona_detail(persona: Persona, lang: Language) -> str:
             "",
             persona.portrait.get(lang),
             "",
-            f"**{t('starting_mood', lang)}**: {temper.starting_mood}/10 · "
+            f"**{t('starting_mood', lang)}**: {temper.starting_mood}/10 ({mood_legend(lang)}) · "
             f"**{t('patience_turns', lang)}**: {temper.patience}",
             f"**{t('angered_by', lang)}**: {'; '.join(temper.angered_by.get(lang))}",
             f"**{t('calmed_by', lang)}**: {'; '.join(temper.calmed_by.get(lang))}",

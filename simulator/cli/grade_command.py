@@ -100,7 +100,15 @@ def grade_command(
                 if as_json:
                     echo_json(result.report.model_dump(mode="json"))
                 else:
-                    click.echo(render_scorecard(result.report, library.rubric), nl=False)
+                    click.echo(
+                        render_scorecard(
+                            result.report,
+                            result.report.language,
+                            library.rubric,
+                            case_titles=library.case_titles(),
+                        ),
+                        nl=False,
+                    )
         else:
             if not files:
                 fail(f"no *.json files in {', '.join(str(p) for p in paths)}")

@@ -12,13 +12,9 @@ from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.conversation import Conversation
 from simulator.customer import ENGINES, EngineName, make_customer
 from simulator.errors import CustomerUnavailable, DrillError, MessageRejected
+from simulator.i18n import t
 from simulator.limits import DRILL_TURNS
 from simulator.models import Turn
-
-_LABELS = {
-    "zh-CN": {"customer": "客户", "agent": "客服", "mood": "情绪", "goal": "目标达成", "outcome": "结果"},
-    "en": {"customer": "Customer", "agent": "Agent", "mood": "mood", "goal": "goal met", "outcome": "outcome"},
-}
 
 
 def read_agent_lines(path: Path) -> list[tuple[int, str]]:
@@ -115,7 +111,8 @@ def simulate(persona_id: str, case_id: str, agent_file: Path, engine: str | None
 
 def _print_dialogue(conversation: Conversation, engine_name: str, seed: int) -> None:
     transcript = conversation.transcript
-    labels = _LABELS[transcript.language]
+    lang = transcript.language
+    labels = {name: t(f"simulate.{name}", lang) for name in ("customer", "agent", "mood", "goal", "outcome")}
     click.echo(
         f"# {transcript.persona_id} ({transcript.archetype}) · {transcript.case_id} · "
         f"{engine_name} engine · seed {seed}"

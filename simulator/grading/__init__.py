@@ -29,6 +29,7 @@ from simulator.errors import DrillError, GradingFailed
 from simulator.grading.aggregate import build_report, unscored
 from simulator.grading.offline import grade_offline, weights_fingerprint
 from simulator.grading.rules import RuleContext, run_rules_in
+from simulator.i18n import t
 from simulator.models import Case, CriterionScore, Evidence, Finding, GradeReport, RedLine, Rubric, Transcript
 from simulator.quotes import is_substantial
 
@@ -102,37 +103,6 @@ def retrieve_references(
         return References([])
 
 
-_MESSAGES = {
-    "zh-CN": {
-        "retrieval_failed": "未能从案例库检索参考案例({error}),本次评分未使用相似案例。",
-        "unknown_reference": "参考案例 '{case_id}' 不在案例库中,已忽略。",
-        "judge_failed": "LLM 评分失败:{error}",
-        "no_close_case": (
-            "案例库里没有与这段对话相近的案例:本次评分不参考任何案例,改进建议依据评分标准和你自己的原话,"
-            "不会借用其他案例的人名、金额、地点或日期。"
-        ),
-        "thin_agent": (
-            "客服一方的发言太少,无法评分:所有客服发言合起来不到一句可引用的话(至少 6 个汉字或 3 个词),"
-            "没有可作依据的原话。"
-        ),
-    },
-    "en": {
-        "retrieval_failed": "Could not retrieve reference cases from the case index ({error}); graded without them.",
-        "unknown_reference": "Reference case '{case_id}' is not in the case bank; ignored.",
-        "judge_failed": "the LLM judge failed: {error}",
-        "no_close_case": (
-            "No case in the case bank is close to this conversation: no reference case was used, and the "
-            "suggestions are phrased from the rubric and your own words, never from another case's names, "
-            "amounts, places or dates."
-        ),
-        "thin_agent": (
-            "the agent's side is too thin to judge: all the agent's turns together do not make one quotable "
-            "clause (at least 6 Chinese characters or 3 words), so no level could be backed by a quote"
-        ),
-    },
-}
-
-
 def agent_side_too_thin(transcript: Transcript) -> bool:
     """True when the transcript has agent turns but their distinct text makes no quotable clause.
 
@@ -146,7 +116,7 @@ def agent_side_too_thin(transcript: Transcript) -> bool:
 
 
 def _message(transcript: Transcript, key: str) -> str:
-    return _MESSAGES[transcript.language][key]
+    return t(f"grading.{key}", transcript.language)
 
 
 def _reference_cases(

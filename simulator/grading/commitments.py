@@ -410,43 +410,6 @@ def invented_details(ctx: RuleContext, commitments: Sequence[Commitment]) -> lis
     return invented
 
 
-_MESSAGES: dict[Language, dict[str, str]] = {
-    "zh-CN": {
-        "over_promise_meaning": "承诺超出了本案例的政策:“{quote}”。政策规定不能承诺:{limit}。只能承诺政策允许的内容。",
-        "claim_beyond_systems": (
-            "说了系统做不到的结果:“{quote}”。本案例中客服的系统无法{limit};"
-            "应如实说明需要谁来处理、什么时候有结果,不能把没做到的事说成已经办好。"
-        ),
-        "invented_detail": (
-            "说出了案例和对话里都没有的单号或数字:“{quote}”。没有查到的信息不能编造;"
-            "先核实,或者如实告诉客户什么时候、通过什么方式拿到。"
-        ),
-        "vague_commitment": (
-            "含糊的答复不算解决方案:“{quote}”。要说清楚做什么、什么时候、多少钱,做不到时如实说明原因和下一步。"
-        ),
-    },
-    "en": {
-        "over_promise_meaning": (
-            'Promised more than this case\'s policy allows: "{quote}". The policy rules out: {limit}. '
-            "Only commit to what the policy permits."
-        ),
-        "claim_beyond_systems": (
-            'Claimed a result the agent\'s systems cannot produce: "{quote}". In this case the systems '
-            "cannot: {limit}. Say who handles it and when there will be an answer; never present as done "
-            "what has not been done."
-        ),
-        "invented_detail": (
-            'Gave a reference or a figure that neither the case nor the conversation supplies: "{quote}". '
-            "Never make one up; check first, or tell the customer honestly when and how they will get it."
-        ),
-        "vague_commitment": (
-            'A hedge is not a solution: "{quote}". Say what will happen, when and how much, or say '
-            "honestly why you cannot yet and what the next step is."
-        ),
-    },
-}
-
-
 def _finding(ctx: RuleContext, rule: str, commitment_turn: int, quote: str, key: str, **values: str) -> Finding:
     from simulator.grading.rules import RULES
 
@@ -455,7 +418,7 @@ def _finding(ctx: RuleContext, rule: str, commitment_turn: int, quote: str, key:
         severity=RULES[rule].severity,
         turn=commitment_turn,
         quote=quote,
-        message=_MESSAGES[ctx.language][key].format(quote=quote, **values),
+        message=ctx.message(key, quote=quote, **values),
     )
 
 

@@ -49,6 +49,7 @@ from simulator.grading import judge_commitments, judge_prompt
 from simulator.grading.judge_prompt import INSTRUCTIONS_KEY, RED_LINES_KEY, JudgePrompt, build_prompt
 from simulator.grading.judge_reply import check_evidence, message, payload_from, read_criterion, unwrap
 from simulator.grading.signals import grader_instruction_spans
+from simulator.i18n import t
 from simulator.limits import JUDGE_PROMPT_CHARS, too_long
 from simulator.llm import UsageLog, fallback_chain, structured_model
 from simulator.models import Case, CriterionScore, Evidence, Finding, RedLine, Rubric, Transcript
@@ -66,21 +67,8 @@ DEFAULT_MAX_ATTEMPTS = 3
 #: cut off at the cap cannot be parsed and is asked for again, shorter.
 DEFAULT_MAX_TOKENS = 6000
 
-_INSTRUCTION_FINDING = {
-    "zh-CN": "评分模型发现这一轮中有针对评分者的指令:“{quote}”。评分没有采纳,按违规处理。",
-    "en": (
-        'The judge found text aimed at the grader in this turn: "{quote}". It was not obeyed and counts as a violation.'
-    ),
-}
 #: Rule id of a judge report that the recogniser does not confirm (shown to mentors, costs nothing).
 UNCONFIRMED_RULE = "judge_unconfirmed_instruction"
-_UNCONFIRMED_FINDING = {
-    "zh-CN": "评分模型认为这段话是写给评分者的:“{quote}”。识别器不这样认为,因此不算违规;请带教老师复核。",
-    "en": (
-        'The judge read this as text aimed at the grader: "{quote}". The recogniser does not, so it is not '
-        "counted as a violation; a mentor may want to review it."
-    ),
-}
 
 
 def prompt_hash() -> str:
@@ -247,14 +235,14 @@ def _reported_findings(
             continue
         already.add(evidence.turn)
         confirmed = _instruction_confirmed(transcript, evidence)
-        template = _INSTRUCTION_FINDING if confirmed else _UNCONFIRMED_FINDING
+        key = "judge.instruction_finding" if confirmed else "judge.unconfirmed_finding"
         result.append(
             Finding(
                 rule="grader_instruction" if confirmed else UNCONFIRMED_RULE,
                 severity="violation" if confirmed else "info",
                 turn=evidence.turn,
                 quote=evidence.quote,
-                message=template[transcript.language].format(quote=evidence.quote),
+                message=t(key, transcript.language, quote=evidence.quote),
             )
         )
     return result

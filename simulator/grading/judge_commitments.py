@@ -28,6 +28,7 @@ from pydantic import ConfigDict, Field, create_model
 from simulator.config import PROMPT_DIR
 from simulator.grading.judge_reply import check_evidence
 from simulator.grading.rules import RULES
+from simulator.i18n import t
 from simulator.models import Finding, Language, Transcript
 
 #: The key of the judge's reply that lists the flagged commitments.
@@ -37,16 +38,6 @@ MAX_FLAGS = 8
 #: Rule id of the finding a flag becomes (shown to mentors; hurts no criterion).
 FLAG_RULE = "judge_commitment_flag"
 
-_FINDING = {
-    "zh-CN": (
-        "评分模型把这一轮的承诺标为需要复核({label}):“{quote}”。"
-        "规则检查没有在这一轮发现它,因此本身不扣分;请带教老师看一看。"
-    ),
-    "en": (
-        'The judge flags this commitment for review ({label}): "{quote}". The rule checks did not find it '
-        "there, so it costs nothing by itself; a mentor should look at it."
-    ),
-}
 
 _SECTION = re.compile(r"^##\s+(\w+)\s*$")
 _ITEM = re.compile(r"^-\s+(\w+):\s+(.+)$")
@@ -161,7 +152,7 @@ def reported(
                     severity="info",
                     turn=evidence.turn,
                     quote=evidence.quote,
-                    message=_FINDING[transcript.language].format(label=labels[rule], quote=evidence.quote),
+                    message=t("judge.commitment_flag", transcript.language, label=labels[rule], quote=evidence.quote),
                 )
             )
     return result

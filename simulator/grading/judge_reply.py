@@ -39,59 +39,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from simulator.i18n import t
 from simulator.models import CriterionScore, Evidence, Language, Transcript
 from simulator.quotes import locate, verify_agent_quote
 
 #: Scores that need at least one verified quote to stand.
 EXTREME_SCORES = frozenset({1, 5})
 
-_MESSAGES: dict[Language, dict[str, str]] = {
-    "zh-CN": {
-        "missing": "评分模型的回复中没有这一项",
-        "not_object": "评分模型对这一项的回复格式不对(不是对象)",
-        "no_score": "评分模型没有给出这一项的分数",
-        "bad_score": "评分模型给出的分数“{value}”不是 1-5 的整数",
-        "out_of_range": "评分模型给出的分数 {value} 超出 1-5 的范围",
-        "extreme_without_evidence": "评分模型给了 {score} 分,但引用的原文在对话中都找不到,无法采信",
-        "dropped_note": "(评分模型的 {count} 条引文在对话中找不到,已丢弃。)",
-        "no_evidence_note": "(没有可在对话中核实的引文支持这一分数。)",
-        "not_json": "回复不是 JSON 对象",
-        "garbage": "接口返回的内容无法使用",
-        "cut_off": "回复在 {tokens} 个 token 的上限处被截断,请写得更简短(理由一到三句)",
-        "attempts": "(共尝试 {attempts} 次)",
-        "list_sep": ";",
-        "other_case": "(参考另一个案例 {case_id} 的示范说法,人名、金额、地点、日期请换成本次对话的实际情况)",
-    },
-    "en": {
-        "missing": "the judge's reply has no entry for this criterion",
-        "not_object": "the judge's entry for this criterion is not an object",
-        "no_score": "the judge gave no score for this criterion",
-        "bad_score": "the judge's score '{value}' is not a whole number from 1 to 5",
-        "out_of_range": "the judge's score {value} is outside 1-5",
-        "extreme_without_evidence": (
-            "the judge gave {score} but none of its quotes could be found in the transcript, so the score "
-            "cannot be trusted"
-        ),
-        "dropped_note": "({count} quote(s) from the judge were not found in the transcript and were dropped.)",
-        "no_evidence_note": "(No quote that could be verified in the transcript supports this score.)",
-        "not_json": "the reply is not a JSON object",
-        "garbage": "the endpoint's reply could not be used",
-        "cut_off": (
-            "the reply was cut off at the cap of {tokens} tokens; keep it shorter (one to three sentences of rationale)"
-        ),
-        "attempts": "(after {attempts} attempt(s))",
-        "list_sep": "; ",
-        "other_case": (
-            "(An example from another case, {case_id}: replace its names, amounts, places and dates with "
-            "this conversation's own.)"
-        ),
-    },
-}
-
 
 def message(language: Language, key: str, **values: Any) -> str:
     """A judge message in ``language``."""
-    return _MESSAGES[language][key].format(**values)
+    return t(f"judge.{key}", language, **values)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,7 +42,8 @@ from simulator.grading.weights import (
     load_weights,
     weights_fingerprint,
 )
-from simulator.models import Case, CriterionScore, Evidence, Finding, Language, Rubric, Transcript
+from simulator.i18n import label, t
+from simulator.models import Case, CriterionScore, Evidence, Finding, Rubric, Transcript
 
 __all__ = [
     "Measure",
@@ -53,39 +54,6 @@ __all__ = [
     "load_weights",
     "weights_fingerprint",
 ]
-
-_TEXT: dict[Language, dict[str, str]] = {
-    "zh-CN": {
-        "did": "做到",
-        "missing": "欠缺",
-        "lost": "扣分",
-        "base": "基础分",
-        "result": "合计",
-        "capped": "因“{signal}”最高只能得 {cap} 分",
-        "archetype": "客户类型:{kind}",
-        "archetype_unknown": "客户类型未知,应变按中性处理",
-        "sep": ";",
-        "join": "、",
-        "no_agent": "对话中没有客服发言,无法评分",
-        "unknown_criterion": "离线评分器没有“{criterion}”这一项的评分信号(offline_weights.yaml 中未配置)",
-    },
-    "en": {
-        "did": "Did",
-        "missing": "Missing",
-        "lost": "Lost points",
-        "base": "base",
-        "result": "total",
-        "capped": "capped at {cap} because of {signal}",
-        "archetype": "customer type: {kind}",
-        "archetype_unknown": "customer type unknown, adaptability judged neutrally",
-        "sep": "; ",
-        "join": ", ",
-        "no_agent": "the transcript has no agent turns: there is nothing to grade",
-        "unknown_criterion": (
-            "the offline grader has no signals for criterion '{criterion}' (not in offline_weights.yaml)"
-        ),
-    },
-}
 
 
 def _is_penalty(name: str) -> bool:
@@ -189,32 +157,36 @@ def _fmt_points(points: float) -> str:
 
 
 def _rationale(m: Measure, criterion_id: str, spec: CriterionWeights, scored: _Scored) -> str:
-    labels = _TEXT[m.language]
+    lang = m.language
     did, missing, lost = [], [], []
     for name, points, result in scored.contributions:
-        label = signal_label(name, m.language)
+        name_shown = signal_label(name, lang)
         if points > 0:
-            did.append(f"{label} ({_fmt_points(points)})")
+            did.append(f"{name_shown} ({_fmt_points(points)})")
         elif points < 0:
             count = f" ×{int(result.value)}" if _is_penalty(name) and result.value > 1 else ""
-            lost.append(f"{label}{count} ({_fmt_points(points)})")
+            lost.append(f"{name_shown}{count} ({_fmt_points(points)})")
         elif _reads_as_missing(name) and result.value < 1:
-            missing.append(label)
+            missing.append(name_shown)
     parts = []
     if criterion_id == "adaptability" or "archetype_fit" in spec.signals:
-        parts.append(labels["archetype"].format(kind=m.archetype) if m.archetype else labels["archetype_unknown"])
+        if m.archetype:
+            parts.append(t("offline.archetype", lang, kind=label("archetype", m.archetype, lang)))
+        else:
+            parts.append(t("offline.archetype_unknown", lang))
+    join = t("offline.join", lang)
     if did:
-        parts.append(f"{labels['did']}: {labels['join'].join(did)}")
+        parts.append(f"{t('offline.did', lang)}: {join.join(did)}")
     if missing:
-        parts.append(f"{labels['missing']}: {labels['join'].join(missing)}")
+        parts.append(f"{t('offline.missing', lang)}: {join.join(missing)}")
     if lost:
-        parts.append(f"{labels['lost']}: {labels['join'].join(lost)}")
-    tail = f"{labels['base']} {spec.base:g} → {scored.raw:.2f} → {scored.score}/5"
+        parts.append(f"{t('offline.lost', lang)}: {join.join(lost)}")
+    tail = f"{t('offline.base', lang)} {spec.base:g} → {scored.raw:.2f} → {scored.score}/5"
     if scored.capped_by:
         name, cap = scored.capped_by
-        tail += f" ({labels['capped'].format(signal=signal_label(name, m.language), cap=cap)})"
+        tail += f" ({t('offline.capped', lang, signal=signal_label(name, lang), cap=cap)})"
     parts.append(tail)
-    return labels["sep"].join(parts)
+    return t("offline.sep", lang).join(parts)
 
 
 def grade_offline(
@@ -235,9 +207,9 @@ def grade_offline(
     Returns one CriterionScore per rubric criterion, in rubric order.
     """
     weights = weights or default_weights()
-    labels = _TEXT[transcript.language]
+    lang = transcript.language
     if not transcript.agent_turn_indices():
-        return [CriterionScore(id=c.id, unscored_reason=labels["no_agent"]) for c in rubric.criteria]
+        return [CriterionScore(id=c.id, unscored_reason=t("offline.no_agent", lang)) for c in rubric.criteria]
     measure = Measure(transcript, rubric, case, findings, archetype, weights)
     scores = []
     for criterion in rubric.criteria:
@@ -245,7 +217,7 @@ def grade_offline(
         if spec is None:
             scores.append(
                 CriterionScore(
-                    id=criterion.id, unscored_reason=labels["unknown_criterion"].format(criterion=criterion.id)
+                    id=criterion.id, unscored_reason=t("offline.unknown_criterion", lang, criterion=criterion.id)
                 )
             )
             continue

@@ -4,19 +4,15 @@ A *signal* is one measured behaviour of the agent (a greeting, sympathy that nam
 situation, an offer the case accepts, a request for a CVV, ...). Each is declared once, next to the
 function that measures it, with ``@register_signal``::
 
-    @register_signal(
-        "rating_request",
-        kind="penalty",
-        rule="rating_request",
-        labels={"zh-CN": "向客户索要好评", "en": "asking the customer for a good rating"},
-    )
+    @register_signal("rating_request", kind="penalty", rule="rating_request")
     def measure_rating_request(m: Measure) -> SignalResult:
         return m.finding_signal("rating_request", PhraseStage.closing)
 
 The declaration is the single source of everything else that names a signal:
 
 - ``offline_weights.yaml`` may weight only registered signals (``weights.load_weights`` checks);
-- the scorecard's "did / missing / lost" labels are the declaration's ``labels``;
+- the scorecard's "did / missing / lost" labels are the message catalogue's ``signal.<name>`` keys
+  (``simulator/i18n/<language>/grading.yaml``), which a declaration must find in every language;
 - ``kind`` says how a zero reads: a *behaviour* at 0 is something missing, a *penalty* is a count
   of something that went wrong (0 = nothing did), a *trend* goes either way (0 = neutral);
 - ``rule`` names the rule (``rules.RULES``) whose findings the signal stands for — the finding it
@@ -35,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from simulator.errors import DrillError
+from simulator.i18n import CATALOGUE_LANGUAGES, catalogue, t
 from simulator.models import Language
 
 if TYPE_CHECKING:
@@ -43,6 +40,8 @@ if TYPE_CHECKING:
 
 SignalKind = Literal["behaviour", "penalty", "trend"]
 LANGUAGES: tuple[Language, ...] = ("zh-CN", "en")
+#: The catalogue key prefix of a signal's display label (``signal.<name>``).
+LABEL_KEY_PREFIX = "signal."
 
 # The modules holding the declarations; a new module of signals is added here.
 DETECTOR_MODULES = (
@@ -66,26 +65,40 @@ class SignalSpec:
     name: str
     measure: Callable[[Measure], SignalResult]
     kind: SignalKind
-    labels: Mapping[Language, str]
     rule: str | None = None
+
+    @property
+    def label_key(self) -> str:
+        """The catalogue key of this signal's display label."""
+        return label_key(self.name)
 
 
 _REGISTRY: dict[str, SignalSpec] = {}
 
 
+def label_key(name: str) -> str:
+    """The catalogue key of signal ``name``'s display label."""
+    return f"{LABEL_KEY_PREFIX}{name}"
+
+
 def register_signal(
-    name: str, *, kind: SignalKind, labels: Mapping[Language, str], rule: str | None = None
+    name: str, *, kind: SignalKind, rule: str | None = None
 ) -> Callable[[Callable[[Measure], SignalResult]], Callable[[Measure], SignalResult]]:
     """Declare the decorated function as the measure of signal ``name``.
 
-    ``labels`` needs a non-empty label per language; ``rule`` (optional) must be a rule id of
-    ``simulator.grading.rules.RULES``. Raises ``SignalRegistryError`` on a duplicate name.
+    The catalogue must hold its label (``signal.<name>``) in every language; ``rule`` (optional)
+    must be a rule id of ``simulator.grading.rules.RULES``. Raises ``SignalRegistryError`` on a
+    missing label, an unknown rule or a duplicate name.
     """
     from simulator.grading.rules import RULES
 
-    missing = [language for language in LANGUAGES if not labels.get(language, "").strip()]
+    key = label_key(name)
+    missing = [language for language in CATALOGUE_LANGUAGES if not catalogue(language).get(key, "").strip()]
     if missing:
-        raise SignalRegistryError(f"signal {name!r}: no label for {', '.join(missing)}")
+        raise SignalRegistryError(
+            f"signal {name!r}: no label {key!r} in the message catalogue for {', '.join(missing)} "
+            "(add it to simulator/i18n/<language>/grading.yaml)"
+        )
     if rule is not None and rule not in RULES:
         raise SignalRegistryError(f"signal {name!r}: unknown rule {rule!r} (known: {', '.join(RULES)})")
 
@@ -93,7 +106,7 @@ def register_signal(
         existing = _REGISTRY.get(name)
         if existing is not None and existing.measure.__qualname__ != measure.__qualname__:
             raise SignalRegistryError(f"signal {name!r} is declared twice ({existing.measure.__module__})")
-        _REGISTRY[name] = SignalSpec(name=name, measure=measure, kind=kind, labels=dict(labels), rule=rule)
+        _REGISTRY[name] = SignalSpec(name=name, measure=measure, kind=kind, rule=rule)
         return measure
 
     return declare
@@ -115,8 +128,8 @@ def signal_spec(name: str) -> SignalSpec:
 
 
 def signal_label(name: str, language: Language) -> str:
-    """What the scorecard calls signal ``name`` in ``language``."""
-    return signal_spec(name).labels[language]
+    """What the scorecard calls signal ``name`` in ``language`` (from the message catalogue)."""
+    return t(signal_spec(name).label_key, language)
 
 
 def hurt_criteria(rule_id: str, weights: OfflineWeights | None = None) -> tuple[str, ...]:

@@ -104,6 +104,7 @@ from typing import TYPE_CHECKING, Literal
 
 from simulator.grading import answering, commitments, fairness, signals
 from simulator.grading.thresholds import violation_threshold
+from simulator.i18n import t
 from simulator.models import Case, DialogueAct, Finding, Language, Rubric, Transcript
 from simulator.quotes import cites_enough, clause_quote, normalise
 from simulator.recognizer import RecognizedTurn, recognize
@@ -163,81 +164,6 @@ SUBSTANTIVE_ACTS: frozenset[DialogueAct] = frozenset(
         DialogueAct.private_data_request,  # engages with the matter, however wrongly (its own rule)
     }
 )
-
-
-_MESSAGES: dict[Language, dict[str, str]] = {
-    "zh-CN": {
-        "forbidden_phrase": ("使用了禁忌话术“{quote}”。这类说法会让客户觉得被推诿或指责,应换成从客户角度出发的表达。"),
-        "private_data_request": (
-            "索要了不应索要的隐私信息:“{quote}”。密码、验证码、完整身份证号或卡号任何时候都不能让客户提供。"
-        ),
-        "over_promise": "承诺超出了本案例的权限:“{quote}”。{detail}只能承诺政策允许的内容。",
-        "over_promise_detail": "本案例最多可补偿 {amount} {currency}。",
-        "grader_instruction": "客服消息中有针对评分者的指令:“{quote}”。评分不会采纳这类内容,并按违规处理。",
-        "rating_request": "向客户索要好评或高分:“{quote}”。评价应由客户自主给出,不能诱导或索要。",
-        "unacceptable_offer": "给出的方案客户难以接受:“{quote}”。应优先提供案例中可接受的解决方式。",
-        "missing_greeting": "开场没有问候客户(如“您好”)。",
-        "missing_self_intro": "开场没有自我介绍(姓名或工号)。",
-        "missing_closing": "结束时没有规范的结束语(如“还有其他可以帮您的吗?”“感谢您的来电”)。",
-        "jargon": "使用了客户不熟悉的内部术语“{quote}”,请换成客户听得懂的说法。",
-        "long_turn": "这一轮有 {length} 个字,超过 {limit} 字的建议长度;把要点拆开讲,先说结论。",
-        "unanswered_question": "客户在第 {question_turn} 轮问“{question}”,这一轮的回复没有回应这个问题。",
-        "unanswered_trailing": "客户最后的问题“{question}”没有得到回应。",
-        "critical_error": "触碰红线({name}):“{quote}”。{why}无论总分多少,本次考核不通过。",
-        "red_line_review": "疑似触碰红线({name}):“{quote}”。把握度 {confidence:.2f},低于判定阈值,请带教老师复核。",
-        "unfilled_placeholder": "模板里的占位内容没有替换就发出去了:“{quote}”。发送前把它换成本次的实际信息。",
-        "repeated_reply": "这一轮和第 {first} 轮一字不差:“{quote}”。重复发送同一段话,客户会觉得在应付。",
-    },
-    "en": {
-        "forbidden_phrase": (
-            'Forbidden phrasing: "{quote}". It sounds like deflecting or blaming the customer; '
-            "say it from the customer's side instead."
-        ),
-        "private_data_request": (
-            'Asked for private data that must never be requested: "{quote}". '
-            "Never ask for a password, a verification code, or a full ID or card number."
-        ),
-        "over_promise": (
-            'Promised more than this case allows: "{quote}". {detail}Only commit to what the policy permits.'
-        ),
-        "over_promise_detail": "The most this case allows is {amount} {currency}. ",
-        "grader_instruction": (
-            'The agent\'s message contains instructions aimed at the grader: "{quote}". '
-            "They are ignored and count as a violation."
-        ),
-        "rating_request": (
-            'Asked the customer for a good rating: "{quote}". Ratings must be the customer\'s own; '
-            "never ask for or bargain for a high score."
-        ),
-        "unacceptable_offer": (
-            'Offered something the customer cannot accept: "{quote}". Lead with one of the workable resolutions.'
-        ),
-        "missing_greeting": 'The opening has no greeting (e.g. "Hello, thanks for calling").',
-        "missing_self_intro": "The opening has no self-introduction (your name or staff number).",
-        "missing_closing": (
-            'The conversation ends without a proper close (e.g. "Is there anything else I can help with?").'
-        ),
-        "jargon": 'Internal jargon the customer may not know: "{quote}". Use the customer\'s words.',
-        "long_turn": (
-            "This turn is {length} characters, over the {limit} suggested; split it up and lead with the answer."
-        ),
-        "unanswered_question": (
-            'The customer asked "{question}" (turn {question_turn}) and this reply does not address it.'
-        ),
-        "unanswered_trailing": 'The customer\'s last question "{question}" was never answered.',
-        "critical_error": ('Red line crossed ({name}): "{quote}". {why} The session fails whatever the total.'),
-        "red_line_review": (
-            'Possible red line ({name}): "{quote}". Confidence {confidence:.2f} is below the threshold: '
-            "a mentor should review it."
-        ),
-        "unfilled_placeholder": (
-            'A template was sent with its placeholder unfilled: "{quote}". Replace it with this customer\'s details.'
-        ),
-        "repeated_reply": (
-            'This turn repeats turn {first} word for word: "{quote}". Sending the same text again reads as a brush-off.'
-        ),
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -315,7 +241,7 @@ class RuleContext:
 
     def message(self, key: str, **values: object) -> str:
         """A finding message in the transcript's language."""
-        return _MESSAGES[self.language][key].format(**values)
+        return t(f"finding.{key}", self.language, **values)
 
     def finding(self, rule: str, turn: int | None, quote: str | None, **values: object) -> Finding:
         """A finding of ``rule`` with its message; ``quote`` must be verbatim in ``turn``."""
@@ -534,7 +460,8 @@ def check_unanswered_questions(ctx: RuleContext) -> list[Finding]:
                     first,
                     signals.first_sentence(ctx.spoken(first), ctx.language),
                     question=question,
-                    question_turn=question_turn,
+                    # the message is read on screen, where the chat numbers messages from 1
+                    question_turn=question_turn + 1,
                 )
             )
         pending.clear()
@@ -581,7 +508,8 @@ def check_repeated_replies(ctx: RuleContext) -> list[Finding]:
         if not key or not cites_enough(spoken, spoken):
             continue
         if key in first_seen:
-            findings.append(ctx.finding("repeated_reply", index, spoken, first=first_seen[key]))
+            # the message is read on screen, where the chat numbers messages from 1
+            findings.append(ctx.finding("repeated_reply", index, spoken, first=first_seen[key] + 1))
         else:
             first_seen[key] = index
     return findings

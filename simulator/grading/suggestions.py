@@ -12,29 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from simulator.grading.measure import Measure, Moment, SignalResult
-from simulator.models import Case, Language, PhraseStage
-
-_TEXT: dict[Language, dict[str, str]] = {
-    "zh-CN": {
-        "try": "第 {turn} 轮可以这样说:“{text}”",
-        "instead": "第 {turn} 轮不要说“{quote}”,可以这样说:“{text}”",
-        "try_no_turn": "可以这样说:“{text}”",
-        "other_case": "(以下是另一个案例“{title}”中的示范说法,人名、金额、地点、日期请换成本次对话的实际情况)",
-        "rubric_turn": "第 {turn} 轮你说的是“{quote}”。按“{criterion}”的最高档要求:{level}",
-        "rubric_no_turn": "按“{criterion}”的最高档要求:{level}",
-    },
-    "en": {
-        "try": 'At turn {turn}, try: "{text}"',
-        "instead": 'At turn {turn}, instead of "{quote}", try: "{text}"',
-        "try_no_turn": 'Try: "{text}"',
-        "other_case": (
-            '(An example from another case, "{title}": replace its names, amounts, places and dates with '
-            "this conversation's own.)"
-        ),
-        "rubric_turn": 'At turn {turn} you said "{quote}". The top level of {criterion} asks for this: {level}',
-        "rubric_no_turn": "The top level of {criterion} asks for this: {level}",
-    },
-}
+from simulator.grading.scorecard import display_turn
+from simulator.i18n import t
+from simulator.models import Case, PhraseStage
 
 
 def _phrase_for(case: Case, stage: PhraseStage, hint: set[str]) -> str | None:
@@ -52,13 +32,19 @@ def _phrase_for(case: Case, stage: PhraseStage, hint: set[str]) -> str | None:
 
 def _rubric_suggestion(m: Measure, criterion_id: str, weak: Moment) -> str:
     """Coaching from the rubric's top level and the trainee's own words: no case's facts in it."""
-    labels = _TEXT[m.language]
     criterion = m.rubric.criterion(criterion_id)
     level = criterion.levels[5].get(m.language)
     name = criterion.name.get(m.language)
     if weak.turn is not None and weak.quote:
-        return labels["rubric_turn"].format(turn=weak.turn, quote=weak.quote, criterion=name, level=level)
-    return labels["rubric_no_turn"].format(criterion=name, level=level)
+        return t(
+            "suggestion.rubric_turn",
+            m.language,
+            turn=display_turn(weak.turn),
+            quote=weak.quote,
+            criterion=name,
+            level=level,
+        )
+    return t("suggestion.rubric_no_turn", m.language, criterion=name, level=level)
 
 
 def suggest(
@@ -92,14 +78,14 @@ def suggest(
     text = _phrase_for(source, weak.stage, hint)
     if text is None:
         return "", None
-    labels = _TEXT[m.language]
     if weak.turn is None:
-        template = labels["try_no_turn"]
+        suggestion = t("suggestion.try_no_turn", m.language, text=text.strip())
     elif weak.quote:
-        template = labels["instead"]
+        suggestion = t(
+            "suggestion.instead", m.language, turn=display_turn(weak.turn), quote=weak.quote, text=text.strip()
+        )
     else:
-        template = labels["try"]
-    suggestion = template.format(turn=weak.turn, quote=weak.quote, text=text.strip())
+        suggestion = t("suggestion.try", m.language, turn=display_turn(weak.turn), text=text.strip())
     if m.case is None:
-        suggestion = f"{labels['other_case'].format(title=source.title)} {suggestion}"
+        suggestion = f"{t('suggestion.other_case', m.language, title=source.title)} {suggestion}"
     return suggestion, source.id

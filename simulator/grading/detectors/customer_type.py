@@ -14,11 +14,7 @@ from simulator.grading.registry import register_signal
 from simulator.models import DialogueAct, PhraseStage
 
 
-@register_signal(
-    "archetype_fit",
-    kind="behaviour",
-    labels={"zh-CN": "贴合客户类型的沟通方式", "en": "style suited to the customer type"},
-)
+@register_signal("archetype_fit", kind="behaviour")
 def measure_archetype_fit(m: Measure) -> SignalResult:
     kind = m.archetype
     early = m.agent_turns[:2]
@@ -92,11 +88,7 @@ def measure_archetype_fit(m: Measure) -> SignalResult:
     return SignalResult(0.5)
 
 
-@register_signal(
-    "archetype_misfit",
-    kind="penalty",
-    labels={"zh-CN": "与客户类型相冲突的做法", "en": "the classic mistake with this customer type"},
-)
+@register_signal("archetype_misfit", kind="penalty")
 def measure_archetype_misfit(m: Measure) -> SignalResult:
     kind = m.archetype
     if kind == "elderly":

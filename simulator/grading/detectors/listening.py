@@ -15,9 +15,7 @@ from simulator.grading.registry import register_signal
 from simulator.models import DialogueAct, PhraseStage
 
 
-@register_signal(
-    "empathy", kind="behaviour", labels={"zh-CN": "安抚客户情绪", "en": "acknowledging the customer's feelings"}
-)
+@register_signal("empathy", kind="behaviour")
 def measure_empathy(m: Measure) -> SignalResult:
     first = m.first_act(FEELING_ACTS)
     if first is None:
@@ -35,9 +33,7 @@ def measure_empathy(m: Measure) -> SignalResult:
     return SignalResult(0.5, positive=m.evidence(first[0], first[2]), weak=Moment(first[0], PhraseStage.empathy))
 
 
-@register_signal(
-    "feelings_first", kind="behaviour", labels={"zh-CN": "先处理情绪再处理事情", "en": "feelings before facts"}
-)
+@register_signal("feelings_first", kind="behaviour")
 def measure_feelings_first(m: Measure) -> SignalResult:
     feeling = m.first_act(FEELING_ACTS)
     fact = m.first_act(FACT_ACTS)
@@ -48,9 +44,7 @@ def measure_feelings_first(m: Measure) -> SignalResult:
     return SignalResult(0.0, negative=m.evidence(fact[0], fact[2]), weak=Moment(fact[0], PhraseStage.empathy))
 
 
-@register_signal(
-    "confirm_need", kind="behaviour", labels={"zh-CN": "复述确认客户需求", "en": "restating and confirming the need"}
-)
+@register_signal("confirm_need", kind="behaviour")
 def measure_confirm_need(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.confirm_need)
     if quotes:
@@ -60,7 +54,7 @@ def measure_confirm_need(m: Measure) -> SignalResult:
     return SignalResult(0.0, weak=Moment(asking, PhraseStage.empathy))
 
 
-@register_signal("mood_trend", kind="trend", labels={"zh-CN": "客户情绪变化", "en": "the customer's mood"})
+@register_signal("mood_trend", kind="trend")
 def measure_mood_trend(m: Measure) -> SignalResult:
     if len(m.moods) < 2:
         return NOT_APPLICABLE
@@ -73,22 +67,12 @@ def measure_mood_trend(m: Measure) -> SignalResult:
     return SignalResult(0.0)
 
 
-@register_signal(
-    "unanswered_question",
-    kind="penalty",
-    rule="unanswered_question",
-    labels={"zh-CN": "客户的问题没有回应", "en": "customer questions left unanswered"},
-)
+@register_signal("unanswered_question", kind="penalty", rule="unanswered_question")
 def measure_unanswered_question(m: Measure) -> SignalResult:
     return m.finding_signal("unanswered_question", PhraseStage.clarify)
 
 
-@register_signal(
-    "all_answered",
-    kind="behaviour",
-    rule="unanswered_question",
-    labels={"zh-CN": "客户的每个问题都有回应", "en": "every customer question answered"},
-)
+@register_signal("all_answered", kind="behaviour", rule="unanswered_question")
 def measure_all_answered(m: Measure) -> SignalResult:
     """Every customer question got an answer: no unanswered question, none dodged with a non-number."""
     asked = any(
@@ -106,11 +90,7 @@ def measure_all_answered(m: Measure) -> SignalResult:
     return SignalResult(1.0)
 
 
-@register_signal(
-    "rule_first",
-    kind="penalty",
-    labels={"zh-CN": "开口先讲规定或拒绝,没先了解和安抚", "en": "opening with a rule or a refusal before listening"},
-)
+@register_signal("rule_first", kind="penalty")
 def measure_rule_first(m: Measure) -> SignalResult:
     """The first reply leads with a rule or a refusal before asking or acknowledging anything.
 
@@ -129,9 +109,7 @@ def measure_rule_first(m: Measure) -> SignalResult:
     return SignalResult(0.0)
 
 
-@register_signal(
-    "asks_again", kind="penalty", labels={"zh-CN": "客户不得不追问才明白", "en": "the customer had to ask again"}
-)
+@register_signal("asks_again", kind="penalty")
 def measure_asks_again(m: Measure) -> SignalResult:
     """Customer replies that say the agent's last answer did not land ("你就说怎么改")."""
     pattern = signals.grading_patterns(m.language).asks_again
@@ -153,14 +131,7 @@ def measure_asks_again(m: Measure) -> SignalResult:
     return SignalResult(float(len(missed)), negative=negative, weak=weak)
 
 
-@register_signal(
-    "evasive_answer",
-    kind="penalty",
-    labels={
-        "zh-CN": "客户问时间、金额,回答里却没有具体数字",
-        "en": "a question about when or how much answered without a number",
-    },
-)
+@register_signal("evasive_answer", kind="penalty")
 def measure_evasive_answer(m: Measure) -> SignalResult:
     """Customer questions that want a number, time or date, answered with neither (nor an honest limit)."""
     patterns = signals.grading_patterns(m.language)

@@ -12,9 +12,7 @@ from simulator.grading.registry import register_signal
 from simulator.models import DialogueAct, Evidence, PhraseStage
 
 
-@register_signal(
-    "greeting", kind="behaviour", rule="missing_greeting", labels={"zh-CN": "开场问候", "en": "greeting in the opening"}
-)
+@register_signal("greeting", kind="behaviour", rule="missing_greeting")
 def measure_greeting(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.greeting, m.opening)
     if not quotes and not fairness.opening_expected(m.case, m.transcript).greeting:
@@ -24,9 +22,7 @@ def measure_greeting(m: Measure) -> SignalResult:
     )
 
 
-@register_signal(
-    "self_intro", kind="behaviour", rule="missing_self_intro", labels={"zh-CN": "自我介绍", "en": "self-introduction"}
-)
+@register_signal("self_intro", kind="behaviour", rule="missing_self_intro")
 def measure_self_intro(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.self_intro, m.opening)
     if not fairness.opening_expected(m.case, m.transcript).self_intro:
@@ -42,9 +38,7 @@ def measure_self_intro(m: Measure) -> SignalResult:
     return SignalResult(1.0, positive=quotes[:1])
 
 
-@register_signal(
-    "closing", kind="behaviour", rule="missing_closing", labels={"zh-CN": "规范结束语", "en": "a proper close"}
-)
+@register_signal("closing", kind="behaviour", rule="missing_closing")
 def measure_closing(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.closing, m.closing_burst)
     if quotes:
@@ -58,29 +52,17 @@ def measure_closing(m: Measure) -> SignalResult:
     return SignalResult(0.0, weak=Moment(m.closing_burst[-1], PhraseStage.closing))
 
 
-@register_signal(
-    "clean_wording",
-    kind="behaviour",
-    rule="forbidden_phrase",
-    labels={"zh-CN": "没有禁忌话术", "en": "no forbidden phrasing"},
-)
+@register_signal("clean_wording", kind="behaviour", rule="forbidden_phrase")
 def measure_clean_wording(m: Measure) -> SignalResult:
     return SignalResult(0.0 if m.findings_of("forbidden_phrase") else 1.0)
 
 
-@register_signal(
-    "forbidden_phrase",
-    kind="penalty",
-    rule="forbidden_phrase",
-    labels={"zh-CN": "禁忌话术", "en": "forbidden phrasing"},
-)
+@register_signal("forbidden_phrase", kind="penalty", rule="forbidden_phrase")
 def measure_forbidden_phrase(m: Measure) -> SignalResult:
     return m.finding_signal("forbidden_phrase", PhraseStage.solution)
 
 
-@register_signal(
-    "stock_phrase", kind="penalty", labels={"zh-CN": "用套话代替回答", "en": "stock phrases in place of an answer"}
-)
+@register_signal("stock_phrase", kind="penalty")
 def measure_stock_phrase(m: Measure) -> SignalResult:
     """Sentences built on a canned formula that stands in for an answer ("请您耐心等待")."""
     patterns = signals.grading_patterns(m.language)

@@ -25,9 +25,7 @@ def refusals(m: Measure) -> tuple[list[int], list[int]]:
     return refusing, bare
 
 
-@register_signal(
-    "facts_asked", kind="behaviour", labels={"zh-CN": "询问解决问题所需的信息", "en": "asking for the facts needed"}
-)
+@register_signal("facts_asked", kind="behaviour")
 def measure_facts_asked(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.ask_fact)
     first_offer = m.first_act((DialogueAct.offer_solution,))
@@ -47,11 +45,7 @@ def measure_facts_asked(m: Measure) -> SignalResult:
     return SignalResult(value, positive=quotes[:2], weak=None if value >= 1 else Moment(weak_turn, PhraseStage.clarify))
 
 
-@register_signal(
-    "resolution_offered",
-    kind="behaviour",
-    labels={"zh-CN": "给出可接受的解决方案", "en": "offering a workable resolution"},
-)
+@register_signal("resolution_offered", kind="behaviour")
 def measure_resolution_offered(m: Measure) -> SignalResult:
     # A hedge is not a solution: only offers and promises with a concrete what, when or how much
     # count ("补发或者全额退款都可以为您安排，具体要看情况" counts for nothing; docs/commitments.md).
@@ -80,11 +74,7 @@ def measure_resolution_offered(m: Measure) -> SignalResult:
     return SignalResult(1.0, positive=positive[:2])
 
 
-@register_signal(
-    "alternative",
-    kind="behaviour",
-    labels={"zh-CN": "给出不止一个可行方案供客户选择", "en": "more than one workable option offered"},
-)
+@register_signal("alternative", kind="behaviour")
 def measure_alternative(m: Measure) -> SignalResult:
     """More than one of the case's acceptable resolutions was put to the customer (a choice)."""
     if m.case is None or len(m.case.acceptable_resolutions) < 2:
@@ -97,11 +87,7 @@ def measure_alternative(m: Measure) -> SignalResult:
     return SignalResult(0.0, weak=Moment(last, PhraseStage.solution))
 
 
-@register_signal(
-    "concrete_next_step",
-    kind="behaviour",
-    labels={"zh-CN": "说明时限、金额或凭证", "en": "a time frame, amount or reference number"},
-)
+@register_signal("concrete_next_step", kind="behaviour")
 def measure_concrete_next_step(m: Measure) -> SignalResult:
     turns = [
         t
@@ -116,14 +102,7 @@ def measure_concrete_next_step(m: Measure) -> SignalResult:
     return SignalResult(0.0, weak=Moment(weak_turn, PhraseStage.solution))
 
 
-@register_signal(
-    "follow_up",
-    kind="behaviour",
-    labels={
-        "zh-CN": "用单号、书面确认或回访时间落实结果",
-        "en": "a reference number, written confirmation or follow-up time",
-    },
-)
+@register_signal("follow_up", kind="behaviour")
 def measure_follow_up(m: Measure) -> SignalResult:
     """The outcome is pinned down: a reference number, a written confirmation or a set follow-up."""
     proof = m.act_quotes(DialogueAct.give_proof)
@@ -138,9 +117,7 @@ def measure_follow_up(m: Measure) -> SignalResult:
     return SignalResult(0.0, weak=Moment(last, PhraseStage.closing))
 
 
-@register_signal(
-    "escalation", kind="trend", labels={"zh-CN": "按权限上报或转接", "en": "escalating beyond own authority"}
-)
+@register_signal("escalation", kind="trend")
 def measure_escalation(m: Measure) -> SignalResult:
     if m.case is None or m.case.category != "authority":
         return NOT_APPLICABLE
@@ -150,9 +127,7 @@ def measure_escalation(m: Measure) -> SignalResult:
     return SignalResult(-1.0, weak=Moment(m.agent_turns[-1], PhraseStage.solution))
 
 
-@register_signal(
-    "outcome", kind="trend", labels={"zh-CN": "客户问题是否解决", "en": "whether the customer's problem was solved"}
-)
+@register_signal("outcome", kind="trend")
 def measure_outcome(m: Measure) -> SignalResult:
     states = [turn.state for turn in m.transcript.turns if turn.role == "customer" and turn.state]
     if not states:
@@ -164,61 +139,32 @@ def measure_outcome(m: Measure) -> SignalResult:
     return SignalResult(0.0)
 
 
-@register_signal(
-    "unacceptable_offer",
-    kind="penalty",
-    rule="unacceptable_offer",
-    labels={"zh-CN": "客户难以接受的方案", "en": "an offer the customer cannot accept"},
-)
+@register_signal("unacceptable_offer", kind="penalty", rule="unacceptable_offer")
 def measure_unacceptable_offer(m: Measure) -> SignalResult:
     return m.finding_signal("unacceptable_offer", PhraseStage.solution)
 
 
-@register_signal(
-    "over_promise",
-    kind="penalty",
-    rule="over_promise",
-    labels={"zh-CN": "超出权限的承诺", "en": "promises beyond policy"},
-)
+@register_signal("over_promise", kind="penalty", rule="over_promise")
 def measure_over_promise(m: Measure) -> SignalResult:
     return m.finding_signal("over_promise", PhraseStage.solution)
 
 
-@register_signal(
-    "claim_beyond_systems",
-    kind="penalty",
-    rule="claim_beyond_systems",
-    labels={"zh-CN": "说了系统做不到的结果", "en": "claiming a result the systems cannot produce"},
-)
+@register_signal("claim_beyond_systems", kind="penalty", rule="claim_beyond_systems")
 def measure_claim_beyond_systems(m: Measure) -> SignalResult:
     return m.finding_signal("claim_beyond_systems", PhraseStage.solution)
 
 
-@register_signal(
-    "invented_detail",
-    kind="penalty",
-    rule="invented_detail",
-    labels={"zh-CN": "编造单号或数字", "en": "an invented reference or figure"},
-)
+@register_signal("invented_detail", kind="penalty", rule="invented_detail")
 def measure_invented_detail(m: Measure) -> SignalResult:
     return m.finding_signal("invented_detail", PhraseStage.solution)
 
 
-@register_signal(
-    "vague_commitment",
-    kind="penalty",
-    rule="vague_commitment",
-    labels={"zh-CN": "含糊的答复代替解决方案", "en": "a hedge in place of a solution"},
-)
+@register_signal("vague_commitment", kind="penalty", rule="vague_commitment")
 def measure_vague_commitment(m: Measure) -> SignalResult:
     return m.finding_signal("vague_commitment", PhraseStage.solution)
 
 
-@register_signal(
-    "refusal_no_offer",
-    kind="penalty",
-    labels={"zh-CN": "拒绝后没有给出任何办法", "en": "a refusal with nothing offered instead"},
-)
+@register_signal("refusal_no_offer", kind="penalty")
 def measure_refusal_no_offer(m: Measure) -> SignalResult:
     """Refusals with nothing offered or escalated in the same turn (a reason alone solves nothing)."""
     refusing, _ = refusals(m)
@@ -230,11 +176,7 @@ def measure_refusal_no_offer(m: Measure) -> SignalResult:
     )
 
 
-@register_signal(
-    "refusal_alternative",
-    kind="behaviour",
-    labels={"zh-CN": "拒绝时给出替代途径", "en": "an alternative whenever saying no"},
-)
+@register_signal("refusal_alternative", kind="behaviour")
 def measure_refusal_alternative(m: Measure) -> SignalResult:
     refusing, bare = refusals(m)
     if not refusing:
@@ -244,11 +186,7 @@ def measure_refusal_alternative(m: Measure) -> SignalResult:
     return SignalResult(1.0, positive=m.act_quotes(DialogueAct.refusal, refusing[:1])[:1])
 
 
-@register_signal(
-    "bare_refusal",
-    kind="penalty",
-    labels={"zh-CN": "生硬拒绝,没有替代方案", "en": "a flat refusal with no alternative"},
-)
+@register_signal("bare_refusal", kind="penalty")
 def measure_bare_refusal(m: Measure) -> SignalResult:
     _, bare = refusals(m)
     negative = [e for t in bare for e in m.act_quotes(DialogueAct.refusal, [t])[:1]]
