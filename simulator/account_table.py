@@ -37,7 +37,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from simulator import limits
 from simulator.accounts import Accounts, AccountsUnavailable, UserEntry, UsersFileStore
 from simulator.config import Settings
-from simulator.store import Base, utcnow
+from simulator.store_rows import Base, utcnow
 
 #: How often a write that collided with another writer's insert (same account, or the first
 #: account of a database) is retried; the second attempt finds the other row and updates it.

@@ -32,7 +32,8 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, exists, inse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from simulator.store import Base, DrillSession, GradeRow, SessionStore
+from simulator.store import SessionStore
+from simulator.store_rows import Base, DrillSession, GradeRow
 
 #: A claim not renewed for this long belongs to a worker that is gone. Long enough that a busy
 #: database never loses a live claim; short enough that a crashed grading is retried within minutes.

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from simulator.grading_claims import new_worker_id
-from simulator.store import Base, utcnow
+from simulator.store_rows import Base, utcnow
 
 #: A build whose holder has not renewed for this long belongs to a replica that is gone. A first
 #: build embeds for over a minute on two cores, renewing after every batch; a renewal is far

@@ -2,53 +2,31 @@
 
 SQLAlchemy 2 over SQLite (WAL) by default or any ``DRILL_DATABASE_URL`` (e.g. PostgreSQL). Every
 turn is committed as it happens, so a killed server loses nothing and an open session can be
-resumed. The schema evolves through ``MIGRATIONS``, an append-only list recorded in
-``schema_migrations``.
+resumed. The tables are in ``simulator.store_rows``; the schema evolves through
+``simulator.migrations.MIGRATIONS``, an append-only list recorded in ``schema_migrations``.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Connection,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    delete,
-    event,
-    false,
-    func,
-    inspect,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
-from sqlalchemy.pool import NullPool
+from sqlalchemy.orm import Session, sessionmaker
 
 from simulator.database_engine import create_database_engine
 from simulator.errors import DrillError
+from simulator.migrations import MIGRATIONS as MIGRATIONS
+from simulator.migrations import SCHEMA_MIGRATIONS, migrate, prepare_sqlite_file
 from simulator.models import CustomerState, GradeReport, Transcript, Turn
+from simulator.store_rows import AnnotationRow, Base, DrillSession, GradeRow, OverrideRow, TurnRow, utcnow
 
 
 def _aware(value: datetime) -> datetime:
@@ -68,255 +46,6 @@ class TurnConflict(DrillError):
             f"expected to write turn {expected} of session {session_id}, but another writer (another tab, window "
             f"or server) already wrote it{now}. Reload the drill to continue from what is saved."
         )
-
-
-def utcnow() -> datetime:
-    """Timezone-aware current time (stored as UTC)."""
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData()
-
-
-class DrillSession(Base):
-    """One drill (or an imported real chat log) by one trainee."""
-
-    __tablename__ = "sessions"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    user_name: Mapped[str] = mapped_column(String(64), index=True)
-    persona_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    case_id: Mapped[str | None] = mapped_column(String(96), index=True)
-    language: Mapped[str] = mapped_column(String(8))
-    archetype: Mapped[str | None] = mapped_column(String(64))
-    scenario: Mapped[str | None] = mapped_column(Text)
-    customer_engine: Mapped[str] = mapped_column(String(16), default="offline")
-    seed: Mapped[int] = mapped_column(Integer, default=0)
-    source: Mapped[str] = mapped_column(String(16), default="drill")
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
-    outcome: Mapped[str | None] = mapped_column(String(16))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    total: Mapped[float | None] = mapped_column(Float)
-    passed: Mapped[bool | None] = mapped_column(Boolean)
-    note: Mapped[str | None] = mapped_column(Text)
-
-    turns: Mapped[list[TurnRow]] = relationship(order_by="TurnRow.idx", cascade="all, delete-orphan")
-
-
-class TurnRow(Base):
-    __tablename__ = "turns"
-    #: One writer per turn: a second row for the same place in a session is refused by the database.
-    __table_args__ = (Index("uq_turns_session_idx", "session_id", "idx", unique=True),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
-    idx: Mapped[int] = mapped_column(Integer)
-    role: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
-    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    mood: Mapped[int | None] = mapped_column(Integer)
-    goal_met: Mapped[bool | None] = mapped_column(Boolean)
-    outcome: Mapped[str | None] = mapped_column(String(16))
-
-
-class GradeRow(Base):
-    __tablename__ = "grade_reports"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    engine: Mapped[str] = mapped_column(String(16))
-    report: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-class AnnotationRow(Base):
-    __tablename__ = "annotations"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
-    turn_idx: Mapped[int | None] = mapped_column(Integer)
-    author: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    #: Shown to the trainee in their own history (a mentor may keep a comment private). Comments
-    #: written before the trainee could see any stay private (the migration's default).
-    visible_to_trainee: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
-
-
-class OverrideRow(Base):
-    __tablename__ = "score_overrides"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
-    criterion_id: Mapped[str] = mapped_column(String(64))
-    original_score: Mapped[int | None] = mapped_column(Integer)
-    new_score: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(Text)
-    author: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-# ---------------------------------------------------------------------------------------------
-# Migrations: append only. Each entry gets the next version number; never edit a shipped one.
-
-
-def _create(connection: Connection, *models: type[Base]) -> None:
-    for model in models:
-        Base.metadata.tables[model.__tablename__].create(connection, checkfirst=True)
-
-
-def _m1_initial(connection: Connection) -> None:
-    _create(connection, DrillSession, TurnRow, GradeRow)
-
-
-def _m2_mentor_tables(connection: Connection) -> None:
-    _create(connection, AnnotationRow, OverrideRow)
-
-
-def _m3_grading_jobs(connection: Connection) -> None:
-    from simulator import grading_claims  # the table's own module (it imports this one)
-
-    _create(connection, grading_claims.GradingJob)
-
-
-def _m4_programme_tables(connection: Connection) -> None:
-    from simulator.programme.tables import PROGRAMME_TABLES  # registers the tables on Base
-
-    _create(connection, *PROGRAMME_TABLES)
-
-
-def _m5_turn_warnings(connection: Connection) -> None:
-    from simulator import turn_warnings  # the table's own module (it imports this one)
-
-    _create(connection, turn_warnings.TurnWarning)
-
-
-def _m6_one_row_per_turn(connection: Connection) -> None:
-    """Renumber the turns of any session that holds two rows at one index, then make (session, idx) unique.
-
-    Duplicates came from two writers appending at once before the constraint existed; they are
-    kept, in the order they were written (row id), and the session's later turns move up.
-    """
-    rows = connection.execute(
-        select(TurnRow.id, TurnRow.session_id, TurnRow.idx).order_by(TurnRow.session_id, TurnRow.idx, TurnRow.id)
-    ).all()
-    position: dict[str, int] = {}
-    for row_id, session_id, idx in rows:
-        wanted = position.get(session_id, 0)
-        position[session_id] = wanted + 1
-        if idx != wanted:
-            connection.execute(update(TurnRow).where(TurnRow.id == row_id).values(idx=wanted))
-    for index in Base.metadata.tables[TurnRow.__tablename__].indexes:
-        index.create(connection, checkfirst=True)
-
-
-def _m7_accounts(connection: Connection) -> None:
-    """Accounts move into the database (``accounts``, ``accounts_setup``); a users file is imported on first use."""
-    from simulator.account_table import ACCOUNT_TABLES  # the tables' own module (it imports this one)
-
-    _create(connection, *ACCOUNT_TABLES)
-
-
-def _m8_index_builds(connection: Connection) -> None:
-    """Replicas on one Chroma server take turns syncing the case index (a lease per collection)."""
-    from simulator import index_builds  # the table's own module (it imports this one)
-
-    _create(connection, index_builds.IndexBuild)
-
-
-def _m9_comment_visibility(connection: Connection) -> None:
-    """Mentor comments gain ``visible_to_trainee``; earlier comments stay private (they were written
-    when no trainee could read them)."""
-    columns = {column["name"] for column in inspect(connection).get_columns(AnnotationRow.__tablename__)}
-    if "visible_to_trainee" not in columns:
-        connection.execute(text("ALTER TABLE annotations ADD COLUMN visible_to_trainee BOOLEAN NOT NULL DEFAULT FALSE"))
-
-
-MIGRATIONS: list[Callable[[Connection], None]] = [
-    _m1_initial,
-    _m2_mentor_tables,
-    _m3_grading_jobs,
-    _m4_programme_tables,
-    _m5_turn_warnings,
-    _m6_one_row_per_turn,
-    _m7_accounts,
-    _m8_index_builds,
-    _m9_comment_visibility,
-]
-
-_migrations_table = MetaData()
-
-SCHEMA_MIGRATIONS = Table(
-    "schema_migrations",
-    _migrations_table,
-    Column("version", Integer, primary_key=True),
-    Column("name", String(128)),
-    Column("applied_at", DateTime(timezone=True)),
-)
-
-
-#: Key of the PostgreSQL advisory lock held while migrating ("drill" in ASCII).
-MIGRATION_LOCK_KEY = 0x6472696C6C
-
-
-@contextmanager
-def _migration_transaction(engine: Engine) -> Iterator[Connection]:
-    """One transaction that holds the database's migration lock until it commits.
-
-    SQLite: ``BEGIN EXCLUSIVE`` on a connection of its own (Python's sqlite3 would otherwise open
-    the transaction lazily, after the check of what is applied). PostgreSQL: a transaction-scoped
-    advisory lock. Another process migrating at the same time waits, then finds nothing to do.
-    """
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        locking = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 120})
-
-        @event.listens_for(locking, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None  # transactions are opened below, explicitly
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=120000")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
-
-        @event.listens_for(locking, "begin")
-        def _on_begin(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN EXCLUSIVE")
-
-        try:
-            with locking.begin() as connection:
-                yield connection
-        finally:
-            locking.dispose()
-        return
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
-        yield connection
-
-
-def prepare_sqlite_file(url: str) -> None:
-    """Create the folder of a SQLite database file (SQLite creates the file, not its folder)."""
-    if url.startswith("sqlite") and ":///" in url and not url.endswith(":memory:"):
-        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-
-
-def migrate(engine: Engine) -> list[int]:
-    """Apply pending migrations in order, under the migration lock; return the versions applied now."""
-    applied_now: list[int] = []
-    with _migration_transaction(engine) as connection:
-        SCHEMA_MIGRATIONS.create(connection, checkfirst=True)
-        done = {row[0] for row in connection.execute(select(SCHEMA_MIGRATIONS.c.version))}
-        for version, migration in enumerate(MIGRATIONS, start=1):
-            if version in done:
-                continue
-            migration(connection)
-            connection.execute(
-                SCHEMA_MIGRATIONS.insert().values(version=version, name=migration.__name__, applied_at=utcnow())
-            )
-            applied_now.append(version)
-    return applied_now
 
 
 def _enable_sqlite_wal(engine: Engine) -> None:

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, Text, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from simulator.store import Base, SessionStore, utcnow
+from simulator.store import SessionStore
+from simulator.store_rows import Base, utcnow
 
 #: One warning's text is cut to this many characters (they quote model output, which is bounded
 #: by the reply cap anyway; this keeps one row small).

@@ -210,7 +210,7 @@ def graded_session(
 def _set_started(store: SessionStore, session_id: str, started: datetime) -> None:
     from sqlalchemy import update
 
-    from simulator.store import DrillSession
+    from simulator.store_rows import DrillSession
 
     with store.engine.begin() as connection:
         connection.execute(update(DrillSession).where(DrillSession.id == session_id).values(started_at=started))

@@ -14,7 +14,8 @@ from simulator.casebank_index import CaseIndex
 from simulator.config import Settings, load_settings
 from simulator.content import Library
 from simulator.index_builds import LEASE, IndexBuild, IndexBuilds
-from simulator.store import SessionStore, utcnow
+from simulator.store import SessionStore
+from simulator.store_rows import utcnow
 from tests.test_casebank_index import CASES, CountingNgram, case_yaml, load
 
 

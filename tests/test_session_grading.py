@@ -26,7 +26,8 @@ from simulator.errors import GradingBusy, GradingFailed
 from simulator.grading import grade
 from simulator.grading_claims import GradingJob
 from simulator.models import CustomerState, Transcript, Turn
-from simulator.store import GradeRow, SessionStore
+from simulator.store import SessionStore
+from simulator.store_rows import GradeRow
 from tests.fake_llm import FakeLLM
 from tests.offline_fixtures import write_content
 

@@ -8,8 +8,9 @@ import threading
 
 import pytest
 
+from simulator.migrations import MIGRATIONS
 from simulator.models import CriterionScore, CustomerState, GradeReport, GraderInfo, Transcript, Turn
-from simulator.store import MIGRATIONS, SessionFilter, SessionStore
+from simulator.store import SessionFilter, SessionStore
 
 
 @pytest.fixture

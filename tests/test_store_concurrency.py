@@ -19,8 +19,9 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
 
 from simulator.cli import main
+from simulator.migrations import MIGRATIONS
 from simulator.models import CustomerState, Turn
-from simulator.store import MIGRATIONS, SessionStore, TurnConflict
+from simulator.store import SessionStore, TurnConflict
 
 CONTEXT = multiprocessing.get_context("spawn")
 

@@ -30,7 +30,8 @@ from simulator.customer import EngineName, ReplyStream, make_customer
 from simulator.grading_claims import JobState, job_state
 from simulator.models import GradeReport
 from simulator.session_grading import SessionGrader
-from simulator.store import DrillSession, SessionStore
+from simulator.store import SessionStore
+from simulator.store_rows import DrillSession
 
 if TYPE_CHECKING:
     from simulator.programme.service import Programme

@@ -28,7 +28,8 @@ from simulator.errors import (
 )
 from simulator.limits import DRILL_TURNS, MESSAGE_CHARS
 from simulator.models import Case, Language, Persona, Rubric, TraineeView, Turn
-from simulator.store import DrillSession, SessionFilter, TurnConflict
+from simulator.store import SessionFilter, TurnConflict
+from simulator.store_rows import DrillSession
 from simulator.turn_warnings import add_warnings
 
 ANY = "any"

@@ -21,7 +21,7 @@ def upgrade() -> None:
     several replicas on a new version, so none of them waits on the others.
     """
     from simulator.database_engine import DatabaseDriverMissing, create_database_engine
-    from simulator.store import MIGRATIONS, migrate, prepare_sqlite_file
+    from simulator.migrations import MIGRATIONS, migrate, prepare_sqlite_file
 
     current = settings()
     url = current.sqlalchemy_url

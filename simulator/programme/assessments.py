@@ -43,7 +43,7 @@ from simulator.programme.tables import (
     CandidateRow,
     QuizAttemptRow,
 )
-from simulator.store import DrillSession
+from simulator.store_rows import DrillSession
 
 NO_FILTERS = CardFilters()
 

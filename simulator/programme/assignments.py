@@ -26,7 +26,8 @@ from simulator.programme.errors import NotAllowed, ProgrammeError
 from simulator.programme.models import CurriculumItem, DrillSpec, QuizSpec
 from simulator.programme.quiz_attempts import FindUser
 from simulator.programme.tables import AssignmentRow, QuizAttemptRow
-from simulator.store import DrillSession, SessionFilter
+from simulator.store import SessionFilter
+from simulator.store_rows import DrillSession
 
 State = Literal["not_started", "in_progress", "done"]
 

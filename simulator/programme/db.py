@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from simulator.store import SessionStore, utcnow
+from simulator.store import SessionStore
+from simulator.store_rows import utcnow
 
 Clock = Callable[[], datetime]
 

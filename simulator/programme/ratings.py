@@ -22,7 +22,7 @@ from simulator.programme.errors import NotAllowed, ProgrammeError
 from simulator.programme.quiz_attempts import FindUser
 from simulator.programme.results import mean
 from simulator.programme.tables import RatingRow
-from simulator.store import DrillSession
+from simulator.store_rows import DrillSession
 
 #: May this user see that exam session's scorecard yet? (the assessment decides)
 ExamVisible = Callable[[User, DrillSession], bool]

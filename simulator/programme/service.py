@@ -14,7 +14,8 @@ from simulator.programme.models import QuizSpec
 from simulator.programme.quiz_attempts import AttemptView
 from simulator.programme.ratings import Ratings
 from simulator.programme.team_view import Month, TeamView, TeamViews
-from simulator.store import SessionStore, utcnow
+from simulator.store import SessionStore
+from simulator.store_rows import utcnow
 
 
 class Programme:

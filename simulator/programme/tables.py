@@ -1,4 +1,4 @@
-"""The programme's tables, on the session store's ``Base`` (created by migration 3 in ``store.MIGRATIONS``).
+"""The programme's tables, on the session store's ``Base`` (created by migration 4 in ``simulator.migrations``).
 
 - ``quiz_attempts``: one practice quiz or theory exam; the questions are copied in when drawn, so
   later edits to the bank never change an attempt's scoring or review;
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from simulator.store import Base, utcnow
+from simulator.store_rows import Base, utcnow
 
 
 class QuizAttemptRow(Base):

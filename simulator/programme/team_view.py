@@ -33,7 +33,8 @@ from simulator.programme.models import MonthlyReview
 from simulator.programme.ratings import Ratings, RatingSummary, summarise
 from simulator.programme.results import mean
 from simulator.programme.tables import AssessmentRow, AttemptRow, CandidateRow, QuizAttemptRow
-from simulator.store import DrillSession, SessionFilter
+from simulator.store import SessionFilter
+from simulator.store_rows import DrillSession
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 #: How many of a trainee's lowest criteria are listed as their weakest.
