@@ -25,7 +25,7 @@ from simulator.i18n import CatalogueValueError, render, t
 from simulator.models import Case, Persona, Rubric
 from simulator.programme.bank import BankQuestion, ProgrammeEntry, register
 from simulator.programme.models import Curriculum, ProgrammePolicy, QuestionFile
-from simulator.safe_yaml import YamlLimitError, check_yaml
+from simulator.safe_yaml import YamlLimitError, check_yaml, over_limit
 
 Kind = Literal["persona", "case", "rubric", "question", "curriculum", "programme"]
 MODEL_FOR_KIND: dict[str, type[BaseModel]] = {
@@ -211,7 +211,7 @@ def _parse_yaml(path: Path, problems: list[ContentProblem]) -> _ParsedFile | Non
     try:
         size = path.stat().st_size
         if size > limits.CONTENT_FILE_BYTES.value:  # checked before a byte is read
-            problems.append(ContentProblem(display, 1, 1, limits.too_long("the file", size, limits.CONTENT_FILE_BYTES)))
+            problems.append(limit_problem(display, over_limit("limit.what.file", size, limits.CONTENT_FILE_BYTES)))
             return None
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -220,7 +220,7 @@ def _parse_yaml(path: Path, problems: list[ContentProblem]) -> _ParsedFile | Non
     try:
         check_yaml(text)  # anchors, aliases, node count and depth, before anything is built
     except YamlLimitError as exc:
-        problems.append(ContentProblem(display, exc.line, exc.col, exc.reason))
+        problems.append(limit_problem(display, exc))
         return None
     try:
         node = yaml.compose(text, Loader=_LOADER)
@@ -323,6 +323,11 @@ def keyed_problem(key: str, display: str, line: int, col: int, /, **values: obje
     """A problem whose message is catalogue ``key`` (English in ``message``, any language by ``text``)."""
     shown = tuple((name, str(value)) for name, value in values.items())
     return ContentProblem(display, line, col, render(key, "en", dict(shown)), key=key, values=shown)
+
+
+def limit_problem(display: str, error: YamlLimitError) -> ContentProblem:
+    """A YAML text over a limit as a problem at its line:col, its message in any language (``text``)."""
+    return ContentProblem(display, error.line, error.col, error.reason, key=error.key, values=error.values)
 
 
 def _problems_from_validation(

@@ -274,6 +274,12 @@ def _honorific_pattern(case: Case, cues: _Cues, gender: Gender) -> re.Pattern[st
     return re.compile(rf"(?:{pattern.pattern})\.?\s+{surname}\b", pattern.flags)
 
 
+#: How each field ``PersonaFits.conflicts`` names is worded in the misfit message.
+_FIT_CONFLICT_KEYS = {
+    "gender": "check.fit.gender",
+    "age_range": "check.fit.age_range",
+    "relation": "check.fit.relation",
+}
 _ADDRESSING_FIELDS = ("brief", "situation", "opening_line", "customer_wants", "recommended_phrasing", "expected_steps")
 
 
@@ -318,13 +324,21 @@ def case_issues(case: Case, personas: dict[str, Persona], rubric: Rubric | None)
             continue  # reported by the reference check
         conflicts = persona.fits.conflicts(case.customer)
         if conflicts:
+            fits = persona.fits
             issues.append(
                 _issue(
                     "check.persona_misfit",
                     ("personas", str(index)),
                     id=persona_id,
                     name=case.customer.name,
-                    conflicts="; ".join(conflicts),
+                    # each conflict is worded in the reader's language (check.fit.<field>)
+                    conflicts_keys=" ".join(_FIT_CONFLICT_KEYS[field] for field in conflicts),
+                    gender=case.customer.gender,
+                    fit_genders=", ".join(fits.genders),
+                    age_range=case.customer.age_range,
+                    fit_age_ranges=", ".join(fits.age_ranges),
+                    relation=case.customer.relation,
+                    fit_relations=", ".join(fits.relations),
                 )  # fmt: skip
             )
     return issues

@@ -337,14 +337,15 @@ class PersonaFits(StrictModel):
     )
 
     def conflicts(self, customer: CustomerIdentity) -> list[str]:
-        """What in ``customer`` this persona does not fit, as ``field 'value'`` phrases (empty: fits)."""
+        """The fields of ``customer`` this persona does not fit (``gender``, ``age_range``,
+        ``relation``; empty: it fits). ``content_checks`` words them as ``check.fit.<field>``."""
         found = []
         if customer.gender != Gender.unspecified and customer.gender not in self.genders:
-            found.append(f"gender '{customer.gender}' (fits: {', '.join(self.genders)})")
+            found.append("gender")
         if customer.age_range not in self.age_ranges:
-            found.append(f"age_range '{customer.age_range}' (fits: {', '.join(self.age_ranges)})")
+            found.append("age_range")
         if customer.relation not in self.relations:
-            found.append(f"relation '{customer.relation}' (fits: {', '.join(self.relations)})")
+            found.append("relation")
         return found
 
 

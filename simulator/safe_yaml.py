@@ -17,19 +17,39 @@ import yaml
 
 from simulator import limits
 from simulator.errors import DrillError
+from simulator.i18n import render
 
 #: libyaml's parser when available (several times faster), else the pure-Python one.
 LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlLimitError(DrillError):
-    """A YAML text over a limit, or using anchors/aliases; ``line`` and ``col`` are 1-based."""
+    """A YAML text over a limit; ``line`` and ``col`` are 1-based.
 
-    def __init__(self, message: str, line: int = 1, col: int = 1):
+    Its message is catalogue ``key`` with ``values`` (``limit.too_long``: what, how big, the cap and
+    the environment variable that changes it), so the trainer's editor shows it in the UI language;
+    ``reason`` is the English text, after ``prefix`` (what logs and the CLI print).
+    """
+
+    def __init__(self, key: str, values: dict[str, str], line: int = 1, col: int = 1, prefix: str = ""):
         self.line = line
         self.col = col
-        self.reason = message
-        super().__init__(f"{line}:{col}: {message}")
+        self.key = key
+        self.values = tuple(values.items())
+        self.reason = prefix + render(key, "en", values)
+        super().__init__(f"{line}:{col}: {self.reason}")
+
+
+def over_limit(what_key: str, length: int, limit: limits.Limit, line: int = 1, col: int = 1) -> YamlLimitError:
+    """The error for ``what_key`` (a catalogue key: "the file", "the nesting"…) at ``length`` past ``limit``."""
+    values = {
+        "what_key": what_key,
+        "length": f"{length:,}",
+        "limit": f"{limit.value:,}",
+        "unit_key": f"limit.unit.{limit.unit}",
+        "env": limit.env,
+    }
+    return YamlLimitError("limit.too_long", values, line, col)
 
 
 def _at(event: yaml.Event) -> tuple[int, int]:
@@ -44,7 +64,7 @@ def check_yaml(text: str, size_limit: limits.Limit = limits.CONTENT_FILE_BYTES) 
     """
     size = len(text.encode("utf-8"))
     if size > size_limit.value:
-        raise YamlLimitError(limits.too_long("the file", size, size_limit))
+        raise over_limit("limit.what.file", size, size_limit)
     # the node cap scales with a larger size cap (the users file): it bounds work, not content
     max_nodes = limits.YAML_NODES.value * max(1, size_limit.value // limits.CONTENT_FILE_BYTES.value)
     max_depth = limits.YAML_DEPTH.value
@@ -66,15 +86,14 @@ def check_yaml(text: str, size_limit: limits.Limit = limits.CONTENT_FILE_BYTES) 
                 depth += 1
                 open_anchors.append((event.anchor, nodes - 1))
                 if depth > max_depth:
-                    raise YamlLimitError(limits.too_long("the nesting", depth, limits.YAML_DEPTH), *_at(event))
+                    raise over_limit("limit.what.nesting", depth, limits.YAML_DEPTH, *_at(event))
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
                 anchor, started = open_anchors.pop()
                 if anchor is not None:
                     sizes[anchor] = nodes - started
             if nodes > max_nodes:
-                what = "the document, with its aliases expanded,"
-                raise YamlLimitError(limits.too_long(what, nodes, limits.YAML_NODES), *_at(event))
+                raise over_limit("limit.what.expanded", nodes, limits.YAML_NODES, *_at(event))
     except yaml.YAMLError:
         return  # a syntax error: the caller's parse reports it where it is
 
@@ -84,5 +103,5 @@ def load_bounded(text: str, display: str = "<yaml>", size_limit: limits.Limit = 
     try:
         check_yaml(text, size_limit)
     except YamlLimitError as exc:
-        raise YamlLimitError(f"{display}: {exc.reason}", exc.line, exc.col) from None
+        raise YamlLimitError(exc.key, dict(exc.values), exc.line, exc.col, f"{display}: ") from None
     return yaml.load(text, Loader=LOADER)

@@ -9,14 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from simulator.i18n import CATALOGUE_DIR, CATALOGUE_LANGUAGES, CatalogueError, _read_language, catalogue, placeholders
+from simulator.i18n import (
+    CATALOGUE_DIR,
+    CATALOGUE_LANGUAGES,
+    CatalogueError,
+    _read_language,
+    catalogue,
+    placeholders,
+    render,
+)
 
 SOURCE = Path(__file__).parents[1] / "simulator"
 _CHECK_KEY = re.compile(r"check\.[a-z_]+\.[a-z_]+")
 #: Callables whose first argument is a catalogue key (or, for ``label``, a vocabulary kind).
 KEY_CALLS = {
     "t", "tx", "static_text", "render", "AppError", "ProgrammeError", "NotAllowed", "SessionNotFound", "AccessDenied",
-    "CatalogueValueError", "keyed_problem", "_issue",
+    "CatalogueValueError", "keyed_problem", "_issue", "over_limit", "YamlLimitError",
 }  # fmt: skip
 
 
@@ -103,6 +111,24 @@ def test_every_rule_check_has_a_display_name_in_every_language() -> None:
     for language in CATALOGUE_LANGUAGES:
         strings = catalogue(language)
         assert sorted(rule for rule in RULES if f"rule.{rule}" not in strings) == [], language
+
+
+def test_every_limit_unit_has_a_name_in_every_language() -> None:
+    # a YAML limit message names its unit through ``limit.unit.<unit>`` (``safe_yaml.over_limit``)
+    from simulator.limits import REGISTRY
+
+    for language in CATALOGUE_LANGUAGES:
+        strings = catalogue(language)
+        named = {key.removeprefix("limit.unit.") for key in strings if key.startswith("limit.unit.")}
+        assert sorted({limit.unit for limit in REGISTRY.values()} - named) == [], language
+
+
+def test_a_list_of_keys_is_rendered_part_by_part_in_the_readers_language() -> None:
+    values = {"id": "p", "name": "李明", "conflicts_keys": "check.fit.gender check.fit.relation"}
+    values |= {"gender": "male", "fit_genders": "female"}
+    values |= {"relation": "family_member", "fit_relations": "account_holder"}
+    assert "gender 'male' (fits: female); relation 'family_member'" in render("check.persona_misfit", "en", values)
+    assert "gender 是 'male'(适配:female);relation 是" in render("check.persona_misfit", "zh-CN", values)
 
 
 def test_every_call_fills_the_placeholders_of_its_key() -> None:

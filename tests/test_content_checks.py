@@ -63,6 +63,12 @@ def test_suggested_persona_must_fit_gender_and_relation(content: Path) -> None:
         f"{CASE}:8:12: persona 'calm_tester' does not fit this customer (李明): gender 'male' (fits: female); "
         "relation 'family_member' (fits: account_holder); suggest a persona that fits or change customer"
     ]
+    # the trainer's editor in Chinese: the whole message, each conflict too, in Chinese
+    _, problems = validate_files(content_files(content))
+    assert [problem.text("zh-CN") for problem in problems] == [
+        "客户画像 'calm_tester' 与这位客户(李明)不相符:gender 是 'male'(适配:female);"
+        "relation 是 'family_member'(适配:account_holder);请换一个相符的客户画像,或修改 customer"
+    ]
 
 
 def test_an_unspecified_gender_fits_any_persona(content: Path) -> None:

@@ -71,6 +71,32 @@ def test_the_editor_refuses_a_bomb_and_a_huge_upload_before_parsing(tmp_path: Pa
     assert not huge.ok and "DRILL_MAX_CONTENT_FILE_BYTES" in huge.problems[0].message
 
 
+def test_the_editor_shows_a_yaml_limit_in_the_trainers_language(tmp_path: Path) -> None:
+    services = make_services(tmp_path)
+    bomb = trainer.validate_yaml(services, "persona", BOMB, "bomb.yaml").problems[0]
+    assert bomb.message.startswith("the document, with its aliases expanded, is ")
+    assert (bomb.path, bomb.line) == ("personas/bomb.yaml", 5)  # e: its aliases expand to 9**5 nodes, past 20,000
+    assert re.fullmatch(
+        r"展开别名后的文档有 [\d,]+ 个节点,上限是 20,000 个节点\(可设置 DRILL_MAX_YAML_NODES 调整\)", bomb.text("zh-CN")
+    )
+    deep = trainer.validate_yaml(services, "case", "a: " + "[" * 100 + "]" * 100 + "\n", "deep.yaml").problems[0]
+    assert (deep.line, deep.col) == (1, 43)  # the 40th bracket: level 41, under the top mapping
+    assert deep.text("zh-CN") == "嵌套层级有 41 层,上限是 40 层(可设置 DRILL_MAX_YAML_DEPTH 调整)"
+    assert (
+        deep.text("en")
+        == deep.message
+        == ("the nesting is 41 levels; the limit is 40 levels (set DRILL_MAX_YAML_DEPTH to change it)")
+    )
+    huge = trainer.validate_yaml(services, "case", "id: x\n" + "#" * 300_000, "").problems[0]
+    assert huge.text("zh-CN") == "文件有 300,006 字节,上限是 200,000 字节(可设置 DRILL_MAX_CONTENT_FILE_BYTES 调整)"
+    # the content loader keeps the key too (a file on disk, checked by size before it is read)
+    big = tmp_path / "casebank" / "big.yaml"
+    big.parent.mkdir(exist_ok=True)
+    big.write_text("a: " + "x" * 300_000 + "\n", encoding="utf-8")
+    _, problems = validate_files([big])
+    assert problems[0].text("zh-CN").startswith("文件有 300,004 字节,上限是 200,000 字节")
+
+
 def test_a_bomb_in_the_folder_does_not_block_other_users(tmp_path: Path) -> None:
     services = make_services(tmp_path)
     before = services.content.snapshot()

@@ -21,7 +21,15 @@ import yaml
 from simulator.accounts import User
 from simulator.app.i18n import AppError
 from simulator.app.services import AppServices
-from simulator.content import ContentProblem, Library, errors_only, issue_problems, keyed_problem, parse_item
+from simulator.content import (
+    ContentProblem,
+    Library,
+    errors_only,
+    issue_problems,
+    keyed_problem,
+    limit_problem,
+    parse_item,
+)
 from simulator.content_checks import case_issues, persona_issues, punctuation_issues
 from simulator.conversation import Conversation
 from simulator.customer import make_customer
@@ -164,7 +172,7 @@ def validate_yaml(services: AppServices, kind: Kind, text: str, file_name: str |
         check_yaml(text or "")  # size, anchors/aliases, nodes and depth: before any parsing
     except YamlLimitError as exc:
         name = (file_name or "").strip()[:80] or "new.yaml"
-        return Validation(kind, name, None, [ContentProblem(f"{FOLDERS[kind]}/{name}", exc.line, exc.col, exc.reason)])
+        return Validation(kind, name, None, [limit_problem(f"{FOLDERS[kind]}/{name}", exc)])
     name = _file_name_for(text or "", file_name)
     display = f"{FOLDERS[kind]}/{name}"
     if not (text or "").strip():

@@ -101,11 +101,18 @@ def label(kind: str, value: str | None, lang: str) -> str:
 
 def render(key: str, lang: str, values: dict[str, str]) -> str:
     """``t(key, lang, **values)`` where a value named ``<name>_key`` is itself a catalogue key: it is
-    rendered in ``lang`` first and fills ``{<name>}`` (a message built from translated parts)."""
+    rendered in ``lang`` first and fills ``{<name>}`` (a message built from translated parts).
+
+    A value named ``<name>_keys`` is several keys separated by spaces: each is rendered the same way
+    and they fill ``{<name>}`` joined by the language's ``list.separator``.
+    """
     shown = dict(values)
     for name, inner in values.items():
         if name.endswith("_key"):
             shown[name.removesuffix("_key")] = t(inner, lang, **values)
+        elif name.endswith("_keys"):
+            parts = [t(part, lang, **values) for part in inner.split()]
+            shown[name.removesuffix("_keys")] = t("list.separator", lang).join(parts)
     return t(key, lang, **shown)
 
 
