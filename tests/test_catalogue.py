@@ -149,3 +149,11 @@ def test_every_call_fills_the_placeholders_of_its_key() -> None:
             if wanted - given:
                 missing.append(f"{path.name}:{node.lineno} {first.value}: {sorted(wanted - given)}")
     assert missing == []
+
+
+def test_the_browser_gets_gradios_missing_status_key_in_both_languages() -> None:
+    """Gradio announces 'common.complete' to screen readers and ships no text for it."""
+    from simulator.app.i18n import translations
+
+    assert translations("en")["common.complete"] == "Done"
+    assert translations("zh-CN")["common.complete"] == "完成"

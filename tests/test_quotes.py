@@ -158,5 +158,5 @@ def test_scorecard_says_unsupported() -> None:
     transcript = _transcript("您好，我是客服小李，我马上为您查一下订单。")
     scores = [CriterionScore(id=cid, score=5, basis="absence") for cid in CRITERION_IDS]
     scores[0] = CriterionScore(id=CRITERION_IDS[0], score=5)
-    text = render_scorecard(build_report(transcript, rubric(), scores, engine="offline"))
+    text = render_scorecard(build_report(transcript, rubric(), scores, engine="offline"), "zh-CN")
     assert "缺少依据,不能判为通过" in text and CRITERION_IDS[0] in text
