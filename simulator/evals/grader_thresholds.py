@@ -28,10 +28,9 @@ from simulator.grading.answering import load_answer_pairs, pairs_file, similarit
 from simulator.grading.thresholds import (
     THRESHOLDS_FILE,
     AnswerThreshold,
+    ConfidenceThreshold,
     GraderThresholds,
-    RedLineThreshold,
     Targets,
-    ViolationThreshold,
     load_thresholds,
 )
 from simulator.models import CriticalErrorKind, DialogueAct, Language
@@ -131,16 +130,16 @@ def choose_thresholds(targets: Targets, *, floor: float = 0.5, today: str | None
             "measured": measured,
         }
 
-    red_lines: dict[CriticalErrorKind, dict[Language, RedLineThreshold]] = {}
+    red_lines: dict[CriticalErrorKind, dict[Language, ConfidenceThreshold]] = {}
     for kind, act in RED_LINE_ACTS.items():
         for language in LANGUAGES:
             if (found := chosen_for(act, language, targets.red_line_precision)) is not None:
-                red_lines.setdefault(kind, {})[language] = RedLineThreshold.model_validate(found)
-    violations: dict[DialogueAct, dict[Language, ViolationThreshold]] = {}
+                red_lines.setdefault(kind, {})[language] = ConfidenceThreshold.model_validate(found)
+    violations: dict[DialogueAct, dict[Language, ConfidenceThreshold]] = {}
     for act in VIOLATION_ACTS:
         for language in LANGUAGES:
             if (found := chosen_for(act, language, targets.violation_precision)) is not None:
-                violations.setdefault(act, {})[language] = ViolationThreshold.model_validate(found)
+                violations.setdefault(act, {})[language] = ConfidenceThreshold.model_validate(found)
     return GraderThresholds(
         targets=targets, answer_similarity=answers, red_lines=red_lines, violations_by_meaning=violations
     )

@@ -51,20 +51,12 @@ class AnswerThreshold(_Strict):
     measured: str
 
 
-class RedLineThreshold(_Strict):
-    """Confidence at or above which a recognised red line fails the session, for one language."""
+class ConfidenceThreshold(_Strict):
+    """Recogniser confidence at or above which an act found by meaning alone counts, for one language.
 
-    min_confidence: float = Field(ge=0, le=1)
-    chosen_on: str
-    data_sha256: str
-    positives: int = Field(ge=0)
-    precision: float = Field(ge=0, le=1)
-    recall: float = Field(ge=0, le=1)
-    measured: str
-
-
-class ViolationThreshold(_Strict):
-    """Recogniser score at or above which a violation flagged by meaning alone counts, for one language."""
+    Used for the red lines (a hit fails the session) and for violations by meaning (a hit is a
+    finding); each is chosen on dev for its own precision target in ``Targets``.
+    """
 
     min_confidence: float = Field(ge=0, le=1)
     chosen_on: str
@@ -80,8 +72,8 @@ class GraderThresholds(_Strict):
 
     targets: Targets
     answer_similarity: dict[Language, AnswerThreshold]
-    red_lines: dict[CriticalErrorKind, dict[Language, RedLineThreshold]] = Field(default_factory=dict)
-    violations_by_meaning: dict[DialogueAct, dict[Language, ViolationThreshold]] = Field(default_factory=dict)
+    red_lines: dict[CriticalErrorKind, dict[Language, ConfidenceThreshold]] = Field(default_factory=dict)
+    violations_by_meaning: dict[DialogueAct, dict[Language, ConfidenceThreshold]] = Field(default_factory=dict)
 
 
 def load_thresholds(path: Path = THRESHOLDS_FILE) -> GraderThresholds:
