@@ -185,7 +185,7 @@ class Setup:
 
     def langchain_turn(self, message: str) -> Sample:
         """``llm.stream_text`` on the customer's ChatOpenAI with the same messages (no engine, no store)."""
-        from simulator import llm
+        from simulator.llm.streaming import stream_text
 
         if self._conversation is None:
             self._fresh_conversation()
@@ -194,7 +194,7 @@ class Setup:
 
         def run() -> float | None:
             first = None
-            for delta in llm.stream_text(engine._model, messages, self.settings):
+            for delta in stream_text(engine._model, messages, self.settings):
                 if first is None and delta:
                     first = time.perf_counter()
             return first

@@ -11,7 +11,7 @@ Chosen by name with :func:`make_embedder`:
 - ``e5-ngram`` (the offline default): ``e5-small-sym`` and ``ngram`` in one vector, cosine =
   0.8·e5 + 0.2·n-gram. e5 matches paraphrases; the n-grams reward exact names and numbers.
 - ``api``: the OpenAI-compatible embeddings endpoint (``DRILL_EMBEDDING_MODEL``), built by
-  :func:`simulator.llm.make_embeddings` because only ``simulator.llm`` may talk to a provider.
+  :func:`simulator.llm.embeddings.make_embeddings` because only ``simulator.llm`` may talk to a provider.
 
 Chroma's default embedding function downloads an English-only model on first use, so it must
 never be reached. Every embedder therefore also offers :meth:`Embedder.chroma_function`: a
@@ -257,7 +257,7 @@ class EndpointEmbedder(Embedder):
             raise EmbedderError(
                 "the 'api' embedder needs an LLM endpoint: set DRILL_LLM_BASE_URL and/or DRILL_LLM_API_KEY"
             )
-        from simulator.llm import make_embeddings  # lazy: only simulator.llm talks to a provider
+        from simulator.llm.embeddings import make_embeddings  # lazy: only simulator.llm talks to a provider
 
         self.model = settings.embedding_model
         self.name = "api-" + re.sub(r"[^a-z0-9]+", "-", self.model.lower()).strip("-")

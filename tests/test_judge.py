@@ -17,7 +17,7 @@ from simulator.grading.aggregate import build_report
 from simulator.grading.judge import JudgeResult, judge_transcript, prompt_hash
 from simulator.grading.judge_reply import json_object, locate_quote
 from simulator.grading.rules import run_rules
-from simulator.llm import STRUCTURED_METHODS
+from simulator.llm.structured import STRUCTURED_METHODS
 from simulator.models import Case, Finding, RecommendedPhrase, Rubric, Transcript
 from tests.fake_llm import FakeLLM, unused_port
 

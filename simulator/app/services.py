@@ -183,7 +183,7 @@ class AppServices:
 
     def engine_description(self) -> str:
         """``offline`` or ``LLM: model @ url`` (credentials never shown)."""
-        from simulator.llm import describe_engine  # imports the provider SDK; only when asked
+        from simulator.llm.client import describe_engine  # imports the provider SDK; only when asked
 
         return describe_engine(self.settings)
 

@@ -36,13 +36,16 @@ import yaml
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator import llm
 from simulator.config import Settings
 from simulator.customer.base import CustomerEngine, CustomerReply, ReplyStream
 from simulator.customer.llm_prompt import build_system_prompt, stage_direction, state_note
 from simulator.customer.reply_text import CleanReply, ReplyFilter, Signal
 from simulator.customer.state import CustomerStateMachine, StateStep
 from simulator.errors import CustomerUnavailable, LanguageMismatch, LLMUnavailable, ReplyStopped
+from simulator.llm.chat import chat_model
+from simulator.llm.errors import garbage_reply
+from simulator.llm.streaming import stream_text
+from simulator.llm.usage import UsageLog
 from simulator.models import Case, CustomerState, Language, Outcome, Persona, Rubric, Turn
 
 SAMPLING_FILE = Path(__file__).with_name("sampling.yaml")
@@ -119,18 +122,18 @@ class LLMCustomer(CustomerEngine):
             state = CustomerRules(persona, case, rubric=rubric)
         self.state_machine = state
         #: Tokens used by this customer's model calls.
-        self.usage = llm.UsageLog()
+        self.usage = UsageLog()
         #: The last reply exactly as the model wrote it (markers included), for troubleshooting.
         self.last_raw = ""
         self.sampling = sampling()
-        self._model = llm.chat_model(
+        self._model = chat_model(
             settings,
             usage=self.usage,
             temperature=self.sampling.temperature,
             top_p=self.sampling.top_p,
             seed=seed,
             max_tokens=self.sampling.max_completion_tokens,
-            client_retries=False,  # llm.stream_text retries within the reply's time budget
+            client_retries=False,  # stream_text retries within the reply's time budget
         )
 
     def opening(self) -> CustomerReply:
@@ -170,7 +173,7 @@ class LLMCustomer(CustomerEngine):
 
         def deltas() -> Iterator[str]:
             try:
-                for delta in llm.stream_text(
+                for delta in stream_text(
                     self._model,
                     messages,
                     self.settings,
@@ -188,7 +191,7 @@ class LLMCustomer(CustomerEngine):
                     yield last
                 if not clean.text:
                     if clean.signal is None:
-                        raise llm.garbage_reply(
+                        raise garbage_reply(
                             self.settings, f"the reply had no text for the trainee (got {self.last_raw[:120]!r})"
                         )
                     yield stage_direction(self.case, "end")  # the customer left without a word

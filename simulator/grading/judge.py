@@ -51,7 +51,8 @@ from simulator.grading.judge_reply import check_evidence, message, payload_from,
 from simulator.grading.signals import grader_instruction_spans
 from simulator.i18n import t
 from simulator.limits import JUDGE_PROMPT_CHARS, too_long
-from simulator.llm import UsageLog, fallback_chain, structured_model
+from simulator.llm.structured import fallback_chain, structured_model
+from simulator.llm.usage import UsageLog
 from simulator.models import Case, CriterionScore, Evidence, Finding, RedLine, Rubric, Transcript
 from simulator.quotes import locate
 
