@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from simulator import limits
-from simulator.content_checks import Issue, Severity, case_issues, persona_issues, punctuation_issues
-from simulator.i18n import CatalogueValueError, render, t
+from simulator.content_checks import Issue, case_issues, persona_issues, punctuation_issues
+from simulator.content_problems import (
+    ContentError,
+    ContentProblem,
+    errors_only,
+    issue_problems,
+    keyed_problem,
+)
+from simulator.content_validation import problems_from_validation
+from simulator.content_yaml import ParsedFile, display_path, parse_yaml
 from simulator.models import Case, Persona, Rubric
 from simulator.programme.bank import BankQuestion, ProgrammeEntry, register
 from simulator.programme.models import Curriculum, ProgrammePolicy, QuestionFile
-from simulator.safe_yaml import YamlLimitError, check_yaml, over_limit
 
 Kind = Literal["persona", "case", "rubric", "question", "curriculum", "programme"]
 MODEL_FOR_KIND: dict[str, type[BaseModel]] = {
@@ -41,54 +45,6 @@ PROGRAMME_FILE_NAME = "programme.yaml"
 #: Sub-folders of ``casebank/``: exam-only cases, question sets, curricula.
 EXAM_FOLDER, QUIZ_FOLDER, CURRICULUM_FOLDER = "exam", "quizzes", "curricula"
 _FOLDER_KINDS: dict[str, Kind] = {EXAM_FOLDER: "case", QUIZ_FOLDER: "question", CURRICULUM_FOLDER: "curriculum"}
-# libyaml's loader is several times faster and reports the same marks; pure Python is the fallback.
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass(frozen=True, order=True)
-class ContentProblem:
-    """One problem in one content file, at a 1-based line and column.
-
-    An ``error`` stops the file from loading; a ``warning`` (e.g. half-width punctuation in
-    Chinese text) is printed with a ``warning:`` prefix and loads anyway.
-    """
-
-    path: str
-    line: int
-    col: int
-    message: str
-    severity: Severity = "error"
-    #: Catalogue key and values of the message, when it has one (``text`` renders it per language).
-    key: str = field(default="", compare=False)
-    values: tuple[tuple[str, str], ...] = field(default=(), compare=False)
-
-    @property
-    def is_error(self) -> bool:
-        """True for an error, False for a warning."""
-        return self.severity == "error"
-
-    def text(self, lang: str) -> str:
-        """The message in ``lang`` (the English ``message`` when it has no catalogue key)."""
-        if not self.key:
-            return self.message
-        return render(self.key, lang, _shown_values(dict(self.values), lang))
-
-    def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.path}:{self.line}:{self.col}: {prefix}{self.message}"
-
-
-def errors_only(problems: Iterable[ContentProblem]) -> list[ContentProblem]:
-    """The problems that are errors (warnings dropped)."""
-    return [problem for problem in problems if problem.is_error]
-
-
-class ContentError(Exception):
-    """Raised when content does not load; carries every problem found."""
-
-    def __init__(self, problems: Sequence[ContentProblem]):
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
 @dataclass
@@ -142,239 +98,6 @@ class Library:
         if self.rubric is None:
             raise LookupError(f"no rubric loaded; add casebank/{RUBRIC_FILE_NAME}")
         return self.rubric
-
-
-# ---------------------------------------------------------------------------------------------
-# YAML with positions
-
-Position = tuple[int, int]
-
-
-@dataclass
-class _Positions:
-    """Where each value and each mapping key sits in a YAML document (1-based)."""
-
-    values: dict[tuple[str, ...], Position] = field(default_factory=dict)
-    keys: dict[tuple[str, ...], Position] = field(default_factory=dict)
-    duplicate_keys: list[tuple[str, Position]] = field(default_factory=list)
-
-    def of_value(self, path: tuple[str, ...]) -> Position:
-        """Position of the value at ``path``, or of its nearest ancestor."""
-        while path and path not in self.values:
-            path = path[:-1]
-        return self.values.get(path, (1, 1))
-
-    def of_key(self, path: tuple[str, ...]) -> Position:
-        """Position of the key that introduces ``path`` (falls back to the value)."""
-        return self.keys.get(path) or self.of_value(path)
-
-
-def _mark(node: yaml.Node) -> Position:
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
-def _index_positions(node: yaml.Node, path: tuple[str, ...], positions: _Positions) -> None:
-    positions.values[path] = _mark(node)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                positions.duplicate_keys.append((key, _mark(key_node)))
-            seen.add(key)
-            positions.keys[(*path, key)] = _mark(key_node)
-            _index_positions(value_node, (*path, key), positions)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _index_positions(item, (*path, str(index)), positions)
-
-
-@dataclass
-class _ParsedFile:
-    path: Path
-    display: str
-    data: Any
-    positions: _Positions
-
-
-def _display_path(path: Path) -> str:
-    """Relative to the working directory when the file is below it, else absolute."""
-    absolute = path.resolve()
-    try:
-        return str(absolute.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(absolute)
-
-
-def _parse_yaml(path: Path, problems: list[ContentProblem]) -> _ParsedFile | None:
-    display = _display_path(path)
-    try:
-        size = path.stat().st_size
-        if size > limits.CONTENT_FILE_BYTES.value:  # checked before a byte is read
-            problems.append(limit_problem(display, over_limit("limit.what.file", size, limits.CONTENT_FILE_BYTES)))
-            return None
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(keyed_problem("content.cannot_read", display, 1, 1, detail=exc))
-        return None
-    try:
-        check_yaml(text)  # anchors, aliases, node count and depth, before anything is built
-    except YamlLimitError as exc:
-        problems.append(limit_problem(display, exc))
-        return None
-    try:
-        node = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = " ".join(part for part in (exc.context, exc.problem) if part)
-        problems.append(keyed_problem("content.yaml_syntax", display, line, col, reason=reason))
-        return None
-    except yaml.YAMLError as exc:
-        problems.append(keyed_problem("content.yaml_error", display, 1, 1, detail=exc))
-        return None
-    positions = _Positions()
-    if node is not None:
-        _index_positions(node, (), positions)
-    for key, (line, col) in positions.duplicate_keys:
-        problems.append(keyed_problem("content.duplicate_key", display, line, col, key=key))
-    return _ParsedFile(path=path, display=display, data=data, positions=positions)
-
-
-# ---------------------------------------------------------------------------------------------
-# Validation errors -> problems
-
-
-def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
-    """Field names of the sub-model that ``loc`` points into (best effort, for suggestions)."""
-    current: Any = model
-    for part in loc:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(str(part))
-            if info is None:
-                continue  # a list index or dict key: stay on the item model it leads into
-            current = _inner_model(info.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def _inner_model(annotation: Any) -> Any:
-    """Find a BaseModel inside ``list[X]``, ``dict[K, X]`` or ``X | None``."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _describe_input(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-#: pydantic error types with a message of their own in the catalogue (``validation.<type>``); the
-#: context values they name come from the error's ``ctx``. Others keep pydantic's English reason.
-_MAPPED_ERRORS = frozenset(
-    {
-        "less_than_equal",
-        "greater_than_equal",
-        "less_than",
-        "greater_than",
-        "string_too_short",
-        "string_too_long",
-        "too_short",
-        "too_long",
-        "literal_error",
-        "enum",
-        "int_parsing",
-        "int_type",
-        "int_from_float",
-        "float_parsing",
-        "float_type",
-        "string_type",
-        "bool_parsing",
-        "bool_type",
-        "list_type",
-        "dict_type",
-        "model_type",
-        "model_attributes_type",
-    }
-)
-
-
-def _shown_values(values: dict[str, str], lang: str) -> dict[str, str]:
-    # ``got`` holds the offending input (or nothing); it is shown as " (got 12)" in ``lang``.
-    if "got" in values:
-        values["got"] = t("validation.got", lang, value=values["got"]) if values["got"] else ""
-    return values
-
-
-def _validation_problem(parsed: _ParsedFile, line: int, col: int, key: str, values: dict[str, Any]) -> ContentProblem:
-    shown = tuple((name, str(value)) for name, value in values.items())
-    message = render(key, "en", _shown_values(dict(shown), "en"))
-    return ContentProblem(parsed.display, line, col, message, key=key, values=shown)
-
-
-def keyed_problem(key: str, display: str, line: int, col: int, /, **values: object) -> ContentProblem:
-    """A problem whose message is catalogue ``key`` (English in ``message``, any language by ``text``)."""
-    shown = tuple((name, str(value)) for name, value in values.items())
-    return ContentProblem(display, line, col, render(key, "en", dict(shown)), key=key, values=shown)
-
-
-def limit_problem(display: str, error: YamlLimitError) -> ContentProblem:
-    """A YAML text over a limit as a problem at its line:col, its message in any language (``text``)."""
-    return ContentProblem(display, error.line, error.col, error.reason, key=error.key, values=error.values)
-
-
-def _problems_from_validation(
-    parsed: _ParsedFile, model: type[BaseModel], error: ValidationError
-) -> list[ContentProblem]:
-    """One problem per pydantic error, at its line:col, with a catalogue message (any language)."""
-    problems = []
-    for item in error.errors(include_url=False):
-        loc = tuple(str(part) for part in item["loc"])
-        dotted = ".".join(loc) or "(file)"
-        kind = item["type"]
-        if kind == "missing":
-            line, col = parsed.positions.of_key(loc[:-1])
-            where = ".".join(loc[:-1])
-            key = "validation.missing" if where else "validation.missing_top"
-            problems.append(_validation_problem(parsed, line, col, key, {"key": loc[-1], "where": where}))
-        elif kind == "extra_forbidden":
-            line, col = parsed.positions.of_key(loc)
-            allowed = _allowed_keys(model, item["loc"][:-1])
-            close = difflib.get_close_matches(loc[-1], allowed, n=1)
-            values: dict[str, Any] = {"key": loc[-1], "allowed": ", ".join(allowed)}
-            if close:
-                values["close"] = close[0]
-            key = "validation.extra_forbidden_close" if close else "validation.extra_forbidden"
-            problems.append(_validation_problem(parsed, line, col, key, values))
-        else:
-            line, col = parsed.positions.of_value(loc)
-            shows_input = not isinstance(item["input"], dict | list)
-            got = _describe_input(item["input"]) if shows_input else ""
-            context = {name: _context_value(value) for name, value in (item.get("ctx") or {}).items()}
-            own_rule = (item.get("ctx") or {}).get("error")
-            if kind in _MAPPED_ERRORS:
-                values = {"path": dotted, **context, "got": got}
-                key = f"validation.{kind}"
-            elif isinstance(own_rule, CatalogueValueError):
-                # one of our validators: its message in the reader's language, after the path
-                values = {"path": dotted, "reason_key": own_rule.key, **own_rule.values, "got": got}
-                key = "validation.other"
-            else:
-                values = {"path": dotted, "reason": item["msg"].removeprefix("Value error, "), "got": got}
-                key = "validation.other"
-            problems.append(_validation_problem(parsed, line, col, key, values))
-    return problems
-
-
-def _context_value(value: Any) -> str:
-    return value if isinstance(value, str) else repr(value) if isinstance(value, Enum) else str(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,7 +171,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 @dataclass
 class _Loaded:
-    parsed: _ParsedFile
+    parsed: ParsedFile
     kind: Kind
     item: BaseModel
 
@@ -469,9 +192,9 @@ def _load_files(files: Sequence[Path], problems: list[ContentProblem]) -> _LoadR
     loaded = result.loaded
     for path in files:
         if not path.exists():
-            problems.append(keyed_problem("content.file_not_found", _display_path(path), 1, 1))
+            problems.append(keyed_problem("content.file_not_found", display_path(path), 1, 1))
             continue
-        parsed = _parse_yaml(path, problems)
+        parsed = parse_yaml(path, problems)
         if parsed is None:
             result.failed_ids.add((kind_of(path, None), path.stem))
             continue
@@ -483,7 +206,7 @@ def _load_files(files: Sequence[Path], problems: list[ContentProblem]) -> _LoadR
         try:
             item = model.model_validate(parsed.data)
         except ValidationError as exc:
-            problems.extend(_problems_from_validation(parsed, model, exc))
+            problems.extend(problems_from_validation(parsed, model, exc))
             result.failed_ids.add((kind, str(parsed.data.get("id", parsed.path.stem))))
             continue
         loaded.append(_Loaded(parsed, kind, item))
@@ -601,16 +324,6 @@ def _cross_check(result: _LoadResult, problems: list[ContentProblem]) -> Library
     return library
 
 
-def issue_problems(
-    display: str, issues: Iterable[Issue], at: Callable[[tuple[str, ...]], Position]
-) -> list[ContentProblem]:
-    """Turn content-check issues into problems located in the file."""
-    return [
-        ContentProblem(display, *at(issue.path), issue.message, issue.severity, key=issue.key, values=issue.values)
-        for issue in issues
-    ]
-
-
 def _coherence(loaded: Sequence[_Loaded], library: Library, problems: list[ContentProblem]) -> None:
     """Pairing, opening and punctuation checks of every loaded item (see ``content_checks``)."""
     for entry in loaded:
@@ -636,7 +349,7 @@ def validate_files(
     result = _load_files(unique, problems)
     library = _cross_check(result, problems)
     if report_only is not None:
-        wanted = {_display_path(path.resolve()) for path in report_only}
+        wanted = {display_path(path.resolve()) for path in report_only}
         problems = [problem for problem in problems if problem.path in wanted]
     return library, sorted(set(problems))
 
@@ -649,7 +362,7 @@ def load_library(*roots: Path) -> Library:
         raise ContentError(errors_only(problems))
     if library.rubric is None:
         raise ContentError(
-            [ContentProblem(_display_path(roots[-1] / "casebank" / RUBRIC_FILE_NAME), 1, 1, "rubric file missing")]
+            [ContentProblem(display_path(roots[-1] / "casebank" / RUBRIC_FILE_NAME), 1, 1, "rubric file missing")]
         )
     return library
 
@@ -666,7 +379,7 @@ def parse_item(text: str, kind: Kind, display_name: str = "<upload>") -> tuple[B
         path.write_text(text, encoding="utf-8")
         problems: list[ContentProblem] = []
         result = _load_files([path], problems)
-        shown = _display_path(path)
+        shown = display_path(path)
         # the same problems under the name the trainer gave, keeping their catalogue key (language)
         renamed = [dataclasses.replace(p, path=display_name) for p in problems if p.path == shown]
         return (result.loaded[0].item if result.loaded else None), renamed

@@ -9,7 +9,8 @@ held-out corpus by `drill eval acts`.
 from __future__ import annotations
 
 from simulator.config import PROJECT_DIR
-from simulator.content import ContentError, Library, load_library
+from simulator.content import Library, load_library
+from simulator.content_problems import ContentError
 from simulator.models import DialogueAct as A
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from simulator.config import PROJECT_DIR
-from simulator.content import ContentError, Library, load_library
+from simulator.content import Library, load_library
+from simulator.content_problems import ContentError
 from simulator.conversation import Conversation
 from simulator.customer.offline import OfflineCustomer
 from simulator.models import Case, HiddenFact, Persona

@@ -11,14 +11,8 @@ import pytest
 import yaml
 
 from simulator.config import PROJECT_DIR
-from simulator.content import (
-    ContentError,
-    content_files,
-    kind_of,
-    load_library,
-    parse_item,
-    validate_files,
-)
+from simulator.content import content_files, kind_of, load_library, parse_item, validate_files
+from simulator.content_problems import ContentError
 from simulator.schema_files import SCHEMA_MODELS, schema_for, schema_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "content"

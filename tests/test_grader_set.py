@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from simulator.config import PROJECT_DIR
-from simulator.content import ContentError, Library, load_library
+from simulator.content import Library, load_library
+from simulator.content_problems import ContentError
 from simulator.evals.grader_set import (
     CRITERION_IDS,
     DEFAULT_SET_DIR,

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.config import PROJECT_DIR
-from simulator.content import ContentError, load_library
+from simulator.content import load_library
+from simulator.content_problems import ContentError
 from simulator.evals.archetype_classifier import ArchetypeClassifier, persona_profile_text
 from simulator.evals.fact_tokens import Grounding, chinese_number, find_tokens
 from simulator.evals.persona_checks import (

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from simulator.config import PROJECT_DIR, load_settings
-from simulator.content import ContentError, Library, load_library
+from simulator.content import Library, load_library
+from simulator.content_problems import ContentError
 from simulator.evals.grader_set import DEFAULT_SET_DIR, expected_total, split_sha256
 from simulator.evals.real_log_set import RealLogSet, load_real_log_set, transcript_sha256
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
-from simulator.content import ContentError
+from simulator.content_problems import ContentError
 from simulator.models import LEARNED_ACTS, STRUCTURAL_ACTS, DialogueAct
 from simulator.recognition import recognize_text, split_clauses, split_sentences, structure
 from simulator.recognition.classifier import RECOGNISED, load_model, rescale, shipped_model

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from simulator.cli import main
 from simulator.cli.eval_command import eval_group
 from simulator.config import PROJECT_DIR
-from simulator.content import ContentError, Library, load_library
+from simulator.content import Library, load_library
+from simulator.content_problems import ContentError
 from simulator.evals.retrieval import (
     DEFAULT_EVAL_FILE,
     RetrievalQuery,

@@ -24,7 +24,8 @@ from simulator.account_table import accounts_for
 from simulator.accounts import LOCAL, Accounts, AccountsUnavailable, User
 from simulator.app.i18n import AppError
 from simulator.config import Settings
-from simulator.content import ContentProblem, Library, content_files, errors_only, validate_files
+from simulator.content import Library, content_files, validate_files
+from simulator.content_problems import ContentProblem, errors_only
 from simulator.conversation import Conversation
 from simulator.customer import EngineName, ReplyStream, make_customer
 from simulator.grading_claims import JobState, job_state

@@ -21,16 +21,9 @@ import yaml
 from simulator.accounts import User
 from simulator.app.i18n import AppError
 from simulator.app.services import AppServices
-from simulator.content import (
-    ContentProblem,
-    Library,
-    errors_only,
-    issue_problems,
-    keyed_problem,
-    limit_problem,
-    parse_item,
-)
+from simulator.content import Library, parse_item
 from simulator.content_checks import case_issues, persona_issues, punctuation_issues
+from simulator.content_problems import ContentProblem, errors_only, issue_problems, keyed_problem, limit_problem
 from simulator.conversation import Conversation
 from simulator.customer import make_customer
 from simulator.errors import ConversationEnded, ConversationFull, DrillError

@@ -13,7 +13,8 @@ import pandas as pd
 
 from simulator.app.i18n import label, t
 from simulator.app.trainee import ScorecardView
-from simulator.content import ContentProblem, Library
+from simulator.content import Library
+from simulator.content_problems import ContentProblem
 from simulator.grading.scorecard import render_scorecard
 from simulator.markdown_text import inert
 from simulator.models import Case, GradeReport, Language, Persona, TraineeView

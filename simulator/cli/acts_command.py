@@ -9,7 +9,7 @@ import click
 
 from simulator.cli.root import echo_json, fail
 from simulator.config import PROJECT_DIR
-from simulator.content import ContentError
+from simulator.content_problems import ContentError
 from simulator.errors import DrillError
 from simulator.limits import ACTS_TEXTS, MESSAGE_CHARS, too_long
 from simulator.models import LANGUAGES

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from simulator.cli.root import echo_json, library_or_exit, main, settings
-from simulator.content import RUBRIC_FILE_NAME, content_files, errors_only, expand_paths, validate_files
+from simulator.content import RUBRIC_FILE_NAME, content_files, expand_paths, validate_files
+from simulator.content_problems import errors_only
 from simulator.models import LANGUAGES, CaseCategory, Industry
 from simulator.schema_files import SCHEMA_MODELS, schema_text
 

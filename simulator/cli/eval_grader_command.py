@@ -10,7 +10,8 @@ import click
 from simulator.cli.llm_estimate_option import ESTIMATE_HELP, PRICES_HELP, announce
 from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.config import Settings
-from simulator.content import ContentError, Library
+from simulator.content import Library
+from simulator.content_problems import ContentError
 from simulator.errors import DrillError
 from simulator.evals.agreement_report import console_lines, real_logs_console
 from simulator.evals.grader_eval import Engine, run_grader_eval, summarise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from simulator.cli.root import echo_json, fail
-from simulator.content import ContentError
+from simulator.content_problems import ContentError
 from simulator.errors import DrillError
 
 

@@ -11,7 +11,8 @@ import click
 
 from simulator import __version__
 from simulator.config import Settings, load_settings
-from simulator.content import ContentError, Library, load_library
+from simulator.content import Library, load_library
+from simulator.content_problems import ContentError
 
 
 class LazyGroup(click.Group):

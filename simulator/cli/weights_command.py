@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from simulator.cli.root import echo_json, fail, library_or_exit, settings
-from simulator.content import ContentError
+from simulator.content_problems import ContentError
 from simulator.errors import DrillError
 from simulator.evals.grader_set import DEFAULT_SET_DIR, load_grader_set
 from simulator.grading.weights import WEIGHTS_FILE, OfflineWeightsError, load_weights, weights_in_force

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
-from simulator.content import ContentProblem, _parse_yaml, _ParsedFile, _problems_from_validation
+from simulator.content_problems import ContentProblem
+from simulator.content_validation import problems_from_validation
+from simulator.content_yaml import ParsedFile, parse_yaml
 from simulator.models import NonEmpty, StrictModel
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -52,7 +54,7 @@ class GraderManifest(StrictModel):
 
 
 def frozen_split_problem(
-    parsed: _ParsedFile, key: str, recorded: str, actual: str, folder: str
+    parsed: ParsedFile, key: str, recorded: str, actual: str, folder: str
 ) -> ContentProblem | None:
     """A problem when a frozen split's files no longer hash to ``recorded``; ``None`` when they do."""
     if recorded == actual:
@@ -68,9 +70,9 @@ def frozen_split_problem(
     )
 
 
-def load_manifest(path: Path, problems: list[ContentProblem]) -> tuple[GraderManifest, _ParsedFile] | None:
+def load_manifest(path: Path, problems: list[ContentProblem]) -> tuple[GraderManifest, ParsedFile] | None:
     """Parse and validate ``path``; on failure append ``path:line:col`` problems and return ``None``."""
-    parsed = _parse_yaml(path, problems)
+    parsed = parse_yaml(path, problems)
     if parsed is None:
         return None
     if not isinstance(parsed.data, dict):
@@ -81,5 +83,5 @@ def load_manifest(path: Path, problems: list[ContentProblem]) -> tuple[GraderMan
     try:
         return GraderManifest.model_validate(parsed.data), parsed
     except ValidationError as exc:
-        problems.extend(_problems_from_validation(parsed, GraderManifest, exc))
+        problems.extend(problems_from_validation(parsed, GraderManifest, exc))
         return None

@@ -29,15 +29,10 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from simulator.config import PROJECT_DIR
-from simulator.content import (
-    ContentError,
-    ContentProblem,
-    Library,
-    _display_path,
-    _parse_yaml,
-    _ParsedFile,
-    _problems_from_validation,
-)
+from simulator.content import Library
+from simulator.content_problems import ContentError, ContentProblem
+from simulator.content_validation import problems_from_validation
+from simulator.content_yaml import ParsedFile, display_path, parse_yaml
 from simulator.evals.grader_manifest import frozen_split_problem, load_manifest
 from simulator.models import CriticalErrorKind, Language, NonEmpty, Rubric, Slug, StrictModel, Transcript, Turn
 
@@ -246,7 +241,7 @@ def load_grader_set(directory: Path = DEFAULT_SET_DIR, *, rubric: Rubric, librar
     Raises ``ContentError`` listing every problem as ``path:line:col: message``.
     """
     if not directory.is_dir():
-        raise ContentError([ContentProblem(_display_path(directory), 1, 1, "labelled set directory not found")])
+        raise ContentError([ContentProblem(display_path(directory), 1, 1, "labelled set directory not found")])
     files = [(path, split) for split in SPLITS for path in set_files(directory / split)]
     if not files:
         stray = set_files(directory)
@@ -258,15 +253,15 @@ def load_grader_set(directory: Path = DEFAULT_SET_DIR, *, rubric: Rubric, librar
         raise ContentError(
             [
                 ContentProblem(
-                    _display_path(directory), 1, 1, f"no .yaml files in dev/ or test/: the labelled set is empty{hint}"
+                    display_path(directory), 1, 1, f"no .yaml files in dev/ or test/: the labelled set is empty{hint}"
                 )
             ]
         )
-    problems: list[ContentProblem] = check_rubric_criteria(rubric, _display_path(directory))
+    problems: list[ContentProblem] = check_rubric_criteria(rubric, display_path(directory))
     rubric_fits = not problems
-    loaded: list[tuple[_ParsedFile, SituationFile, Split]] = []
+    loaded: list[tuple[ParsedFile, SituationFile, Split]] = []
     for path, split in files:
-        parsed = _parse_yaml(path, problems)
+        parsed = parse_yaml(path, problems)
         if parsed is None:
             continue
         if not isinstance(parsed.data, dict):
@@ -277,7 +272,7 @@ def load_grader_set(directory: Path = DEFAULT_SET_DIR, *, rubric: Rubric, librar
         try:
             situation = SituationFile.model_validate(parsed.data)
         except ValidationError as exc:
-            problems.extend(_problems_from_validation(parsed, SituationFile, exc))
+            problems.extend(problems_from_validation(parsed, SituationFile, exc))
             continue
         loaded.append((parsed, situation, split))
     for parsed, situation, _ in loaded:
@@ -330,7 +325,7 @@ def check_rubric_criteria(rubric: Rubric, where: str) -> list[ContentProblem]:
 
 
 def _check_situation(
-    parsed: _ParsedFile, situation: SituationFile, rubric: Rubric | None, library: Library | None
+    parsed: ParsedFile, situation: SituationFile, rubric: Rubric | None, library: Library | None
 ) -> list[ContentProblem]:
     """Cross-field checks of one valid file; totals only when ``rubric`` scores the labels' criteria."""
     problems: list[ContentProblem] = []
@@ -368,7 +363,7 @@ def _check_situation(
 
 
 def check_total(
-    parsed: _ParsedFile, base: tuple[str, ...], item_id: str, labels: Labels, rubric: Rubric
+    parsed: ParsedFile, base: tuple[str, ...], item_id: str, labels: Labels, rubric: Rubric
 ) -> list[ContentProblem]:
     """The labelled total follows from the scores and the weights; the pass flag from the pass mark
     and the critical errors. ``base`` is the YAML path of the item holding ``labels``."""
@@ -414,7 +409,7 @@ def critical_error_problems(labels: Labels, turns: list[Turn]) -> list[tuple[int
     return found
 
 
-def _duplicate_item_ids(loaded: Iterable[tuple[_ParsedFile, SituationFile]]) -> list[ContentProblem]:
+def _duplicate_item_ids(loaded: Iterable[tuple[ParsedFile, SituationFile]]) -> list[ContentProblem]:
     problems: list[ContentProblem] = []
     first: dict[str, str] = {}
     for parsed, situation in loaded:

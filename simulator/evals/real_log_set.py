@@ -27,14 +27,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
-from simulator.content import (
-    ContentError,
-    ContentProblem,
-    _display_path,
-    _parse_yaml,
-    _ParsedFile,
-    _problems_from_validation,
-)
+from simulator.content_problems import ContentError, ContentProblem
+from simulator.content_validation import problems_from_validation
+from simulator.content_yaml import ParsedFile, display_path, parse_yaml
 from simulator.evals.grader_manifest import frozen_split_problem, load_manifest
 from simulator.evals.grader_set import (
     MANIFEST_NAME,
@@ -150,16 +145,16 @@ def load_real_log_set(labels_dir: Path, transcripts_dir: Path, *, rubric: Rubric
     Raises ``ContentError`` with every problem as ``path:line:col: message``.
     """
     if not labels_dir.is_dir():
-        raise ContentError([ContentProblem(_display_path(labels_dir), 1, 1, "real-log labels directory not found")])
+        raise ContentError([ContentProblem(display_path(labels_dir), 1, 1, "real-log labels directory not found")])
     files = [(path, split) for split in SPLITS for path in set_files(labels_dir / split)]
     if not files:
-        raise ContentError([ContentProblem(_display_path(labels_dir), 1, 1, "no .yaml label files in dev/ or test/")])
-    problems: list[ContentProblem] = check_rubric_criteria(rubric, _display_path(labels_dir))
+        raise ContentError([ContentProblem(display_path(labels_dir), 1, 1, "no .yaml label files in dev/ or test/")])
+    problems: list[ContentProblem] = check_rubric_criteria(rubric, display_path(labels_dir))
     rubric_fits = not problems
     logs: list[LabelledRealLog] = []
     seen: dict[str, str] = {}
     for path, split in files:
-        parsed = _parse_yaml(path, problems)
+        parsed = parse_yaml(path, problems)
         if parsed is None:
             continue
         if not isinstance(parsed.data, dict):
@@ -168,7 +163,7 @@ def load_real_log_set(labels_dir: Path, transcripts_dir: Path, *, rubric: Rubric
         try:
             source = RealLogSource.model_validate(parsed.data)
         except ValidationError as exc:
-            problems.extend(_problems_from_validation(parsed, RealLogSource, exc))
+            problems.extend(problems_from_validation(parsed, RealLogSource, exc))
             continue
         for index, item in enumerate(source.items):
             base = ("items", str(index))
@@ -203,7 +198,7 @@ def _check_frozen_real_test(labels_dir: Path) -> list[ContentProblem]:
 
 
 def _attach(
-    parsed: _ParsedFile,
+    parsed: ParsedFile,
     base: tuple[str, ...],
     item: RealLogItem,
     transcripts_dir: Path,

@@ -26,7 +26,10 @@ from pydantic import Field, ValidationError
 from simulator.case_fit import THRESHOLDS_FILE, FitThreshold, ThresholdFile, load_thresholds, margin, threshold_for
 from simulator.casebank_index import DEFAULT_RECIPE, CaseIndex
 from simulator.config import PROJECT_DIR, Settings, load_settings
-from simulator.content import ContentError, ContentProblem, Library, _parse_yaml, _problems_from_validation
+from simulator.content import Library
+from simulator.content_problems import ContentError, ContentProblem
+from simulator.content_validation import problems_from_validation
+from simulator.content_yaml import parse_yaml
 from simulator.embedders import make_embedder
 from simulator.models import Language, NonEmpty, Slug, StrictModel
 
@@ -66,7 +69,7 @@ class RetrievalSet(StrictModel):
 def load_retrieval_set(path: Path = DEFAULT_EVAL_FILE) -> RetrievalSet:
     """Load and validate the labelled set; raise ``ContentError`` with ``path:line:col`` problems."""
     problems: list[ContentProblem] = []
-    parsed = _parse_yaml(path, problems)
+    parsed = parse_yaml(path, problems)
     if parsed is None:
         raise ContentError(problems)
     if not isinstance(parsed.data, dict):
@@ -74,7 +77,7 @@ def load_retrieval_set(path: Path = DEFAULT_EVAL_FILE) -> RetrievalSet:
     try:
         return RetrievalSet.model_validate(parsed.data)
     except ValidationError as exc:
-        raise ContentError(_problems_from_validation(parsed, RetrievalSet, exc)) from None
+        raise ContentError(problems_from_validation(parsed, RetrievalSet, exc)) from None
 
 
 def unknown_case_ids(queries: Iterable[RetrievalQuery], library: Library) -> list[str]:

@@ -36,7 +36,9 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from simulator.config import PROJECT_DIR
-from simulator.content import ContentError, ContentProblem, _display_path, _parse_yaml, _problems_from_validation
+from simulator.content_problems import ContentError, ContentProblem
+from simulator.content_validation import problems_from_validation
+from simulator.content_yaml import display_path, parse_yaml
 from simulator.models import LANGUAGES, Case, HiddenFact, Language, NonEmpty, Slug, StrictModel
 
 DEFAULT_SCRIPTS_DIR = PROJECT_DIR / "evals" / "trainee_scripts"
@@ -125,7 +127,7 @@ def load_trainee_scripts(directory: Path = DEFAULT_SCRIPTS_DIR) -> dict[Language
     Raises ``ContentError`` with ``path:line:col`` problems (missing folder, no file, unknown key,
     a file whose ``language`` does not match its name, ...).
     """
-    display = _display_path(directory)
+    display = display_path(directory)
     if not directory.is_dir():
         raise ContentError([ContentProblem(display, 1, 1, "trainee scripts folder not found")])
     problems: list[ContentProblem] = []
@@ -134,7 +136,7 @@ def load_trainee_scripts(directory: Path = DEFAULT_SCRIPTS_DIR) -> dict[Language
         path = directory / f"{language}.yaml"
         if not path.exists():
             continue
-        parsed = _parse_yaml(path, problems)
+        parsed = parse_yaml(path, problems)
         if parsed is None:
             continue
         if not isinstance(parsed.data, dict):
@@ -143,7 +145,7 @@ def load_trainee_scripts(directory: Path = DEFAULT_SCRIPTS_DIR) -> dict[Language
         try:
             scripts = TraineeScripts.model_validate(parsed.data)
         except ValidationError as exc:
-            problems.extend(_problems_from_validation(parsed, TraineeScripts, exc))
+            problems.extend(problems_from_validation(parsed, TraineeScripts, exc))
             continue
         if scripts.language != language:
             line, col = parsed.positions.of_value(("language",))

@@ -22,13 +22,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from simulator.content import (
-    ContentError,
-    ContentProblem,
-    _display_path,
-    _parse_yaml,
-    _problems_from_validation,
-)
+from simulator.content_problems import ContentError, ContentProblem
+from simulator.content_validation import problems_from_validation as _problems_from_validation
+from simulator.content_yaml import display_path as _display_path
+from simulator.content_yaml import parse_yaml as _parse_yaml
 from simulator.models import LANGUAGES, LEARNED_ACTS, DialogueAct, Language
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
