@@ -32,7 +32,7 @@ import yaml
 
 from simulator.accounts import Accounts, User
 from simulator.app import mentor, trainee
-from simulator.app.guard import Guard, rule_of, unguarded
+from simulator.app.guard import UNRESOLVED_LANGUAGE, Guard, rule_of, unguarded
 from simulator.app.services import AppServices
 from simulator.app.ui import CONCURRENCY_LIMIT, build_app, launch_options
 from simulator.models import Case, Persona
@@ -95,6 +95,38 @@ def test_a_quiet_refusal_changes_nothing_on_screen(tmp_path: Path) -> None:
             refused.add(rule.handler)
     # the trainee view's language step (HTML meter, card and verdicts among its outputs) is one
     assert any(handler.endswith("on_relanguage") for handler in refused), refused
+
+
+def test_a_handler_that_runs_before_the_page_load_gets_the_browsers_language(tmp_path: Path) -> None:
+    # Gradio fires a tab's select as the page mounts, before the page load has resolved the
+    # language: such a handler gets the browser's language, never a default one (it used to write
+    # the scenario card in English for a Chinese browser until the load ended).
+    services = make_services(tmp_path)
+    seen: list[tuple[str, str]] = []
+    with gr.Blocks() as demo:
+        lang = gr.State(UNRESOLVED_LANGUAGE)
+        button, box = gr.Button(), gr.Markdown()
+        Guard(services, language_state=lang).on(
+            button.click, lambda user, text, lg: seen.append((text, lg)), [box, lang], None, role="trainee"
+        )
+    (block_fn,) = demo.fns.values()
+    chinese = SimpleNamespace(username=None, headers={"accept-language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    block_fn.fn(chinese, "auto", UNRESOLVED_LANGUAGE)  # only the language state's value is resolved
+    block_fn.fn(chinese, "x", "en")  # a resolved language is kept
+    block_fn.fn(SimpleNamespace(username=None, headers={"accept-language": "en-GB"}), "y", UNRESOLVED_LANGUAGE)
+    assert seen == [("auto", "zh-CN"), ("x", "en"), ("y", "en")]
+
+
+def test_the_first_page_carries_no_english_text_in_the_practice_view(tmp_path: Path) -> None:
+    # What a browser shows before the page load ends: the card and the meter are written by the
+    # load in the user's language, and the language switch's "follow the browser" label is a
+    # marker the browser translates.
+    config = build_app(make_services(tmp_path)).get_config_file()
+    props = {c["props"].get("elem_id"): c["props"] for c in config["components"] if c["props"].get("elem_id")}
+    assert props["trainee-card"]["value"] == ""
+    assert props["trainee-meter"]["value"] == ""
+    follow_browser = props["drill-language"]["choices"][0][0]
+    assert "__i18n__" in str(follow_browser) and "lang_auto" in str(follow_browser)
 
 
 def test_a_role_name_typo_fails_at_registration(tmp_path: Path) -> None:

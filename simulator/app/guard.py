@@ -34,10 +34,13 @@ import gradio as gr
 
 from simulator.accounts import ROLES, User
 from simulator.app.services import AccessDenied, AppServices
+from simulator.models import LANGUAGES
 
 log = logging.getLogger(__name__)
 
 SIGNED_IN: Literal["signed_in"] = "signed_in"
+#: The language state's value before the page load has resolved the user's language.
+UNRESOLVED_LANGUAGE = "auto"
 RoleNeed = str | tuple[str, ...]
 
 #: Attribute set on every function the guard hands to Gradio; the security test looks for it.
@@ -84,6 +87,10 @@ class Guard:
     """Registers events with a role check in front of the handler; remembers what it registered."""
 
     services: AppServices
+    #: The page's language ``gr.State``. Until the page load has resolved it, it holds a value that is
+    #: not a language (:data:`UNRESOLVED_LANGUAGE`); a handler that runs before then (Gradio fires a
+    #: tab's ``select`` as the page mounts) gets the browser's language instead, never a default.
+    language_state: Any = None
     #: Dependency ids registered without a server function (``js=`` only): nothing to call.
     js_only: set[int] = field(default_factory=set)
 
@@ -111,7 +118,11 @@ class Guard:
             return dependency
         rule = rule_for(role, quiet, getattr(fn, "__qualname__", repr(fn)))
         count = len(outputs) if isinstance(outputs, Sequence) else (0 if outputs is None else 1)
-        wrapped = self._wrap(fn, rule, count)
+        listed = inputs if isinstance(inputs, Sequence) else [] if inputs is None else [inputs]
+        language_at = tuple(
+            i for i, c in enumerate(listed) if self.language_state is not None and c is self.language_state
+        )
+        wrapped = self._wrap(fn, rule, count, language_at)
         return trigger(wrapped, inputs, outputs, **kwargs)
 
     def admit(self, rule: Rule, request: gr.Request | None) -> User | None:
@@ -129,8 +140,16 @@ class Guard:
                 return None
             raise gr.Error(exc.message(_language(request)), print_exception=False) from None
 
-    def _wrap(self, fn: Callable[..., Any], rule: Rule, outputs: int) -> Callable[..., Any]:
+    def _wrap(
+        self, fn: Callable[..., Any], rule: Rule, outputs: int, language_at: tuple[int, ...] = ()
+    ) -> Callable[..., Any]:
         guard = self
+
+        def resolved(request: gr.Request, args: tuple[Any, ...]) -> tuple[Any, ...]:
+            if not any(args[i] not in LANGUAGES for i in language_at if i < len(args)):
+                return args
+            lang = _language(request)
+            return tuple(lang if i in language_at and value not in LANGUAGES else value for i, value in enumerate(args))
 
         def nothing() -> Any:
             return None if outputs == 0 else gr.skip()
@@ -145,6 +164,7 @@ class Guard:
                 if user is None:
                     yield nothing()
                     return
+                args = resolved(request, args)
                 yield from fn(user, *args, request=request) if wants_request else fn(user, *args)
 
             wrapped: Callable[..., Any] = guarded_stream
@@ -154,6 +174,7 @@ class Guard:
                 user = guard.admit(rule, request)
                 if user is None:
                     return nothing()
+                args = resolved(request, args)
                 return fn(user, *args, request=request) if wants_request else fn(user, *args)
 
             wrapped = guarded

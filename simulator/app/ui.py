@@ -16,7 +16,7 @@ from simulator import limits
 from simulator.access import check_host
 from simulator.accounts import User
 from simulator.app.exports import export_route
-from simulator.app.guard import SIGNED_IN, Guard, UnguardedEvent, rule_for, unguarded
+from simulator.app.guard import SIGNED_IN, UNRESOLVED_LANGUAGE, Guard, UnguardedEvent, rule_for, unguarded
 from simulator.app.http import ClientAddress, ContentSecurityPolicy, sign_in_check
 from simulator.app.i18n import t
 from simulator.app.services import AppServices
@@ -82,9 +82,9 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
     export_dir = export_dir or services.settings.data_dir / "exports"
     export_dir.mkdir(parents=True, exist_ok=True)
     with gr.Blocks(title="drill") as demo:
-        lang = gr.State("en")
+        lang = gr.State(UNRESOLVED_LANGUAGE)
         pref = gr.BrowserState("auto", storage_key="drill-ui-language", secret="drill-ui-language")
-        ctx = UIContext(services, texts, lang, Guard(services))
+        ctx = UIContext(services, texts, lang, Guard(services, language_state=lang))
         with gr.Row(elem_classes="drill-header"):
             with gr.Column(scale=5):
                 texts.bind(gr.Markdown(texts("app_title_md")), value="app_title_md")
@@ -92,7 +92,8 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
                 who = gr.Markdown("", elem_id="drill-user")
             with gr.Column(scale=1, min_width=220):
                 switch = gr.Radio(
-                    [(t("lang_auto", "en"), "auto"), ("中文", "zh-CN"), ("English", "en")],
+                    # a marker, not English: the browser shows it in its language before the page load ends
+                    [(texts("lang_auto"), "auto"), ("中文", "zh-CN"), ("English", "en")],
                     value="auto",
                     label=texts("ui_language"),
                     elem_id="drill-language",
@@ -166,7 +167,9 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
             [lang, switch, engines, who, tabs, *(tab for _, _, tab in role_tabs), *texts.components]
             + [c for step in ctx.loaders for c in step.outputs]
         )
-        ctx.on(demo.load, on_load, [pref], load_outputs, role=SIGNED_IN, api_visibility="private")
+        ctx.on(
+            demo.load, on_load, [pref], load_outputs, role=SIGNED_IN, api_visibility="private", show_progress="minimal"
+        )
         switched = ctx.on(
             switch.input,
             on_switch,

@@ -136,12 +136,12 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         with gr.Row():
                             draw_btn = tx.bind(gr.Button(tx("draw_card"), variant="secondary"), value="draw_card")
                             start_btn = tx.bind(gr.Button(tx("start_drill"), variant="primary"), value="start_drill")
-                        card = gr.Markdown(
-                            tx("card_empty"), label="scenario_card", elem_classes="drill-card", elem_id="trainee-card"
-                        )
+                        # Empty until the page load writes it in the user's language: Gradio draws a
+                        # Markdown marker in English until the load ends (17 s on a loaded machine).
+                        card = gr.Markdown("", label="scenario_card", elem_classes="drill-card", elem_id="trainee-card")
                     with gr.Column(scale=3, min_width=360, elem_classes="drill-panel"):
                         meter = gr.HTML(
-                            patience_meter(None, "en"),
+                            "",  # written by the page load in the user's language
                             label="patience_meter",
                             show_label=False,
                             elem_id="trainee-meter",
