@@ -64,6 +64,14 @@ def _enable_sqlite_wal(engine: Engine) -> None:
 
 
 @dataclass(frozen=True)
+class DrillVersion:
+    """What a replica compares its cached drill with: the stored status and number of turns."""
+
+    status: str
+    turns: int
+
+
+@dataclass(frozen=True)
 class SessionFilter:
     """Mentor-view filters; None means no restriction."""
 
@@ -176,6 +184,21 @@ class SessionStore:
         except IntegrityError as exc:
             raise TurnConflict(session_id, index, None) from exc
         return index
+
+    def drill_version(self, session_id: str) -> DrillVersion | None:
+        """The session's status and stored turn count in one indexed query (None: no such session)."""
+        turns = select(func.count()).select_from(TurnRow).where(TurnRow.session_id == session_id).scalar_subquery()
+        with self._sessions() as db:
+            found = db.execute(select(DrillSession.status, turns).where(DrillSession.id == session_id)).first()
+        return None if found is None else DrillVersion(status=found[0], turns=int(found[1] or 0))
+
+    def open_among(self, session_ids: list[str]) -> set[str]:
+        """Which of ``session_ids`` are still open (one query)."""
+        if not session_ids:
+            return set()
+        with self._sessions() as db:
+            query = select(DrillSession.id).where(DrillSession.id.in_(session_ids), DrillSession.status == "open")
+            return set(db.scalars(query))
 
     def end_session(self, session_id: str, outcome: str | None = None) -> None:
         """Mark a session ended (the customer ended it, or the trainee did: 'abandoned' if unresolved)."""

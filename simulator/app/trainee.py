@@ -266,14 +266,18 @@ def _persist(services: AppServices, live: LiveSession) -> None:
     """Commit every in-memory turn the store does not have yet (one row per turn, in order).
 
     Each turn is written at the index this drill expects; when another writer (a second tab or
-    server on the same drill) got there first, the drill is dropped from memory and the trainee
-    told to reload, which continues from what the store holds.
+    replica on the same drill) got there first, nothing is written, the reply this drill started is
+    cancelled, this copy is dropped from memory and the trainee is told (the message stays in their
+    textbox); the next action rebuilds the drill from what the store holds.
     """
     for turn in live.conversation.turns[live.stored_turns :]:
         try:
             index = services.store.append_turn(live.session_id, turn, expected_index=live.stored_turns)
         except TurnConflict as exc:
-            services.forget_live(live.session_id)
+            stream = live.active
+            if stream is not None:
+                stream.cancel()
+            services.live_drills.forget(live.session_id, only=live)
             raise AppError("turn_conflict") from exc
         add_warnings(services.store, live.session_id, index, live.conversation.turn_warnings.get(live.stored_turns, ()))
         live.stored_turns += 1
