@@ -129,8 +129,11 @@ class SessionStore:
         customer_engine: str = "offline",
         seed: int = 0,
         source: str = "drill",
+        persona_hash: str | None = None,
+        case_hash: str | None = None,
+        grader_version: dict[str, Any] | None = None,
     ) -> str:
-        """Create an open session and return its id."""
+        """Create an open session and return its id (with what it is played with: simulator.store_snapshots)."""
         session_id = str(uuid.uuid4())
         with self._tx() as db:
             db.add(
@@ -145,6 +148,9 @@ class SessionStore:
                     customer_engine=customer_engine,
                     seed=seed,
                     source=source,
+                    persona_hash=persona_hash,
+                    case_hash=case_hash,
+                    grader_version=grader_version,
                 )
             )
         return session_id

@@ -33,6 +33,7 @@ from simulator.models import GradeReport
 from simulator.session_grading import SessionGrader
 from simulator.store import SessionStore
 from simulator.store_rows import DrillSession
+from simulator.store_snapshots import grader_version, keep_snapshot, session_library
 
 if TYPE_CHECKING:
     from simulator.programme.service import Programme
@@ -183,9 +184,11 @@ class AppServices:
         return library
 
     def library_for(self, row: DrillSession) -> Library:
-        """The library to play or grade ``row`` with: an exam card's session also sees the exam pool."""
+        """The library to play or grade ``row`` with: its own persona and case as snapshotted when it
+        started (whatever the files say now), and for an exam card's session the exam pool too."""
         library = self.library()
-        return library.with_exam_cases() if row.source == "exam" else library
+        library = library.with_exam_cases() if row.source == "exam" else library
+        return session_library(self.store.engine, row, library)
 
     def content_problems(self) -> list[ContentProblem]:
         """Problems in the content files right now (empty when everything loads)."""
@@ -290,7 +293,13 @@ class AppServices:
             settings=self.settings,
             rubric=library.rubric,
         )
+        # What this drill is played and graded with, kept apart from the files (docs/store.md).
+        rubric = library.require_rubric()
+        judge = self.settings.judge_model if self.grader_engine == "llm" else None
         session_id = self.store.create_session(
+            persona_hash=keep_snapshot(self.store.engine, "persona", persona),
+            case_hash=keep_snapshot(self.store.engine, "case", case),
+            grader_version=grader_version(self.grader_engine, rubric, judge_model=judge),
             user_name=user.name,
             language=case.language,
             persona_id=persona.id,

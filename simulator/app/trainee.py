@@ -30,6 +30,7 @@ from simulator.limits import DRILL_TURNS, MESSAGE_CHARS
 from simulator.models import Case, Language, Persona, Rubric, TraineeView, Turn
 from simulator.store import SessionFilter, TurnConflict
 from simulator.store_rows import DrillSession
+from simulator.store_snapshots import session_content
 from simulator.turn_warnings import add_warnings
 
 ANY = "any"
@@ -436,12 +437,13 @@ def scorecard(services: AppServices, user: User, session_id: str) -> ScorecardVi
     if effective is None:
         raise AppError("not_graded_yet")
     library = services.content.snapshot().library
+    played_with = session_content(services.store.engine, row, library)  # as played, not as edited since
     return ScorecardView(
         session_id=row.id,
         effective=effective,
         rubric=library.rubric,
-        persona=library.personas.get(row.persona_id or ""),
-        case=library.cases.get(row.case_id or ""),
+        persona=played_with.persona,
+        case=played_with.case,
         case_titles=library.case_titles(),
     )
 
