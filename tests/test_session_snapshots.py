@@ -143,13 +143,30 @@ def test_a_session_from_before_snapshots_uses_current_content_and_says_so(conten
     assert not uses_current_content(services.store.get_session(imported))
 
 
-def test_the_migration_adds_the_columns_and_table(database_url: str) -> None:
+def test_migration_10_upgrades_a_database_with_sessions_from_before(database_url: str) -> None:
+    from sqlalchemy import text
+
+    from simulator.migrations import MIGRATIONS, _m10_session_snapshots
     from simulator.store import SessionStore
 
+    version = MIGRATIONS.index(_m10_session_snapshots) + 1
+
     store = SessionStore(database_url)
-    columns = {column["name"] for column in inspect(store.engine).get_columns("sessions")}
+    old = store.create_session(user_name="alice", language="zh-CN", persona_id=PERSONA, case_id=CASE)
+    with store.engine.begin() as connection:  # back to the schema of version 9, with that session in it
+        connection.execute(text("DROP TABLE content_snapshots"))
+        for column in ("persona_hash", "case_hash", "grader_version"):
+            connection.execute(text(f"ALTER TABLE sessions DROP COLUMN {column}"))
+        connection.execute(text("DELETE FROM schema_migrations WHERE version = :v"), {"v": version})
+    store.engine.dispose()
+
+    upgraded = SessionStore(database_url)
+    assert upgraded.schema_version() == len(MIGRATIONS)
+    columns = {column["name"] for column in inspect(upgraded.engine).get_columns("sessions")}
     assert {"persona_hash", "case_hash", "grader_version"} <= columns
-    assert "content_snapshots" in store.table_names()
+    assert "content_snapshots" in upgraded.table_names()
+    row = upgraded.get_session(old)
+    assert row.persona_hash is None and row.grader_version is None and uses_current_content(row)
 
 
 def test_an_assessment_record_names_and_regrades_an_exam_card_as_played(tmp_path: Path) -> None:
