@@ -218,6 +218,7 @@ def library_with_sessions(engine: Any, library: Library, session_ids: Iterable[s
         case_body = load_snapshot(engine, case_hash) if case_hash else None
         if case_body is not None:
             case = Case.model_validate(case_body)
-            # an exam card's case stays in the exam pool; a practice case among the practice cases
+            # a practice case stays among the practice cases; an exam card's case, or a case whose
+            # file is gone, goes to the exam side (a report only reads names from this library)
             (exam_cases if case.id in library.exam_cases or case.id not in library.cases else cases)[case.id] = case
     return dataclasses.replace(library, personas=personas, cases=cases, exam_cases=exam_cases)
