@@ -80,6 +80,15 @@ DRILL_IDLE_MINUTES = _limit(
     "as abandoned in every list and gradable on demand, instead of staying 'in progress' forever. Two hours "
     "covers a long interruption in a training day.",
 )
+LIVE_DRILL_IDLE_MINUTES = _limit(
+    "live_drill_idle_minutes",
+    15,
+    "minutes",
+    "How long an open drill stays in one app process's memory without a message. After that the process "
+    "drops its copy (the drill stays open in the store, and its next message rebuilds it there or on another "
+    "replica), so memory holds only the drills being played now. A quarter hour keeps a trainee who pauses "
+    "to think on the fast path; a rebuild costs one read of the drill's turns.",
+)
 COMMENT_CHARS = _limit("comment_chars", 2000, "characters", "One mentor comment on a turn or a session.")
 OVERRIDE_REASON_CHARS = _limit(
     "override_reason_chars", 1000, "characters", "The reason a mentor gives for overriding a score."

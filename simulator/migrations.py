@@ -104,6 +104,19 @@ def _m9_comment_visibility(connection: Connection) -> None:
         connection.execute(text("ALTER TABLE annotations ADD COLUMN visible_to_trainee BOOLEAN NOT NULL DEFAULT FALSE"))
 
 
+def _m10_session_snapshots(connection: Connection) -> None:
+    """Sessions record what they were played with: ``content_snapshots`` (persona and case bodies by
+    content hash) and, on ``sessions``, ``persona_hash``, ``case_hash`` and ``grader_version``. Earlier
+    sessions keep NULLs: they are read with the current content, and say so (docs/store.md)."""
+    from simulator import store_snapshots  # the table's own module (loaded only when migrating)
+
+    _create(connection, store_snapshots.ContentSnapshotRow)
+    columns = {column["name"] for column in inspect(connection).get_columns(DrillSession.__tablename__)}
+    for name, kind in (("persona_hash", "VARCHAR(64)"), ("case_hash", "VARCHAR(64)"), ("grader_version", "JSON")):
+        if name not in columns:
+            connection.execute(text(f"ALTER TABLE sessions ADD COLUMN {name} {kind}"))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_mentor_tables,
@@ -114,6 +127,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m7_accounts,
     _m8_index_builds,
     _m9_comment_visibility,
+    _m10_session_snapshots,
 ]
 
 _migrations_table = MetaData()

@@ -31,6 +31,7 @@ from simulator.content import Library
 from simulator.errors import GradingBusy, GradingFailed
 from simulator.models import GradeReport
 from simulator.store import SessionStore
+from simulator.store_snapshots import session_library
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,12 @@ class SessionGrader:
         try:
             with grading_claims.Heartbeat(self.store, session_id, self.worker):
                 transcript = self.store.transcript(session_id)
+                row = self.store.get_session(session_id)
                 library = self._library()
-                if self.store.get_session(session_id).source == "exam":
+                if row.source == "exam":
                     library = library.with_exam_cases()  # an exam card is graded against its exam case
+                # its persona and case as they were when it was played, not as the files say today
+                library = session_library(self.store.engine, row, library)
                 report = grade(transcript, library=library, engine=self._engine(), settings=self.settings)
                 self.store.save_report(session_id, report)
         except GradingFailed as exc:

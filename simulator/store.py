@@ -64,6 +64,14 @@ def _enable_sqlite_wal(engine: Engine) -> None:
 
 
 @dataclass(frozen=True)
+class DrillVersion:
+    """What a replica compares its cached drill with: the stored status and number of turns."""
+
+    status: str
+    turns: int
+
+
+@dataclass(frozen=True)
 class SessionFilter:
     """Mentor-view filters; None means no restriction."""
 
@@ -121,8 +129,11 @@ class SessionStore:
         customer_engine: str = "offline",
         seed: int = 0,
         source: str = "drill",
+        persona_hash: str | None = None,
+        case_hash: str | None = None,
+        grader_version: dict[str, Any] | None = None,
     ) -> str:
-        """Create an open session and return its id."""
+        """Create an open session and return its id (with what it is played with: simulator.store_snapshots)."""
         session_id = str(uuid.uuid4())
         with self._tx() as db:
             db.add(
@@ -137,6 +148,9 @@ class SessionStore:
                     customer_engine=customer_engine,
                     seed=seed,
                     source=source,
+                    persona_hash=persona_hash,
+                    case_hash=case_hash,
+                    grader_version=grader_version,
                 )
             )
         return session_id
@@ -176,6 +190,21 @@ class SessionStore:
         except IntegrityError as exc:
             raise TurnConflict(session_id, index, None) from exc
         return index
+
+    def drill_version(self, session_id: str) -> DrillVersion | None:
+        """The session's status and stored turn count in one indexed query (None: no such session)."""
+        turns = select(func.count()).select_from(TurnRow).where(TurnRow.session_id == session_id).scalar_subquery()
+        with self._sessions() as db:
+            found = db.execute(select(DrillSession.status, turns).where(DrillSession.id == session_id)).first()
+        return None if found is None else DrillVersion(status=found[0], turns=int(found[1] or 0))
+
+    def open_among(self, session_ids: list[str]) -> set[str]:
+        """Which of ``session_ids`` are still open (one query)."""
+        if not session_ids:
+            return set()
+        with self._sessions() as db:
+            query = select(DrillSession.id).where(DrillSession.id.in_(session_ids), DrillSession.status == "open")
+            return set(db.scalars(query))
 
     def end_session(self, session_id: str, outcome: str | None = None) -> None:
         """Mark a session ended (the customer ended it, or the trainee did: 'abandoned' if unresolved)."""

@@ -44,6 +44,12 @@ class DrillSession(Base):
     total: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text)
+    #: sha256 of the persona and case snapshots this session was played with (``content_snapshots``);
+    #: None for sessions stored before snapshots existed (migration 10) and for chat logs without them.
+    persona_hash: Mapped[str | None] = mapped_column(String(64))
+    case_hash: Mapped[str | None] = mapped_column(String(64))
+    #: The grader in force when the session started (rubric hash, weights, recogniser, engine).
+    grader_version: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     turns: Mapped[list[TurnRow]] = relationship(order_by="TurnRow.idx", cascade="all, delete-orphan")
 

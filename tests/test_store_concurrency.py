@@ -194,35 +194,6 @@ def test_postgres_fresh_starts_and_appends(tmp_path: Path) -> None:
     assert sorted(kind for kind, _ in _drain(results, 2)) == ["conflict", "ok"]
 
 
-def test_a_drill_continued_on_two_servers_is_refused_on_the_stale_one(tmp_path: Path) -> None:
-    """Two app processes (sticky sessions broken) hold the same drill: the second writer is told to reload."""
-    import dataclasses
-
-    from simulator.accounts import User
-    from simulator.app import trainee
-    from simulator.app.i18n import AppError
-    from simulator.app.services import AppServices
-    from simulator.config import load_settings
-    from tests.offline_fixtures import write_content
-
-    settings = dataclasses.replace(
-        load_settings(), content_dir=write_content(tmp_path / "content"), database_url=f"sqlite:///{tmp_path / 'db'}"
-    )
-    first, second = (AppServices(settings, index_sync=lambda library: "") for _ in range(2))
-    alice = User("alice", frozenset({"trainee"}))
-    view = trainee.start_session(first, alice, "test_rational", "zh-test-late-parcel")
-    trainee.resume_open_session(second, alice)  # the other server loads the drill too
-    list(trainee.send_message(first, alice, view.session_id, "您好,请问订单号是多少?"))
-    with pytest.raises(AppError) as refused:
-        list(trainee.send_message(second, alice, view.session_id, "您好,我是小王"))
-    assert refused.value.key == "turn_conflict"
-    stored = [turn.text for turn in first.store.transcript(view.session_id).turns]
-    assert "您好,我是小王" not in stored and len(stored) == 3
-    # after the reload the second server continues from the store
-    after = list(trainee.send_message(second, alice, view.session_id, "我马上帮您查"))[-1]
-    assert [m["content"] for m in after.messages][:3] == stored
-
-
 def test_drill_db_upgrade_names_a_missing_driver(monkeypatch: pytest.MonkeyPatch) -> None:
     """A URL whose driver is not installed says what to install instead of a traceback."""
     monkeypatch.setenv("DRILL_DATABASE_URL", "mysql+mysqldb://drill:secret-pw@127.0.0.1:1/drill")

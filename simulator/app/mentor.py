@@ -21,9 +21,16 @@ from simulator.app.services import AppServices
 from simulator.app.trainee import effective_report, grade_or_explain, session_summary
 from simulator.grading.scorecard import display_turn, rule_name
 from simulator.grading.transcript_file import TranscriptFileError
-from simulator.models import Language, Rubric, Transcript
+from simulator.models import Case, Language, Persona, Rubric, Transcript
 from simulator.mood_scale import mood_text
 from simulator.store import SessionFilter
+from simulator.store_snapshots import (
+    grader_version,
+    pin_imported_content,
+    session_content,
+    session_library,
+    uses_current_content,
+)
 from simulator.transcript_import import read_transcript_text
 from simulator.turn_warnings import warnings_for
 
@@ -75,6 +82,11 @@ class Replay:
     grading_failure: str | None = None
     #: What the LLM customer's engine corrected in its model's replies, by turn (mentors only).
     model_warnings: dict[int, list[str]] = field(default_factory=dict)
+    #: The persona and case the session was played with (its snapshots; today's files for older sessions).
+    persona: Persona | None = None
+    case: Case | None = None
+    #: The session predates content snapshots: persona and case are today's files, which may have changed.
+    current_content: bool = False
 
     def criterion_name(self, criterion_id: str, lang: Language) -> str:
         """The criterion's display name in ``lang`` (its id when the rubric does not know it)."""
@@ -172,14 +184,19 @@ def load_replay(services: AppServices, user: User, session_id: str | None, lang:
     ]
     effective = effective_report(services, row.id)
     job = services.grading_state(row.id) if effective is None else None
+    played_with = session_content(services.store.engine, row, library)
     return Replay(
-        session=session_summary(row, library, lang),
+        # the header names the customer and scenario as played (the export reuses it)
+        session=session_summary(row, session_library(services.store.engine, row, library), lang),
         transcript=services.store.transcript(row.id),
         effective=effective,
         comments=comments,
         rubric=library.rubric,
         grading_failure=job.reason if job is not None and job.state == "failed" else None,
         model_warnings=warnings_for(services.store, row.id) if user.can("mentor") else {},
+        persona=played_with.persona,
+        case=played_with.case,
+        current_content=uses_current_content(row),
     )
 
 
@@ -366,6 +383,9 @@ def import_transcript(
     if not services.local_mode and not services.accounts.known(owner):
         raise AppError("import_owner_unknown", name=owner)
     session_id = services.store.import_transcript(transcript, user_name=owner)
+    judge = services.settings.judge_model if services.grader_engine == "llm" else None
+    grader = grader_version(services.grader_engine, library.require_rubric(), judge_model=judge)
+    pin_imported_content(services.store.engine, session_id, library, grader)
     notes = [warning.message(lang) for warning in imported.warnings]
     if imported.masked_total:
         notes.append(t("import_masked", lang, count=imported.masked_total))

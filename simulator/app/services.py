@@ -13,7 +13,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,16 +23,18 @@ from simulator.access import Access, decide
 from simulator.account_table import accounts_for
 from simulator.accounts import LOCAL, Accounts, AccountsUnavailable, User
 from simulator.app.i18n import AppError
+from simulator.app.live_drills import LiveDrills, LiveSession
 from simulator.config import Settings
 from simulator.content import Library, content_files, validate_files
 from simulator.content_problems import ContentProblem, errors_only
 from simulator.conversation import Conversation
-from simulator.customer import EngineName, ReplyStream, make_customer
+from simulator.customer import EngineName, make_customer
 from simulator.grading_claims import JobState, job_state
 from simulator.models import GradeReport
 from simulator.session_grading import SessionGrader
 from simulator.store import SessionStore
 from simulator.store_rows import DrillSession
+from simulator.store_snapshots import grader_version, keep_snapshot, session_library
 
 if TYPE_CHECKING:
     from simulator.programme.service import Programme
@@ -125,21 +127,6 @@ class ContentCache:
 # Live drills
 
 
-@dataclass
-class LiveSession:
-    """An open drill in memory: its conversation and the customer reply being written, if any."""
-
-    session_id: str
-    user_name: str
-    conversation: Conversation
-    #: How many of the conversation's turns are committed to the store.
-    stored_turns: int = 0
-    #: Guards ``active`` and the start of a reply (held briefly, never while a reply streams).
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    #: The customer reply being streamed now (one at a time per drill; Stop cancels it).
-    active: ReplyStream | None = None
-
-
 IndexSync = Callable[[Library], str]
 
 
@@ -163,8 +150,8 @@ class AppServices:
         self.access = access or decide(self.accounts)
         self.content = ContentCache(*settings.content_roots)
         self._index_sync = index_sync
-        self._live: dict[str, LiveSession] = {}
-        self._live_lock = threading.Lock()
+        #: Open drills held in memory: a cache checked against the store before each turn.
+        self.live_drills = LiveDrills()
         #: Grades stored sessions for this replica, claimed in the database (see session_grading).
         self.grader = SessionGrader(
             self.store, settings=settings, library=self.library, engine=lambda: self.grader_engine
@@ -202,9 +189,11 @@ class AppServices:
         return library
 
     def library_for(self, row: DrillSession) -> Library:
-        """The library to play or grade ``row`` with: an exam card's session also sees the exam pool."""
+        """The library to play or grade ``row`` with: its own persona and case as snapshotted when it
+        started (whatever the files say now), and for an exam card's session the exam pool too."""
         library = self.library()
-        return library.with_exam_cases() if row.source == "exam" else library
+        library = library.with_exam_cases() if row.source == "exam" else library
+        return session_library(self.store.engine, row, library)
 
     def content_problems(self) -> list[ContentProblem]:
         """Problems in the content files right now (empty when everything loads)."""
@@ -309,7 +298,13 @@ class AppServices:
             settings=self.settings,
             rubric=library.rubric,
         )
+        # What this drill is played and graded with, kept apart from the files (docs/store.md).
+        rubric = library.require_rubric()
+        judge = self.settings.judge_model if self.grader_engine == "llm" else None
         session_id = self.store.create_session(
+            persona_hash=keep_snapshot(self.store.engine, "persona", persona),
+            case_hash=keep_snapshot(self.store.engine, "case", case),
+            grader_version=grader_version(self.grader_engine, rubric, judge_model=judge),
             user_name=user.name,
             language=case.language,
             persona_id=persona.id,
@@ -323,22 +318,29 @@ class AppServices:
         conversation = Conversation(engine, transcript_id=session_id)
         conversation.start()
         self.store.append_turn(session_id, conversation.turns[-1], expected_index=0)
-        live = LiveSession(session_id, user.name, conversation, stored_turns=len(conversation.turns))
-        with self._live_lock:
-            self._live[session_id] = live
-        return live
+        self.evict_idle_live()
+        return self.live_drills.adopt(
+            LiveSession(session_id, user.name, conversation, stored_turns=len(conversation.turns))
+        )
 
     def live_session(self, user: User, session_id: str) -> LiveSession:
-        """The open drill ``session_id`` of ``user``, rebuilt from the store after a restart.
+        """The open drill ``session_id`` of ``user``, checked against the store and rebuilt when stale.
 
-        Only the owner may talk in a drill. The engine is rebuilt with the stored seed and given
-        the stored turns as history: the offline engine replays them to restore its state, the
-        LLM engine reads them as the conversation so far.
+        Only the owner may talk in a drill. The cached drill is used when the store holds exactly
+        the turns it knows (one cheap query); when another replica, tab or process has written
+        turns since, or closed the drill, it is rebuilt from the store instead of forking the
+        transcript. The engine is rebuilt with the stored seed and given the stored turns as
+        history: the offline engine replays them to restore its state, the LLM engine reads them
+        as the conversation so far.
         """
-        with self._live_lock:
-            live = self._live.get(session_id)
+        self.evict_idle_live()
+        live = self.live_drills.get(session_id)
         if live is not None and live.user_name == user.name:
-            return live
+            version = self.store.drill_version(session_id)
+            if version is not None and version.status == "open" and version.turns == live.stored_turns:
+                return live
+            self.live_drills.forget(session_id, only=live)
+            log.info("drill %s changed in the store (%s); rebuilding it", session_id, version)
         row = self.session_for(user, session_id)
         if row.user_name != user.name:
             raise SessionNotFound("no_session", id=session_id)
@@ -364,25 +366,34 @@ class AppServices:
         else:
             conversation.start()
             self.store.append_turn(row.id, conversation.turns[-1], expected_index=0)
-        live = LiveSession(row.id, user.name, conversation, stored_turns=len(conversation.turns))
-        with self._live_lock:
-            self._live.setdefault(row.id, live)
-            return self._live[row.id]
+        return self.live_drills.adopt(
+            LiveSession(row.id, user.name, conversation, stored_turns=len(conversation.turns))
+        )
 
     def forget_live(self, session_id: str) -> None:
-        """Drop an ended drill from memory (its turns are all in the store)."""
-        with self._live_lock:
-            self._live.pop(session_id, None)
+        """Drop a drill from memory (its turns are all in the store)."""
+        self.live_drills.forget(session_id)
+
+    def evict_idle_live(self) -> list[str]:
+        """Drop drills unused for ``DRILL_MAX_LIVE_DRILL_IDLE_MINUTES`` from memory; return their ids.
+
+        They stay open in the store: the next message rebuilds them (on this replica or another).
+        """
+        return self.live_drills.evict_idle(limits.LIVE_DRILL_IDLE_MINUTES.value * 60.0)
 
     def close_idle_drills(self) -> list[str]:
         """Close practice drills idle longer than ``DRILL_MAX_DRILL_IDLE_MINUTES`` as abandoned.
 
         Run before any list of sessions is shown and before a drill is resumed, so no list ever
-        shows a drill "in progress" that nobody will finish.
+        shows a drill "in progress" that nobody will finish. Drills that are no longer open in the
+        store (closed here, or by another replica) are dropped from this process's memory too.
         """
         closed = self.store.close_idle_sessions(timedelta(minutes=limits.DRILL_IDLE_MINUTES.value))
-        for session_id in closed:
-            self.forget_live(session_id)
+        self.live_drills.forget_all(closed)
+        cached = self.live_drills.ids()
+        still_open = self.store.open_among(cached)
+        self.live_drills.forget_all(sid for sid in cached if sid not in still_open)
+        self.evict_idle_live()
         return closed
 
     def grade_session(self, session_id: str, *, again: bool = False) -> GradeReport:

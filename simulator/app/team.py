@@ -28,6 +28,7 @@ from simulator.programme.cards import CardFilters
 from simulator.programme.ratings import Rating, RatingSummary, summarise
 from simulator.programme.results import AssessmentResult, Part
 from simulator.programme.team_view import TeamView, month_of, to_csv
+from simulator.store_snapshots import library_with_sessions
 
 
 def require_coach(services: AppServices, user: User) -> None:
@@ -181,7 +182,9 @@ def export(
         raise AppError("assess_not_found")
     folder = new_export_folder(out_root, user.name)
     path = folder / f"assessment-{file_part(assessment_id[:8])}-{file_part(trainee)}.{fmt}"
-    path.write_text(render(view, library, lang, fmt), encoding="utf-8")
+    # cards are named as they were played, whatever the case files say now
+    recorded = library_with_sessions(services.store.engine, library, view.session_ids())
+    path.write_text(render(view, recorded, lang, fmt), encoding="utf-8")
     return path
 
 

@@ -30,6 +30,7 @@ from simulator.limits import DRILL_TURNS, MESSAGE_CHARS
 from simulator.models import Case, Language, Persona, Rubric, TraineeView, Turn
 from simulator.store import SessionFilter, TurnConflict
 from simulator.store_rows import DrillSession
+from simulator.store_snapshots import session_content
 from simulator.turn_warnings import add_warnings
 
 ANY = "any"
@@ -266,14 +267,18 @@ def _persist(services: AppServices, live: LiveSession) -> None:
     """Commit every in-memory turn the store does not have yet (one row per turn, in order).
 
     Each turn is written at the index this drill expects; when another writer (a second tab or
-    server on the same drill) got there first, the drill is dropped from memory and the trainee
-    told to reload, which continues from what the store holds.
+    replica on the same drill) got there first, nothing is written, the reply this drill started is
+    cancelled, this copy is dropped from memory and the trainee is told (the message stays in their
+    textbox); the next action rebuilds the drill from what the store holds.
     """
     for turn in live.conversation.turns[live.stored_turns :]:
         try:
             index = services.store.append_turn(live.session_id, turn, expected_index=live.stored_turns)
         except TurnConflict as exc:
-            services.forget_live(live.session_id)
+            stream = live.active
+            if stream is not None:
+                stream.cancel()
+            services.live_drills.forget(live.session_id, only=live)
             raise AppError("turn_conflict") from exc
         add_warnings(services.store, live.session_id, index, live.conversation.turn_warnings.get(live.stored_turns, ()))
         live.stored_turns += 1
@@ -432,12 +437,13 @@ def scorecard(services: AppServices, user: User, session_id: str) -> ScorecardVi
     if effective is None:
         raise AppError("not_graded_yet")
     library = services.content.snapshot().library
+    played_with = session_content(services.store.engine, row, library)  # as played, not as edited since
     return ScorecardView(
         session_id=row.id,
         effective=effective,
         rubric=library.rubric,
-        persona=library.personas.get(row.persona_id or ""),
-        case=library.cases.get(row.case_id or ""),
+        persona=played_with.persona,
+        case=played_with.case,
         case_titles=library.case_titles(),
     )
 

@@ -249,12 +249,14 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 session_id=data.session["id"],
                 effective=data.effective,
                 rubric=library.rubric,
-                persona=library.personas.get(data.transcript.persona_id or ""),
-                case=library.cases.get(data.transcript.case_id or ""),
+                persona=data.persona,
+                case=data.case,
                 case_titles=library.case_titles(),
             )
             updates[verdict] = verdict_badge(data.effective.report, lang)
             updates[score_md] = scorecard_markdown(card, lang)
+        if data.current_content:  # played before snapshots: what is shown follows today's files
+            updates[score_md] = f"ℹ️ {t('content_not_snapshotted', lang)}\n\n{updates[score_md]}"
         return updates
 
     # -- handlers ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from simulator.programme.assessment_report import render
 from simulator.programme.assessments import CandidateView
 from simulator.programme.cards import CardFilters
 from simulator.session_grading import Engine, SessionGrader
+from simulator.store_snapshots import grader_version, library_with_sessions, pin_imported_content
 from simulator.transcript_import import read_transcript_file
 
 
@@ -159,6 +160,9 @@ def add_chats(
         imported.append((path, transcript))
     for path, transcript in imported:
         session_id = store.import_transcript(transcript, user_name=trainee)
+        judge = current.judge_model if chosen_engine == "llm" else None
+        grader_now = grader_version(chosen_engine, library.require_rubric(), judge_model=judge)
+        pin_imported_content(store.engine, session_id, library, grader_now)
         with errors():
             report = grader.grade(session_id)
         click.echo(f"{path}: imported as {session_id}, total {_num(report.total)}")
@@ -240,7 +244,9 @@ def export(
     for view in chosen:
         lang = language or view.language
         path = folder / f"assessment-{assessment_id[:8]}-{view.user_name}-{lang}.{fmt}"
-        path.write_text(render(view, library, lang, fmt), encoding="utf-8")  # type: ignore[arg-type]
+        # cards are named as they were played, whatever the case files say now
+        recorded = library_with_sessions(programme.db.store.engine, library, view.session_ids())
+        path.write_text(render(view, recorded, lang, fmt), encoding="utf-8")  # type: ignore[arg-type]
         click.echo(str(path))
 
 

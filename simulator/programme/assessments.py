@@ -89,6 +89,10 @@ class CandidateView:
     filters: dict[str, Any]
     result: AssessmentResult | None  # the frozen result once closed; the running one for coaches
 
+    def session_ids(self) -> list[str]:
+        """Ids of the sessions behind this trainee's cards and real chats (for their recorded content)."""
+        return [item.session_id for attempt in self.attempts for item in attempt.items if item.session_id]
+
     def current(self, part: Part) -> PartAttemptView:
         """The latest attempt at ``part``."""
         return max((a for a in self.attempts if a.part == part), key=lambda a: a.number)
