@@ -10,7 +10,8 @@ import argparse
 import sys
 import threading
 
-from simulator.testing.fake_openai_server import FakeOpenAIServer, Latency, ScriptedReply
+from simulator.testing.fake_openai_script import Latency, ScriptedReply
+from simulator.testing.fake_openai_server import FakeOpenAIServer
 
 
 def main() -> None:

@@ -105,7 +105,8 @@ def main() -> None:
     from simulator.content import load_library
     from simulator.grading import grade
     from simulator.grading.rules import run_rules
-    from simulator.testing.fake_openai_server import FakeOpenAIServer, Latency
+    from simulator.testing.fake_openai_script import Latency
+    from simulator.testing.fake_openai_server import FakeOpenAIServer
 
     library = load_library(PROJECT_DIR)
     rubric = library.require_rubric()

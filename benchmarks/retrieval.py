@@ -119,7 +119,8 @@ def main() -> None:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from simulator.casebank_index import CaseIndex, case_document, case_metadata
+    from simulator.case_documents import case_document, case_metadata
+    from simulator.casebank_index import CaseIndex
     from simulator.config import Settings
     from simulator.content import load_library
     from simulator.embedders import make_embedder

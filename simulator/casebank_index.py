@@ -1,201 +1,48 @@
 """A Chroma index of the case bank, for finding the cases a conversation resembles.
 
-Each case is one document (its text recipe is chosen by the retrieval eval, see
-:data:`DEFAULT_RECIPE`) with metadata ``id``, ``category``, ``language``, ``difficulty``,
-``tags`` (comma-separated), ``title`` and ``content_hash``. The collection name includes the
-embedder name, so switching embedders never mixes vectors. Storage is a local
-``PersistentClient`` under ``settings.chroma_dir``, or a Chroma server (``HttpClient``) when
-``DRILL_CHROMA_HOST`` is set.
+Each case is one document (``simulator.case_documents``: its text recipe is chosen by the
+retrieval eval) with filterable metadata; where the collection lives and what it is called is
+``simulator.chroma_client``. What a search or a sync answers is in ``simulator.case_index_results``.
 
 The index is built on first use and kept in sync by content hash: :meth:`CaseIndex.sync`
 upserts only added or changed cases and deletes removed ones. Replicas sharing one Chroma
-server take turns: a sync runs under a lease in the database (``simulator.index_builds``), which
-also records the fingerprint of the content the last complete sync reached, so a replica whose
-content matches skips the sync without reading every record. Searches never wait for a sync:
-once the collection holds anything, a search reads it as it is and a needed sync runs in the
-background (only the very first build, when there is nothing to search yet, is waited for).
+server take turns: a sync runs under a lease in the database (``simulator.index_builds``, through
+``simulator.index_build_coordinators``), which also records the fingerprint of the content the
+last complete sync reached, so a replica whose content matches skips the sync without reading
+every record. Searches never wait for a sync: once the collection holds anything, a search reads
+it as it is and a needed sync runs in the background (only the very first build, when there is
+nothing to search yet, is waited for).
 
 :meth:`CaseIndex.fitting` and :meth:`CaseIndex.fitting_transcript` also say whether anything fits
-(:class:`Retrieval`, ``no_close_case``): see ``simulator.case_fit`` for the measured rule.
+(:class:`~simulator.case_index_results.Retrieval`, ``no_close_case``): see ``simulator.case_fit``
+for the measured rule.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import chromadb
-from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 
+from simulator.case_documents import DEFAULT_RECIPE, DOCUMENT_RECIPES, case_document, case_metadata, transcript_query
 from simulator.case_fit import Fit, judge_fit, threshold_for
+from simulator.case_index_results import Hit, Retrieval, SyncReport
+from simulator.chroma_client import chroma_location, collection_name, make_chroma_client
 from simulator.embedders import Embedder, make_embedder
-from simulator.index_builds import BuildState, content_fingerprint
+from simulator.index_build_coordinators import BuildCoordinator, default_builds
+from simulator.index_builds import content_fingerprint
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from simulator.config import Settings
     from simulator.content import Library
-    from simulator.models import Case, Transcript
-
-COLLECTION_PREFIX = "drill-cases"
-
-# Customer turns beyond this many characters add little (the story is told early) and would
-# drown the opening in small talk.
-TRANSCRIPT_QUERY_CHARS = 1200
-
-
-# ---------------------------------------------------------------------------------------------
-# Document text
-
-
-def _phrasing(case: Case) -> str:
-    return "\n".join(phrase.text for phrase in case.recommended_phrasing)
-
-
-def _recipe_brief(case: Case) -> str:
-    return f"{case.title}\n{case.brief}"
-
-
-def _recipe_story(case: Case) -> str:
-    return "\n".join([case.title, case.product, case.brief, case.situation, case.customer_wants, case.opening_line])
-
-
-def _recipe_story_phrasing(case: Case) -> str:
-    return "\n".join([_recipe_story(case), _phrasing(case), ", ".join(case.tags)])
-
-
-def _recipe_full(case: Case) -> str:
-    resolutions = "\n".join(r.description for r in case.acceptable_resolutions)
-    steps = "\n".join(case.expected_steps)
-    return "\n".join([_recipe_story_phrasing(case), resolutions, steps])
-
-
-DOCUMENT_RECIPES: dict[str, Callable[[Case], str]] = {
-    "brief": _recipe_brief,
-    "story": _recipe_story,
-    "story+phrasing": _recipe_story_phrasing,
-    "full": _recipe_full,
-}
-"""Ways to turn a case into the text that is embedded (compared by the retrieval eval)."""
-
-# Measured (evals/retrieval.yaml): with e5 the story alone beat story+phrasing and full (the
-# agent's recommended lines describe the reply, not the situation, and dilute it) and embeds
-# 3x faster; with n-grams the recipes were within noise. Brief-only was clearly worst.
-DEFAULT_RECIPE = "story"
-
-
-def case_document(case: Case, recipe: str = DEFAULT_RECIPE) -> str:
-    """The text embedded for ``case`` under ``recipe`` (see :data:`DOCUMENT_RECIPES`)."""
-    try:
-        return DOCUMENT_RECIPES[recipe](case)
-    except KeyError:
-        raise ValueError(f"unknown document recipe '{recipe}'; choose one of: {', '.join(DOCUMENT_RECIPES)}") from None
-
-
-def case_metadata(case: Case, document: str) -> dict[str, str]:
-    """Filterable metadata for ``case``, with a hash of everything stored for it."""
-    metadata = {
-        "id": case.id,
-        "title": case.title,
-        "category": str(case.category),
-        "language": case.language,
-        "difficulty": case.difficulty,
-        "tags": ",".join(case.tags),
-    }
-    payload = json.dumps([document, metadata], ensure_ascii=False, sort_keys=True)
-    metadata["content_hash"] = hashlib.sha256(payload.encode("utf-8")).hexdigest()
-    return metadata
-
-
-def collection_name(embedder_name: str) -> str:
-    """Chroma collection name for an embedder (Chroma allows ``[a-zA-Z0-9._-]``, 3-512 chars)."""
-    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder_name).strip("-._") or "default"
-    return f"{COLLECTION_PREFIX}-{slug}"[:512]
-
-
-# ---------------------------------------------------------------------------------------------
-# Results
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A retrieved case with its cosine similarity to the query (higher is closer, at most 1)."""
-
-    case_id: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Retrieval:
-    """A search with its "does anything fit?" verdict (``simulator.case_fit``).
-
-    ``hits`` are the cases to use as references: the best ``k`` when the nearest case fits, none
-    when there is no close case. ``nearest`` is the best hit whatever the verdict (for reports).
-    """
-
-    hits: tuple[Hit, ...]
-    nearest: Hit | None
-    fit: Fit
-
-    @property
-    def no_close_case(self) -> bool:
-        """True when nothing in the bank is close enough to borrow from."""
-        return self.fit.no_close_case
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    """What :meth:`CaseIndex.sync` did, as case ids (``busy``: another replica was syncing; nothing done)."""
-
-    added: tuple[str, ...] = ()
-    updated: tuple[str, ...] = ()
-    removed: tuple[str, ...] = ()
-    unchanged: tuple[str, ...] = ()
-    busy: bool = False
-
-    @property
-    def changed(self) -> bool:
-        """True when anything was embedded or deleted."""
-        return bool(self.added or self.updated or self.removed)
-
-    def summary(self) -> str:
-        """One line: counts per kind."""
-        if self.busy:
-            return "another replica is syncing the index; searches use it as it is"
-        return (
-            f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
-            f"unchanged {len(self.unchanged)}"
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# Client
-
-
-def make_chroma_client(settings: Settings) -> chromadb.ClientAPI:
-    """A Chroma server client when ``chroma_host`` is set, else a local persistent client."""
-    # Telemetry would try to reach the internet; drill runs offline.
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-
-
-def chroma_location(settings: Settings) -> str:
-    """Where the index lives, for messages."""
-    if settings.chroma_host:
-        return f"Chroma server http://{settings.chroma_host}:{settings.chroma_port}"
-    return f"local directory {settings.chroma_dir}"
+    from simulator.models import Transcript
 
 
 def _where(language: str | None, category: str | None, exclude_ids: Sequence[str]) -> dict[str, Any] | None:
@@ -211,71 +58,10 @@ def _where(language: str | None, category: str | None, exclude_ids: Sequence[str
     return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
 
-# ---------------------------------------------------------------------------------------------
-# The index
-
-
 #: Cases embedded and upserted per Chroma call (below Chroma's max batch size).
 ADD_BATCH = 1000
 #: How often a replica waiting for another one's sync looks again (a first build takes a minute).
 WAIT_POLL_SECONDS = 2.0
-
-
-class BuildCoordinator(Protocol):
-    """Who may sync a collection now, and what its last complete sync reached (``index_builds``)."""
-
-    def state(self, collection: str) -> BuildState: ...
-    def claim(self, collection: str) -> bool: ...
-    def renew(self, collection: str) -> None: ...
-    def finish(self, collection: str, fingerprint: str, cases: int) -> None: ...
-    def release(self, collection: str) -> None: ...
-    def forget(self, collection: str) -> None: ...
-
-
-class ProcessBuilds:
-    """The coordinator of a local (``PersistentClient``) index, which one process owns: in memory."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._holders: dict[str, int] = {}
-        self._done: dict[str, tuple[str, int]] = {}
-
-    def state(self, collection: str) -> BuildState:
-        with self._lock:
-            fingerprint, cases = self._done.get(collection, (None, None))
-            holder = self._holders.get(collection)
-            return BuildState(fingerprint, cases, str(holder) if holder is not None else None)
-
-    def claim(self, collection: str) -> bool:
-        with self._lock:
-            holder = self._holders.setdefault(collection, threading.get_ident())
-            return holder == threading.get_ident()
-
-    def renew(self, collection: str) -> None:
-        return None
-
-    def finish(self, collection: str, fingerprint: str, cases: int) -> None:
-        with self._lock:
-            self._done[collection] = (fingerprint, cases)
-            self._holders.pop(collection, None)
-
-    def release(self, collection: str) -> None:
-        with self._lock:
-            self._holders.pop(collection, None)
-
-    def forget(self, collection: str) -> None:
-        with self._lock:
-            self._done.pop(collection, None)
-
-
-def default_builds(settings: Settings) -> BuildCoordinator:
-    """Replicas share a Chroma server, so they coordinate in the database; a local index is one process's."""
-    if not settings.chroma_host:
-        return ProcessBuilds()
-    from simulator.index_builds import IndexBuilds
-    from simulator.store import SessionStore
-
-    return IndexBuilds(SessionStore(settings.sqlalchemy_url).engine)
 
 
 class CaseIndex:
@@ -518,12 +304,6 @@ class CaseIndex:
             return []
         exclude = (transcript.case_id,) if exclude_own_case and transcript.case_id else ()
         return self.search(query, k=k, language=transcript.language, exclude_ids=exclude)
-
-
-def transcript_query(transcript: Transcript, limit: int = TRANSCRIPT_QUERY_CHARS) -> str:
-    """Search text for a transcript: its scenario, then customer turns, cut at ``limit`` chars."""
-    parts = [transcript.scenario or ""] + [turn.text for turn in transcript.turns if turn.role == "customer"]
-    return "\n".join(part.strip() for part in parts if part and part.strip())[:limit].strip()
 
 
 _SHARED: dict[tuple[object, ...], CaseIndex] = {}

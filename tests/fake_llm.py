@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from simulator.config import Settings, load_settings
-from simulator.testing.fake_openai_server import FakeOpenAIServer, Latency, RecordedRequest, ScriptedReply
+from simulator.testing.fake_openai_script import Latency, RecordedRequest, ScriptedReply
+from simulator.testing.fake_openai_server import FakeOpenAIServer
 
 FAKE_MODEL = "fake-model"
 FAKE_API_KEY = "test-key"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from simulator.content import Library
-from simulator.programme.assessments import Assessments, CandidateView
+from simulator.programme.assessment_views import CandidateView
+from simulator.programme.assessments import Assessments
 from simulator.programme.cards import CardFilters
 from simulator.programme.db import ProgrammeDB
 from simulator.programme.errors import NotAllowed, ProgrammeError

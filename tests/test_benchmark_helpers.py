@@ -94,7 +94,7 @@ def test_token_estimate_counts_cjk_characters_singly() -> None:
 def test_synthesised_cases_are_distinct_and_keep_the_originals() -> None:
     from retrieval import synthesise
 
-    from simulator.casebank_index import case_document
+    from simulator.case_documents import case_document
     from simulator.config import PROJECT_DIR
     from simulator.content import load_library
 

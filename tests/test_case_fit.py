@@ -10,7 +10,8 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 
 from simulator.case_fit import Fit, FitThreshold, judge_fit, load_thresholds, margin, threshold_for
-from simulator.casebank_index import CaseIndex, Hit, Retrieval
+from simulator.case_index_results import Hit, Retrieval
+from simulator.casebank_index import CaseIndex
 from simulator.config import PROJECT_DIR, Settings, load_settings
 from simulator.content import load_library
 from simulator.embedders import DEFAULT_OFFLINE_EMBEDDER, make_embedder

@@ -19,13 +19,9 @@ from chromadb.api.types import DefaultEmbeddingFunction
 from chromadb.config import Settings as ChromaSettings
 from click.testing import CliRunner
 
-from simulator.casebank_index import (
-    DOCUMENT_RECIPES,
-    CaseIndex,
-    case_document,
-    collection_name,
-    transcript_query,
-)
+from simulator.case_documents import DOCUMENT_RECIPES, case_document, transcript_query
+from simulator.casebank_index import CaseIndex
+from simulator.chroma_client import collection_name
 from simulator.cli import main
 from simulator.config import PROJECT_DIR, Settings, load_settings
 from simulator.content import Library, validate_files

@@ -17,7 +17,7 @@ from simulator.content import load_library
 from simulator.evals.grader_eval import INJECTIONS, inject_instruction
 from simulator.evals.grader_set import DEFAULT_SET_DIR, split_sha256
 from simulator.models import Transcript, Turn
-from simulator.testing.fake_openai_server import ScriptedReply
+from simulator.testing.fake_openai_script import ScriptedReply
 from tests.fake_llm import FakeLLM
 
 DEV_FILE = "en-returns-headphones.yaml"  # 4 items, one verbose variant

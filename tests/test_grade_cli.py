@@ -94,7 +94,7 @@ def test_transcript_without_case_uses_the_index(content: Path, tmp_path: Path, m
 
         def fitting_transcript(self, transcript, k=3):
             from simulator.case_fit import Fit
-            from simulator.casebank_index import Hit, Retrieval
+            from simulator.case_index_results import Hit, Retrieval
 
             hit = Hit(en_case().id, 0.8)
             return Retrieval(hits=(hit,), nearest=hit, fit=Fit("close"))

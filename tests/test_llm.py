@@ -20,7 +20,7 @@ from simulator.llm.errors import provider_errors
 from simulator.llm.streaming import stream_text
 from simulator.llm.structured import STRUCTURED_METHODS, fallback_chain, structured_model
 from simulator.llm.usage import UsageLog
-from simulator.testing.fake_openai_server import ScriptedReply
+from simulator.testing.fake_openai_script import ScriptedReply
 from tests.fake_llm import FAKE_API_KEY, FAKE_MODEL, FakeLLM, unused_port
 
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from simulator.case_fit import Fit
-from simulator.casebank_index import Retrieval
+from simulator.case_index_results import Retrieval
 from simulator.config import Settings
 from simulator.errors import GradingFailed, LLMUnavailable
 from simulator.grading import GradingError, grade

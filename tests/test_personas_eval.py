@@ -397,7 +397,7 @@ def test_command_rejects_unknown_ids_and_llm_without_endpoint(content_env: Path,
 def test_llm_engine_inventing_facts_is_reported_and_cannot_resolve_early(
     content_env: Path, tmp_path: Path, fake_llm: Any
 ) -> None:
-    from simulator.testing.fake_openai_server import ScriptedReply
+    from simulator.testing.fake_openai_script import ScriptedReply
 
     fake_llm.default_reply = ScriptedReply(
         content="My order is ZX-99812 and I paid $120 on 9 May. Great, all sorted!\n###RESOLVED###\n"

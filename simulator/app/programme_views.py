@@ -14,7 +14,7 @@ import pandas as pd
 from simulator.app.i18n import label, t
 from simulator.content import Library
 from simulator.models import Language
-from simulator.programme.assessments import CandidateView, ItemView
+from simulator.programme.assessment_views import CandidateView, ItemView
 from simulator.programme.assignments import AssignmentStatus
 from simulator.programme.quiz_attempts import AttemptView, QuestionView
 from simulator.programme.ratings import RatingSummary

@@ -22,7 +22,7 @@ from simulator.app.programme_views import ANY
 from simulator.app.services import AppServices
 from simulator.models import Language
 from simulator.programme.assessment_report import render
-from simulator.programme.assessments import CandidateView
+from simulator.programme.assessment_views import CandidateView
 from simulator.programme.assignments import AssignmentStatus
 from simulator.programme.cards import CardFilters
 from simulator.programme.ratings import Rating, RatingSummary, summarise

@@ -11,7 +11,7 @@ from simulator.app import team
 from simulator.app.i18n import label, t
 from simulator.app.programme_views import score_text
 from simulator.models import Language
-from simulator.programme.assessments import CandidateView
+from simulator.programme.assessment_views import CandidateView
 
 
 def candidates_frame(views: list[CandidateView], lang: Language) -> pd.DataFrame:

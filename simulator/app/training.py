@@ -17,7 +17,7 @@ from simulator.app.i18n import AppError
 from simulator.app.programme_views import ANY
 from simulator.app.services import AppServices
 from simulator.app.trainee import DrillView, ScorecardView
-from simulator.programme.assessments import CandidateView, ItemView
+from simulator.programme.assessment_views import CandidateView, ItemView
 from simulator.programme.assignments import AssignmentStatus
 from simulator.programme.cards import personas_for
 from simulator.programme.errors import ProgrammeError

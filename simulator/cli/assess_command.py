@@ -18,7 +18,7 @@ from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.errors import DrillError
 from simulator.models import LANGUAGES, CaseCategory, Industry
 from simulator.programme.assessment_report import render
-from simulator.programme.assessments import CandidateView
+from simulator.programme.assessment_views import CandidateView
 from simulator.programme.cards import CardFilters
 from simulator.session_grading import Engine, SessionGrader
 from simulator.store_snapshots import grader_version, library_with_sessions, pin_imported_content

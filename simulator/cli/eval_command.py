@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from simulator.casebank_index import DEFAULT_RECIPE, DOCUMENT_RECIPES
+from simulator.case_documents import DEFAULT_RECIPE, DOCUMENT_RECIPES
 from simulator.cli.root import LazyGroup, echo_json, fail, library_or_exit, settings
 from simulator.content_problems import ContentError
 from simulator.embedders import OFFLINE_EMBEDDERS, EmbedderError, default_embedder_name

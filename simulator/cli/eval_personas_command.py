@@ -11,7 +11,8 @@ from simulator.cli.llm_estimate_option import ESTIMATE_HELP, PRICES_HELP, announ
 from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.content_problems import ContentError
 from simulator.errors import DrillError
-from simulator.evals.personas_eval import MAX_TURNS, Engine, plan_pairings, run_personas_eval, summarise
+from simulator.evals.personas_eval import MAX_TURNS, Engine, plan_pairings, run_personas_eval
+from simulator.evals.personas_summary import summarise
 from simulator.evals.trainee_scripts import DEFAULT_SCRIPTS_DIR, load_trainee_scripts
 
 

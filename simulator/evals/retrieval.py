@@ -23,8 +23,9 @@ import yaml
 from chromadb.config import Settings as ChromaSettings
 from pydantic import Field, ValidationError
 
+from simulator.case_documents import DEFAULT_RECIPE
 from simulator.case_fit import THRESHOLDS_FILE, FitThreshold, ThresholdFile, load_thresholds, margin, threshold_for
-from simulator.casebank_index import DEFAULT_RECIPE, CaseIndex
+from simulator.casebank_index import CaseIndex
 from simulator.config import PROJECT_DIR, Settings, load_settings
 from simulator.content import Library
 from simulator.content_problems import ContentError, ContentProblem

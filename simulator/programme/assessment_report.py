@@ -14,7 +14,7 @@ from typing import Literal
 from simulator.app.i18n import label, t
 from simulator.content import Library
 from simulator.models import Language
-from simulator.programme.assessments import CandidateView, ItemView, PartAttemptView
+from simulator.programme.assessment_views import CandidateView, ItemView, PartAttemptView
 from simulator.programme.results import AssessmentResult
 
 Format = Literal["md", "html"]

@@ -17,17 +17,22 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from simulator.accounts import User
-from simulator.app.scoring import stored_effective_report
 from simulator.content import Library
-from simulator.models import Rubric
+from simulator.programme.assessment_rows import (
+    add_cards,
+    assessment_and_candidate,
+    attempt_item,
+    attempt_items,
+    current_attempt,
+    result_json,
+)
+from simulator.programme.assessment_views import CandidateView, ItemView, PartAttemptView, attempt_view
 from simulator.programme.bank import matching_questions
 from simulator.programme.cards import Card, CardFilters, draw_cards
 from simulator.programme.coaching import coached_trainee, coaches
@@ -36,66 +41,10 @@ from simulator.programme.errors import NotAllowed, ProgrammeError
 from simulator.programme.models import ProgrammePolicy, QuizSpec
 from simulator.programme.quiz_attempts import AttemptView, FindUser, QuizAttempts
 from simulator.programme.results import AssessmentResult, AttemptScore, Part, combine, own_mark, practical_score
-from simulator.programme.tables import (
-    AssessmentRow,
-    AttemptItemRow,
-    AttemptRow,
-    CandidateRow,
-    QuizAttemptRow,
-)
+from simulator.programme.tables import AssessmentRow, AttemptItemRow, AttemptRow, CandidateRow, QuizAttemptRow
 from simulator.store_rows import DrillSession
 
 NO_FILTERS = CardFilters()
-
-
-@dataclass(frozen=True)
-class ItemView:
-    """A card or a real chat of a practical attempt; ``score`` is None while hidden or unscored."""
-
-    position: int
-    kind: str
-    case_id: str | None
-    persona_id: str | None
-    session_id: str | None
-    state: str  # not_started | in_progress | ended | graded
-    score: float | None
-
-
-@dataclass(frozen=True)
-class PartAttemptView:
-    """One attempt at a part as the viewer may see it."""
-
-    part: Part
-    number: int
-    state: str  # not_started | in_progress | done | closed
-    score: float | None
-    quiz_attempt_id: str | None = None
-    items: list[ItemView] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class CandidateView:
-    """One trainee's side of one assessment."""
-
-    assessment_id: str
-    title: str
-    language: str
-    created_by: str
-    created_at: datetime
-    user_name: str
-    status: str  # open | closed
-    attempts: list[PartAttemptView]
-    policy: ProgrammePolicy
-    filters: dict[str, Any]
-    result: AssessmentResult | None  # the frozen result once closed; the running one for coaches
-
-    def session_ids(self) -> list[str]:
-        """Ids of the sessions behind this trainee's cards and real chats (for their recorded content)."""
-        return [item.session_id for attempt in self.attempts for item in attempt.items if item.session_id]
-
-    def current(self, part: Part) -> PartAttemptView:
-        """The latest attempt at ``part``."""
-        return max((a for a in self.attempts if a.part == part), key=lambda a: a.number)
 
 
 class Assessments:
@@ -155,7 +104,7 @@ class Assessments:
                 practical = AttemptRow(candidate_id=candidate.id, part="practical", number=1, created_at=self.db.now())
                 db.add(practical)
                 db.flush()
-                _add_cards(db, practical.id, draws[person.name])
+                add_cards(db, practical.id, draws[person.name])
         return assessment_id
 
     # -- the trainee's side ---------------------------------------------------------------------------
@@ -164,7 +113,7 @@ class Assessments:
         """Start (or return) the trainee's current theory exam: drawn now, timed from now."""
         with self.db.read() as db:
             assessment, candidate = self._own_open_candidate(db, user, assessment_id)
-            attempt = _current(db, candidate.id, "theory")
+            attempt = current_attempt(db, candidate.id, "theory")
             policy = ProgrammePolicy.model_validate(assessment.policy)
             language = assessment.language
         if attempt.quiz_attempt_id is not None:
@@ -191,15 +140,15 @@ class Assessments:
         """A card of the trainee's current practical attempt (their own, assessment open)."""
         with self.db.read() as db:
             _, candidate = self._own_open_candidate(db, user, assessment_id)
-            attempt = _current(db, candidate.id, "practical")
-            item = _item(db, attempt.id, "card", position)
+            attempt = current_attempt(db, candidate.id, "practical")
+            item = attempt_item(db, attempt.id, "card", position)
             return ItemView(item.position, item.kind, item.case_id, item.persona_id, item.session_id, "", None)
 
     def link_card_session(self, user: User, assessment_id: str, position: int, session: DrillSession) -> None:
         """Record that ``session`` (the trainee's exam drill of that card) plays the card."""
         with self.db.tx() as db:
             _, candidate = self._own_open_candidate(db, user, assessment_id)
-            item = _item(db, _current(db, candidate.id, "practical").id, "card", position)
+            item = attempt_item(db, current_attempt(db, candidate.id, "practical").id, "card", position)
             if session.user_name != user.name or session.source != "exam" or session.case_id != item.case_id:
                 raise ProgrammeError("assess_wrong_session")
             if item.session_id is not None:
@@ -254,7 +203,7 @@ class Assessments:
         if user.name != trainee and not coach:
             raise NotAllowed("assess_not_found")
         with self.db.read() as db:
-            assessment, candidate = _candidate(db, assessment_id, trainee)
+            assessment, candidate = assessment_and_candidate(db, assessment_id, trainee)
             attempts = list(db.scalars(select(AttemptRow).where(AttemptRow.candidate_id == candidate.id)))
             items = {
                 attempt.id: list(
@@ -268,7 +217,14 @@ class Assessments:
             }
         policy = ProgrammePolicy.model_validate(assessment.policy)
         views = [
-            self._attempt_view(attempt, items[attempt.id], library.rubric, show=coach or attempt.closed_at is not None)
+            attempt_view(
+                self.db,
+                self.quizzes,
+                attempt,
+                items[attempt.id],
+                library.rubric,
+                show=coach or attempt.closed_at is not None,
+            )
             for attempt in sorted(attempts, key=lambda a: (a.part, a.number))
         ]
         result: AssessmentResult | None
@@ -297,12 +253,12 @@ class Assessments:
         if not coaches(self.find_user, user, trainee) or user.name == trainee:
             raise NotAllowed("assess_not_found")
         with self.db.tx() as db:
-            assessment, candidate = _candidate(db, assessment_id, trainee)
+            assessment, candidate = assessment_and_candidate(db, assessment_id, trainee)
             if candidate.status != "open":
                 raise ProgrammeError("assess_closed")
             policy = ProgrammePolicy.model_validate(assessment.policy)
-            attempt = _current(db, candidate.id, "practical")
-            chats = [i for i in _items(db, attempt.id) if i.kind == "real_chat"]
+            attempt = current_attempt(db, candidate.id, "practical")
+            chats = [i for i in attempt_items(db, attempt.id) if i.kind == "real_chat"]
             linked = {i.session_id for i in chats}
             for session in sessions:
                 if session.user_name != trainee or session.source != "import":
@@ -344,9 +300,9 @@ class Assessments:
         result = combine(view.policy.assessment, frozen)
         now = self.db.now()
         with self.db.tx() as db:
-            _, candidate = _candidate(db, assessment_id, trainee)
+            _, candidate = assessment_and_candidate(db, assessment_id, trainee)
             for part, score in scores.items():
-                row = _current(db, candidate.id, part)
+                row = current_attempt(db, candidate.id, part)
                 row.score = score
                 row.closed_at = now
                 mark = own_mark(view.policy.assessment, part)
@@ -354,7 +310,7 @@ class Assessments:
             candidate.status = "closed"
             candidate.closed_at = now
             candidate.closed_by = user.name
-            candidate.result = _result_json(result)
+            candidate.result = result_json(result)
         return result
 
     def resit(self, user: User, library: Library, assessment_id: str, trainee: str, part: Part) -> int:
@@ -375,11 +331,11 @@ class Assessments:
             )
             cards = draw_cards(library, view.language, filters, view.policy.practical.cards, random.Random(), seen=seen)
         with self.db.tx() as db:
-            _, candidate = _candidate(db, assessment_id, trainee)
+            _, candidate = assessment_and_candidate(db, assessment_id, trainee)
             attempt = AttemptRow(candidate_id=candidate.id, part=part, number=number, created_at=self.db.now())
             db.add(attempt)
             db.flush()
-            _add_cards(db, attempt.id, cards)
+            add_cards(db, attempt.id, cards)
             candidate.status = "open"
         return number
 
@@ -412,7 +368,7 @@ class Assessments:
         return policy.theory.show_answers == "after_submit" or found[1] is not None
 
     def _own_open_candidate(self, db: Session, user: User, assessment_id: str) -> tuple[AssessmentRow, CandidateRow]:
-        assessment, candidate = _candidate(db, assessment_id, user.name)
+        assessment, candidate = assessment_and_candidate(db, assessment_id, user.name)
         if candidate.status != "open":
             raise ProgrammeError("assess_closed")
         return assessment, candidate
@@ -421,122 +377,9 @@ class Assessments:
     def _theory_spec(policy: ProgrammePolicy) -> QuizSpec:
         return QuizSpec(tags=policy.theory.tags, questions=policy.theory.questions)
 
-    def _attempt_view(
-        self, attempt: AttemptRow, items: list[AttemptItemRow], rubric: Rubric | None, *, show: bool
-    ) -> PartAttemptView:
-        if attempt.part == "theory":
-            quiz = self.quizzes.current_row(attempt.quiz_attempt_id) if attempt.quiz_attempt_id else None
-            state = "not_started" if quiz is None else "in_progress" if quiz.status == "open" else "done"
-            score = attempt.score if attempt.closed_at else (quiz.score if quiz and quiz.status != "open" else None)
-            if attempt.closed_at:
-                state = "closed"
-            # the trainee sees their theory score once handed in: it carries no answer key
-            return PartAttemptView("theory", attempt.number, state, score, attempt.quiz_attempt_id)
-        views = [self._item_view(item, rubric, show) for item in items]
-        cards = [v for v in views if v.kind == "card"]
-        if attempt.closed_at:
-            state = "closed"
-        elif all(v.state == "not_started" for v in cards):
-            state = "not_started"
-        elif all(v.state == "graded" for v in cards):
-            state = "done"
-        else:
-            state = "in_progress"
-        score = attempt.score if attempt.closed_at else None
-        if score is None and show and state == "done":
-            score = practical_score(
-                [v.score for v in views if v.kind == "card"],
-                [v.score for v in views if v.kind == "real_chat"],
-                self._policy_of(attempt).practical,
-            )
-        return PartAttemptView("practical", attempt.number, state, score if show else None, None, views)
-
-    def _item_view(self, item: AttemptItemRow, rubric: Rubric | None, show: bool) -> ItemView:
-        state, score = "not_started", None
-        if item.session_id is not None:
-            session = self.db.store.get_session(item.session_id)
-            if session.status == "open":
-                state = "in_progress"
-            elif session.status != "graded":
-                state = "ended"
-            else:
-                state = "graded"
-                effective = stored_effective_report(self.db.store, rubric, session.id)
-                score = effective.report.total if effective else None
-        return ItemView(
-            item.position, item.kind, item.case_id, item.persona_id, item.session_id, state, score if show else None
-        )
-
-    def _policy_of(self, attempt: AttemptRow) -> ProgrammePolicy:
-        with self.db.read() as db:
-            policy = db.execute(
-                select(AssessmentRow.policy)
-                .join(CandidateRow, CandidateRow.assessment_id == AssessmentRow.id)
-                .where(CandidateRow.id == attempt.candidate_id)
-            ).scalar_one()
-        return ProgrammePolicy.model_validate(policy)
-
     def _score_at_close(self, attempt: PartAttemptView, policy: ProgrammePolicy) -> float | None:
         if attempt.part == "theory":
             return 0.0 if attempt.state == "not_started" else attempt.score
         cards = [0.0 if i.state == "not_started" else i.score for i in attempt.items if i.kind == "card"]
         chats = [i.score for i in attempt.items if i.kind == "real_chat"]
         return practical_score(cards, chats, policy.practical)
-
-
-# ---------------------------------------------------------------------------------------------
-# Queries
-
-
-def _candidate(db: Session, assessment_id: str, user_name: str) -> tuple[AssessmentRow, CandidateRow]:
-    assessment = db.get(AssessmentRow, assessment_id)
-    candidate = db.scalars(
-        select(CandidateRow).where(CandidateRow.assessment_id == assessment_id, CandidateRow.user_name == user_name)
-    ).first()
-    if assessment is None or candidate is None:
-        raise NotAllowed("assess_not_found")
-    return assessment, candidate
-
-
-def _current(db: Session, candidate_id: int, part: str) -> AttemptRow:
-    attempt = db.scalars(
-        select(AttemptRow)
-        .where(AttemptRow.candidate_id == candidate_id, AttemptRow.part == part)
-        .order_by(AttemptRow.number.desc())
-        .limit(1)
-    ).first()
-    if attempt is None:
-        raise NotAllowed("assess_not_found")
-    return attempt
-
-
-def _items(db: Session, attempt_id: int) -> list[AttemptItemRow]:
-    return list(db.scalars(select(AttemptItemRow).where(AttemptItemRow.attempt_id == attempt_id)))
-
-
-def _item(db: Session, attempt_id: int, kind: str, position: int) -> AttemptItemRow:
-    for item in _items(db, attempt_id):
-        if item.kind == kind and item.position == position:
-            return item
-    raise ProgrammeError("assess_no_such_card", position=position)
-
-
-def _add_cards(db: Session, attempt_id: int, cards: Sequence[Card]) -> None:
-    for position, card in enumerate(cards, start=1):
-        db.add(
-            AttemptItemRow(
-                attempt_id=attempt_id, kind="card", position=position, case_id=card.case_id, persona_id=card.persona_id
-            )
-        )
-
-
-def _result_json(result: AssessmentResult) -> dict[str, Any]:
-    return {
-        "theory": result.theory,
-        "practical": result.practical,
-        "total": result.total,
-        "passed": result.passed,
-        "failed_parts": list(result.failed_parts),
-        "resit_allowed": list(result.resit_allowed),
-        "attempts": [{"part": a.part, "number": a.number, "score": a.score} for a in result.attempts],
-    }
