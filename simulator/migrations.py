@@ -104,6 +104,13 @@ def _m9_comment_visibility(connection: Connection) -> None:
         connection.execute(text("ALTER TABLE annotations ADD COLUMN visible_to_trainee BOOLEAN NOT NULL DEFAULT FALSE"))
 
 
+def _m11_sign_in_tokens(connection: Connection) -> None:
+    """Sign-ins move into the database (``sign_in_tokens``): any replica accepts a sign-in made on another."""
+    from simulator.sign_in_tokens import SignInTokenRow  # the table's own module (loaded only when migrating)
+
+    _create(connection, SignInTokenRow)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_mentor_tables,
@@ -114,6 +121,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m7_accounts,
     _m8_index_builds,
     _m9_comment_visibility,
+    _m11_sign_in_tokens,
 ]
 
 _migrations_table = MetaData()

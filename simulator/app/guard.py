@@ -84,6 +84,10 @@ class Guard:
     """Registers events with a role check in front of the handler; remembers what it registered."""
 
     services: AppServices
+    #: The page's language (a ``gr.State``). A State lives in one server process: on a replica that
+    #: takes over a page from one that went down it is empty, and the guard hands the handler the
+    #: browser's language instead (what the page showed unless the switch chose otherwise).
+    language: Any = None
     #: Dependency ids registered without a server function (``js=`` only): nothing to call.
     js_only: set[int] = field(default_factory=set)
 
@@ -111,7 +115,9 @@ class Guard:
             return dependency
         rule = rule_for(role, quiet, getattr(fn, "__qualname__", repr(fn)))
         count = len(outputs) if isinstance(outputs, Sequence) else (0 if outputs is None else 1)
-        wrapped = self._wrap(fn, rule, count)
+        listed = inputs if isinstance(inputs, Sequence) else ([] if inputs is None else [inputs])
+        language_at = tuple(i for i, c in enumerate(listed) if self.language is not None and c is self.language)
+        wrapped = self._wrap(fn, rule, count, language_at)
         return trigger(wrapped, inputs, outputs, **kwargs)
 
     def admit(self, rule: Rule, request: gr.Request | None) -> User | None:
@@ -129,7 +135,9 @@ class Guard:
                 return None
             raise gr.Error(exc.message(_language(request)), print_exception=False) from None
 
-    def _wrap(self, fn: Callable[..., Any], rule: Rule, outputs: int) -> Callable[..., Any]:
+    def _wrap(
+        self, fn: Callable[..., Any], rule: Rule, outputs: int, language_at: tuple[int, ...] = ()
+    ) -> Callable[..., Any]:
         guard = self
 
         def nothing() -> Any:
@@ -145,6 +153,7 @@ class Guard:
                 if user is None:
                     yield nothing()
                     return
+                args = _with_language(args, language_at, request)
                 yield from fn(user, *args, request=request) if wants_request else fn(user, *args)
 
             wrapped: Callable[..., Any] = guarded_stream
@@ -154,6 +163,7 @@ class Guard:
                 user = guard.admit(rule, request)
                 if user is None:
                     return nothing()
+                args = _with_language(args, language_at, request)
                 return fn(user, *args, request=request) if wants_request else fn(user, *args)
 
             wrapped = guarded
@@ -164,6 +174,17 @@ class Guard:
         wrapped.__doc__ = fn.__doc__
         setattr(wrapped, GUARD_ATTRIBUTE, rule)
         return wrapped
+
+
+def _with_language(args: tuple[Any, ...], positions: tuple[int, ...], request: gr.Request | None) -> tuple[Any, ...]:
+    """``args`` with an empty page language replaced by the browser's (see ``Guard.language``)."""
+    if not any(not args[i] for i in positions if i < len(args)):
+        return args
+    values = list(args)
+    for i in positions:
+        if i < len(values) and not values[i]:
+            values[i] = _language(request)
+    return tuple(values)
 
 
 def rule_of(fn: Any) -> Rule | None:
