@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# drill for a team on one machine: PostgreSQL, Chroma's server, two `drill serve` replicas and
+# drill for a team on one machine: PostgreSQL, Chroma's server, `drill serve` replicas (two unless
+# DRILL_TEAM_REPLICAS says otherwise) and
 # nginx in front with sticky sessions, everything on loopback (nginx too unless DRILL_TEAM_LISTEN
 # says otherwise). Everything lives in DIR: the database cluster, the index, the shared content
 # directory, each replica's data directory, logs and pid files.
 #
 #   deploy/team.sh db DIR      start PostgreSQL (created on first use) and write DIR/env
 #                              (source it to run `drill users add ...` against the team's database)
-#   deploy/team.sh start DIR   start whatever is not running: PostgreSQL, Chroma, both replicas and
+#   deploy/team.sh start DIR   start whatever is not running: PostgreSQL, Chroma, the replicas and
 #                              nginx; prints the URL. Refuses to start the replicas without accounts
 #                              (they would run without sign-in)
 #   deploy/team.sh stop DIR    stop them all (the data stays in DIR)
@@ -30,6 +31,7 @@ unset NGINX # nginx reads inherited listening sockets from it
 python=${PYTHON:-python3}
 listen=${DRILL_TEAM_LISTEN:-127.0.0.1}
 port=${DRILL_TEAM_PORT:-8080}
+replicas=${DRILL_TEAM_REPLICAS:-2}
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 as_postgres=()
 [ "$(id -u)" = 0 ] && as_postgres=(runuser -u postgres --)
@@ -50,12 +52,15 @@ except urllib.error.HTTPError: pass' "$1" 2>/dev/null; do
   done
 }
 ports() { # the ports chosen on first start, kept so that restarts reuse them
-  if [ ! -f "$dir/ports" ]; then
-    printf 'chroma=%s\nreplica_1=%s\nreplica_2=%s\n' "$(free_port)" "$(free_port)" "$(free_port)" >"$dir/ports"
-  fi
+  touch "$dir/ports"
+  grep -q '^chroma=' "$dir/ports" || echo "chroma=$(free_port)" >>"$dir/ports"
+  for n in $(seq 1 "$replicas"); do
+    grep -q "^replica_$n=" "$dir/ports" || echo "replica_$n=$(free_port)" >>"$dir/ports"
+  done
   # shellcheck disable=SC1091
   . "$dir/ports"
 }
+replica_port() { local var="replica_$1"; echo "${!var}"; }
 
 start_db() {
   if [ -z "$bindir" ]; then
@@ -107,24 +112,23 @@ start_all() {
     wait_http "http://127.0.0.1:$chroma/api/v2/heartbeat" 60 chroma
     say "Chroma started on 127.0.0.1:$chroma"
   fi
-  for n in 1 2; do
+  servers=""
+  for n in $(seq 1 "$replicas"); do
     name=replica-$n
-    replica_port_var=replica_$n
-    replica_port=${!replica_port_var}
+    servers="$servers server 127.0.0.1:$(replica_port "$n") max_fails=1 fail_timeout=10s;"
     if running "$name"; then continue; fi
-    DRILL_DATA_DIR="$dir/$name" setsid "$drill" serve --host 127.0.0.1 --port "$replica_port" </dev/null >"$dir/$name.log" 2>&1 &
+    DRILL_DATA_DIR="$dir/$name" setsid "$drill" serve --host 127.0.0.1 --port "$(replica_port "$n")" \
+      </dev/null >"$dir/$name.log" 2>&1 &
     echo $! >"$dir/$name.pid"
   done
-  for n in 1 2; do
-    replica_port_var=replica_$n
-    wait_http "http://127.0.0.1:${!replica_port_var}/" 180 "replica-$n"
+  for n in $(seq 1 "$replicas"); do
+    wait_http "http://127.0.0.1:$(replica_port "$n")/" 180 "replica-$n"
   done
-  say "replicas on 127.0.0.1:$replica_1 and 127.0.0.1:$replica_2"
+  say "$replicas replica(s) on 127.0.0.1, ports $(for n in $(seq 1 "$replicas"); do printf '%s ' "$(replica_port "$n")"; done)"
   if ! running nginx; then
     mkdir -p "$dir/nginx-tmp"
     [ "$(id -u)" = 0 ] && chown nobody "$dir/nginx-tmp" 2>/dev/null || true
-    sed -e "s|@DIR@|$dir|g" -e "s|@LISTEN@|$listen|g" -e "s|@PORT@|$port|g" \
-      -e "s|@REPLICA_1_PORT@|$replica_1|g" -e "s|@REPLICA_2_PORT@|$replica_2|g" \
+    sed -e "s|@DIR@|$dir|g" -e "s|@LISTEN@|$listen|g" -e "s|@PORT@|$port|g" -e "s|@SERVERS@|$servers|" \
       "$here/nginx.conf" >"$dir/nginx.conf"
     "$nginx_cmd" -p "$dir" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" </dev/null >>"$dir/nginx-error.log" 2>&1
     wait_http "http://$listen:$port/" 30 nginx
@@ -147,8 +151,9 @@ stop_pid() { # NAME SIGNAL: stop the process and wait for it (SIGKILL after 20 s
 
 stop_all() {
   stop_pid nginx TERM
-  stop_pid replica-1 TERM
-  stop_pid replica-2 TERM
+  for pid_file in "$dir"/replica-*.pid; do
+    [ -e "$pid_file" ] && stop_pid "$(basename "$pid_file" .pid)" TERM
+  done
   stop_pid chroma TERM
   if [ -n "$bindir" ] && [ -d "$dir/postgres/data" ]; then
     "${as_postgres[@]}" "$bindir/pg_ctl" -D "$dir/postgres/data" -m fast -w stop >/dev/null 2>&1 || true
@@ -161,7 +166,7 @@ db) start_db ;;
 start) start_all ;;
 stop) stop_all ;;
 status)
-  for name in chroma replica-1 replica-2 nginx; do
+  for name in chroma $(cd "$dir" && ls replica-*.pid 2>/dev/null | sed 's/\.pid$//') nginx; do
     if running "$name"; then echo "$name running (pid $(cat "$dir/$name.pid"))"; else echo "$name stopped"; fi
   done
   if [ -n "$bindir" ] && "${as_postgres[@]}" "$bindir/pg_ctl" -D "$dir/postgres/data" status >/dev/null 2>&1; then
