@@ -168,6 +168,13 @@ LOGIN_FAILURES_PER_ADDRESS = _limit(
 LOGIN_WINDOW_SECONDS = _limit(
     "login_window_seconds", 900, "seconds", "How long failed sign-ins are remembered, and how long a pause lasts."
 )
+SIGN_IN_HOURS = _limit(
+    "sign_in_hours",
+    12,
+    "hours",
+    "How long a sign-in holds before the person signs in again: a long shift, so nobody is sent to "
+    "the sign-in page mid-drill, and a forgotten session on a shared desk does not last into the next day.",
+)
 
 
 def too_long(what: str, length: int, limit: Limit) -> str:

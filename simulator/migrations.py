@@ -117,6 +117,13 @@ def _m10_session_snapshots(connection: Connection) -> None:
             connection.execute(text(f"ALTER TABLE sessions ADD COLUMN {name} {kind}"))
 
 
+def _m11_sign_in_tokens(connection: Connection) -> None:
+    """Sign-ins move into the database (``sign_in_tokens``): any replica accepts a sign-in made on another."""
+    from simulator.sign_in_tokens import SignInTokenRow  # the table's own module (loaded only when migrating)
+
+    _create(connection, SignInTokenRow)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _m1_initial,
     _m2_mentor_tables,
@@ -128,6 +135,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _m8_index_builds,
     _m9_comment_visibility,
     _m10_session_snapshots,
+    _m11_sign_in_tokens,
 ]
 
 _migrations_table = MetaData()

@@ -16,6 +16,7 @@ from simulator.accounts import LOCAL, Accounts, AccountsUnavailable
 from simulator.cli import main
 from simulator.config import load_settings
 from simulator.login_throttle import LoginThrottle, LoginThrottled
+from simulator.sign_in_tokens import SignInTokens
 from simulator.store import SessionStore
 
 
@@ -132,9 +133,13 @@ def test_reset_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     users_file = tmp_path / "users.yaml"
     monkeypatch.setenv("DRILL_USERS_FILE", str(users_file))
     Accounts(users_file).add("ann", "old-password", ["trainee", "mentor"])
+    signed_in = SignInTokens(SessionStore(load_settings().sqlalchemy_url).engine)
+    signed_in["a-token-from-the-old-password"] = "ann"
     runner = CliRunner()
     reset = runner.invoke(main, ["users", "reset-password", "ann", "--password", "new-password"])
-    assert reset.exit_code == 0, reset.output and "password of ann reset" in reset.output
+    assert reset.exit_code == 0, reset.output
+    assert "password of ann reset" in reset.output and "1 sign-in(s) with the old one ended" in reset.output
+    assert signed_in.get("a-token-from-the-old-password") is None  # on every replica: the table is shared
     accounts = accounts_for(load_settings(), SessionStore(load_settings().sqlalchemy_url).engine)
     user = accounts.authenticate("ann", "new-password")  # in the database, where the users file was imported
     assert user is not None and user.roles == {"trainee", "mentor"}

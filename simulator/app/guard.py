@@ -89,7 +89,9 @@ class Guard:
     services: AppServices
     #: The page's language ``gr.State``. Until the page load has resolved it, it holds a value that is
     #: not a language (:data:`UNRESOLVED_LANGUAGE`); a handler that runs before then (Gradio fires a
-    #: tab's ``select`` as the page mounts) gets the browser's language instead, never a default.
+    #: tab's ``select`` as the page mounts) gets the browser's language instead, never a default. A
+    #: State lives in one server process, so a replica that takes over a page from one that went
+    #: down starts with the unresolved value too, and its handlers also get the browser's language.
     language_state: Any = None
     #: Dependency ids registered without a server function (``js=`` only): nothing to call.
     js_only: set[int] = field(default_factory=set)

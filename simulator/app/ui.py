@@ -17,7 +17,7 @@ from simulator.access import check_host
 from simulator.accounts import User
 from simulator.app.exports import export_route
 from simulator.app.guard import SIGNED_IN, UNRESOLVED_LANGUAGE, Guard, UnguardedEvent, rule_for, unguarded
-from simulator.app.http import ClientAddress, ContentSecurityPolicy, sign_in_check
+from simulator.app.http import ClientAddress, ContentSecurityPolicy, logout_route, shared_sign_ins, sign_in_check
 from simulator.app.i18n import t
 from simulator.app.services import AppServices
 from simulator.app.ui_common import Texts, UIContext, merge_updates, ui_language
@@ -28,6 +28,7 @@ from simulator.app.ui_trainer import build_trainer_tab
 from simulator.app.ui_training import build_training_tab
 from simulator.app.views import engine_banner, user_banner
 from simulator.models import LANGUAGES, Language
+from simulator.sign_in_tokens import SignInTokens
 
 #: Drills waiting on an LLM reply run side by side up to this many; a slow customer for one
 #: trainee never holds up another (Gradio's own default is 1 per event).
@@ -215,7 +216,7 @@ def _unique(components: list[Any]) -> list[Any]:
 
 
 def launch_options(services: AppServices) -> dict[str, Any]:
-    """Keyword arguments for ``Blocks.launch``: auth (when a users file exists), i18n, theme, CSS."""
+    """Keyword arguments for ``Blocks.launch``: auth (when accounts exist; sign-ins in the database), i18n, CSS."""
     options: dict[str, Any] = {
         "i18n": Texts().i18n,
         # System fonts only: the app must look right offline, with nothing fetched from font CDNs.
@@ -242,6 +243,10 @@ def launch_options(services: AppServices) -> dict[str, Any]:
     if not services.local_mode:
         options["auth"] = sign_in_check(services)
         options["auth_message"] = t("login_message", "zh-CN") + " / " + t("login_message", "en")
+        # Sign-ins in the database: a trainee whose replica goes down stays signed in on another.
+        tokens = SignInTokens(services.store.engine)
+        options["app_kwargs"]["lifespan"] = shared_sign_ins(tokens)
+        options["app_kwargs"]["routes"].insert(0, logout_route(tokens))
     return options
 
 

@@ -260,9 +260,10 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
                         build_rating(ctx, own_pick, "progress")
 
     filters = [category, industry, language, difficulty]
-    turn_outputs = [chat, meter, status, verdict, score_md, phase, accepted]
+    # drill_sid is an output of every turn: on another replica (see open_drill) it is set again
+    turn_outputs = [drill_sid, chat, meter, status, verdict, score_md, phase, accepted]
     start_outputs = [drill_sid, chat, meter, status, verdict, score_md, card, message, phase]
-    end_outputs = [status, verdict, score_md, phase]
+    end_outputs = [drill_sid, status, verdict, score_md, phase]
     phase_outputs = [retry_btn, stop_btn, message, send_btn, end_btn, score_col]
 
     # -- helpers -------------------------------------------------------------------------------
@@ -313,6 +314,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         # Every output of a per-turn event gets a plain value: Gradio rebuilds a component for
         # each skipped or gr.update()-d output (about 1 ms of CPU apiece), on every yield.
         values = {
+            drill_sid: view.session_id,
             chat: view.messages,
             meter: patience_meter(view.mood, lang, outcome=view.outcome),
             status: note,
@@ -450,13 +452,26 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         chained = itertools.chain([first], views)
         yield from stream_turn(chained, sid or "", lang, user, accepted_message=accepted_message)
 
+    def open_drill(user: User, sid: str | None) -> str | None:
+        # A gr.State lives in one server process. When the replica that served this tab went down
+        # and the proxy sent the tab to another, the drill id is empty there: the trainee's open
+        # drill is the one in the store (a trainee has one open practice drill at a time).
+        if sid or not user.can("trainee"):
+            return sid
+        row = services.store.open_session_for(user.name, source="drill")
+        return row.id if row is not None else None
+
     def on_send(user: User, sid: str | None, text: str, lang: Language) -> Iterator[dict]:
+        sid = open_drill(user, sid)
+
         def start(caller: User) -> Iterator[trainee.DrillView]:
             return trainee.send_message(services, caller, sid, text)
 
         yield from relay(start, sid, lang, user, accepted_message=True)
 
     def on_retry(user: User, sid: str | None, lang: Language) -> Iterator[dict]:
+        sid = open_drill(user, sid)
+
         def start(caller: User) -> Iterator[trainee.DrillView]:
             return trainee.retry_reply(services, caller, sid)
 
@@ -465,6 +480,7 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
     def on_stop(user: User, sid: str | None, lang: Language) -> dict:
         # The streaming event is cancelled by Gradio (cancels=...); this drops the partial reply
         # and shows the drill as stored, the trainee's message waiting for Retry.
+        sid = open_drill(user, sid)
         try:
             view = trainee.stop_reply(services, user, sid)
         except Exception as exc:
@@ -472,11 +488,17 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         return turn_values(view, lang, t("reply_stopped", lang), {phase: phase_of(view)})
 
     def on_end(user: User, sid: str | None, lang: Language) -> dict:
+        sid = open_drill(user, sid)
         try:
             view = trainee.end_session(services, user, sid)
         except Exception as exc:
             return {status: error_text(exc, lang)}
-        return {status: t("drill_ended", lang), **scorecard_values(view, lang), phase: phase_of(view)}
+        return {
+            drill_sid: view.session_id,
+            status: t("drill_ended", lang),
+            **scorecard_values(view, lang),
+            phase: phase_of(view),
+        }
 
     def on_again(user: User, sid: str | None, lang: Language) -> dict:
         try:

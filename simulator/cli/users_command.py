@@ -85,7 +85,20 @@ def reset_password(name: str, password: str) -> None:
         fail(f"no user named '{name}' in {accounts.location}; add one with `drill users add {name} --role trainee`")
     except (ValueError, AccountsUnavailable) as exc:
         fail(str(exc))
-    click.echo(f"password of {name} reset in {accounts.location}; running apps pick it up at the next sign-in")
+    ended = _sign_out(accounts, name)
+    click.echo(
+        f"password of {name} reset in {accounts.location}; {ended} sign-in(s) with the old one ended on every replica"
+    )
+
+
+def _sign_out(accounts: Accounts, name: str) -> int:
+    """End every sign-in of ``name`` (they live in the database; see simulator/sign_in_tokens.py)."""
+    from simulator.account_table import DatabaseAccountStore
+    from simulator.sign_in_tokens import SignInTokens
+
+    if not isinstance(accounts.store, DatabaseAccountStore):
+        return 0
+    return SignInTokens(accounts.store.engine).sign_out(name)
 
 
 @users.command("team")
