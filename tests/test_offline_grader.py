@@ -362,9 +362,11 @@ def test_llm_engine_calls_the_judge_with_findings_and_references(tmp_path: Path,
     report = grade(agent("en", "poor"), library=library(), settings=configured, references=[zh_case().id])
     assert report.grader.engine == "llm" and report.grader.model == "served-model"
     assert report.grader.prompt_hash == "prompt-sha"
-    # The poor agent asks for a CVV: a red line the rule checks confirm fails the session whatever the judge gave.
+    # The poor agent asks for a password and code and promises "refund today, guaranteed" where the case's
+    # policy forbids "the money back today": red lines the rule checks confirm fail the session whatever
+    # the judge gave.
     assert report.total == 80.0 and report.passed is False
-    assert [hit.kind for hit in report.critical_errors] == ["private_data_request"]
+    assert [hit.kind for hit in report.critical_errors] == ["private_data_request", "promise_beyond_policy"]
     assert report.dropped_quotes == [Evidence(turn=1, quote="invented quote")]
     assert extra in report.findings
     assert calls[0]["case"].id == en_case().id

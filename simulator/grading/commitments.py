@@ -12,10 +12,10 @@ systems: red lines) at the best recall that keeps precision at ``LIMITS_MIN_PREC
 
 What it finds (rule ids in ``simulator.grading.rules``; contract in ``docs/commitments.md``):
 
-- ``over_promise``: a promise beyond the policy — a sentence that commits (offer, promise, claim)
-  and matches a ``must_not_promise`` limit by meaning, besides the recogniser's structural
-  findings (compensation above ``max_compensation``, the case's forbidden promise keywords);
-  :func:`promises_beyond_policy` is the API the red lines call;
+- ``over_promise``: a promise beyond the policy — a sentence that offers or promises (a claim of a
+  checked fact alone promises nothing) and matches a ``must_not_promise`` limit by meaning,
+  besides the recogniser's structural findings (compensation above ``max_compensation``, the
+  case's forbidden promise keywords); :func:`promises_beyond_policy` is the API the red lines call;
 - ``claim_beyond_systems``: a committing sentence that matches what the systems ``cannot_do`` (a
   refund "already issued" where approval is needed, a delivery slot only the carrier books);
 - ``invented_detail``: a ticket or reference number (five digits or more) nothing gave, before the
@@ -55,7 +55,8 @@ if TYPE_CHECKING:
 
 THRESHOLDS_FILE = Path(__file__).with_name("commitment_thresholds.yaml")
 
-COMMITTING = frozenset({DialogueAct.offer_solution, DialogueAct.promise, DialogueAct.give_proof})
+PROMISING = frozenset({DialogueAct.offer_solution, DialogueAct.promise})
+COMMITTING = PROMISING | {DialogueAct.give_proof}
 CONSIDERED = COMMITTING | {DialogueAct.hedge, DialogueAct.refusal, DialogueAct.explain_policy}
 #: Target kinds only a committing sentence can match (a refusal respects the limit it resembles).
 LIMIT_KINDS: frozenset[TargetKind] = frozenset({"must_not_promise", "cannot_do"})
@@ -195,6 +196,16 @@ class Commitment:
         return bool(self.acts & COMMITTING) and DialogueAct.refusal not in self.acts
 
     @property
+    def promises(self) -> bool:
+        """Offers or promises something, and is not only a refusal: what a policy limit constrains.
+
+        A claim of a checked fact alone (``give_proof``: "navy is out of stock until the 24th")
+        states a limit honestly and promises nothing, so it cannot break a ``must_not_promise``
+        limit; it can still claim what the systems cannot do (``claim_beyond_systems``).
+        """
+        return bool(self.acts & PROMISING) and DialogueAct.refusal not in self.acts
+
+    @property
     def vague(self) -> bool:
         """A hedge with no concrete what, when or how much: not a solution."""
         return DialogueAct.hedge in self.acts and not self.concrete
@@ -321,7 +332,7 @@ def promises_beyond_policy(ctx: RuleContext, commitments: Sequence[Commitment] |
 
     Structural findings first (the recogniser's ``over_promises``: an amount over
     ``max_compensation`` or a forbidden promise keyword), then meaning matches to
-    ``policy.must_not_promise`` of committing sentences, each sentence once.
+    ``policy.must_not_promise`` of offering or promising sentences, each sentence once.
     """
     case = ctx.case
     if case is None:
@@ -340,7 +351,7 @@ def promises_beyond_policy(ctx: RuleContext, commitments: Sequence[Commitment] |
                 PolicyBreach(turn, quote, _limit_text(case, over_amount), "amount" if over_amount else "keyword")
             )
     for commitment in commitments if commitments is not None else commitments_in(ctx):
-        if not commitment.commits or (commitment.turn, commitment.quote) in seen:
+        if not commitment.promises or (commitment.turn, commitment.quote) in seen:
             continue
         limits = commitment.matched("must_not_promise")
         if limits:

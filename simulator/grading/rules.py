@@ -47,8 +47,8 @@ What each finds:
   PIN, SMS / verification code, CVV, card expiry, a full ID or card number, an online-banking login
   (asking for the last four digits, or warning not to share a code, is fine).
 - ``over_promise``: a promise beyond the case's policy — one of its ``forbidden_promise_keywords``,
-  compensation above ``policy.max_compensation``, or (``simulator.grading.commitments``) a
-  committing sentence that matches one of ``policy.must_not_promise`` by meaning.
+  compensation above ``policy.max_compensation``, or (``simulator.grading.commitments``) an
+  offering or promising sentence that matches one of ``policy.must_not_promise`` by meaning.
 - ``claim_beyond_systems``, ``invented_detail``, ``vague_commitment``: commitments checked against
   the case (``simulator.grading.commitments``, ``docs/commitments.md``): a result the agent's
   systems cannot produce, a reference or checked figure nothing gave, hedges where nothing solid
