@@ -170,6 +170,13 @@ def test_an_open_exam_card_continues_on_another_replica(tmp_path: Path) -> None:
         after = chat_lines(turn)
         assert after[: len(before)] == before and "请问您的订单号是多少？" in after
         assert [turn.text for turn in second.store.get_session(session_id).turns] == after
+        # the step after the turn reads the assessment and card pickers, whose choices this
+        # replica never sent to the tab: the browser's values are still accepted (and checked)
+        progress = next(i for i, fn in demo_b.fns.items() if fn.trigger_after == send_b)
+        overview = completed(ann.call(progress, [assessment_id, 1, "zh-CN"]))["output"]["data"][0]
+        assert "上岗考核" in str(overview)
+        refused = completed(bo.call(progress, [assessment_id, 1, "zh-CN"]))["output"]["data"]
+        assert "上岗考核" not in str(refused)
 
         # handing in from a fresh tab state on this replica: the card is ended and graded
         completed(QueueCaller(url_b, "ann").call(hand_in_b, [None, None, "zh-CN"]))
