@@ -118,6 +118,15 @@ UPLOAD_BYTES = _limit(
 )
 USERS_FILE_BYTES = _limit("users_file_bytes", 2_000_000, "bytes", "The users file (about 10,000 accounts).")
 
+EXPORT_KEEP_HOURS = _limit(
+    "export_keep_hours",
+    24,
+    "hours",
+    "How long an exported report (HTML, Markdown, CSV under the data directory's exports/) is kept after it "
+    "was written or last downloaded; older ones are removed when the next export is written and at start. "
+    "A day covers a mentor who comes back to the link later in the shift; a report can be exported again.",
+)
+
 # -- imported chat logs and the judge ---------------------------------------------------------
 
 TRANSCRIPT_BYTES = _limit(

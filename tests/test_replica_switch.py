@@ -1,13 +1,15 @@
-"""Two replicas on one database: a sign-in and an open drill survive the replica that served them.
+"""Two replicas on one database: a sign-in, an open drill and an open exam card survive the replica
+that served them.
 
 In process: two apps, each with a data directory of its own, share one database. A trainee signs
-in and starts a drill on the first; the first is closed; the same browser (its cookies and its
-Gradio session) carries on with the second: no sign-in page, the same transcript.
+in and starts a drill (or plays an exam card) on the first; the first is closed; the same browser
+(its cookies and its Gradio session) carries on with the second: no sign-in page, the same transcript.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,8 @@ import pytest
 from sqlalchemy import update
 
 from simulator.accounts import Accounts
+from simulator.app import team
+from simulator.app.programme_views import ANY
 from simulator.app.services import AppServices
 from simulator.app.ui import launch_app
 from simulator.config import load_settings
@@ -25,6 +29,7 @@ from simulator.store import SessionStore
 from simulator.store_rows import utcnow
 from tests.database_fixtures import database_url  # noqa: F401  (a fixture)
 from tests.offline_fixtures import write_content
+from tests.programme_fixtures import write_programme_content
 from tests.test_app_e2e import PASSWORD, free_port
 from tests.test_app_security import QueueCaller
 
@@ -32,11 +37,11 @@ PERSONA = "test_rational"
 CASE = "zh-test-late-parcel"
 
 
-def replica(root: Path, database: str, users: Path) -> AppServices:
+def replica(root: Path, database: str, users: Path, content: Callable[[Path], Path] = write_content) -> AppServices:
     """One replica: its own data directory, the shared database."""
     settings = dataclasses.replace(
         load_settings(),
-        content_dir=write_content(root / "content"),
+        content_dir=content(root / "content"),
         data_dir=root / "data",
         database_url=database,
         users_file=users,
@@ -49,6 +54,15 @@ def replica(root: Path, database: str, users: Path) -> AppServices:
 
 def fn_index(demo: Any, api_name: str) -> int:
     return next(i for i, fn in demo.fns.items() if fn.api_name == api_name)
+
+
+def fn_clicked_by(demo: Any, elem_id: str) -> int:
+    """The event of the button with ``elem_id`` (the drill panels' events have no API name)."""
+    return next(
+        i
+        for i, fn in demo.fns.items()
+        if any(getattr(demo.blocks.get(block), "elem_id", None) == elem_id for block, _ in fn.targets)
+    )
 
 
 def completed(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -107,6 +121,67 @@ def test_sign_in_and_the_open_drill_survive_a_replica_switch(tmp_path: Path) -> 
         signed_out = alice.http.get("/logout")
         assert signed_out.status_code == 302
         assert "alice" not in SignInTokens(second.store.engine).holders()
+    finally:
+        demo_b.close()
+
+
+def test_an_open_exam_card_continues_on_another_replica(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'shared' / 'drill.db'}"
+    users = tmp_path / "users.yaml"
+    accounts = Accounts(users)
+    accounts.add("ann", PASSWORD, ["trainee"], team="north")
+    accounts.add("bo", PASSWORD, ["trainee"], team="north")
+    accounts.add("mia", PASSWORD, ["mentor"], mentor_of=["north"])
+    mia = accounts.get("mia")
+    assert mia is not None
+    first = replica(tmp_path / "a", database, users, write_programme_content)
+    second = replica(tmp_path / "b", database, users, write_programme_content)
+    assessment_id = team.create_assessment(first, mia, ["ann"], "上岗考核", "zh-CN", ANY, ANY, ANY)
+    demo_a, url_a = launch_app(first, port=free_port(), block=False, quiet=True)
+    demo_b, url_b = launch_app(second, port=free_port(), block=False, quiet=True)
+    try:
+        ann = QueueCaller(url_a, "ann")
+        completed(ann.call(fn_index(demo_a, "my_assessments"), [None, "zh-CN"]))  # fills the pickers
+        completed(ann.call(fn_index(demo_a, "play_card"), [assessment_id, 1, "zh-CN"]))
+        opened = first.store.open_session_for("ann", source="exam")
+        assert opened is not None
+        session_id = opened.id
+        # the card's own states (drill id, assessment id) are this replica's: the browser sends none
+        sent = ann.call(fn_clicked_by(demo_a, "card-send"), [None, None, "您好，我是客服小王。", "zh-CN"])
+        before = chat_lines(sent)
+        assert len(before) >= 3
+    finally:
+        demo_a.close()
+
+    try:
+        ann.http.base_url = httpx.URL(url_b.rstrip("/"))
+        send_b, hand_in_b = fn_clicked_by(demo_b, "card-send"), fn_clicked_by(demo_b, "card-end")
+        # another trainee with an empty card on screen reaches nothing of ann's
+        bo = QueueCaller(url_b, "bo")
+        refused = completed(bo.call(send_b, [None, None, "请问您的订单号是多少？", "zh-CN"]))["output"]["data"]
+        assert not any(isinstance(value, list) for value in refused) and any(refused)
+        assert [turn.text for turn in second.store.get_session(session_id).turns] == before
+
+        # ann's tab on this replica has empty states: the card continues from the store
+        turn = ann.call(send_b, [None, None, "请问您的订单号是多少？", "zh-CN"])
+        # the card's states are set again on this replica (Gradio keeps them server-side)
+        panel_states = [demo_b.state_holder[ann.session_hash][block._id] for block in demo_b.fns[send_b].inputs[:2]]
+        assert panel_states == [session_id, assessment_id]
+        after = chat_lines(turn)
+        assert after[: len(before)] == before and "请问您的订单号是多少？" in after
+        assert [turn.text for turn in second.store.get_session(session_id).turns] == after
+        # the step after the turn reads the assessment and card pickers, whose choices this
+        # replica never sent to the tab: the browser's values are still accepted (and checked)
+        progress = next(i for i, fn in demo_b.fns.items() if fn.trigger_after == send_b)
+        overview = completed(ann.call(progress, [assessment_id, 1, "zh-CN"]))["output"]["data"][0]
+        assert "上岗考核" in str(overview)
+        refused = completed(bo.call(progress, [assessment_id, 1, "zh-CN"]))["output"]["data"]
+        assert "上岗考核" not in str(refused)
+
+        # handing in from a fresh tab state on this replica: the card is ended and graded
+        completed(QueueCaller(url_b, "ann").call(hand_in_b, [None, None, "zh-CN"]))
+        assert second.store.get_session(session_id).status != "open"
+        assert second.store.latest_report(session_id) is not None
     finally:
         demo_b.close()
 

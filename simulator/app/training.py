@@ -130,6 +130,23 @@ def play_card(services: AppServices, user: User, assessment_id: str | None, posi
     return CardDrill(assessment_id, number, trainee.current_view(services, user, live.session_id))
 
 
+def open_card(
+    services: AppServices, user: User, session_id: str | None, assessment_id: str | None
+) -> tuple[str | None, str | None]:
+    """The exam card drill on screen as (session id, assessment id).
+
+    Both live in the tab's ``gr.State``, which is empty on a replica that took the tab over from
+    one that went down: then they are the trainee's open exam card drill in the store (the latest
+    started when several cards are open) and its assessment. The caller checks the card as for any drill.
+    """
+    if session_id or not user.can("trainee"):
+        return session_id, assessment_id
+    row = services.store.open_session_for(user.name, source="exam")
+    if row is None:
+        return session_id, assessment_id
+    return row.id, services.programme.assessments.card_assessment(user, row.id)
+
+
 def card_of(services: AppServices, user: User, assessment_id: str | None, session_id: str | None) -> ItemView:
     """The user's card in ``assessment_id`` played by ``session_id`` (``AppError`` when it is not)."""
     if not assessment_id or not session_id:

@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from simulator import limits
 from simulator.access import check_host
 from simulator.accounts import User
-from simulator.app.exports import export_route
+from simulator.app.exports import export_route, remove_old_exports
 from simulator.app.guard import SIGNED_IN, UNRESOLVED_LANGUAGE, Guard, UnguardedEvent, rule_for, unguarded
 from simulator.app.http import ClientAddress, ContentSecurityPolicy, logout_route, shared_sign_ins, sign_in_check
 from simulator.app.i18n import t
@@ -82,6 +82,7 @@ def build_app(services: AppServices, *, export_dir: Path | None = None) -> gr.Bl
     texts = Texts()
     export_dir = export_dir or services.settings.data_dir / "exports"
     export_dir.mkdir(parents=True, exist_ok=True)
+    remove_old_exports(export_dir)
     with gr.Blocks(title="drill") as demo:
         lang = gr.State(UNRESOLVED_LANGUAGE)
         pref = gr.BrowserState("auto", storage_key="drill-ui-language", secret="drill-ui-language")

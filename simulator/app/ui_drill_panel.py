@@ -117,10 +117,17 @@ def build_drill_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> DrillPane
             **closed,
         }
 
+    def on_screen(user: User, sid: str | None, assessment_id: str | None) -> tuple[str | None, str | None]:
+        # On a replica that took this tab over from one that went down the panel's states are
+        # empty: an exam card continues from the store (see training.open_card); both states are
+        # outputs of every turn and set again. An assigned drill is opened again from its list.
+        return training.open_card(services, user, sid, assessment_id) if mode == "exam" else (sid, assessment_id)
+
     def on_send(
         user: User, sid: str | None, assessment_id: str | None, text: str, lang: Language
     ) -> Iterator[dict[Any, Any]]:
         try:
+            sid, assessment_id = on_screen(user, sid, assessment_id)
             if mode == "exam":
                 training.card_of(services, user, assessment_id, sid)
             views = trainee.send_message(services, user, sid, text)
@@ -131,7 +138,13 @@ def build_drill_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> DrillPane
                     last = view
                     now = time.monotonic()
                     if number == 0:
-                        yield {chat: view.messages, message: "", status: t("customer_typing", lang)}
+                        yield {
+                            session: sid,
+                            context: assessment_id,
+                            chat: view.messages,
+                            message: "",
+                            status: t("customer_typing", lang),
+                        }
                         sent_at = now
                     elif now - sent_at >= pacer.interval_s():
                         yield {chat: view.messages}
@@ -146,15 +159,17 @@ def build_drill_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> DrillPane
 
     def on_end(user: User, sid: str | None, assessment_id: str | None, lang: Language) -> dict[Any, Any]:
         try:
-            return finish(user, sid, assessment_id, lang)
+            sid, assessment_id = on_screen(user, sid, assessment_id)
+            return {session: sid, context: assessment_id, **finish(user, sid, assessment_id, lang)}
         except Exception as exc:
             return {status: error_text(exc, lang)}
 
     on = functools.partial(ctx.on, role="trainee", api_visibility="private")
-    turn = [chat, message, status, verdict, scorecard, send, end]
+    turn = [session, context, chat, message, status, verdict, scorecard, send, end]
+    hand_in = [session, context, status, verdict, scorecard, send, end]
     panel.turns = [
         on(send.click, on_send, [session, context, message, lang_state], turn),
         on(message.submit, on_send, [session, context, message, lang_state], turn),
-        on(end.click, on_end, [session, context, lang_state], [status, verdict, scorecard, send, end]),
+        on(end.click, on_end, [session, context, lang_state], hand_in),
     ]
     return panel

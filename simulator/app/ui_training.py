@@ -69,9 +69,15 @@ def build_training_tab(ctx: UIContext) -> gr.Tab:
 
             with gr.Tab(tx("tab_assessment"), id="assessment") as assess_tab:
                 tx.bind(assess_tab, label="tab_assessment")
+                # Both pickers take values outside their choices: a replica that took the tab over
+                # from one that went down never sent it the choices, and the step after each card
+                # turn reads them. Every handler checks the assessment and the card as the user's own.
                 with gr.Row():
                     assessment = tx.bind(
-                        gr.Dropdown([], label=tx("assess_mine"), scale=4, elem_id="assess-pick"), label="assess_mine"
+                        gr.Dropdown(
+                            [], label=tx("assess_mine"), scale=4, elem_id="assess-pick", allow_custom_value=True
+                        ),
+                        label="assess_mine",
                     )
                     assess_refresh = tx.bind(gr.Button(tx("refresh"), size="sm", scale=1), value="refresh")
                 overview = gr.Markdown(tx("assess_none_md"), elem_id="assess-overview")
@@ -81,7 +87,8 @@ def build_training_tab(ctx: UIContext) -> gr.Tab:
                         value="assess_start_exam",
                     )
                     card_pick = tx.bind(
-                        gr.Dropdown([], label=tx("assess_card_pick"), scale=3), label="assess_card_pick"
+                        gr.Dropdown([], label=tx("assess_card_pick"), scale=3, allow_custom_value=True),
+                        label="assess_card_pick",
                     )
                     card_play = tx.bind(
                         gr.Button(tx("assess_play_card"), elem_id="assess-play-card"), value="assess_play_card"

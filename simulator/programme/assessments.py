@@ -155,6 +155,21 @@ class Assessments:
                 raise ProgrammeError("assess_card_started")
             item.session_id = session.id
 
+    def card_assessment(self, user: User, session_id: str) -> str | None:
+        """The id of ``user``'s own assessment with a card played by ``session_id`` (None when there is none)."""
+        with self.db.read() as db:
+            found = db.execute(
+                select(CandidateRow.assessment_id)
+                .join(AttemptRow, AttemptRow.candidate_id == CandidateRow.id)
+                .join(AttemptItemRow, AttemptItemRow.attempt_id == AttemptRow.id)
+                .where(
+                    AttemptItemRow.session_id == session_id,
+                    AttemptItemRow.kind == "card",
+                    CandidateRow.user_name == user.name,
+                )
+            ).first()
+        return found[0] if found is not None else None
+
     def for_trainee(self, user: User, library: Library) -> list[CandidateView]:
         """The user's own assessments, newest first."""
         with self.db.read() as db:
