@@ -186,8 +186,8 @@ def test_the_assessment_exam_and_a_card(
         browser.script("document.querySelector('#assess-play-card').click()")
         browser.wait_for(f"return document.querySelector('#assess-status').innerText.includes('{words['card_on']}')")
         browser.wait_for("return document.querySelectorAll('#card-chat .message').length >= 1")
-        type_into(browser, "#card-message textarea", "您好，我是客服小林，让您久等了，请问您的订单号是多少？")
-        browser.script("document.querySelector('#card-send').click()")
+        # Enter sends here too, as the hint under the box says
+        type_into(browser, "#card-message textarea", "您好，我是客服小林，让您久等了，请问您的订单号是多少？\ue007")
         browser.wait_for("return document.querySelector('#card-chat').innerText.includes('请问您的订单号是多少')")
         browser.wait_for("return document.querySelector('#card-send').disabled === false")
         browser.wait_for("return document.querySelector('#card-status').innerText.trim() === ''")

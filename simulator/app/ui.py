@@ -70,7 +70,7 @@ CSS = """
 }
 /* the chat's clear (trash) button would only hide the transcript from view: the drill goes on.
    Its aria-label is Gradio's "common.clear" in the browser's language (en, zh-CN). */
-:is(#trainee-chat, #mentor-replay, #trainee-own-replay)
+:is(#trainee-chat, #mentor-replay, #trainee-own-replay, #card-chat, #assigned-chat)
   button:is([aria-label="Clear"], [aria-label="清除"], [aria-label="清空对话"]) {display: none}
 """
 

@@ -84,11 +84,22 @@ def build_drill_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> DrillPane
         context = gr.State(None)
         card = gr.Markdown("", elem_classes="drill-card", elem_id=f"{elem_prefix}-card")
         chat = tx.bind(
-            gr.Chatbot([], label=tx("conversation"), height=360, elem_id=f"{elem_prefix}-chat"), label="conversation"
+            # as in the practice view: no floating label or toolbar (its trash button cleared the
+            # transcript from view) over the first message
+            gr.Chatbot(
+                [], label=tx("conversation"), height=360, show_label=False, buttons=[], elem_id=f"{elem_prefix}-chat"
+            ),
+            label="conversation",
         )
         message = tx.bind(
             gr.Textbox(
-                lines=2, max_lines=6, label=tx("your_reply"), info=tx("reply_info"), elem_id=f"{elem_prefix}-message"
+                # lines=1 grows up to max_lines: Enter sends and Shift+Enter adds a line, as the hint
+                # says (a textbox that starts at 2+ lines sends on Shift+Enter instead)
+                lines=1,
+                max_lines=6,
+                label=tx("your_reply"),
+                info=tx("reply_info"),
+                elem_id=f"{elem_prefix}-message",
             ),
             label="your_reply",
             info="reply_info",

@@ -77,7 +77,9 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
                     del preview_help
                     partner = tx.bind(gr.Dropdown([], label=tx("preview_partner")), label="preview_partner")
                     preview_chat = tx.bind(
-                        gr.Chatbot([], height=320, label=tx("preview"), placeholder=tx("preview_placeholder")),
+                        gr.Chatbot(
+                            [], height=320, label=tx("preview"), placeholder=tx("preview_placeholder"), buttons=[]
+                        ),
                         label="preview",
                         placeholder="preview_placeholder",
                     )
