@@ -651,3 +651,18 @@ def test_patience_meter_and_mood_curve() -> None:
     assert 'aria-valuenow="1"' in calm and "1/10 · calm" in calm and "10 = furious" in calm
     assert 'aria-valuenow="10"' in furious and "10/10 · 暴怒" in furious and "10 = 暴怒" in furious
     assert mood_svg([]) == "" and mood_svg([(0, 5), (2, 7)]).count("<circle") == 2
+
+
+def test_the_headers_engine_line_does_not_load_langchain() -> None:
+    # The header is written at every page load: describing an offline engine must not import the
+    # LLM stack (LangChain took 17 s of a loaded machine's first page load).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from types import SimpleNamespace; from simulator.app.services import AppServices; "
+        "settings = SimpleNamespace(llm_configured=False); "
+        "print(AppServices.engine_description(SimpleNamespace(settings=settings)), 'langchain_core' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["offline", "False"]

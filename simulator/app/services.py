@@ -171,11 +171,9 @@ class AppServices:
 
     def engine_description(self) -> str:
         """``offline`` or ``LLM: model @ url`` (credentials never shown)."""
-        if not self.settings.llm_configured:
-            # simulator.llm imports LangChain and the provider SDK: 17 s of a loaded machine's first
-            # page load went there just to print "offline"
-            return "offline"
-        from simulator.llm.client import describe_engine  # imports the provider SDK; only when asked
+        # the client module imports the OpenAI SDK only, not LangChain (which cost a loaded
+        # machine 17 s of its first page load when the header imported all of simulator.llm)
+        from simulator.llm.client import describe_engine
 
         return describe_engine(self.settings)
 
