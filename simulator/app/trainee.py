@@ -400,15 +400,22 @@ def current_view(services: AppServices, user: User, session_id: str) -> DrillVie
     return _stored_view(services, row)
 
 
-def resume_open_session(services: AppServices, user: User) -> DrillView | None:
-    """The user's open practice drill, ready to continue (after a page reload or a server restart).
+def open_practice_drill(services: AppServices, user: User) -> DrillSession | None:
+    """The trainee's open practice drill in the store (a trainee has one at a time), or None.
 
-    An open exam card is resumed in the assessment view, never here.
+    An open exam card is not one: it is resumed in the assessment view.
     """
     if not user.can("trainee"):
         return None
+    return services.store.open_session_for(user.name, source="drill")
+
+
+def resume_open_session(services: AppServices, user: User) -> DrillView | None:
+    """The user's open practice drill, ready to continue (after a page reload or a server restart)."""
+    if not user.can("trainee"):
+        return None
     services.close_idle_drills()
-    row = services.store.open_session_for(user.name, source="drill")
+    row = open_practice_drill(services, user)
     if row is None:
         return None
     try:

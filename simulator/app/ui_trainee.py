@@ -456,9 +456,9 @@ def build_trainee_tab(ctx: UIContext) -> gr.Tab:
         # A gr.State lives in one server process. When the replica that served this tab went down
         # and the proxy sent the tab to another, the drill id is empty there: the trainee's open
         # drill is the one in the store (a trainee has one open practice drill at a time).
-        if sid or not user.can("trainee"):
+        if sid:
             return sid
-        row = services.store.open_session_for(user.name, source="drill")
+        row = trainee.open_practice_drill(services, user)
         return row.id if row is not None else None
 
     def on_send(user: User, sid: str | None, text: str, lang: Language) -> Iterator[dict]:
