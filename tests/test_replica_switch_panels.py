@@ -18,15 +18,15 @@ import httpx
 import pytest
 
 from simulator.accounts import Accounts, User
-from simulator.app import team, training
-from simulator.app.programme_views import ANY
+from simulator.app import team, trainee, trainer, training
+from simulator.app.programme_views import ANY, option_choices
 from simulator.app.services import AppServices
 from simulator.app.ui import launch_app
 from tests.database_fixtures import database_url  # noqa: F401  (a fixture)
 from tests.programme_fixtures import write_programme_content
 from tests.test_app_e2e import PASSWORD, free_port
 from tests.test_app_security import QueueCaller
-from tests.test_replica_switch import chat_lines, completed, fn_clicked_by, fn_index, replica
+from tests.test_replica_switch import CASE, PERSONA, chat_lines, completed, fn_clicked_by, fn_index, replica
 
 
 @dataclass
@@ -93,7 +93,9 @@ def test_an_assigned_drill_continues_on_another_replica(replicas: Replicas) -> N
     assert opened is not None
     session_id = opened.id
     # the panel's states are this replica's: the browser sends none
-    before = chat_lines(ann.call(fn_clicked_by(replicas.demo_a, "assigned-send"), [None, None, "您好，我是客服小王。", "zh-CN"]))
+    before = chat_lines(
+        ann.call(fn_clicked_by(replicas.demo_a, "assigned-send"), [None, None, "您好，我是客服小王。", "zh-CN"])
+    )
     assert len(before) >= 3
 
     replicas.switch(ann)
@@ -120,3 +122,101 @@ def test_an_assigned_drill_continues_on_another_replica(replicas: Replicas) -> N
     assert second.store.latest_report(session_id) is not None
     status, verdict, scorecard = finished[2:5]
     assert "对练已结束" in status and "drill-total" in verdict and scorecard
+
+
+def an_answer(question: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """Inputs (single, multiple) that answer ``question`` with its first option."""
+    value = option_choices(question, "zh-CN")[0][1]
+    return (None, [value]) if question.get("type") == "multiple" else (value, [])
+
+
+def test_an_open_quiz_continues_on_another_replica(replicas: Replicas) -> None:
+    first, second = replicas.first, replicas.second
+    ann_user = replicas.user("ann")
+    ann = QueueCaller(replicas.url_a, "ann")
+    completed(ann.call(fn_index(replicas.demo_a, "start_quiz"), ["zh-CN", ANY, ANY, 4, "zh-CN"]))
+    practice = training.open_quiz(first, ann_user, "practice", assigned=False)
+    assert practice is not None
+    check_a = fn_clicked_by(replicas.demo_a, "quiz-check")
+    completed(ann.call(check_a, [None, 0, *an_answer(practice.questions[0].question), "zh-CN"]))
+    # an assigned quiz started later is another panel's: the practice panel never takes it up
+    team.assign(first, replicas.user("mia"), ["ann"], "zh-starter", None, "2026-11-02", None)
+    quiz_assignment = next(row for row in training.my_assignments(first, ann_user) if row.kind == "quiz")
+    training.start_assignment(first, ann_user, quiz_assignment.id)
+
+    replicas.switch(ann)
+    check_b = fn_clicked_by(replicas.demo_b, "quiz-check")
+    # another trainee with an empty panel is told to start a quiz
+    refused = outputs(replicas.caller("bo").call(check_b, [None, 0, "a", [], "zh-CN"]))
+    assert "请先开始一次测验" in str(refused)
+
+    # the tab's state is empty here: the choice on screen (sent for a question this replica cannot
+    # know) is not saved; the quiz comes back from the store at its first unanswered question
+    second_question = practice.questions[1].question
+    shown = outputs(ann.call(check_b, [None, 0, *an_answer(second_question), "zh-CN"]))
+    assert "第 2/4 题" in str(shown) and "此测验已转到" in str(shown)
+    again = training.quiz_view(second, ann_user, practice.id)
+    assert again.questions[0].given and not again.questions[1].given
+    # the panel's states are set again: the next check answers the question shown
+    completed(ann.call(check_b, [None, 0, *an_answer(second_question), "zh-CN"]))
+    assert training.quiz_view(second, ann_user, practice.id).questions[1].given
+
+
+def test_the_mentors_replay_says_to_open_the_session_again_and_then_continues(replicas: Replicas) -> None:
+    first, second = replicas.first, replicas.second
+    ann_user = replicas.user("ann")
+    started = trainee.start_session(first, ann_user, PERSONA, CASE)
+    list(trainee.send_message(first, ann_user, started.session_id, "您好，我是客服小王，请问有什么可以帮您？"))
+    trainee.end_session(first, ann_user, started.session_id)
+    mia = QueueCaller(replicas.url_a, "mia")
+    completed(mia.call(fn_index(replicas.demo_a, "open_session"), [started.session_id, "zh-CN"]))
+
+    replicas.switch(mia)
+    demo_b = replicas.demo_b
+    # the turn and criterion pickers hold values whose choices this replica never sent: the
+    # handler runs, and tells the mentor what to do (Gradio would refuse them in English)
+    comment = outputs(mia.call(fn_index(demo_b, "add_comment"), [None, "1", "开场很好", True, 2, "zh-CN"]))
+    assert "重新" in comment[-1] and "打开" in comment[-1]
+    assert second.store.annotations(started.session_id) == []
+    override = outputs(
+        mia.call(fn_index(demo_b, "override_score"), [None, "standard_phrasing", 4, "开场规范", "zh-CN"])
+    )
+    assert "重新" in override[-1]
+    exported = outputs(mia.call(fn_index(demo_b, "export_html"), [None, "zh-CN"]))
+    assert "重新" in exported[0] and not any((second.settings.data_dir / "exports").glob("*/*.html"))
+
+    # opened again here (the picker's value is the browser's): the comment is stored
+    completed(mia.call(fn_index(demo_b, "open_session"), [started.session_id, "zh-CN"]))
+    completed(mia.call(fn_index(demo_b, "add_comment"), [None, "1", "开场很好", True, 2, "zh-CN"]))
+    assert [note.text for note in second.store.annotations(started.session_id)] == ["开场很好"]
+
+
+def test_the_trainers_editor_and_preview_continue_on_another_replica(replicas: Replicas) -> None:
+    first, second = replicas.first, replicas.second
+    name, text = trainer.source_text(first, "persona", PERSONA)
+    edited = text.replace(f"id: {PERSONA}", "id: test_rational_copy")
+    assert edited != text
+    tess = QueueCaller(replicas.url_a, "tess")
+    preview_send_a = fn_index(replicas.demo_a, "preview_send")
+    completed(tess.call(fn_index(replicas.demo_a, "preview_start"), ["persona", edited, CASE, "zh-CN"]))
+    shown = outputs(
+        tess.call(preview_send_a, ["persona", edited, CASE, None, None, "您好，请问有什么可以帮您？", "zh-CN"])
+    )
+    chat = shown[0]
+    assert sum(1 for message in chat if message["role"] == "user") == 1
+
+    replicas.switch(tess)
+    demo_b = replicas.demo_b
+    # the preview's lines were this replica's state: the chat on screen carries them, and the
+    # case picked (a value this replica never offered) is checked by the preview itself
+    line = "请问您的订单号是多少？"
+    shown_b = outputs(tess.call(fn_index(demo_b, "preview_send"), ["persona", edited, CASE, None, chat, line, "zh-CN"]))
+    lines_b = [message for message in shown_b[0] if message["role"] == "user"]
+    assert len(lines_b) == 2 and line in str(lines_b[1]) and shown_b[0][: len(chat)] == chat
+
+    # the YAML being edited is in the request: saving it works on this replica
+    saved = outputs(
+        tess.call(fn_index(demo_b, "save_yaml"), ["persona", edited, "test_rational_copy.yaml", False, "zh-CN"])
+    )
+    assert "test_rational_copy" in str(saved)
+    assert "test_rational_copy" in second.library().personas
