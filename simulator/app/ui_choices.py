@@ -12,63 +12,66 @@ them with the parent's component). Every handler that reads one checks the value
 must anyway, since anyone with a session can send any value: an answer against its question
 (``quiz_attempts``), a turn against the transcript and a criterion against the report
 (``mentor``), an id against what the user may see (``services.session_for``, the programme).
-Only ``type="value"`` is supported: an index means nothing against another replica's choices.
+They pass the value through as ``type="value"`` does (the default, and the only type that means
+anything against another replica's choices). No ``__init__`` here: Gradio records a component's
+constructor arguments through ``__init__`` to rebuild it on every update.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import gradio as gr
+from gradio import component_meta
 
 
-def _value_type(kwargs: dict[str, Any]) -> None:
-    if kwargs.get("type", "value") != "value":
-        raise ValueError("choices checked by the handler need type='value'")
+@contextmanager
+def _without_stub_files() -> Iterator[None]:
+    """Gradio writes a ``.pyi`` stub beside the module of every component class defined (meant for
+    custom-component packages): into the installed package, and one here would hide this module
+    from mypy. drill's classes add no events, so there is nothing for a stub to say."""
+    writer = getattr(component_meta, "create_or_modify_pyi", None)
+    if writer is None:
+        yield
+        return
+    component_meta.create_or_modify_pyi = lambda *args, **kwargs: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        component_meta.create_or_modify_pyi = writer
 
 
-class HandlerCheckedRadio(gr.Radio):
-    """A ``gr.Radio`` whose value reaches the handler unchecked (see the module docstring)."""
+with _without_stub_files():
 
-    is_template = True
+    class HandlerCheckedRadio(gr.Radio):
+        """A ``gr.Radio`` whose value reaches the handler unchecked (see the module docstring)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        _value_type(kwargs)
-        super().__init__(*args, **kwargs)
+        is_template = True
 
-    def preprocess(self, payload: str | int | float | None) -> str | int | float | None:
-        """The browser's value as it came."""
-        return payload
+        def preprocess(self, payload: str | int | float | None) -> str | int | float | None:
+            """The browser's value as it came."""
+            return payload
 
+    class HandlerCheckedCheckboxGroup(gr.CheckboxGroup):
+        """A ``gr.CheckboxGroup`` whose values reach the handler unchecked (see the module docstring)."""
 
-class HandlerCheckedCheckboxGroup(gr.CheckboxGroup):
-    """A ``gr.CheckboxGroup`` whose values reach the handler unchecked (see the module docstring)."""
+        is_template = True
 
-    is_template = True
+        def preprocess(self, payload: list[str | int | float] | None) -> list[str | int | float]:
+            """The browser's values as they came (none: an empty list)."""
+            return list(payload or [])
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        _value_type(kwargs)
-        super().__init__(*args, **kwargs)
+    class HandlerCheckedDropdown(gr.Dropdown):
+        """A ``gr.Dropdown`` whose value reaches the handler unchecked (see the module docstring).
 
-    def preprocess(self, payload: list[str | int | float] | None) -> list[str | int | float]:
-        """The browser's values as they came (none: an empty list)."""
-        return list(payload or [])
+        Unlike ``allow_custom_value=True`` the user cannot type a value of their own into it.
+        """
 
+        is_template = True
 
-class HandlerCheckedDropdown(gr.Dropdown):
-    """A ``gr.Dropdown`` whose value reaches the handler unchecked (see the module docstring).
-
-    Unlike ``allow_custom_value=True`` the user cannot type a value of their own into it.
-    """
-
-    is_template = True
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        _value_type(kwargs)
-        super().__init__(*args, **kwargs)
-
-    def preprocess(
-        self, payload: str | int | float | list[str | int | float] | None
-    ) -> str | int | float | list[str | int | float] | None:
-        """The browser's value as it came."""
-        return payload
+        def preprocess(
+            self, payload: str | int | float | list[str | int | float] | None
+        ) -> str | int | float | list[str | int | float] | None:
+            """The browser's value as it came."""
+            return payload

@@ -11,7 +11,7 @@ import pandas as pd
 
 from simulator.accounts import User
 from simulator.app import mentor
-from simulator.app.exports import link_for, new_export_folder
+from simulator.app.exports import download_markdown, new_export_folder
 from simulator.app.i18n import AppError, t
 from simulator.app.mentor import MentorFilters
 from simulator.app.trainee import ScorecardView
@@ -337,7 +337,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             except Exception as exc:
                 return {export_file: error_text(exc, lang)}
             saved = t("exported", lang, name=path.name, folder=str(path.parent))
-            return {export_file: f"⬇️ [{path.name}]({link_for(path)})  \n<small>{saved}</small>"}
+            return {export_file: download_markdown(path, lang, saved)}
 
         return run
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from simulator.accounts import User
 from simulator.app import team
-from simulator.app.exports import link_for
+from simulator.app.exports import download_markdown
 from simulator.app.i18n import label, t
 from simulator.app.programme_views import (
     ANY,
@@ -235,7 +235,7 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         except Exception as exc:
             return {month_status: error_text(exc, lang)}
         return {
-            csv_file: f"⬇️ [{path.name}]({link_for(path)})",
+            csv_file: download_markdown(path, lang),
             month_status: t("exported", lang, name=path.name, folder=str(path.parent)),
         }
 
@@ -329,7 +329,7 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         except Exception as exc:
             return {assess_status: error_text(exc, lang)}
         return {
-            report_file: f"⬇️ [{path.name}]({link_for(path)})",
+            report_file: download_markdown(path, lang),
             assess_status: t("exported", lang, name=path.name, folder=str(path.parent)),
         }
 
