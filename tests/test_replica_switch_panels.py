@@ -9,6 +9,7 @@ request carries, or says in the user's language what to open again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,9 +53,9 @@ class Replicas:
         caller.http.base_url = httpx.URL(self.url_b.rstrip("/"))
         caller.http.headers["accept-language"] = "zh-CN,zh;q=0.9"
 
-    def caller(self, name: str) -> QueueCaller:
-        """A new tab on the second replica, in a browser set to Chinese."""
-        tab = QueueCaller(self.url_b, name)
+    def caller(self, name: str, *, first: bool = False) -> QueueCaller:
+        """A new tab on the second replica (or the first), in a browser set to Chinese."""
+        tab = QueueCaller(self.url_a if first else self.url_b, name)
         tab.http.headers["accept-language"] = "zh-CN,zh;q=0.9"
         return tab
 
@@ -86,7 +87,7 @@ def test_an_assigned_drill_continues_on_another_replica(replicas: Replicas) -> N
     first, second = replicas.first, replicas.second
     team.assign(first, replicas.user("mia"), ["ann"], ANY, "zh-test-late-parcel", "2026-12-31", 80)
     (assignment,) = training.my_assignments(first, replicas.user("ann"))
-    ann = QueueCaller(replicas.url_a, "ann")
+    ann = replicas.caller("ann", first=True)
     completed(ann.call(fn_index(replicas.demo_a, "my_assignments"), ["zh-CN"]))  # fills the picker
     completed(ann.call(fn_index(replicas.demo_a, "start_assignment"), [assignment.id, "zh-CN"]))
     opened = first.store.open_session_for("ann", source="drill")
@@ -133,7 +134,7 @@ def an_answer(question: dict[str, Any]) -> tuple[str | None, list[str]]:
 def test_an_open_quiz_continues_on_another_replica(replicas: Replicas) -> None:
     first, second = replicas.first, replicas.second
     ann_user = replicas.user("ann")
-    ann = QueueCaller(replicas.url_a, "ann")
+    ann = replicas.caller("ann", first=True)
     completed(ann.call(fn_index(replicas.demo_a, "start_quiz"), ["zh-CN", ANY, ANY, 4, "zh-CN"]))
     practice = training.open_quiz(first, ann_user, "practice", assigned=False)
     assert practice is not None
@@ -168,11 +169,19 @@ def test_the_mentors_replay_says_to_open_the_session_again_and_then_continues(re
     started = trainee.start_session(first, ann_user, PERSONA, CASE)
     list(trainee.send_message(first, ann_user, started.session_id, "您好，我是客服小王，请问有什么可以帮您？"))
     trainee.end_session(first, ann_user, started.session_id)
-    mia = QueueCaller(replicas.url_a, "mia")
+    mia = replicas.caller("mia", first=True)
     completed(mia.call(fn_index(replicas.demo_a, "open_session"), [started.session_id, "zh-CN"]))
+    # an export made on the first replica says where it lives, and is served there
+    shown = outputs(mia.call(fn_index(replicas.demo_a, "export_html"), [None, "zh-CN"]))[0]
+    assert "24 小时" in shown and "重新导出" in shown
+    link = "/" + re.search(r"\]\((drill-exports/[^)]+)\)", shown).group(1)  # type: ignore[union-attr]
+    assert mia.http.get(link).status_code == 200
 
     replicas.switch(mia)
     demo_b = replicas.demo_b
+    # the other replica does not hold it, and says what to do (in both languages: no page language here)
+    elsewhere = mia.http.get(link)
+    assert elsewhere.status_code == 404 and "export again" in elsewhere.text and "重新导出" in elsewhere.text
     # the turn and criterion pickers hold values whose choices this replica never sent: the
     # handler runs, and tells the mentor what to do (Gradio would refuse them in English)
     comment = outputs(mia.call(fn_index(demo_b, "add_comment"), [None, "1", "开场很好", True, 2, "zh-CN"]))
@@ -196,7 +205,7 @@ def test_the_trainers_editor_and_preview_continue_on_another_replica(replicas: R
     name, text = trainer.source_text(first, "persona", PERSONA)
     edited = text.replace(f"id: {PERSONA}", "id: test_rational_copy")
     assert edited != text
-    tess = QueueCaller(replicas.url_a, "tess")
+    tess = replicas.caller("tess", first=True)
     preview_send_a = fn_index(replicas.demo_a, "preview_send")
     completed(tess.call(fn_index(replicas.demo_a, "preview_start"), ["persona", edited, CASE, "zh-CN"]))
     shown = outputs(

@@ -35,7 +35,7 @@ def _without_stub_files() -> Iterator[None]:
     if writer is None:
         yield
         return
-    component_meta.create_or_modify_pyi = lambda *args, **kwargs: None  # type: ignore[assignment]
+    component_meta.create_or_modify_pyi = lambda *args, **kwargs: None
     try:
         yield
     finally:
