@@ -101,7 +101,7 @@ def download_markdown(path: Path, lang: Language, saved: str = "") -> str:
 
 
 def _not_here() -> PlainTextResponse:
-    # no page language here: both, the one the app shows first last
+    # a plain-text page, outside the app and its language: the advice in both languages
     hours = limits.EXPORT_KEEP_HOURS.value
     text = "\n".join(t("export_not_here", lang, hours=hours) for lang in ("en", "zh-CN"))
     return PlainTextResponse(text, status_code=404)
