@@ -229,3 +229,20 @@ def test_the_trainers_editor_and_preview_continue_on_another_replica(replicas: R
     )
     assert "test_rational_copy" in str(saved)
     assert "test_rational_copy" in second.library().personas
+
+
+def test_choice_components_pass_the_browsers_value_and_look_like_gradios_own() -> None:
+    import simulator.app.ui_choices as choices
+
+    radio = choices.HandlerCheckedRadio(["a", "b"])
+    boxes = choices.HandlerCheckedCheckboxGroup(["a", "b"])
+    menu = choices.HandlerCheckedDropdown([("Any", "any")], value="any")
+    assert (radio.get_block_name(), boxes.get_block_name(), menu.get_block_name()) == (
+        "radio",
+        "checkboxgroup",
+        "dropdown",
+    )
+    assert menu.choices == [("Any", "any")]  # constructor arguments kept (Gradio rebuilds from them)
+    assert radio.preprocess("c") == "c" and boxes.preprocess(["c"]) == ["c"] and menu.preprocess("x") == "x"
+    # Gradio writes a .pyi stub beside a module that defines components; none may appear in the package
+    assert not list(Path(choices.__file__).parent.glob("*.pyi"))
