@@ -16,8 +16,8 @@ Two caches keep repeated sentences free ("好的，我看一下" comes back all 
 A sentence that one thread is embedding now is not embedded again by another thread that asks
 for it meanwhile: that thread waits for the vector. Without this, trainees who send the same
 line at the same moment (a class drilling one script, the stress benchmark's fifty trainees)
-each paid for the model on it: the e5 lock serialised the copies, so every turn waited for all
-of them (benchmarks/concurrent_trainees.py; docs/deploy.md has the figures).
+each paid for the model on it, one after the other on the e5 lock (in the stress benchmark a
+small share of a turn's CPU; docs/deploy.md has the figures).
 
 Vectors are float32 and L2-normalised (384 dimensions).
 """
