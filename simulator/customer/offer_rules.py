@@ -25,8 +25,8 @@ from simulator.recognizer import RecognizedTurn
 
 # Sentences that may carry an offer: offering and promising, and also reporting what was just done
 # ("I've booked Friday the 13th, 8 to 12"), explaining what applies ("your taxis are covered in
-# full") and asking to pick a remedy. Which of the case's resolutions they carry, if any, is the
-# matcher's call.
+# full") and asking to pick a remedy; and sentences with no recognised act at all. Which of the
+# case's resolutions they carry, if any, is the matcher's call.
 _OFFERING = (
     DialogueAct.offer_solution,
     DialogueAct.promise,
@@ -78,11 +78,14 @@ class OfferRules:
         acceptable = [key for key in turn.offered if self._hinted_outside(key, lists, turn.text)]
         refused = [key for key in turn.offered_unacceptable if self._hinted_outside(key, lists, turn.text)]
         sentences: dict[str, str] = {}
+        # A sentence the act classifier left without any act is the matcher's call too (the matcher was
+        # fitted on sentences of every kind, and "我现在为您发起差错交易调查" offers whatever the act
+        # classifier missed), unless it is a bare fragment ("400元。", "add flat 4."): its words are all
+        # in the resolution's description, so the overlap says "match" about a value that offers nothing.
         offering = [
             s.text
             for s in turn.sentences
-            if s.acts
-            and any(s.has(act) for act in _OFFERING)
+            if (any(s.has(act) for act in _OFFERING) or (not s.acts and not self.is_word_list(s.text, min_parts=1)))
             and not s.has(DialogueAct.refusal)
             and s.text not in lists
         ]
@@ -99,13 +102,16 @@ class OfferRules:
         refused = [key for key in refused if key not in acceptable]
         return TurnOffers(tuple(acceptable), tuple(refused), sentences)
 
-    def is_word_list(self, sentence: str) -> bool:
-        """Whether ``sentence`` is a list of bare terms (``wording.word_list``), which offers nothing."""
+    def is_word_list(self, sentence: str, *, min_parts: int | None = None) -> bool:
+        """Whether ``sentence`` is a list of bare terms (``wording.word_list``), which offers nothing.
+
+        ``min_parts=1`` asks whether it is a bare fragment: one or more terms and nothing else.
+        """
         numbers = self.numbers
         return word_list(
             sentence,
             self.case.language,
-            min_parts=numbers.word_list_parts,
+            min_parts=numbers.word_list_parts if min_parts is None else min_parts,
             term_words=numbers.bare_term_words,
             term_hanzi=numbers.bare_term_hanzi,
         )
