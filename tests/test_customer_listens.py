@@ -7,6 +7,7 @@ offer–resolution matcher (its figures are `drill eval offers`'s business).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -367,6 +368,22 @@ def test_every_shipped_fact_reads_right_in_every_shipped_reveal_line(shipped_con
                     assert f"{fact.label}：{fact.label}" not in text, text
                     if case.language == "en":
                         assert "it's It's" not in text and "is The " not in text, text
+
+
+def test_the_cases_product_reads_right_in_every_shipped_chinese_line(shipped_content_dir: Path) -> None:
+    """Products carry their own determiner ("那台咖啡机"): no line may put another before them ("我这个那台…")."""
+    library = load_library(shipped_content_dir)
+    products = [case.product for case in library.cases.values() if case.language == "zh-CN"]
+    assert any(product.startswith("那") for product in products)
+    for persona_item in library.personas.values():
+        script = persona_item.offline_script.get("zh-CN")
+        if script is None:
+            continue
+        templates = [line for category, lines in script if category != "opening_prefix" for line in lines]
+        for template in (t for t in templates if "{product}" in t):
+            for product in products:
+                text = fill_template(template, {"product": product}, "zh-CN")
+                assert not re.search(f"(这个|那个|这|那){re.escape(product)}", text), (persona_item.id, text)
 
 
 def test_a_fact_the_agent_read_back_is_confirmed_not_repeated(act_labels: dict[str, set[DialogueAct]]) -> None:

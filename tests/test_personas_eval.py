@@ -9,6 +9,7 @@ the LLM engine against the local fake OpenAI-compatible server.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,28 @@ def test_shipped_persona_sample_lines_name_their_own_archetype() -> None:
     classifier = ArchetypeClassifier.from_personas(personas, "zh-CN")
     for shipped in personas:
         lines = shipped.speech.sample_lines.get("zh-CN")
+        assert classifier.predict(lines).label == shipped.archetype, shipped.id
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_shipped_offline_lines_sound_like_their_own_persona_card(language: str) -> None:
+    """All offline lines of a persona, pooled, are named as its archetype by the card-trained classifier.
+
+    Guards identity: lines copied from another persona, or generic lines in every persona, fail it.
+    """
+    files = sorted((PROJECT_DIR / "personas").glob("*.yaml"))
+    if not files:
+        pytest.skip("no shipped personas")
+    personas = [Persona.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))) for path in files]
+    classifier = ArchetypeClassifier.from_personas(personas, language)
+    for shipped in personas:
+        script = shipped.offline_script.get(language)
+        if script is None:
+            continue
+        lines: list[str] = []
+        for category, value in script:
+            lines += [line for _, prefixes in value for line in prefixes] if category == "opening_prefix" else value
+        lines = [re.sub(r"\{\w+\}", " ", line) for line in lines]
         assert classifier.predict(lines).label == shipped.archetype, shipped.id
 
 
