@@ -386,6 +386,16 @@ def test_the_cases_product_reads_right_in_every_shipped_chinese_line(shipped_con
                 assert not re.search(f"(这个|那个|这|那){re.escape(product)}", text), (persona_item.id, text)
 
 
+def test_two_facts_told_in_one_reply_get_two_different_lines() -> None:
+    for seed in range(8):
+        engine = customer("rational", seed=seed)
+        session = Session(engine)
+        session.say("请问您的订单号？")  # one reveal line used once: the two now tie for "least used"
+        text, _ = session.say("请问您的下单时间和付款金额？")
+        assert engine.last_moves.count("reveal_fact") == 2
+        assert text.count("我看一下") == 1, text  # one of each of the persona's two reveal lines
+
+
 def test_a_fact_the_agent_read_back_is_confirmed_not_repeated(act_labels: dict[str, set[DialogueAct]]) -> None:
     check = "您的订单号是2026110312345678，对吗？"
     act_labels[check] = {A.ask_fact, A.confirm_need}
