@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.customer.memory import CustomerMemory
-from simulator.customer.rule_numbers import RuleNumbers
+from simulator.customer.rule_numbers import RuleNumbers, rule_numbers
 from simulator.customer.state import Move
 from simulator.customer.wording import choice_options, word_list
 from simulator.lexicon import compiled_lexicon, keyword_pattern
-from simulator.models import Behaviour, Case, DialogueAct, Persona, Resolution
+from simulator.models import Behaviour, Case, DialogueAct, Language, Persona, Resolution
 from simulator.recognition import structure
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.offer_match import match_offers
@@ -43,6 +43,17 @@ class TurnOffers:
     acceptable: tuple[str, ...]
     refused: tuple[str, ...]
     sentences: dict[str, str]
+
+
+def bare_fragment(sentence: str, language: Language) -> bool:
+    """Whether ``sentence`` is only bare terms ("400元。", "add flat 4.", a keyword list): no offer by itself.
+
+    The shape of a term is ``customer/rules.yaml``'s (``wording.word_list`` with one part or more).
+    """
+    numbers = rule_numbers()
+    return word_list(
+        sentence, language, min_parts=1, term_words=numbers.bare_term_words, term_hanzi=numbers.bare_term_hanzi
+    )
 
 
 def wants_proof(persona: Persona) -> bool:
@@ -85,7 +96,7 @@ class OfferRules:
         offering = [
             s.text
             for s in turn.sentences
-            if (any(s.has(act) for act in _OFFERING) or (not s.acts and not self.is_word_list(s.text, min_parts=1)))
+            if (any(s.has(act) for act in _OFFERING) or (not s.acts and not bare_fragment(s.text, self.case.language)))
             and not s.has(DialogueAct.refusal)
             and s.text not in lists
         ]
@@ -102,16 +113,13 @@ class OfferRules:
         refused = [key for key in refused if key not in acceptable]
         return TurnOffers(tuple(acceptable), tuple(refused), sentences)
 
-    def is_word_list(self, sentence: str, *, min_parts: int | None = None) -> bool:
-        """Whether ``sentence`` is a list of bare terms (``wording.word_list``), which offers nothing.
-
-        ``min_parts=1`` asks whether it is a bare fragment: one or more terms and nothing else.
-        """
+    def is_word_list(self, sentence: str) -> bool:
+        """Whether ``sentence`` is a list of bare terms (``wording.word_list``), which offers nothing."""
         numbers = self.numbers
         return word_list(
             sentence,
             self.case.language,
-            min_parts=numbers.word_list_parts if min_parts is None else min_parts,
+            min_parts=numbers.word_list_parts,
             term_words=numbers.bare_term_words,
             term_hanzi=numbers.bare_term_hanzi,
         )
