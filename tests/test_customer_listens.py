@@ -337,6 +337,24 @@ def test_no_refund_reference_nobody_mentioned(
     assert grounded(invented, language, case.channel, "退款已经原路退回，流水号R8812；transaction reference R8812")
 
 
+def test_every_shipped_reaction_has_lines_that_need_no_reference_nobody_gave(shipped_content_dir: Path) -> None:
+    """A line naming a ticket or staff number is kept back until one was given; two others must remain.
+
+    Otherwise the one line left is said turn after turn ("判定的依据是什么？" four times running).
+    """
+    from simulator.customer.wording import words
+
+    library = load_library(shipped_content_dir)
+    for persona_item in library.personas.values():
+        for language, script in persona_item.offline_script.items():
+            needs_grounds = [word.lower() for word in words(language).references.mentioned]
+            for category, lines in script:
+                if category == "opening_prefix":
+                    continue
+                free = [line for line in lines if not any(word in line.lower() for word in needs_grounds)]
+                assert len(free) >= min(2, len(lines)), (persona_item.id, language, category)
+
+
 def test_a_reference_becomes_speakable_once_the_agent_gave_it() -> None:
     assert not grounded("你工号我记着。", "zh-CN", "phone", "客户来电询问扫地机器人")
     assert grounded("你工号我记着。", "zh-CN", "phone", "我是客服小陈，工号1035")
