@@ -308,6 +308,22 @@ def test_a_trainee_gets_nothing_of_another_trainees_session(services: AppService
     assert not list(tmp_path.glob("*.html"))
 
 
+def test_my_sessions_opens_only_the_users_own_session(services: AppServices) -> None:
+    sid = drill(services, ALICE, GOOD[0]).session_id
+    trainee.end_session(services, ALICE, sid)
+    assert trainee_history.own_session(services, ALICE, sid).id == sid
+    # a trainee who is also a mentor may open alice's session as a mentor, never as "my session"
+    both = User("bo", frozenset({"trainee", "mentor"}))
+    assert services.session_for(both, sid).id == sid
+    for user in (BOB, both):
+        with pytest.raises(SessionNotFound) as caught:
+            trainee_history.own_session(services, user, sid)
+        assert caught.value.key == "no_session"
+    with pytest.raises(AppError) as nothing:
+        trainee_history.own_session(services, ALICE, None)
+    assert nothing.value.key == "no_session_chosen"
+
+
 def test_mentors_see_everything_but_only_owners_drill(services: AppServices) -> None:
     view = drill(services, ALICE, GOOD[0])
     assert mentor.load_replay(services, MENTOR, view.session_id, "en").session["trainee"] == "alice"

@@ -15,7 +15,7 @@ from simulator.accounts import User
 from simulator.app import scorecards, team, trainee, trainee_history, training
 from simulator.app.i18n import AppError
 from simulator.app.programme_views import ANY, assessment_markdown, md, question_markdown, review_markdown
-from simulator.app.services import AppServices
+from simulator.app.services import AppServices, SessionNotFound
 from simulator.config import load_settings
 from simulator.programme.errors import NotAllowed
 from simulator.programme.quiz_attempts import AttemptView
@@ -73,6 +73,8 @@ def test_an_exam_card_is_played_graded_and_kept_back_until_the_result_is_out(
     assert training.end_card(services, people.ann, assessment_id, sid) == "graded"
     assert services.store.get_session(sid).status == "graded"
     assert all(row.source != "exam" for row in trainee_history.own_sessions(services, people.ann))
+    with pytest.raises(SessionNotFound):  # nor does "My sessions" open it, whatever id the browser sends
+        trainee_history.own_session(services, people.ann, sid)
     with pytest.raises(AppError) as caught:
         scorecards.scorecard(services, people.ann, sid)
     assert caught.value.key == "exam_results_after_close"
