@@ -1,5 +1,6 @@
-"""Two replicas on one database: the Training tab's assigned drill and quizzes, the mentor's open
-replay and the trainer's editor after the replica that served the tab went down.
+"""Two replicas on one database: the Training tab's assigned drill and quizzes, the trainee's "My
+sessions", the mentor's open replay and the trainer's editor after the replica that served the tab
+went down.
 
 As in ``test_replica_switch.py``: two apps, each with a data directory of its own, share one
 database; the browser (its cookies and its Gradio session, whose ``gr.State`` values the second
@@ -161,6 +162,35 @@ def test_an_open_quiz_continues_on_another_replica(replicas: Replicas) -> None:
     # the panel's states are set again: the next check answers the question shown
     completed(ann.call(check_b, [None, 0, *an_answer(second_question), "zh-CN"]))
     assert training.quiz_view(second, ann_user, practice.id).questions[1].given
+
+
+def a_graded_drill(services: AppServices, user: User, line: str) -> str:
+    """The id of a drill ``user`` played (one line) and ended, graded."""
+    started = trainee.start_session(services, user, PERSONA, CASE)
+    list(trainee.send_message(services, user, started.session_id, line))
+    trainee.end_session(services, user, started.session_id)
+    return started.session_id
+
+
+def test_my_sessions_shows_a_session_on_another_replica_and_only_the_trainees_own(replicas: Replicas) -> None:
+    first = replicas.first
+    own = a_graded_drill(first, replicas.user("ann"), "您好，我是客服小王，请问有什么可以帮您？")
+    others = a_graded_drill(first, replicas.user("bo"), "您好，这里是售后服务。")
+    ann = replicas.caller("ann", first=True)
+    listed = outputs(ann.call(fn_index(replicas.demo_a, "my_progress"), ["zh-CN"]))
+    picker = next(value for value in listed if isinstance(value, dict) and "choices" in value)
+    assert [value for _, value in picker["choices"]] == [own]  # the picker offers ann's own only
+
+    replicas.switch(ann)
+    show_b = fn_index(replicas.demo_b, "my_scorecard")
+    # this replica never sent the picker's choices: the session picked before the switch opens
+    replay, verdict, scorecard = outputs(ann.call(show_b, [own, "zh-CN"]))
+    assert "请问有什么可以帮您" in str(replay) and "drill-total" in verdict and scorecard
+
+    # the browser can send any id: another trainee's session is refused, in the page's language
+    replay, verdict, refusal = outputs(ann.call(show_b, [others, "zh-CN"]))
+    assert replay == [] and verdict == "" and f"没有你可查看的记录 '{others}'" in refusal
+    assert "售后服务" not in str(refusal)
 
 
 def test_the_mentors_replay_says_to_open_the_session_again_and_then_continues(replicas: Replicas) -> None:

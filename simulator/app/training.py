@@ -15,8 +15,9 @@ from simulator.accounts import User
 from simulator.app import trainee
 from simulator.app.i18n import AppError
 from simulator.app.programme_views import ANY
+from simulator.app.scorecards import ScorecardView
 from simulator.app.services import AppServices
-from simulator.app.trainee import DrillView, ScorecardView
+from simulator.app.trainee import DrillView
 from simulator.programme.assessment_views import CandidateView, ItemView
 from simulator.programme.assignments import AssignmentStatus
 from simulator.programme.cards import personas_for

@@ -14,7 +14,7 @@ from simulator.app import mentor
 from simulator.app.exports import download_markdown, new_export_folder
 from simulator.app.i18n import AppError, t
 from simulator.app.mentor import MentorFilters
-from simulator.app.trainee import ScorecardView
+from simulator.app.scorecards import ScorecardView
 from simulator.app.ui_choices import HandlerCheckedDropdown
 from simulator.app.ui_common import UIContext, empty_frame, error_text
 from simulator.app.views import MENTOR_COLUMNS, scorecard_markdown, session_frame, verdict_badge
