@@ -15,9 +15,9 @@ from simulator.content_problems import ContentError
 from simulator.models import LEARNED_ACTS, STRUCTURAL_ACTS, DialogueAct
 from simulator.recognition import recognize_text, split_clauses, split_sentences, structure
 from simulator.recognition.classifier import RECOGNISED, load_model, rescale, shipped_model
-from simulator.recognition.corpus import load_corpus, split_hash
+from simulator.recognition.corpus import load_corpus
 from simulator.recognition.evaluation import wilson
-from simulator.recognition.training import RecallFirst, choose_threshold
+from simulator.recognition.training import RecallFirst, choose_threshold, model_key
 
 
 @pytest.mark.parametrize(
@@ -94,14 +94,37 @@ def test_new_acts_are_in_the_vocabulary_and_structural_acts_are_not_learned() ->
 
 def test_the_shipped_model_was_trained_on_the_current_train_and_dev_splits() -> None:
     model = shipped_model()
-    assert model.corpus_key == split_hash(["train", "dev"]), (
-        "the train or dev corpus changed since the act model was trained: run `drill train acts` and commit "
-        "simulator/recognition/model/"
+    assert model.corpus_key == model_key(), (
+        "the train or dev corpus or training.yaml changed since the act model was trained: run `drill train acts` "
+        "and commit simulator/recognition/model/"
     )
     assert model.acts == LEARNED_ACTS, "the act list changed: run `drill train acts`"
     from simulator.recognition.encoder import model_id
 
     assert model.meta["encoder"] == model_id()
+
+
+def test_the_model_key_covers_train_dev_and_settings_but_never_the_test_split(tmp_path: Path) -> None:
+    def write(split: str, text: str) -> None:
+        (tmp_path / split).mkdir(exist_ok=True)
+        (tmp_path / split / "someone.en.yaml").write_text(
+            f"language: en\nsplit: {split}\nsource: someone\nlicence: x\nsentences:\n"
+            f"  - {{text: {text}, acts: [greeting]}}\n",
+            encoding="utf-8",
+        )
+
+    settings = tmp_path / "training.yaml"
+    settings.write_text("seed: 1\n", encoding="utf-8")
+    write("train", "Hello there.")
+    write("dev", "Hi, welcome.")
+    key = model_key(tmp_path, settings)
+    write("test", "Good morning.")  # a fresh frozen test split lands: the model is not stale
+    assert model_key(tmp_path, settings) == key
+    settings.write_text("seed: 2\n", encoding="utf-8")
+    assert model_key(tmp_path, settings) != key
+    settings.write_text("seed: 1\n", encoding="utf-8")
+    write("dev", "Hi, welcome aboard.")
+    assert model_key(tmp_path, settings) != key
 
 
 def test_the_shipped_corpus_loads_and_every_learned_act_has_train_examples() -> None:
