@@ -144,6 +144,25 @@ def test_the_pipeline_recognises_train_examples_of_every_act() -> None:
         assert sum(recognised) >= 2, (act.value, [s.text for s in examples])
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "expected", "not_expected"),
+    [
+        # docs/acts.md, "Done tasks, identity checks and honest limits": reporting a reset asks for nothing
+        ("I've reset your password, you can log in now.", "en", "offer_solution", "private_data_request"),
+        ("密码已经给您重置好了，现在可以重新登录了", "zh-CN", "offer_solution", "private_data_request"),
+        # a security question is ordinary verification (one rule with the labelling guide since 2026-12-02)
+        ("What was your mother's maiden name?", "en", "ask_fact", "private_data_request"),
+        ("Can you tell me your account number, please?", "en", "ask_fact", "private_data_request"),
+        ("您这张卡的有效期和背面三位数能报一下吗？", "zh-CN", "private_data_request", "ask_fact"),
+    ],
+)
+def test_the_shipped_model_keeps_the_documented_boundaries(
+    text: str, language: str, expected: str, not_expected: str
+) -> None:
+    acts = recognize_text(text, language)  # type: ignore[arg-type]
+    assert acts.has(expected) and not acts.has(not_expected), [(a.act.value, round(a.score, 2)) for a in acts.acts]
+
+
 def test_scores_rescale_thresholds_to_one_half() -> None:
     probabilities = np.array([[0.1, 0.3, 0.9]])
     thresholds = np.array([[0.2, 0.3, 0.6]])
