@@ -114,15 +114,21 @@ def test_the_model_key_covers_train_dev_and_settings_but_never_the_test_split(tm
         )
 
     settings = tmp_path / "training.yaml"
-    settings.write_text("seed: 1\n", encoding="utf-8")
+    base = (
+        "candidates: [{kind: logreg}]\nthreshold_grid: {start: 0.1, stop: 0.9, step: 0.1}\n"
+        "min_dev_positives: 5\ndefault_threshold: 0.5\n"
+    )
+    settings.write_text(base + "seed: 1\n", encoding="utf-8")
     write("train", "Hello there.")
     write("dev", "Hi, welcome.")
     key = model_key(tmp_path, settings)
     write("test", "Good morning.")  # a fresh frozen test split lands: the model is not stale
     assert model_key(tmp_path, settings) == key
-    settings.write_text("seed: 2\n", encoding="utf-8")
+    settings.write_text("# a new measurement note\n" + base + "seed: 1\n", encoding="utf-8")
+    assert model_key(tmp_path, settings) == key
+    settings.write_text(base + "seed: 2\n", encoding="utf-8")
     assert model_key(tmp_path, settings) != key
-    settings.write_text("seed: 1\n", encoding="utf-8")
+    settings.write_text(base + "seed: 1\n", encoding="utf-8")
     write("dev", "Hi, welcome aboard.")
     assert model_key(tmp_path, settings) != key
 
