@@ -116,6 +116,12 @@ def merge_updates(target: dict[Any, Any], source: dict[Any, Any]) -> dict[Any, A
     return target
 
 
+#: Plots carry no axis titles: a title cannot be changed once drawn, so it would stay in the language
+#: of the first load; each plot's label (re-sent on a language switch) says what its axes are, and
+#: legend series names are data in the user's language.
+NO_AXIS_TITLE = " "
+
+
 def empty_frame(**dtypes: str) -> pd.DataFrame:
     """An empty DataFrame with typed columns, as a plot's first value.
 

@@ -18,15 +18,10 @@ import pandas as pd
 from simulator.accounts import User
 from simulator.app import mentor, trainee_history
 from simulator.app.ui_choices import HandlerCheckedDropdown
-from simulator.app.ui_common import UIContext, empty_frame, error_text
+from simulator.app.ui_common import NO_AXIS_TITLE, UIContext, empty_frame, error_text
 from simulator.app.ui_rating import build_rating
 from simulator.app.views import TRAINEE_COLUMNS, scorecard_markdown, session_frame, trend_svg, verdict_badge
 from simulator.models import Language
-
-#: A plot's axis titles cannot be changed once drawn (see on_progress), so the plots carry none:
-#: each plot's label (re-sent on a language switch) says what its axes are, and the series names
-#: in the legend are data, written in the user's language.
-NO_AXIS_TITLE = " "
 
 
 def build_progress_tab(ctx: UIContext) -> gr.Tab:

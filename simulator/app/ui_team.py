@@ -27,14 +27,11 @@ from simulator.app.programme_views import (
 )
 from simulator.app.team_tables import candidates_frame, ratings_frame
 from simulator.app.ui_choices import HandlerCheckedCheckboxGroup, HandlerCheckedDropdown
-from simulator.app.ui_common import UIContext, empty_frame, error_text, merge_updates
+from simulator.app.ui_common import NO_AXIS_TITLE, UIContext, empty_frame, error_text, merge_updates
 from simulator.models import LANGUAGES, CaseCategory, Industry, Language
 from simulator.programme.results import PARTS
 
 COACH = ("mentor", "admin")
-#: No axis titles: the chart's label (in the UI language, re-sent on a language switch) says what
-#: it shows, where a title in both languages at once ("评分项 · criterion") read as clutter.
-NO_AXIS_TITLE = " "
 CATEGORIES = [c.value for c in CaseCategory]
 INDUSTRIES = [i.value for i in Industry]
 DIFFICULTIES = ["easy", "medium", "hard"]
