@@ -204,3 +204,26 @@ def test_courteous_last_words_close_the_conversation(language: str, text: str, c
         assert found in text
     t = transcript(language, [("c", "好的。" if language == "zh-CN" else "Okay."), ("a", text)])
     assert measure(t, None).signal("closing").value == (1.0 if closes else 0.0)
+
+
+# -- a real log without a case ----------------------------------------------------------------------
+
+
+def test_without_a_case_an_answer_to_what_was_asked_is_the_resolution() -> None:
+    asked = ("c", "I need to see Dr. Alexis. Is there any other time this week?")
+    end = [("c", "Thanks."), ("a", "You're welcome, have a good day!")]
+
+    def chat(reply: str) -> Transcript:
+        return transcript("en", [asked, ("a", reply), *end], channel="chat", start="mid_conversation")
+
+    result = measure(chat("Dr. Alexis has an opening on Friday at 8 am."), None).signal("resolution_offered")
+    assert result.value == 1.0 and any("Friday at 8 am" in e.quote for e in result.positive)
+    # A hedge or a refusal answers nothing, however close its meaning.
+    for reply in ("We'll see what we can do about a time.", "Unfortunately Dr. Alexis has no appointment available."):
+        assert measure(chat(reply), None).signal("resolution_offered").value == 0.0, reply
+
+
+def test_an_unknown_customer_type_neither_earns_nor_costs_adaptability() -> None:
+    log = transcript("en", [("c", "Where is my parcel?"), ("a", "It arrives tomorrow before noon.")])
+    assert not measure(log, None, archetype=None).signal("archetype_fit").applicable
+    assert measure(log, None, archetype="rational").signal("archetype_fit").applicable

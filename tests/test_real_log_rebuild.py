@@ -61,7 +61,12 @@ def test_abcd_drops_actions_and_strips(rebuild: ModuleType) -> None:
 
 
 def test_convlab_and_harper_valley(rebuild: ModuleType) -> None:
-    dialogues = [{"dialogue_id": "x-train-0", "turns": [{"speaker": "user", "utterance": "hi"}, {"speaker": "system", "utterance": "hello"}]}]
+    dialogues = [
+        {
+            "dialogue_id": "x-train-0",
+            "turns": [{"speaker": "user", "utterance": "hi"}, {"speaker": "system", "utterance": "hello"}],
+        }
+    ]
     assert [t["role"] for t in rebuild.convlab_turns(dialogues, "x-train-0")] == ["customer", "agent"]
     segments = [
         {"index": 2, "speaker_role": "agent", "human_transcript": "my name is ann"},

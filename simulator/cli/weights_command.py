@@ -11,6 +11,7 @@ from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.content_problems import ContentError
 from simulator.errors import DrillError
 from simulator.evals.grader_set import DEFAULT_SET_DIR, load_grader_set
+from simulator.evals.real_log_set import load_real_log_set
 from simulator.grading.weights import WEIGHTS_FILE, OfflineWeightsError, load_weights, weights_in_force
 from simulator.store import SessionStore
 
@@ -29,10 +30,15 @@ def _version(prefix: str, digest: str) -> str:
 def _figures_line(name: str, figures: dict[str, Any]) -> str:
     total = figures["total"]
     levels = figures["levels"]["overall"]
+
+    def shown(value: float | None, spec: str, scale: float = 1.0) -> str:
+        return "n/a" if value is None else format(value * scale, spec)  # too few rows for the figure
+
     return (
-        f"  {name:<34} Spearman {total['spearman']:.3f}, mean abs. difference {total['mad']:.2f} points, "
-        f"pass/fail {total['pass_fail_accuracy'] * 100:.1f}% (kappa {total['pass_fail_kappa']:.2f}), "
-        f"levels exact {levels['exact'] * 100:.1f}% / mean abs. error {levels['mae']:.3f}"
+        f"  {name:<34} Spearman {shown(total['spearman'], '.3f')}, mean abs. difference "
+        f"{shown(total['mad'], '.2f')} points, pass/fail {shown(total['pass_fail_accuracy'], '.1f', 100)}% "
+        f"(kappa {shown(total['pass_fail_kappa'], '.2f')}), levels exact {shown(levels['exact'], '.1f', 100)}% / "
+        f"mean abs. error {shown(levels['mae'], '.3f')}"
     )
 
 
@@ -53,13 +59,21 @@ def _figures_line(name: str, figures: dict[str, Any]) -> str:
     show_default=True,
     help="Weights file to write (the shipped one by default).",
 )
+@click.option(
+    "--real-dev",
+    is_flag=True,
+    help="Fit the labelled real chat logs of <set>/real/dev too (transcripts from DRILL_REAL_LOGS_DIR), "
+    "cross-validated by dataset.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the provenance (figures included) as JSON.")
-def fit(set_dir: Path, out_path: Path, as_json: bool) -> None:
+def fit(set_dir: Path, out_path: Path, real_dev: bool, as_json: bool) -> None:
     """Fit every criterion's weights on the dev split (cross-validated by situation) and write the weights file
-    with its provenance: data hash, date, model, chosen alpha and cross-validated figures.
+    with its provenance: data hash, recogniser model digest, date, model, chosen alpha and cross-validated
+    figures. The version is fitted-<date>-<data digest>-r<recogniser digest>: weights fitted on other data or
+    through another act model never share a name.
 
-    The frozen test split is never read for fitting; its hash is recorded. Exit 2 on an invalid set or a fit
-    the data cannot support.
+    The frozen test splits (synthetic and real-log) are never read for fitting; their hashes are recorded.
+    Exit 2 on an invalid set or a fit the data cannot support.
     """
     from simulator.weights_fit.fit_dev import fit_on_dev
     from simulator.weights_fit.model import WeightsFitError
@@ -70,9 +84,19 @@ def fit(set_dir: Path, out_path: Path, as_json: bool) -> None:
     try:
         grader_set = load_grader_set(set_dir, rubric=library.require_rubric(), library=library)
         template = load_weights(out_path if out_path.is_file() else WEIGHTS_FILE)
-        result = fit_on_dev(grader_set, library, template)
-        digest = result.provenance["training_data"]["split_sha256"]
-        written = write_weights(result.weights, result.provenance, _version("fitted", digest), out_path)
+        real_logs = (
+            load_real_log_set(set_dir / "real", current.real_logs_dir, rubric=library.require_rubric())
+            if real_dev
+            else None
+        )
+        result = fit_on_dev(grader_set, library, template, real_logs=real_logs)
+        if real_dev:
+            result.provenance["command"] = "drill weights fit --real-dev"
+        digest = result.provenance["training_data"]["data_sha256"]
+        recogniser = result.provenance["recogniser"]["sha256"]
+        written = write_weights(
+            result.weights, result.provenance, f"{_version('fitted', digest)}-r{recogniser[:8]}", out_path
+        )
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -89,7 +113,15 @@ def fit(set_dir: Path, out_path: Path, as_json: bool) -> None:
         f"Fitted on {data['used']} dev transcripts from {data['situations']} situations "
         f"(dev sha256 {data['split_sha256'][:16]}…; test split {grader_set.test_sha256[:16]}… not used)."
     )
-    click.echo(_figures_line("cross-validated, fitted weights", result.provenance["cross_validation"]))
+    if isinstance(data["real_dev"], dict):
+        real = data["real_dev"]
+        absent = f"; absent: {', '.join(real['transcripts_absent'])}" if real["transcripts_absent"] else ""
+        click.echo(f"  and {real['used']} real dev logs ({', '.join(real['groups'])}){absent}.")
+    cv = result.provenance["cross_validation"]
+    click.echo(_figures_line("cross-validated, fitted weights", cv))
+    for part in ("synthetic", "real"):
+        if cv.get(part):
+            click.echo(_figures_line(f"  of which {part} dev", cv[part]))
     click.echo(_figures_line("previous weights (in-sample)", result.provenance["previous_weights_on_dev"]))
     click.echo(f"Wrote {out_path} (version {written.version}).")
 

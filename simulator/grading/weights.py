@@ -61,6 +61,9 @@ class WeightsProvenance(_Strict):
     command: str
     model: str
     training_data: dict[str, Any]
+    recogniser: dict[str, str] = Field(
+        default_factory=dict, description="The act recogniser model the signals were measured with (its sha256)."
+    )
     not_used: dict[str, Any] = Field(default_factory=dict)
     carried_over: str = ""
     criteria: dict[str, Any] = Field(default_factory=dict)

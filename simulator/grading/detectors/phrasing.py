@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from simulator.grading import fairness, signals
 from simulator.grading.measure import (
+    NOT_APPLICABLE,
     Measure,
     Moment,
     SignalResult,
@@ -16,7 +17,8 @@ from simulator.models import DialogueAct, Evidence, PhraseStage
 def measure_greeting(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.greeting, m.opening)
     if not quotes and not fairness.opening_expected(m.case, m.transcript).greeting:
-        return SignalResult(1.0)  # excused: no opening to greet in (mid-conversation, online chat)
+        # Excused (mid-conversation, online chat): neither marked down nor credited for what was not done.
+        return NOT_APPLICABLE
     return SignalResult(
         1.0 if quotes else 0.0, positive=quotes[:1], weak=None if quotes else Moment(m.opening[0], PhraseStage.opening)
     )
@@ -26,7 +28,9 @@ def measure_greeting(m: Measure) -> SignalResult:
 def measure_self_intro(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.self_intro, m.opening)
     if not fairness.opening_expected(m.case, m.transcript).self_intro:
-        return SignalResult(1.0, positive=quotes[:1])  # excused: no phone-style opening
+        # Excused (no phone-style opening): credited when given anyway, else left out of the sum;
+        # a free full credit made every chat's phrasing look better than its lines (real dev logs).
+        return SignalResult(1.0, positive=quotes[:1]) if quotes else NOT_APPLICABLE
     if not quotes:
         return SignalResult(0.0, weak=Moment(m.opening[0], PhraseStage.opening))
     if m.language == "zh-CN":
