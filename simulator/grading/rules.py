@@ -45,7 +45,8 @@ What each finds:
   flagged sentence, or a rubric phrase inside a case phrase, is reported once.
 - ``private_data_request``: a sentence recognised (by meaning) as asking for a secret: a password,
   PIN, SMS / verification code, CVV, card expiry, a full ID or card number, an online-banking login
-  (asking for the last four digits, or warning not to share a code, is fine).
+  (asking for the last four digits, or warning not to share a code, is fine), at or above the
+  red-line confidence chosen on dev; a doubtful one is only a ``red_line_review`` (nothing deducted).
 - ``over_promise``: a promise beyond the case's policy — one of its ``forbidden_promise_keywords``,
   compensation above ``policy.max_compensation``, or (``simulator.grading.commitments``) an
   offering or promising sentence that matches one of ``policy.must_not_promise`` by meaning.
@@ -109,7 +110,7 @@ from simulator.grading.rule_context import (
     RuleSpec,
     Severity,
 )
-from simulator.grading.thresholds import violation_threshold
+from simulator.grading.thresholds import red_line_threshold, violation_threshold
 from simulator.models import Case, DialogueAct, Finding, Rubric, Transcript
 from simulator.quotes import clause_quote
 from simulator.recognizer import RecognizedTurn
@@ -160,8 +161,27 @@ def check_forbidden_phrases(ctx: RuleContext) -> list[Finding]:
 
 
 def check_private_data_requests(ctx: RuleContext) -> list[Finding]:
-    """Requests for passwords, verification codes, full ID or card numbers."""
-    return _quoted(ctx, "private_data_request", lambda r: r.private_requests)
+    """Requests for passwords, verification codes, full ID or card numbers, recognised with the confidence
+    of a red line.
+
+    A request counts at or above the red-line threshold chosen on dev for ``private_data_request``
+    (``grader_thresholds.yaml``). Below it — or with no threshold chosen — the sentence is a doubtful
+    hit: ``check_red_lines`` flags it for a mentor's review and nothing is deducted
+    (``docs/red-lines.md``). At the recogniser's own cut, verification questions of real chats ("just
+    to verify you already tried to use the code?") were findings that capped compliance at 1.
+    """
+    cut = red_line_threshold("private_data_request", ctx.language)
+
+    def counted(recognized: RecognizedTurn) -> list[str]:
+        return [
+            sentence.text
+            for sentence in recognized.sentences
+            if cut is not None
+            and sentence.has(DialogueAct.private_data_request)
+            and sentence.score(DialogueAct.private_data_request) >= cut
+        ]
+
+    return _quoted(ctx, "private_data_request", counted)
 
 
 def check_rating_requests(ctx: RuleContext) -> list[Finding]:
