@@ -227,3 +227,21 @@ def test_an_unknown_customer_type_neither_earns_nor_costs_adaptability() -> None
     log = transcript("en", [("c", "Where is my parcel?"), ("a", "It arrives tomorrow before noon.")])
     assert not measure(log, None, archetype=None).signal("archetype_fit").applicable
     assert measure(log, None, archetype="rational").signal("archetype_fit").applicable
+
+
+# -- findings of an absence ---------------------------------------------------------------------------
+
+
+def test_a_missing_greeting_warning_does_not_strip_its_quoted_sentence_of_credit() -> None:
+    # The warning quotes the opening sentence only to say where the greeting was missing: the answer in
+    # it still counts. A fault quoted by a finding (a forbidden phrase) still earns nothing.
+    answer = "Dr. Alexis has an opening on Friday at 8 am."
+    call = transcript("en", [("c", "Is there any other time this week to see Dr. Alexis?"), ("a", answer)])
+    m = measure(call, None)
+    assert [(f.rule, f.quote) for f in m.findings if f.rule == "missing_greeting"] == [("missing_greeting", answer)]
+    assert m.creditable(1, answer)
+    assert any("Friday at 8 am" in e.quote for e in m.signal("resolution_offered").positive)
+    rude = "Please calm down."
+    blunt = transcript("en", [("c", "Where is my parcel?"), ("a", f"{rude} It arrives on Friday at 8 am.")])
+    assert "forbidden_phrase" in {f.rule for f in measure(blunt, None).findings}
+    assert not measure(blunt, None).creditable(1, rude)

@@ -26,10 +26,16 @@ Severity = Literal["info", "warning", "violation"]
 
 @dataclass(frozen=True)
 class RuleSpec:
-    """One rule and its severity."""
+    """One rule, its severity, and whether its quote is the fault itself.
+
+    ``quote_at_fault`` is False for findings of an *absence* (no greeting, no closing, a question not
+    answered, a turn too long): their quote only says where to look, so the quoted sentence can still
+    earn credit for what it does well (``Measure.creditable``).
+    """
 
     id: str
     severity: Severity
+    quote_at_fault: bool = True
 
 
 RULES: dict[str, RuleSpec] = {
@@ -44,12 +50,12 @@ RULES: dict[str, RuleSpec] = {
         RuleSpec("claim_beyond_systems", "violation"),
         RuleSpec("invented_detail", "warning"),
         RuleSpec("vague_commitment", "warning"),
-        RuleSpec("missing_greeting", "warning"),
-        RuleSpec("missing_self_intro", "warning"),
-        RuleSpec("missing_closing", "warning"),
+        RuleSpec("missing_greeting", "warning", quote_at_fault=False),
+        RuleSpec("missing_self_intro", "warning", quote_at_fault=False),
+        RuleSpec("missing_closing", "warning", quote_at_fault=False),
         RuleSpec("jargon", "warning"),
-        RuleSpec("long_turn", "warning"),
-        RuleSpec("unanswered_question", "warning"),
+        RuleSpec("long_turn", "warning", quote_at_fault=False),
+        RuleSpec("unanswered_question", "warning", quote_at_fault=False),
         RuleSpec("critical_error", "violation"),
         RuleSpec("unfilled_placeholder", "warning"),
         RuleSpec("repeated_reply", "warning"),

@@ -11,6 +11,10 @@ the per-turn annotations and in the offline grader) is not listed here: it is de
 signal registry and the weights (``simulator.grading.registry.hurt_criteria``), so the notes a
 mentor sees and the scores cannot disagree.
 
+A sentence quoted by a warning or violation earns no credit in the offline grader, except for the
+rules marked *locates* (``RuleSpec.quote_at_fault`` False): they find an absence and quote a sentence
+only to say where.
+
 | rule id | severity |
 |---|---|
 | ``forbidden_phrase`` | violation |
@@ -22,12 +26,12 @@ mentor sees and the scores cannot disagree.
 | ``claim_beyond_systems`` | violation |
 | ``invented_detail`` | warning |
 | ``vague_commitment`` | warning |
-| ``missing_greeting`` | warning |
-| ``missing_self_intro`` | warning |
-| ``missing_closing`` | warning |
+| ``missing_greeting`` | warning (locates) |
+| ``missing_self_intro`` | warning (locates) |
+| ``missing_closing`` | warning (locates) |
 | ``jargon`` | warning |
-| ``long_turn`` | warning |
-| ``unanswered_question`` | warning |
+| ``long_turn`` | warning (locates) |
+| ``unanswered_question`` | warning (locates) |
 | ``critical_error`` | violation |
 | ``unfilled_placeholder`` | warning |
 | ``repeated_reply`` | warning |
