@@ -24,6 +24,24 @@ def measure_greeting(m: Measure) -> SignalResult:
     )
 
 
+@register_signal("missing_greeting", kind="penalty", rule="missing_greeting")
+def measure_missing_greeting(m: Measure) -> SignalResult:
+    """A greeting forgotten where one was expected (a ``missing_greeting`` finding).
+
+    ``greeting`` alone reads 0 both when it was forgotten and — not applicable — when it was excused
+    (a chat, a drill that starts mid-way), and the fitted sum cannot tell the two apart; this
+    penalty fires only for the forgotten one, so the fit can weigh it.
+    """
+    return m.finding_signal("missing_greeting", PhraseStage.opening)
+
+
+@register_signal("missing_self_intro", kind="penalty", rule="missing_self_intro")
+def measure_missing_self_intro(m: Measure) -> SignalResult:
+    """A phone opening without the agent's name or staff number (a ``missing_self_intro`` finding);
+    like ``missing_greeting``, it separates the forgotten from the excused."""
+    return m.finding_signal("missing_self_intro", PhraseStage.opening)
+
+
 @register_signal("self_intro", kind="behaviour", rule="missing_self_intro")
 def measure_self_intro(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.self_intro, m.opening)
