@@ -36,7 +36,8 @@ def _figures_line(name: str, figures: dict[str, Any]) -> str:
 
     return (
         f"  {name:<34} Spearman {shown(total['spearman'], '.3f')}, mean abs. difference "
-        f"{shown(total['mad'], '.2f')} points, pass/fail {shown(total['pass_fail_accuracy'], '.1f', 100)}% "
+        f"{shown(total['mad'], '.2f')} points, sd {shown(total.get('sd_grader'), '.1f')} (mentor "
+        f"{shown(total.get('sd_mentor'), '.1f')}), pass/fail {shown(total['pass_fail_accuracy'], '.1f', 100)}% "
         f"(kappa {shown(total['pass_fail_kappa'], '.2f')}), levels exact {shown(levels['exact'], '.1f', 100)}% / "
         f"mean abs. error {shown(levels['mae'], '.3f')}"
     )
@@ -117,6 +118,10 @@ def fit(set_dir: Path, out_path: Path, real_dev: bool, as_json: bool) -> None:
         real = data["real_dev"]
         absent = f"; absent: {', '.join(real['transcripts_absent'])}" if real["transcripts_absent"] else ""
         click.echo(f"  and {real['used']} real dev logs ({', '.join(real['groups'])}){absent}.")
+    level_map = result.provenance["level_map"]
+    candidates = level_map["candidates"].items()
+    others = ", ".join(f"{name} {figures['mad']} points" for name, figures in candidates if name != level_map["chosen"])
+    click.echo(f"Level map {level_map['chosen']} (nested CV mean abs. difference; other candidates: {others}).")
     cv = result.provenance["cross_validation"]
     click.echo(_figures_line("cross-validated, fitted weights", cv))
     for part in ("synthetic", "real"):

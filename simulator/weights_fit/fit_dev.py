@@ -11,6 +11,7 @@ recogniser, so the weights depend on its model: the provenance and the version n
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from simulator.config import PROJECT_DIR
 from simulator.content import Library
 from simulator.evals.grader_set import GraderSet, split_sha256
 from simulator.evals.real_log_set import RealLogSet
-from simulator.grading.weights import OfflineWeights
+from simulator.grading.weights import LEVEL_MAPS, OfflineWeights
 from simulator.recognition.classifier import MODEL_DIR
 from simulator.weights_fit import model as fit_model
 from simulator.weights_fit.features import LabelledSignals, measure_signals
@@ -130,8 +131,22 @@ def fit_on_dev(
             "transcripts_absent": real_missing,
             "groups": sorted({row.group for row in real_rows}),
         }
-    weights, fits = fit_weights(template, rows, alphas=alphas, folds=folds)
-    cv_levels = cross_validated_levels(template, rows, alphas=alphas, folds=folds)
+    # The level map is chosen like alpha, by what held-out data says: each candidate's nested
+    # cross-validated totals, the lowest mean absolute difference from the mentors' (ties: the first).
+    cv_by_map = {
+        level_map: cross_validated_levels(template, rows, alphas=alphas, folds=folds, level_map=level_map)
+        for level_map in LEVEL_MAPS
+    }
+    totals_by_map = {level_map: total_figures(rows, cv, rubric) for level_map, cv in cv_by_map.items()}
+    chosen = min(
+        LEVEL_MAPS,
+        key=lambda level_map: (
+            math.inf if totals_by_map[level_map]["mad"] is None else totals_by_map[level_map]["mad"],
+            LEVEL_MAPS.index(level_map),
+        ),
+    )
+    weights, fits = fit_weights(template, rows, alphas=alphas, folds=folds, level_map=chosen)
+    cv_levels = cv_by_map[chosen]
     template_levels = [predict_levels(template, row.values) for row in rows]
     dev_dir = grader_set.directory / "dev"
     recogniser = recogniser_digest()
@@ -179,6 +194,11 @@ def fit_on_dev(
                 "no_evidence": list(fit.no_evidence),
             }
             for name, fit in fits.items()
+        },
+        "level_map": {
+            "chosen": chosen,
+            "chosen_by": "lowest mean absolute difference of totals in the nested cross-validation below",
+            "candidates": totals_by_map,
         },
         "cross_validation": {
             "scheme": f"GroupKFold by situation (real logs: by dataset), {min(folds, len({r.group for r in rows}))} "
