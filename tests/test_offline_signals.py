@@ -245,3 +245,18 @@ def test_a_missing_greeting_warning_does_not_strip_its_quoted_sentence_of_credit
     blunt = transcript("en", [("c", "Where is my parcel?"), ("a", f"{rude} It arrives on Friday at 8 am.")])
     assert "forbidden_phrase" in {f.rule for f in measure(blunt, None).findings}
     assert not measure(blunt, None).creditable(1, rude)
+
+
+def test_a_forgotten_greeting_is_a_penalty_an_excused_one_is_not() -> None:
+    # Both agents open without a greeting; only the phone agent was expected to give one. The greeting
+    # behaviour reads 0 for the first and "not applicable" for the second, which a weighted sum cannot
+    # tell apart: the missing_greeting penalty can, and its weight on standard phrasing is fitted.
+    turns = [("c", "Where is my parcel?"), ("a", "It arrives on Friday before noon."), ("c", "Thanks.")]
+    turns += [("a", "You're welcome, have a good day!")]
+    phone = measure(transcript("en", turns), None)
+    chat = measure(transcript("en", turns, channel="chat", start="mid_conversation"), None)
+    assert phone.signal("greeting").value == 0.0 and phone.signal("greeting").applicable
+    assert not chat.signal("greeting").applicable
+    assert phone.signal("missing_greeting").value == 1.0 and phone.signal("missing_greeting").weak is not None
+    assert chat.signal("missing_greeting").value == 0.0
+    assert default_weights().criteria["standard_phrasing"].signals["missing_greeting"].weight <= 0
