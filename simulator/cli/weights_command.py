@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +72,8 @@ def _figures_line(name: str, figures: dict[str, Any]) -> str:
 def fit(set_dir: Path, out_path: Path, real_dev: bool, as_json: bool) -> None:
     """Fit every criterion's weights on the dev split (cross-validated by situation) and write the weights file
     with its provenance: data hash, recogniser model digest, date, model, chosen alpha and cross-validated
-    figures. The version is fitted-<date>-<data digest>-r<recogniser digest>: weights fitted on other data or
-    through another act model never share a name.
+    figures. The version is fitted-<date>-<data digest>-w<weights digest>-r<recogniser digest>: weights fitted
+    on other data, by other code or through another act model never share a name.
 
     The frozen test splits (synthetic and real-log) are never read for fitting; their hashes are recorded.
     Exit 2 on an invalid set or a fit the data cannot support.
@@ -95,9 +97,12 @@ def fit(set_dir: Path, out_path: Path, real_dev: bool, as_json: bool) -> None:
             result.provenance["command"] = "drill weights fit --real-dev"
         digest = result.provenance["training_data"]["data_sha256"]
         recogniser = result.provenance["recogniser"]["sha256"]
-        written = write_weights(
-            result.weights, result.provenance, f"{_version('fitted', digest)}-r{recogniser[:8]}", out_path
-        )
+        # The same data and recogniser fitted by other code (signals, level map) give other weights: the
+        # version names the fitted numbers too, so a figure quoted for one version is never read for another.
+        fitted = result.weights.model_dump(mode="json", exclude={"digest", "provenance", "version"})
+        numbers = hashlib.sha256(json.dumps(fitted, sort_keys=True).encode("utf-8")).hexdigest()
+        version = f"{_version('fitted', digest)}-w{numbers[:8]}-r{recogniser[:8]}"
+        written = write_weights(result.weights, result.provenance, version, out_path)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

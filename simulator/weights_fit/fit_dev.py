@@ -215,7 +215,7 @@ def fit_on_dev(
             ),
         },
         "previous_weights_on_dev": {
-            "note": f"version {template.version}, tuned by hand while reading dev: in-sample, optimistic",
+            "note": f"version {template.version} (the weights this fit replaces) on the same rows: in-sample",
             "levels": level_figures(rows, template_levels),
             "total": total_figures(rows, template_levels, rubric),
         },
