@@ -141,6 +141,16 @@ def test_tied_raw_sums_stay_at_one_level_and_cuts_never_decrease() -> None:
     assert len({spec.level(1.0)}) == 1 and spec.level(2.0) == 5
 
 
+def test_a_block_of_equal_sums_goes_to_the_level_most_of_it_has() -> None:
+    # Four clean transcripts share one raw sum; the mentors gave three of them 4 and one 5: the block
+    # is level 4 (one row off), not 5 (three rows off).
+    raw = [1.0, 2.0, 3.0, 3.0, 3.0, 3.0]
+    spec = CriterionWeights(
+        base=1.0, signals={"greeting": SignalWeight(weight=1.0)}, cuts=label_quantile_cuts(raw, [1, 2, 4, 4, 4, 5])
+    )
+    assert [spec.level(value) for value in raw] == [1, 2, 4, 4, 4, 4]
+
+
 def test_cut_points_are_validated() -> None:
     with pytest.raises(ValueError, match="must not decrease"):
         CriterionWeights(base=1.0, signals={"greeting": SignalWeight(weight=1.0)}, cuts=[1.0, 3.0, 2.0, 4.0])

@@ -117,22 +117,26 @@ def capped(spec: CriterionWeights, values: SignalValues, level: int) -> bool:
 def label_quantile_cuts(raw: Sequence[float], levels: Sequence[int]) -> list[float]:
     """Cut points on the raw sums that give the rows' levels the mentors' spread (equipercentile).
 
-    The k-th cut (k = 1..4) leaves below it the same share of rows as the mentors put at level k or
-    lower; it sits half-way between the two raw sums it separates (rows with one raw sum stay together).
+    The k-th cut (k = 1..4) leaves below it as close as it can to the number of rows the mentors put
+    at level k or lower. Rows with the same raw sum stay together, so a cut goes between two distinct
+    sums, half-way; when a block of equal sums straddles the target, it goes to the side that misses
+    the target by less, the lower level on a tie (many transcripts where nothing went wrong share
+    one sum: pushing them all up by default put every clean real log at compliance 5).
     """
     if not raw or len(raw) != len(levels):
         raise WeightsFitError(f"cut points need one level per raw sum, got {len(raw)} sums and {len(levels)} levels")
-    ordered = sorted(raw)
-    count = len(ordered)
+    distinct = sorted(set(raw))
+    # (rows below the cut, the cut) for every place a cut can go: below all sums, between two, above all.
+    places = [(0, distinct[0] - 1.0)]
+    places += [
+        (sum(value <= lower for value in raw), (lower + upper) / 2)
+        for lower, upper in zip(distinct, distinct[1:], strict=False)
+    ]
+    places.append((len(raw), distinct[-1] + 1.0))
     cuts: list[float] = []
     for k in range(1, 5):
-        below = round(sum(level <= k for level in levels))
-        if below <= 0:
-            cut = ordered[0] - 1.0  # nobody at level k or lower: every row is above it
-        elif below >= count:
-            cut = ordered[-1] + 1.0  # everybody at level k or lower
-        else:
-            cut = (ordered[below - 1] + ordered[below]) / 2
+        target = sum(level <= k for level in levels)
+        _, cut = min(places, key=lambda place: (abs(place[0] - target), -place[0]))
         cuts.append(round(max(cut, cuts[-1]) if cuts else cut, 4))
     return cuts
 
