@@ -17,22 +17,9 @@ import subprocess
 import time
 
 import httpx
-from _common import (
-    INDEX_READY_MARKERS,
-    PROJECT_DIR,
-    PYTHON,
-    AppProcess,
-    Report,
-    Stats,
-    clean_env,
-    drill_command,
-    parser,
-    peak_rss_mb,
-    scrub_environment,
-    serve_warms_index,
-    temp_dir,
-)
+from _common import PROJECT_DIR, PYTHON, Report, Stats, clean_env, parser, peak_rss_mb, scrub_environment, temp_dir
 from _gradio_wire import GradioApp, Trainee
+from _processes import INDEX_READY_MARKERS, AppProcess, drill_command, serve_warms_index
 
 PERSONA, CASE = "rational_engineer", "en-logistics-parcel-wrong-door"
 

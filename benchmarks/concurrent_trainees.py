@@ -27,19 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import (
-    AppProcess,
-    FakeModelProcess,
-    Report,
-    Stats,
-    customer_reply,
-    ms,
-    parser,
-    peak_rss_mb,
-    scrub_environment,
-    temp_dir,
-)
+from _common import Report, Stats, ms, parser, peak_rss_mb, scrub_environment, temp_dir
 from _gradio_wire import EventResult, GradioApp, Trainee
+from _processes import AppProcess, FakeModelProcess, customer_reply
 
 TARGET_PCT_OF_IDEAL = 90.0
 LINES = [

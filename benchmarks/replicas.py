@@ -31,20 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import (
-    PROJECT_DIR,
-    FakeModelProcess,
-    Report,
-    Stats,
-    clean_env,
-    customer_reply,
-    drill_command,
-    free_port,
-    ms,
-    parser,
-    process_cpu_seconds,
-)
+from _common import PROJECT_DIR, Report, Stats, clean_env, free_port, ms, parser
 from _gradio_wire import EventResult, GradioApp, Trainee
+from _processes import FakeModelProcess, customer_reply, drill_command, process_cpu_seconds
 from concurrent_trainees import CASE, LINES, PERSONA
 
 TEAM = PROJECT_DIR / "deploy" / "team.sh"

@@ -14,12 +14,12 @@ import pytest
 import yaml
 
 from simulator.accounts import User
-from simulator.app import mentor, trainee, trainer
+from simulator.app import mentor, scenario_choice, scorecards, trainee, trainee_history, trainer
 from simulator.app.i18n import AppError, keys, language_from_header, resolve_language, t
 from simulator.app.mentor import MentorFilters
 from simulator.app.report_export import mood_svg
+from simulator.app.scenario_choice import ScenarioFilters
 from simulator.app.services import AccessDenied, AppServices, SessionNotFound
-from simulator.app.trainee import ScenarioFilters
 from simulator.app.views import patience_meter, problems_markdown, scenario_card, trend_svg
 from simulator.config import load_settings
 from simulator.customer.base import CustomerEngine, CustomerReply, ReplyStream
@@ -83,20 +83,20 @@ GOOD = ["您好,我是客服小王,让您久等了,非常抱歉。", "请问您�
 
 def test_case_options_follow_filters_and_the_personas_language(services: AppServices) -> None:
     library = services.library()
-    every = [value for _, value in trainee.case_options(library, ScenarioFilters(), None, "en")]
+    every = [value for _, value in scenario_choice.case_options(library, ScenarioFilters(), None, "en")]
     assert every == [EN_CASE, ZH_CASE]
-    english = trainee.case_options(library, ScenarioFilters(language="en"), None, "en")
+    english = scenario_choice.case_options(library, ScenarioFilters(language="en"), None, "en")
     assert [value for _, value in english] == [EN_CASE]
-    assert trainee.case_options(library, ScenarioFilters(category="privacy"), None, "en") == []
+    assert scenario_choice.case_options(library, ScenarioFilters(category="privacy"), None, "en") == []
 
 
 def test_draw_card_respects_filters_and_says_when_nothing_matches(services: AppServices) -> None:
     library = services.library()
     for seed in range(10):
-        persona_id, case_id = trainee.draw_card(library, ScenarioFilters(language="zh-CN"), random.Random(seed))
+        persona_id, case_id = scenario_choice.draw_card(library, ScenarioFilters(language="zh-CN"), random.Random(seed))
         assert case_id == ZH_CASE and "zh-CN" in library.personas[persona_id].languages
     with pytest.raises(AppError) as caught:
-        trainee.draw_card(library, ScenarioFilters(difficulty="hard"))
+        scenario_choice.draw_card(library, ScenarioFilters(difficulty="hard"))
     assert caught.value.key == "no_matching_case"
 
 
@@ -235,7 +235,7 @@ def test_history_has_a_trend_and_criterion_averages(services: AppServices) -> No
         view = drill(services, ALICE, *GOOD)
         trainee.end_session(services, ALICE, view.session_id)
     drill(services, BOB, GOOD[0])
-    view = trainee.history(services, ALICE, "zh-CN")
+    view = trainee_history.history(services, ALICE, "zh-CN")
     assert len(view.sessions) == 2 and {s["trainee"] for s in view.sessions} == {"alice"}
     assert [point["attempt"] for point in view.trend] == [1, 2]
     rubric = services.library().require_rubric()
@@ -292,7 +292,7 @@ def test_a_trainee_gets_nothing_of_another_trainees_session(services: AppService
         lambda: list(trainee.send_message(services, BOB, sid, "你好")),
         lambda: list(trainee.retry_reply(services, BOB, sid)),
         lambda: trainee.end_session(services, BOB, sid),
-        lambda: trainee.scorecard(services, BOB, sid),
+        lambda: scorecards.scorecard(services, BOB, sid),
         lambda: trainee.try_again(services, BOB, sid),
         lambda: mentor.load_replay(services, BOB, sid, "en"),
         lambda: mentor.export_report(services, BOB, sid, "html", "en", tmp_path),
@@ -304,8 +304,24 @@ def test_a_trainee_gets_nothing_of_another_trainees_session(services: AppService
         assert caught.value.key == "no_session"
     assert mentor.find_sessions(services, BOB, MentorFilters(trainee="alice"), "en") == []
     assert mentor.trainee_names(services, BOB) == ["bob"]
-    assert trainee.history(services, BOB, "en").sessions == []
+    assert trainee_history.history(services, BOB, "en").sessions == []
     assert not list(tmp_path.glob("*.html"))
+
+
+def test_my_sessions_opens_only_the_users_own_session(services: AppServices) -> None:
+    sid = drill(services, ALICE, GOOD[0]).session_id
+    trainee.end_session(services, ALICE, sid)
+    assert trainee_history.own_session(services, ALICE, sid).id == sid
+    # a trainee who is also a mentor may open alice's session as a mentor, never as "my session"
+    both = User("bo", frozenset({"trainee", "mentor"}))
+    assert services.session_for(both, sid).id == sid
+    for user in (BOB, both):
+        with pytest.raises(SessionNotFound) as caught:
+            trainee_history.own_session(services, user, sid)
+        assert caught.value.key == "no_session"
+    with pytest.raises(AppError) as nothing:
+        trainee_history.own_session(services, ALICE, None)
+    assert nothing.value.key == "no_session_chosen"
 
 
 def test_mentors_see_everything_but_only_owners_drill(services: AppServices) -> None:
@@ -401,7 +417,7 @@ def test_override_keeps_the_graders_score_and_recomputes_the_total(services: App
         assert effective.report.total == expected
         assert services.store.get_session(view.session_id).total == expected
     # the trainee sees the mentor's score, with the grader's alongside
-    seen = trainee.scorecard(services, ALICE, view.session_id)
+    seen = scorecards.scorecard(services, ALICE, view.session_id)
     assert seen.effective.overridden[target].original_score == original[target]
 
 
@@ -446,7 +462,7 @@ def test_import_a_real_chat_log_and_grade_it(services: AppServices) -> None:
     assert row.user_name == "alice" and row.source == "import" and row.status == "graded"
     assert effective is not None
     assert len(effective.report.criteria) == len(services.library().require_rubric().criteria)
-    assert trainee.scorecard(services, ALICE, sid).session_id == sid  # the trainee sees it as theirs
+    assert scorecards.scorecard(services, ALICE, sid).session_id == sid  # the trainee sees it as theirs
 
     with pytest.raises(AppError) as caught:
         mentor.import_transcript(services, MENTOR, '{"language": "fr", "turns": [], "extra": 1}', None, "en")
@@ -555,10 +571,10 @@ def test_a_case_must_name_known_personas_and_criteria(services: AppServices, con
 
 
 def test_a_saved_persona_appears_for_trainees_without_a_restart(services: AppServices) -> None:
-    assert "night_nurse" not in dict((v, k) for k, v in trainee.persona_options(services.library(), None, "en"))
+    assert "night_nurse" not in dict((v, k) for k, v in scenario_choice.persona_options(services.library(), None, "en"))
     result = trainer.save_yaml(services, TRAINER, "persona", persona_yaml(), None)
     assert result.path == services.settings.personas_dir / "night_nurse.yaml" and not result.replaced
-    options = [value for _, value in trainee.persona_options(services.library(), None, "en")]
+    options = [value for _, value in scenario_choice.persona_options(services.library(), None, "en")]
     assert "night_nurse" in options
     view = trainee.start_session(services, ALICE, "night_nurse", ZH_CASE)
     assert view.persona_id == "night_nurse"

@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from simulator.accounts import Accounts, User
-from simulator.app import mentor, trainee
+from simulator.app import mentor, trainee, trainee_history
 from simulator.app.guard import UNRESOLVED_LANGUAGE, Guard, rule_of, unguarded
 from simulator.app.services import AppServices
 from simulator.app.ui import CONCURRENCY_LIMIT, build_app, launch_options
@@ -352,7 +352,7 @@ def hidden_strings(item: Persona | Case) -> set[str]:
 
 def legitimately_seen(services: AppServices, user: User) -> str:
     """What ``user`` may hold: conversations and graded reports they can open (the report's tips too)."""
-    rows = services.store.list_sessions() if user.sees_all_sessions else trainee.own_sessions(services, user)
+    rows = services.store.list_sessions() if user.sees_all_sessions else trainee_history.own_sessions(services, user)
     library = services.library()
     parts = []
     for row in rows:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from simulator.accounts import LOCAL
-from simulator.app import trainee
+from simulator.app import trainee, trainee_history
 from simulator.app.services import AppServices
 from simulator.app.ui import launch_app
 from simulator.config import load_settings
@@ -273,7 +273,10 @@ def test_a_practice_scorecard_is_rated_from_my_progress(
         browser.script("document.querySelector('#progress-rate').click()")
         browser.wait_for("return document.querySelector('#progress-rating-status').innerText.includes('已保存')")
         print(browser.screenshot(tmp_path / "rating-zh-CN.png"))
-        rated = [services.programme.ratings.of_session(LOCAL, row.id) for row in trainee.own_sessions(services, LOCAL)]
+        rated = [
+            services.programme.ratings.of_session(LOCAL, row.id)
+            for row in trainee_history.own_sessions(services, LOCAL)
+        ]
         (rating,) = [r for r in rated if r is not None]
         assert (rating.fair, rating.useful, rating.comment) == (2, 5, "扣分理由写得很清楚，但开场白那项判得太严。")
     finally:

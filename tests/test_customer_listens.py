@@ -7,14 +7,16 @@ offer–resolution matcher (its figures are `drill eval offers`'s business).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from simulator.content import load_library
 from simulator.customer.offline import OfflineCustomer, _fits, fill_template
+from simulator.customer.rule_numbers import rule_numbers
 from simulator.customer.state_machine import CustomerRules
-from simulator.customer.wording import choice_options, grounded
+from simulator.customer.wording import choice_options, grounded, word_list
 from simulator.models import Case, CustomerState, DialogueAct, Persona, Turn
 from tests.offline_fixtures import en_case, persona, rubric, zh_case
 
@@ -89,6 +91,60 @@ def test_no_resolution_within_two_turns_without_a_complete_offer(act_labels: dic
     session = Session(customer("rational"))
     states = [session.say(line)[1] for line in lines]
     assert all(state.outcome != "resolved" and not state.goal_met for state in states)
+
+
+@pytest.mark.parametrize(
+    ("case", "salad", "sentence"),
+    [
+        (zh_case(), "明天补发，加急，补偿，退款，凭证，回电。", "明天给您补发一台新的，三天内送到。"),
+        (
+            en_case(),
+            "Refund today, expedite, compensation, apology, reference, callback.",
+            "I'll refund the double charge to your card today; it shows within 3 days.",
+        ),
+    ],
+)
+def test_a_list_of_remedy_words_is_no_offer_even_with_a_keyword_and_a_time(
+    act_labels: dict[str, set[DialogueAct]], case: Case, salad: str, sentence: str
+) -> None:
+    closing = "好的，再见。" if case.language == "zh-CN" else "Great, bye."
+    act_labels.update({salad: {A.offer_solution, A.promise}, sentence: {A.offer_solution}, closing: {A.closing}})
+    engine = customer("rational", case)
+    session = Session(engine)
+    _, state = session.say(salad)
+    assert not {"accept", "consider_offer", "ask_offer_detail"} & set(engine.last_moves) and not state.goal_met
+    _, state = session.say(closing)
+    assert state.outcome != "resolved"
+    # The same remedy said as a sentence is an offer the customer takes.
+    engine = customer("rational", case)
+    Session(engine).say(sentence)
+    assert "accept" in engine.last_moves
+
+
+def test_an_offer_the_act_classifier_missed_is_still_heard_but_a_bare_value_is_not(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    # act_labels: sentences not listed perform no act, as when the classifier misses an offer.
+    engine = customer("rational")
+    Session(engine).say("我这边马上给您重新寄一台新的，今天就发出，三天之内送到您家。")
+    assert "accept" in engine.last_moves
+    engine = customer("rational")
+    _, state = Session(engine).say("1999元。")
+    assert not {"accept", "consider_offer", "ask_offer_detail"} & set(engine.last_moves) and not state.goal_met
+
+
+def test_word_lists_are_told_from_sentences_by_their_shape() -> None:
+    shape = rule_numbers()
+    sizes = {
+        "min_parts": shape.word_list_parts,
+        "term_words": shape.bare_term_words,
+        "term_hanzi": shape.bare_term_hanzi,
+    }
+    assert word_list("补偿30元，加急，补偿，退款，凭证，回电。", "zh-CN", **sizes)
+    assert word_list("$111.01, expedite, compensation, refund, reference, callback.", "en", **sizes)
+    assert not word_list("退款，三天内，原路返回。", "zh-CN", **sizes)  # terse, but a real offer
+    assert not word_list("Callback booked: Friday 13 March, 8 am to 12 pm, reference CS-1.", "en", **sizes)
+    assert not word_list("好的，明天上午给您补发，顺丰包邮，三天内到，单号稍后短信发您。", "zh-CN", **sizes)
 
 
 # --- answers a choice by choosing; raises what is still owed before closing --------------------
@@ -207,6 +263,22 @@ def test_small_talk_filler_repeat_and_role_probe_each_get_their_own_reaction(
     assert len(set(replies)) == len(replies)
 
 
+def test_a_joke_gets_an_in_character_reaction_not_the_stock_line_again(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    jokes = ["哈哈，给您讲个笑话：快递小哥说他比您还急。", "您猜扫地机器人为什么总迟到，因为它一路都在扫街嘛。"]
+    act_labels.update({joke: {A.small_talk} for joke in jokes})
+    engine = customer("rational")
+    session = Session(engine)
+    replies = []
+    for joke in jokes:
+        text, state = session.say(joke)
+        assert engine.last_moves[0] == "after_small_talk" and not state.goal_met
+        replies.append(text)
+    assert replies[0] != replies[1]  # not the same stock line twice
+    assert all(reply in persona("rational").offline_script["zh-CN"].after_small_talk for reply in replies)
+
+
 def test_asked_to_repeat_the_customer_says_its_last_line_again(act_labels: dict[str, set[DialogueAct]]) -> None:
     act_labels.update({"哈哈，今天天气真不错。": {A.small_talk}, "您能再说一遍吗？": {A.ask_repeat}})
     session = Session(customer("rational"))
@@ -241,6 +313,48 @@ def test_no_screenshots_on_a_phone_call_and_no_staff_number_nobody_gave() -> Non
         assert "截图" not in text and "工号" not in text
 
 
+@pytest.mark.parametrize(
+    ("case", "promise", "invented"),
+    [
+        (zh_case(), "放心，这个我们一定处理好。", "那退款的流水号是多少？"),
+        (en_case(), "Don't worry, we'll definitely sort it.", "What's the transaction reference for the refund?"),
+    ],
+)
+def test_no_refund_reference_nobody_mentioned(
+    act_labels: dict[str, set[DialogueAct]], case: Case, promise: str, invented: str
+) -> None:
+    act_labels[promise] = {A.promise}
+    language = case.language
+    lines = persona("skeptical").offline_script[language]
+    asking = lines.model_copy(update={"demand_proof": [invented, lines.demand_proof[1]]})
+    scripts = {**persona("skeptical").offline_script, language: asking}
+    doubter = persona("skeptical", offline_script=scripts)
+    for seed in range(6):
+        engine = customer(doubter, case, seed=seed)
+        text, _ = Session(engine).say(promise)
+        assert engine.last_moves[0] == "demand_proof"
+        assert invented not in text
+    assert grounded(invented, language, case.channel, "退款已经原路退回，流水号R8812；transaction reference R8812")
+
+
+def test_every_shipped_reaction_has_lines_that_need_no_reference_nobody_gave(shipped_content_dir: Path) -> None:
+    """A line naming a ticket or staff number is kept back until one was given; two others must remain.
+
+    Otherwise the one line left is said turn after turn ("判定的依据是什么？" four times running).
+    """
+    from simulator.customer.wording import words
+
+    library = load_library(shipped_content_dir)
+    for persona_item in library.personas.values():
+        for language, script in persona_item.offline_script.items():
+            needs_grounds = [word.lower() for word in words(language).references.mentioned]
+            for category, lines in script:
+                if category == "opening_prefix":
+                    continue
+                free = [line for line in lines if not any(word in line.lower() for word in needs_grounds)]
+                assert len(free) >= min(2, len(lines)), (persona_item.id, language, category)
+
+
 def test_a_reference_becomes_speakable_once_the_agent_gave_it() -> None:
     assert not grounded("你工号我记着。", "zh-CN", "phone", "客户来电询问扫地机器人")
     assert grounded("你工号我记着。", "zh-CN", "phone", "我是客服小陈，工号1035")
@@ -272,6 +386,32 @@ def test_every_shipped_fact_reads_right_in_every_shipped_reveal_line(shipped_con
                     assert f"{fact.label}：{fact.label}" not in text, text
                     if case.language == "en":
                         assert "it's It's" not in text and "is The " not in text, text
+
+
+def test_the_cases_product_reads_right_in_every_shipped_chinese_line(shipped_content_dir: Path) -> None:
+    """Products carry their own determiner ("那台咖啡机"): no line may put another before them ("我这个那台…")."""
+    library = load_library(shipped_content_dir)
+    products = [case.product for case in library.cases.values() if case.language == "zh-CN"]
+    assert any(product.startswith("那") for product in products)
+    for persona_item in library.personas.values():
+        script = persona_item.offline_script.get("zh-CN")
+        if script is None:
+            continue
+        templates = [line for category, lines in script if category != "opening_prefix" for line in lines]
+        for template in (t for t in templates if "{product}" in t):
+            for product in products:
+                text = fill_template(template, {"product": product}, "zh-CN")
+                assert not re.search(f"(这个|那个|这|那){re.escape(product)}", text), (persona_item.id, text)
+
+
+def test_two_facts_told_in_one_reply_get_two_different_lines() -> None:
+    for seed in range(8):
+        engine = customer("rational", seed=seed)
+        session = Session(engine)
+        session.say("请问您的订单号？")  # one reveal line used once: the two now tie for "least used"
+        text, _ = session.say("请问您的下单时间和付款金额？")
+        assert engine.last_moves.count("reveal_fact") == 2
+        assert text.count("我看一下") == 1, text  # one of each of the persona's two reveal lines
 
 
 def test_a_fact_the_agent_read_back_is_confirmed_not_repeated(act_labels: dict[str, set[DialogueAct]]) -> None:

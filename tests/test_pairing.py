@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from simulator.app import trainee
+from simulator.app import scenario_choice
 from simulator.app.i18n import AppError
-from simulator.app.trainee import ScenarioFilters
+from simulator.app.scenario_choice import ScenarioFilters
 from simulator.app.views import case_detail, scenario_card
 from simulator.config import PROJECT_DIR
 from simulator.content import Library, load_library
@@ -28,22 +28,22 @@ def case_ids(options: list[tuple[str, str]]) -> list[str]:
 
 def test_only_fitting_scenarios_are_offered_for_a_persona(library: Library) -> None:
     elderly = library.persona("elderly_newcomer")
-    offered = case_ids(trainee.case_options(library, ScenarioFilters(), elderly.id, "zh-CN"))
+    offered = case_ids(scenario_choice.case_options(library, ScenarioFilters(), elderly.id, "zh-CN"))
     assert offered and all(elderly.fits_case(library.case(case_id)) for case_id in offered)
     # 周敏 is 38: an elderly persona would contradict her story
     assert "zh-privacy-family-order-lookup" not in offered
-    everything = case_ids(trainee.case_options(library, ScenarioFilters(show_all=True), elderly.id, "zh-CN"))
+    everything = case_ids(scenario_choice.case_options(library, ScenarioFilters(show_all=True), elderly.id, "zh-CN"))
     assert "zh-privacy-family-order-lookup" in everything and set(offered) < set(everything)
 
 
 def test_a_female_only_persona_is_never_offered_a_male_customer(library: Library) -> None:
-    offered = case_ids(trainee.case_options(library, ScenarioFilters(), "emotional_mother", "en"))
+    offered = case_ids(scenario_choice.case_options(library, ScenarioFilters(), "emotional_mother", "en"))
     genders = {library.case(case_id).customer.gender for case_id in offered}
     assert genders and genders <= {"female", "unspecified"}
 
 
 def test_industry_filter(library: Library) -> None:
-    banking = case_ids(trainee.case_options(library, ScenarioFilters(industry="banking"), None, "en"))
+    banking = case_ids(scenario_choice.case_options(library, ScenarioFilters(industry="banking"), None, "en"))
     assert banking and all(library.case(case_id).industry == Industry.banking for case_id in banking)
     assert "zh-outage-double-charge" in banking and "zh-logistics-delayed-fridge" not in banking
 
@@ -51,7 +51,7 @@ def test_industry_filter(library: Library) -> None:
 def test_drawn_cards_are_coherent_and_follow_the_industry(library: Library) -> None:
     rng = random.Random(7)
     for _ in range(40):
-        persona_id, case_id = trainee.draw_card(library, ScenarioFilters(industry="e-commerce"), rng)
+        persona_id, case_id = scenario_choice.draw_card(library, ScenarioFilters(industry="e-commerce"), rng)
         case = library.case(case_id)
         assert case.industry == Industry.e_commerce
         assert library.persona(persona_id).fits_case(case)
@@ -59,7 +59,7 @@ def test_drawn_cards_are_coherent_and_follow_the_industry(library: Library) -> N
 
 def test_nothing_to_draw_says_so(library: Library) -> None:
     with pytest.raises(AppError) as caught:
-        trainee.draw_card(library, ScenarioFilters(industry="fitness", language="en"))
+        scenario_choice.draw_card(library, ScenarioFilters(industry="fitness", language="en"))
     assert caught.value.key == "no_matching_case"
 
 
@@ -103,7 +103,9 @@ def test_a_mid_conversation_drill_opens_without_a_greeting(library: Library) -> 
     assert case.start == "mid_conversation"
     for seed in range(5):
         opening = OfflineCustomer(persona, case, seed=seed).opening().text
-        assert opening in {f"{prefix}{case.opening_line}" for prefix in ["哎，好，好。"]}
+        prefixes = persona.offline_script["zh-CN"].opening_prefix.mid_conversation
+        assert opening in {f"{prefix}{case.opening_line}" for prefix in prefixes}
+        assert not any(word in opening for word in ("你好", "您好", "喂"))
 
 
 def test_the_llm_customer_is_told_the_cases_identity(library: Library) -> None:

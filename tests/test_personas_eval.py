@@ -9,6 +9,7 @@ the LLM engine against the local fake OpenAI-compatible server.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from simulator.evals.persona_checks import (
 )
 from simulator.evals.personas_eval import case_parts, plan_pairings
 from simulator.evals.trainee_scripts import TraineeScripts, load_trainee_scripts, ordered_facts, render_style
-from simulator.models import Persona, RecommendedPhrase, Transcript
+from simulator.models import DialogueAct, Language, Persona, RecommendedPhrase, Transcript
 from tests.offline_fixtures import en_case, persona, rubric, write_content, zh_case
 
 
@@ -94,6 +95,28 @@ def test_shipped_persona_sample_lines_name_their_own_archetype() -> None:
     classifier = ArchetypeClassifier.from_personas(personas, "zh-CN")
     for shipped in personas:
         lines = shipped.speech.sample_lines.get("zh-CN")
+        assert classifier.predict(lines).label == shipped.archetype, shipped.id
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_shipped_offline_lines_sound_like_their_own_persona_card(language: Language) -> None:
+    """All offline lines of a persona, pooled, are named as its archetype by the card-trained classifier.
+
+    Guards identity: lines copied from another persona, or generic lines in every persona, fail it.
+    """
+    files = sorted((PROJECT_DIR / "personas").glob("*.yaml"))
+    if not files:
+        pytest.skip("no shipped personas")
+    personas = [Persona.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))) for path in files]
+    classifier = ArchetypeClassifier.from_personas(personas, language)
+    for shipped in personas:
+        script = shipped.offline_script.get(language)
+        if script is None:
+            continue
+        lines: list[str] = []
+        for category, value in script:
+            lines += [line for _, prefixes in value for line in prefixes] if category == "opening_prefix" else value
+        lines = [re.sub(r"\{\w+\}", " ", line) for line in lines]
         assert classifier.predict(lines).label == shipped.archetype, shipped.id
 
 
@@ -183,6 +206,25 @@ def test_premature_resolution_is_caught() -> None:
     problems = outcome_problems(premature, case, rubric())
     assert [problem.problem for problem in problems] == ["premature_resolved"]
     assert final_outcome(premature) == "resolved"
+
+
+def test_an_offer_the_act_classifier_missed_counts_as_offered_but_a_bare_value_does_not(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    # act_labels: unlisted sentences perform no act, as when the classifier misses an offer.
+    case = zh_case()
+    resolved = {"mood": 3, "goal_met": True, "outcome": "resolved"}
+    offered = transcript(
+        "zh-CN",
+        ("customer", case.opening_line),
+        ("agent", "我这边马上给您重新寄一台新的，今天就发出，三天之内送到您家。"),
+        ("customer", "好，就这样，再见。", resolved),
+    )
+    assert outcome_problems(offered, case, rubric()) == []
+    bare = transcript(
+        "zh-CN", ("customer", case.opening_line), ("agent", "1999元。"), ("customer", "好，再见。", resolved)
+    )
+    assert [problem.problem for problem in outcome_problems(bare, case, rubric())] == ["premature_resolved"]
 
 
 def test_resolution_after_an_acceptable_offer_is_fine_and_state_contradictions_are_caught() -> None:

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from simulator.accounts import User
-from simulator.app import team, trainee, training
+from simulator.app import scorecards, team, trainee, trainee_history, training
 from simulator.app.i18n import AppError
 from simulator.app.programme_views import ANY, assessment_markdown, md, question_markdown, review_markdown
-from simulator.app.services import AppServices
+from simulator.app.services import AppServices, SessionNotFound
 from simulator.config import load_settings
 from simulator.programme.errors import NotAllowed
 from simulator.programme.quiz_attempts import AttemptView
@@ -72,9 +72,11 @@ def test_an_exam_card_is_played_graded_and_kept_back_until_the_result_is_out(
     play(services, people.ann, sid)
     assert training.end_card(services, people.ann, assessment_id, sid) == "graded"
     assert services.store.get_session(sid).status == "graded"
-    assert all(row.source != "exam" for row in trainee.own_sessions(services, people.ann))
+    assert all(row.source != "exam" for row in trainee_history.own_sessions(services, people.ann))
+    with pytest.raises(SessionNotFound):  # nor does "My sessions" open it, whatever id the browser sends
+        trainee_history.own_session(services, people.ann, sid)
     with pytest.raises(AppError) as caught:
-        trainee.scorecard(services, people.ann, sid)
+        scorecards.scorecard(services, people.ann, sid)
     assert caught.value.key == "exam_results_after_close"
     with pytest.raises(AppError):
         training.rate(services, people.ann, sid, 3, 3, "")
@@ -84,7 +86,7 @@ def test_an_exam_card_is_played_graded_and_kept_back_until_the_result_is_out(
     with pytest.raises(NotAllowed):
         training.play_card(services, people.bo, assessment_id, 1)
     # a mentor sees it; once closed, the trainee too
-    assert trainee.scorecard(services, people.mia, sid).session_id == sid
+    assert scorecards.scorecard(services, people.mia, sid).session_id == sid
     second = training.play_card(services, people.ann, assessment_id, 2)
     play(services, people.ann, second.view.session_id)
     training.end_card(services, people.ann, assessment_id, second.view.session_id)
@@ -92,7 +94,7 @@ def test_an_exam_card_is_played_graded_and_kept_back_until_the_result_is_out(
     training.hand_in(services, people.ann, exam.id)
     result = team.close(services, people.mia, assessment_id, "ann")
     assert result.theory == 0.0 and result.practical is not None
-    card = trainee.scorecard(services, people.ann, sid)
+    card = scorecards.scorecard(services, people.ann, sid)
     assert card.case is None or card.case.id.startswith("zh-exam-")
     assert training.rate(services, people.ann, sid, 4, 5, "考核题目贴近实际").fair == 4
 

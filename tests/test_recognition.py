@@ -15,9 +15,9 @@ from simulator.content_problems import ContentError
 from simulator.models import LEARNED_ACTS, STRUCTURAL_ACTS, DialogueAct
 from simulator.recognition import recognize_text, split_clauses, split_sentences, structure
 from simulator.recognition.classifier import RECOGNISED, load_model, rescale, shipped_model
-from simulator.recognition.corpus import load_corpus, split_hash
+from simulator.recognition.corpus import load_corpus
 from simulator.recognition.evaluation import wilson
-from simulator.recognition.training import RecallFirst, choose_threshold
+from simulator.recognition.training import RecallFirst, choose_threshold, model_key
 
 
 @pytest.mark.parametrize(
@@ -94,14 +94,43 @@ def test_new_acts_are_in_the_vocabulary_and_structural_acts_are_not_learned() ->
 
 def test_the_shipped_model_was_trained_on_the_current_train_and_dev_splits() -> None:
     model = shipped_model()
-    assert model.corpus_key == split_hash(["train", "dev"]), (
-        "the train or dev corpus changed since the act model was trained: run `drill train acts` and commit "
-        "simulator/recognition/model/"
+    assert model.corpus_key == model_key(), (
+        "the train or dev corpus or training.yaml changed since the act model was trained: run `drill train acts` "
+        "and commit simulator/recognition/model/"
     )
     assert model.acts == LEARNED_ACTS, "the act list changed: run `drill train acts`"
     from simulator.recognition.encoder import model_id
 
     assert model.meta["encoder"] == model_id()
+
+
+def test_the_model_key_covers_train_dev_and_settings_but_never_the_test_split(tmp_path: Path) -> None:
+    def write(split: str, text: str) -> None:
+        (tmp_path / split).mkdir(exist_ok=True)
+        (tmp_path / split / "someone.en.yaml").write_text(
+            f"language: en\nsplit: {split}\nsource: someone\nlicence: x\nsentences:\n"
+            f"  - {{text: {text}, acts: [greeting]}}\n",
+            encoding="utf-8",
+        )
+
+    settings = tmp_path / "training.yaml"
+    base = (
+        "candidates: [{kind: logreg}]\nthreshold_grid: {start: 0.1, stop: 0.9, step: 0.1}\n"
+        "min_dev_positives: 5\ndefault_threshold: 0.5\n"
+    )
+    settings.write_text(base + "seed: 1\n", encoding="utf-8")
+    write("train", "Hello there.")
+    write("dev", "Hi, welcome.")
+    key = model_key(tmp_path, settings)
+    write("test", "Good morning.")  # a fresh frozen test split lands: the model is not stale
+    assert model_key(tmp_path, settings) == key
+    settings.write_text("# a new measurement note\n" + base + "seed: 1\n", encoding="utf-8")
+    assert model_key(tmp_path, settings) == key
+    settings.write_text(base + "seed: 2\n", encoding="utf-8")
+    assert model_key(tmp_path, settings) != key
+    settings.write_text(base + "seed: 1\n", encoding="utf-8")
+    write("dev", "Hi, welcome aboard.")
+    assert model_key(tmp_path, settings) != key
 
 
 def test_the_shipped_corpus_loads_and_every_learned_act_has_train_examples() -> None:
@@ -119,6 +148,25 @@ def test_the_pipeline_recognises_train_examples_of_every_act() -> None:
         examples = [s for s in train if act in s.acts and len(split_sentences(s.text)) == 1][:3]
         recognised = [recognize_text(s.text, s.language).has(act) for s in examples]
         assert sum(recognised) >= 2, (act.value, [s.text for s in examples])
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected", "not_expected"),
+    [
+        # docs/acts.md, "Done tasks, identity checks and honest limits": reporting a reset asks for nothing
+        ("I've reset your password, you can log in now.", "en", "offer_solution", "private_data_request"),
+        ("密码已经给您重置好了，现在可以重新登录了", "zh-CN", "offer_solution", "private_data_request"),
+        # a security question is ordinary verification (one rule with the labelling guide since 2026-12-02)
+        ("What was your mother's maiden name?", "en", "ask_fact", "private_data_request"),
+        ("Can you tell me your account number, please?", "en", "ask_fact", "private_data_request"),
+        ("您这张卡的有效期和背面三位数能报一下吗？", "zh-CN", "private_data_request", "ask_fact"),
+    ],
+)
+def test_the_shipped_model_keeps_the_documented_boundaries(
+    text: str, language: str, expected: str, not_expected: str
+) -> None:
+    acts = recognize_text(text, language)  # type: ignore[arg-type]
+    assert acts.has(expected) and not acts.has(not_expected), [(a.act.value, round(a.score, 2)) for a in acts.acts]
 
 
 def test_scores_rescale_thresholds_to_one_half() -> None:
@@ -210,6 +258,61 @@ def test_encoder_caches_on_disk_across_processes(tmp_path: Path, monkeypatch: py
     again = second.encode(["您好，请问有什么可以帮您？"])
     assert second.computed == 0 and np.allclose(again[0], vectors[0])
     assert abs(float(np.linalg.norm(again[0])) - 1.0) < 1e-3
+
+
+def test_a_sentence_being_embedded_is_not_embedded_again_by_another_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trainees sending the same line at once: one model call for it, the others wait for its vector."""
+    import threading
+
+    from simulator.recognition import encoder as encoder_module
+
+    monkeypatch.setenv("DRILL_EMBEDDING_CACHE", "off")
+    calls: list[list[str]] = []
+    first_entered, other_entered, release = threading.Event(), threading.Event(), threading.Event()
+
+    def held_model(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        if len(calls) == 1:
+            first_entered.set()
+            assert release.wait(30)
+        else:
+            other_entered.set()
+        return np.stack([np.full(384, float(len(text)), dtype=np.float32) for text in texts])
+
+    monkeypatch.setattr(encoder_module, "e5_query_vectors", held_model)
+    shared = encoder_module.SentenceEncoder()
+    results: dict[str, np.ndarray] = {}
+    first = threading.Thread(target=lambda: results.update(first=shared.encode(["好的，我看一下"])))
+    first.start()
+    assert first_entered.wait(30)
+    # asks for the sentence being embedded and a new one: embeds only the new one, waits for the other
+    second = threading.Thread(target=lambda: results.update(second=shared.encode(["请稍等", "好的，我看一下"])))
+    second.start()
+    assert other_entered.wait(30)
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert calls == [["好的，我看一下"], ["请稍等"]] and shared.computed == 2
+    assert np.allclose(results["second"][1], results["first"][0]) and results["second"][0][0] == 3.0
+
+
+def test_a_failed_embedding_is_claimed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.recognition import encoder as encoder_module
+
+    monkeypatch.setenv("DRILL_EMBEDDING_CACHE", "off")
+    outcomes = iter([RuntimeError("model busy"), None])
+
+    def flaky_model(texts: list[str]) -> np.ndarray:
+        failure = next(outcomes)
+        if failure is not None:
+            raise failure
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+    monkeypatch.setattr(encoder_module, "e5_query_vectors", flaky_model)
+    shared = encoder_module.SentenceEncoder()
+    with pytest.raises(RuntimeError):
+        shared.encode(["好的"])
+    assert shared.encode(["好的"]).shape == (1, 384)  # nothing left claimed by the failed call
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Two replicas on one database: a sign-in, an open drill and an open exam card survive the replica
-that served them.
+that served them (the Training tab's other panels, the mentor's replay and the trainer's editor:
+``test_replica_switch_panels.py``).
 
 In process: two apps, each with a data directory of its own, share one database. A trainee signs
 in and starts a drill (or plays an exam card) on the first; the first is closed; the same browser
@@ -125,8 +126,11 @@ def test_sign_in_and_the_open_drill_survive_a_replica_switch(tmp_path: Path) -> 
         demo_b.close()
 
 
-def test_an_open_exam_card_continues_on_another_replica(tmp_path: Path) -> None:
-    database = f"sqlite:///{tmp_path / 'shared' / 'drill.db'}"
+def test_an_open_exam_card_continues_on_another_replica(
+    tmp_path: Path,
+    database_url: str,  # noqa: F811  (the fixture: SQLite, then PostgreSQL when there is one)
+) -> None:
+    database = database_url
     users = tmp_path / "users.yaml"
     accounts = Accounts(users)
     accounts.add("ann", PASSWORD, ["trainee"], team="north")

@@ -16,7 +16,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from simulator.accounts import User
-from simulator.app import mentor, trainee
+from simulator.app import mentor, scorecards, trainee
 from simulator.app.i18n import t
 from simulator.app.services import AppServices
 from simulator.config import load_settings
@@ -99,7 +99,7 @@ def test_editing_the_case_after_a_drill_changes_neither_replay_nor_regrade(
     assert replay.case.situation.startswith("客户11月3日下单")
     assert replay.session["case"] == "扫地机器人迟迟未到"  # the header, and the exported report
     assert not replay.current_content
-    assert trainee.scorecard(services, ALICE, session_id).case.title == "扫地机器人迟迟未到"  # type: ignore[union-attr]
+    assert scorecards.scorecard(services, ALICE, session_id).case.title == "扫地机器人迟迟未到"  # type: ignore[union-attr]
 
 
 def test_deleted_content_still_replays_regrades_and_plays_on(content_dir: Path, database_url: str) -> None:

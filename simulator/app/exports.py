@@ -9,6 +9,10 @@ lets nothing in them run or load. The folder is not among Gradio's allowed paths
 Exports are kept ``export_keep_hours`` (``simulator/limits.py``) after they were written or last
 downloaded (a download touches the export), and removed after that whenever a new export is
 written and when the app starts: each replica cleans its own data directory.
+
+With several replicas an export stays on the replica that wrote it (docs/deploy.md says why):
+the link says so where it is shown (:func:`download_markdown`), and a replica asked for an
+export it does not hold answers, in both languages, that the export must be made again.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from simulator import limits
+from simulator.app.i18n import t
 from simulator.app.services import AccessDenied, AppServices
+from simulator.models import Language
 
 ROUTE = "/drill-exports/{token}/{name}"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -88,6 +94,19 @@ def link_for(path: Path) -> str:
     return f"drill-exports/{path.parent.name}/{path.name}"
 
 
+def download_markdown(path: Path, lang: Language, saved: str = "") -> str:
+    """The link to an export as shown in the app, saying how long and from where it can be fetched."""
+    note = t("export_kept_here", lang, hours=limits.EXPORT_KEEP_HOURS.value)
+    return f"⬇️ [{path.name}]({link_for(path)})  \n<small>{' '.join(filter(None, [saved, note]))}</small>"
+
+
+def _not_here() -> PlainTextResponse:
+    # a plain-text page, outside the app and its language: the advice in both languages
+    hours = limits.EXPORT_KEEP_HOURS.value
+    text = "\n".join(t("export_not_here", lang, hours=hours) for lang in ("en", "zh-CN"))
+    return PlainTextResponse(text, status_code=404)
+
+
 def _signed_in_name(request: Request) -> str | None:
     app: Any = request.app
     cookie_id = getattr(app, "cookie_id", None)
@@ -105,7 +124,7 @@ def export_route(services: AppServices, export_dir: Path) -> Route:
 
     async def serve(request: Request) -> Response:
         token, name = request.path_params["token"], request.path_params["name"]
-        missing = PlainTextResponse("No such export.", status_code=404)
+        missing = _not_here()
         if not _TOKEN.match(token) or not _NAME.match(name):
             return missing
         try:

@@ -16,9 +16,10 @@ from simulator import limits
 from simulator.accounts import User
 from simulator.app.i18n import AppError, label, t
 from simulator.app.report_export import ReportBundle, render_html, render_markdown
+from simulator.app.scorecards import effective_report, grade_or_explain
 from simulator.app.scoring import EffectiveReport
 from simulator.app.services import AppServices
-from simulator.app.trainee import effective_report, grade_or_explain, session_summary
+from simulator.app.trainee_history import session_summary
 from simulator.grading.scorecard import display_turn, rule_name
 from simulator.grading.transcript_file import TranscriptFileError
 from simulator.models import Case, Language, Persona, Rubric, Transcript

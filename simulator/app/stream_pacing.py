@@ -4,7 +4,7 @@ Each push costs the server a Gradio update (postprocess, diff and send of the wh
 the app shares a fixed budget of pushes per second among the replies streaming at that moment:
 one reply alone is pushed every ``min_interval_s``; fifty at once are each pushed less often,
 and the server's CPU stays bounded instead of growing with the number of trainees. The first
-characters of a reply are never held back (see ``ui_trainee``).
+characters of a reply are never held back (see ``ui_practice``).
 """
 
 from __future__ import annotations

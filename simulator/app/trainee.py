@@ -1,66 +1,27 @@
-"""Trainee handlers: pick or draw a scenario, drill with streaming replies, end, score, progress.
+"""Practice drills: start one, talk with streaming replies (retry, stop), end and score it, resume it.
 
 Plain functions over :class:`~simulator.app.services.AppServices`; the Gradio layer only wires
-them to components. Every function takes the signed-in user and checks what they may do.
+them to components. Every function takes the signed-in user and checks what they may do. Choosing
+the scenario is ``scenario_choice``, scorecards ``scorecards``, the trainee's own past sessions
+``trainee_history``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from simulator.accounts import User
 from simulator.app.i18n import AppError
-from simulator.app.scoring import EffectiveReport, stored_effective_report
+from simulator.app.scorecards import ScorecardView, grade_or_explain, scorecard
 from simulator.app.services import AppServices, LiveSession, SessionNotFound
-from simulator.content import Library
 from simulator.customer.base import ReplyStream
-from simulator.errors import (
-    ConversationEnded,
-    ConversationFull,
-    CustomerUnavailable,
-    DrillError,
-    GradingBusy,
-    ReplyStopped,
-)
+from simulator.errors import ConversationEnded, ConversationFull, CustomerUnavailable, DrillError, ReplyStopped
 from simulator.limits import DRILL_TURNS, MESSAGE_CHARS
-from simulator.models import Case, Language, Persona, Rubric, TraineeView, Turn
-from simulator.store import SessionFilter, TurnConflict
+from simulator.models import Language, Turn
+from simulator.store import TurnConflict
 from simulator.store_rows import DrillSession
-from simulator.store_snapshots import session_content
 from simulator.turn_warnings import add_warnings
-
-ANY = "any"
-
-
-@dataclass(frozen=True)
-class ScenarioFilters:
-    """Filters for scenario lists and random cards; ``None`` or ``"any"`` means no restriction.
-
-    ``show_all`` also lists persona-scenario pairs whose identities do not fit (an elderly persona
-    for a thirty-year-old customer); by default only coherent pairs are offered.
-    """
-
-    category: str | None = None
-    language: str | None = None
-    difficulty: str | None = None
-    industry: str | None = None
-    show_all: bool = False
-
-    def matches(self, case: Case | TraineeView) -> bool:
-        """True when ``case`` passes every filter."""
-        return all(
-            wanted in (None, "", ANY) or wanted == actual
-            for wanted, actual in (
-                (self.category, case.category.value),
-                (self.language, case.language),
-                (self.difficulty, case.difficulty),
-                (self.industry, case.industry.value),
-            )
-        )
 
 
 @dataclass(frozen=True)
@@ -96,98 +57,6 @@ def drill_stage(view: DrillView) -> str:
     if not view.open or view.ended:
         return "closed"
     return "pending" if view.pending else "talking"
-
-
-@dataclass(frozen=True)
-class ScorecardView:
-    """A graded session: the effective report (mentor overrides applied) and its context."""
-
-    session_id: str
-    effective: EffectiveReport
-    rubric: Rubric | None
-    persona: Persona | None
-    case: Case | None
-    #: Case id -> title, so reference cases are named, not shown as ids.
-    case_titles: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class HistoryView:
-    """A trainee's own sessions, score trend and per-criterion averages."""
-
-    sessions: list[dict[str, Any]]
-    trend: list[dict[str, Any]]
-    criterion_averages: list[dict[str, Any]] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------------------------
-# Choosing a scenario
-
-
-def persona_options(library: Library, language: str | None, lang: Language) -> list[tuple[str, str]]:
-    """(label, id) of personas that speak ``language`` (any language when ``None``/``any``)."""
-
-    options = []
-    for persona in trainee_personas(library):
-        if language not in (None, "", ANY) and language not in persona.languages:
-            continue
-        # the label is the type of customer ("anxious new mother"); no archetype tag repeated after it
-        options.append((persona.label.get(lang), persona.id))
-    return options
-
-
-def case_options(
-    library: Library, filters: ScenarioFilters, persona_id: str | None, lang: Language
-) -> list[tuple[str, str]]:
-    """(label, id) of cases passing ``filters`` that the chosen persona can play.
-
-    The persona must speak the case's language and, unless ``filters.show_all``, fit its customer.
-    """
-    from simulator.app.i18n import label
-
-    persona = library.personas.get(persona_id or "")
-    options = []
-    for _, full in sorted(library.cases.items()):
-        case = full.trainee_view()  # what the trainee is shown; the fit is decided on the full case
-        if not filters.matches(case):
-            continue
-        if persona is not None and not _playable(persona, full, filters.show_all):
-            continue
-        tags = f"{label('category', case.category.value, lang)} · {label('difficulty', case.difficulty, lang)}"
-        options.append((f"{case.title} ({tags})", case.id))
-    return options
-
-
-def trainee_personas(library: Library) -> list[TraineeView]:
-    """What a trainee may see of every persona (``Persona.TRAINEE_FIELDS``), by id."""
-    return [persona.trainee_view() for _, persona in sorted(library.personas.items())]
-
-
-def draw_card(library: Library, filters: ScenarioFilters, rng: random.Random | None = None) -> tuple[str, str]:
-    """A random (persona id, case id) passing ``filters``, like drawing an exam card.
-
-    The persona is one the case names as suited when any of those can play it, else any persona
-    that can (speaks its language and, unless ``show_all``, fits its customer). Raises
-    ``AppError('no_matching_case')`` when nothing matches.
-    """
-    rng = rng or random.Random()
-    cases = [case for case in sorted(library.cases.values(), key=lambda c: c.id) if filters.matches(case)]
-    playable = [(case, _personas_for(library, case, filters.show_all)) for case in cases]
-    playable = [(case, personas) for case, personas in playable if personas]
-    if not playable:
-        raise AppError("no_matching_case")
-    case, personas = rng.choice(playable)
-    return rng.choice(personas).id, case.id
-
-
-def _playable(persona: Persona, case: Case, show_all: bool) -> bool:
-    return case.language in persona.languages and (show_all or persona.fits_case(case))
-
-
-def _personas_for(library: Library, case: Case, show_all: bool = False) -> list[Persona]:
-    able = [p for p in sorted(library.personas.values(), key=lambda p: p.id) if _playable(p, case, show_all)]
-    suited = [p for p in able if p.id in case.personas]
-    return suited or able
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,49 +295,7 @@ def resume_open_session(services: AppServices, user: User) -> DrillView | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Ending and scoring
-
-
-def effective_report(services: AppServices, session_id: str) -> EffectiveReport | None:
-    """The latest report of a session with mentor overrides applied (None when not graded)."""
-    return stored_effective_report(services.store, services.content.snapshot().library.rubric, session_id)
-
-
-def scorecard(services: AppServices, user: User, session_id: str) -> ScorecardView:
-    """The scorecard of a graded session the user may see (``AppError`` when not graded yet)."""
-    row = services.session_for(user, session_id)
-    if row.source == "exam" and not services.programme.assessments.exam_session_visible(user, row):
-        # its scorecard carries the exam case's recommended phrasing: not before the result is out
-        raise AppError("exam_results_after_close")
-    effective = effective_report(services, row.id)
-    if effective is None:
-        raise AppError("not_graded_yet")
-    library = services.content.snapshot().library
-    played_with = session_content(services.store.engine, row, library)  # as played, not as edited since
-    return ScorecardView(
-        session_id=row.id,
-        effective=effective,
-        rubric=library.rubric,
-        persona=played_with.persona,
-        case=played_with.case,
-        case_titles=library.case_titles(),
-    )
-
-
-def score_now(services: AppServices, user: User, session_id: str | None) -> ScorecardView:
-    """A trainee's own ended or abandoned drill, graded now if it never was (on demand)."""
-    if not session_id:
-        raise AppError("no_session_chosen")
-    row = services.session_for(user, session_id)
-    if row.user_name != user.name:
-        raise SessionNotFound("no_session", id=session_id)
-    if row.status == "open":
-        raise AppError("session_still_open")
-    if row.source == "exam":
-        return scorecard(services, user, row.id)
-    if services.store.latest_report(row.id) is None:
-        grade_or_explain(services, row.id)
-    return scorecard(services, user, row.id)
+# Ending
 
 
 def end_session(services: AppServices, user: User, session_id: str | None) -> ScorecardView:
@@ -495,120 +322,9 @@ def end_session(services: AppServices, user: User, session_id: str | None) -> Sc
     return scorecard(services, user, row.id)
 
 
-def grade_or_explain(services: AppServices, session_id: str, *, again: bool = False) -> None:
-    """Grade a stored session now, or raise the ``AppError`` that says why not and what to do.
-
-    ``again`` grades a session that already has a report anew (a mentor's regrade). A failed
-    grading is recorded with its reason and no report; the same button asks again.
-    """
-    try:
-        services.grade_session(session_id, again=again)
-    except GradingBusy as exc:
-        raise AppError("grading_in_progress") from exc
-    except DrillError as exc:  # the endpoint failed, refused the prompt, or sent nothing usable
-        raise AppError("grading_failed", detail=str(exc)) from exc
-    except Exception as exc:  # the index or the store failed; the session is safe, retry later
-        raise AppError("grading_failed", detail=f"{type(exc).__name__}: {exc}") from exc
-
-
 def try_again(services: AppServices, user: User, session_id: str | None) -> DrillView:
     """A new drill on the same persona and case as ``session_id``."""
     if not session_id:
         raise AppError("no_open_session")
     row = services.session_for(user, session_id)
     return start_session(services, user, row.persona_id, row.case_id)
-
-
-# ---------------------------------------------------------------------------------------------
-# Progress
-
-
-def own_sessions(services: AppServices, user: User) -> list[DrillSession]:
-    """The user's own practice sessions and imported chats, newest first (exam cards live in the assessment)."""
-    services.close_idle_drills()
-    return [row for row in services.store.list_sessions(SessionFilter(user_name=user.name)) if row.source != "exam"]
-
-
-def history(services: AppServices, user: User, lang: Language) -> HistoryView:
-    """The user's sessions, score trend (oldest first) and average score per criterion.
-
-    Scores include mentor overrides; incomplete reports have no total and are left out of the
-    trend, but their scored criteria count in the averages.
-    """
-    library = services.content.snapshot().library
-    rows = own_sessions(services, user)
-    sessions = [session_summary(row, library, lang) for row in rows]
-    trend: list[dict[str, Any]] = []
-    per_criterion: dict[str, list[int]] = {}
-    for row in reversed(rows):
-        if row.status != "graded":
-            continue
-        effective = effective_report(services, row.id)
-        if effective is None:
-            continue
-        report = effective.report
-        if report.total is not None:
-            trend.append(
-                {
-                    "attempt": len(trend) + 1,
-                    "total": report.total,
-                    "started": _local_time(row.started_at),
-                    "case": row.case_id or "",
-                }
-            )
-        for score in report.criteria:
-            if score.score is not None:
-                per_criterion.setdefault(score.id, []).append(score.score)
-    averages = []
-    rubric = library.rubric
-    for criterion_id, scores in per_criterion.items():
-        name = criterion_id
-        if rubric is not None:
-            with contextlib.suppress(KeyError):
-                name = rubric.criterion(criterion_id).name.get(lang)
-        averages.append({"criterion": name, "average": round(sum(scores) / len(scores), 2), "sessions": len(scores)})
-    return HistoryView(sessions=sessions, trend=trend, criterion_averages=averages)
-
-
-def customer_name(persona: Persona | None, case: Case | None, fallback: str = "—") -> str:
-    """Who the customer was in a session, in the session's language: the case's customer (the case
-    owns identity) and the persona's type label, e.g. ``王振华 · 较真的退休老人``."""
-    if case is None:
-        return persona.label.get(persona.languages[0]) if persona else fallback
-    parts = [case.customer.name]
-    if persona is not None:
-        parts.append(persona.label.get(case.language))
-    return " · ".join(parts)
-
-
-def session_summary(row: DrillSession, library: Library, lang: Language) -> dict[str, Any]:
-    """One session as a table row: labels in ``lang``; the session's own content (customer,
-    scenario) in the session's language, as the trainee met it."""
-    from simulator.app.i18n import label
-
-    persona = library.personas.get(row.persona_id or "")
-    case = library.cases.get(row.case_id or "") or library.exam_cases.get(row.case_id or "")
-    return {
-        "id": row.id,
-        "trainee": row.user_name,
-        "started": _local_time(row.started_at),
-        "persona": customer_name(persona, case, row.persona_id or "—"),
-        "case": case.title if case else (row.case_id or row.scenario or "—"),
-        "status": label("status", row.status, lang),
-        "outcome": label("outcome", row.outcome, lang) if row.outcome else "—",
-        "total": row.total,
-        "result": label("result", _result(row), lang),
-        "source": row.source,
-    }
-
-
-def _result(row: DrillSession) -> str:
-    if row.status != "graded":
-        return "ungraded"
-    if row.passed is None:
-        return "incomplete"
-    return "pass" if row.passed else "fail"
-
-
-def _local_time(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""

@@ -303,6 +303,28 @@ class Preview:
     outcome: str | None
 
 
+def agent_lines(shown: list[Any] | None) -> list[str]:
+    """The trainer's lines in a preview as the chat on screen shows it (Gradio's messages format).
+
+    The preview keeps the lines it replays in the tab's state; a replica that took the page over
+    has none, and continues from the chat the browser sends. Bounded like the preview itself.
+    """
+    lines: list[str] = []
+    for message in shown or []:
+        if not isinstance(message, dict) or message.get("role") != "user":
+            continue
+        content = message.get("content")
+        parts = content if isinstance(content, list) else [content]
+        text = " ".join(
+            part if isinstance(part, str) else str(part.get("text", ""))
+            for part in parts
+            if isinstance(part, str | dict)
+        ).strip()
+        if text:
+            lines.append(text)
+    return lines[: DRILL_TURNS.value]
+
+
 def preview_conversation(
     services: AppServices,
     user: User,

@@ -15,14 +15,15 @@ from simulator.accounts import User
 from simulator.app import trainee
 from simulator.app.i18n import AppError
 from simulator.app.programme_views import ANY
+from simulator.app.scorecards import ScorecardView
 from simulator.app.services import AppServices
-from simulator.app.trainee import DrillView, ScorecardView
+from simulator.app.trainee import DrillView
 from simulator.programme.assessment_views import CandidateView, ItemView
 from simulator.programme.assignments import AssignmentStatus
 from simulator.programme.cards import personas_for
 from simulator.programme.errors import ProgrammeError
 from simulator.programme.models import QuizSpec
-from simulator.programme.quiz_attempts import AttemptView
+from simulator.programme.quiz_attempts import AttemptView, Mode
 from simulator.programme.ratings import Rating
 
 #: Most questions a trainee may ask for in one practice quiz (the form's slider goes this far).
@@ -72,6 +73,23 @@ def quiz_view(services: AppServices, user: User, attempt_id: str | None) -> Atte
     if not attempt_id:
         raise AppError("quiz_none_open")
     return services.programme.quizzes.view(user, attempt_id)
+
+
+def open_quiz(services: AppServices, user: User, mode: Mode, *, assigned: bool) -> AttemptView | None:
+    """The user's open quiz of ``mode`` (an assignment's or not) in the store, or None.
+
+    A quiz panel keeps its attempt id in the tab's ``gr.State``, which is empty on a replica that
+    took the tab over from one that went down: the panel then takes the quiz from here.
+    """
+    if not user.can("trainee"):
+        return None
+    attempt_id = services.programme.quizzes.open_attempt(user, mode=mode, assigned=assigned)
+    return services.programme.quizzes.view(user, attempt_id) if attempt_id is not None else None
+
+
+def resume_position(view: AttemptView) -> int:
+    """Where to take an open quiz up again: its first question with no saved answer (else the last)."""
+    return next((question.number - 1 for question in view.questions if not question.given), view.total - 1)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -130,9 +130,15 @@ def build_drill_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> DrillPane
 
     def on_screen(user: User, sid: str | None, assessment_id: str | None) -> tuple[str | None, str | None]:
         # On a replica that took this tab over from one that went down the panel's states are
-        # empty: an exam card continues from the store (see training.open_card); both states are
-        # outputs of every turn and set again. An assigned drill is opened again from its list.
-        return training.open_card(services, user, sid, assessment_id) if mode == "exam" else (sid, assessment_id)
+        # empty: an exam card continues from the store (see training.open_card), an assigned
+        # drill too, as the trainee's open practice drill (an assigned drill is one; a trainee
+        # has one at a time). The states are outputs of every turn and set again.
+        if mode == "exam":
+            return training.open_card(services, user, sid, assessment_id)
+        if sid:
+            return sid, assessment_id
+        row = trainee.open_practice_drill(services, user)
+        return (row.id if row is not None else None), assessment_id
 
     def on_send(
         user: User, sid: str | None, assessment_id: str | None, text: str, lang: Language

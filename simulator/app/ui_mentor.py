@@ -11,10 +11,11 @@ import pandas as pd
 
 from simulator.accounts import User
 from simulator.app import mentor
-from simulator.app.exports import link_for, new_export_folder
-from simulator.app.i18n import t
+from simulator.app.exports import download_markdown, new_export_folder
+from simulator.app.i18n import AppError, t
 from simulator.app.mentor import MentorFilters
-from simulator.app.trainee import ScorecardView
+from simulator.app.scorecards import ScorecardView
+from simulator.app.ui_choices import HandlerCheckedDropdown
 from simulator.app.ui_common import UIContext, empty_frame, error_text
 from simulator.app.views import MENTOR_COLUMNS, scorecard_markdown, session_frame, verdict_badge
 from simulator.grading.scorecard import display_turn
@@ -45,15 +46,15 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             tx.bind(filters_box, label="find_sessions")
             with gr.Row():
                 f_trainee = tx.bind(
-                    gr.Dropdown([(t("any", "en"), "any")], value="any", label=tx("col_trainee")),
+                    HandlerCheckedDropdown([(t("any", "en"), "any")], value="any", label=tx("col_trainee")),
                     label="col_trainee",
                 )
                 f_persona = tx.bind(
-                    gr.Dropdown([(t("any", "en"), "any")], value="any", label=tx("persona")),
+                    HandlerCheckedDropdown([(t("any", "en"), "any")], value="any", label=tx("persona")),
                     label="persona",
                 )
                 f_case = tx.bind(
-                    gr.Dropdown([(t("any", "en"), "any")], value="any", label=tx("scenario")),
+                    HandlerCheckedDropdown([(t("any", "en"), "any")], value="any", label=tx("scenario")),
                     label="scenario",
                 )
                 f_result = gr.Dropdown(_result_choices("en"), value="any", label=tx("col_result"))
@@ -79,7 +80,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         )
         with gr.Row():
             pick = tx.bind(
-                gr.Dropdown([], label=tx("open_session"), scale=4, elem_id="mentor-pick"),
+                HandlerCheckedDropdown([], label=tx("open_session"), scale=4, elem_id="mentor-pick"),
                 label="open_session",
             )
             open_btn = tx.bind(gr.Button(tx("open"), variant="primary", scale=1, elem_id="mentor-open"), value="open")
@@ -123,7 +124,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             with gr.Column(elem_classes="drill-panel"):
                 comment_heading = tx.bind(gr.Markdown(tx("comment_md")), value="comment_md")
                 del comment_heading
-                comment_turn = tx.bind(gr.Dropdown([], label=tx("comment_on")), label="comment_on")
+                comment_turn = tx.bind(HandlerCheckedDropdown([], label=tx("comment_on")), label="comment_on")
                 comment_text = tx.bind(gr.Textbox(lines=2, label=tx("comment")), label="comment")
                 comment_visible = tx.bind(
                     gr.Checkbox(True, label=tx("comment_visible"), info=tx("comment_visible_info")),
@@ -136,7 +137,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             with gr.Column(elem_classes="drill-panel"):
                 override_heading = tx.bind(gr.Markdown(tx("override_md")), value="override_md")
                 del override_heading
-                criterion = tx.bind(gr.Dropdown([], label=tx("criterion")), label="criterion")
+                criterion = tx.bind(HandlerCheckedDropdown([], label=tx("criterion")), label="criterion")
                 new_score = tx.bind(gr.Slider(1, 5, value=3, step=1, label=tx("new_score")), label="new_score")
                 reason = tx.bind(
                     gr.Textbox(lines=2, label=tx("reason"), placeholder=tx("reason_placeholder")),
@@ -259,6 +260,14 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
             updates[score_md] = f"ℹ️ {t('content_not_snapshotted', lang)}\n\n{updates[score_md]}"
         return updates
 
+    def opened(sid: str | None) -> str:
+        """The session on screen; the replay's id lives in this process's ``gr.State``, so after the
+        proxy moved the page to another replica it is empty there and the mentor is told to open
+        the session again (nothing is done to another session; what they typed stays)."""
+        if not sid:
+            raise AppError("replay_reopen")
+        return sid
+
     # -- handlers ------------------------------------------------------------------------------
 
     def on_search(
@@ -290,10 +299,8 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         return updates
 
     def on_step(user: User, sid: str | None, at: int, everything: bool, delta: int, lang: Language) -> dict:
-        if not sid:
-            return {}
         try:
-            updates = show(user, sid, int(at or 1) - 1 + delta, everything and delta == 0, lang)
+            updates = show(user, opened(sid), int(at or 1) - 1 + delta, everything and delta == 0, lang)
         except Exception as exc:
             return {status: error_text(exc, lang)}
         if delta:
@@ -305,7 +312,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     ) -> dict:
         try:
             where = None if turn in (None, "", "overall") else int(turn)
-            mentor.add_comment(services, user, sid, where, text, visible_to_trainee=bool(visible))
+            mentor.add_comment(services, user, opened(sid), where, text, visible_to_trainee=bool(visible))
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
             return {comment_status: error_text(exc, lang)}
@@ -314,7 +321,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
 
     def on_override(user: User, sid: str | None, crit: str | None, score: float, why: str, lang: Language) -> dict:
         try:
-            mentor.override_score(services, user, sid, crit, int(score) if score is not None else None, why)
+            mentor.override_score(services, user, opened(sid), crit, int(score) if score is not None else None, why)
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
             return {override_status: error_text(exc, lang)}
@@ -324,18 +331,19 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     def export(fmt: str) -> Any:
         def run(user: User, sid: str | None, lang: Language) -> dict:
             try:
+                session_id = opened(sid)
                 folder = new_export_folder(export_dir, user.name)
-                path = mentor.export_report(services, user, sid, fmt, lang, folder)  # type: ignore[arg-type]
+                path = mentor.export_report(services, user, session_id, fmt, lang, folder)  # type: ignore[arg-type]
             except Exception as exc:
                 return {export_file: error_text(exc, lang)}
             saved = t("exported", lang, name=path.name, folder=str(path.parent))
-            return {export_file: f"⬇️ [{path.name}]({link_for(path)})  \n<small>{saved}</small>"}
+            return {export_file: download_markdown(path, lang, saved)}
 
         return run
 
     def on_regrade(user: User, sid: str | None, lang: Language) -> dict:
         try:
-            mentor.regrade(services, user, sid)
+            mentor.regrade(services, user, opened(sid))
             updates = show(user, sid, None, True, lang)
         except Exception as exc:
             return {export_file: error_text(exc, lang)}
@@ -345,7 +353,7 @@ def build_mentor_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
     def on_delete(user: User, sid: str | None, lang: Language) -> dict:
         # The role and the session's origin are checked in mentor.delete_import, not by the button.
         try:
-            mentor.delete_import(services, user, sid)
+            mentor.delete_import(services, user, opened(sid))
         except Exception as exc:
             return {status: error_text(exc, lang)}
         return {

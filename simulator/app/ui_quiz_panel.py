@@ -1,10 +1,15 @@
 """A quiz on screen, one question at a time: a practice quiz or a timed, closed theory exam.
 
-The panel keeps only the attempt id and the question number in the browser; every answer is saved
+The panel keeps only the attempt id and the question number in the tab's state; every answer is saved
 on the server as the trainee goes (an exam's answer when they move on, a practice answer when
 they check it), and the server decides what may be shown: the explanation right after a practice
 answer, nothing of an exam's key before it is handed in. The countdown is refreshed from the
 server, which alone enforces the deadline.
+
+That state lives in one server process. On a replica that took the tab over from one that went
+down it is empty: the panel then takes the trainee's open quiz of its kind from the store and shows
+its first question with no saved answer, saying so; the choice sent with that first request is not
+saved, since nothing says which question it answered.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import gradio as gr
 
 from simulator.accounts import User
 from simulator.app import training
-from simulator.app.i18n import t
+from simulator.app.i18n import AppError, t
 from simulator.app.programme_views import (
     feedback_markdown,
     option_choices,
@@ -26,6 +31,7 @@ from simulator.app.programme_views import (
     quiz_header,
     review_markdown,
 )
+from simulator.app.ui_choices import HandlerCheckedCheckboxGroup, HandlerCheckedRadio
 from simulator.app.ui_common import UIContext, error_text
 from simulator.models import Language
 from simulator.programme.quiz_attempts import AttemptView
@@ -119,17 +125,23 @@ class QuizPanel:
         }
 
 
-def build_quiz_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> QuizPanel:
-    """Build a quiz panel inside the current layout and wire its buttons (trainee role)."""
+def build_quiz_panel(ctx: UIContext, mode: Mode, elem_prefix: str, *, assigned: bool = False) -> QuizPanel:
+    """Build a quiz panel inside the current layout and wire its buttons (trainee role).
+
+    ``assigned``: the panel shows quizzes of assignments (else quizzes the trainee started).
+    """
     tx, services, lang_state = ctx.texts, ctx.services, ctx.lang
     with gr.Column(visible=False, elem_classes="drill-panel", elem_id=f"{elem_prefix}-panel") as box:
         attempt = gr.State(None)
         index = gr.State(0)
         header = gr.Markdown("", elem_id=f"{elem_prefix}-header")
         question = gr.Markdown("", elem_id=f"{elem_prefix}-question")
-        single = tx.bind(gr.Radio([], label=tx("quiz_choose"), elem_id=f"{elem_prefix}-single"), label="quiz_choose")
+        # the options are each question's: checked against the question, not this process's choices
+        single = tx.bind(
+            HandlerCheckedRadio([], label=tx("quiz_choose"), elem_id=f"{elem_prefix}-single"), label="quiz_choose"
+        )
         multi = tx.bind(
-            gr.CheckboxGroup([], label=tx("quiz_choose_all"), visible=False, elem_id=f"{elem_prefix}-multi"),
+            HandlerCheckedCheckboxGroup([], label=tx("quiz_choose_all"), visible=False, elem_id=f"{elem_prefix}-multi"),
             label="quiz_choose_all",
         )
         feedback = gr.Markdown("", elem_id=f"{elem_prefix}-feedback")
@@ -150,6 +162,13 @@ def build_quiz_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> QuizPanel:
         mode, box, attempt, index, header, question, single, multi, feedback, review, status, check, previous,
         following, hand_in, timer,
     )  # fmt: skip
+
+    def taken_over(user: User, lang: Language) -> dict[Any, Any]:
+        """The tab's attempt id is empty here: the open quiz of this panel's kind, from the store."""
+        view = training.open_quiz(services, user, mode, assigned=assigned)
+        if view is None:
+            raise AppError("quiz_none_open")
+        return panel.render(view, training.resume_position(view), lang, t("quiz_taken_over", lang))
 
     def answer_of(single_value: str | None, multi_value: list[str] | None) -> object:
         return multi_value if multi_value else single_value
@@ -173,6 +192,8 @@ def build_quiz_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> QuizPanel:
         user: User, attempt_id: str | None, position: int, single_value: Any, multi_value: Any, lang: Language
     ) -> dict[Any, Any]:
         try:
+            if not attempt_id:
+                return taken_over(user, lang)
             view = training.quiz_view(services, user, attempt_id)
             value = answer_of(single_value, multi_value)
             if value in (None, "", []):
@@ -189,6 +210,8 @@ def build_quiz_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> QuizPanel:
             user: User, attempt_id: str | None, position: int, single_value: Any, multi_value: Any, lang: Language
         ) -> dict[Any, Any]:
             try:
+                if not attempt_id:
+                    return taken_over(user, lang)
                 view = save_current(user, attempt_id, position, single_value, multi_value)
             except Exception as exc:
                 return _after_error(user, attempt_id, position, exc, lang)
@@ -201,6 +224,8 @@ def build_quiz_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> QuizPanel:
         user: User, attempt_id: str | None, position: int, single_value: Any, multi_value: Any, lang: Language
     ) -> dict[Any, Any]:
         try:
+            if not attempt_id:  # shown first: handing in is the trainee's next click
+                return taken_over(user, lang)
             save_current(user, attempt_id, position, single_value, multi_value)
             view = training.hand_in(services, user, attempt_id)
         except Exception as exc:
@@ -208,9 +233,9 @@ def build_quiz_panel(ctx: UIContext, mode: Mode, elem_prefix: str) -> QuizPanel:
         return panel.render(view, position, lang, t("quiz_handed_in", lang))
 
     def on_tick(user: User, attempt_id: str | None, position: int, lang: Language) -> dict[Any, Any]:
-        if not attempt_id:
-            return {timer: gr.Timer(active=False)}
         try:
+            if not attempt_id:  # an exam's clock ticking in a tab this replica took over
+                return taken_over(user, lang)
             view = training.quiz_view(services, user, attempt_id)
         except Exception:
             return {timer: gr.Timer(active=False)}

@@ -11,7 +11,7 @@ import pandas as pd
 
 from simulator.accounts import User
 from simulator.app import team
-from simulator.app.exports import link_for
+from simulator.app.exports import download_markdown
 from simulator.app.i18n import label, t
 from simulator.app.programme_views import (
     ANY,
@@ -26,6 +26,7 @@ from simulator.app.programme_views import (
     weekly_frame,
 )
 from simulator.app.team_tables import candidates_frame, ratings_frame
+from simulator.app.ui_choices import HandlerCheckedCheckboxGroup, HandlerCheckedDropdown
 from simulator.app.ui_common import UIContext, empty_frame, error_text, merge_updates
 from simulator.models import LANGUAGES, CaseCategory, Industry, Language
 from simulator.programme.results import PARTS
@@ -57,7 +58,7 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                         label="prog.month",
                     )
                     team_pick = tx.bind(
-                        gr.Dropdown([(t("any", "en"), ANY)], value=ANY, label=tx("prog.team"), scale=1),
+                        HandlerCheckedDropdown([(t("any", "en"), ANY)], value=ANY, label=tx("prog.team"), scale=1),
                         label="prog.team",
                     )
                     month_refresh = tx.bind(gr.Button(tx("refresh"), scale=1, elem_id="team-refresh"), value="refresh")
@@ -99,7 +100,9 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                 tx.bind(assessments_tab, label="tab_assessments")
                 with gr.Accordion(tx("prog.create_assessment"), open=False) as create_box:
                     tx.bind(create_box, label="prog.create_assessment")
-                    new_trainees = tx.bind(gr.CheckboxGroup([], label=tx("prog.trainees")), label="prog.trainees")
+                    new_trainees = tx.bind(
+                        HandlerCheckedCheckboxGroup([], label=tx("prog.trainees")), label="prog.trainees"
+                    )
                     with gr.Row():
                         new_title = tx.bind(
                             gr.Textbox(label=tx("prog.title"), max_length=200, scale=3), label="prog.title"
@@ -129,14 +132,14 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
                     )
                 with gr.Row():
                     assessment = tx.bind(
-                        gr.Dropdown([], label=tx("prog.assessment"), scale=4, elem_id="team-assessment"),
+                        HandlerCheckedDropdown([], label=tx("prog.assessment"), scale=4, elem_id="team-assessment"),
                         label="prog.assessment",
                     )
                     assess_refresh = tx.bind(gr.Button(tx("refresh"), scale=1), value="refresh")
                 assess_table = gr.Dataframe(pd.DataFrame(), interactive=False, wrap=True, elem_id="team-candidates")
                 with gr.Row():
                     candidate = tx.bind(
-                        gr.Dropdown([], label=tx("prog.col_trainee"), scale=2), label="prog.col_trainee"
+                        HandlerCheckedDropdown([], label=tx("prog.col_trainee"), scale=2), label="prog.col_trainee"
                     )
                     close_btn = tx.bind(
                         gr.Button(tx("prog.close"), variant="stop", scale=1, elem_id="team-close"), value="prog.close"
@@ -160,11 +163,15 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
 
             with gr.Tab(tx("tab_team_assignments"), id="team-assignments") as assign_tab:
                 tx.bind(assign_tab, label="tab_team_assignments")
-                assign_trainees = tx.bind(gr.CheckboxGroup([], label=tx("prog.trainees")), label="prog.trainees")
+                assign_trainees = tx.bind(
+                    HandlerCheckedCheckboxGroup([], label=tx("prog.trainees")), label="prog.trainees"
+                )
                 with gr.Row():
-                    curriculum = tx.bind(gr.Dropdown([], label=tx("prog.curriculum"), scale=2), label="prog.curriculum")
+                    curriculum = tx.bind(
+                        HandlerCheckedDropdown([], label=tx("prog.curriculum"), scale=2), label="prog.curriculum"
+                    )
                     drill_case = tx.bind(
-                        gr.Dropdown([], label=tx("prog.single_drill"), scale=2), label="prog.single_drill"
+                        HandlerCheckedDropdown([], label=tx("prog.single_drill"), scale=2), label="prog.single_drill"
                     )
                     when = tx.bind(
                         gr.Textbox(label=tx("prog.when"), info=tx("prog.when_info"), max_length=10, scale=1),
@@ -228,7 +235,7 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         except Exception as exc:
             return {month_status: error_text(exc, lang)}
         return {
-            csv_file: f"⬇️ [{path.name}]({link_for(path)})",
+            csv_file: download_markdown(path, lang),
             month_status: t("exported", lang, name=path.name, folder=str(path.parent)),
         }
 
@@ -322,7 +329,7 @@ def build_team_tab(ctx: UIContext, export_dir: Path) -> gr.Tab:
         except Exception as exc:
             return {assess_status: error_text(exc, lang)}
         return {
-            report_file: f"⬇️ [{path.name}]({link_for(path)})",
+            report_file: download_markdown(path, lang),
             assess_status: t("exported", lang, name=path.name, folder=str(path.parent)),
         }
 

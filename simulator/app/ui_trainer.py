@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import gradio as gr
 import pandas as pd
@@ -12,6 +12,7 @@ import pandas as pd
 from simulator.accounts import User
 from simulator.app import trainer
 from simulator.app.i18n import AppError, t
+from simulator.app.ui_choices import HandlerCheckedDropdown
 from simulator.app.ui_common import UIContext, error_text
 from simulator.app.views import case_detail, content_problems_note, persona_detail, problems_markdown
 from simulator.models import Language
@@ -41,14 +42,14 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
                 persona_table = tx.bind(
                     gr.Dataframe(label=tx("personas"), interactive=False, wrap=True, max_height=300), label="personas"
                 )
-                persona_pick = tx.bind(gr.Dropdown([], label=tx("details_of")), label="details_of")
+                persona_pick = tx.bind(HandlerCheckedDropdown([], label=tx("details_of")), label="details_of")
                 persona_md = gr.Markdown("", label="persona_detail")
             with gr.Tab(tx("cases"), id="cases") as cases_tab:
                 tx.bind(cases_tab, label="cases")
                 case_table = tx.bind(
                     gr.Dataframe(label=tx("cases"), interactive=False, wrap=True, max_height=300), label="cases"
                 )
-                case_pick = tx.bind(gr.Dropdown([], label=tx("details_of")), label="details_of")
+                case_pick = tx.bind(HandlerCheckedDropdown([], label=tx("details_of")), label="details_of")
                 case_md = gr.Markdown("", label="case_detail")
             with gr.Tab(tx("editor"), id="editor") as editor_tab:
                 tx.bind(editor_tab, label="editor")
@@ -57,7 +58,7 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
                 with gr.Row():
                     kind = gr.Radio(_kind_choices("en"), value="persona", label=tx("kind"))
                     tx.bind(kind, label="kind")  # choices re-labelled by on_refresh, with the value
-                    template = tx.bind(gr.Dropdown([], label=tx("start_from")), label="start_from")
+                    template = tx.bind(HandlerCheckedDropdown([], label=tx("start_from")), label="start_from")
                     load_btn = tx.bind(gr.Button(tx("load")), value="load")
                     upload = tx.bind(
                         gr.UploadButton(tx("upload_yaml"), file_types=[".yaml", ".yml"]), label="upload_yaml"
@@ -75,7 +76,7 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
                     tx.bind(preview_box, label="preview")
                     preview_help = tx.bind(gr.Markdown(tx("preview_help")), value="preview_help")
                     del preview_help
-                    partner = tx.bind(gr.Dropdown([], label=tx("preview_partner")), label="preview_partner")
+                    partner = tx.bind(HandlerCheckedDropdown([], label=tx("preview_partner")), label="preview_partner")
                     preview_chat = tx.bind(
                         gr.Chatbot(
                             [], height=320, label=tx("preview"), placeholder=tx("preview_placeholder"), buttons=[]
@@ -209,13 +210,18 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
         text: str,
         partner_id: str | None,
         messages: list[str],
+        shown: list[Any] | None,
         line: str,
         lang: Language,
     ) -> dict:
         line = (line or "").strip()
         if not line:
             return {preview_status: error_text(AppError("message_empty"), lang)}
-        return play(user, kind_value, text, partner_id, [*(messages or []), line], lang)
+        # ``sent`` lives in this process: after the proxy moved the page to another replica it is
+        # empty there, and the trainer's lines are the ones the preview on screen shows (the
+        # preview is replayed from them anyway, so nothing else is needed to continue it)
+        earlier = messages or trainer.agent_lines(shown)
+        return play(user, kind_value, text, partner_id, [*earlier, line], lang)
 
     def on_preview_reset(user: User, kind_value: str, text: str, partner_id: str | None, lang: Language) -> dict:
         return play(user, kind_value, text, partner_id, [], lang)
@@ -248,14 +254,14 @@ def build_trainer_tab(ctx: UIContext) -> gr.Tab:
     on(
         preview_send.click,
         on_preview_send,
-        [kind, editor, partner, sent, preview_text, lang_state],
+        [kind, editor, partner, sent, preview_chat, preview_text, lang_state],
         preview_outputs,
         api_name="preview_send",
     )
     on(
         preview_text.submit,
         on_preview_send,
-        [kind, editor, partner, sent, preview_text, lang_state],
+        [kind, editor, partner, sent, preview_chat, preview_text, lang_state],
         preview_outputs,
         api_visibility="private",
     )

@@ -20,6 +20,7 @@ from simulator.app.programme_views import (
     card_item,
 )
 from simulator.app.trainee import DrillView
+from simulator.app.ui_choices import HandlerCheckedDropdown
 from simulator.app.ui_common import UIContext, error_text, merge_updates
 from simulator.app.ui_drill_panel import build_drill_panel
 from simulator.app.ui_quiz_panel import build_quiz_panel
@@ -104,13 +105,15 @@ def build_training_tab(ctx: UIContext) -> gr.Tab:
                     assignments_frame([], "en"), interactive=False, wrap=True, elem_id="assign-table"
                 )
                 with gr.Row():
-                    assign_pick = tx.bind(gr.Dropdown([], label=tx("assign_pick"), scale=4), label="assign_pick")
+                    assign_pick = tx.bind(
+                        HandlerCheckedDropdown([], label=tx("assign_pick"), scale=4), label="assign_pick"
+                    )
                     assign_start = tx.bind(
                         gr.Button(tx("assign_start"), variant="primary", scale=1, elem_id="assign-start"),
                         value="assign_start",
                     )
                 assign_status = gr.Markdown("")
-                assigned_quiz = build_quiz_panel(ctx, "practice", "assigned-quiz")
+                assigned_quiz = build_quiz_panel(ctx, "practice", "assigned-quiz", assigned=True)
                 assigned_drill = build_drill_panel(ctx, "practice", "assigned")
 
     # -- the practice quiz -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.app.i18n import label, t
-from simulator.app.trainee import ScorecardView
+from simulator.app.scorecards import ScorecardView
 from simulator.content import Library
 from simulator.content_problems import ContentProblem
 from simulator.grading.scorecard import render_scorecard

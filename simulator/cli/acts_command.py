@@ -87,8 +87,8 @@ train_group.add_command(_offers_command())
 def train_acts(as_json: bool) -> None:
     """Refit the act classifier on the corpus's train split, choose it on dev, ship it.
 
-    Writes simulator/recognition/model/acts.json and acts.npz, keyed by the hash of the train and
-    dev splits. The test split is never read. Vectors are cached on disk, so a rerun after adding a
+    Writes simulator/recognition/model/acts.json and acts.npz, keyed by a hash of the train and dev
+    splits and training.yaml. The test split is never read. Vectors are cached on disk, so a rerun after adding a
     few sentences only embeds the new ones.
     """
     from simulator.recognition.classifier import save_model

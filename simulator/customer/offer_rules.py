@@ -12,20 +12,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.customer.memory import CustomerMemory
-from simulator.customer.rule_numbers import RuleNumbers
+from simulator.customer.rule_numbers import RuleNumbers, rule_numbers
 from simulator.customer.state import Move
-from simulator.customer.wording import choice_options
-from simulator.lexicon import compiled_lexicon
-from simulator.models import Behaviour, Case, DialogueAct, Persona, Resolution
+from simulator.customer.wording import choice_options, word_list
+from simulator.lexicon import compiled_lexicon, keyword_pattern
+from simulator.models import Behaviour, Case, DialogueAct, Language, Persona, Resolution
 from simulator.recognition import structure
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.offer_match import match_offers
+from simulator.recognition.sentences import sentence_texts
 from simulator.recognizer import RecognizedTurn
 
 # Sentences that may carry an offer: offering and promising, and also reporting what was just done
 # ("I've booked Friday the 13th, 8 to 12"), explaining what applies ("your taxis are covered in
-# full") and asking to pick a remedy. Which of the case's resolutions they carry, if any, is the
-# matcher's call.
+# full") and asking to pick a remedy; and sentences with no recognised act at all. Which of the
+# case's resolutions they carry, if any, is the matcher's call.
 _OFFERING = (
     DialogueAct.offer_solution,
     DialogueAct.promise,
@@ -42,6 +43,17 @@ class TurnOffers:
     acceptable: tuple[str, ...]
     refused: tuple[str, ...]
     sentences: dict[str, str]
+
+
+def bare_fragment(sentence: str, language: Language) -> bool:
+    """Whether ``sentence`` is only bare terms ("400元。", "add flat 4.", a keyword list): no offer by itself.
+
+    The shape of a term is ``customer/rules.yaml``'s (``wording.word_list`` with one part or more).
+    """
+    numbers = rule_numbers()
+    return word_list(
+        sentence, language, min_parts=1, term_words=numbers.bare_term_words, term_hanzi=numbers.bare_term_hanzi
+    )
 
 
 def wants_proof(persona: Persona) -> bool:
@@ -73,13 +85,20 @@ class OfferRules:
 
     def offers(self, turn: RecognizedTurn) -> TurnOffers:
         """Acceptable and refused offers in the turn: by meaning in offering sentences, and by keyword hints."""
-        acceptable = list(turn.offered)
-        refused = list(turn.offered_unacceptable)
+        lists = [s.text for s in turn.sentences if self.is_word_list(s.text)]
+        acceptable = [key for key in turn.offered if self._hinted_outside(key, lists, turn.text)]
+        refused = [key for key in turn.offered_unacceptable if self._hinted_outside(key, lists, turn.text)]
         sentences: dict[str, str] = {}
+        # A sentence the act classifier left without any act is the matcher's call too (the matcher was
+        # fitted on sentences of every kind, and "我现在为您发起差错交易调查" offers whatever the act
+        # classifier missed), unless it is a bare fragment ("400元。", "add flat 4."): its words are all
+        # in the resolution's description, so the overlap says "match" about a value that offers nothing.
         offering = [
             s.text
             for s in turn.sentences
-            if s.acts and any(s.has(act) for act in _OFFERING) and not s.has(DialogueAct.refusal)
+            if (any(s.has(act) for act in _OFFERING) or (not s.acts and not bare_fragment(s.text, self.case.language)))
+            and not s.has(DialogueAct.refusal)
+            and s.text not in lists
         ]
         targets = [*self.acceptable.values(), *self.refused.values()]
         for match in match_offers(offering, targets):
@@ -94,9 +113,34 @@ class OfferRules:
         refused = [key for key in refused if key not in acceptable]
         return TurnOffers(tuple(acceptable), tuple(refused), sentences)
 
+    def is_word_list(self, sentence: str) -> bool:
+        """Whether ``sentence`` is a list of bare terms (``wording.word_list``), which offers nothing."""
+        numbers = self.numbers
+        return word_list(
+            sentence,
+            self.case.language,
+            min_parts=numbers.word_list_parts,
+            term_words=numbers.bare_term_words,
+            term_hanzi=numbers.bare_term_hanzi,
+        )
+
+    def _hinted_outside(self, resolution_id: str, lists: list[str], text: str) -> bool:
+        """Whether a resolution's keyword hint is said outside the turn's word lists."""
+        if not lists:
+            return True
+        resolution = self.acceptable.get(resolution_id) or self.refused.get(resolution_id)
+        pattern = keyword_pattern(resolution.keywords, inflect=self.case.language == "en") if resolution else None
+        if pattern is None:
+            return True
+        rest = text
+        for sentence in lists:
+            rest = rest.replace(sentence, " ")
+        return bool(pattern.search(rest))
+
     def concrete(self, text: str) -> bool:
-        """Whether ``text`` names a time, a date, a duration, an amount or a reference."""
+        """Whether ``text`` names a time, a date, a duration, an amount or a reference (outside word lists)."""
         language = self.case.language
+        text = " ".join(sentence for sentence in sentence_texts(text) if not self.is_word_list(sentence))
         return (
             structure.names_time(text, language)
             or bool(structure.amounts(text, language))
@@ -204,8 +248,6 @@ class OfferRules:
 
     def keyword_words(self, resolution_id: str, text: str, *, refused: bool = False) -> str:
         """The offer's keyword exactly as the agent said it ("" when it said none of them)."""
-        from simulator.lexicon import keyword_pattern
-
         resolution = (self.refused if refused else self.acceptable).get(resolution_id)
         if resolution is None:
             return ""

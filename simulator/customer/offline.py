@@ -16,8 +16,8 @@ goals, endings); this module only *voices* the moves of each step with the perso
   a sentence starts.
 
 Same seed, same conversation: each turn draws from ``random.Random`` seeded with the seed and the
-turn number, never from global randomness. Lines rotate (least used first) and a reply never repeats
-the previous one.
+turn number, never from global randomness. Lines rotate (least used first), a reply never repeats
+the previous one, and two moves of one kind in a reply (two facts told) get two different lines.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class _Voice:
     last_said: str = ""
     #: What the agent said so far (lines may refer only to what was said, ``wording.grounded``).
     heard: list[str] = field(default_factory=list)
+    #: The variants picked for the reply being built ("category:index"): two facts told in one turn
+    #: get two different lines, not the same template twice.
+    this_turn: set[str] = field(default_factory=set)
 
     def copy(self) -> _Voice:
         return _Voice(
@@ -134,6 +137,7 @@ class OfflineCustomer(CustomerEngine):
 
     def _speak(self, step: StateStep, voice: _Voice) -> str:
         rng = self._rng(step.agent_turns)
+        voice.this_turn = set()
         parts: list[str] = []
         for move in step.moves:
             parts.append(self._move_line(move, rng, voice))
@@ -206,7 +210,11 @@ class OfflineCustomer(CustomerEngine):
             pools.insert(0, [index for index in everything if "{product}" in variants[index]])
         choice: int | None = None
         for pool in pools:
-            fresh = [index for index in pool if rendered[index] not in voice.last_reply]
+            fresh = [
+                index
+                for index in pool
+                if rendered[index] not in voice.last_reply and f"{category}:{index}" not in voice.this_turn
+            ]
             if fresh:
                 fewest = min(counts[index] for index in fresh)
                 choice = rng.choice([index for index in fresh if counts[index] == fewest])
@@ -214,6 +222,7 @@ class OfflineCustomer(CustomerEngine):
         if choice is None:
             choice = rng.choice(everything)
         voice.used[f"{category}:{choice}"] = counts[choice] + 1
+        voice.this_turn.add(f"{category}:{choice}")
         return rendered[choice]
 
     def _variants(self, category: str) -> list[str]:

@@ -22,6 +22,9 @@ class RuleNumbers(BaseModel):
     forbidden_before_escalation: int = Field(ge=1)
     furious_turns_before_leaving: int = Field(ge=1)
     engaging_repeats: int = Field(ge=0)
+    word_list_parts: int = Field(ge=2)
+    bare_term_words: int = Field(ge=1)
+    bare_term_hanzi: int = Field(ge=1)
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,10 @@ Two jobs, both about *form*, never meaning (the recogniser says what a sentence 
   ("您看是上午还是下午方便？" -> ["上午", "下午"]), so the customer can answer by choosing;
 - :func:`grounded` says whether a customer line only refers to what the conversation gives it
   grounds for: no screenshots of a phone call, no recording of a chat, no staff number or refund
-  reference nobody mentioned.
+  reference nobody mentioned;
+- :func:`word_list` says whether a sentence is a list of bare terms ("补偿30元，加急，补偿，退款，
+  凭证，回电。") rather than a sentence: a list of remedy words offers nothing, even when one of
+  them is a resolution's keyword hint with an amount in it.
 """
 
 from __future__ import annotations
@@ -114,3 +117,24 @@ def grounded(line: str, language: Language, channel: Channel, known: str) -> boo
         return False
     known_lower = known.lower()
     return all(word.lower() not in lowered or word.lower() in known_lower for word in listed.mentioned)
+
+
+_LIST_SEPARATOR = re.compile(r"[，,、]+")
+_HANZI = re.compile(r"[\u3400-\u9fff]")
+_ENGLISH_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+
+
+def word_list(sentence: str, language: Language, *, min_parts: int, term_words: int, term_hanzi: int) -> bool:
+    """Whether ``sentence`` is a list of bare terms, not a sentence (structure only, see the module docstring).
+
+    Cut at commas and enumeration commas, it has at least ``min_parts`` parts and every part is a
+    bare term: at most ``term_words`` English words, or ``term_hanzi`` Chinese characters (digits,
+    symbols and spaces are not counted, so "补偿30元" and "$111.01" are terms). The numbers live in
+    ``customer/rules.yaml`` with the measurement that chose them.
+    """
+    parts = [part for part in _LIST_SEPARATOR.split(sentence) if part.strip(_EDGE + "…")]
+    if len(parts) < min_parts:
+        return False
+    if language == "zh-CN":
+        return all(len(_HANZI.findall(part)) <= term_hanzi for part in parts)
+    return all(len(_ENGLISH_WORD.findall(part)) <= term_words for part in parts)

@@ -217,7 +217,13 @@ def invented_facts(transcript: Transcript, case: Case) -> list[InventedFact]:
 
 
 def offered_turns(transcript: Transcript, case: Case, rubric: Rubric | None = None) -> list[int]:
-    """Indices of agent turns that offer an acceptable resolution (by its keyword hints or by meaning)."""
+    """Indices of agent turns that offer an acceptable resolution (by its keyword hints or by meaning).
+
+    "By meaning" is the offer matcher's call on every sentence that does not refuse, also one the act
+    classifier gave no act ("With your go-ahead, I'll suspend that staff login right away."), as
+    the customer hears it; a bare fragment ("400元。") offers nothing.
+    """
+    from simulator.customer.offer_rules import bare_fragment
     from simulator.recognition.offer_match import match_offers
 
     acceptable = {resolution.id for resolution in case.acceptable_resolutions}
@@ -227,7 +233,11 @@ def offered_turns(transcript: Transcript, case: Case, rubric: Rubric | None = No
         if turn.role != "agent":
             continue
         recognized = recognize_agent(turn.text, case, rubric)
-        sentences = [s.text for s in recognized.sentences if s.acts and not s.has(DialogueAct.refusal)]
+        sentences = [
+            s.text
+            for s in recognized.sentences
+            if not s.has(DialogueAct.refusal) and (s.acts or not bare_fragment(s.text, case.language))
+        ]
         if recognized.offered or acceptable & {m.resolution_id for m in match_offers(sentences, targets)}:
             found.append(index)
     return found

@@ -189,6 +189,20 @@ class QuizAttempts:
             ids = [row.id for row in query.order_by(QuizAttemptRow.started_at.desc())]
         return [self.view(user, attempt_id) for attempt_id in ids if self._may_see_id(user, attempt_id)]
 
+    def open_attempt(self, user: User, *, mode: Mode, assigned: bool) -> str | None:
+        """The id of ``user``'s own latest open attempt of ``mode`` (an assignment's or not), or None.
+
+        An open exam past its deadline still counts: viewing it marks it (time up).
+        """
+        with self.db.read() as db:
+            query = db.query(QuizAttemptRow.id).filter(
+                QuizAttemptRow.user_name == user.name, QuizAttemptRow.mode == mode, QuizAttemptRow.status == "open"
+            )
+            linked = QuizAttemptRow.assignment_id
+            query = query.filter(linked.is_not(None) if assigned else linked.is_(None))
+            found = query.order_by(QuizAttemptRow.started_at.desc()).first()
+        return found[0] if found is not None else None
+
     def row(self, attempt_id: str) -> QuizAttemptRow | None:
         """The stored attempt, unchecked (for code that has checked access itself)."""
         with self.db.read() as db:

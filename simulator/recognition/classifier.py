@@ -2,9 +2,10 @@
 
 Two files in ``simulator/recognition/model/`` hold it, written by ``drill train acts``:
 
-- ``acts.json``: the format version, the hash of the train and dev splits it was fitted and tuned
-  on (the *corpus key*), the encoder, the feature names, the act order, the layer activations, the
-  per-language thresholds chosen on dev, the training settings and the dev figures;
+- ``acts.json``: the format version, the hash of what it was fitted and chosen on (the *corpus
+  key*: the train and dev splits and ``training.yaml``, never the test split), the encoder, the
+  feature names, the act order, the layer activations, the per-language thresholds chosen on dev,
+  the training settings and the dev figures;
 - ``acts.npz``: the arrays (feature centring and scaling, each layer's weights and biases, and,
   with character n-grams, their IDF weights and their weights into the first layer), read with
   ``allow_pickle=False``; the n-gram vocabulary is a list in ``acts.json``.
@@ -57,7 +58,7 @@ class ActModel:
 
     @property
     def corpus_key(self) -> str:
-        """Hash of the train and dev splits this model was fitted and tuned on."""
+        """Hash of what this model was fitted and chosen on: the train and dev splits and ``training.yaml``."""
         return str(self.meta.get("corpus", {}).get("key", ""))
 
     def probabilities(self, features: np.ndarray, texts: Sequence[str]) -> np.ndarray:

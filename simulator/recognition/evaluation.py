@@ -4,7 +4,8 @@ Per act and language: precision and recall with Wilson 95 % intervals, F1 with a
 interval (sentences resampled, seeded); macro-F1 per language (mean over the acts present, with
 its bootstrap interval); the most confused pairs (a sentence of act A recognised as B while A was
 missed); speed (the encoder on uncached sentences, the classifier alone). Every report carries the
-split's hash and the model's corpus key, so a figure always says which data and which model made it.
+split's hash, the frozen test split's hash (also in a dev report) and the model's corpus key, so a
+figure always says which data and which model made it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from simulator.e5_model import e5_query_vectors
 from simulator.models import LANGUAGES, LEARNED_ACTS
 from simulator.recognition.classifier import ActModel, shipped_model
-from simulator.recognition.corpus import CORPUS_DIR, Split, load_corpus, split_hash
+from simulator.recognition.corpus import CORPUS_DIR, Split, load_corpus, split_files, split_hash
 from simulator.recognition.training import f1_counts, f1_score, labelled_matrix
 
 BOOTSTRAP_SAMPLES = 1000
@@ -114,6 +115,9 @@ def evaluate_split(
     report: dict[str, Any] = {
         "split": split,
         "split_hash": split_hash([split], corpus_dir),
+        # The frozen test split's hash in every report, also of dev: which test split existed (or
+        # none yet) when a figure was made, and that the model's key does not cover it.
+        "test_split_hash": split_hash(["test"], corpus_dir) if split_files("test", corpus_dir) else None,
         "model_corpus_key": model.corpus_key,
         "model_classifier": model.meta.get("classifier"),
         "sentences": len(sentences),
@@ -166,7 +170,8 @@ def format_report(report: dict[str, Any]) -> str:
 
     lines = [
         f"acts eval — split {report['split']} (hash {report['split_hash']}), {report['sentences']} sentences",
-        f"model: {report['model_classifier']} (corpus key {report['model_corpus_key']})",
+        f"model: {report['model_classifier']} (corpus key {report['model_corpus_key']}: train, dev, training.yaml)",
+        f"frozen test split: {'hash ' + report['test_split_hash'] if report.get('test_split_hash') else 'none yet'}",
     ]
     for language, block in report["languages"].items():
         lines.append("")

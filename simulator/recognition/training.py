@@ -3,12 +3,13 @@
 ``train_model`` reads ``training.yaml`` (the candidates, the threshold grid and the recall-first
 acts), fits every candidate on train with scikit-learn, picks per-language per-act thresholds on
 dev, keeps the candidate with the best mean macro-F1 over the languages and returns it as an
-:class:`~simulator.recognition.classifier.ActModel` keyed by the train+dev hash. The test split is
-never loaded here. scikit-learn is imported only when training.
+:class:`~simulator.recognition.classifier.ActModel` keyed by :func:`model_key` (train, dev and
+``training.yaml``). The test split is never loaded here. scikit-learn is imported only when training.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -82,6 +83,22 @@ class TrainingSettings(_Strict):
     default_threshold: float = Field(gt=0, lt=1)
     recall_first: dict[DialogueAct, RecallFirst] = Field(default_factory=dict)
     seed: int = 0
+
+
+def model_key(corpus_dir: Path = CORPUS_DIR, training_file: Path = TRAINING_FILE) -> str:
+    """What a shipped model is keyed by: a hash of the train and dev splits and ``training.yaml``.
+
+    Exactly what the model was fitted and chosen on (the settings as validated, so comments do not
+    count), nothing else: the test split is left out, so
+    adding or replacing a frozen test split never makes the shipped model look stale (its hash is
+    printed by ``drill eval acts`` on its own).
+    """
+    digest = hashlib.sha256(split_hash(["train", "dev"], corpus_dir).encode())
+    digest.update(b"\ntraining.yaml\n")
+    # The validated settings, not the file's bytes: the measurement notes in its comments may grow
+    # without making the shipped model stale.
+    digest.update(load_settings(training_file).model_dump_json().encode())
+    return digest.hexdigest()[:16]
 
 
 def load_settings(path: Path = TRAINING_FILE) -> TrainingSettings:
@@ -294,7 +311,8 @@ def train_model(
     chosen = max(range(len(results)), key=lambda i: (results[i]["mean"], -i))  # the first of the best
     meta = {
         "corpus": {
-            "key": split_hash(["train", "dev"], corpus_dir),
+            "key": model_key(corpus_dir),
+            "covers": "train and dev splits and training.yaml (never the test split)",
             "train": split_hash(["train"], corpus_dir),
             "dev": split_hash(["dev"], corpus_dir),
             "train_sentences": len(train_sentences),
