@@ -20,6 +20,7 @@ from simulator.evals.commitments_eval import (
 from simulator.grading import commitments, fairness
 from simulator.grading.commitments import LIMITS_MIN_PRECISION, load_thresholds, promises_beyond_policy
 from simulator.grading.offline import grade_offline
+from simulator.grading.registry import signal_label
 from simulator.grading.rules import RuleContext, run_rules
 from simulator.models import Case, DialogueAct, Transcript
 from simulator.quotes import cites_enough
@@ -285,9 +286,15 @@ def test_greeting_and_self_intro_are_expected_only_in_a_phone_style_opening(
     scores = {s.id: s for s in grade_offline(said, rubric(), case, run_rules(said, rubric(), case))}
     assert fairness.opening_expected(case).greeting is expected
     if not expected:
-        # Nothing missing: the opening moves are excused, not absent.
+        # Nothing missing: the opening moves are excused, not absent — neither listed as missing nor
+        # credited as done (a free credit lifted every real chat's phrasing above the mentor's level).
         phrasing = scores["standard_phrasing"]
-        assert phrasing.score is not None and phrasing.score >= 4, phrasing.rationale
+        rationale = phrasing.rationale or ""
+        for name in ("greeting", "self_intro"):
+            assert signal_label(name, "zh-CN") not in rationale, rationale
+        phone = said.model_copy(update={"case_id": None, "channel": "phone", "start": "greeting"})
+        on_phone = {s.id: s for s in grade_offline(phone, rubric(), None, run_rules(phone, rubric(), None))}
+        assert phrasing.score is not None and phrasing.score >= (on_phone["standard_phrasing"].score or 0)
 
 
 def test_no_case_expects_the_phone_opening_unless_the_log_says_otherwise() -> None:

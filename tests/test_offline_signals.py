@@ -204,3 +204,59 @@ def test_courteous_last_words_close_the_conversation(language: str, text: str, c
         assert found in text
     t = transcript(language, [("c", "好的。" if language == "zh-CN" else "Okay."), ("a", text)])
     assert measure(t, None).signal("closing").value == (1.0 if closes else 0.0)
+
+
+# -- a real log without a case ----------------------------------------------------------------------
+
+
+def test_without_a_case_an_answer_to_what_was_asked_is_the_resolution() -> None:
+    asked = ("c", "I need to see Dr. Alexis. Is there any other time this week?")
+    end = [("c", "Thanks."), ("a", "You're welcome, have a good day!")]
+
+    def chat(reply: str) -> Transcript:
+        return transcript("en", [asked, ("a", reply), *end], channel="chat", start="mid_conversation")
+
+    result = measure(chat("Dr. Alexis has an opening on Friday at 8 am."), None).signal("resolution_offered")
+    assert result.value == 1.0 and any("Friday at 8 am" in e.quote for e in result.positive)
+    # A hedge or a refusal answers nothing, however close its meaning.
+    for reply in ("We'll see what we can do about a time.", "Unfortunately Dr. Alexis has no appointment available."):
+        assert measure(chat(reply), None).signal("resolution_offered").value == 0.0, reply
+
+
+def test_an_unknown_customer_type_neither_earns_nor_costs_adaptability() -> None:
+    log = transcript("en", [("c", "Where is my parcel?"), ("a", "It arrives tomorrow before noon.")])
+    assert not measure(log, None, archetype=None).signal("archetype_fit").applicable
+    assert measure(log, None, archetype="rational").signal("archetype_fit").applicable
+
+
+# -- findings of an absence ---------------------------------------------------------------------------
+
+
+def test_a_missing_greeting_warning_does_not_strip_its_quoted_sentence_of_credit() -> None:
+    # The warning quotes the opening sentence only to say where the greeting was missing: the answer in
+    # it still counts. A fault quoted by a finding (a forbidden phrase) still earns nothing.
+    answer = "Dr. Alexis has an opening on Friday at 8 am."
+    call = transcript("en", [("c", "Is there any other time this week to see Dr. Alexis?"), ("a", answer)])
+    m = measure(call, None)
+    assert [(f.rule, f.quote) for f in m.findings if f.rule == "missing_greeting"] == [("missing_greeting", answer)]
+    assert m.creditable(1, answer)
+    assert any("Friday at 8 am" in e.quote for e in m.signal("resolution_offered").positive)
+    rude = "Please calm down."
+    blunt = transcript("en", [("c", "Where is my parcel?"), ("a", f"{rude} It arrives on Friday at 8 am.")])
+    assert "forbidden_phrase" in {f.rule for f in measure(blunt, None).findings}
+    assert not measure(blunt, None).creditable(1, rude)
+
+
+def test_a_forgotten_greeting_is_a_penalty_an_excused_one_is_not() -> None:
+    # Both agents open without a greeting; only the phone agent was expected to give one. The greeting
+    # behaviour reads 0 for the first and "not applicable" for the second, which a weighted sum cannot
+    # tell apart: the missing_greeting penalty can, and its weight on standard phrasing is fitted.
+    turns = [("c", "Where is my parcel?"), ("a", "It arrives on Friday before noon."), ("c", "Thanks.")]
+    turns += [("a", "You're welcome, have a good day!")]
+    phone = measure(transcript("en", turns), None)
+    chat = measure(transcript("en", turns, channel="chat", start="mid_conversation"), None)
+    assert phone.signal("greeting").value == 0.0 and phone.signal("greeting").applicable
+    assert not chat.signal("greeting").applicable
+    assert phone.signal("missing_greeting").value == 1.0 and phone.signal("missing_greeting").weak is not None
+    assert chat.signal("missing_greeting").value == 0.0
+    assert default_weights().criteria["standard_phrasing"].signals["missing_greeting"].weight <= 0

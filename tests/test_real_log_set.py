@@ -13,7 +13,7 @@ from simulator.config import PROJECT_DIR, load_settings
 from simulator.content import Library, load_library
 from simulator.content_problems import ContentError
 from simulator.evals.grader_set import DEFAULT_SET_DIR, expected_total, split_sha256
-from simulator.evals.real_log_set import RealLogSet, load_real_log_set, transcript_sha256
+from simulator.evals.real_log_set import REBUILT_HASHES_NAME, RealLogSet, load_real_log_set, transcript_sha256
 
 REAL_DIR = DEFAULT_SET_DIR / "real"
 
@@ -94,7 +94,9 @@ def test_shipped_transcripts_match_their_labels(library: Library) -> None:
     if not transcripts.is_dir():
         pytest.skip(f"real-log transcripts are not on this machine ({transcripts}); see docs/grader-data.md")
     loaded = load_real_log_set(REAL_DIR, transcripts, rubric=library.require_rubric())
-    assert loaded.available, loaded.missing_reason
+    # Harper Valley Bank's repository is too large to snapshot: its logs may be absent (rebuild.py).
+    absent = [log.id for log in loaded.logs if log.transcript is None]
+    assert all(i.startswith("real-hvb-") for i in absent), loaded.missing_reason
     for log in loaded.graded():
         assert log.transcript is not None and log.transcript.agent_turn_indices(), log.id
 
@@ -180,3 +182,31 @@ def test_a_critical_error_fails_the_session_and_its_quote_is_checked(tmp_path: P
     assert "a critical error fails the session whatever the total" in _problems(labels_dir, transcripts, library)
     labels_dir, transcripts = _tiny(tmp_path / "b", quote="Tell me your password.")
     assert "quote 'Tell me your password.' is not in turn 1" in _problems(labels_dir, transcripts, library)
+
+
+def test_a_rebuilt_transcript_matches_through_the_rebuilt_hashes(tmp_path: Path, library: Library) -> None:
+    # The hand-made transcripts were lost; rebuild.py writes them again in one fixed form whose hashes
+    # sit beside the labels. Such a file loads; any other text still does not.
+    labels_dir, transcripts = _tiny(tmp_path)
+    path = transcripts / "real-tiny-1.json"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert "the labels were written for other text" in _problems(labels_dir, transcripts, library)
+    rebuilt = labels_dir / REBUILT_HASHES_NAME
+    rebuilt.write_text(yaml.safe_dump({"real-tiny-1": transcript_sha256(path)}), encoding="utf-8")
+    [log] = load_real_log_set(labels_dir, transcripts, rubric=library.require_rubric()).logs
+    assert log.transcript is not None
+    path.write_text(path.read_text(encoding="utf-8").replace("stolen", "lost"), encoding="utf-8")
+    assert "rebuild it (evals/grader/real/rebuild.py)" in _problems(labels_dir, transcripts, library)
+    rebuilt.write_text("real-tiny-1: not-a-hash\n", encoding="utf-8")
+    assert "expected a mapping of transcript id to a SHA-256" in _problems(labels_dir, transcripts, library)
+
+
+def test_every_labelled_real_log_has_a_rebuilt_hash() -> None:
+    rebuilt = yaml.safe_load((REAL_DIR / REBUILT_HASHES_NAME).read_text(encoding="utf-8"))
+    labelled = {
+        item["id"]
+        for path in sorted(REAL_DIR.glob("*/*.yaml"))
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+    }
+    # Harper Valley Bank is too large to snapshot; its four logs have no rebuilt form yet.
+    assert set(rebuilt) == {i for i in labelled if not i.startswith("real-hvb-")}

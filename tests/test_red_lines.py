@@ -8,6 +8,7 @@ import pytest
 
 from simulator.evals.grader_thresholds import Scored, answer_threshold, confidence_threshold
 from simulator.grading import red_lines
+from simulator.grading import rules as rules_module
 from simulator.grading.aggregate import build_report
 from simulator.grading.offline import grade_offline
 from simulator.grading.rules import RuleContext, run_rules_in
@@ -95,6 +96,37 @@ def test_a_confirmed_red_line_fails_the_session_and_leads_the_scorecard() -> Non
     red_at = card.index("红线")
     assert red_at < card.index("总分") and "卡背面的三位安全码" in card[red_at : card.index("总分")]
     assert "未通过(触碰红线)" in card
+
+
+def test_a_doubtful_private_data_request_is_reviewed_and_deducts_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # docs/red-lines.md: below the confidence threshold the turn is flagged for a mentor's review and
+    # nothing is deducted; the same sentence above it fails the session and caps compliance at 1.
+    ask = "为了核实身份，麻烦把卡背面的三位安全码报一下。"
+    t = transcript(
+        "zh-CN",
+        [
+            ("c", "我的扫地机器人还没到。"),
+            ("a", f"{ZH_HELLO}非常抱歉让您久等了，我马上帮您查。{ask}"),
+            ("c", "好吧。"),
+            ("a", "已经帮您催了快递，明天下午送到，请问还有什么可以帮您？"),
+        ],
+        case_id=zh_case().id,
+    )
+
+    def graded() -> tuple[set[str], int | None]:
+        ctx = RuleContext(t, rubric(), zh_case())
+        findings = run_rules_in(ctx)
+        scores = grade_offline(t, rubric(), zh_case(), findings)
+        return {f.rule for f in findings}, {s.id: s.score for s in scores}["compliance"]
+
+    sure_rules, sure_compliance = graded()
+    assert {"private_data_request", "critical_error"} <= sure_rules and sure_compliance == 1
+    for module in (red_lines, rules_module):
+        monkeypatch.setattr(module, "red_line_threshold", lambda kind, language: 1.01)
+    doubtful_rules, doubtful_compliance = graded()
+    assert "red_line_review" in doubtful_rules
+    assert not {"private_data_request", "critical_error"} & doubtful_rules
+    assert doubtful_compliance is not None and doubtful_compliance > 1
 
 
 def test_thresholds_are_chosen_for_their_targets() -> None:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
 
-from simulator.grading.weights import CriterionWeights, SignalWeight, default_weights
+from simulator.grading.weights import (
+    WEIGHTS_FILE,
+    CriterionWeights,
+    LevelMap,
+    OfflineWeightsError,
+    SignalWeight,
+    default_weights,
+    load_weights,
+)
 from simulator.weights_fit.features import LabelledSignals, signal_sign
 from simulator.weights_fit.model import (
     PriorRidge,
@@ -15,6 +26,7 @@ from simulator.weights_fit.model import (
     cross_validated_levels,
     fit_criterion,
     fit_weights,
+    label_quantile_cuts,
 )
 
 SPEC = CriterionWeights(
@@ -107,3 +119,70 @@ def test_cross_validated_levels_never_see_their_own_situation() -> None:
     assert [levels[len(rows) + n]["c"] for n in range(3)] == [4, 4, 4]  # predicted from the others only
     fitted, fits = fit_weights(template, [*rows, *odd], alphas=(0.01, 1.0), folds=3)
     assert set(fits) == {"c"} and fitted.criteria["c"].signals["greeting"].weight < 3.0
+
+
+# -- from a raw sum to a level ------------------------------------------------------------------------
+
+
+def test_label_quantile_cuts_give_the_rows_the_mentors_spread() -> None:
+    raw = [2.6, 2.8, 2.9, 3.0, 3.1, 3.2, 3.3, 3.4]  # a shrunk sum: rounded half up, every one is 3
+    levels = [1, 1, 2, 3, 3, 4, 5, 5]
+    cuts = label_quantile_cuts(raw, levels)
+    spec = CriterionWeights(base=1.0, signals={"greeting": SignalWeight(weight=1.0)}, cuts=cuts)
+    assert [spec.level(value) for value in raw] == levels
+    rounded = CriterionWeights(base=1.0, signals={"greeting": SignalWeight(weight=1.0)})
+    assert {rounded.level(value) for value in raw} == {3}
+
+
+def test_tied_raw_sums_stay_at_one_level_and_cuts_never_decrease() -> None:
+    cuts = label_quantile_cuts([1.0, 1.0, 1.0, 2.0], [1, 2, 3, 5])
+    assert cuts == sorted(cuts)
+    spec = CriterionWeights(base=1.0, signals={"greeting": SignalWeight(weight=1.0)}, cuts=cuts)
+    assert len({spec.level(1.0)}) == 1 and spec.level(2.0) == 5
+
+
+def test_a_block_of_equal_sums_goes_to_the_level_most_of_it_has() -> None:
+    # Four clean transcripts share one raw sum; the mentors gave three of them 4 and one 5: the block
+    # is level 4 (one row off), not 5 (three rows off).
+    raw = [1.0, 2.0, 3.0, 3.0, 3.0, 3.0]
+    spec = CriterionWeights(
+        base=1.0, signals={"greeting": SignalWeight(weight=1.0)}, cuts=label_quantile_cuts(raw, [1, 2, 4, 4, 4, 5])
+    )
+    assert [spec.level(value) for value in raw] == [1, 2, 4, 4, 4, 4]
+
+
+def test_cut_points_are_validated() -> None:
+    with pytest.raises(ValueError, match="must not decrease"):
+        CriterionWeights(base=1.0, signals={"greeting": SignalWeight(weight=1.0)}, cuts=[1.0, 3.0, 2.0, 4.0])
+    with pytest.raises(ValueError):
+        CriterionWeights(base=1.0, signals={"greeting": SignalWeight(weight=1.0)}, cuts=[1.0, 2.0])
+
+
+def test_a_weights_file_whose_cuts_disagree_with_its_level_map_is_rejected(tmp_path: Path) -> None:
+    shipped = yaml.safe_load(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    flipped = "half_up" if shipped.get("level_map", "half_up") == "label_quantiles" else "label_quantiles"
+    shipped["level_map"] = flipped
+    path = tmp_path / "weights.yaml"
+    path.write_text(yaml.safe_dump(shipped, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(OfflineWeightsError, match="level_map"):
+        load_weights(path)
+
+
+def test_fitted_cut_points_spread_levels_that_half_up_rounding_piles_in_the_middle() -> None:
+    # A weak signal: least squares shrinks its sum towards the mean, and rounding that at half points
+    # leaves the levels in the middle; cut points fitted on the same rows spread them as the labels are.
+    rng = np.random.default_rng(7)
+    rows = []
+    for index in range(60):
+        level = int(rng.integers(1, 6))
+        greeting = float(rng.random() < 0.2 + 0.15 * (level - 1))
+        rows.append(LabelledSignals(f"item-{index}", f"s-{index % 10}", {"greeting": greeting}, {"c": level}))
+    spec = CriterionWeights(base=3.0, signals={"greeting": SignalWeight(weight=1.0)})
+    labels = np.array([r.levels["c"] for r in rows])
+
+    def spread(level_map: LevelMap) -> float:
+        fit = fit_criterion("c", spec, rows, alphas=(0.01,), folds=3, level_map=level_map)
+        assert (fit.weights.cuts is None) == (level_map == "half_up")
+        return float(np.std([criterion_score(fit.weights, r.values) for r in rows]))
+
+    assert spread("half_up") < spread("label_quantiles") <= labels.std() + 1e-9

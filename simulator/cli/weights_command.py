@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.content_problems import ContentError
 from simulator.errors import DrillError
 from simulator.evals.grader_set import DEFAULT_SET_DIR, load_grader_set
+from simulator.evals.real_log_set import load_real_log_set
 from simulator.grading.weights import WEIGHTS_FILE, OfflineWeightsError, load_weights, weights_in_force
 from simulator.store import SessionStore
 
@@ -29,10 +32,16 @@ def _version(prefix: str, digest: str) -> str:
 def _figures_line(name: str, figures: dict[str, Any]) -> str:
     total = figures["total"]
     levels = figures["levels"]["overall"]
+
+    def shown(value: float | None, spec: str, scale: float = 1.0) -> str:
+        return "n/a" if value is None else format(value * scale, spec)  # too few rows for the figure
+
     return (
-        f"  {name:<34} Spearman {total['spearman']:.3f}, mean abs. difference {total['mad']:.2f} points, "
-        f"pass/fail {total['pass_fail_accuracy'] * 100:.1f}% (kappa {total['pass_fail_kappa']:.2f}), "
-        f"levels exact {levels['exact'] * 100:.1f}% / mean abs. error {levels['mae']:.3f}"
+        f"  {name:<34} Spearman {shown(total['spearman'], '.3f')}, mean abs. difference "
+        f"{shown(total['mad'], '.2f')} points, sd {shown(total.get('sd_grader'), '.1f')} (mentor "
+        f"{shown(total.get('sd_mentor'), '.1f')}), pass/fail {shown(total['pass_fail_accuracy'], '.1f', 100)}% "
+        f"(kappa {shown(total['pass_fail_kappa'], '.2f')}), levels exact {shown(levels['exact'], '.1f', 100)}% / "
+        f"mean abs. error {shown(levels['mae'], '.3f')}"
     )
 
 
@@ -53,13 +62,21 @@ def _figures_line(name: str, figures: dict[str, Any]) -> str:
     show_default=True,
     help="Weights file to write (the shipped one by default).",
 )
+@click.option(
+    "--real-dev",
+    is_flag=True,
+    help="Fit the labelled real chat logs of <set>/real/dev too (transcripts from DRILL_REAL_LOGS_DIR), "
+    "cross-validated by dataset.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the provenance (figures included) as JSON.")
-def fit(set_dir: Path, out_path: Path, as_json: bool) -> None:
+def fit(set_dir: Path, out_path: Path, real_dev: bool, as_json: bool) -> None:
     """Fit every criterion's weights on the dev split (cross-validated by situation) and write the weights file
-    with its provenance: data hash, date, model, chosen alpha and cross-validated figures.
+    with its provenance: data hash, recogniser model digest, date, model, chosen alpha and cross-validated
+    figures. The version is fitted-<date>-<data digest>-w<weights digest>-r<recogniser digest>: weights fitted
+    on other data, by other code or through another act model never share a name.
 
-    The frozen test split is never read for fitting; its hash is recorded. Exit 2 on an invalid set or a fit
-    the data cannot support.
+    The frozen test splits (synthetic and real-log) are never read for fitting; their hashes are recorded.
+    Exit 2 on an invalid set or a fit the data cannot support.
     """
     from simulator.weights_fit.fit_dev import fit_on_dev
     from simulator.weights_fit.model import WeightsFitError
@@ -70,9 +87,22 @@ def fit(set_dir: Path, out_path: Path, as_json: bool) -> None:
     try:
         grader_set = load_grader_set(set_dir, rubric=library.require_rubric(), library=library)
         template = load_weights(out_path if out_path.is_file() else WEIGHTS_FILE)
-        result = fit_on_dev(grader_set, library, template)
-        digest = result.provenance["training_data"]["split_sha256"]
-        written = write_weights(result.weights, result.provenance, _version("fitted", digest), out_path)
+        real_logs = (
+            load_real_log_set(set_dir / "real", current.real_logs_dir, rubric=library.require_rubric())
+            if real_dev
+            else None
+        )
+        result = fit_on_dev(grader_set, library, template, real_logs=real_logs)
+        if real_dev:
+            result.provenance["command"] = "drill weights fit --real-dev"
+        digest = result.provenance["training_data"]["data_sha256"]
+        recogniser = result.provenance["recogniser"]["sha256"]
+        # The same data and recogniser fitted by other code (signals, level map) give other weights: the
+        # version names the fitted numbers too, so a figure quoted for one version is never read for another.
+        fitted = result.weights.model_dump(mode="json", exclude={"digest", "provenance", "version"})
+        numbers = hashlib.sha256(json.dumps(fitted, sort_keys=True).encode("utf-8")).hexdigest()
+        version = f"{_version('fitted', digest)}-w{numbers[:8]}-r{recogniser[:8]}"
+        written = write_weights(result.weights, result.provenance, version, out_path)
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -89,7 +119,19 @@ def fit(set_dir: Path, out_path: Path, as_json: bool) -> None:
         f"Fitted on {data['used']} dev transcripts from {data['situations']} situations "
         f"(dev sha256 {data['split_sha256'][:16]}…; test split {grader_set.test_sha256[:16]}… not used)."
     )
-    click.echo(_figures_line("cross-validated, fitted weights", result.provenance["cross_validation"]))
+    if isinstance(data["real_dev"], dict):
+        real = data["real_dev"]
+        absent = f"; absent: {', '.join(real['transcripts_absent'])}" if real["transcripts_absent"] else ""
+        click.echo(f"  and {real['used']} real dev logs ({', '.join(real['groups'])}){absent}.")
+    level_map = result.provenance["level_map"]
+    candidates = level_map["candidates"].items()
+    others = ", ".join(f"{name} {figures['mad']} points" for name, figures in candidates if name != level_map["chosen"])
+    click.echo(f"Level map {level_map['chosen']} (nested CV mean abs. difference; other candidates: {others}).")
+    cv = result.provenance["cross_validation"]
+    click.echo(_figures_line("cross-validated, fitted weights", cv))
+    for part in ("synthetic", "real"):
+        if cv.get(part):
+            click.echo(_figures_line(f"  of which {part} dev", cv[part]))
     click.echo(_figures_line("previous weights (in-sample)", result.provenance["previous_weights_on_dev"]))
     click.echo(f"Wrote {out_path} (version {written.version}).")
 

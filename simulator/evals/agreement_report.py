@@ -84,6 +84,8 @@ def real_logs_console(section: dict[str, Any] | None) -> list[str]:
     if not section["run"]:
         return [head, f"  not run: {section['reason']}"]
     lines = console_lines(f"{head}: {section['items_graded']} logs graded without a case", section["agreement"])
+    if section.get("items_missing"):
+        lines.append(f"    not graded (transcript absent): {', '.join(section['items_missing'])}")
     for name, row in section["by_dataset"].items():
         lines.append(
             f"    {name} ({row['split']}): {row['n']} logs, mentor mean {row['mean_label_total']:g}, "
@@ -104,6 +106,11 @@ def real_logs_markdown(section: dict[str, Any] | None) -> list[str]:
         f"{section['items_graded']} real public chats graded without a case (as `drill grade` grades an "
         "imported log). Few real agents pass, so read rank, distance and spread before pass/fail.",
         "",
+        *(
+            [f"Not graded (transcript absent): {', '.join(section['items_missing'])}.", ""]
+            if section.get("items_missing")
+            else []
+        ),
         *markdown_lines(section["agreement"]),
         "",
         "| Dataset | Split | Logs | Mentor mean | Grader mean |",

@@ -53,6 +53,7 @@ class RealLogRun:
     test_sha256: str
     results: list[RealLogResult] = field(default_factory=list)
     not_run: str | None = None
+    missing: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -65,7 +66,8 @@ def run_real_log_eval(
     split: SplitChoice,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> RealLogRun:
-    """Grade every real log of ``split`` whose transcript is present; say why when none is."""
+    """Grade every real log of ``split`` whose transcript is present; list the absent ones (a source too
+    large to snapshot), and say why when none is present."""
     run = RealLogRun(
         split=split,
         labels_dir=str(real_logs.labels_dir),
@@ -76,17 +78,18 @@ def run_real_log_eval(
     if not logs:
         run.not_run = f"no real-log labels in the {split} split of {real_logs.labels_dir}"
         return run
-    missing = [log for log in logs if log.transcript is None]
-    if missing:
+    run.missing = [log.id for log in logs if log.transcript is None]
+    present = [log for log in logs if log.transcript is not None]
+    if not present:
         run.not_run = (
-            f"{len(missing)} of {len(logs)} real-log transcripts of the {split} split are not in "
-            f"{real_logs.transcripts_dir} (e.g. {missing[0].id}.json); set DRILL_REAL_LOGS_DIR "
+            f"none of the {len(logs)} real-log transcripts of the {split} split is in "
+            f"{real_logs.transcripts_dir} (e.g. {logs[0].id}.json); set DRILL_REAL_LOGS_DIR or rebuild them "
             "(docs/grader-data.md)"
         )
         return run
     clock = time.perf_counter()
-    for done, log in enumerate(logs, start=1):
-        assert log.transcript is not None  # checked above
+    for done, log in enumerate(present, start=1):
+        assert log.transcript is not None  # filtered above
         start = time.perf_counter()
         try:
             report = grade(log.transcript, library=library, engine=engine, settings=settings)
@@ -95,7 +98,7 @@ def run_real_log_eval(
             report = build_report(log.transcript, rubric, unscored(rubric, str(exc)), engine=engine)
         run.results.append(RealLogResult(log, report, time.perf_counter() - start))
         if progress is not None:
-            progress(done, len(logs), log.id)
+            progress(done, len(present), log.id)
     run.seconds = time.perf_counter() - clock
     return run
 
@@ -138,6 +141,7 @@ def summarise_real_logs(run: RealLogRun) -> dict[str, Any]:
         "run": True,
         "seconds": round(run.seconds, 2),
         "items_graded": len(run.results),
+        "items_missing": run.missing,
         "agreement": agreement([r.graded() for r in run.results]),
         "by_dataset": {
             name: {

@@ -48,6 +48,9 @@ from simulator.evals.grader_set import (
 from simulator.models import Language, NonEmpty, Rubric, Slug, StrictModel, Transcript
 
 Channel = Literal["chat", "phone"]
+# The hand-made transcripts the labels hash were lost; evals/grader/real/rebuild.py rewrites them from the
+# pinned source commits in one fixed form whose hashes this file records (docs/grader-data.md).
+REBUILT_HASHES_NAME = "rebuilt_sha256.yaml"
 Start = Literal["greeting", "mid_conversation"]
 
 
@@ -151,6 +154,7 @@ def load_real_log_set(labels_dir: Path, transcripts_dir: Path, *, rubric: Rubric
         raise ContentError([ContentProblem(display_path(labels_dir), 1, 1, "no .yaml label files in dev/ or test/")])
     problems: list[ContentProblem] = check_rubric_criteria(rubric, display_path(labels_dir))
     rubric_fits = not problems
+    rebuilt = _rebuilt_hashes(labels_dir, problems)
     logs: list[LabelledRealLog] = []
     seen: dict[str, str] = {}
     for path, split in files:
@@ -174,7 +178,7 @@ def load_real_log_set(labels_dir: Path, transcripts_dir: Path, *, rubric: Rubric
             seen.setdefault(item.id, f"{parsed.display}:{line}:{col}")
             if rubric_fits:
                 problems.extend(check_total(parsed, base, item.id, item.labels, rubric))
-            transcript = _attach(parsed, base, item, transcripts_dir, problems)
+            transcript = _attach(parsed, base, item, transcripts_dir, rebuilt.get(item.id), problems)
             logs.append(LabelledRealLog(source, item, path, split, transcript))
     problems.extend(_check_frozen_real_test(labels_dir))
     if problems:
@@ -197,14 +201,33 @@ def _check_frozen_real_test(labels_dir: Path) -> list[ContentProblem]:
     return problems if problem is None else [*problems, problem]
 
 
+def _rebuilt_hashes(labels_dir: Path, problems: list[ContentProblem]) -> dict[str, str]:
+    """``REBUILT_HASHES_NAME`` beside the labels: id -> SHA-256 of the transcript as ``rebuild.py`` writes it."""
+    path = labels_dir / REBUILT_HASHES_NAME
+    if not path.is_file():
+        return {}
+    parsed = parse_yaml(path, problems)
+    if parsed is None:
+        return {}
+    data = parsed.data
+    if not isinstance(data, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) and len(value) == 64 for key, value in data.items()
+    ):
+        problems.append(ContentProblem(parsed.display, 1, 1, "expected a mapping of transcript id to a SHA-256"))
+        return {}
+    return dict(data)
+
+
 def _attach(
     parsed: ParsedFile,
     base: tuple[str, ...],
     item: RealLogItem,
     transcripts_dir: Path,
+    rebuilt_sha256: str | None,
     problems: list[ContentProblem],
 ) -> Transcript | None:
-    """The item's transcript when its file exists and matches the labels; problems otherwise."""
+    """The item's transcript when its file exists and matches the labels (or the rebuilt form); problems
+    otherwise."""
     path = transcripts_dir / f"{item.id}.json"
     if not path.is_file():
         return None
@@ -214,11 +237,11 @@ def _attach(
         problems.append(ContentProblem(parsed.display, line, col, f"item '{item.id}': {message}"))
 
     actual = transcript_sha256(path)
-    if actual != item.transcript_sha256:
+    if actual not in (item.transcript_sha256, rebuilt_sha256):
         at(
             (*base, "transcript_sha256"),
             f"{path} hashes to {actual[:12]}…, not the recorded {item.transcript_sha256[:12]}…: the labels were "
-            "written for other text; restore the transcript or relabel it",
+            "written for other text; rebuild it (evals/grader/real/rebuild.py) or relabel it",
         )
         return None
     try:

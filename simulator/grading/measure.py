@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from simulator.grading import commitments, signals
 from simulator.grading.registry import registered_signals
-from simulator.grading.rules import RuleContext
+from simulator.grading.rule_context import RULES, RuleContext
 from simulator.models import Case, DialogueAct, Evidence, Finding, Language, PhraseStage, Rubric, Transcript
 from simulator.quotes import verify_agent_quote
 from simulator.recognizer import RecognizedTurn
@@ -205,15 +205,21 @@ class Measure:
 
     @cached_property
     def flagged(self) -> dict[int, list[str]]:
-        """Agent turn -> quotes of warning/violation findings on it."""
+        """Agent turn -> quotes of warning/violation findings on it whose quote is the fault itself.
+
+        A finding of an absence (``RuleSpec.quote_at_fault`` False: a missing greeting or closing, an
+        unanswered question) quotes a sentence only to say where; that sentence keeps its credit.
+        """
         flagged: dict[int, list[str]] = {}
         for finding in self.findings:
-            if finding.severity != "info" and finding.turn is not None and finding.quote:
+            spec = RULES.get(finding.rule)
+            at_fault = spec is None or spec.quote_at_fault
+            if finding.severity != "info" and at_fault and finding.turn is not None and finding.quote:
                 flagged.setdefault(finding.turn, []).append(finding.quote)
         return flagged
 
     def creditable(self, turn: int, sentence: str) -> bool:
-        """False when ``sentence`` overlaps a rule finding: a violation never earns a point.
+        """False when ``sentence`` overlaps a rule finding whose quote is at fault: a fault never earns a point.
 
         Overlap is by position in the turn, so a finding whose quote runs on into neighbouring
         text (a note to the grader glued to the sentence) still covers the sentence.

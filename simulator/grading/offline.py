@@ -26,7 +26,6 @@ Rules the grader keeps:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -65,10 +64,6 @@ def _reads_as_missing(name: str) -> bool:
     return registered_signals()[name].kind == "behaviour"
 
 
-def _round_half_up(value: float) -> int:
-    return math.floor(value + 0.5)
-
-
 @dataclass
 class _Scored:
     score: int
@@ -89,7 +84,7 @@ def _score(m: Measure, spec: CriterionWeights) -> _Scored:
             points = max(-weight.cap, min(weight.cap, points))
         raw += points
         contributions.append((name, points, result))
-    score = max(1, min(5, _round_half_up(raw)))
+    score = spec.level(raw)
     capped_by = None
     for name, cap in spec.score_caps.items():
         result = m.signal(name)

@@ -11,6 +11,10 @@ the per-turn annotations and in the offline grader) is not listed here: it is de
 signal registry and the weights (``simulator.grading.registry.hurt_criteria``), so the notes a
 mentor sees and the scores cannot disagree.
 
+A sentence quoted by a warning or violation earns no credit in the offline grader, except for the
+rules marked *locates* (``RuleSpec.quote_at_fault`` False): they find an absence and quote a sentence
+only to say where.
+
 | rule id | severity |
 |---|---|
 | ``forbidden_phrase`` | violation |
@@ -22,12 +26,12 @@ mentor sees and the scores cannot disagree.
 | ``claim_beyond_systems`` | violation |
 | ``invented_detail`` | warning |
 | ``vague_commitment`` | warning |
-| ``missing_greeting`` | warning |
-| ``missing_self_intro`` | warning |
-| ``missing_closing`` | warning |
+| ``missing_greeting`` | warning (locates) |
+| ``missing_self_intro`` | warning (locates) |
+| ``missing_closing`` | warning (locates) |
 | ``jargon`` | warning |
-| ``long_turn`` | warning |
-| ``unanswered_question`` | warning |
+| ``long_turn`` | warning (locates) |
+| ``unanswered_question`` | warning (locates) |
 | ``critical_error`` | violation |
 | ``unfilled_placeholder`` | warning |
 | ``repeated_reply`` | warning |
@@ -45,7 +49,8 @@ What each finds:
   flagged sentence, or a rubric phrase inside a case phrase, is reported once.
 - ``private_data_request``: a sentence recognised (by meaning) as asking for a secret: a password,
   PIN, SMS / verification code, CVV, card expiry, a full ID or card number, an online-banking login
-  (asking for the last four digits, or warning not to share a code, is fine).
+  (asking for the last four digits, or warning not to share a code, is fine), at or above the
+  red-line confidence chosen on dev; a doubtful one is only a ``red_line_review`` (nothing deducted).
 - ``over_promise``: a promise beyond the case's policy — one of its ``forbidden_promise_keywords``,
   compensation above ``policy.max_compensation``, or (``simulator.grading.commitments``) an
   offering or promising sentence that matches one of ``policy.must_not_promise`` by meaning.
@@ -83,178 +88,49 @@ What each finds:
 - ``reference_retrieval_failed`` / ``unknown_reference``: added by ``simulator.grading.grade`` when
   the case index cannot supply references, or a reference id is not in the case bank.
 
-Unanswered questions: the customer turns between two agent bursts are scanned for question
-sentences (by form or by an asking act). The agent burst that follows answers them when it does
-something substantive (asks for a fact, confirms the need, offers, explains a policy, gives proof,
-promises, refuses, escalates), gives a concrete value (a number, a date, a masked value:
-``concrete_markers``, structure only), shares a content word (en) or a two-character piece
-(zh-CN) with the question, or — by meaning — one of its sentences that is not mere courtesy
-(greeting, apology, sympathy, hold, closing, small talk) pairs with the question
-(``simulator.grading.answering``: "那熄屏了呢?" → "息屏正常录像哦"). A burst of only greetings,
-apologies and sympathy leaves it unanswered. A question that no agent turn follows is reported on
-the customer turn unless the customer ended the conversation there.
+How the conversation-level checks (opening, closing, unanswered questions, long and repeated turns)
+decide is in ``simulator.grading.conversation_checks``; ``RULES`` and ``RuleContext`` live in
+``simulator.grading.rule_context`` and are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Literal
 
-from simulator.grading import answering, commitments, fairness, signals
-from simulator.grading.thresholds import violation_threshold
-from simulator.i18n import t
-from simulator.models import Case, DialogueAct, Finding, Language, Rubric, Transcript
-from simulator.quotes import cites_enough, clause_quote, normalise
-from simulator.recognizer import RecognizedTurn, recognize
-
-if TYPE_CHECKING:
-    from simulator.grading.red_lines import RedLineScan
-
-Severity = Literal["info", "warning", "violation"]
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    """One rule and its severity."""
-
-    id: str
-    severity: Severity
-
-
-RULES: dict[str, RuleSpec] = {
-    spec.id: spec
-    for spec in (
-        RuleSpec("forbidden_phrase", "violation"),
-        RuleSpec("private_data_request", "violation"),
-        RuleSpec("over_promise", "violation"),
-        RuleSpec("grader_instruction", "violation"),
-        RuleSpec("rating_request", "warning"),
-        RuleSpec("unacceptable_offer", "warning"),
-        RuleSpec("claim_beyond_systems", "violation"),
-        RuleSpec("invented_detail", "warning"),
-        RuleSpec("vague_commitment", "warning"),
-        RuleSpec("missing_greeting", "warning"),
-        RuleSpec("missing_self_intro", "warning"),
-        RuleSpec("missing_closing", "warning"),
-        RuleSpec("jargon", "warning"),
-        RuleSpec("long_turn", "warning"),
-        RuleSpec("unanswered_question", "warning"),
-        RuleSpec("critical_error", "violation"),
-        RuleSpec("unfilled_placeholder", "warning"),
-        RuleSpec("repeated_reply", "warning"),
-        RuleSpec("red_line_review", "info"),
-        RuleSpec("reference_retrieval_failed", "info"),
-        RuleSpec("unknown_reference", "info"),
-    )
-}
-
-# Acts that show an agent turn engages with what the customer asked.
-SUBSTANTIVE_ACTS: frozenset[DialogueAct] = frozenset(
-    {
-        DialogueAct.ask_fact,
-        DialogueAct.confirm_need,
-        DialogueAct.offer_solution,
-        DialogueAct.explain_policy,
-        DialogueAct.give_proof,
-        DialogueAct.promise,
-        DialogueAct.refusal,
-        DialogueAct.escalate,
-        DialogueAct.private_data_request,  # engages with the matter, however wrongly (its own rule)
-    }
+from simulator.grading import commitments, signals
+from simulator.grading.conversation_checks import (
+    check_closing,
+    check_long_turns,
+    check_opening,
+    check_repeated_replies,
+    check_unanswered_questions,
 )
+from simulator.grading.rule_context import (
+    COURTESY_ACTS,
+    RULES,
+    SUBSTANTIVE_ACTS,
+    Rule,
+    RuleContext,
+    RuleSpec,
+    Severity,
+)
+from simulator.grading.thresholds import red_line_threshold, violation_threshold
+from simulator.models import Case, DialogueAct, Finding, Rubric, Transcript
+from simulator.quotes import clause_quote
+from simulator.recognizer import RecognizedTurn
 
-
-@dataclass(frozen=True)
-class RuleContext:
-    """Everything the rule checks (and the offline grader) read, with each agent turn recognised once."""
-
-    transcript: Transcript
-    rubric: Rubric
-    case: Case | None = None
-
-    @property
-    def language(self) -> Language:
-        """The transcript's language."""
-        return self.transcript.language
-
-    @cached_property
-    def recognized(self) -> dict[int, RecognizedTurn]:
-        """Agent turn index -> what the recogniser found in it."""
-        return {
-            index: recognize(self.transcript.turns[index].text, self.language, case=self.case, rubric=self.rubric)
-            for index in self.transcript.agent_turn_indices()
-        }
-
-    @cached_property
-    def credited(self) -> dict[int, RecognizedTurn]:
-        """Like ``recognized`` but with grader-directed sentences removed first.
-
-        Checks that fire on an *absence* (no greeting, no closing, a question not addressed) read
-        this, so text aimed at the grader can never make a finding go away.
-        """
-        credited = {}
-        for index, recognized in self.recognized.items():
-            text = self.transcript.turns[index].text
-            clean = signals.without_grader_instructions(text, self.language)
-            same = clean == text
-            credited[index] = (
-                recognized if same else recognize(clean, self.language, case=self.case, rubric=self.rubric)
-            )
-        return credited
-
-    def spoken(self, index: int) -> str:
-        """What agent turn ``index`` says to the customer: its text without grader-directed parts.
-
-        Findings quote from this, so a note to the grader never becomes the quote of another
-        finding (every piece of it is still verbatim in the turn). Falls back to the full text
-        when nothing else is left.
-        """
-        return self.credited[index].text or self.transcript.turns[index].text
-
-    @cached_property
-    def red_lines(self) -> RedLineScan:
-        """The rubric's red lines found in the agent's turns (``simulator.grading.red_lines``)."""
-        from simulator.grading.red_lines import scan_red_lines
-
-        return scan_red_lines(self)
-
-    @cached_property
-    def bursts(self) -> list[list[int]]:
-        """Runs of consecutive agent turns (one reply may be sent as several chat messages)."""
-        runs: list[list[int]] = []
-        previous = -2
-        for index in self.transcript.agent_turn_indices():
-            if index == previous + 1 and runs:
-                runs[-1].append(index)
-            else:
-                runs.append([index])
-            previous = index
-        return runs
-
-    @property
-    def long_turn_chars(self) -> int | None:
-        """The rubric's long-turn limit for this language (None when the rubric has no rules for it)."""
-        rules = self.rubric.rules.get(self.language)
-        return rules.long_turn_chars if rules else None
-
-    def message(self, key: str, **values: object) -> str:
-        """A finding message in the transcript's language."""
-        return t(f"finding.{key}", self.language, **values)
-
-    def finding(self, rule: str, turn: int | None, quote: str | None, **values: object) -> Finding:
-        """A finding of ``rule`` with its message; ``quote`` must be verbatim in ``turn``."""
-        return Finding(
-            rule=rule,
-            severity=RULES[rule].severity,
-            turn=turn,
-            quote=quote or None,
-            message=self.message(rule, quote=quote or "", **values),
-        )
-
-
-Rule = Callable[[RuleContext], list[Finding]]
+__all__ = [
+    "ALL_RULES",
+    "COURTESY_ACTS",
+    "RULES",
+    "SUBSTANTIVE_ACTS",
+    "Rule",
+    "RuleContext",
+    "RuleSpec",
+    "Severity",
+    "run_rules",
+    "run_rules_in",
+]
 
 
 def _quoted(ctx: RuleContext, rule: str, pick: Callable[[RecognizedTurn], Sequence[str]]) -> list[Finding]:
@@ -289,8 +165,27 @@ def check_forbidden_phrases(ctx: RuleContext) -> list[Finding]:
 
 
 def check_private_data_requests(ctx: RuleContext) -> list[Finding]:
-    """Requests for passwords, verification codes, full ID or card numbers."""
-    return _quoted(ctx, "private_data_request", lambda r: r.private_requests)
+    """Requests for passwords, verification codes, full ID or card numbers, recognised with the confidence
+    of a red line.
+
+    A request counts at or above the red-line threshold chosen on dev for ``private_data_request``
+    (``grader_thresholds.yaml``). Below it — or with no threshold chosen — the sentence is a doubtful
+    hit: ``check_red_lines`` flags it for a mentor's review and nothing is deducted
+    (``docs/red-lines.md``). At the recogniser's own cut, verification questions of real chats ("just
+    to verify you already tried to use the code?") were findings that capped compliance at 1.
+    """
+    cut = red_line_threshold("private_data_request", ctx.language)
+
+    def counted(recognized: RecognizedTurn) -> list[str]:
+        return [
+            sentence.text
+            for sentence in recognized.sentences
+            if cut is not None
+            and sentence.has(DialogueAct.private_data_request)
+            and sentence.score(DialogueAct.private_data_request) >= cut
+        ]
+
+    return _quoted(ctx, "private_data_request", counted)
 
 
 def check_rating_requests(ctx: RuleContext) -> list[Finding]:
@@ -334,150 +229,6 @@ def check_grader_instructions(ctx: RuleContext) -> list[Finding]:
     return findings
 
 
-def check_long_turns(ctx: RuleContext) -> list[Finding]:
-    """Agent turns longer than the rubric's limit for the language."""
-    limit = ctx.long_turn_chars
-    findings = []
-    for index, recognized in ctx.recognized.items():
-        if not recognized.has(DialogueAct.long_turn):
-            continue
-        text = ctx.transcript.turns[index].text
-        findings.append(
-            ctx.finding(
-                "long_turn",
-                index,
-                signals.first_sentence(ctx.spoken(index), ctx.language),
-                length=len(text.strip()),
-                limit=limit if limit is not None else "?",
-            )
-        )
-    return findings
-
-
-def _burst_has(ctx: RuleContext, burst: Sequence[int], act: DialogueAct) -> bool:
-    return any(ctx.credited[index].has(act) for index in burst)
-
-
-def check_opening(ctx: RuleContext) -> list[Finding]:
-    """Greeting and self-introduction in the agent's opening turn(s)."""
-    if not ctx.bursts:
-        return []
-    opening = ctx.bursts[0]
-    first = opening[0]
-    quote = signals.first_sentence(ctx.spoken(first), ctx.language)
-    expected = fairness.opening_expected(ctx.case, ctx.transcript)
-    findings = []
-    if expected.greeting and not _burst_has(ctx, opening, DialogueAct.greeting):
-        findings.append(ctx.finding("missing_greeting", first, quote))
-    if expected.self_intro and not _burst_has(ctx, opening, DialogueAct.self_intro):
-        findings.append(ctx.finding("missing_self_intro", first, quote))
-    return findings
-
-
-def check_closing(ctx: RuleContext) -> list[Finding]:
-    """A closing in the agent's last turn(s), unless the customer ended the conversation after them."""
-    if not ctx.bursts:
-        return []
-    last = ctx.bursts[-1]
-    if fairness.customer_ended_after(ctx.transcript, last[-1]):
-        return []
-    if _burst_has(ctx, last, DialogueAct.closing):
-        return []
-    index = last[-1]
-    if signals.closes_courteously(ctx.spoken(index), ctx.language):
-        return []
-    return [ctx.finding("missing_closing", index, signals.last_sentence(ctx.spoken(index), ctx.language))]
-
-
-# Sentences doing only these are courtesy: they never answer a question, however close in meaning.
-COURTESY_ACTS: frozenset[DialogueAct] = frozenset(
-    {
-        DialogueAct.greeting,
-        DialogueAct.self_intro,
-        DialogueAct.apology,
-        DialogueAct.empathy,
-        DialogueAct.hold,
-        DialogueAct.closing,
-        DialogueAct.small_talk,
-        DialogueAct.ask_repeat,
-        DialogueAct.rating_request,
-        DialogueAct.grader_note,
-    }
-)
-
-
-def _addresses(ctx: RuleContext, burst: Sequence[int], questions: Sequence[str]) -> bool:
-    question_tokens: set[str] = set()
-    for question in questions:
-        question_tokens |= signals.content_tokens(question, ctx.language)
-    content: list[str] = []
-    for index in burst:
-        recognized = ctx.credited[index]
-        if recognized.acts & SUBSTANTIVE_ACTS:
-            return True
-        text = recognized.text
-        if signals.grading_patterns(ctx.language).concrete_markers.search(text):
-            return True
-        if question_tokens & signals.content_tokens(text, ctx.language):
-            return True
-        content.extend(
-            sentence.text
-            for sentence in recognized.sentences
-            if not ({item.act for item in sentence.acts} and {item.act for item in sentence.acts} <= COURTESY_ACTS)
-        )
-    return answering.any_answers(questions, content, ctx.language)
-
-
-def check_unanswered_questions(ctx: RuleContext) -> list[Finding]:
-    """Customer questions that the following agent turn(s) do not address (heuristic in the module doc)."""
-    turns = ctx.transcript.turns
-    findings: list[Finding] = []
-    pending: list[tuple[int, str]] = []  # (customer turn, question sentence)
-
-    def flush(burst: Sequence[int] | None) -> None:
-        if not pending:
-            return
-        if burst is None:
-            question_turn, question = pending[-1]
-            state = turns[question_turn].state
-            ended = state is not None and state.outcome is not None
-            if not ended:
-                findings.append(
-                    Finding(
-                        rule="unanswered_question",
-                        severity=RULES["unanswered_question"].severity,
-                        turn=question_turn,
-                        quote=question,
-                        message=ctx.message("unanswered_trailing", question=question),
-                    )
-                )
-        elif not _addresses(ctx, burst, [question for _, question in pending]):
-            question_turn, question = pending[0]
-            first = burst[0]
-            findings.append(
-                ctx.finding(
-                    "unanswered_question",
-                    first,
-                    signals.first_sentence(ctx.spoken(first), ctx.language),
-                    question=question,
-                    # the message is read on screen, where the chat numbers messages from 1
-                    question_turn=question_turn + 1,
-                )
-            )
-        pending.clear()
-
-    burst_by_start = {burst[0]: burst for burst in ctx.bursts}
-    for index, turn in enumerate(turns):
-        if turn.role == "customer":
-            for sentence in signals.sentences(turn.text, ctx.language):
-                if signals.is_question(sentence, ctx.language):
-                    pending.append((index, sentence))
-        elif index in burst_by_start:
-            flush(burst_by_start[index])
-    flush(None)
-    return findings
-
-
 def check_red_lines(ctx: RuleContext) -> list[Finding]:
     """Red lines crossed (``critical_error``) and possible ones for a mentor (``red_line_review``)."""
     findings = []
@@ -495,23 +246,6 @@ def check_placeholders(ctx: RuleContext) -> list[Finding]:
         for sentence in signals.sentences(ctx.spoken(index), ctx.language):
             if signals.unfilled_placeholder(sentence, ctx.language):
                 findings.append(ctx.finding("unfilled_placeholder", index, sentence.strip()))
-    return findings
-
-
-def check_repeated_replies(ctx: RuleContext) -> list[Finding]:
-    """Agent turns that repeat an earlier agent turn word for word (only turns worth quoting alone)."""
-    first_seen: dict[str, int] = {}
-    findings = []
-    for index in ctx.recognized:
-        spoken = ctx.spoken(index).strip()
-        key = normalise(spoken).strip()
-        if not key or not cites_enough(spoken, spoken):
-            continue
-        if key in first_seen:
-            # the message is read on screen, where the chat numbers messages from 1
-            findings.append(ctx.finding("repeated_reply", index, spoken, first=first_seen[key] + 1))
-        else:
-            first_seen[key] = index
     return findings
 
 

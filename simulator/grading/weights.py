@@ -7,18 +7,25 @@ signals declared in ``simulator.grading.registry`` (a typo is an error naming th
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from simulator.errors import DrillError
 from simulator.grading.registry import registered_signals
 
 WEIGHTS_FILE = Path(__file__).with_name("offline_weights.yaml")
+
+#: How a criterion's raw sum becomes a level 1-5 (chosen by nested cross-validation when fitting,
+#: docs/grader-weights.md): ``half_up`` rounds half up and clamps; ``label_quantiles`` uses cut points
+#: fitted so that the training rows' levels are spread as the mentors' levels are.
+LevelMap = Literal["half_up", "label_quantiles"]
+LEVEL_MAPS: tuple[LevelMap, ...] = ("half_up", "label_quantiles")
 
 
 class OfflineWeightsError(DrillError):
@@ -42,6 +49,26 @@ class CriterionWeights(_Strict):
     base: float = Field(ge=1, le=5)
     signals: dict[str, SignalWeight] = Field(min_length=1)
     score_caps: dict[str, int] = Field(default_factory=dict)
+    cuts: list[float] | None = Field(
+        default=None,
+        min_length=4,
+        max_length=4,
+        description="Fitted cut points (level_map label_quantiles): a raw sum at or above the k-th is level k+1 up.",
+    )
+
+    @field_validator("cuts")
+    @classmethod
+    def _cuts_ascend(cls, cuts: list[float] | None) -> list[float] | None:
+        if cuts is not None and any(later < earlier for earlier, later in zip(cuts, cuts[1:], strict=False)):
+            raise ValueError(f"cut points must not decrease, got {cuts}")
+        return cuts
+
+    def level(self, raw: float) -> int:
+        """The level 1-5 of a raw sum, before score caps: one level up at each cut point reached, or
+        (no cut points) rounded half up and clamped to 1-5."""
+        if self.cuts is None:
+            return max(1, min(5, math.floor(raw + 0.5)))
+        return 1 + sum(raw >= cut for cut in self.cuts)
 
 
 class Thresholds(_Strict):
@@ -61,9 +88,13 @@ class WeightsProvenance(_Strict):
     command: str
     model: str
     training_data: dict[str, Any]
+    recogniser: dict[str, str] = Field(
+        default_factory=dict, description="The act recogniser model the signals were measured with (its sha256)."
+    )
     not_used: dict[str, Any] = Field(default_factory=dict)
     carried_over: str = ""
     criteria: dict[str, Any] = Field(default_factory=dict)
+    level_map: dict[str, Any] = Field(default_factory=dict)
     cross_validation: dict[str, Any] = Field(default_factory=dict)
     previous_weights_on_dev: dict[str, Any] = Field(default_factory=dict)
     held_out: dict[str, Any] = Field(default_factory=dict)
@@ -74,6 +105,7 @@ class OfflineWeights(_Strict):
 
     version: str
     provenance: WeightsProvenance | None = None
+    level_map: LevelMap = "half_up"
     thresholds: Thresholds
     criteria: dict[str, CriterionWeights]
     digest: str = ""  # sha256 of the file, filled in by load_weights
@@ -102,6 +134,9 @@ def load_weights(path: Path = WEIGHTS_FILE) -> OfflineWeights:
         bad_caps = sorted(name for name in spec.score_caps if name not in spec.signals)
         if bad_caps:
             issues.append(f"criteria.{criterion_id}.score_caps: not a signal of this criterion: {', '.join(bad_caps)}")
+        if (spec.cuts is None) != (weights.level_map == "half_up"):
+            need = "no cut points" if weights.level_map == "half_up" else "four cut points"
+            issues.append(f"criteria.{criterion_id}.cuts: level_map {weights.level_map} needs {need} (refit weights)")
     if issues:
         known = ", ".join(sorted(signals))
         raise OfflineWeightsError(f"{path}: " + "; ".join(issues) + f" (known signals: {known})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -51,7 +52,8 @@ def weighted_total(levels: Mapping[str, int], rubric: Rubric) -> float:
 def total_figures(
     rows: Sequence[LabelledSignals], predicted: Sequence[Mapping[str, int]], rubric: Rubric
 ) -> dict[str, Any]:
-    """Spearman and mean absolute difference of totals, pass/fail accuracy and kappa (total ≥ pass mark).
+    """Spearman and mean absolute difference of totals, their spread (standard deviations), pass/fail
+    accuracy and kappa (total ≥ pass mark).
 
     Only rows the mentor labelled on every criterion count. Red lines and unsupported evidence are
     not part of this figure: it measures the weights alone.
@@ -66,6 +68,9 @@ def total_figures(
         "n": len(full),
         "spearman": _round(metrics.spearman(labels, totals)),
         "mad": _round(metrics.mean_absolute_error(labels, totals), 2),
+        # How far the totals spread: the mentors' and the grader's standard deviation (points).
+        "sd_mentor": _round(statistics.pstdev(labels), 2) if labels else None,
+        "sd_grader": _round(statistics.pstdev(totals), 2) if totals else None,
         "pass_fail_accuracy": _round(metrics.accuracy(expected, guessed)),
         "pass_fail_kappa": _round(cohen_kappa(expected, guessed)),
     }

@@ -2,11 +2,16 @@
 
 Only ``dev/`` is read (``GraderSet.items("dev")``): the frozen test split is never used for fitting,
 for choosing alpha or for anything else here; its hash is recorded so the weights can be traced to
-the split they were *not* fitted on. Real chat logs are measurement data only and are not read.
+the split they were *not* fitted on. With ``real_logs`` the labelled real chat logs of ``real/dev``
+join the synthetic dev rows (one cross-validation group per dataset), so the weights are not fitted
+to the synthetic style alone; ``real/test`` is never read. The signals are measured through the act
+recogniser, so the weights depend on its model: the provenance and the version name its digest.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +22,9 @@ import sklearn
 from simulator.config import PROJECT_DIR
 from simulator.content import Library
 from simulator.evals.grader_set import GraderSet, split_sha256
-from simulator.grading.weights import OfflineWeights
+from simulator.evals.real_log_set import RealLogSet
+from simulator.grading.weights import LEVEL_MAPS, OfflineWeights
+from simulator.recognition.classifier import MODEL_DIR
 from simulator.weights_fit import model as fit_model
 from simulator.weights_fit.features import LabelledSignals, measure_signals
 from simulator.weights_fit.figures import level_figures, total_figures
@@ -51,6 +58,48 @@ def dev_signals(
     return rows, skipped
 
 
+#: Cross-validation groups of real logs start with this, then the label file's name (its dataset).
+REAL_GROUP_PREFIX = "real:"
+
+
+def real_dev_signals(
+    real_logs: RealLogSet, library: Library, template: OfflineWeights
+) -> tuple[list[LabelledSignals], list[str], list[str]]:
+    """Rows of the real-log dev split whose transcripts are present, grouped by dataset; then the ids the
+    grader would leave unscored and the ids whose transcripts are absent."""
+    rows: list[LabelledSignals] = []
+    skipped: list[str] = []
+    missing: list[str] = []
+    for log in real_logs.items("dev"):
+        if log.transcript is None:
+            missing.append(log.id)
+            continue
+        values = measure_signals(log.transcript, library, template)
+        if values is None:
+            skipped.append(log.id)
+            continue
+        rows.append(LabelledSignals(log.id, REAL_GROUP_PREFIX + log.path.stem, values, log.item.labels.scores()))
+    return rows, skipped, missing
+
+
+def recogniser_digest(model_dir: Path = MODEL_DIR) -> str:
+    """SHA-256 over the act recogniser's model files (name and bytes, in name order): what the signals read."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in model_dir.iterdir() if p.is_file()):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _part_figures(
+    rows: list[LabelledSignals], predicted: list[dict[str, int]], rubric: Any, real: bool
+) -> dict[str, Any]:
+    chosen = [(r, p) for r, p in zip(rows, predicted, strict=True) if r.group.startswith(REAL_GROUP_PREFIX) == real]
+    if not chosen:
+        return {}
+    part_rows, part_levels = [r for r, _ in chosen], [p for _, p in chosen]
+    return {"levels": level_figures(part_rows, part_levels), "total": total_figures(part_rows, part_levels, rubric)}
+
+
 def fit_on_dev(
     grader_set: GraderSet,
     library: Library,
@@ -58,19 +107,52 @@ def fit_on_dev(
     *,
     alphas: tuple[float, ...] | None = None,
     folds: int | None = None,
+    real_logs: RealLogSet | None = None,
 ) -> DevFit:
     """Fit every criterion on dev; report grouped cross-validated figures beside the template's own.
 
-    ``alphas`` and ``folds`` default to ``model.ALPHAS`` and ``model.FOLDS``.
+    ``alphas`` and ``folds`` default to ``model.ALPHAS`` and ``model.FOLDS``. With ``real_logs``, the
+    real-log dev rows are fitted too (grouped by dataset) and the figures are also given per part.
     """
     alphas = fit_model.ALPHAS if alphas is None else alphas
     folds = fit_model.FOLDS if folds is None else folds
     rubric = library.require_rubric()
     rows, skipped = dev_signals(grader_set, library, template)
-    weights, fits = fit_weights(template, rows, alphas=alphas, folds=folds)
-    cv_levels = cross_validated_levels(template, rows, alphas=alphas, folds=folds)
+    synthetic_rows = len(rows)
+    real_part: dict[str, Any] | None = None
+    if real_logs is not None:
+        real_rows, real_skipped, real_missing = real_dev_signals(real_logs, library, template)
+        rows += real_rows
+        real_part = {
+            "labels": _shown(real_logs.labels_dir / "dev"),
+            "labels_sha256": split_sha256(real_logs.labels_dir / "dev"),
+            "used": len(real_rows),
+            "unscorable": real_skipped,
+            "transcripts_absent": real_missing,
+            "groups": sorted({row.group for row in real_rows}),
+        }
+    # The level map is chosen like alpha, by what held-out data says: each candidate's nested
+    # cross-validated totals, the lowest mean absolute difference from the mentors' (ties: the first).
+    cv_by_map = {
+        level_map: cross_validated_levels(template, rows, alphas=alphas, folds=folds, level_map=level_map)
+        for level_map in LEVEL_MAPS
+    }
+    totals_by_map = {level_map: total_figures(rows, cv, rubric) for level_map, cv in cv_by_map.items()}
+    chosen = min(
+        LEVEL_MAPS,
+        key=lambda level_map: (
+            math.inf if totals_by_map[level_map]["mad"] is None else totals_by_map[level_map]["mad"],
+            LEVEL_MAPS.index(level_map),
+        ),
+    )
+    weights, fits = fit_weights(template, rows, alphas=alphas, folds=folds, level_map=chosen)
+    cv_levels = cv_by_map[chosen]
     template_levels = [predict_levels(template, row.values) for row in rows]
     dev_dir = grader_set.directory / "dev"
+    recogniser = recogniser_digest()
+    data = hashlib.sha256(split_sha256(dev_dir).encode("ascii"))
+    if real_part is not None:
+        data.update(real_part["labels_sha256"].encode("ascii"))
     provenance = {
         "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "drill weights fit",
@@ -83,14 +165,21 @@ def fit_on_dev(
             "set": _shown(grader_set.directory),
             "split": "dev",
             "split_sha256": split_sha256(dev_dir),
-            "transcripts": len(rows) + len(skipped),
-            "used": len(rows),
+            "transcripts": synthetic_rows + len(skipped),
+            "used": synthetic_rows,
             "unscorable": skipped,
-            "situations": len({row.group for row in rows}),
+            "situations": len({row.group for row in rows[:synthetic_rows]}),
+            "real_dev": real_part or "not used (drill weights fit --real-dev adds it)",
+            "data_sha256": data.hexdigest(),
         },
+        "recogniser": {"model_dir": _shown(MODEL_DIR), "sha256": recogniser},
         "not_used": {
             "test_split_sha256": grader_set.test_sha256,
-            "real_logs": "measurement only; never read by the fit",
+            "real_logs": (
+                "real/test never read"
+                if real_logs is None
+                else f"real/test never read (labels sha256 {real_logs.test_sha256})"
+            ),
         },
         "carried_over": (
             f"signals per criterion, score caps (rubric rules) and thresholds from weights version "
@@ -106,14 +195,27 @@ def fit_on_dev(
             }
             for name, fit in fits.items()
         },
+        "level_map": {
+            "chosen": chosen,
+            "chosen_by": "lowest mean absolute difference of totals in the nested cross-validation below",
+            "candidates": totals_by_map,
+        },
         "cross_validation": {
-            "scheme": f"GroupKFold by situation, {min(folds, len({r.group for r in rows}))} outer folds; "
-            "alpha chosen again inside each outer training part",
+            "scheme": f"GroupKFold by situation (real logs: by dataset), {min(folds, len({r.group for r in rows}))} "
+            "outer folds; alpha chosen again inside each outer training part",
             "levels": level_figures(rows, cv_levels),
             "total": total_figures(rows, cv_levels, rubric),
+            **(
+                {
+                    "synthetic": _part_figures(rows, cv_levels, rubric, real=False),
+                    "real": _part_figures(rows, cv_levels, rubric, real=True),
+                }
+                if real_part is not None
+                else {}
+            ),
         },
         "previous_weights_on_dev": {
-            "note": f"version {template.version}, tuned by hand while reading dev: in-sample, optimistic",
+            "note": f"version {template.version} (the weights this fit replaces) on the same rows: in-sample",
             "levels": level_figures(rows, template_levels),
             "total": total_figures(rows, template_levels, rubric),
         },

@@ -13,11 +13,13 @@ HEADER = """\
 # Weights of the offline grader, FITTED by `{command}` — do not edit by hand; refit instead
 # (docs/grader-weights.md). Each criterion starts at `base`; every signal adds weight × value
 # (value 0..1 for a behaviour, a count for a penalty, -1..1 for a trend), its contribution limited
-# to ±cap (the largest contribution seen in the training data). The sum is rounded half up and
-# clamped to 1..5; `score_caps` (rubric rules, not fitted) then limit the level when their signal
-# fired. A signal that never fired in the training data keeps its previous weight (listed under
-# provenance.criteria.*.no_evidence). What each signal measures: simulator/grading/detectors/.
-# `provenance` records the data, the model and the cross-validated figures.
+# to ±cap (the largest contribution seen in the training data). The sum becomes a level 1..5 by
+# `level_map`: half_up rounds it half up and clamps it; label_quantiles counts the criterion's fitted
+# `cuts` it reaches (provenance.level_map says how the map was chosen). `score_caps` (rubric rules,
+# not fitted) then limit the level when their signal fired. A signal that never fired in the
+# training data keeps its previous weight (listed under provenance.criteria.*.no_evidence). What
+# each signal measures: simulator/grading/detectors/. `provenance` records the data, the model
+# and the cross-validated figures.
 """
 
 
@@ -27,6 +29,7 @@ def weights_document(weights: OfflineWeights, provenance: dict[str, Any], versio
     return {
         "version": version,
         "provenance": provenance,
+        "level_map": body["level_map"],
         "thresholds": body["thresholds"],
         "criteria": body["criteria"],
     }

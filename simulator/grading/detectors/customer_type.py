@@ -85,7 +85,10 @@ def measure_archetype_fit(m: Measure) -> SignalResult:
         return SignalResult(
             value, positive=calm.positive, weak=None if value >= 1 else Moment(m.agent_turns[0], PhraseStage.empathy)
         )
-    return SignalResult(0.5)
+    # Type unknown (a real log): the style was never tested, so no point either way (labelling guide:
+    # adaptability is 3 when the customer's type never came into play). A fixed half credit here lifted
+    # every real log's adaptability.
+    return NOT_APPLICABLE
 
 
 @register_signal("archetype_misfit", kind="penalty")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from simulator.grading import fairness, signals
 from simulator.grading.measure import (
+    NOT_APPLICABLE,
     Measure,
     Moment,
     SignalResult,
@@ -16,17 +17,38 @@ from simulator.models import DialogueAct, Evidence, PhraseStage
 def measure_greeting(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.greeting, m.opening)
     if not quotes and not fairness.opening_expected(m.case, m.transcript).greeting:
-        return SignalResult(1.0)  # excused: no opening to greet in (mid-conversation, online chat)
+        # Excused (mid-conversation, online chat): neither marked down nor credited for what was not done.
+        return NOT_APPLICABLE
     return SignalResult(
         1.0 if quotes else 0.0, positive=quotes[:1], weak=None if quotes else Moment(m.opening[0], PhraseStage.opening)
     )
+
+
+@register_signal("missing_greeting", kind="penalty", rule="missing_greeting")
+def measure_missing_greeting(m: Measure) -> SignalResult:
+    """A greeting forgotten where one was expected (a ``missing_greeting`` finding).
+
+    ``greeting`` alone reads 0 both when it was forgotten and — not applicable — when it was excused
+    (a chat, a drill that starts mid-way), and the fitted sum cannot tell the two apart; this
+    penalty fires only for the forgotten one, so the fit can weigh it.
+    """
+    return m.finding_signal("missing_greeting", PhraseStage.opening)
+
+
+@register_signal("missing_self_intro", kind="penalty", rule="missing_self_intro")
+def measure_missing_self_intro(m: Measure) -> SignalResult:
+    """A phone opening without the agent's name or staff number (a ``missing_self_intro`` finding);
+    like ``missing_greeting``, it separates the forgotten from the excused."""
+    return m.finding_signal("missing_self_intro", PhraseStage.opening)
 
 
 @register_signal("self_intro", kind="behaviour", rule="missing_self_intro")
 def measure_self_intro(m: Measure) -> SignalResult:
     quotes = m.act_quotes(DialogueAct.self_intro, m.opening)
     if not fairness.opening_expected(m.case, m.transcript).self_intro:
-        return SignalResult(1.0, positive=quotes[:1])  # excused: no phone-style opening
+        # Excused (no phone-style opening): credited when given anyway, else left out of the sum;
+        # a free full credit made every chat's phrasing look better than its lines (real dev logs).
+        return SignalResult(1.0, positive=quotes[:1]) if quotes else NOT_APPLICABLE
     if not quotes:
         return SignalResult(0.0, weak=Moment(m.opening[0], PhraseStage.opening))
     if m.language == "zh-CN":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.grading import signals
+from simulator.grading import answering, signals
 from simulator.grading.measure import (
     NOT_APPLICABLE,
     Measure,
@@ -10,6 +10,7 @@ from simulator.grading.measure import (
     SignalResult,
 )
 from simulator.grading.registry import register_signal
+from simulator.grading.rules import COURTESY_ACTS
 from simulator.models import DialogueAct, Evidence, PhraseStage
 
 
@@ -45,6 +46,39 @@ def measure_facts_asked(m: Measure) -> SignalResult:
     return SignalResult(value, positive=quotes[:2], weak=None if value >= 1 else Moment(weak_turn, PhraseStage.clarify))
 
 
+# A sentence doing any of these is not an answer to what the customer asked, whatever its meaning.
+NOT_AN_ANSWER: frozenset[DialogueAct] = frozenset(
+    {DialogueAct.hedge, DialogueAct.refusal, DialogueAct.forbidden_phrase, DialogueAct.private_data_request}
+)
+
+
+def answers_given(m: Measure) -> list[Evidence]:
+    """Agent statements that answer what the customer just asked or asked for, paired by meaning.
+
+    Without a case, a request for information is solved by the information: "Dr. Alexis has an
+    opening on Friday at 8 am" answers "is there any other time?". A statement counts when it is
+    not a question, not only courtesy, carries no hedge, refusal or red-line act, and is at least
+    as close in meaning to one of the customer's sentences since the agent last spoke as the
+    question-answer similarity chosen on dev (``answering.any_answers``).
+    """
+    found: list[Evidence] = []
+    asked: list[str] = []
+    for index, turn in enumerate(m.transcript.turns):
+        if turn.role == "customer":
+            asked.extend(signals.sentences(turn.text, m.language))
+            continue
+        if turn.role != "agent" or not asked:
+            continue
+        for sentence in m.rec(index).sentences:
+            acts = {item.act for item in sentence.acts}
+            if acts & NOT_AN_ANSWER or (acts and acts <= COURTESY_ACTS) or sentence.is_question:
+                continue
+            if answering.any_answers(asked, [sentence.text], m.language) and m.creditable(index, sentence.text):
+                found.extend(m.evidence(index, sentence.text))
+        asked = []
+    return found
+
+
 @register_signal("resolution_offered", kind="behaviour")
 def measure_resolution_offered(m: Measure) -> SignalResult:
     # A hedge is not a solution: only offers and promises with a concrete what, when or how much
@@ -52,6 +86,9 @@ def measure_resolution_offered(m: Measure) -> SignalResult:
     quotes = m.solid_offers()
     last = m.closing_burst[0] if m.closing_burst else m.agent_turns[-1]
     if m.case is None:
+        # Without a case, what the customer asked for answered is the resolution too (issue 12, item 2:
+        # "judge whether each customer question got an answer and whether the commitment is concrete").
+        quotes = quotes or answers_given(m)
         return SignalResult(
             1.0 if quotes else 0.0, positive=quotes[:2], weak=None if quotes else Moment(last, PhraseStage.solution)
         )

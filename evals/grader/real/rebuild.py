@@ -1,0 +1,188 @@
+"""Rebuild the real-log transcripts (third-party data, never committed) from public repository snapshots.
+
+Usage (from the checkout)::
+
+    python evals/grader/real/rebuild.py --snapshots /work/.mirror --out "$DRILL_REAL_LOGS_DIR" [--write-hashes]
+
+``--snapshots`` holds one git directory per source repository, laid out as the snapshot tool brings
+them: ``<owner>+<name>/repo`` (a bare clone works too: ``git -C <dir> show <commit>:<path>``). Each
+label file in ``dev/`` and ``test/`` names the commit read and, per item, the record; this script
+reads exactly that commit and converts each record as the file's ``conversion`` field says.
+
+Harper Valley Bank is too large to snapshot (its audio): pass ``--hvb-dir`` with its
+``data/transcript/<id>.json`` files at the labelled commit, or those four logs are reported missing.
+
+The converted form is fixed so that anyone gets the same bytes: ``{"id", "language", "turns"}``
+written by ``json.dumps(..., ensure_ascii=False, indent=2)`` plus a newline. The SHA-256 of each
+file is compared with ``rebuilt_sha256.yaml`` beside this script (``--write-hashes`` rewrites it);
+``docs/grader-data.md`` says why that file exists beside the labels' own ``transcript_sha256``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+HASHES_FILE = HERE / "rebuilt_sha256.yaml"
+SPLITS = ("dev", "test")
+
+Turn = dict[str, str]
+Converter = Callable[[Any, str], list[Turn]]
+
+
+def star_turns(dialogue: Any, record_id: str) -> list[Turn]:
+    """STAR: 'utter' and 'pick_suggestion' events by User (customer) or Wizard (agent), text unchanged."""
+    roles = {"User": "customer", "Wizard": "agent"}
+    return [
+        {"role": roles[event["Agent"]], "text": event["Text"]}
+        for event in dialogue["Events"]
+        if event["Action"] in ("utter", "pick_suggestion") and event["Agent"] in roles
+    ]
+
+
+def abcd_turns(conversations: Any, record_id: str) -> list[Turn]:
+    """ABCD: the 'original' customer and agent messages one per turn, stripped; 'action' lines dropped."""
+    conversation = _one(conversations, lambda c: str(c["convo_id"]) == record_id, record_id)
+    return [{"role": role, "text": text.strip()} for role, text in conversation["original"] if role != "action"]
+
+
+def convlab_turns(dialogues: Any, record_id: str) -> list[Turn]:
+    """ConvLab-3 unified format: user turns are the customer's, system turns the agent's; text unchanged."""
+    dialogue = _one(dialogues, lambda d: d["dialogue_id"] == record_id, record_id)
+    roles = {"user": "customer", "system": "agent"}
+    return [{"role": roles[turn["speaker"]], "text": turn["utterance"]} for turn in dialogue["turns"]]
+
+
+def hvb_turns(segments: Any, record_id: str) -> list[Turn]:
+    """Harper Valley Bank: each segment's human_transcript; noise-only segments dropped; one speaker's
+    consecutive segments joined with a space; caller -> customer."""
+    turns: list[Turn] = []
+    for segment in sorted(segments, key=lambda s: s["index"]):
+        text = segment["human_transcript"].strip()
+        if not text or all(word in ("[noise]", "<unk>") for word in text.split()):
+            continue
+        role = "customer" if segment["speaker_role"] == "caller" else "agent"
+        if turns and turns[-1]["role"] == role:
+            turns[-1] = {"role": role, "text": f"{turns[-1]['text']} {text}"}
+        else:
+            turns.append({"role": role, "text": text})
+    return turns
+
+
+# label file stem -> (snapshot folder, converter)
+SOURCES: dict[str, tuple[str, Converter]] = {
+    "star": ("RasaHQ+STAR", star_turns),
+    "abcd": ("asappresearch+abcd", abcd_turns),
+    "crosswoz": ("ConvLab+ConvLab-3", convlab_turns),
+    "multiwoz": ("ConvLab+ConvLab-3", convlab_turns),
+    "taskmaster": ("ConvLab+ConvLab-3", convlab_turns),
+    "harper-valley-bank": ("", hvb_turns),
+}
+
+
+def _one(records: Any, match: Callable[[Any], bool], record_id: str) -> Any:
+    found = [record for record in records if match(record)]
+    if len(found) != 1:
+        raise LookupError(f"record {record_id!r}: {len(found)} matches in the source file, expected 1")
+    return found[0]
+
+
+def parse_record(record: str) -> tuple[str, str]:
+    """'dialogues/7.json #7' -> ('dialogues/7.json', '7'); ConvLab's '(original id …)' tail is dropped."""
+    path, _, rest = record.partition(" #")
+    if not rest:
+        raise ValueError(f"record {record!r} has no ' #<id>' part")
+    return path, rest.split(" (", 1)[0].strip()
+
+
+def serialise(item_id: str, language: str, turns: list[Turn]) -> bytes:
+    """The fixed transcript bytes: id, language, turns; two-space JSON, UTF-8, final newline."""
+    payload = {"id": item_id, "language": language, "turns": turns}
+    return (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+class SourceReader:
+    """Reads a file at a commit from a snapshot's git directory, or from the HVB folder; cached."""
+
+    def __init__(self, snapshots: Path, hvb_dir: Path | None) -> None:
+        self.snapshots = snapshots
+        self.hvb_dir = hvb_dir
+        self._cache: dict[tuple[str, str, str], Any] = {}
+
+    def load(self, folder: str, commit: str, path: str) -> Any | None:
+        key = (folder, commit, path)
+        if key not in self._cache:
+            self._cache[key] = self._read(folder, commit, path)
+        return self._cache[key]
+
+    def _read(self, folder: str, commit: str, path: str) -> Any | None:
+        if not folder:
+            if self.hvb_dir is None:
+                return None
+            local = self.hvb_dir / Path(path).name
+            return json.loads(local.read_text(encoding="utf-8")) if local.is_file() else None
+        git_dir = self.snapshots / folder / "repo"
+        if not git_dir.exists():
+            git_dir = self.snapshots / folder
+        shown = subprocess.run(
+            ["git", "-C", str(git_dir), "show", f"{commit}:{path}"], capture_output=True, check=False
+        )
+        if shown.returncode != 0:
+            raise FileNotFoundError(f"{folder} {commit[:10]}:{path}: {shown.stderr.decode().strip()}")
+        return json.loads(shown.stdout)
+
+
+def rebuild(snapshots: Path, out: Path, hvb_dir: Path | None) -> tuple[dict[str, str], list[str]]:
+    """Write every labelled transcript into ``out``; return (id -> sha256 written, ids missing)."""
+    reader = SourceReader(snapshots, hvb_dir)
+    written: dict[str, str] = {}
+    missing: list[str] = []
+    out.mkdir(parents=True, exist_ok=True)
+    for split in SPLITS:
+        for label_file in sorted((HERE / split).glob("*.yaml")):
+            source = yaml.safe_load(label_file.read_text(encoding="utf-8"))
+            folder, convert = SOURCES[label_file.stem]
+            for item in source["items"]:
+                path, record_id = parse_record(item["record"])
+                data = reader.load(folder, source["commit"], path)
+                if data is None:
+                    missing.append(item["id"])
+                    continue
+                blob = serialise(item["id"], item["language"], convert(data, record_id))
+                (out / f"{item['id']}.json").write_bytes(blob)
+                written[item["id"]] = hashlib.sha256(blob).hexdigest()
+    return written, missing
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rebuild, then compare with (or, with --write-hashes, record) the rebuilt hashes."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshots", type=Path, required=True, help="folder of <owner>+<name>/repo git snapshots")
+    parser.add_argument("--out", type=Path, required=True, help="DRILL_REAL_LOGS_DIR to write <id>.json into")
+    parser.add_argument("--hvb-dir", type=Path, help="Harper Valley Bank data/transcript/*.json files")
+    parser.add_argument("--write-hashes", action="store_true", help=f"record the hashes in {HASHES_FILE.name}")
+    args = parser.parse_args(argv)
+    written, missing = rebuild(args.snapshots, args.out, args.hvb_dir)
+    if args.write_hashes:
+        header = "# SHA-256 of each transcript as rebuild.py writes it (docs/grader-data.md).\n"
+        HASHES_FILE.write_text(header + yaml.safe_dump(dict(sorted(written.items()))), encoding="utf-8")
+    recorded: dict[str, str] = yaml.safe_load(HASHES_FILE.read_text(encoding="utf-8")) if HASHES_FILE.is_file() else {}
+    differ = sorted(i for i, digest in written.items() if recorded.get(i) != digest)
+    print(f"{len(written)} transcripts written to {args.out}; {len(missing)} missing: {', '.join(missing) or '-'}")
+    if differ:
+        print(f"{len(differ)} differ from {HASHES_FILE.name}: {', '.join(differ)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

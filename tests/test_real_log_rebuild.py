@@ -1,0 +1,90 @@
+"""evals/grader/real/rebuild.py: each dataset's record becomes drill's transcript as its label file says."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from types import ModuleType
+
+import pytest
+
+from simulator.config import PROJECT_DIR
+from simulator.models import Transcript
+
+
+@pytest.fixture(scope="module")
+def rebuild() -> ModuleType:
+    path = PROJECT_DIR / "evals" / "grader" / "real" / "rebuild.py"
+    spec = importlib.util.spec_from_file_location("real_log_rebuild", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_records_name_a_file_and_an_id(rebuild: ModuleType) -> None:
+    assert rebuild.parse_record("dialogues/7.json #7") == ("dialogues/7.json", "7")
+    record = "data/unified_datasets/tm1/dummy_data.json #tm1-train-0 (original id dlg-3369f6e3)"
+    assert rebuild.parse_record(record) == ("data/unified_datasets/tm1/dummy_data.json", "tm1-train-0")
+    with pytest.raises(ValueError, match="has no ' #<id>' part"):
+        rebuild.parse_record("dialogues/7.json")
+
+
+def test_star_keeps_what_was_said_to_the_other_side(rebuild: ModuleType) -> None:
+    dialogue = {
+        "Events": [
+            {"Action": "instruct", "Agent": "UserGuide", "Text": "Act confused."},
+            {"Action": "utter", "Agent": "User", "Text": "Hello"},
+            {"Action": "request_suggestions", "Agent": "Wizard", "Text": "typed, not sent"},
+            {"Action": "pick_suggestion", "Agent": "Wizard", "Text": "Hello, how can I help?"},
+            {"Action": "query", "Agent": "Wizard", "Text": ""},
+        ]
+    }
+    assert rebuild.star_turns(dialogue, "7") == [
+        {"role": "customer", "text": "Hello"},
+        {"role": "agent", "text": "Hello, how can I help?"},
+    ]
+
+
+def test_abcd_drops_actions_and_strips(rebuild: ModuleType) -> None:
+    conversations = [
+        {"convo_id": 1, "original": [["agent", "x"]]},
+        {"convo_id": 3592, "original": [["agent", " Hi! "], ["action", "Account pulled up."], ["customer", "hey"]]},
+    ]
+    assert rebuild.abcd_turns(conversations, "3592") == [
+        {"role": "agent", "text": "Hi!"},
+        {"role": "customer", "text": "hey"},
+    ]
+    with pytest.raises(LookupError, match="0 matches"):
+        rebuild.abcd_turns(conversations, "9")
+
+
+def test_convlab_and_harper_valley(rebuild: ModuleType) -> None:
+    dialogues = [
+        {
+            "dialogue_id": "x-train-0",
+            "turns": [{"speaker": "user", "utterance": "hi"}, {"speaker": "system", "utterance": "hello"}],
+        }
+    ]
+    assert [t["role"] for t in rebuild.convlab_turns(dialogues, "x-train-0")] == ["customer", "agent"]
+    segments = [
+        {"index": 2, "speaker_role": "agent", "human_transcript": "my name is ann"},
+        {"index": 1, "speaker_role": "agent", "human_transcript": "harper valley bank"},
+        {"index": 3, "speaker_role": "caller", "human_transcript": "[noise]"},
+        {"index": 4, "speaker_role": "caller", "human_transcript": "hi"},
+    ]
+    assert rebuild.hvb_turns(segments, "0002") == [
+        {"role": "agent", "text": "harper valley bank my name is ann"},
+        {"role": "customer", "text": "hi"},
+    ]
+
+
+def test_the_written_form_is_fixed_and_a_valid_transcript(rebuild: ModuleType) -> None:
+    turns = [{"role": "customer", "text": "你好"}, {"role": "agent", "text": "您好"}]
+    blob = rebuild.serialise("real-x-1", "zh-CN", turns)
+    assert blob == rebuild.serialise("real-x-1", "zh-CN", [dict(t) for t in turns])
+    assert blob.endswith(b"}\n") and "你好".encode() in blob  # UTF-8 as is, not \\u escapes
+    transcript = Transcript.model_validate(json.loads(blob))
+    assert transcript.id == "real-x-1" and len(transcript.turns) == 2
+    assert hashlib.sha256(blob).hexdigest() != hashlib.sha256(blob.strip()).hexdigest()
