@@ -16,9 +16,11 @@ from simulator.models import DialogueAct
 from simulator.recognizer import recognize
 from tests.grading_fixtures import rubric, transcript
 
-# Ordinary questions of a booking chat that the shipped recogniser scores as forbidden phrasing
+# Ordinary questions of a booking chat that an earlier recogniser scored as forbidden phrasing
 # between its own cut (0.5) and the threshold chosen on dev for English.
 BOOKING_QUESTIONS = ("When are you arriving?", "OK, and where are you departing from?")
+# Blame in words no list holds: found by meaning alone, whatever the threshold's exact value.
+BLAME = "If you had read the email you would not be in this mess."
 
 
 def _forbidden_quotes(text: str, language: str = "en") -> list[str | None]:
@@ -37,25 +39,20 @@ def test_the_shipped_violation_thresholds_record_their_provenance() -> None:
 
 
 @pytest.mark.parametrize("question", BOOKING_QUESTIONS)
-def test_a_booking_question_flagged_below_the_threshold_is_no_finding(question: str) -> None:
-    recognized = recognize(question, "en", rubric=rubric())
-    scores = dict(recognized.forbidden_by_meaning)
-    if question not in scores:
-        pytest.skip(f"the shipped recogniser no longer flags {question!r}: nothing to hold back")
+def test_an_ordinary_booking_question_is_no_forbidden_phrase(question: str) -> None:
     assert _forbidden_quotes(question) == []
 
 
 def test_the_threshold_decides_a_sentence_flagged_by_meaning(monkeypatch: pytest.MonkeyPatch) -> None:
-    question = BOOKING_QUESTIONS[0]
-    score = dict(recognize(question, "en", rubric=rubric()).forbidden_by_meaning).get(question)
-    if score is None:
-        pytest.skip(f"the shipped recogniser no longer flags {question!r}")
+    recognized = recognize(BLAME, "en", rubric=rubric())
+    score = dict(recognized.forbidden_by_meaning).get(BLAME)
+    assert score is not None, "blame in everyday words must be found by meaning (no list holds it)"
     monkeypatch.setattr(rules_module, "violation_threshold", lambda act, language: score)
-    assert _forbidden_quotes(question) == [question]
+    assert _forbidden_quotes(BLAME) == [BLAME]
     monkeypatch.setattr(rules_module, "violation_threshold", lambda act, language: min(1.0, score + 0.01))
-    assert _forbidden_quotes(question) == []
+    assert _forbidden_quotes(BLAME) == []
     monkeypatch.setattr(rules_module, "violation_threshold", lambda act, language: None)
-    assert _forbidden_quotes(question) == [question]
+    assert _forbidden_quotes(BLAME) == [BLAME]
 
 
 def test_a_listed_phrase_counts_whatever_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
