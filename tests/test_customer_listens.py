@@ -133,6 +133,18 @@ def test_an_offer_the_act_classifier_missed_is_still_heard_but_a_bare_value_is_n
     assert not {"accept", "consider_offer", "ask_offer_detail"} & set(engine.last_moves) and not state.goal_met
 
 
+def test_a_question_with_no_act_offers_nothing(
+    act_labels: dict[str, set[DialogueAct]], shipped_content_dir: Path
+) -> None:
+    # "So, what can I help you with today?" matched this case's escalation at 0.60 in the offer
+    # matcher; heard as an offer, it settled a long-winded agent's opener as a resolution.
+    library = load_library(shipped_content_dir)
+    case = library.case("en-authority-cancelled-flight-hotel")
+    engine = OfflineCustomer(library.persona("emotional_mother"), case, seed=0, rubric=library.rubric)
+    _, state = Session(engine).say("So, what can I help you with today?")
+    assert not {"accept", "consider_offer", "ask_offer_detail"} & set(engine.last_moves) and not state.goal_met
+
+
 def test_word_lists_are_told_from_sentences_by_their_shape() -> None:
     shape = rule_numbers()
     sizes = {

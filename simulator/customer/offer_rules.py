@@ -20,6 +20,7 @@ from simulator.models import Behaviour, Case, DialogueAct, Language, Persona, Re
 from simulator.recognition import structure
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.offer_match import match_offers
+from simulator.recognition.sentence_acts import SentenceActs
 from simulator.recognition.sentences import sentence_texts
 from simulator.recognizer import RecognizedTurn
 
@@ -56,6 +57,18 @@ def bare_fragment(sentence: str, language: Language) -> bool:
     )
 
 
+def heard_as_possible_offer(sentence: SentenceActs, language: Language) -> bool:
+    """Whether a sentence the act classifier gave no act goes to the offer matcher all the same.
+
+    The matcher was fitted on sentences of every kind, and "我现在为您发起差错交易调查" offers whatever
+    the classifier missed. Not a bare fragment ("400元。", "add flat 4."): its words are all in the
+    resolution's description, so the overlap says "match" about a value that offers nothing. Not a
+    question: "So, what can I help you with today?" matched an escalation at 0.60, and a long-winded
+    agent's opener was taken as a settlement.
+    """
+    return not sentence.acts and not sentence.is_question and not bare_fragment(sentence.text, language)
+
+
 def wants_proof(persona: Persona) -> bool:
     """Whether the persona wants proof before it takes an offer (``demands_proof``)."""
     return Behaviour.demands_proof in persona.behaviours
@@ -89,14 +102,10 @@ class OfferRules:
         acceptable = [key for key in turn.offered if self._hinted_outside(key, lists, turn.text)]
         refused = [key for key in turn.offered_unacceptable if self._hinted_outside(key, lists, turn.text)]
         sentences: dict[str, str] = {}
-        # A sentence the act classifier left without any act is the matcher's call too (the matcher was
-        # fitted on sentences of every kind, and "我现在为您发起差错交易调查" offers whatever the act
-        # classifier missed), unless it is a bare fragment ("400元。", "add flat 4."): its words are all
-        # in the resolution's description, so the overlap says "match" about a value that offers nothing.
         offering = [
             s.text
             for s in turn.sentences
-            if (any(s.has(act) for act in _OFFERING) or (not s.acts and not bare_fragment(s.text, self.case.language)))
+            if (any(s.has(act) for act in _OFFERING) or heard_as_possible_offer(s, self.case.language))
             and not s.has(DialogueAct.refusal)
             and s.text not in lists
         ]

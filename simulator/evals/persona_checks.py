@@ -221,9 +221,9 @@ def offered_turns(transcript: Transcript, case: Case, rubric: Rubric | None = No
 
     "By meaning" is the offer matcher's call on every sentence that does not refuse, also one the act
     classifier gave no act ("With your go-ahead, I'll suspend that staff login right away."), as
-    the customer hears it; a bare fragment ("400元。") offers nothing.
+    the customer hears it (``offer_rules.heard_as_possible_offer``: not a bare fragment, not a question).
     """
-    from simulator.customer.offer_rules import bare_fragment
+    from simulator.customer.offer_rules import heard_as_possible_offer
     from simulator.recognition.offer_match import match_offers
 
     acceptable = {resolution.id for resolution in case.acceptable_resolutions}
@@ -236,7 +236,7 @@ def offered_turns(transcript: Transcript, case: Case, rubric: Rubric | None = No
         sentences = [
             s.text
             for s in recognized.sentences
-            if not s.has(DialogueAct.refusal) and (s.acts or not bare_fragment(s.text, case.language))
+            if not s.has(DialogueAct.refusal) and (s.acts or heard_as_possible_offer(s, case.language))
         ]
         if recognized.offered or acceptable & {m.resolution_id for m in match_offers(sentences, targets)}:
             found.append(index)
