@@ -103,6 +103,7 @@ def main() -> None:
 
     from simulator.config import Settings
     from simulator.content import load_library
+    from simulator.errors import GradingFailed
     from simulator.grading import grade
     from simulator.grading.rules import run_rules
     from simulator.testing.fake_openai_script import Latency
@@ -196,9 +197,14 @@ def main() -> None:
                         for reply in replies:
                             server.enqueue(**reply)
                         started = time.perf_counter()
-                        result = grade(
-                            transcript, library=library, engine="llm", settings=llm_settings, references=similar
-                        )
+                        try:
+                            result = grade(
+                                transcript, library=library, engine="llm", settings=llm_settings, references=similar
+                            )
+                            criteria_scored = sum(1 for c in result.criteria if c.score is not None)
+                        except GradingFailed:
+                            # a judge that never answers in JSON fails the grading (recorded, redone later)
+                            criteria_scored = 0
                         elapsed = time.perf_counter() - started
                         if run == 0:
                             continue  # warm-up: imports, prompt templates, HTTP connection
@@ -206,7 +212,7 @@ def main() -> None:
                         times.append(ms(elapsed))
                         calls.append(len(received))
                         rejected.append(sum(1 for reply in replies[: len(received)] if reply.get("status", 200) != 200))
-                        scored.append(sum(1 for c in result.criteria if c.score is not None))
+                        scored.append(criteria_scored)
                         sizes.extend(request_size(r.body) for r in received)
                     t = Stats.of(times)
                     per_call = Stats.of([float(s[2]) for s in sizes])
