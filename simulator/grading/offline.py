@@ -176,7 +176,7 @@ def _rationale(m: Measure, criterion_id: str, spec: CriterionWeights, scored: _S
         parts.append(f"{t('offline.missing', lang)}: {join.join(missing)}")
     if lost:
         parts.append(f"{t('offline.lost', lang)}: {join.join(lost)}")
-    tail = f"{t('offline.base', lang)} {spec.base:g} → {scored.raw:.2f} → {scored.score}/5"
+    tail = f"{t('offline.base', lang)} {spec.base:.2f} → {scored.raw:.2f} → {scored.score}/5"
     if scored.capped_by:
         name, cap = scored.capped_by
         tail += f" ({t('offline.capped', lang, signal=signal_label(name, lang), cap=cap)})"
