@@ -260,61 +260,6 @@ def test_encoder_caches_on_disk_across_processes(tmp_path: Path, monkeypatch: py
     assert abs(float(np.linalg.norm(again[0])) - 1.0) < 1e-3
 
 
-def test_a_sentence_being_embedded_is_not_embedded_again_by_another_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Trainees sending the same line at once: one model call for it, the others wait for its vector."""
-    import threading
-
-    from simulator.recognition import encoder as encoder_module
-
-    monkeypatch.setenv("DRILL_EMBEDDING_CACHE", "off")
-    calls: list[list[str]] = []
-    first_entered, other_entered, release = threading.Event(), threading.Event(), threading.Event()
-
-    def held_model(texts: list[str]) -> np.ndarray:
-        calls.append(list(texts))
-        if len(calls) == 1:
-            first_entered.set()
-            assert release.wait(30)
-        else:
-            other_entered.set()
-        return np.stack([np.full(384, float(len(text)), dtype=np.float32) for text in texts])
-
-    monkeypatch.setattr(encoder_module, "e5_query_vectors", held_model)
-    shared = encoder_module.SentenceEncoder()
-    results: dict[str, np.ndarray] = {}
-    first = threading.Thread(target=lambda: results.update(first=shared.encode(["好的，我看一下"])))
-    first.start()
-    assert first_entered.wait(30)
-    # asks for the sentence being embedded and a new one: embeds only the new one, waits for the other
-    second = threading.Thread(target=lambda: results.update(second=shared.encode(["请稍等", "好的，我看一下"])))
-    second.start()
-    assert other_entered.wait(30)
-    release.set()
-    first.join(30)
-    second.join(30)
-    assert calls == [["好的，我看一下"], ["请稍等"]] and shared.computed == 2
-    assert np.allclose(results["second"][1], results["first"][0]) and results["second"][0][0] == 3.0
-
-
-def test_a_failed_embedding_is_claimed_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    from simulator.recognition import encoder as encoder_module
-
-    monkeypatch.setenv("DRILL_EMBEDDING_CACHE", "off")
-    outcomes = iter([RuntimeError("model busy"), None])
-
-    def flaky_model(texts: list[str]) -> np.ndarray:
-        failure = next(outcomes)
-        if failure is not None:
-            raise failure
-        return np.ones((len(texts), 384), dtype=np.float32)
-
-    monkeypatch.setattr(encoder_module, "e5_query_vectors", flaky_model)
-    shared = encoder_module.SentenceEncoder()
-    with pytest.raises(RuntimeError):
-        shared.encode(["好的"])
-    assert shared.encode(["好的"]).shape == (1, 384)  # nothing left claimed by the failed call
-
-
 @dataclass
 class _Run:
     returncode: int

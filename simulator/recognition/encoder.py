@@ -13,12 +13,6 @@ Two caches keep repeated sentences free ("好的，我看一下" comes back all 
   ``<data dir>/cache/sentence-vectors.sqlite3``. The test suite points it at one file for the
   whole run, so CLI subprocesses and repeated runs reuse the vectors.
 
-A sentence that one thread is embedding now is not embedded again by another thread that asks
-for it meanwhile: that thread waits for the vector. Without this, trainees who send the same
-line at the same moment (a class drilling one script, the stress benchmark's fifty trainees)
-each paid for the model on it, one after the other on the e5 lock (in the stress benchmark a
-small share of a turn's CPU; docs/deploy.md has the figures).
-
 Vectors are float32 and L2-normalised (384 dimensions).
 """
 
@@ -105,8 +99,6 @@ class SentenceEncoder:
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._disks: dict[Path, _DiskCache] = {}
-        #: Texts being embedded now, each with the event its embedding thread sets when done.
-        self._pending: dict[str, threading.Event] = {}
         #: Sentences embedded by the model (not found in either cache), for benchmarks and tests.
         self.computed = 0
 
@@ -124,63 +116,28 @@ class SentenceEncoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for ``texts`` (shape ``(len(texts), 384)``), in order."""
-        found: dict[str, np.ndarray] = {}
-        todo = list(dict.fromkeys(texts))
-        while todo:
-            mine, others = self._claim(todo, found)
-            if mine:
-                try:
-                    fresh = self._fetch(mine)
-                    self._remember(fresh)
-                    found.update(fresh)
-                finally:
-                    self._release(mine)
-            for event in {id(event): event for event in others}.values():
-                event.wait()
-            # what another thread embedded is in memory now; what it failed on is claimed anew
-            todo = [text for text in todo if text not in found]
         result = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for index, text in enumerate(texts):
-            result[index] = found[text]
-        return result
-
-    def _claim(self, texts: list[str], found: dict[str, np.ndarray]) -> tuple[list[str], list[threading.Event]]:
-        """Take what memory holds into ``found``; claim the rest that no other thread is embedding.
-
-        Returns the texts this thread must embed and the events of the threads embedding the others.
-        """
-        mine: list[str] = []
-        others: list[threading.Event] = []
+        missing: list[str] = []
         with self._lock:
-            for text in texts:
+            for index, text in enumerate(texts):
                 vector = self._memory.get(text)
                 if vector is not None:
                     self._memory.move_to_end(text)
-                    found[text] = vector
-                elif text in self._pending:
-                    others.append(self._pending[text])
-                else:
-                    mine.append(text)
-            if mine:
-                claim = threading.Event()
-                for text in mine:
-                    self._pending[text] = claim
-        return mine, others
-
-    def _remember(self, fresh: dict[str, np.ndarray]) -> None:
-        with self._lock:
-            for text, vector in fresh.items():
-                self._memory[text] = vector
-                self._memory.move_to_end(text)
-            while len(self._memory) > MEMORY_CACHE_SIZE:
-                self._memory.popitem(last=False)
-
-    def _release(self, texts: list[str]) -> None:
-        """End this thread's claim on ``texts`` (done or failed) and wake the threads waiting for them."""
-        with self._lock:
-            events = {id(event): event for event in (self._pending.pop(text, None) for text in texts) if event}
-        for event in events.values():
-            event.set()
+                    result[index] = vector
+                elif text not in missing:
+                    missing.append(text)
+        if missing:
+            fresh = self._fetch(missing)
+            with self._lock:
+                for text, vector in fresh.items():
+                    self._memory[text] = vector
+                    self._memory.move_to_end(text)
+                while len(self._memory) > MEMORY_CACHE_SIZE:
+                    self._memory.popitem(last=False)
+            for index, text in enumerate(texts):
+                if text in fresh:
+                    result[index] = fresh[text]
+        return result
 
     def _fetch(self, texts: list[str]) -> dict[str, np.ndarray]:
         disk = self._disk()
