@@ -32,9 +32,10 @@ def measure_facts_asked(m: Measure) -> SignalResult:
     first_offer = m.first_act((DialogueAct.offer_solution,))
     weak_turn = first_offer[0] if first_offer else m.agent_turns[0]
     if m.case is None:
-        if quotes:
-            return SignalResult(1.0, positive=quotes[:2])
-        return SignalResult(0.0, weak=Moment(weak_turn, PhraseStage.clarify))
+        # Which facts a problem needs is the case's to say; without one, asking is no evidence of solving
+        # (STAR's scripted agents ask every slot, CrossWOZ's customers state theirs unasked, and the
+        # mentors credit neither: real dev logs, 2026-12-02, nested CV by dataset).
+        return NOT_APPLICABLE
     required = [fact.key for fact in m.case.hidden_facts if fact.required]
     if not required:
         return NOT_APPLICABLE
