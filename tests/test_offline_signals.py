@@ -223,6 +223,17 @@ def test_without_a_case_an_answer_to_what_was_asked_is_the_resolution() -> None:
         assert measure(chat(reply), None).signal("resolution_offered").value == 0.0, reply
 
 
+def test_without_a_case_a_precise_answer_is_the_concrete_next_step() -> None:
+    def chat(reply: str) -> Transcript:
+        turns = [("c", "那拿渡麻辣香锅的营业时间是几点？"), ("a", reply)]
+        return transcript("zh-CN", turns, channel="chat", start="mid_conversation")
+
+    precise = measure(chat("营业时间为：周一至周日 09:00-21:00。"), None).signal("concrete_next_step")
+    assert precise.value == 1.0 and any("09:00-21:00" in e.quote for e in precise.positive)
+    # A guessed time is no next step, however close its meaning.
+    assert measure(chat("营业时间大概吧，一般早上开门。"), None).signal("concrete_next_step").value == 0.0
+
+
 def test_without_a_case_asking_for_facts_is_no_evidence_either_way() -> None:
     log = transcript("en", [("c", "I need a table for two."), ("a", "Which day would you like to come?")])
     assert not measure(log, None).signal("facts_asked").applicable
