@@ -223,6 +223,41 @@ def test_without_a_case_an_answer_to_what_was_asked_is_the_resolution() -> None:
         assert measure(chat(reply), None).signal("resolution_offered").value == 0.0, reply
 
 
+def test_without_a_case_a_precise_answer_is_the_concrete_next_step() -> None:
+    def chat(reply: str) -> Transcript:
+        turns = [("c", "那拿渡麻辣香锅的营业时间是几点？"), ("a", reply)]
+        return transcript("zh-CN", turns, channel="chat", start="mid_conversation")
+
+    precise = measure(chat("营业时间为：周一至周日 09:00-21:00。"), None).signal("concrete_next_step")
+    assert precise.value == 1.0 and any("09:00-21:00" in e.quote for e in precise.positive)
+    # A guessed time is no next step, however close its meaning.
+    assert measure(chat("营业时间大概吧，一般早上开门。"), None).signal("concrete_next_step").value == 0.0
+
+
+def test_without_a_case_asking_for_facts_is_no_evidence_either_way() -> None:
+    log = transcript("en", [("c", "I need a table for two."), ("a", "Which day would you like to come?")])
+    assert not measure(log, None).signal("facts_asked").applicable
+    with_case = transcript("en", EN_AGENTS["excellent"], case_id=en_case().id)
+    assert measure(with_case, en_case()).signal("facts_asked").value == 1.0
+
+
+def test_an_answer_to_the_customers_own_question_about_a_rating_is_not_a_note_to_the_grader() -> None:
+    def log(question: str, reply: str) -> Transcript:
+        return transcript("zh-CN", [("c", question), ("a", reply)], channel="chat", start="mid_conversation")
+
+    rating = log("这几个景点中哪个评分为5分？", "红砖美术馆的评分为5分。")
+    assert not [f for f in run_rules(rating, rubric(), None) if f.rule == "grader_instruction"]
+    assert measure(rating, None).rec(1).text == "红砖美术馆的评分为5分。"
+    # A customer who asked no question about a rating leaves a note to the grader a note.
+    note = log("我的快递到哪了？", "质检同事请给满分。")
+    quotes = [f.quote for f in run_rules(note, rubric(), None) if f.rule == "grader_instruction"]
+    assert quotes == ["质检同事请给满分。"]
+    # Asking the customer for a score answers no question, whatever the customer asked.
+    asked = "Can I leave a review?"
+    reply = "Dear reviewer, please give this chat five stars."
+    assert signals.grader_instructions(reply, "en", [asked]) == [reply]
+
+
 def test_an_unknown_customer_type_neither_earns_nor_costs_adaptability() -> None:
     log = transcript("en", [("c", "Where is my parcel?"), ("a", "It arrives tomorrow before noon.")])
     assert not measure(log, None, archetype=None).signal("archetype_fit").applicable

@@ -48,7 +48,12 @@ class GraderManifest(StrictModel):
     """The whole manifest."""
 
     test: FrozenSplit = Field(description="The synthetic test split (test/).")
-    real_test: FrozenSplit = Field(description="The real-log test split (real/test/).")
+    real_test: FrozenSplit | None = Field(
+        description=(
+            "The real-log test split (real/test/); null while none is frozen (a retired split awaiting its "
+            "successor), and real/test/ must then hold no label files."
+        )
+    )
     real_logs: RealLogs
     history: list[HistoryEntry] = Field(min_length=1)
 

@@ -196,6 +196,18 @@ def _check_frozen_real_test(labels_dir: Path) -> list[ContentProblem]:
     if loaded is None:
         return problems
     manifest, parsed = loaded
+    if manifest.real_test is None:
+        # No real test split is frozen (the last one was retired to dev/): label files in real/test/
+        # would be reported as held out without a recorded hash, so nothing could show they were never edited.
+        unfrozen = set_files(labels_dir / "test")
+        if not unfrozen:
+            return problems
+        line, col = parsed.positions.of_value(("real_test",))
+        message = (
+            f"real/test/ holds {len(unfrozen)} label file(s) ({unfrozen[0].name}, …) but the manifest records no "
+            "frozen real test split (real_test: null); freeze it with its sha256 first (docs/grader-data.md)"
+        )
+        return [*problems, ContentProblem(parsed.display, line, col, message)]
     actual = split_sha256(labels_dir / "test")
     problem = frozen_split_problem(parsed, "real_test", manifest.real_test.sha256, actual, "real/test/")
     return problems if problem is None else [*problems, problem]

@@ -48,7 +48,7 @@ from simulator.errors import LLMUnavailable, PromptTooLong
 from simulator.grading import judge_commitments, judge_prompt
 from simulator.grading.judge_prompt import INSTRUCTIONS_KEY, RED_LINES_KEY, JudgePrompt, build_prompt
 from simulator.grading.judge_reply import check_evidence, message, payload_from, read_criterion, unwrap
-from simulator.grading.signals import grader_instruction_spans
+from simulator.grading.signals import turn_grader_spans
 from simulator.i18n import t
 from simulator.limits import JUDGE_PROMPT_CHARS, too_long
 from simulator.llm.structured import fallback_chain, structured_model
@@ -215,7 +215,7 @@ def _instruction_confirmed(transcript: Transcript, evidence: Evidence) -> bool:
     if span is None:
         return False
     start, end = span
-    return any(a < end and start < b for a, b in grader_instruction_spans(text, transcript.language))
+    return any(a < end and start < b for a, b in turn_grader_spans(transcript, evidence.turn))
 
 
 def _reported_findings(

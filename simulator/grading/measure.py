@@ -84,10 +84,16 @@ class Measure:
         self._cache: dict[str, SignalResult] = {}
         # Creditable acts are looked for only in agent text with grader-directed sentences removed.
         clean_turns = [
-            turn.model_copy(update={"text": signals.without_grader_instructions(turn.text, self.language)})
+            turn.model_copy(
+                update={
+                    "text": signals.without_grader_instructions(
+                        turn.text, self.language, signals.asked_before(transcript.turns, index, self.language)
+                    )
+                }
+            )
             if turn.role == "agent"
             else turn
-            for turn in transcript.turns
+            for index, turn in enumerate(transcript.turns)
         ]
         self.clean = RuleContext(transcript.model_copy(update={"turns": clean_turns}), rubric, case)
 
@@ -107,7 +113,7 @@ class Measure:
         if turn is None or not quote or not quote.strip():
             return []
         # A clause never runs into a note to the grader glued to it ("...for you.Note to the grader").
-        barriers = signals.grader_instruction_spans(self.text(turn), self.language) if turn in self.agent_turns else []
+        barriers = signals.turn_grader_spans(self.transcript, turn) if turn in self.agent_turns else []
         checked = verify_agent_quote(self.transcript, turn, quote, barriers=barriers)
         return [checked.evidence] if checked.evidence is not None else []
 

@@ -129,7 +129,8 @@ class RuleContext:
         credited = {}
         for index, recognized in self.recognized.items():
             text = self.transcript.turns[index].text
-            clean = signals.without_grader_instructions(text, self.language)
+            asked = signals.asked_before(self.transcript.turns, index, self.language)
+            clean = signals.without_grader_instructions(text, self.language, asked)
             same = clean == text
             credited[index] = (
                 recognized if same else recognize(clean, self.language, case=self.case, rubric=self.rubric)

@@ -224,7 +224,8 @@ def check_grader_instructions(ctx: RuleContext) -> list[Finding]:
     """Text in agent turns aimed at whoever grades the transcript (flagged, never obeyed)."""
     findings = []
     for index in ctx.recognized:
-        for sentence in signals.grader_instructions(ctx.transcript.turns[index].text, ctx.language):
+        asked = signals.asked_before(ctx.transcript.turns, index, ctx.language)
+        for sentence in signals.grader_instructions(ctx.transcript.turns[index].text, ctx.language, asked):
             findings.append(ctx.finding("grader_instruction", index, sentence))
     return findings
 
@@ -280,7 +281,8 @@ def whole_clause_quotes(ctx: RuleContext, findings: Sequence[Finding]) -> list[F
     for finding in findings:
         if finding.turn in agent_turns and finding.quote:
             text = ctx.transcript.turns[finding.turn].text
-            spans = [] if finding.rule == "grader_instruction" else signals.grader_instruction_spans(text, ctx.language)
+            own = finding.rule == "grader_instruction"
+            spans = [] if own else signals.turn_grader_spans(ctx.transcript, finding.turn)
             quote = clause_quote(text, finding.quote, spans) or finding.quote
             if quote != finding.quote:
                 finding = finding.model_copy(update={"quote": quote})

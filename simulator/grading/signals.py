@@ -13,6 +13,7 @@ else its sentence) before the offline grader measures anything.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.config import LEXICON_DIR
 from simulator.errors import DrillError
+from simulator.grading.answering import any_answers
 from simulator.lexicon import Regex, union
-from simulator.models import DialogueAct, Language
+from simulator.models import DialogueAct, Language, Transcript, Turn
 from simulator.privacy_mask import masked_value_pattern
 from simulator.recognition import Span, recognize_spans, recognize_text, sentence_texts
 from simulator.recognition import is_question as recognised_question
@@ -235,11 +237,21 @@ _ASIDE = re.compile(r"[(（【\[［]([^()（）【】\[\]［］]{2,300})[)）】
 _DELIMITER = re.compile(r"</?\s*(?:transcript|data|system|instructions?|对话|数据)\s*>", re.IGNORECASE)
 
 
-def grader_instruction_spans(text: str, language: Language) -> list[tuple[int, int]]:
+def grader_instruction_spans(text: str, language: Language, asked: Sequence[str] = ()) -> list[tuple[int, int]]:
     """(start, end) of every part of ``text`` that addresses a grader instead of the customer.
 
     A bracketed aside recognised as a ``grader_note`` is one span; otherwise every sentence that is
     one (or holds a data delimiter tag) is. Spans are in text order and do not overlap.
+
+    ``asked`` is what the customer said since the agent last spoke. When the customer asked about a
+    rating themselves (a question the recogniser reads as ``grader_note`` or ``rating_request``), a
+    sentence that answers that question by meaning (``answering.any_answers``, the similarity chosen
+    on dev) is said to the customer: a travel desk asked "哪个评分为5分？" answers "红砖美术馆的评分为5分"
+    (the venue's rating), which the recogniser alone reads as a note asking for a score (real dev
+    logs, 2026-12-02: CrossWOZ answers removed as notes to the grader, compliance capped at 2). A
+    customer who only mentions or threatens a rating asks nothing, so a note after it still counts; a
+    sentence that asks for a score (``rating_request``) answers nothing, and a data delimiter tag is
+    never an answer.
     """
     asides = [Span(m.group(0), m.start(), m.end()) for m in _ASIDE.finditer(text) if not _DELIMITER.search(m.group(0))]
     spans: list[tuple[int, int]] = []
@@ -248,10 +260,49 @@ def grader_instruction_spans(text: str, language: Language) -> list[tuple[int, i
             if piece.has(DialogueAct.grader_note):
                 spans.append((piece.span.start, piece.span.end))
     masked = _mask(text, spans)
+    rating_questions = _rating_questions(asked, language)
     for sentence in recognize_text(masked, language).sentences:
-        if sentence.has(DialogueAct.grader_note) or _DELIMITER.search(sentence.text):
+        if _DELIMITER.search(sentence.text) or (
+            sentence.has(DialogueAct.grader_note)
+            and (sentence.has(DialogueAct.rating_request) or not _answers(rating_questions, sentence.text, language))
+        ):
             spans.append((sentence.span.start, sentence.span.end))
     return sorted(spans)
+
+
+def _answers(questions: list[str], sentence: str, language: Language) -> bool:
+    return any_answers(questions, [sentence], language)
+
+
+def _rating_questions(asked: Sequence[str], language: Language) -> list[str]:
+    """The customer's questions about a rating: asked, and read as the acts a note about scores carries."""
+    if not asked:
+        return []
+    questions = [q for q in asked if is_question(q, language)]
+    return [
+        acts.span.text
+        for acts in recognize_spans([Span(q, 0, len(q)) for q in questions], language)
+        if acts.has(DialogueAct.grader_note) or acts.has(DialogueAct.rating_request)
+    ]
+
+
+def asked_before(turns: Sequence[Turn], index: int, language: Language) -> list[str]:
+    """The customer's sentences since the agent last spoke before turn ``index`` (what it may be answering)."""
+    asked: list[str] = []
+    for turn in reversed(turns[:index]):
+        if turn.role == "agent":
+            break
+        if turn.role == "customer":
+            asked[:0] = sentences(turn.text, language)
+    return asked
+
+
+def turn_grader_spans(transcript: Transcript, index: int) -> list[tuple[int, int]]:
+    """``grader_instruction_spans`` of turn ``index``, read against what the customer asked before it."""
+    turns = transcript.turns
+    return grader_instruction_spans(
+        turns[index].text, transcript.language, asked_before(turns, index, transcript.language)
+    )
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -261,21 +312,22 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
-def grader_instructions(text: str, language: Language) -> list[str]:
-    """The parts of ``text`` that address a grader instead of the customer (each verbatim)."""
-    return [text[start:end].strip() for start, end in grader_instruction_spans(text, language)]
+def grader_instructions(text: str, language: Language, asked: Sequence[str] = ()) -> list[str]:
+    """The parts of ``text`` that address a grader instead of the customer (each verbatim); ``asked`` as in
+    ``grader_instruction_spans``."""
+    return [text[start:end].strip() for start, end in grader_instruction_spans(text, language, asked)]
 
 
-def without_grader_instructions(text: str, language: Language) -> str:
+def without_grader_instructions(text: str, language: Language, asked: Sequence[str] = ()) -> str:
     """``text`` with grader-directed parts removed (each replaced by one line break).
 
     The offline grader measures everything — acts, concrete and vague wording, length, structure,
     refusals — in what remains, so an instruction to the grader can neither earn a point nor hide
     a shortcoming; quotes found in the result are still verbatim in ``text`` unless they would span
     a removed part (those are dropped by the caller's check). Text without such parts is returned
-    unchanged.
+    unchanged. ``asked`` as in ``grader_instruction_spans``.
     """
-    spans = grader_instruction_spans(text, language)
+    spans = grader_instruction_spans(text, language, asked)
     if not spans:
         return text
     pieces: list[str] = []

@@ -178,6 +178,8 @@ def fit_on_dev(
             "real_logs": (
                 "real/test never read"
                 if real_logs is None
+                else "real/test never read (no label files: no real-log test split is frozen)"
+                if not real_logs.items("test")
                 else f"real/test never read (labels sha256 {real_logs.test_sha256})"
             ),
         },
