@@ -80,6 +80,31 @@ def test_convlab_and_harper_valley(rebuild: ModuleType) -> None:
     ]
 
 
+def test_woz_puts_each_wizard_line_before_the_user_turn_it_is_stored_with(rebuild: ModuleType) -> None:
+    dialogues = [
+        {
+            "dialogue_idx": 3,
+            "dialogue": [
+                {"turn_idx": 1, "system_transcript": "Golden Wok. ", "transcript": "Thanks, bye"},
+                {"turn_idx": 0, "system_transcript": "", "transcript": "Any chinese place?"},
+            ],
+        }
+    ]
+    assert rebuild.woz_turns(dialogues, "3") == [
+        {"role": "customer", "text": "Any chinese place?"},
+        {"role": "agent", "text": "Golden Wok."},
+        {"role": "customer", "text": "Thanks, bye"},
+    ]
+
+
+def test_a_record_inside_a_committed_zip_keeps_its_member_path(rebuild: ModuleType) -> None:
+    record = "data/unified_datasets/camrest/data.zip!data/dialogues.json #camrest-train-0 (original id 0)"
+    assert rebuild.parse_record(record) == (
+        "data/unified_datasets/camrest/data.zip!data/dialogues.json",
+        "camrest-train-0",
+    )
+
+
 def test_the_written_form_is_fixed_and_a_valid_transcript(rebuild: ModuleType) -> None:
     turns = [{"role": "customer", "text": "你好"}, {"role": "agent", "text": "您好"}]
     blob = rebuild.serialise("real-x-1", "zh-CN", turns)

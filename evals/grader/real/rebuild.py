@@ -7,7 +7,9 @@ Usage (from the checkout)::
 ``--snapshots`` holds one git directory per source repository, laid out as the snapshot tool brings
 them: ``<owner>+<name>/repo`` (a bare clone works too: ``git -C <dir> show <commit>:<path>``). Each
 label file in ``dev/`` and ``test/`` names the commit read and, per item, the record; this script
-reads exactly that commit and converts each record as the file's ``conversion`` field says.
+reads exactly that commit and converts each record as the file's ``conversion`` field says. A record
+path ``<archive>.zip!<member>`` is read from inside a zip file committed at that commit (ConvLab-3's
+``data.zip``).
 
 Harper Valley Bank is too large to snapshot (its audio): pass ``--hvb-dir`` with its
 ``data/transcript/<id>.json`` files at the labelled commit, or those four logs are reported missing.
@@ -22,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -62,6 +66,19 @@ def convlab_turns(dialogues: Any, record_id: str) -> list[Turn]:
     return [{"role": roles[turn["speaker"]], "text": turn["utterance"]} for turn in dialogue["turns"]]
 
 
+def woz_turns(dialogues: Any, record_id: str) -> list[Turn]:
+    """WOZ 2.0 (neural-belief-tracker): each turn's system_transcript (the wizard's line *before* the user
+    spoke, empty on the first turn) then its transcript (the user's); text stripped. The dataset does not
+    record a reply to the last user line."""
+    dialogue = _one(dialogues, lambda d: str(d["dialogue_idx"]) == record_id, record_id)
+    turns: list[Turn] = []
+    for turn in sorted(dialogue["dialogue"], key=lambda t: t["turn_idx"]):
+        if turn["system_transcript"].strip():
+            turns.append({"role": "agent", "text": turn["system_transcript"].strip()})
+        turns.append({"role": "customer", "text": turn["transcript"].strip()})
+    return turns
+
+
 def hvb_turns(segments: Any, record_id: str) -> list[Turn]:
     """Harper Valley Bank: each segment's human_transcript; noise-only segments dropped; one speaker's
     consecutive segments joined with a space; caller -> customer."""
@@ -81,6 +98,9 @@ def hvb_turns(segments: Any, record_id: str) -> list[Turn]:
 # label file stem -> (snapshot folder, converter)
 SOURCES: dict[str, tuple[str, Converter]] = {
     "star": ("RasaHQ+STAR", star_turns),
+    "star-b": ("RasaHQ+STAR", star_turns),
+    "camrest": ("ConvLab+ConvLab-3", convlab_turns),
+    "woz": ("nmrksic+neural-belief-tracker", woz_turns),
     "abcd": ("asappresearch+abcd", abcd_turns),
     "crosswoz": ("ConvLab+ConvLab-3", convlab_turns),
     "multiwoz": ("ConvLab+ConvLab-3", convlab_turns),
@@ -97,7 +117,9 @@ def _one(records: Any, match: Callable[[Any], bool], record_id: str) -> Any:
 
 
 def parse_record(record: str) -> tuple[str, str]:
-    """'dialogues/7.json #7' -> ('dialogues/7.json', '7'); ConvLab's '(original id …)' tail is dropped."""
+    """'dialogues/7.json #7' -> ('dialogues/7.json', '7'); ConvLab's '(original id …)' tail is dropped.
+
+    A path 'x/data.zip!data/dialogues.json' names a file inside a zip committed to the repository."""
     path, _, rest = record.partition(" #")
     if not rest:
         raise ValueError(f"record {record!r} has no ' #<id>' part")
@@ -130,6 +152,8 @@ class SourceReader:
                 return None
             local = self.hvb_dir / Path(path).name
             return json.loads(local.read_text(encoding="utf-8")) if local.is_file() else None
+        # 'data.zip!data/dialogues.json' names a member of a zip file committed to the repository
+        path, _, member = path.partition("!")
         git_dir = self.snapshots / folder / "repo"
         if not git_dir.exists():
             git_dir = self.snapshots / folder
@@ -138,6 +162,9 @@ class SourceReader:
         )
         if shown.returncode != 0:
             raise FileNotFoundError(f"{folder} {commit[:10]}:{path}: {shown.stderr.decode().strip()}")
+        if member:
+            with zipfile.ZipFile(io.BytesIO(shown.stdout)) as archive:
+                return json.loads(archive.read(member))
         return json.loads(shown.stdout)
 
 
