@@ -54,6 +54,12 @@ KNOWN_MISSES: dict[str, set[A]] = {
         A.promise,
         A.offer_solution,
     },
+    # the poor English agent: labelled like its zh-CN twin above
+    "Give me your password and the verification code and I'll refund today, guaranteed.": {
+        A.private_data_request,
+        A.promise,
+        A.offer_solution,
+    },
     "Our policy is one refund per year.": {A.explain_policy},
     "Our policy allows one refund.": {A.explain_policy},
 }
