@@ -228,12 +228,38 @@ def test_recall_first_threshold_keeps_recall_when_precision_allows() -> None:
 def test_char_ngrams_agree_with_scikit_learn() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from simulator.recognition.ngrams import CharNgrams
+    from simulator.recognition.ngrams import Ngrams
 
     corpus = ["好的，我看一下。", "稍等哈", "Could you  give me the order number?", "Sorry about that, I'll check."]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=1, sublinear_tf=True).fit(corpus)
-    ours = CharNgrams({g: int(c) for g, c in vectorizer.vocabulary_.items()}, vectorizer.idf_, 1, 3)
+    ours = Ngrams({g: int(c) for g, c in vectorizer.vocabulary_.items()}, vectorizer.idf_, 1, 3)
     texts = ["稍等一下哈", "could you check the ORDER number"]
+    expected = vectorizer.transform(texts).toarray()
+    for row, (columns, values) in enumerate(ours.rows(texts)):
+        dense = np.zeros(expected.shape[1])
+        dense[columns] = values
+        assert np.allclose(dense, expected[row], atol=1e-6)
+
+
+def test_word_ngrams_cut_latin_words_and_agree_with_scikit_learn() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from simulator.recognition.ngrams import Ngrams, analyzer, word_ngrams
+
+    assert word_ngrams("That's NOT my problem!", 1, 2) == [
+        "that's",
+        "not",
+        "my",
+        "problem",
+        "that's not",
+        "not my",
+        "my problem",
+    ]
+    assert word_ngrams("亲 App闪退了，CVV别给别人", 1, 2) == ["app", "cvv", "app cvv"]
+    corpus = ["Not my problem, mate.", "That's on you, not us.", "Could you read me the code?", "亲 稍等"]
+    vectorizer = TfidfVectorizer(analyzer=analyzer("word", 1, 2), min_df=1, sublinear_tf=True).fit(corpus)
+    ours = Ngrams({g: int(c) for g, c in vectorizer.vocabulary_.items()}, vectorizer.idf_, 1, 2, "word")
+    texts = ["not my problem, not my job", "read me the code", "好的"]
     expected = vectorizer.transform(texts).toarray()
     for row, (columns, values) in enumerate(ours.rows(texts)):
         dense = np.zeros(expected.shape[1])

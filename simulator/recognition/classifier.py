@@ -7,11 +7,12 @@ Two files in ``simulator/recognition/model/`` hold it, written by ``drill train 
   feature names, the act order, the layer activations, the per-language thresholds chosen on dev,
   the training settings and the dev figures;
 - ``acts.npz``: the arrays (feature centring and scaling, each layer's weights and biases, and,
-  with character n-grams, their IDF weights and their weights into the first layer), read with
-  ``allow_pickle=False``; the n-gram vocabulary is a list in ``acts.json``.
+  for each n-gram block — character, word — its IDF weights and its weights into the first
+  layer), read with ``allow_pickle=False``; each block's kind, range and vocabulary are in
+  ``acts.json``.
 
-A forward pass is: standardise the dense features and scale them by ``dense_weight``, add the
-n-grams' TF-IDF values times their weights, then the layers (ReLU between, sigmoid at the end):
+A forward pass is: standardise the dense features and scale them by ``dense_weight``, add each
+n-gram block's TF-IDF values times its weights, then the layers (ReLU between, sigmoid at the end):
 one probability per act. The *score* callers see rescales each probability piecewise-linearly so that the act's own
 threshold sits at 0.5: an act is recognised exactly when its score is at least 0.5, whatever
 threshold dev chose for it.
@@ -30,15 +31,23 @@ import numpy as np
 
 from simulator.errors import DrillError
 from simulator.models import LANGUAGES, DialogueAct, Language
-from simulator.recognition.ngrams import CharNgrams
+from simulator.recognition.ngrams import NGRAM_KINDS, Ngrams
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 2: a list of n-gram blocks (character, word) instead of one character block
 RECOGNISED = 0.5  # a score at or above this means the act is recognised
 
 
 class ActModelError(DrillError):
     """The shipped act model is missing, unreadable or does not fit this code."""
+
+
+@dataclass(frozen=True)
+class NgramBlock:
+    """One kind of n-grams and their weights into the first layer, shape ``(vocabulary, width)``."""
+
+    ngrams: Ngrams
+    weights: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,7 @@ class ActModel:
     layers: tuple[tuple[np.ndarray, np.ndarray], ...]
     thresholds: dict[Language, np.ndarray]
     meta: dict[str, Any] = field(default_factory=dict)
-    ngrams: CharNgrams | None = None
-    ngram_weights: np.ndarray | None = None  # (vocabulary, first layer width)
+    ngram_blocks: tuple[NgramBlock, ...] = ()
     dense_weight: float = 1.0
 
     @property
@@ -66,10 +74,11 @@ class ActModel:
         hidden = self.dense_weight * (features - self.mean) / self.scale
         for index, (weights, bias) in enumerate(self.layers):
             hidden = hidden @ weights + bias
-            if index == 0 and self.ngrams is not None and self.ngram_weights is not None:
-                for row, (columns, values) in enumerate(self.ngrams.rows(texts)):
-                    if columns.size:
-                        hidden[row] += values @ self.ngram_weights[columns]
+            if index == 0:
+                for block in self.ngram_blocks:
+                    for row, (columns, values) in enumerate(block.ngrams.rows(texts)):
+                        if columns.size:
+                            hidden[row] += values @ block.weights[columns]
             if index < len(self.layers) - 1:
                 hidden = np.maximum(hidden, 0.0)
         return 1.0 / (1.0 + np.exp(-np.clip(hidden, -40, 40)))
@@ -95,9 +104,9 @@ def save_model(model: ActModel, directory: Path = MODEL_DIR) -> None:
     for index, (weights, bias) in enumerate(model.layers):
         arrays[f"w{index}"] = weights.astype(np.float32)
         arrays[f"b{index}"] = bias.astype(np.float32)
-    if model.ngrams is not None and model.ngram_weights is not None:
-        arrays["ngram_idf"] = model.ngrams.idf.astype(np.float32)
-        arrays["ngram_w"] = model.ngram_weights.astype(np.float32)
+    for index, block in enumerate(model.ngram_blocks):
+        arrays[f"ngram{index}_idf"] = block.ngrams.idf.astype(np.float32)
+        arrays[f"ngram{index}_w"] = block.weights.astype(np.float32)
     np.savez_compressed(directory / "acts.npz", **arrays)  # type: ignore[arg-type]
     meta = dict(model.meta)
     meta.update(
@@ -107,12 +116,14 @@ def save_model(model: ActModel, directory: Path = MODEL_DIR) -> None:
             "features": list(model.feature_names),
             "layers": len(model.layers),
             "dense_weight": model.dense_weight,
-            "ngrams": None
-            if model.ngrams is None
-            else {
-                "range": [model.ngrams.low, model.ngrams.high],
-                "vocabulary": sorted(model.ngrams.vocabulary, key=model.ngrams.vocabulary.__getitem__),
-            },
+            "ngrams": [
+                {
+                    "kind": block.ngrams.kind,
+                    "range": [block.ngrams.low, block.ngrams.high],
+                    "vocabulary": sorted(block.ngrams.vocabulary, key=block.ngrams.vocabulary.__getitem__),
+                }
+                for block in model.ngram_blocks
+            ],
             "thresholds": {
                 language: {
                     act.value: round(float(t), 4) for act, t in zip(model.acts, model.thresholds[language], strict=True)
@@ -144,17 +155,19 @@ def load_model(directory: Path = MODEL_DIR) -> ActModel:
             language: np.asarray([meta["thresholds"][language][act.value] for act in acts], dtype=np.float32)
             for language in LANGUAGES
         }
-        ngram_meta = meta.get("ngrams")
-        ngrams = (
-            CharNgrams(
-                vocabulary={gram: column for column, gram in enumerate(ngram_meta["vocabulary"])},
-                idf=arrays["ngram_idf"],
-                low=int(ngram_meta["range"][0]),
-                high=int(ngram_meta["range"][1]),
+        blocks = []
+        for index, block in enumerate(meta.get("ngrams") or []):
+            kind = next((known for known in NGRAM_KINDS if known == block["kind"]), None)
+            if kind is None:
+                raise ValueError(f"n-gram kind {block['kind']!r}")
+            ngrams = Ngrams(
+                vocabulary={gram: column for column, gram in enumerate(block["vocabulary"])},
+                idf=arrays[f"ngram{index}_idf"],
+                low=int(block["range"][0]),
+                high=int(block["range"][1]),
+                kind=kind,
             )
-            if ngram_meta
-            else None
-        )
+            blocks.append(NgramBlock(ngrams, arrays[f"ngram{index}_w"]))
         model = ActModel(
             acts=acts,
             feature_names=tuple(meta["features"]),
@@ -163,13 +176,12 @@ def load_model(directory: Path = MODEL_DIR) -> ActModel:
             layers=layers,
             thresholds=thresholds,
             meta=meta,
-            ngrams=ngrams,
-            ngram_weights=arrays.get("ngram_w") if ngrams else None,
+            ngram_blocks=tuple(blocks),
             dense_weight=float(meta.get("dense_weight", 1.0)),
         )
     except (KeyError, ValueError) as exc:
         raise ActModelError(
-            f"the act model in {directory} is incomplete or names an unknown act ({exc}); {rebuild}"
+            f"the act model in {directory} is incomplete or names an unknown act or n-gram kind ({exc}); {rebuild}"
         ) from exc
     if layers[-1][0].shape[1] != len(acts) or layers[0][0].shape[0] != len(model.feature_names):
         raise ActModelError(

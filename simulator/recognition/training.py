@@ -21,11 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.errors import DrillError
 from simulator.models import LANGUAGES, LEARNED_ACTS, DialogueAct, Language
-from simulator.recognition.classifier import ActModel
+from simulator.recognition.classifier import ActModel, NgramBlock
 from simulator.recognition.corpus import CORPUS_DIR, LabelledSentence, load_corpus, split_hash
 from simulator.recognition.encoder import model_id
 from simulator.recognition.features import FEATURE_NAMES, feature_matrix
-from simulator.recognition.ngrams import CharNgrams
+from simulator.recognition.ngrams import NgramKind, Ngrams, analyzer
 
 TRAINING_FILE = Path(__file__).resolve().parent / "training.yaml"
 EMBED_CHUNK = 64
@@ -50,13 +50,31 @@ class Candidate(_Strict):
     ngram_range: tuple[int, int] = (1, 3)
     ngram_min_df: int = Field(default=2, ge=1)
     dense_weight: float = Field(default=1.0, gt=0)
+    word_ngrams: bool = False
+    word_ngram_range: tuple[int, int] = (1, 2)
+    word_ngram_min_df: int = Field(default=2, ge=1)
+    word_ngram_weight: float = Field(default=1.0, gt=0)
 
     def label(self) -> str:
         base = f"logreg C={self.C:g}" if self.kind == "logreg" else f"mlp hidden={self.hidden} alpha={self.alpha:g}"
         if self.ngrams:
             low, high = self.ngram_range
-            base += f" + char {low}-{high}-grams (dense weight {self.dense_weight:g})"
+            base += f" + char {low}-{high}-grams"
+        if self.word_ngrams:
+            low, high = self.word_ngram_range
+            base += f" + word {low}-{high}-grams (weight {self.word_ngram_weight:g})"
+        if self.ngrams or self.word_ngrams:
+            base += f" (dense weight {self.dense_weight:g})"
         return base
+
+    def ngram_kinds(self) -> list[tuple[NgramKind, tuple[int, int], int, float]]:
+        """The n-gram blocks this candidate adds: (kind, range, min_df, weight)."""
+        blocks: list[tuple[NgramKind, tuple[int, int], int, float]] = []
+        if self.ngrams:
+            blocks.append(("char_wb", self.ngram_range, self.ngram_min_df, 1.0))
+        if self.word_ngrams:
+            blocks.append(("word", self.word_ngram_range, self.word_ngram_min_df, self.word_ngram_weight))
+        return blocks
 
 
 class Grid(_Strict):
@@ -218,19 +236,19 @@ def _fit(candidate: Candidate, train: Labelled, seed: int) -> ActModel:
     mean = scaler.mean_.astype(np.float32)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0).astype(np.float32)
     n_acts = train.labels.shape[1]
-    ngrams: CharNgrams | None = None
+    fitted_ngrams: list[tuple[Ngrams, float]] = []  # each block and the weight its values are scaled by
     x: Any = dense
-    if candidate.ngrams:
+    if candidate.ngram_kinds():
         from scipy.sparse import csr_matrix, hstack
 
-        low, high = candidate.ngram_range
-        vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(low, high), min_df=candidate.ngram_min_df, sublinear_tf=True
-        )
-        sparse = vectorizer.fit_transform(train.texts)
-        vocabulary = {gram: int(column) for gram, column in vectorizer.vocabulary_.items()}
-        ngrams = CharNgrams(vocabulary, vectorizer.idf_.astype(np.float32), low, high)
-        x = hstack([csr_matrix(dense), sparse]).tocsr()
+        parts: list[Any] = [csr_matrix(dense)]
+        for kind, (low, high), min_df, block_weight in candidate.ngram_kinds():
+            vectorizer = TfidfVectorizer(analyzer=analyzer(kind, low, high), min_df=min_df, sublinear_tf=True)
+            parts.append(vectorizer.fit_transform(train.texts) * block_weight)
+            vocabulary = {gram: int(column) for gram, column in vectorizer.vocabulary_.items()}
+            idf = vectorizer.idf_.astype(np.float32)
+            fitted_ngrams.append((Ngrams(vocabulary, idf, low, high, kind), block_weight))
+        x = hstack(parts).tocsr()
     width = dense.shape[1]
     if candidate.kind == "logreg":
         weights = np.zeros((x.shape[1], n_acts), dtype=np.float32)
@@ -242,7 +260,7 @@ def _fit(candidate: Candidate, train: Labelled, seed: int) -> ActModel:
                 weights[:, index] = fitted.coef_[0]
                 bias[index] = fitted.intercept_[0]
         layers = [(weights[:width], bias)]
-        ngram_weights = weights[width:] if ngrams is not None else None
+        sparse_weights = weights[width:]
     else:
         mlp = MLPClassifier(
             hidden_layer_sizes=(candidate.hidden,), alpha=candidate.alpha, max_iter=300, random_state=seed
@@ -252,7 +270,14 @@ def _fit(candidate: Candidate, train: Labelled, seed: int) -> ActModel:
         ]
         first, first_bias = fitted_layers[0]
         layers = [(first[:width], first_bias), *fitted_layers[1:]]
-        ngram_weights = first[width:] if ngrams is not None else None
+        sparse_weights = first[width:]
+    blocks = []
+    offset = 0
+    for ngrams, block_weight in fitted_ngrams:
+        size = len(ngrams.vocabulary)
+        # The block's scale is folded into its weights, so applying the model needs no extra setting.
+        blocks.append(NgramBlock(ngrams, (sparse_weights[offset : offset + size] * block_weight).astype(np.float32)))
+        offset += size
     return ActModel(
         LEARNED_ACTS,
         FEATURE_NAMES,
@@ -261,8 +286,7 @@ def _fit(candidate: Candidate, train: Labelled, seed: int) -> ActModel:
         tuple(layers),
         {},
         {},
-        ngrams=ngrams,
-        ngram_weights=ngram_weights,
+        ngram_blocks=tuple(blocks),
         dense_weight=candidate.dense_weight,
     )
 
