@@ -395,3 +395,29 @@ def test_a_bug_in_the_judge_is_not_hidden(tmp_path: Path, monkeypatch) -> None:
     configured = settings(tmp_path, llm_base_url="http://127.0.0.1:9/v1")
     with pytest.raises(TypeError):
         grade(agent("en", "poor"), library=library(), settings=configured, references=[])
+
+
+def test_a_transcript_without_a_case_is_graded_by_the_case_less_set(tmp_path: Path) -> None:
+    shipped = load_weights()
+    lowered = {
+        name: spec.model_copy(update={"base": 1.0, "cuts": [9.0, 9.0, 9.0, 9.0]})
+        for name, spec in shipped.criteria.items()
+    }
+    two_sets = shipped.model_copy(update={"without_case": lowered})
+    with_case = agent("en", "excellent")
+    findings = run_rules(with_case, rubric(), en_case())
+    assert [s.score for s in grade_offline(with_case, rubric(), en_case(), findings, weights=two_sets)] == [
+        s.score for s in grade_offline(with_case, rubric(), en_case(), findings, weights=shipped)
+    ]
+    log = transcript("en", EN_AGENTS["excellent"])  # a pasted chat log: no case
+    scores = grade_offline(log, rubric(), None, run_rules(log, rubric(), None), weights=two_sets)
+    assert {s.score for s in scores} == {1}
+
+
+def test_a_case_less_set_must_mirror_the_shared_criteria(tmp_path: Path) -> None:
+    bad = tmp_path / "weights.yaml"
+    data = yaml.safe_load(Path(load_weights.__globals__["WEIGHTS_FILE"]).read_text(encoding="utf-8"))
+    data["without_case"] = {"clarity": dict(data["criteria"]["standard_phrasing"])}
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(OfflineWeightsError, match="without_case.clarity"):
+        load_weights(bad)

@@ -186,3 +186,50 @@ def test_fitted_cut_points_spread_levels_that_half_up_rounding_piles_in_the_midd
         return float(np.std([criterion_score(fit.weights, r.values) for r in rows]))
 
     assert spread("half_up") < spread("label_quantiles") <= labels.std() + 1e-9
+
+
+def _two_parts() -> list[LabelledSignals]:
+    """Rows with a case follow 1 + 3·greeting; case-less rows (4 datasets) follow 5 - 3·greeting."""
+    rows = _rows(32)
+    for index in range(24):
+        greeting = float(index % 2)
+        rows.append(
+            LabelledSignals(
+                f"log-{index}",
+                f"real:d{index % 4}",
+                {"greeting": greeting, "forbidden_phrase": float(index % 3 == 0)},
+                {"c": int(5 - 3 * greeting) if index % 3 else 1},
+                with_case=False,
+            )
+        )
+    return rows
+
+
+def test_case_less_candidates_leave_rows_with_a_case_to_the_shared_weights() -> None:
+    from simulator.weights_fit.without_case import (
+        WITHOUT_CASE_VARIANTS,
+        applicable_variants,
+        cross_validated_variants,
+        fit_without_case,
+    )
+
+    template = default_weights().model_copy(update={"criteria": {"c": SPEC}, "without_case": None})
+    rows = _two_parts()
+    shared, _ = fit_weights(template, rows, alphas=(0.01, 1.0), folds=3, level_map="label_quantiles")
+    assert fit_without_case(shared, rows, "shared") == (None, {})
+    for variant in ("own_cuts", "toward_shared", "separate"):
+        own, how = fit_without_case(shared, rows, variant, alphas=(0.01, 1.0), folds=3)
+        assert own is not None and set(own) == set(shared.criteria) and "c" in how
+        assert set(own["c"].signals) == set(shared.criteria["c"].signals)
+    assert applicable_variants("half_up") == tuple(v for v in WITHOUT_CASE_VARIANTS if v != "own_cuts")
+    predicted = cross_validated_variants(template, rows, level_map="label_quantiles", alphas=(0.01, 1.0), folds=3)
+    with_case = [i for i, row in enumerate(rows) if row.with_case]
+    first = predicted["shared"]
+    for levels in predicted.values():
+        assert [levels[i] for i in with_case] == [first[i] for i in with_case]
+    # A greeting lowers the case-less mentors' level: a separate fit cannot reward it less than the shared one.
+    separate, _ = fit_without_case(shared, rows, "separate", alphas=(0.01, 1.0), folds=3)
+    assert (
+        separate is not None
+        and separate["c"].signals["greeting"].weight <= shared.criteria["c"].signals["greeting"].weight
+    )

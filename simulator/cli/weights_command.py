@@ -127,6 +127,16 @@ def fit(set_dir: Path, out_path: Path, real_dev: bool, as_json: bool) -> None:
     candidates = level_map["candidates"].items()
     others = ", ".join(f"{name} {figures['mad']} points" for name, figures in candidates if name != level_map["chosen"])
     click.echo(f"Level map {level_map['chosen']} (nested CV mean abs. difference; other candidates: {others}).")
+    without_case = result.provenance.get("without_case")
+    if without_case:
+        others = ", ".join(
+            f"{name} {figures['mad']} points"
+            for name, figures in without_case["candidates"].items()
+            if name != without_case["chosen"]
+        )
+        click.echo(
+            f"Case-less set {without_case['chosen']} (nested CV mean abs. difference; other candidates: {others})."
+        )
     cv = result.provenance["cross_validation"]
     click.echo(_figures_line("cross-validated, fitted weights", cv))
     for part in ("synthetic", "real"):

@@ -201,7 +201,7 @@ def grade_offline(
     type (transcript or persona); ``weights`` defaults to the shipped ``offline_weights.yaml``.
     Returns one CriterionScore per rubric criterion, in rubric order.
     """
-    weights = weights or default_weights()
+    weights = (weights or default_weights()).for_grading(with_case=case is not None)
     lang = transcript.language
     if not transcript.agent_turn_indices():
         return [CriterionScore(id=c.id, unscored_reason=t("offline.no_agent", lang)) for c in rubric.criteria]

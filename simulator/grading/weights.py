@@ -98,6 +98,7 @@ class WeightsProvenance(_Strict):
     cross_validation: dict[str, Any] = Field(default_factory=dict)
     previous_weights_on_dev: dict[str, Any] = Field(default_factory=dict)
     held_out: dict[str, Any] = Field(default_factory=dict)
+    without_case: dict[str, Any] = Field(default_factory=dict)
 
 
 class OfflineWeights(_Strict):
@@ -108,7 +109,22 @@ class OfflineWeights(_Strict):
     level_map: LevelMap = "half_up"
     thresholds: Thresholds
     criteria: dict[str, CriterionWeights]
+    without_case: dict[str, CriterionWeights] | None = Field(
+        default=None,
+        description="Criteria used for a transcript graded without a case (a chat log), when the fit chose a set "
+        "of its own (provenance.without_case says how); absent: ``criteria`` serve both.",
+    )
     digest: str = ""  # sha256 of the file, filled in by load_weights
+
+    def for_grading(self, with_case: bool) -> OfflineWeights:
+        """The weights that grade a transcript with (``with_case``) or without a case.
+
+        Without a case no resolution or case fact can be measured, so the totals are a different
+        measurement: when the file has a ``without_case`` set, it replaces ``criteria``.
+        """
+        if with_case or self.without_case is None:
+            return self
+        return self.model_copy(update={"criteria": self.without_case})
 
 
 def load_weights(path: Path = WEIGHTS_FILE) -> OfflineWeights:
@@ -137,6 +153,17 @@ def load_weights(path: Path = WEIGHTS_FILE) -> OfflineWeights:
         if (spec.cuts is None) != (weights.level_map == "half_up"):
             need = "no cut points" if weights.level_map == "half_up" else "four cut points"
             issues.append(f"criteria.{criterion_id}.cuts: level_map {weights.level_map} needs {need} (refit weights)")
+    if weights.without_case is not None:
+        for criterion_id, spec in weights.without_case.items():
+            shared = weights.criteria.get(criterion_id)
+            if shared is None or set(spec.signals) != set(shared.signals) or spec.score_caps != shared.score_caps:
+                issues.append(
+                    f"without_case.{criterion_id}: must be a criterion of criteria with the same signals and score caps"
+                )
+            if (spec.cuts is None) != (weights.level_map == "half_up"):
+                issues.append(
+                    f"without_case.{criterion_id}.cuts: level_map {weights.level_map} disagrees (refit weights)"
+                )
     if issues:
         known = ", ".join(sorted(signals))
         raise OfflineWeightsError(f"{path}: " + "; ".join(issues) + f" (known signals: {known})")

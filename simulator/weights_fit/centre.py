@@ -65,9 +65,12 @@ def _rows(
         if not known:
             skipped[record.session_id] = "no label for a criterion these weights score"
             continue
-        rows.append(LabelledSignals(record.session_id, record.session_id, values, known))
+        with_case = bool(record.transcript.case_id)
+        rows.append(LabelledSignals(record.session_id, record.session_id, values, known, with_case=with_case))
         overridden = {c: lvl for c, lvl in record.levels(overrides_only=True).items() if c in shipped.criteria}
-        override_rows.append(LabelledSignals(record.session_id, record.session_id, values, overridden))
+        override_rows.append(
+            LabelledSignals(record.session_id, record.session_id, values, overridden, with_case=with_case)
+        )
     return rows, override_rows, skipped
 
 
@@ -106,8 +109,9 @@ def refit_centre(
     fitted, fits = fit_weights(shipped, train, prior=shipped, alphas=alphas, folds=folds, criteria=refittable)
     held = [rows[i] for i in held_index]
     held_overrides = [override_rows[i] for i in held_index]
-    before = [predict_levels(shipped, r.values) for r in held]
-    after = [predict_levels(fitted, r.values) for r in held]
+    # The case-less set (``without_case``) is carried over unrefitted; held-out rows are graded as the grader would.
+    before = [predict_levels(shipped.for_grading(r.with_case), r.values) for r in held]
+    after = [predict_levels(fitted.for_grading(r.with_case), r.values) for r in held]
     provenance = {
         "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "drill weights refit-centre",

@@ -30,6 +30,7 @@ class LabelledSignals:
     group: str  # the cross-validation group: a situation, or a session of a centre
     values: SignalValues
     levels: Mapping[str, int]  # criterion id -> the mentor's level, 1-5
+    with_case: bool = True  # graded with its case (a drill, a synthetic transcript) or without (a chat log)
 
 
 def signal_sign(name: str) -> int:

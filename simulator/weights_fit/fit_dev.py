@@ -21,14 +21,16 @@ import sklearn
 
 from simulator.config import PROJECT_DIR
 from simulator.content import Library
+from simulator.evals.agreement import bootstrap_interval, spearman_along
 from simulator.evals.grader_set import GraderSet, split_sha256
 from simulator.evals.real_log_set import RealLogSet
-from simulator.grading.weights import LEVEL_MAPS, OfflineWeights
+from simulator.grading.weights import LEVEL_MAPS, LevelMap, OfflineWeights
 from simulator.recognition.classifier import MODEL_DIR
 from simulator.weights_fit import model as fit_model
 from simulator.weights_fit.features import LabelledSignals, measure_signals
-from simulator.weights_fit.figures import level_figures, total_figures
+from simulator.weights_fit.figures import level_figures, total_figures, weighted_total
 from simulator.weights_fit.model import CriterionFit, cross_validated_levels, fit_weights, predict_levels
+from simulator.weights_fit.without_case import WITHOUT_CASE_VARIANTS, cross_validated_variants, fit_without_case
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,20 @@ def dev_signals(
     rows: list[LabelledSignals] = []
     skipped: list[str] = []
     for labelled in grader_set.items("dev"):
-        values = measure_signals(labelled.transcript(), library, template)
+        transcript = labelled.transcript()
+        values = measure_signals(transcript, library, template)
         if values is None:
             skipped.append(labelled.id)
             continue
-        rows.append(LabelledSignals(labelled.id, labelled.situation.situation, values, labelled.item.labels.scores()))
+        rows.append(
+            LabelledSignals(
+                labelled.id,
+                labelled.situation.situation,
+                values,
+                labelled.item.labels.scores(),
+                with_case=bool(transcript.case_id),
+            )
+        )
     return rows, skipped
 
 
@@ -78,7 +89,15 @@ def real_dev_signals(
         if values is None:
             skipped.append(log.id)
             continue
-        rows.append(LabelledSignals(log.id, REAL_GROUP_PREFIX + log.path.stem, values, log.item.labels.scores()))
+        rows.append(
+            LabelledSignals(
+                log.id,
+                REAL_GROUP_PREFIX + log.path.stem,
+                values,
+                log.item.labels.scores(),
+                with_case=bool(log.transcript.case_id),
+            )
+        )
     return rows, skipped, missing
 
 
@@ -98,6 +117,46 @@ def _part_figures(
         return {}
     part_rows, part_levels = [r for r, _ in chosen], [p for _, p in chosen]
     return {"levels": level_figures(part_rows, part_levels), "total": total_figures(part_rows, part_levels, rubric)}
+
+
+def _choose_without_case(
+    template: OfflineWeights,
+    rows: list[LabelledSignals],
+    rubric: Any,
+    level_map: LevelMap,
+    alphas: tuple[float, ...],
+    folds: int,
+) -> tuple[list[dict[str, int]], dict[str, Any]]:
+    """The case-less candidate whose nested cross-validated case-less totals are closest to the mentors'
+    (lowest mean absolute difference; ties: the simpler), with its levels for every row and every
+    candidate's case-less figures (Spearman with its bootstrap interval)."""
+    cv_by_variant = cross_validated_variants(template, rows, level_map=level_map, alphas=alphas, folds=folds)
+    caseless = [i for i, row in enumerate(rows) if not row.with_case]
+    candidates: dict[str, Any] = {}
+    for variant, predicted in cv_by_variant.items():
+        part_rows, part_levels = [rows[i] for i in caseless], [predicted[i] for i in caseless]
+        figures = total_figures(part_rows, part_levels, rubric)
+        interval = bootstrap_interval(
+            spearman_along,
+            [weighted_total(row.levels, rubric) for row in part_rows],
+            [weighted_total(levels, rubric) for levels in part_levels],
+        )
+        figures["spearman_interval"] = None if interval is None else [round(bound, 4) for bound in interval]
+        candidates[variant] = figures
+    chosen = min(
+        cv_by_variant,
+        key=lambda v: (
+            math.inf if candidates[v]["mad"] is None else candidates[v]["mad"],
+            WITHOUT_CASE_VARIANTS.index(v),
+        ),
+    )
+    return cv_by_variant[chosen], {
+        "chosen": chosen,
+        "chosen_by": "lowest mean absolute difference of the case-less rows' totals in the nested cross-validation "
+        "(outer folds as below; ties: the candidate with less freedom); rows graded with a case use the shared "
+        "criteria whatever the choice",
+        "candidates": candidates,
+    }
 
 
 def fit_on_dev(
@@ -133,8 +192,10 @@ def fit_on_dev(
         }
     # The level map is chosen like alpha, by what held-out data says: each candidate's nested
     # cross-validated totals, the lowest mean absolute difference from the mentors' (ties: the first).
+    # It is chosen on the shared weights alone; the case-less set is chosen after it, under that map.
+    shared_template = template.model_copy(update={"without_case": None})
     cv_by_map = {
-        level_map: cross_validated_levels(template, rows, alphas=alphas, folds=folds, level_map=level_map)
+        level_map: cross_validated_levels(shared_template, rows, alphas=alphas, folds=folds, level_map=level_map)
         for level_map in LEVEL_MAPS
     }
     totals_by_map = {level_map: total_figures(rows, cv, rubric) for level_map, cv in cv_by_map.items()}
@@ -145,9 +206,15 @@ def fit_on_dev(
             LEVEL_MAPS.index(level_map),
         ),
     )
-    weights, fits = fit_weights(template, rows, alphas=alphas, folds=folds, level_map=chosen)
+    weights, fits = fit_weights(shared_template, rows, alphas=alphas, folds=folds, level_map=chosen)
     cv_levels = cv_by_map[chosen]
-    template_levels = [predict_levels(template, row.values) for row in rows]
+    without_case: dict[str, Any] = {}
+    if any(not row.with_case for row in rows):
+        cv_levels, without_case = _choose_without_case(shared_template, rows, rubric, chosen, alphas, folds)
+        own, how = fit_without_case(weights, rows, without_case["chosen"], alphas=alphas, folds=folds)
+        weights = weights.model_copy(update={"without_case": own})
+        without_case["criteria"] = how
+    template_levels = [predict_levels(template.for_grading(row.with_case), row.values) for row in rows]
     dev_dir = grader_set.directory / "dev"
     recogniser = recogniser_digest()
     data = hashlib.sha256(split_sha256(dev_dir).encode("ascii"))
@@ -202,6 +269,7 @@ def fit_on_dev(
             "chosen_by": "lowest mean absolute difference of totals in the nested cross-validation below",
             "candidates": totals_by_map,
         },
+        **({"without_case": without_case} if without_case else {}),
         "cross_validation": {
             "scheme": f"GroupKFold by situation (real logs: by dataset), {min(folds, len({r.group for r in rows}))} "
             "outer folds; alpha chosen again inside each outer training part",

@@ -297,5 +297,5 @@ def cross_validated_levels(
             level_map=level_map,
         )
         for i in held_out:
-            predicted[i] = predict_levels(fitted, rows[i].values)
+            predicted[i] = predict_levels(fitted.for_grading(rows[i].with_case), rows[i].values)
     return predicted

@@ -18,8 +18,9 @@ HEADER = """\
 # `cuts` it reaches (provenance.level_map says how the map was chosen). `score_caps` (rubric rules,
 # not fitted) then limit the level when their signal fired. A signal that never fired in the
 # training data keeps its previous weight (listed under provenance.criteria.*.no_evidence). What
-# each signal measures: simulator/grading/detectors/. `provenance` records the data, the model
-# and the cross-validated figures.
+# each signal measures: simulator/grading/detectors/. `without_case` (when present) replaces
+# `criteria` for a transcript graded without a case (a chat log; provenance.without_case says how it
+# was chosen). `provenance` records the data, the model and the cross-validated figures.
 """
 
 
@@ -32,6 +33,7 @@ def weights_document(weights: OfflineWeights, provenance: dict[str, Any], versio
         "level_map": body["level_map"],
         "thresholds": body["thresholds"],
         "criteria": body["criteria"],
+        **({"without_case": body["without_case"]} if "without_case" in body else {}),
     }
 
 
