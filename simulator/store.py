@@ -48,14 +48,22 @@ class TurnConflict(DrillError):
         )
 
 
+#: How long a SQLite connection waits for another writer's lock before "database is locked": long
+#: enough for replicas that start at once to migrate one after another, short enough that a stuck
+#: writer surfaces as an error.
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
 def _enable_sqlite_wal(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        # The wait for another process's lock stays the connection's own (SQLITE_BUSY_TIMEOUT_S): a
+        # shorter pragma here made a fresh start fail with "database is locked" while three other
+        # processes on a loaded machine migrated the same file one after another.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
 
@@ -91,7 +99,9 @@ class SessionStore:
 
     def __init__(self, url: str):
         is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}} if is_sqlite else {}
+        kwargs: dict[str, Any] = (
+            {"connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}} if is_sqlite else {}
+        )
         prepare_sqlite_file(url)
         # A server database can drop idle connections, so those are pinged before use; a SQLite
         # file cannot, and the ping was about a third of the cost of committing a turn.
