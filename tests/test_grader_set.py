@@ -50,8 +50,13 @@ def test_shipped_test_split_is_fresh_frozen_and_full_of_traps(shipped: GraderSet
     assert manifest["test"]["sha256"] == shipped.test_sha256 == split_sha256(DEFAULT_SET_DIR / "test")
     test = shipped.items("test")
     assert len(test) >= 48 and manifest["test"]["items"] == len(test)
-    dev_cases = {item.situation.case_id for item in shipped.items("dev")}
-    assert not {item.situation.case_id for item in test} & dev_cases, "test situations reuse dev cases"
+    # A situation is one case x persona (docs/grader-data.md). Test v4 reuses three English dev cases
+    # with personas never paired with them, because only two English cases were unused; no pair repeats.
+    dev_pairs = {(item.situation.case_id, item.situation.persona_id) for item in shipped.items("dev")}
+    test_pairs = {(item.situation.case_id, item.situation.persona_id) for item in test}
+    assert not test_pairs & dev_pairs, "test situations repeat a dev case x persona"
+    dev_cases = {case for case, _persona in dev_pairs}
+    assert len({case for case, _persona in test_pairs} & dev_cases) <= 3, "test reuses too many dev cases"
     traps = {trap for item in test for trap in item.item.traps}
     assert {"polite_no_solution", "keyword_salad", "grader_note", "one_word_offer", "policy_breach"} <= traps
     assert {"invented_reference", "privacy_violation", "borderline", "mid_conversation"} <= traps
