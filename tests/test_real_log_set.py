@@ -53,9 +53,14 @@ def _manifest() -> dict[str, object]:
     return loaded
 
 
-# The one dataset allowed on both sides: two stated selections that cannot meet (real/SOURCES.md): dev took
-# the lowest DialogueID per task and scenario, test the second-lowest.
-SPLIT_BY_SELECTION_RULE = {"STAR (Schema-Guided Dialog Dataset for Transfer Learning)"}
+# Datasets allowed on both sides, each as stated selections that cannot meet (real/SOURCES.md): STAR dev took
+# the lowest and second-lowest DialogueID per task and scenario, test the third-lowest; CamRest676 and WOZ 2.0
+# dev took the first 11 train dialogues, test the next 11. The record check below keeps them apart.
+SPLIT_BY_SELECTION_RULE = {
+    "STAR (Schema-Guided Dialog Dataset for Transfer Learning)",
+    "CamRest676 (via ConvLab-3 unified format)",
+    "WOZ 2.0 (Neural Belief Tracker release)",
+}
 
 
 def test_real_splits_keep_each_dataset_on_one_side(shipped_labels: RealLogSet) -> None:
@@ -67,7 +72,8 @@ def test_real_splits_keep_each_dataset_on_one_side(shipped_labels: RealLogSet) -
         assert {log.item.language for log in shipped_labels.items("dev")} == {"zh-CN", "en"}
         return
     assert dev and test and dev & test <= SPLIT_BY_SELECTION_RULE
-    assert test - dev, "the real test split has datasets no dev file uses"
+    # Since real test v3 every test dataset is also in dev (by a disjoint selection rule), so no
+    # "dataset only in test" check: what is held out is the records, checked here.
 
     def records(split: Split) -> set[tuple[str, str]]:
         return {(log.source.dataset, log.item.record) for log in shipped_labels.items(split)}

@@ -2,7 +2,8 @@
 
 Usage (from the checkout)::
 
-    python evals/grader/real/rebuild.py --snapshots /work/.mirror --out "$DRILL_REAL_LOGS_DIR" [--write-hashes]
+    python evals/grader/real/rebuild.py --snapshots /work/.mirror --out "$DRILL_REAL_LOGS_DIR" \
+        [--write-hashes] [--only STEM ...]
 
 ``--snapshots`` holds one git directory per source repository, laid out as the snapshot tool brings
 them: ``<owner>+<name>/repo`` (a bare clone works too: ``git -C <dir> show <commit>:<path>``). Each
@@ -99,8 +100,11 @@ def hvb_turns(segments: Any, record_id: str) -> list[Turn]:
 SOURCES: dict[str, tuple[str, Converter]] = {
     "star": ("RasaHQ+STAR", star_turns),
     "star-b": ("RasaHQ+STAR", star_turns),
+    "star-c": ("RasaHQ+STAR", star_turns),
     "camrest": ("ConvLab+ConvLab-3", convlab_turns),
+    "camrest-c": ("ConvLab+ConvLab-3", convlab_turns),
     "woz": ("nmrksic+neural-belief-tracker", woz_turns),
+    "woz-c": ("nmrksic+neural-belief-tracker", woz_turns),
     "abcd": ("asappresearch+abcd", abcd_turns),
     "crosswoz": ("ConvLab+ConvLab-3", convlab_turns),
     "multiwoz": ("ConvLab+ConvLab-3", convlab_turns),
@@ -168,14 +172,19 @@ class SourceReader:
         return json.loads(shown.stdout)
 
 
-def rebuild(snapshots: Path, out: Path, hvb_dir: Path | None) -> tuple[dict[str, str], list[str]]:
-    """Write every labelled transcript into ``out``; return (id -> sha256 written, ids missing)."""
+def rebuild(
+    snapshots: Path, out: Path, hvb_dir: Path | None, only: set[str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Write every labelled transcript into ``out`` (or those of the label files named in ``only``, by stem);
+    return (id -> sha256 written, ids missing)."""
     reader = SourceReader(snapshots, hvb_dir)
     written: dict[str, str] = {}
     missing: list[str] = []
     out.mkdir(parents=True, exist_ok=True)
     for split in SPLITS:
         for label_file in sorted((HERE / split).glob("*.yaml")):
+            if only is not None and label_file.stem not in only:
+                continue
             source = yaml.safe_load(label_file.read_text(encoding="utf-8"))
             folder, convert = SOURCES[label_file.stem]
             for item in source["items"]:
@@ -197,12 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="DRILL_REAL_LOGS_DIR to write <id>.json into")
     parser.add_argument("--hvb-dir", type=Path, help="Harper Valley Bank data/transcript/*.json files")
     parser.add_argument("--write-hashes", action="store_true", help=f"record the hashes in {HASHES_FILE.name}")
+    parser.add_argument(
+        "--only", nargs="+", metavar="STEM", help="rebuild only these label files (e.g. star-c woz-c), by file stem"
+    )
     args = parser.parse_args(argv)
-    written, missing = rebuild(args.snapshots, args.out, args.hvb_dir)
-    if args.write_hashes:
-        header = "# SHA-256 of each transcript as rebuild.py writes it (docs/grader-data.md).\n"
-        HASHES_FILE.write_text(header + yaml.safe_dump(dict(sorted(written.items()))), encoding="utf-8")
+    written, missing = rebuild(args.snapshots, args.out, args.hvb_dir, set(args.only) if args.only else None)
     recorded: dict[str, str] = yaml.safe_load(HASHES_FILE.read_text(encoding="utf-8")) if HASHES_FILE.is_file() else {}
+    if args.write_hashes:
+        # merge, so that a partial rebuild (--only, or HVB absent) keeps the other recorded hashes
+        recorded = {**recorded, **written}
+        header = "# SHA-256 of each transcript as rebuild.py writes it (docs/grader-data.md).\n"
+        HASHES_FILE.write_text(header + yaml.safe_dump(dict(sorted(recorded.items()))), encoding="utf-8")
     differ = sorted(i for i, digest in written.items() if recorded.get(i) != digest)
     print(f"{len(written)} transcripts written to {args.out}; {len(missing)} missing: {', '.join(missing) or '-'}")
     if differ:
