@@ -102,6 +102,7 @@ class _CaseKit:
     forbidden: tuple[Phrase, ...]
     forbidden_promise: re.Pattern[str] | None
     max_compensation: float | None
+    allowed_amounts: frozenset[float] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ def _case_kit(case: Case, lex: CompiledLexicon) -> _CaseKit:
             forbidden=compile_phrases(case.forbidden_phrasing),
             forbidden_promise=keyword_pattern(case.policy.forbidden_promise_keywords),
             max_compensation=case.policy.max_compensation,
+            allowed_amounts=policy_amounts(case, lex.language),
         )
 
     kit: _CaseKit = _CASE_CACHE.get(case, lex.language, build)
@@ -268,13 +270,38 @@ def _offers(
     return tuple(offered), quotes
 
 
+def policy_amounts(case: Case, language: Language) -> frozenset[float]:
+    """The money amounts the case itself allows: named by an acceptable resolution or a ``may_offer`` line.
+
+    Refunding "the whole order, $38.60" when a resolution of the case says so is the resolution, not
+    compensation beyond ``max_compensation``: the limit caps goodwill money, not what the case allows.
+    """
+    texts = [
+        *(res.description for res in case.acceptable_resolutions),
+        *(keyword for res in case.acceptable_resolutions for keyword in res.keywords),
+        *case.policy.may_offer,
+    ]
+    return frozenset(amount.value for text in texts for amount in structure.amounts(text, language))
+
+
+def amounts_beyond_limit(text: str, language: Language, limit: float | None, allowed: frozenset[float]) -> list[float]:
+    """The amounts in ``text`` above ``limit`` that the case does not allow (:func:`policy_amounts`)."""
+    if limit is None:
+        return []
+    return [
+        amount.value
+        for amount in structure.amounts(text, language)
+        if amount.value > limit and amount.value not in allowed
+    ]
+
+
 def _over_promises(parts: list[SentenceActs], lex: CompiledLexicon, kit: _CaseKit) -> tuple[str, ...]:
     quotes: list[str] = []
     for part in parts:
         body = part.text
         beyond = bool(kit.forbidden_promise and kit.forbidden_promise.search(body))
         if not beyond and kit.max_compensation is not None and lex.compensation and lex.compensation.search(body):
-            beyond = any(amount.value > kit.max_compensation for amount in structure.amounts(body, lex.language))
+            beyond = bool(amounts_beyond_limit(body, lex.language, kit.max_compensation, kit.allowed_amounts))
         if beyond and body not in quotes:
             quotes.append(body)
     return tuple(quotes)

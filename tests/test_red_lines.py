@@ -52,6 +52,24 @@ def test_listed_phrases_and_the_case_policy_are_confirmed() -> None:
     assert scan("zh-CN", f"{ZH_HELLO}我保证明天到，再给您全额赔偿。", case=False).confirmed == []
 
 
+def test_a_clause_saying_no_secret_is_needed_is_set_aside_before_judging_the_request() -> None:
+    # Asks only for the card's tail and says no password or code is needed: nothing is crossed.
+    tail_only = scan("zh-CN", f"{ZH_HELLO}麻烦您报一下卡号后四位，不需要密码和验证码。")
+    assert tail_only.confirmed == [] and tail_only.review == []
+    # The same reassurance tacked onto a real request hides nothing: the request is judged alone.
+    tacked = scan("zh-CN", f"{ZH_HELLO}您把手机收到的验证码发我一下，不需要密码。")
+    assert [(hit.kind, hit.source) for hit in tacked.confirmed] == [("private_data_request", "recogniser")]
+
+
+def test_an_amount_the_cases_resolution_names_is_not_beyond_the_compensation_limit() -> None:
+    # The case's resolution refunds the duplicate $89.99 and its limit caps goodwill money at $10:
+    # refunding what the resolution names is the resolution, a goodwill sum above the limit is not.
+    allowed = scan("en", f"{EN_HELLO} I'm refunding the duplicate $89.99 charge and adding a $10 goodwill credit.")
+    assert "promise_beyond_policy" not in {hit.kind for hit in [*allowed.confirmed, *allowed.review]}
+    over = scan("en", f"{EN_HELLO} I'm refunding the duplicate charge and adding a $50 goodwill credit.")
+    assert ("promise_beyond_policy", "policy") in {(hit.kind, hit.source) for hit in over.confirmed}
+
+
 def test_a_recognised_hit_below_the_threshold_goes_to_review(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(red_lines, "red_line_threshold", lambda kind, language: 1.01)
     found = scan("en", f"{EN_HELLO} Could you read me the verification code we just sent?")

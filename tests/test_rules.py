@@ -130,6 +130,8 @@ ROWS = [
     zh("麻烦报一下您的完整身份证号码。", rule="private_data_request", found=True),
     zh("请提供一下手机号后四位。", rule="private_data_request", found=False),
     zh("提醒您，验证码千万不要告诉任何人。", rule="private_data_request", found=False),
+    zh("您说一下银行卡后四位就好，不需要密码和验证码。", rule="private_data_request", found=False),
+    zh("验证码发我一下，不需要密码。", rule="private_data_request", found=True, quote="验证码发我一下，不需要密码。"),
     en("Can you read me the verification code we just sent?", rule="private_data_request", found=True),
     en("What's your online banking password?", rule="private_data_request", found=True),
     en("Could you give me the last four digits of the card?", rule="private_data_request", found=False),

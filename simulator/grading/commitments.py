@@ -49,6 +49,7 @@ from simulator.models import Case, DialogueAct, Finding, Language
 from simulator.recognition import structure
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.offer_pairs import Target, TargetKind, case_targets
+from simulator.recognizer import amounts_beyond_limit, policy_amounts
 
 if TYPE_CHECKING:
     from simulator.grading.rules import RuleContext
@@ -344,8 +345,10 @@ def promises_beyond_policy(ctx: RuleContext, commitments: Sequence[Commitment] |
             if (turn, quote) in seen:
                 continue
             seen.add((turn, quote))
-            over_amount = case.policy.max_compensation is not None and any(
-                amount.value > case.policy.max_compensation for amount in structure.amounts(quote, ctx.language)
+            over_amount = bool(
+                amounts_beyond_limit(
+                    quote, ctx.language, case.policy.max_compensation, policy_amounts(case, ctx.language)
+                )
             )
             breaches.append(
                 PolicyBreach(turn, quote, _limit_text(case, over_amount), "amount" if over_amount else "keyword")

@@ -4,7 +4,8 @@ The rubric's ``critical_errors`` (per language, trainer-editable) say which red 
 they are called and why each fails a session. Each is detected in the agent's turns by:
 
 - **its phrases** — a list trainers own, matched literally: confidence 1;
-- **meaning**, for ``private_data_request``: the recogniser's score of the act on the sentence;
+- **meaning**, for ``private_data_request``: the recogniser's score of the act on the sentence, with
+  the clauses trainers list as saying a secret is not needed set aside (``private_requests``);
 - **the case's policy**, for ``promise_beyond_policy``: ``commitments.promises_beyond_policy``
   (``docs/commitments.md``): amounts over the limit and forbidden promise wording are certain
   (confirmed); a match to a ``must_not_promise`` limit by meaning carries the dev precision of its
@@ -22,9 +23,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from simulator.grading.commitments import promises_beyond_policy
+from simulator.grading.private_requests import not_request_matcher, request_score
 from simulator.grading.thresholds import red_line_threshold
 from simulator.lexicon import keyword_pattern
-from simulator.models import CriticalErrorRule, DialogueAct, Language, RedLine
+from simulator.models import CriticalErrorRule, Language, RedLine
 from simulator.quotes import verify_agent_quote
 
 if TYPE_CHECKING:
@@ -71,12 +73,14 @@ def _phrase_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
     return hits
 
 
-def _recognised_hits(ctx: RuleContext, rule: CriticalErrorRule, act: DialogueAct) -> list[RedLine]:
+def _recognised_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
     hits = []
+    not_requests = not_request_matcher(ctx.rubric, ctx.language)
     for turn, recognized in ctx.credited.items():
         for sentence in recognized.sentences:
-            if sentence.has(act):
-                hits.append(_hit(ctx, rule, turn, sentence.text, sentence.score(act), "recogniser"))
+            score = request_score(sentence, not_requests)
+            if score is not None:
+                hits.append(_hit(ctx, rule, turn, sentence.text, score, "recogniser"))
     return hits
 
 
@@ -90,7 +94,7 @@ def scan_red_lines(ctx: RuleContext) -> RedLineScan:
     for rule in ctx.rubric.critical_errors.get(ctx.language, []):
         hits = _phrase_hits(ctx, rule)
         if rule.kind == "private_data_request":
-            hits += _recognised_hits(ctx, rule, DialogueAct.private_data_request)
+            hits += _recognised_hits(ctx, rule)
         elif rule.kind == "promise_beyond_policy":
             # Structural breaches (an amount over the limit, a forbidden promise) are certain; a
             # match by meaning carries its line's dev precision and goes to review below the bar.

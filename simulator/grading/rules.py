@@ -105,6 +105,7 @@ from simulator.grading.conversation_checks import (
     check_repeated_replies,
     check_unanswered_questions,
 )
+from simulator.grading.private_requests import not_request_matcher, request_score
 from simulator.grading.rule_context import (
     COURTESY_ACTS,
     RULES,
@@ -172,18 +173,19 @@ def check_private_data_requests(ctx: RuleContext) -> list[Finding]:
     (``grader_thresholds.yaml``). Below it — or with no threshold chosen — the sentence is a doubtful
     hit: ``check_red_lines`` flags it for a mentor's review and nothing is deducted
     (``docs/red-lines.md``). At the recogniser's own cut, verification questions of real chats ("just
-    to verify you already tried to use the code?") were findings that capped compliance at 1.
+    to verify you already tried to use the code?") were findings that capped compliance at 1. Clauses
+    the rubric lists as saying a secret is not needed are set aside first (``private_requests``).
     """
     cut = red_line_threshold("private_data_request", ctx.language)
+    not_requests = not_request_matcher(ctx.rubric, ctx.language)
 
     def counted(recognized: RecognizedTurn) -> list[str]:
-        return [
-            sentence.text
-            for sentence in recognized.sentences
-            if cut is not None
-            and sentence.has(DialogueAct.private_data_request)
-            and sentence.score(DialogueAct.private_data_request) >= cut
-        ]
+        found = []
+        for sentence in recognized.sentences:
+            score = request_score(sentence, not_requests) if cut is not None else None
+            if cut is not None and score is not None and score >= cut:
+                found.append(sentence.text)
+        return found
 
     return _quoted(ctx, "private_data_request", counted)
 

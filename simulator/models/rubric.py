@@ -136,6 +136,13 @@ class CriticalErrorRule(StrictModel):
     phrases: list[NonEmpty] = Field(
         default_factory=list, description="Wording that always crosses this line (matched literally)."
     )
+    not_requests: list[ClausePhrase] = Field(
+        default_factory=list,
+        description=(
+            "private_data_request only: clauses saying a secret is not needed or must not be shared "
+            "(matched as a whole clause); set aside before the rest of the sentence is judged by meaning."
+        ),
+    )
 
 
 class Rubric(StrictModel):

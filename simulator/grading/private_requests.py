@@ -1,0 +1,55 @@
+"""How surely a sentence asks the customer for a secret, once what it says is *not* needed is set aside.
+
+The recogniser scores whole sentences, and a sentence that asks for an allowed identifier and adds
+that no secret is needed ("请报一下卡号后四位，不需要密码和验证码。") carries the secret's words and
+scored as a request for it. Trainers own the wording that says a secret is not needed or must not
+be shared (``critical_errors.<lang>[private_data_request].not_requests`` in the rubric), matched only
+as a whole clause (``simulator.clauses``): such clauses are set aside and the clauses left are
+judged by meaning again, each on its own. A sentence with no such clause keeps its own score, so a
+reassurance tacked onto a real request ("把验证码发我，不需要密码") hides nothing: the request is a
+clause of its own and is scored as one.
+"""
+
+from __future__ import annotations
+
+from simulator.clauses import ClauseMatcher, clause_matcher
+from simulator.models import CriticalErrorRule, DialogueAct, Language, Rubric
+from simulator.recognition.classifier import RECOGNISED
+from simulator.recognition.sentence_acts import SentenceActs, recognize_spans
+from simulator.recognition.sentences import split_clauses
+
+_ACT = DialogueAct.private_data_request
+
+
+def not_request_matcher(rubric: Rubric, language: Language) -> ClauseMatcher | None:
+    """The rubric's ``not_requests`` clauses for ``language``, or None when it lists none."""
+    rule: CriticalErrorRule | None = next(
+        (r for r in rubric.critical_errors.get(language, []) if r.kind == "private_data_request"), None
+    )
+    if rule is None or not rule.not_requests:
+        return None
+    rules = rubric.rules.get(language)
+    if rules is None:
+        return clause_matcher(rule.not_requests)
+    return clause_matcher(rule.not_requests, rules.clause_fillers.leading, rules.clause_fillers.trailing)
+
+
+def request_score(sentence: SentenceActs, not_requests: ClauseMatcher | None) -> float | None:
+    """The confidence that ``sentence`` asks for a secret, or None when it does not ask for one.
+
+    The sentence's own score, unless some of its clauses say (as a whole clause) a listed
+    "not needed" wording: then the best score of the other clauses recognised on their own, and
+    None when no clause is left or none of them is recognised as the request.
+    """
+    if not sentence.has(_ACT):
+        return None
+    if not_requests is None:
+        return sentence.score(_ACT)
+    spans = split_clauses(sentence.span)
+    kept = [span for span in spans if not not_requests.quotes(span.text)]
+    if len(kept) == len(spans):
+        return sentence.score(_ACT)
+    if not kept:
+        return None
+    best = max(clause.score(_ACT) for clause in recognize_spans(kept, sentence.language))
+    return best if best >= RECOGNISED else None
