@@ -26,7 +26,6 @@ KNOWN_MISSES: dict[str, set[A]] = {
     "感谢您的来电。": {A.closing},
     "什么事？": {A.ask_fact},
     # tests/test_all_pairs.py's English script
-    "I've logged a ticket for you;": {A.give_proof},
     "your reference number is CS-20260412 and you'll get an email confirmation.": {A.give_proof, A.promise},
     # tests/test_rules.py
     "Have a great day!": {A.closing},
