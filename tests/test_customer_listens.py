@@ -13,11 +13,14 @@ from pathlib import Path
 import pytest
 
 from simulator.content import load_library
+from simulator.customer.offer_rules import heard_as_possible_offer
 from simulator.customer.offline import OfflineCustomer, _fits, fill_template
 from simulator.customer.rule_numbers import rule_numbers
 from simulator.customer.state_machine import CustomerRules
 from simulator.customer.wording import choice_options, grounded, word_list
 from simulator.models import Case, CustomerState, DialogueAct, Persona, Turn
+from simulator.recognition import Span
+from simulator.recognition.sentence_acts import SentenceActs
 from tests.offline_fixtures import en_case, persona, rubric, zh_case
 
 A = DialogueAct
@@ -143,6 +146,19 @@ def test_a_question_with_no_act_offers_nothing(
     engine = OfflineCustomer(library.persona("emotional_mother"), case, seed=0, rubric=library.rubric)
     _, state = Session(engine).say("So, what can I help you with today?")
     assert not {"accept", "consider_offer", "ask_offer_detail"} & set(engine.last_moves) and not state.goal_met
+
+
+def test_a_sentence_leaning_to_a_hedge_is_not_heard_as_an_offer() -> None:
+    # No act recognised, and the best reading short of the line is a hedge: vague by definition, it
+    # offers nothing ("we really value each and every one of our customers…" matched an account
+    # recovery remedy at 0.68 and settled a long-winded agent's opener). Leaning to an offer, the
+    # same sentence still goes to the matcher.
+    text = "Before we start I'd like to say that we really value each and every one of our customers."
+    span = Span(text, 0, len(text))
+    leaning_hedge = SentenceActs(span, "en", {A.hedge: 0.4, A.offer_solution: 0.1})
+    leaning_offer = SentenceActs(span, "en", {A.hedge: 0.1, A.offer_solution: 0.4})
+    assert not heard_as_possible_offer(leaning_hedge, "en")
+    assert heard_as_possible_offer(leaning_offer, "en")
 
 
 def test_word_lists_are_told_from_sentences_by_their_shape() -> None:

@@ -64,9 +64,14 @@ def heard_as_possible_offer(sentence: SentenceActs, language: Language) -> bool:
     the classifier missed. Not a bare fragment ("400元。", "add flat 4."): its words are all in the
     resolution's description, so the overlap says "match" about a value that offers nothing. Not a
     question: "So, what can I help you with today?" matched an escalation at 0.60, and a long-winded
-    agent's opener was taken as a settlement.
+    agent's opener was taken as a settlement. Not a sentence whose best reading, short of the line, is a
+    hedge: vague by definition, it commits to nothing ("Before we start I'd like to say that we really
+    value each and every one of our customers…" matched an account-recovery remedy at 0.68).
     """
-    return not sentence.acts and not sentence.is_question and not bare_fragment(sentence.text, language)
+    if sentence.acts or sentence.is_question or bare_fragment(sentence.text, language):
+        return False
+    leaning = max(sentence.scores.items(), key=lambda item: item[1], default=None)
+    return leaning is None or leaning[0] is not DialogueAct.hedge
 
 
 def wants_proof(persona: Persona) -> bool:
