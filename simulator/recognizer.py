@@ -111,6 +111,7 @@ class _RubricKit:
     jargon: re.Pattern[str] | None
     long_turn_chars: int | None
     brush_offs: ClauseMatcher | None = None
+    not_requests: ClauseMatcher | None = None
 
 
 @dataclass
@@ -171,16 +172,39 @@ def _case_kit(case: Case, lex: CompiledLexicon) -> _CaseKit:
 def _rubric_kit(rubric: Rubric, lex: CompiledLexicon) -> _RubricKit:
     def build() -> _RubricKit:
         rules = rubric.rules.get(lex.language)
+        leading, trailing = (rules.clause_fillers.leading, rules.clause_fillers.trailing) if rules else ((), ())
+        secret_rule = next(
+            (r for r in rubric.critical_errors.get(lex.language, []) if r.kind == "private_data_request"), None
+        )
+        not_requests = (
+            clause_matcher(secret_rule.not_requests, leading, trailing)
+            if secret_rule is not None and secret_rule.not_requests
+            else None
+        )
         if rules is None:
-            return _RubricKit((), None, None)
-        fillers = rules.clause_fillers
-        brush_offs = clause_matcher(rules.brush_offs, fillers.leading, fillers.trailing) if rules.brush_offs else None
+            return _RubricKit((), None, None, None, not_requests)
+        brush_offs = clause_matcher(rules.brush_offs, leading, trailing) if rules.brush_offs else None
         return _RubricKit(
-            compile_phrases(rules.forbidden_phrases), keyword_pattern(rules.jargon), rules.long_turn_chars, brush_offs
+            compile_phrases(rules.forbidden_phrases),
+            keyword_pattern(rules.jargon),
+            rules.long_turn_chars,
+            brush_offs,
+            not_requests,
         )
 
     kit: _RubricKit = _RUBRIC_CACHE.get(rubric, lex.language, build)
     return kit
+
+
+def not_request_clauses(rubric: Rubric, language: Language) -> ClauseMatcher | None:
+    """The rubric's clauses saying a secret is not needed (``critical_errors`` ``private_data_request``
+    ``not_requests``), compiled once per rubric and language; None when it lists none."""
+    return _rubric_kit(rubric, compiled_lexicon(language)).not_requests
+
+
+def case_allowed_amounts(case: Case, language: Language) -> frozenset[float]:
+    """:func:`policy_amounts` of ``case``, computed once per case and language."""
+    return _case_kit(case, compiled_lexicon(language)).allowed_amounts
 
 
 # ---------------------------------------------------------------------------------------------

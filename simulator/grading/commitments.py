@@ -49,7 +49,7 @@ from simulator.models import Case, DialogueAct, Finding, Language
 from simulator.recognition import structure
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.offer_pairs import Target, TargetKind, case_targets
-from simulator.recognizer import amounts_beyond_limit, policy_amounts
+from simulator.recognizer import amounts_beyond_limit, case_allowed_amounts
 
 if TYPE_CHECKING:
     from simulator.grading.rules import RuleContext
@@ -347,7 +347,7 @@ def promises_beyond_policy(ctx: RuleContext, commitments: Sequence[Commitment] |
             seen.add((turn, quote))
             over_amount = bool(
                 amounts_beyond_limit(
-                    quote, ctx.language, case.policy.max_compensation, policy_amounts(case, ctx.language)
+                    quote, ctx.language, case.policy.max_compensation, case_allowed_amounts(case, ctx.language)
                 )
             )
             breaches.append(

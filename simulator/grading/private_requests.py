@@ -4,7 +4,8 @@ The recogniser scores whole sentences, and a sentence that asks for an allowed i
 that no secret is needed ("请报一下卡号后四位，不需要密码和验证码。") carries the secret's words and
 scored as a request for it. Trainers own the wording that says a secret is not needed or must not
 be shared (``critical_errors.<lang>[private_data_request].not_requests`` in the rubric), matched only
-as a whole clause (``simulator.clauses``): such clauses are set aside and the clauses left are
+as a whole clause (``simulator.clauses``; compiled once per rubric by
+``recognizer.not_request_clauses``): such clauses are set aside and the clauses left are
 judged by meaning again, each on its own. A sentence with no such clause keeps its own score, so a
 reassurance tacked onto a real request ("把验证码发我，不需要密码") hides nothing: the request is a
 clause of its own and is scored as one.
@@ -12,26 +13,13 @@ clause of its own and is scored as one.
 
 from __future__ import annotations
 
-from simulator.clauses import ClauseMatcher, clause_matcher
-from simulator.models import CriticalErrorRule, DialogueAct, Language, Rubric
+from simulator.clauses import ClauseMatcher
+from simulator.models import DialogueAct
 from simulator.recognition.classifier import RECOGNISED
 from simulator.recognition.sentence_acts import SentenceActs, recognize_spans
 from simulator.recognition.sentences import split_clauses
 
 _ACT = DialogueAct.private_data_request
-
-
-def not_request_matcher(rubric: Rubric, language: Language) -> ClauseMatcher | None:
-    """The rubric's ``not_requests`` clauses for ``language``, or None when it lists none."""
-    rule: CriticalErrorRule | None = next(
-        (r for r in rubric.critical_errors.get(language, []) if r.kind == "private_data_request"), None
-    )
-    if rule is None or not rule.not_requests:
-        return None
-    rules = rubric.rules.get(language)
-    if rules is None:
-        return clause_matcher(rule.not_requests)
-    return clause_matcher(rule.not_requests, rules.clause_fillers.leading, rules.clause_fillers.trailing)
 
 
 def request_score(sentence: SentenceActs, not_requests: ClauseMatcher | None) -> float | None:

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from simulator.grading.commitments import promises_beyond_policy
-from simulator.grading.private_requests import not_request_matcher, request_score
+from simulator.grading.private_requests import request_score
 from simulator.grading.thresholds import red_line_threshold
 from simulator.lexicon import keyword_pattern
 from simulator.models import CriticalErrorRule, Language, RedLine
 from simulator.quotes import verify_agent_quote
+from simulator.recognizer import not_request_clauses
 
 if TYPE_CHECKING:
     from simulator.grading.rules import RuleContext
@@ -75,7 +76,7 @@ def _phrase_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
 
 def _recognised_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
     hits = []
-    not_requests = not_request_matcher(ctx.rubric, ctx.language)
+    not_requests = not_request_clauses(ctx.rubric, ctx.language)
     for turn, recognized in ctx.credited.items():
         for sentence in recognized.sentences:
             score = request_score(sentence, not_requests)

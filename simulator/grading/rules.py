@@ -105,7 +105,7 @@ from simulator.grading.conversation_checks import (
     check_repeated_replies,
     check_unanswered_questions,
 )
-from simulator.grading.private_requests import not_request_matcher, request_score
+from simulator.grading.private_requests import request_score
 from simulator.grading.rule_context import (
     COURTESY_ACTS,
     RULES,
@@ -118,7 +118,7 @@ from simulator.grading.rule_context import (
 from simulator.grading.thresholds import red_line_threshold, violation_threshold
 from simulator.models import Case, DialogueAct, Finding, Rubric, Transcript
 from simulator.quotes import clause_quote
-from simulator.recognizer import RecognizedTurn
+from simulator.recognizer import RecognizedTurn, not_request_clauses
 
 __all__ = [
     "ALL_RULES",
@@ -177,7 +177,7 @@ def check_private_data_requests(ctx: RuleContext) -> list[Finding]:
     the rubric lists as saying a secret is not needed are set aside first (``private_requests``).
     """
     cut = red_line_threshold("private_data_request", ctx.language)
-    not_requests = not_request_matcher(ctx.rubric, ctx.language)
+    not_requests = not_request_clauses(ctx.rubric, ctx.language)
 
     def counted(recognized: RecognizedTurn) -> list[str]:
         found = []
