@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
+from simulator.sqlite_wal import use_wal
 from simulator.store_rows import AnnotationRow, Base, DrillSession, GradeRow, OverrideRow, TurnRow, utcnow
 
 
@@ -149,6 +150,9 @@ SCHEMA_MIGRATIONS = Table(
 )
 
 
+#: How long a process waits for another one's migration of the same SQLite file before giving up.
+MIGRATION_LOCK_WAIT_S = 120
+
 #: Key of the PostgreSQL advisory lock held while migrating ("drill" in ASCII).
 MIGRATION_LOCK_KEY = 0x6472696C6C
 
@@ -162,14 +166,14 @@ def _migration_transaction(engine: Engine) -> Iterator[Connection]:
     advisory lock. Another process migrating at the same time waits, then finds nothing to do.
     """
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        locking = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 120})
+        locking = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": MIGRATION_LOCK_WAIT_S})
 
         @event.listens_for(locking, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None  # transactions are opened below, explicitly
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=120000")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={MIGRATION_LOCK_WAIT_S * 1000}")
+            use_wal(cursor, MIGRATION_LOCK_WAIT_S)
             cursor.close()
 
         @event.listens_for(locking, "begin")

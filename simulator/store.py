@@ -26,6 +26,7 @@ from simulator.errors import DrillError
 from simulator.migrations import MIGRATIONS as MIGRATIONS
 from simulator.migrations import SCHEMA_MIGRATIONS, migrate, prepare_sqlite_file
 from simulator.models import CustomerState, GradeReport, Transcript, Turn
+from simulator.sqlite_wal import use_wal
 from simulator.store_rows import AnnotationRow, Base, DrillSession, GradeRow, OverrideRow, TurnRow, utcnow
 
 
@@ -58,10 +59,8 @@ def _enable_sqlite_wal(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        # The wait for another process's lock stays the connection's own (SQLITE_BUSY_TIMEOUT_S): a
-        # shorter pragma here made a fresh start fail with "database is locked" while three other
-        # processes on a loaded machine migrated the same file one after another.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # The wait for another process's lock stays the connection's own (SQLITE_BUSY_TIMEOUT_S).
+        use_wal(cursor, SQLITE_BUSY_TIMEOUT_S)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

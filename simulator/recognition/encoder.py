@@ -30,10 +30,13 @@ from pathlib import Path
 import numpy as np
 
 from simulator.e5_model import e5_query_vectors
+from simulator.sqlite_wal import use_wal
 
 MEMORY_CACHE_SIZE = 8192
 DIMENSIONS = 384
 CACHE_ENV = "DRILL_EMBEDDING_CACHE"
+#: How long a process waits for another one writing the shared vector cache.
+_WAIT_S = 30
 
 
 def model_id() -> str:
@@ -51,8 +54,8 @@ class _DiskCache:
         self.path = path
         self.model = model
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = sqlite3.connect(path, timeout=_WAIT_S, check_same_thread=False, isolation_level=None)
+        use_wal(self._db, _WAIT_S)
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
 
     def _key(self, text: str) -> str:
