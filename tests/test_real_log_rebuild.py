@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -113,3 +114,29 @@ def test_the_written_form_is_fixed_and_a_valid_transcript(rebuild: ModuleType) -
     transcript = Transcript.model_validate(json.loads(blob))
     assert transcript.id == "real-x-1" and len(transcript.turns) == 2
     assert hashlib.sha256(blob).hexdigest() != hashlib.sha256(blob.strip()).hexdigest()
+
+
+def test_a_further_selection_uses_its_datasets_source(rebuild: ModuleType) -> None:
+    assert rebuild.source_of("star-d") == rebuild.SOURCES["star"]
+    assert rebuild.source_of("woz-c") == rebuild.SOURCES["woz"]
+    assert rebuild.source_of("harper-valley-bank") == rebuild.SOURCES["harper-valley-bank"]
+    with pytest.raises(KeyError, match="no source known"):
+        rebuild.source_of("nosuch-d")
+
+
+def test_label_files_can_come_from_a_staged_folder(rebuild: ModuleType, tmp_path: Path) -> None:
+    labels = tmp_path / "test-next"
+    labels.mkdir()
+    (labels / "harper-valley-bank.yaml").write_text(
+        "commit: abc\nitems:\n- {id: real-hvb-x, language: en, record: 'data/transcript/x.json #x'}\n",
+        encoding="utf-8",
+    )
+    hvb = tmp_path / "hvb"
+    hvb.mkdir()
+    segments = [{"index": 0, "speaker_role": "agent", "human_transcript": "hello"}]
+    (hvb / "x.json").write_text(json.dumps(segments), encoding="utf-8")
+    out = tmp_path / "out"
+    written, missing = rebuild.rebuild(tmp_path, out, hvb, label_dirs=[labels])
+    # only the staged file is read, not dev/ or test/ beside the script
+    assert list(written) == ["real-hvb-x"] and missing == []
+    assert json.loads((out / "real-hvb-x.json").read_text(encoding="utf-8"))["turns"][0]["text"] == "hello"

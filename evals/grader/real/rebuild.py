@@ -3,12 +3,13 @@
 Usage (from the checkout)::
 
     python evals/grader/real/rebuild.py --snapshots /work/.mirror --out "$DRILL_REAL_LOGS_DIR" \
-        [--write-hashes] [--only STEM ...]
+        [--write-hashes] [--only STEM ...] [--labels FOLDER ...]
 
 ``--snapshots`` holds one git directory per source repository, laid out as the snapshot tool brings
 them: ``<owner>+<name>/repo`` (a bare clone works too: ``git -C <dir> show <commit>:<path>``). Each
 label file in ``dev/`` and ``test/`` names the commit read and, per item, the record; this script
-reads exactly that commit and converts each record as the file's ``conversion`` field says. A record
+reads exactly that commit and converts each record as the file's ``conversion`` field says (``--labels``
+reads the label files of other folders instead, e.g. a staged ``test-next/``). A record
 path ``<archive>.zip!<member>`` is read from inside a zip file committed at that commit (ConvLab-3's
 ``data.zip``).
 
@@ -96,21 +97,27 @@ def hvb_turns(segments: Any, record_id: str) -> list[Turn]:
     return turns
 
 
-# label file stem -> (snapshot folder, converter)
+# dataset (label file stem without a selection suffix such as '-b') -> (snapshot folder, converter)
 SOURCES: dict[str, tuple[str, Converter]] = {
     "star": ("RasaHQ+STAR", star_turns),
-    "star-b": ("RasaHQ+STAR", star_turns),
-    "star-c": ("RasaHQ+STAR", star_turns),
     "camrest": ("ConvLab+ConvLab-3", convlab_turns),
-    "camrest-c": ("ConvLab+ConvLab-3", convlab_turns),
     "woz": ("nmrksic+neural-belief-tracker", woz_turns),
-    "woz-c": ("nmrksic+neural-belief-tracker", woz_turns),
     "abcd": ("asappresearch+abcd", abcd_turns),
     "crosswoz": ("ConvLab+ConvLab-3", convlab_turns),
     "multiwoz": ("ConvLab+ConvLab-3", convlab_turns),
     "taskmaster": ("ConvLab+ConvLab-3", convlab_turns),
     "harper-valley-bank": ("", hvb_turns),
 }
+
+
+def source_of(stem: str) -> tuple[str, Converter]:
+    """The snapshot folder and converter of a label file: 'star-d' is a further selection of 'star'."""
+    if stem in SOURCES:
+        return SOURCES[stem]
+    dataset, _, selection = stem.rpartition("-")
+    if dataset in SOURCES and len(selection) == 1 and selection.isalpha():
+        return SOURCES[dataset]
+    raise KeyError(f"label file {stem!r}: no source known for it (rebuild.py SOURCES)")
 
 
 def _one(records: Any, match: Callable[[Any], bool], record_id: str) -> Any:
@@ -173,20 +180,25 @@ class SourceReader:
 
 
 def rebuild(
-    snapshots: Path, out: Path, hvb_dir: Path | None, only: set[str] | None = None
+    snapshots: Path,
+    out: Path,
+    hvb_dir: Path | None,
+    only: set[str] | None = None,
+    label_dirs: list[Path] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """Write every labelled transcript into ``out`` (or those of the label files named in ``only``, by stem);
-    return (id -> sha256 written, ids missing)."""
+    the label files are those in ``dev/`` and ``test/`` beside this script unless ``label_dirs`` names others.
+    Return (id -> sha256 written, ids missing)."""
     reader = SourceReader(snapshots, hvb_dir)
     written: dict[str, str] = {}
     missing: list[str] = []
     out.mkdir(parents=True, exist_ok=True)
-    for split in SPLITS:
-        for label_file in sorted((HERE / split).glob("*.yaml")):
+    for label_dir in label_dirs if label_dirs is not None else [HERE / split for split in SPLITS]:
+        for label_file in sorted(label_dir.glob("*.yaml")):
             if only is not None and label_file.stem not in only:
                 continue
             source = yaml.safe_load(label_file.read_text(encoding="utf-8"))
-            folder, convert = SOURCES[label_file.stem]
+            folder, convert = source_of(label_file.stem)
             for item in source["items"]:
                 path, record_id = parse_record(item["record"])
                 data = reader.load(folder, source["commit"], path)
@@ -209,8 +221,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", nargs="+", metavar="STEM", help="rebuild only these label files (e.g. star-c woz-c), by file stem"
     )
+    parser.add_argument(
+        "--labels",
+        nargs="+",
+        type=Path,
+        metavar="FOLDER",
+        help="read the label files in these folders instead of dev/ and test/ (e.g. a staged test-next/)",
+    )
     args = parser.parse_args(argv)
-    written, missing = rebuild(args.snapshots, args.out, args.hvb_dir, set(args.only) if args.only else None)
+    only = set(args.only) if args.only else None
+    written, missing = rebuild(args.snapshots, args.out, args.hvb_dir, only, args.labels)
     recorded: dict[str, str] = yaml.safe_load(HASHES_FILE.read_text(encoding="utf-8")) if HASHES_FILE.is_file() else {}
     if args.write_hashes:
         # merge, so that a partial rebuild (--only, or HVB absent) keeps the other recorded hashes
