@@ -61,6 +61,23 @@ def test_abcd_drops_actions_and_strips(rebuild: ModuleType) -> None:
         rebuild.abcd_turns(conversations, "9")
 
 
+def test_abcd_first_release_names_the_lines_raw(rebuild: ModuleType) -> None:
+    conversations = [
+        {
+            "convo_id": 8360,
+            "raw": [
+                ["agent", "Hello ", None, None],
+                ["action", "Searching the FAQ pages ...", "search-faq", []],
+                ["customer", "hi", None, None],
+            ],
+        }
+    ]
+    assert rebuild.abcd_turns(conversations, "8360") == [
+        {"role": "agent", "text": "Hello"},
+        {"role": "customer", "text": "hi"},
+    ]
+
+
 def test_convlab_and_harper_valley(rebuild: ModuleType) -> None:
     dialogues = [
         {

@@ -53,13 +53,14 @@ def _manifest() -> dict[str, object]:
     return loaded
 
 
-# Datasets allowed on both sides, each as stated selections that cannot meet (real/SOURCES.md): STAR dev took
-# the lowest and second-lowest DialogueID per task and scenario, test the third-lowest; CamRest676 and WOZ 2.0
-# dev took the first 11 train dialogues, test the next 11. The record check below keeps them apart.
+# Datasets allowed on both sides, each as stated selections that cannot meet (real/SOURCES.md): STAR by the
+# rank of its qualifying DialogueID per task and scenario, CamRest676 and WOZ 2.0 by consecutive runs of train
+# dialogues, ABCD by the two releases of its training-set sample. The record check below keeps them apart.
 SPLIT_BY_SELECTION_RULE = {
     "STAR (Schema-Guided Dialog Dataset for Transfer Learning)",
     "CamRest676 (via ConvLab-3 unified format)",
     "WOZ 2.0 (Neural Belief Tracker release)",
+    "ABCD (Action-Based Conversations Dataset)",
 }
 
 

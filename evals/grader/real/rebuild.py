@@ -56,9 +56,13 @@ def star_turns(dialogue: Any, record_id: str) -> list[Turn]:
 
 
 def abcd_turns(conversations: Any, record_id: str) -> list[Turn]:
-    """ABCD: the 'original' customer and agent messages one per turn, stripped; 'action' lines dropped."""
+    """ABCD: the 'original' customer and agent messages one per turn, stripped; 'action' lines dropped.
+
+    The first release of the sample (commit 83875b9) calls the same list 'raw', each line carrying two more
+    fields (the action's name and values) after speaker and text."""
     conversation = _one(conversations, lambda c: str(c["convo_id"]) == record_id, record_id)
-    return [{"role": role, "text": text.strip()} for role, text in conversation["original"] if role != "action"]
+    lines = conversation["original"] if "original" in conversation else conversation["raw"]
+    return [{"role": line[0], "text": line[1].strip()} for line in lines if line[0] != "action"]
 
 
 def convlab_turns(dialogues: Any, record_id: str) -> list[Turn]:
