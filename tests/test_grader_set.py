@@ -45,18 +45,23 @@ def test_shipped_set_is_large_bilingual_and_split(shipped: GraderSet) -> None:
     assert len(shipped.items("dev")) + len(shipped.items("test")) == len(items)
 
 
-def test_shipped_test_split_is_fresh_frozen_and_full_of_traps(shipped: GraderSet) -> None:
+def test_shipped_test_split_is_fresh_frozen_and_full_of_traps(shipped: GraderSet, library: Library) -> None:
     manifest = yaml.safe_load((DEFAULT_SET_DIR / "manifest.yaml").read_text(encoding="utf-8"))
     assert manifest["test"]["sha256"] == shipped.test_sha256 == split_sha256(DEFAULT_SET_DIR / "test")
     test = shipped.items("test")
     assert len(test) >= 48 and manifest["test"]["items"] == len(test)
-    # A situation is one case x persona (docs/grader-data.md). Test v4 reuses three English dev cases
-    # with personas never paired with them, because only two English cases were unused; no pair repeats.
+    # A situation is one case x persona (docs/grader-data.md); no pair repeats. A test situation may
+    # reuse a dev case (with a persona never paired with it) only in a language where dev already uses
+    # every practice case: test v5's English situations do, because every English case was in use.
     dev_pairs = {(item.situation.case_id, item.situation.persona_id) for item in shipped.items("dev")}
     test_pairs = {(item.situation.case_id, item.situation.persona_id) for item in test}
     assert not test_pairs & dev_pairs, "test situations repeat a dev case x persona"
     dev_cases = {case for case, _persona in dev_pairs}
-    assert len({case for case, _persona in test_pairs} & dev_cases) <= 3, "test reuses too many dev cases"
+    for case_id, _persona in test_pairs:
+        if case_id in dev_cases:
+            language = library.cases[case_id].language
+            unused = [c for c, case in library.cases.items() if case.language == language and c not in dev_cases]
+            assert not unused, f"test reuses dev case {case_id} while {language} cases {unused} are unused"
     traps = {trap for item in test for trap in item.item.traps}
     assert {"polite_no_solution", "keyword_salad", "grader_note", "one_word_offer", "policy_breach"} <= traps
     assert {"invented_reference", "privacy_violation", "borderline", "mid_conversation"} <= traps
