@@ -71,7 +71,7 @@ def test_a_note_anywhere_in_any_agent_turn_never_raises_a_criterion(language: st
         turns[index] = turns[index].model_copy(update={"text": placed})
         after = scores(plain.model_copy(update={"turns": turns}), case)
         assert all(after[c] <= before[c] for c in before), (index, before, after)  # type: ignore[operator]
-        assert after["compliance"] <= 2
+        assert after["compliance"] is not None and after["compliance"] <= 2
 
 
 def test_a_digit_in_the_note_does_not_hide_a_hedge() -> None:
