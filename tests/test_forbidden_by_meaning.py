@@ -2,7 +2,9 @@
 
 The recogniser flags a sentence at 0.5; a ``forbidden_phrase`` finding caps compliance, so the
 grader asks for the precision target of ``grader_thresholds.yaml`` (``violations_by_meaning``).
-Listed phrases (the rubric's and the case's) always count.
+Listed phrases (the rubric's and the case's) always count. Only listed wording is the
+``forbidden_phrase`` signal that caps compliance; a sentence read by meaning alone is the
+``forbidden_by_meaning`` signal, weighed by the fit.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import pytest
 
 from simulator.grading import rules as rules_module
+from simulator.grading.measure import Measure
+from simulator.grading.offline import default_weights
 from simulator.grading.rules import run_rules
 from simulator.grading.thresholds import load_thresholds
 from simulator.models import DialogueAct
@@ -60,3 +64,32 @@ def test_a_listed_phrase_counts_whatever_the_threshold(monkeypatch: pytest.Monke
     # A threshold of 1.0 holds back every sentence flagged by meaning alone: these come from the lists.
     assert _forbidden_quotes("Please calm down.") != []
     assert _forbidden_quotes("这个我们规定不能退。", "zh-CN") != []
+
+
+def _signals(text: str, language: str = "en") -> tuple[float, float]:
+    customer = "I'd like to book a hotel room." if language == "en" else "我想订个房间。"
+    t = transcript(language, [("c", customer), ("a", text)])
+    m = Measure(t, rubric(), None, run_rules(t, rubric()), None, default_weights())
+    return m.signal("forbidden_phrase").value, m.signal("forbidden_by_meaning").value
+
+
+def test_a_sentence_flagged_by_meaning_alone_is_its_own_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+    score = dict(recognize(BLAME, "en", rubric=rubric()).forbidden_by_meaning).get(BLAME)
+    assert score is not None
+    monkeypatch.setattr(rules_module, "violation_threshold", lambda act, language: score)
+    # The finding is there, but it is read by meaning: it is weighed by the fit and caps nothing.
+    assert _forbidden_quotes(BLAME) == [BLAME]
+    assert _signals(BLAME) == (0.0, 1.0)
+
+
+def test_listed_wording_is_the_forbidden_phrase_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules_module, "violation_threshold", lambda act, language: 1.0)
+    assert _signals("Please calm down.") == (1.0, 0.0)
+    assert _signals("这个我们规定不能退。", "zh-CN") == (1.0, 0.0)
+
+
+def test_only_listed_wording_caps_a_criterion() -> None:
+    weights = default_weights()
+    for spec in (*weights.criteria.values(), *(weights.without_case or {}).values()):
+        assert "forbidden_by_meaning" not in spec.score_caps
+    assert weights.criteria["compliance"].score_caps.get("forbidden_phrase") == 2

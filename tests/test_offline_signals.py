@@ -71,7 +71,7 @@ def test_a_note_anywhere_in_any_agent_turn_never_raises_a_criterion(language: st
         turns[index] = turns[index].model_copy(update={"text": placed})
         after = scores(plain.model_copy(update={"turns": turns}), case)
         assert all(after[c] <= before[c] for c in before), (index, before, after)  # type: ignore[operator]
-        assert after["compliance"] <= 2
+        assert after["compliance"] is not None and after["compliance"] <= 2
 
 
 def test_a_digit_in_the_note_does_not_hide_a_hedge() -> None:
@@ -166,14 +166,18 @@ def test_a_rule_before_listening_is_flagged() -> None:
 # -- compliance ------------------------------------------------------------------------------------
 
 
-def test_a_risk_notice_is_only_looked_for_where_privacy_is_at_stake() -> None:
+def test_a_risk_notice_is_credited_in_every_case_but_missing_only_where_privacy_is_at_stake() -> None:
     privacy = Case.model_validate({**en_case_data(), "category": "privacy"})
-    t = transcript(
+    noticed = transcript(
         "en",
         [("c", "Can you check my account?"), ("a", "Sure. Never share your verification code with anyone.")],
     )
-    assert not measure(t, en_case()).signal("risk_notice").applicable
-    assert measure(t, privacy).signal("risk_notice").value == 1.0
+    plain = transcript("en", [("c", "Can you check my account?"), ("a", "Sure, one moment please.")])
+    assert measure(noticed, en_case()).signal("risk_notice").value == 1.0
+    assert measure(noticed, privacy).signal("risk_notice").value == 1.0
+    assert not measure(plain, en_case()).signal("risk_notice").applicable
+    assert measure(plain, privacy).signal("risk_notice").applicable
+    assert measure(plain, privacy).signal("risk_notice").value == 0.0
 
 
 def test_a_forbidden_phrase_alone_leaves_compliance_at_two() -> None:

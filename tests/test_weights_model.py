@@ -101,6 +101,28 @@ def test_a_level_the_score_cap_decides_is_left_to_the_rule() -> None:
     assert fit.left_to_caps == 1 and fit.rows == 24
 
 
+def test_level_one_is_the_red_lines_alone_where_a_cap_sets_it() -> None:
+    # Levels 2..5 follow the greeting; the level-1 rows are red lines the signals did not see.
+    red_line = SPEC.model_copy(update={"score_caps": {"forbidden_phrase": 1}})
+    rows = [
+        LabelledSignals(
+            f"i{n}", f"situation-{n % 8}", {"greeting": float(n % 4) / 3, "forbidden_phrase": 0.0}, {"c": 2 + n % 4}
+        )
+        for n in range(24)
+    ]
+    missed = [
+        LabelledSignals(f"m{n}", f"situation-{n % 8}", {"greeting": 0.0, "forbidden_phrase": 0.0}, {"c": 1})
+        for n in range(8)
+    ]
+    fit = fit_criterion("c", red_line, [*rows, *missed], level_map="label_quantiles")
+    assert fit.rows == 24 and fit.left_to_caps == 8
+    # No sum the fitted weights give reaches level 1: only the cap does.
+    assert criterion_score(fit.weights, {"greeting": 0.0, "forbidden_phrase": 0.0}) == 2
+    assert criterion_score(fit.weights, {"greeting": 0.0, "forbidden_phrase": 1.0}) == 1
+    # A cap at 2 reserves nothing: a level-1 row without the rule firing is fitted.
+    assert fit_criterion("c", SPEC, [*rows, *missed], level_map="label_quantiles").rows == 32
+
+
 def test_one_situation_cannot_be_cross_validated() -> None:
     rows = [LabelledSignals(f"i{n}", "only", {"greeting": float(n % 2)}, {"c": 3}) for n in range(6)]
     with pytest.raises(WeightsFitError, match="at least two"):

@@ -9,7 +9,7 @@ fell short, for the coaching suggestion.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -152,8 +152,18 @@ class Measure:
     def findings_of(self, rule: str) -> list[Finding]:
         return [f for f in self.findings if f.rule == rule]
 
-    def finding_signal(self, rule: str, stage: PhraseStage) -> SignalResult:
-        found = self.findings_of(rule)
+    def by_meaning_alone(self, finding: Finding) -> bool:
+        """True when ``finding`` quotes a sentence the recogniser flagged as forbidden phrasing by meaning
+        alone (no listed phrase of the rubric or the case in it)."""
+        if finding.turn is None or finding.turn not in self.agent_turns:
+            return False
+        return finding.quote in {quote for quote, _ in self.rec(finding.turn).forbidden_by_meaning}
+
+    def finding_signal(
+        self, rule: str, stage: PhraseStage, keep: Callable[[Finding], bool] | None = None
+    ) -> SignalResult:
+        """The findings of ``rule`` (those ``keep`` accepts, when given) as a penalty: count, quotes, first moment."""
+        found = [f for f in self.findings_of(rule) if keep is None or keep(f)]
         negative: list[Evidence] = []
         for finding in found:
             negative.extend(self.evidence(finding.turn, finding.quote))

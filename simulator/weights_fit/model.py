@@ -12,8 +12,9 @@ weights:
   centre refits from its mentors' overrides (``PriorRidge``); the strength ``alpha`` is chosen by
   cross-validation grouped by situation (or session), so no situation is in both the training and
   the validation part of a fold;
-- a transcript whose level a score cap decides (the rule fired and holds the level down) is left
-  out of that criterion's fit: the rule, not the weights, sets that level;
+- a transcript whose level a score cap decides (the rule fired and holds the level down), or whose
+  level is 1 where a score cap gives 1 (compliance: a red line), is left out of that criterion's fit: the rule, not
+  the weights, sets that level (``reserved_by_rules``);
 - a signal's ``cap`` becomes its largest contribution seen in the training data, so scoring never
   extrapolates beyond the data the weights were fitted on;
 - a signal that never fired in the training data has no evidence either way: it keeps the
@@ -114,6 +115,19 @@ def capped(spec: CriterionWeights, values: SignalValues, level: int) -> bool:
     return any((values.get(name) or 0) > 0 and level <= cap for name, cap in spec.score_caps.items())
 
 
+def reserved_by_rules(spec: CriterionWeights, values: SignalValues, level: int) -> bool:
+    """True when the rules, not the weights, give the mentor's ``level``: a score cap fired and the level is
+    within it (``capped``), or the level is 1 and a score cap of the criterion sets 1 (compliance 1: a
+    critical error or a private-data request) — the lowest level is then the rules' alone.
+
+    The labelling guide gives compliance 1 for a critical error only. A row the mentor put there whose red
+    line the grader did not find carries a fault no signal measures; fitted among the others, it made the
+    cut points give level 1 to whatever penalty sum was lowest, so one misread sentence of an excellent
+    agent was scored as a red line (synthetic dev with v4, 2026-12-02).
+    """
+    return capped(spec, values, level) or (level == 1 and 1 in spec.score_caps.values())
+
+
 def label_quantile_cuts(raw: Sequence[float], levels: Sequence[int]) -> list[float]:
     """Cut points on the raw sums that give the rows' levels the mentors' spread (equipercentile).
 
@@ -162,7 +176,7 @@ class CriterionFit:
 
 
 def _training_rows(criterion: str, spec: CriterionWeights, rows: Sequence[LabelledSignals]) -> list[LabelledSignals]:
-    return [r for r in rows if criterion in r.levels and not capped(spec, r.values, r.levels[criterion])]
+    return [r for r in rows if criterion in r.levels and not reserved_by_rules(spec, r.values, r.levels[criterion])]
 
 
 def fit_criterion(

@@ -35,12 +35,12 @@ from simulator.weights_fit.model import (
     ALPHAS,
     FOLDS,
     WeightsFitError,
-    capped,
     fit_criterion,
     fit_weights,
     label_quantile_cuts,
     predict_levels,
     raw_sum,
+    reserved_by_rules,
 )
 
 WithoutCaseVariant = Literal["shared", "own_cuts", "toward_shared", "separate"]
@@ -75,7 +75,11 @@ def fit_without_case(
     how: dict[str, Any] = {}
     for criterion, spec in shared.criteria.items():
         if variant == "own_cuts":
-            usable = [r for r in caseless if criterion in r.levels and not capped(spec, r.values, r.levels[criterion])]
+            usable = [
+                r
+                for r in caseless
+                if criterion in r.levels and not reserved_by_rules(spec, r.values, r.levels[criterion])
+            ]
             if not usable:
                 criteria[criterion], how[criterion] = spec, {"rows": 0, "kept": "shared cut points"}
                 continue

@@ -15,15 +15,21 @@ from simulator.models import DialogueAct, PhraseStage
 
 @register_signal("risk_notice", kind="behaviour")
 def measure_risk_notice(m: Measure) -> SignalResult:
-    # A warning about codes and passwords is the mark of full compliance where privacy is at stake;
-    # elsewhere it would be beside the point, and a clean transcript needs no such bonus.
-    if m.case is not None and m.case.category != "privacy":
-        return NOT_APPLICABLE
+    """A warning about codes and passwords, given unprompted: the labelling guide's compliance 5.
+
+    Where privacy is at stake (a privacy case, or no case) a missing notice reads 0. Elsewhere it is
+    credited when given and otherwise not applicable — not missing, so the scorecard never asks every
+    call for one: a card-fee or billing agent who adds "任何人找您要验证码…都不要给" gets compliance 5 from
+    the mentors as well (synthetic dev, 2026-12-02: the three non-privacy transcripts with such a notice
+    all have compliance 5), and was not credited for it.
+    """
     pattern = signals.grading_patterns(m.language).risk_notice
     for turn in m.agent_turns:
         for sentence in signals.sentences(m.rec(turn).text, m.language):
             if pattern.search(sentence):
                 return SignalResult(1.0, positive=m.evidence(turn, sentence))
+    if m.case is not None and m.case.category != "privacy":
+        return NOT_APPLICABLE
     return SignalResult(0.0)
 
 

@@ -81,7 +81,24 @@ def measure_clean_wording(m: Measure) -> SignalResult:
 
 @register_signal("forbidden_phrase", kind="penalty", rule="forbidden_phrase")
 def measure_forbidden_phrase(m: Measure) -> SignalResult:
-    return m.finding_signal("forbidden_phrase", PhraseStage.solution)
+    """``forbidden_phrase`` findings on listed wording: the rubric's phrases and brush-offs, the case's phrasing.
+
+    Listed wording is certain, so this is the signal a score cap may read (compliance at 2).
+    """
+    return m.finding_signal("forbidden_phrase", PhraseStage.solution, lambda f: not m.by_meaning_alone(f))
+
+
+@register_signal("forbidden_by_meaning", kind="penalty", rule="forbidden_phrase")
+def measure_forbidden_by_meaning(m: Measure) -> SignalResult:
+    """``forbidden_phrase`` findings on sentences the recogniser flagged by meaning alone (no listed wording).
+
+    Weighed by the fit, never a score cap: at the confidence chosen on the acts corpus (precision 0.9
+    there) the recogniser still reads firm, correct lines of excellent agents as brush-offs ("You won't
+    have to.", "Neither of us decides.", "那高空费不该收。"); as a cap each such reading put compliance
+    at 2 (synthetic dev with v4, 2026-12-02: of the 40 transcripts whose only forbidden phrasing was read by
+    meaning, the mentor gave 16 compliance 4 or 5).
+    """
+    return m.finding_signal("forbidden_phrase", PhraseStage.solution, m.by_meaning_alone)
 
 
 @register_signal("stock_phrase", kind="penalty")
