@@ -327,3 +327,16 @@ def test_drill_acts_refuses_bad_input_clearly() -> None:
     assert result.returncode == 2 and "at least one TEXT" in result.stderr and "Traceback" not in result.stderr
     result = _drill("acts", "x" * 2001, "--language", "en")
     assert result.returncode == 2 and "DRILL_MAX_MESSAGE_CHARS" in result.stderr
+
+
+def test_eval_acts_says_plainly_when_no_test_split_is_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    import simulator.recognition.corpus as corpus_module
+
+    real_split_files = corpus_module.split_files
+    # Between a retired frozen test split and the next one, the test folder holds no files.
+    monkeypatch.setattr(
+        corpus_module, "split_files", lambda split, *a, **k: [] if split == "test" else real_split_files(split, *a, **k)
+    )
+    result = _drill("eval", "acts", "--split", "test")
+    assert result.returncode == 2
+    assert "no test split is present" in result.stderr and "Traceback" not in result.stderr

@@ -135,8 +135,18 @@ def eval_acts(split: str, out_dir: Path | None, as_json: bool) -> None:
 
     The test split is frozen: report it, never tune on it. Its hash is printed with every report.
     """
+    from simulator.recognition.corpus import split_files
     from simulator.recognition.evaluation import evaluate_split, format_report
 
+    if not split_files(split):  # type: ignore[arg-type]
+        # A retired test split leaves the folder empty until the next frozen one lands: say so
+        # plainly instead of scoring nothing.
+        note = " (the last frozen test split was retired; a new one is added before any scoring)"
+        fail(
+            f"no {split} split is present: simulator/recognition/corpus/{split}/ holds no corpus files"
+            + (note if split == "test" else "")
+        )
+        return
     try:
         report = evaluate_split(split)  # type: ignore[arg-type]
     except ContentError as exc:
