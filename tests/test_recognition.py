@@ -15,7 +15,7 @@ from simulator.content_problems import ContentError
 from simulator.models import LEARNED_ACTS, STRUCTURAL_ACTS, DialogueAct
 from simulator.recognition import recognize_text, split_clauses, split_sentences, structure
 from simulator.recognition.classifier import RECOGNISED, load_model, rescale, shipped_model
-from simulator.recognition.corpus import load_corpus
+from simulator.recognition.corpus import LabelledSentence, load_corpus
 from simulator.recognition.evaluation import wilson
 from simulator.recognition.training import RecallFirst, choose_threshold, model_key
 
@@ -340,3 +340,21 @@ def test_eval_acts_says_plainly_when_no_test_split_is_present(monkeypatch: pytes
     result = _drill("eval", "acts", "--split", "test")
     assert result.returncode == 2
     assert "no test split is present" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_decontamination_finds_near_duplicates_within_a_language_only() -> None:
+    from simulator.recognition.decontaminate import bigrams, near_duplicates
+
+    def sentence(text: str, language: str, split: str) -> LabelledSentence:
+        return LabelledSentence(text, language, frozenset(), None, "x", split, "f.yaml:1")  # type: ignore[arg-type]
+
+    assert bigrams("Go on.") == bigrams("go  on!") and bigrams("嗯") == frozenset({"嗯"})
+    held = [sentence("稍等，我查一下日志", "zh-CN", "dev"), sentence("Not our problem.", "en", "dev")]
+    train = [
+        sentence("您稍等，我查一下。", "zh-CN", "train"),
+        sentence("我们今天就给您补发", "zh-CN", "train"),
+        sentence("稍等，我查一下日志", "en", "train"),  # same text, other language: not compared
+    ]
+    found = near_duplicates(train, held, 0.6)
+    assert [(d.train.text, d.held_out.text) for d in found] == [("您稍等，我查一下。", "稍等，我查一下日志")]
+    assert 0.6 <= found[0].similarity < 1

@@ -54,6 +54,7 @@ class Candidate(_Strict):
     word_ngram_range: tuple[int, int] = (1, 2)
     word_ngram_min_df: int = Field(default=2, ge=1)
     word_ngram_weight: float = Field(default=1.0, gt=0)
+    class_weight: Literal["balanced", "none"] = "balanced"
 
     def label(self) -> str:
         base = f"logreg C={self.C:g}" if self.kind == "logreg" else f"mlp hidden={self.hidden} alpha={self.alpha:g}"
@@ -65,6 +66,8 @@ class Candidate(_Strict):
             base += f" + word {low}-{high}-grams (weight {self.word_ngram_weight:g})"
         if self.ngrams or self.word_ngrams:
             base += f" (dense weight {self.dense_weight:g})"
+        if self.class_weight != "balanced":
+            base += f" (class weight {self.class_weight})"
         return base
 
     def ngram_kinds(self) -> list[tuple[NgramKind, tuple[int, int], int, float]]:
@@ -96,7 +99,10 @@ class TrainingSettings(_Strict):
 
     candidates: list[Candidate] = Field(min_length=1)
     threshold_grid: Grid
-    threshold_scope: Literal["pooled", "language"] = "pooled"
+    threshold_scope: Literal["pooled", "language", "shared"] = "pooled"
+    # With `shared` scope: how far each act's own dev threshold pulls it away from its language's
+    # shared threshold (0: the shared threshold alone; 1: the act's own, as `language` scope).
+    act_threshold_weight: float = Field(default=0.0, ge=0, le=1)
     min_dev_positives: int = Field(ge=1)
     default_threshold: float = Field(gt=0, lt=1)
     recall_first: dict[DialogueAct, RecallFirst] = Field(default_factory=dict)
@@ -191,12 +197,29 @@ def choose_threshold(truth: np.ndarray, probabilities: np.ndarray, grid: np.ndar
     return run[len(run) // 2]
 
 
+def shared_threshold(labels: np.ndarray, probabilities: np.ndarray, grid: np.ndarray, skip: set[int]) -> float | None:
+    """One threshold for every act but ``skip``: the grid value with the best macro-F1 (middle of the best run)."""
+    keep = [index for index in range(labels.shape[1]) if index not in skip and labels[:, index].sum()]
+    if not keep:
+        return None
+    scores = [macro_f1(labels[:, keep], (probabilities[:, keep] >= threshold).astype(np.int8)) for threshold in grid]
+    best = max(scores)
+    run = [float(t) for t, f in zip(grid, scores, strict=True) if f >= best - 1e-9]
+    return run[len(run) // 2]
+
+
 def choose_thresholds(
     dev: Labelled, probabilities: np.ndarray, settings: TrainingSettings
 ) -> dict[Language, np.ndarray]:
-    """Per-language, per-act thresholds chosen on dev (pooled or default when positives are few)."""
+    """Per-language, per-act thresholds chosen on dev (pooled or default when positives are few).
+
+    ``shared`` scope: one threshold per language for every act without a recall-first rule, pulled
+    toward each act's own dev threshold by ``act_threshold_weight``; recall-first acts keep their own.
+    """
     grid = settings.threshold_grid.values()
     languages = np.asarray(dev.languages)
+    per_language = settings.threshold_scope in ("language", "shared")
+    ruled = {index for index, act in enumerate(LEARNED_ACTS) if act in settings.recall_first}
     result: dict[Language, np.ndarray] = {}
     for language in LANGUAGES:
         row = []
@@ -204,13 +227,24 @@ def choose_thresholds(
         for index, act in enumerate(LEARNED_ACTS):
             rule = settings.recall_first.get(act)
             truth, probs = dev.labels[mask, index], probabilities[mask, index]
-            if settings.threshold_scope == "language" and truth.sum() >= settings.min_dev_positives:
+            if per_language and truth.sum() >= settings.min_dev_positives:
                 row.append(choose_threshold(truth, probs, grid, rule))
             elif dev.labels[:, index].sum() >= settings.min_dev_positives:
                 row.append(choose_threshold(dev.labels[:, index], probabilities[:, index], grid, rule))
             else:
                 row.append(settings.default_threshold)
-        result[language] = np.asarray(row, dtype=np.float32)
+        thresholds = np.asarray(row, dtype=np.float32)
+        shared = (
+            shared_threshold(dev.labels[mask], probabilities[mask], grid, ruled)
+            if settings.threshold_scope == "shared"
+            else None
+        )
+        if shared is not None:
+            weight = settings.act_threshold_weight
+            for index in range(len(LEARNED_ACTS)):
+                if index not in ruled:
+                    thresholds[index] = shared + weight * (thresholds[index] - shared)
+        result[language] = thresholds
     return result
 
 
@@ -256,7 +290,11 @@ def _fit(candidate: Candidate, train: Labelled, seed: int) -> ActModel:
         for index in range(n_acts):
             y = train.labels[:, index]
             if 0 < y.sum() < len(y):
-                fitted = LogisticRegression(C=candidate.C, max_iter=3000, class_weight="balanced").fit(x, y)
+                fitted = LogisticRegression(
+                    C=candidate.C,
+                    max_iter=3000,
+                    class_weight="balanced" if candidate.class_weight == "balanced" else None,
+                ).fit(x, y)
                 weights[:, index] = fitted.coef_[0]
                 bias[index] = fitted.intercept_[0]
         layers = [(weights[:width], bias)]
