@@ -225,6 +225,28 @@ def test_recall_first_threshold_keeps_recall_when_precision_allows() -> None:
     assert choose_threshold(truth, probabilities, grid, None) <= 0.35
 
 
+def test_shared_thresholds_pull_every_act_toward_one_line_per_language() -> None:
+    from simulator.recognition.training import Labelled, choose_thresholds, cross_author_f1, load_settings
+
+    acts = len(LEARNED_ACTS)
+    # Two authors; act 0 fires at 0.8 for one and at 0.3 for the other, every other act never occurs.
+    probabilities = np.zeros((8, acts))
+    probabilities[:, 0] = [0.8, 0.8, 0.1, 0.1, 0.3, 0.3, 0.1, 0.1]
+    labels = np.zeros((8, acts), dtype=np.int8)
+    labels[[0, 1, 4, 5], 0] = 1
+    data = Labelled(np.zeros((8, 1)), labels, ["en"] * 8, [str(i) for i in range(8)])
+    base = load_settings().model_copy(update={"recall_first": {}, "min_dev_positives": 1})
+    own = choose_thresholds(data, probabilities, base.model_copy(update={"threshold_scope": "language"}))["en"][0]
+    shared = base.model_copy(update={"threshold_scope": "shared", "act_threshold_weight": 0.0})
+    half = base.model_copy(update={"threshold_scope": "shared", "act_threshold_weight": 0.5})
+    line = choose_thresholds(data, probabilities, shared)["en"][0]
+    assert abs(choose_thresholds(data, probabilities, half)["en"][0] - (line + own) / 2) < 1e-6
+    # Chosen on the author whose act fires at 0.8, the line misses the other author entirely.
+    sources = ["d"] * 4 + ["q"] * 4
+    language_scope = base.model_copy(update={"threshold_scope": "language"})
+    assert cross_author_f1(data, probabilities, sources, language_scope)["en"] < 1.0
+
+
 def test_char_ngrams_agree_with_scikit_learn() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
