@@ -113,10 +113,12 @@ def train_acts(as_json: bool) -> None:
         echo_json(meta)
         return
     for row in run.candidates:
-        click.echo(f"  {row['candidate']:32} dev macro-F1 {row['dev_macro_f1']}")
+        cross = f"; cross-author {row['cross_author_macro_f1']}" if "cross_author_macro_f1" in row else ""
+        click.echo(f"  {row['candidate']:32} dev macro-F1 {row['dev_macro_f1']}{cross}")
     corpus = meta["corpus"]
     click.echo(
-        f"chose {meta['classifier']} (thresholds from {meta['thresholds_from']}); corpus key {corpus['key']} "
+        f"chose {meta['classifier']} (by {meta.get('chosen_by', 'dev')}; thresholds from {meta['thresholds_from']}); "
+        f"corpus key {corpus['key']} "
         f"({corpus['train_sentences']} train, {corpus['dev_sentences']} dev sentences)"
     )
 
