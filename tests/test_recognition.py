@@ -15,7 +15,7 @@ from simulator.content_problems import ContentError
 from simulator.models import LEARNED_ACTS, STRUCTURAL_ACTS, DialogueAct
 from simulator.recognition import recognize_text, split_clauses, split_sentences, structure
 from simulator.recognition.classifier import RECOGNISED, load_model, rescale, shipped_model
-from simulator.recognition.corpus import load_corpus
+from simulator.recognition.corpus import LabelledSentence, load_corpus
 from simulator.recognition.evaluation import wilson
 from simulator.recognition.training import RecallFirst, choose_threshold, model_key
 
@@ -225,6 +225,28 @@ def test_recall_first_threshold_keeps_recall_when_precision_allows() -> None:
     assert choose_threshold(truth, probabilities, grid, None) <= 0.35
 
 
+def test_shared_thresholds_pull_every_act_toward_one_line_per_language() -> None:
+    from simulator.recognition.training import Labelled, choose_thresholds, cross_author_f1, load_settings
+
+    acts = len(LEARNED_ACTS)
+    # Two authors; act 0 fires at 0.8 for one and at 0.3 for the other, every other act never occurs.
+    probabilities = np.zeros((8, acts))
+    probabilities[:, 0] = [0.8, 0.8, 0.1, 0.1, 0.3, 0.3, 0.1, 0.1]
+    labels = np.zeros((8, acts), dtype=np.int8)
+    labels[[0, 1, 4, 5], 0] = 1
+    data = Labelled(np.zeros((8, 1)), labels, ["en"] * 8, [str(i) for i in range(8)])
+    base = load_settings().model_copy(update={"recall_first": {}, "min_dev_positives": 1})
+    own = choose_thresholds(data, probabilities, base.model_copy(update={"threshold_scope": "language"}))["en"][0]
+    shared = base.model_copy(update={"threshold_scope": "shared", "act_threshold_weight": 0.0})
+    half = base.model_copy(update={"threshold_scope": "shared", "act_threshold_weight": 0.5})
+    line = choose_thresholds(data, probabilities, shared)["en"][0]
+    assert abs(choose_thresholds(data, probabilities, half)["en"][0] - (line + own) / 2) < 1e-6
+    # Chosen on the author whose act fires at 0.8, the line misses the other author entirely.
+    sources = ["d"] * 4 + ["q"] * 4
+    language_scope = base.model_copy(update={"threshold_scope": "language"})
+    assert cross_author_f1(data, probabilities, sources, language_scope)["en"] < 1.0
+
+
 def test_char_ngrams_agree_with_scikit_learn() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -327,3 +349,34 @@ def test_drill_acts_refuses_bad_input_clearly() -> None:
     assert result.returncode == 2 and "at least one TEXT" in result.stderr and "Traceback" not in result.stderr
     result = _drill("acts", "x" * 2001, "--language", "en")
     assert result.returncode == 2 and "DRILL_MAX_MESSAGE_CHARS" in result.stderr
+
+
+def test_eval_acts_says_plainly_when_no_test_split_is_present(monkeypatch: pytest.MonkeyPatch) -> None:
+    import simulator.recognition.corpus as corpus_module
+
+    real_split_files = corpus_module.split_files
+    # Between a retired frozen test split and the next one, the test folder holds no files.
+    monkeypatch.setattr(
+        corpus_module, "split_files", lambda split, *a, **k: [] if split == "test" else real_split_files(split, *a, **k)
+    )
+    result = _drill("eval", "acts", "--split", "test")
+    assert result.returncode == 2
+    assert "no test split is present" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_decontamination_finds_near_duplicates_within_a_language_only() -> None:
+    from simulator.recognition.decontaminate import bigrams, near_duplicates
+
+    def sentence(text: str, language: str, split: str) -> LabelledSentence:
+        return LabelledSentence(text, language, frozenset(), None, "x", split, "f.yaml:1")  # type: ignore[arg-type]
+
+    assert bigrams("Go on.") == bigrams("go  on!") and bigrams("嗯") == frozenset({"嗯"})
+    held = [sentence("稍等，我查一下日志", "zh-CN", "dev"), sentence("Not our problem.", "en", "dev")]
+    train = [
+        sentence("您稍等，我查一下。", "zh-CN", "train"),
+        sentence("我们今天就给您补发", "zh-CN", "train"),
+        sentence("稍等，我查一下日志", "en", "train"),  # same text, other language: not compared
+    ]
+    found = near_duplicates(train, held, 0.6)
+    assert [(d.train.text, d.held_out.text) for d in found] == [("您稍等，我查一下。", "稍等，我查一下日志")]
+    assert 0.6 <= found[0].similarity < 1

@@ -113,10 +113,12 @@ def train_acts(as_json: bool) -> None:
         echo_json(meta)
         return
     for row in run.candidates:
-        click.echo(f"  {row['candidate']:32} dev macro-F1 {row['dev_macro_f1']}")
+        cross = f"; cross-author {row['cross_author_macro_f1']}" if "cross_author_macro_f1" in row else ""
+        click.echo(f"  {row['candidate']:32} dev macro-F1 {row['dev_macro_f1']}{cross}")
     corpus = meta["corpus"]
     click.echo(
-        f"chose {meta['classifier']} (thresholds from {meta['thresholds_from']}); corpus key {corpus['key']} "
+        f"chose {meta['classifier']} (by {meta.get('chosen_by', 'dev')}; thresholds from {meta['thresholds_from']}); "
+        f"corpus key {corpus['key']} "
         f"({corpus['train_sentences']} train, {corpus['dev_sentences']} dev sentences)"
     )
 
@@ -135,8 +137,18 @@ def eval_acts(split: str, out_dir: Path | None, as_json: bool) -> None:
 
     The test split is frozen: report it, never tune on it. Its hash is printed with every report.
     """
+    from simulator.recognition.corpus import split_files
     from simulator.recognition.evaluation import evaluate_split, format_report
 
+    if not split_files(split):  # type: ignore[arg-type]
+        # A retired test split leaves the folder empty until the next frozen one lands: say so
+        # plainly instead of scoring nothing.
+        note = " (the last frozen test split was retired; a new one is added before any scoring)"
+        fail(
+            f"no {split} split is present: simulator/recognition/corpus/{split}/ holds no corpus files"
+            + (note if split == "test" else "")
+        )
+        return
     try:
         report = evaluate_split(split)  # type: ignore[arg-type]
     except ContentError as exc:

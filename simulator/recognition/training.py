@@ -54,6 +54,7 @@ class Candidate(_Strict):
     word_ngram_range: tuple[int, int] = (1, 2)
     word_ngram_min_df: int = Field(default=2, ge=1)
     word_ngram_weight: float = Field(default=1.0, gt=0)
+    class_weight: Literal["balanced", "none"] = "balanced"
 
     def label(self) -> str:
         base = f"logreg C={self.C:g}" if self.kind == "logreg" else f"mlp hidden={self.hidden} alpha={self.alpha:g}"
@@ -65,6 +66,8 @@ class Candidate(_Strict):
             base += f" + word {low}-{high}-grams (weight {self.word_ngram_weight:g})"
         if self.ngrams or self.word_ngrams:
             base += f" (dense weight {self.dense_weight:g})"
+        if self.class_weight != "balanced":
+            base += f" (class weight {self.class_weight})"
         return base
 
     def ngram_kinds(self) -> list[tuple[NgramKind, tuple[int, int], int, float]]:
@@ -96,10 +99,17 @@ class TrainingSettings(_Strict):
 
     candidates: list[Candidate] = Field(min_length=1)
     threshold_grid: Grid
-    threshold_scope: Literal["pooled", "language"] = "pooled"
+    threshold_scope: Literal["pooled", "language", "shared"] = "pooled"
+    # With `shared` scope: how far each act's own dev threshold pulls it away from its language's
+    # shared threshold (0: the shared threshold alone; 1: the act's own, as `language` scope).
+    act_threshold_weight: float = Field(default=0.0, ge=0, le=1)
     min_dev_positives: int = Field(ge=1)
     default_threshold: float = Field(gt=0, lt=1)
     recall_first: dict[DialogueAct, RecallFirst] = Field(default_factory=dict)
+    # `dev`: the candidate with the best mean macro-F1 on dev, thresholds chosen on dev itself.
+    # `cross_author`: thresholds chosen on one dev author and measured on another, mean over every
+    # ordered pair of dev authors (needs two; with one, `dev`).
+    choose_by: Literal["dev", "cross_author"] = "dev"
     seed: int = 0
 
 
@@ -191,12 +201,29 @@ def choose_threshold(truth: np.ndarray, probabilities: np.ndarray, grid: np.ndar
     return run[len(run) // 2]
 
 
+def shared_threshold(labels: np.ndarray, probabilities: np.ndarray, grid: np.ndarray, skip: set[int]) -> float | None:
+    """One threshold for every act but ``skip``: the grid value with the best macro-F1 (middle of the best run)."""
+    keep = [index for index in range(labels.shape[1]) if index not in skip and labels[:, index].sum()]
+    if not keep:
+        return None
+    scores = [macro_f1(labels[:, keep], (probabilities[:, keep] >= threshold).astype(np.int8)) for threshold in grid]
+    best = max(scores)
+    run = [float(t) for t, f in zip(grid, scores, strict=True) if f >= best - 1e-9]
+    return run[len(run) // 2]
+
+
 def choose_thresholds(
     dev: Labelled, probabilities: np.ndarray, settings: TrainingSettings
 ) -> dict[Language, np.ndarray]:
-    """Per-language, per-act thresholds chosen on dev (pooled or default when positives are few)."""
+    """Per-language, per-act thresholds chosen on dev (pooled or default when positives are few).
+
+    ``shared`` scope: one threshold per language for every act without a recall-first rule, pulled
+    toward each act's own dev threshold by ``act_threshold_weight``; recall-first acts keep their own.
+    """
     grid = settings.threshold_grid.values()
     languages = np.asarray(dev.languages)
+    per_language = settings.threshold_scope in ("language", "shared")
+    ruled = {index for index, act in enumerate(LEARNED_ACTS) if act in settings.recall_first}
     result: dict[Language, np.ndarray] = {}
     for language in LANGUAGES:
         row = []
@@ -204,13 +231,24 @@ def choose_thresholds(
         for index, act in enumerate(LEARNED_ACTS):
             rule = settings.recall_first.get(act)
             truth, probs = dev.labels[mask, index], probabilities[mask, index]
-            if settings.threshold_scope == "language" and truth.sum() >= settings.min_dev_positives:
+            if per_language and truth.sum() >= settings.min_dev_positives:
                 row.append(choose_threshold(truth, probs, grid, rule))
             elif dev.labels[:, index].sum() >= settings.min_dev_positives:
                 row.append(choose_threshold(dev.labels[:, index], probabilities[:, index], grid, rule))
             else:
                 row.append(settings.default_threshold)
-        result[language] = np.asarray(row, dtype=np.float32)
+        thresholds = np.asarray(row, dtype=np.float32)
+        shared = (
+            shared_threshold(dev.labels[mask], probabilities[mask], grid, ruled)
+            if settings.threshold_scope == "shared"
+            else None
+        )
+        if shared is not None:
+            weight = settings.act_threshold_weight
+            for index in range(len(LEARNED_ACTS)):
+                if index not in ruled:
+                    thresholds[index] = shared + weight * (thresholds[index] - shared)
+        result[language] = thresholds
     return result
 
 
@@ -222,6 +260,49 @@ def macro_f1(labels: np.ndarray, predicted: np.ndarray) -> float:
         if labels[:, index].sum()
     ]
     return float(np.mean(scores)) if scores else 0.0
+
+
+def _subset(data: Labelled, mask: np.ndarray) -> Labelled:
+    rows = np.flatnonzero(mask)
+    return Labelled(
+        data.features[rows], data.labels[rows], [data.languages[i] for i in rows], [data.texts[i] for i in rows]
+    )
+
+
+def macro_by_language(
+    data: Labelled, probabilities: np.ndarray, thresholds: dict[Language, np.ndarray]
+) -> dict[Language, float]:
+    """Macro-F1 per language of ``data`` at ``thresholds``."""
+    result: dict[Language, float] = {}
+    for language in LANGUAGES:
+        mask = np.asarray(data.languages) == language
+        if mask.any():
+            predicted = (probabilities[mask] >= thresholds[language]).astype(np.int8)
+            result[language] = round(macro_f1(data.labels[mask], predicted), 4)
+    return result
+
+
+def cross_author_f1(
+    dev: Labelled, probabilities: np.ndarray, sources: Sequence[str], settings: TrainingSettings
+) -> dict[Language, float]:
+    """Per language, the mean macro-F1 on one dev author at thresholds chosen on another (every ordered pair).
+
+    How a threshold policy and a candidate carry to an author that chose nothing: the honest check
+    of what dev alone would flatter. Empty with fewer than two dev authors.
+    """
+    names = sorted(set(sources))
+    column = np.asarray(sources)
+    figures: dict[Language, list[float]] = {}
+    for chooser in names:
+        for measured in names:
+            if chooser == measured:
+                continue
+            choose_mask, measure_mask = column == chooser, column == measured
+            thresholds = choose_thresholds(_subset(dev, choose_mask), probabilities[choose_mask], settings)
+            scored = macro_by_language(_subset(dev, measure_mask), probabilities[measure_mask], thresholds)
+            for language, value in scored.items():
+                figures.setdefault(language, []).append(value)
+    return {language: round(float(np.mean(values)), 4) for language, values in figures.items()}
 
 
 def _fit(candidate: Candidate, train: Labelled, seed: int) -> ActModel:
@@ -256,7 +337,11 @@ def _fit(candidate: Candidate, train: Labelled, seed: int) -> ActModel:
         for index in range(n_acts):
             y = train.labels[:, index]
             if 0 < y.sum() < len(y):
-                fitted = LogisticRegression(C=candidate.C, max_iter=3000, class_weight="balanced").fit(x, y)
+                fitted = LogisticRegression(
+                    C=candidate.C,
+                    max_iter=3000,
+                    class_weight="balanced" if candidate.class_weight == "balanced" else None,
+                ).fit(x, y)
                 weights[:, index] = fitted.coef_[0]
                 bias[index] = fitted.intercept_[0]
         layers = [(weights[:width], bias)]
@@ -316,6 +401,7 @@ def train_model(
 
     train = labelled_matrix(train_sentences, step("embedding train"))
     dev = labelled_matrix(dev_sentences, step("embedding dev")) if dev_sentences else None
+    dev_sources = [s.source for s in dev_sentences]
     tuned_on = dev or train  # without a dev split, thresholds come from train (reported as such)
     results: list[dict[str, Any]] = []
     models: list[ActModel] = []
@@ -323,14 +409,14 @@ def train_model(
         draft = _fit(candidate, train, settings.seed)
         probabilities = draft.probabilities(tuned_on.features, tuned_on.texts)
         thresholds = choose_thresholds(tuned_on, probabilities, settings)
-        per_language = {}
-        for language in LANGUAGES:
-            mask = np.asarray(tuned_on.languages) == language
-            if mask.any():
-                predicted = (probabilities[mask] >= thresholds[language]).astype(np.int8)
-                per_language[language] = round(macro_f1(tuned_on.labels[mask], predicted), 4)
-        mean_f1 = float(np.mean(list(per_language.values()))) if per_language else 0.0
-        results.append({"candidate": candidate.label(), "dev_macro_f1": per_language, "mean": round(mean_f1, 4)})
+        per_language = macro_by_language(tuned_on, probabilities, thresholds)
+        row: dict[str, Any] = {"candidate": candidate.label(), "dev_macro_f1": per_language}
+        cross = cross_author_f1(tuned_on, probabilities, dev_sources, settings) if dev is not None else {}
+        if cross:
+            row["cross_author_macro_f1"] = cross
+        ranked = cross if settings.choose_by == "cross_author" and cross else per_language
+        row["mean"] = round(float(np.mean(list(ranked.values()))) if ranked else 0.0, 4)
+        results.append(row)
         models.append(replace(draft, thresholds=thresholds))
     chosen = max(range(len(results)), key=lambda i: (results[i]["mean"], -i))  # the first of the best
     meta = {
@@ -345,6 +431,9 @@ def train_model(
         "encoder": model_id(),
         "classifier": results[chosen]["candidate"],
         "thresholds_from": "dev" if dev is not None else "train (no dev split yet)",
+        "chosen_by": "cross_author"
+        if settings.choose_by == "cross_author" and "cross_author_macro_f1" in results[chosen]
+        else "dev",
         "candidates": results,
     }
     return TrainingRun(replace(models[chosen], meta=meta), results)
