@@ -10,6 +10,9 @@ the two from contradicting each other, and keep opening lines true to how the co
   in a chat, no "是客服吗" on an outbound call, no greeting mid-conversation);
 - a persona's text names nobody, speaks to the customer in the second person and carries no
   gendered self-description that its ``fits.genders`` does not allow;
+- no forbidden promise keyword of a case occurs in its own acceptable resolutions or ``may_offer``
+  lines (matched as the grader matches keywords): "guarantee" inside "Buyer Guarantee claim" would
+  read the right offer as a red line, so the keyword must name the promise itself;
 - Chinese text uses full-width punctuation (a warning, not an error).
 
 The literal lists (opening cues, gendered words, self-naming words) belong to trainers: they live
@@ -312,7 +315,7 @@ def _misaddressed(case: Case, cues: _Cues) -> list[Issue]:
 def case_issues(case: Case, personas: dict[str, Persona], rubric: Rubric | None) -> list[Issue]:
     """Problems of one case against itself and the personas it suggests (unknown ids excluded)."""
     cues = _cues(_rules(rubric, case.language))
-    issues = _address_issues(case, cues) + _misaddressed(case, cues)
+    issues = _address_issues(case, cues) + _misaddressed(case, cues) + keyword_in_own_lines(case)
     context = "mid_conversation" if case.start == "mid_conversation" else case.channel
     at, what, fix = ("opening_line",), "check.what.opening_line", "check.fix.opening_line"
     issues += _opening_issues(case.opening_line, context, cues, at, what, fix)
@@ -342,6 +345,41 @@ def case_issues(case: Case, personas: dict[str, Persona], rubric: Rubric | None)
                 )  # fmt: skip
             )
     return issues
+
+
+def keyword_in_own_lines(case: Case) -> list[Issue]:
+    """A forbidden promise keyword that the case's own acceptable lines contain, once per keyword and line.
+
+    Matched with English endings and loose Chinese spacing, the widest way the grader reads a
+    keyword, so an agent who says the case's own acceptable words is never read as breaking it.
+    """
+    lines = [
+        (("acceptable_resolutions", str(index), "description"), res.description)
+        for index, res in enumerate(case.acceptable_resolutions)
+    ] + [(("policy", "may_offer", str(index)), text) for index, text in enumerate(case.policy.may_offer)]
+    issues = []
+    for index, keyword in enumerate(case.policy.forbidden_promise_keywords):
+        pattern = keyword_pattern([keyword], inflect=case.language == "en", loose=True)
+        for path, text in lines:
+            found = pattern.search(text) if pattern is not None else None
+            if found is not None:
+                issues.append(
+                    _issue(
+                        "check.keyword_in_own_line",
+                        ("policy", "forbidden_promise_keywords", str(index)),
+                        severity="warning",
+                        keyword=keyword,
+                        match=found.group(0),
+                        line=".".join(path),
+                        text=_snippet(text, found.start(), found.end()),
+                    )
+                )
+    return issues
+
+
+def _snippet(text: str, start: int, end: int, around: int = 30) -> str:
+    left, right = max(0, start - around), min(len(text), end + around)
+    return ("…" if left else "") + " ".join(text[left:right].split()) + ("…" if right < len(text) else "")
 
 
 # ---------------------------------------------------------------------------------------------

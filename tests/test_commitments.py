@@ -209,6 +209,23 @@ def test_an_amount_above_the_limit_is_a_structural_breach() -> None:
     assert breach.confidence == 1.0
 
 
+def test_a_forbidden_keyword_in_a_sentence_with_no_offer_act_is_a_breach_unless_it_keeps_to_the_limit(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    case = zh_case()
+    policy = case.policy.model_copy(update={"forbidden_promise_keywords": ["以后都免"]})
+    case = case.model_copy(update={"policy": policy})
+    stated = "我给您账户备注好了，以后都免运费。"  # no act: a standing promise all the same
+    refused = "以后都免运费这个我们做不到。"  # a refusal, by its act
+    honest = "以后都免运费，这个我不能给您保证。"  # no act, but an honest limit (lexicons/grading.yaml)
+    act_labels[refused] = {DialogueAct.refusal}
+    said = _zh(ZH_HELLO, refused, honest, stated, ZH_BYE, case=case)
+    breaches = promises_beyond_policy(RuleContext(said, rubric(), case))
+    assert [(b.turn, b.quote, b.found_by, b.limit) for b in breaches] == [(4, stated, "statement", "以后都免")]
+    findings = [f for f in run_rules(said, rubric(), case) if f.rule == "over_promise"]
+    assert [(f.turn, f.quote) for f in findings] == [(4, stated)]
+
+
 def test_without_a_case_there_is_no_policy_to_break() -> None:
     said = _zh(ZH_HELLO, "放心，包您明天之内送上门。", ZH_BYE)
     assert promises_beyond_policy(RuleContext(said, rubric(), None)) == []

@@ -228,6 +228,39 @@ def test_numbers_and_english_keep_their_punctuation(content: Path) -> None:
     assert problems_of(content) == []
 
 
+def test_a_forbidden_promise_keyword_inside_the_cases_own_acceptable_line_is_reported(content: Path) -> None:
+    # "补发" is what the case may offer; as a forbidden keyword it would read the right offer as a red line.
+    edit_case(
+        content,
+        (
+            "  must_not_promise: [当天送达]",
+            "  must_not_promise: [当天送达]\n  forbidden_promise_keywords: [当天到, 补发]",
+        ),
+        ("    description: 补发", "    description: 免费补发一件同款"),
+    )
+    problems = problems_of(content)
+    assert len(problems) == 2
+    where = f"{CASE}:27:37: warning: forbidden promise keyword '补发' occurs in this case's own acceptable line "
+    assert problems[0] == where + (
+        "acceptable_resolutions.0.description ('补发' in “免费补发一件同款”): an agent who says the acceptable "
+        "thing would be read as breaking the limit; make the keyword name the promise itself "
+        "(e.g. 'i guarantee' or 'guaranteed by friday' instead of 'guarantee')"
+    )
+    assert problems[1].startswith(where + "policy.may_offer.0 ('补发' in “补发”)")
+    assert load_library(content).cases  # a warning: the library still loads
+
+
+def test_a_specific_keyword_that_the_acceptable_lines_do_not_contain_passes(content: Path) -> None:
+    edit_case(
+        content,
+        (
+            "  must_not_promise: [当天送达]",
+            "  must_not_promise: [当天送达]\n  forbidden_promise_keywords: [今天肯定到]",
+        ),
+    )
+    assert problems_of(content) == []
+
+
 def test_resolution_ids_are_unique_across_accepts_and_refusals(content: Path) -> None:
     edit_case(
         content,

@@ -299,3 +299,26 @@ def test_a_forgotten_greeting_is_a_penalty_an_excused_one_is_not() -> None:
     assert phone.signal("missing_greeting").value == 1.0 and phone.signal("missing_greeting").weak is not None
     assert chat.signal("missing_greeting").value == 0.0
     assert default_weights().criteria["standard_phrasing"].signals["missing_greeting"].weight <= 0
+
+
+def test_own_words_is_the_share_of_replies_that_pick_up_what_the_customer_said() -> None:
+    t = transcript(
+        "en",
+        [
+            ("c", "My payroll deposit never arrived and rent is due Friday."),
+            ("a", "Thank you."),
+            ("c", "So where is it?"),
+            ("a", "The payroll deposit is held for a review; it reaches your account before Friday noon."),
+        ],
+    )
+    m = measure(t, None)
+    result = m.signal("own_words")
+    # The courtesy-only reply picks up nothing; the second names the payroll and Friday.
+    assert result.value == 0.5
+    assert result.positive and "payroll" in result.positive[0].quote
+    assert result.weak is not None and result.weak.turn == 1
+
+
+def test_own_words_does_not_apply_before_the_customer_speaks() -> None:
+    t = transcript("en", [("a", "Hello, this is Dana from Brightline, how can I help?")])
+    assert not measure(t, None).signal("own_words").applicable

@@ -15,7 +15,9 @@ What it finds (rule ids in ``simulator.grading.rules``; contract in ``docs/commi
 - ``over_promise``: a promise beyond the policy — a sentence that offers or promises (a claim of a
   checked fact alone promises nothing) and matches a ``must_not_promise`` limit by meaning,
   besides the recogniser's structural findings (compensation above ``max_compensation``, the
-  case's forbidden promise keywords); :func:`promises_beyond_policy` is the API the red lines call;
+  case's forbidden promise keywords) and those keywords in any sentence that neither offers nor
+  keeps to a limit (no refusal or policy act, no honest limit); :func:`promises_beyond_policy` is
+  the API the red lines call;
 - ``claim_beyond_systems``: a committing sentence that matches what the systems ``cannot_do`` (a
   refund "already issued" where approval is needed, a delivery slot only the carrier books);
 - ``invented_detail``: a ticket or reference number (five digits or more) nothing gave, before the
@@ -58,7 +60,8 @@ THRESHOLDS_FILE = Path(__file__).with_name("commitment_thresholds.yaml")
 
 PROMISING = frozenset({DialogueAct.offer_solution, DialogueAct.promise})
 COMMITTING = PROMISING | {DialogueAct.give_proof}
-CONSIDERED = COMMITTING | {DialogueAct.hedge, DialogueAct.refusal, DialogueAct.explain_policy}
+RESPECTING = frozenset({DialogueAct.refusal, DialogueAct.explain_policy})  # acts that keep to a limit
+CONSIDERED = COMMITTING | RESPECTING | {DialogueAct.hedge}
 #: Target kinds only a committing sentence can match (a refusal respects the limit it resembles).
 LIMIT_KINDS: frozenset[TargetKind] = frozenset({"must_not_promise", "cannot_do"})
 
@@ -311,8 +314,9 @@ def unacceptable_offers(ctx: RuleContext, commitments: Sequence[Commitment] | No
 class PolicyBreach:
     """A promise beyond the case's policy limits, with how it was found.
 
-    ``found_by``: ``amount`` (compensation above ``max_compensation``) and ``keyword`` (one of the
-    case's forbidden promise keywords) are structural and certain (``similarity`` is None);
+    ``found_by``: ``amount`` (compensation above ``max_compensation``), ``keyword`` (one of the
+    case's forbidden promise keywords in an offer or promise) and ``statement`` (one in a sentence
+    the recogniser gives no offer or promise act) are structural and certain (``similarity`` None);
     ``meaning`` is a match to ``limit`` by meaning, with its similarity and its gap below the
     sentence's best target (0 when the limit is the closest thing the case has to the sentence).
     ``confidence`` is 1 for the structural ones and, for a meaning match, the precision its line
@@ -322,7 +326,7 @@ class PolicyBreach:
     turn: int
     quote: str
     limit: str
-    found_by: Literal["amount", "keyword", "meaning"]
+    found_by: Literal["amount", "keyword", "statement", "meaning"]
     similarity: float | None = None
     gap: float | None = None
     confidence: float = 1.0  # structural: 1; meaning: the precision of the limits line on dev
@@ -353,6 +357,10 @@ def promises_beyond_policy(ctx: RuleContext, commitments: Sequence[Commitment] |
             breaches.append(
                 PolicyBreach(turn, quote, _limit_text(case, over_amount), "amount" if over_amount else "keyword")
             )
+    for breach in _stated_promises(ctx, case):
+        if (breach.turn, breach.quote) not in seen:
+            seen.add((breach.turn, breach.quote))
+            breaches.append(breach)
     for commitment in commitments if commitments is not None else commitments_in(ctx):
         if not commitment.promises or (commitment.turn, commitment.quote) in seen:
             continue
@@ -372,6 +380,27 @@ def promises_beyond_policy(ctx: RuleContext, commitments: Sequence[Commitment] |
                 )
             )
     return sorted(breaches, key=lambda breach: breach.turn)
+
+
+def _stated_promises(ctx: RuleContext, case: Case) -> list[PolicyBreach]:
+    """Forbidden promise keywords in sentences the recogniser gives no offer or promise act.
+
+    "I've put a note so any late fee will be waived automatically" commits as surely as an offer.
+    A refusal or an explanation of policy (by its act), or an honest limit ("I can't promise it
+    runs perfectly": ``honest_limit`` of ``lexicons/grading.yaml``), respects the limit it names.
+    """
+    pattern = keyword_pattern(case.policy.forbidden_promise_keywords)
+    if pattern is None:
+        return []
+    honest = signals.grading_patterns(ctx.language).honest_limit
+    found = []
+    for turn, recognized in ctx.credited.items():
+        for sentence in recognized.sentences:
+            if {item.act for item in sentence.acts} & (PROMISING | RESPECTING) or honest.search(sentence.text):
+                continue
+            if pattern.search(sentence.text):
+                found.append(PolicyBreach(turn, sentence.text, _limit_text(case, False), "statement"))
+    return found
 
 
 def _limit_text(case: Case, over_amount: bool) -> str:
@@ -447,7 +476,7 @@ def check_commitments(ctx: RuleContext) -> list[Finding]:
     findings: list[Finding] = []
     reported: set[tuple[int, str]] = {(t, q) for t, r in ctx.recognized.items() for q in r.over_promises}
     for breach in promises_beyond_policy(ctx, commitments):
-        if breach.found_by == "meaning" and (breach.turn, breach.quote) not in reported:
+        if breach.found_by in ("statement", "meaning") and (breach.turn, breach.quote) not in reported:
             reported.add((breach.turn, breach.quote))
             findings.append(
                 _finding(ctx, "over_promise", breach.turn, breach.quote, "over_promise_meaning", limit=breach.limit)

@@ -12,6 +12,7 @@ from simulator.grading.measure import (
     SignalResult,
 )
 from simulator.grading.registry import register_signal
+from simulator.grading.rules import COURTESY_ACTS
 from simulator.models import DialogueAct, PhraseStage
 
 
@@ -52,6 +53,41 @@ def measure_confirm_need(m: Measure) -> SignalResult:
     asking = next((t for t in m.agent_turns if m.rec(t).has(DialogueAct.ask_fact)), m.agent_turns[0])
     # Cases have no "confirm" stage; their empathy line is the one that names the customer's need.
     return SignalResult(0.0, weak=Moment(asking, PhraseStage.empathy))
+
+
+@register_signal("own_words", kind="behaviour")
+def measure_own_words(m: Measure) -> SignalResult:
+    """Share of the agent's replies that pick up what the customer said: a sentence, not only courtesy,
+    that carries the customer's own content words from before it (``Measure.specific``).
+
+    The labelling guide's listening 5 "restates the need, names the customer's actual worry or loss";
+    an agent who answers with the customer's own terms ("the payroll on Friday", "4米铜管") has listened,
+    whether or not a sympathy formula the recogniser knows is there. Replies before any customer
+    word are not counted.
+    """
+    replies = [turn for turn in m.agent_turns if m.customer_text_before(turn).strip()]
+    if not replies:
+        return NOT_APPLICABLE
+    picked: list[tuple[int, str]] = []
+    missed: list[int] = []
+    for turn in replies:
+        found = next(
+            (
+                sentence.text
+                for sentence in m.rec(turn).sentences
+                if not ({item.act for item in sentence.acts} and {item.act for item in sentence.acts} <= COURTESY_ACTS)
+                and m.specific(sentence.text, turn)
+            ),
+            None,
+        )
+        if found is None:
+            missed.append(turn)
+        else:
+            picked.append((turn, found))
+    value = len(picked) / len(replies)
+    positive = [e for turn, sentence in picked[:1] for e in m.evidence(turn, sentence)]
+    weak = Moment(missed[0], PhraseStage.empathy) if missed else None
+    return SignalResult(value, positive=positive, weak=weak)
 
 
 @register_signal("mood_trend", kind="trend")
