@@ -161,6 +161,17 @@ def test_a_sentence_leaning_to_a_hedge_is_not_heard_as_an_offer() -> None:
     assert heard_as_possible_offer(leaning_offer, "en")
 
 
+def test_a_sentence_leaning_to_thanks_or_a_closing_is_not_heard_as_an_offer() -> None:
+    # "Right, okay, I see, thank you for explaining all of that." shares a word with a remedy that
+    # "explains politely" and settled six long-winded drills in two turns; it leans to a closing.
+    text = "Right, okay, I see, thank you for explaining all of that."
+    span = Span(text, 0, len(text))
+    leaning_closing = SentenceActs(span, "en", {A.closing: 0.14, A.empathy: 0.12, A.explain_policy: 0.05})
+    leaning_done_task = SentenceActs(span, "en", {A.closing: 0.05, A.give_proof: 0.3})
+    assert not heard_as_possible_offer(leaning_closing, "en")
+    assert heard_as_possible_offer(leaning_done_task, "en")
+
+
 def test_word_lists_are_told_from_sentences_by_their_shape() -> None:
     shape = rule_numbers()
     sizes = {

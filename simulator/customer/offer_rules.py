@@ -64,14 +64,18 @@ def heard_as_possible_offer(sentence: SentenceActs, language: Language) -> bool:
     the classifier missed. Not a bare fragment ("400元。", "add flat 4."): its words are all in the
     resolution's description, so the overlap says "match" about a value that offers nothing. Not a
     question: "So, what can I help you with today?" matched an escalation at 0.60, and a long-winded
-    agent's opener was taken as a settlement. Not a sentence whose best reading, short of the line, is a
-    hedge: vague by definition, it commits to nothing ("Before we start I'd like to say that we really
-    value each and every one of our customers…" matched an account-recovery remedy at 0.68).
+    agent's opener was taken as a settlement. And only a sentence whose best reading, short of the line,
+    is one of the acts that may carry an offer (``_OFFERING``): a sentence that leans to a hedge commits to
+    nothing ("Before we start I'd like to say that we really value each and every one of our
+    customers…" matched an account-recovery remedy at 0.68), and one that leans to thanks or a closing
+    offers nothing ("Right, okay, I see, thank you for explaining all of that." shares a word with a
+    remedy that "explains politely", and settled six drills in two turns).
     """
     if sentence.acts or sentence.is_question or bare_fragment(sentence.text, language):
         return False
-    leaning = max(sentence.scores.items(), key=lambda item: item[1], default=None)
-    return leaning is None or leaning[0] is not DialogueAct.hedge
+    readings = [(act, score) for act, score in sentence.scores.items() if score > 0]
+    leaning = max(readings, key=lambda item: item[1], default=None)
+    return leaning is None or leaning[0] in _OFFERING
 
 
 def wants_proof(persona: Persona) -> bool:
