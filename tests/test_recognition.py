@@ -380,3 +380,17 @@ def test_decontamination_finds_near_duplicates_within_a_language_only() -> None:
     found = near_duplicates(train, held, 0.6)
     assert [(d.train.text, d.held_out.text) for d in found] == [("您稍等，我查一下。", "稍等，我查一下日志")]
     assert 0.6 <= found[0].similarity < 1
+
+
+def test_decontamination_never_prints_a_test_sentence() -> None:
+    from simulator.recognition.decontaminate import describe, near_duplicates
+
+    def sentence(text: str, split: str) -> LabelledSentence:
+        return LabelledSentence(text, "en", frozenset(), None, "x", split, "f.yaml:1")  # type: ignore[arg-type]
+
+    train = [sentence("Not our problem, mate.", "train")]
+    against_test = near_duplicates(train, [sentence("Not our problem, mate!", "test")], 0.6)
+    against_dev = near_duplicates(train, [sentence("Not our problem, mate!", "dev")], 0.6)
+    assert len(against_test) == len(against_dev) == 1
+    assert "mate!" not in describe(against_test[0]) and "not shown" in describe(against_test[0])
+    assert "mate!" in describe(against_dev[0])

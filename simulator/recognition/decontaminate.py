@@ -99,6 +99,14 @@ def drop_lines(
     return counts
 
 
+def describe(duplicate: NearDuplicate) -> str:
+    """One printed line: similarity, the train line and what it is close to (never a test sentence)."""
+    train, held = duplicate.train, duplicate.held_out
+    # Whoever decontaminates before a first scoring must not read the test split's sentences.
+    shown = "(test sentence not shown)" if held.split == "test" else repr(held.text)
+    return f"{duplicate.similarity:.2f}  {train.where}  {train.text!r}  ~  {shown}"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Command line: list (or with ``--write`` drop) train lines too close to the held-out splits."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -113,8 +121,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     held_out = [s for split in against for s in corpus.select(split)]
     duplicates = near_duplicates(corpus.select("train"), held_out, args.line)
     for duplicate in duplicates:
-        train, held = duplicate.train, duplicate.held_out
-        print(f"{duplicate.similarity:.2f}  {train.where}  {train.text!r}  ~  {held.text!r}")
+        print(describe(duplicate))
     print(f"{len(duplicates)} train lines at Jaccard >= {args.line:g} with a {'/'.join(against)} sentence")
     if args.write and duplicates:
         for path, count in sorted(drop_lines(duplicates, against, args.line).items()):
