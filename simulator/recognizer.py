@@ -202,6 +202,11 @@ def not_request_clauses(rubric: Rubric, language: Language) -> ClauseMatcher | N
     return _rubric_kit(rubric, compiled_lexicon(language)).not_requests
 
 
+def case_forbidden_promise(case: Case, language: Language) -> re.Pattern[str] | None:
+    """The case's ``forbidden_promise_keywords`` as one pattern, compiled once per case and language."""
+    return _case_kit(case, compiled_lexicon(language)).forbidden_promise
+
+
 def case_allowed_amounts(case: Case, language: Language) -> frozenset[float]:
     """:func:`policy_amounts` of ``case``, computed once per case and language."""
     return _case_kit(case, compiled_lexicon(language)).allowed_amounts

@@ -51,7 +51,7 @@ from simulator.models import Case, DialogueAct, Finding, Language
 from simulator.recognition import structure
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.offer_pairs import Target, TargetKind, case_targets
-from simulator.recognizer import amounts_beyond_limit, case_allowed_amounts
+from simulator.recognizer import amounts_beyond_limit, case_allowed_amounts, case_forbidden_promise
 
 if TYPE_CHECKING:
     from simulator.grading.rules import RuleContext
@@ -389,7 +389,7 @@ def _stated_promises(ctx: RuleContext, case: Case) -> list[PolicyBreach]:
     A refusal or an explanation of policy (by its act), or an honest limit ("I can't promise it
     runs perfectly": ``honest_limit`` of ``lexicons/grading.yaml``), respects the limit it names.
     """
-    pattern = keyword_pattern(case.policy.forbidden_promise_keywords)
+    pattern = case_forbidden_promise(case, ctx.language)
     if pattern is None:
         return []
     honest = signals.grading_patterns(ctx.language).honest_limit
