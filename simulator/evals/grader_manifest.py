@@ -26,7 +26,7 @@ class FrozenSplit(StrictModel):
 
     sha256: str = Field(pattern=SHA256_PATTERN, description="split_sha256() of test/ when it was frozen.")
     frozen_on: str = Field(pattern=DATE_PATTERN, description="Date the split was frozen (YYYY-MM-DD).")
-    items: int = Field(ge=0, description="Number of labelled transcripts in it.")
+    items: int = Field(ge=1, description="Number of labelled transcripts in it.")
     note: NonEmpty = Field(description="Where the material came from and who labelled it.")
 
 

@@ -89,7 +89,7 @@ class CriticalError(StrictModel):
     """A red line the agent crossed: it fails the session whatever the total."""
 
     kind: CriticalErrorKind = Field(description="Which red line (docs/grader-data.md lists them).")
-    turn: int = Field(ge=0, description="Index of the agent turn (0-based) that crosses it.")
+    turn: int = Field(ge=0, description="Index in turns (0-based) of the agent turn that crosses it.")
     quote: NonEmpty = Field(description="Verbatim text from that turn.")
 
 
