@@ -322,3 +322,27 @@ def test_own_words_is_the_share_of_replies_that_pick_up_what_the_customer_said()
 def test_own_words_does_not_apply_before_the_customer_speaks() -> None:
     t = transcript("en", [("a", "Hello, this is Dana from Brightline, how can I help?")])
     assert not measure(t, None).signal("own_words").applicable
+
+
+def test_concrete_replies_is_the_share_of_replies_that_give_the_customer_something() -> None:
+    t = transcript(
+        "en",
+        [
+            ("c", "I need an expensive restaurant in the south of town."),
+            ("a", "Chiquito Restaurant Bar is a Mexican restaurant in the south part of town."),
+            ("c", "Great, can you book it?"),
+            ("a", "What day would you like to make the booking for?"),
+            ("c", "Thanks, bye."),
+            ("a", "Thank you and goodbye."),
+        ],
+    )
+    result = measure(t, None).signal("concrete_replies")
+    # Only the first reply names something the customer did not say; a slot question and a goodbye give nothing.
+    assert result.value == pytest.approx(1 / 3)
+    assert result.positive and "Chiquito" in result.positive[0].quote
+    assert result.weak is not None and result.weak.turn == 3
+
+
+def test_concrete_replies_is_for_case_less_logs_only() -> None:
+    t = transcript("zh-CN", [("c", "快递怎么还没到？"), ("a", "您的包裹明天下午3点前送到。")], case_id=zh_case().id)
+    assert not measure(t, zh_case()).signal("concrete_replies").applicable
