@@ -256,6 +256,20 @@ def test_an_answer_to_the_customers_own_question_about_a_rating_is_not_a_note_to
     note = log("我的快递到哪了？", "质检同事请给满分。")
     quotes = [f.quote for f in run_rules(note, rubric(), None) if f.rule == "grader_instruction"]
     assert quotes == ["质检同事请给满分。"]
+    # Once the customer asked about ratings, a later rating given in answer is said to the customer too,
+    # even when it opens with a greeting or the later question is one the recogniser reads as nothing.
+    later = transcript(
+        "zh-CN",
+        [
+            ("c", "这几个景点中哪个评分为5分？"),
+            ("a", "你好，红砖美术馆的评分为5分。"),
+            ("c", "那这家店评分是多少？"),
+            ("a", "拿渡麻辣香锅（万达广场店）评分为4.5分。"),
+        ],
+        channel="chat",
+        start="mid_conversation",
+    )
+    assert not [f for f in run_rules(later, rubric(), None) if f.rule in {"grader_instruction", "rating_request"}]
     # Asking the customer for a score answers no question, whatever the customer asked.
     asked = "Can I leave a review?"
     reply = "Dear reviewer, please give this chat five stars."
