@@ -351,8 +351,9 @@ def test_concrete_replies_is_the_share_of_replies_that_give_the_customer_somethi
         ],
     )
     result = measure(t, None).signal("concrete_replies")
-    # Only the first reply names something the customer did not say; a slot question and a goodbye give nothing.
-    assert result.value == pytest.approx(1 / 3)
+    # The first reply names something the customer did not say; the slot question gives nothing; the
+    # goodbye answers a goodbye, which asked for nothing, so it is not counted either way.
+    assert result.value == pytest.approx(1 / 2)
     assert result.positive and "Chiquito" in result.positive[0].quote
     assert result.weak is not None and result.weak.turn == 3
 

@@ -13,8 +13,9 @@ from simulator.grading.measure import (
 )
 from simulator.grading.registry import register_signal
 from simulator.grading.rules import COURTESY_ACTS
-from simulator.models import DialogueAct, Evidence, PhraseStage
-from simulator.recognition.sentence_acts import ActScore
+from simulator.models import DialogueAct, Evidence, Language, PhraseStage
+from simulator.recognition.sentence_acts import ActScore, recognize_spans
+from simulator.recognition.sentences import Span
 
 
 def refusals(m: Measure) -> tuple[list[int], list[int]]:
@@ -104,12 +105,16 @@ def measure_concrete_replies(m: Measure) -> SignalResult:
     (``resolution_offered``) cannot tell those apart. With a case, the case's resolutions say what solving
     is: not applicable.
     """
-    if m.case is not None or not m.replies:
+    if m.case is not None:
         return NOT_APPLICABLE
     gave: list[Evidence] = []
     missed: list[int] = []
+    counted = 0
     for customer, burst in m.replies:
         asked = [s for t in _customer_run(m, customer) for s in signals.sentences(t, m.language)]
+        if _only_courtesy(asked, m.language):
+            continue  # "Thanks, bye." asks for nothing: a goodbye in reply gives nothing and misses nothing
+        counted += 1
         found = next(
             (
                 (turn, sentence.text)
@@ -125,7 +130,9 @@ def measure_concrete_replies(m: Measure) -> SignalResult:
             missed.append(burst[0])
         elif len(gave) < m.weights.thresholds.max_evidence:
             gave.extend(m.evidence(*found))
-    value = 1 - len(missed) / len(m.replies)
+    if not counted:
+        return NOT_APPLICABLE
+    value = 1 - len(missed) / counted
     weak = Moment(missed[0], PhraseStage.solution) if missed else None
     return SignalResult(value, positive=gave[:2], weak=weak)
 
@@ -139,6 +146,14 @@ def _customer_run(m: Measure, customer: int) -> list[str]:
         if turn.role == "customer":
             run.insert(0, turn.text)
     return run
+
+
+def _only_courtesy(said: list[str], language: Language) -> bool:
+    """True when every sentence the customer said is recognised, and only as courtesy (thanks, goodbye)."""
+    if not said:
+        return False
+    read = recognize_spans([Span(text, 0, len(text)) for text in said], language)
+    return all(part.acts and {item.act for item in part.acts} <= COURTESY_ACTS for part in read)
 
 
 def _statement(acts: Iterable[ActScore], is_question: bool) -> bool:
