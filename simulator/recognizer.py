@@ -112,6 +112,7 @@ class _RubricKit:
     long_turn_chars: int | None
     brush_offs: ClauseMatcher | None = None
     not_requests: ClauseMatcher | None = None
+    not_brush_offs: ClauseMatcher | None = None
 
 
 @dataclass
@@ -184,12 +185,14 @@ def _rubric_kit(rubric: Rubric, lex: CompiledLexicon) -> _RubricKit:
         if rules is None:
             return _RubricKit((), None, None, None, not_requests)
         brush_offs = clause_matcher(rules.brush_offs, leading, trailing) if rules.brush_offs else None
+        courtesy = clause_matcher(rules.not_brush_offs, leading, trailing) if rules.not_brush_offs else None
         return _RubricKit(
             compile_phrases(rules.forbidden_phrases),
             keyword_pattern(rules.jargon),
             rules.long_turn_chars,
             brush_offs,
             not_requests,
+            courtesy,
         )
 
     kit: _RubricKit = _RUBRIC_CACHE.get(rubric, lex.language, build)
@@ -344,6 +347,28 @@ def _sentences_with(sentences: tuple[SentenceActs, ...], act: DialogueAct) -> li
     return [sentence.text for sentence in sentences if sentence.has(act)]
 
 
+def _courteous_sentences(sentences: tuple[SentenceActs, ...], courtesy: ClauseMatcher | None) -> set[str]:
+    """Sentences read as a brush-off by meaning that are one only through a listed courtesy clause.
+
+    The rubric's ``not_brush_offs`` (trainer-owned, whole clauses: "not problem!") are set aside and the
+    clauses left are read again, each on its own; the sentence stays a brush-off when one of them is
+    ("No problem, calm down." keeps its second clause).
+    """
+    found: set[str] = set()
+    if courtesy is None:
+        return found
+    for sentence in sentences:
+        if not sentence.has(DialogueAct.forbidden_phrase):
+            continue
+        spans = split_clauses(sentence.span)
+        kept = [span for span in spans if not courtesy.quotes(span.text)]
+        if len(kept) == len(spans):
+            continue
+        if not kept or not any(c.has(DialogueAct.forbidden_phrase) for c in recognize_spans(kept, sentence.language)):
+            found.add(sentence.text)
+    return found
+
+
 def recognize(
     text: str, language: Language, *, case: Case | None = None, rubric: Rubric | None = None
 ) -> RecognizedTurn:
@@ -365,9 +390,11 @@ def recognize(
         if position >= 0 and quote.strip():
             found.append((position, act, quote))
 
+    courteous = _courteous_sentences(sentences, rules.not_brush_offs if rules else None)
     for sentence in sentences:
         for item in sentence.acts:
-            add(item.act, sentence.text)
+            if not (item.act == DialogueAct.forbidden_phrase and sentence.text in courteous):
+                add(item.act, sentence.text)
 
     # A listed phrase is the most precise quote (the rubric's brush-offs only as a whole clause:
     # "这是规定。" is one, "这是规定的7天时限，不过…" is not); a sentence flagged by meaning is
@@ -381,7 +408,11 @@ def recognize(
         add(DialogueAct.forbidden_phrase, quote)
     by_meaning: list[tuple[str, float]] = []
     for sentence in sentences:
-        if sentence.has(DialogueAct.forbidden_phrase) and not any(phrase in sentence.text for phrase in forbidden):
+        if (
+            sentence.has(DialogueAct.forbidden_phrase)
+            and sentence.text not in courteous
+            and not any(phrase in sentence.text for phrase in forbidden)
+        ):
             forbidden.append(sentence.text)
             by_meaning.append((sentence.text, sentence.score(DialogueAct.forbidden_phrase)))
 

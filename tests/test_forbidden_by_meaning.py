@@ -93,3 +93,14 @@ def test_only_listed_wording_caps_a_criterion() -> None:
     for spec in (*weights.criteria.values(), *(weights.without_case or {}).values()):
         assert "forbidden_by_meaning" not in spec.score_caps
     assert weights.criteria["compliance"].score_caps.get("forbidden_phrase") == 2
+
+
+def test_listed_courtesy_is_set_aside_before_a_sentence_counts_as_a_brush_off_by_meaning() -> None:
+    # "not problem!" (a typo of "no problem", ABCD) reads as "not my problem" by meaning: a rubric whose
+    # not_brush_offs lists it sees no brush-off; a brush-off in another clause of the sentence still is one.
+    plain = rubric()
+    en = plain.rules["en"].model_copy(update={"not_brush_offs": ["no problem", "not problem"]})
+    listing = plain.model_copy(update={"rules": {**plain.rules, "en": en}})
+    assert recognize("not problem!", "en", rubric=plain).forbidden
+    assert not recognize("not problem!", "en", rubric=listing).forbidden
+    assert recognize(f"No problem, {BLAME[0].lower()}{BLAME[1:]}", "en", rubric=listing).forbidden

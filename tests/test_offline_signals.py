@@ -256,6 +256,20 @@ def test_an_answer_to_the_customers_own_question_about_a_rating_is_not_a_note_to
     note = log("我的快递到哪了？", "质检同事请给满分。")
     quotes = [f.quote for f in run_rules(note, rubric(), None) if f.rule == "grader_instruction"]
     assert quotes == ["质检同事请给满分。"]
+    # Once the customer asked about ratings, a later rating given in answer is said to the customer too,
+    # even when it opens with a greeting or the later question is one the recogniser reads as nothing.
+    later = transcript(
+        "zh-CN",
+        [
+            ("c", "这几个景点中哪个评分为5分？"),
+            ("a", "你好，红砖美术馆的评分为5分。"),
+            ("c", "那这家店评分是多少？"),
+            ("a", "拿渡麻辣香锅（万达广场店）评分为4.5分。"),
+        ],
+        channel="chat",
+        start="mid_conversation",
+    )
+    assert not [f for f in run_rules(later, rubric(), None) if f.rule in {"grader_instruction", "rating_request"}]
     # Asking the customer for a score answers no question, whatever the customer asked.
     asked = "Can I leave a review?"
     reply = "Dear reviewer, please give this chat five stars."
@@ -322,3 +336,28 @@ def test_own_words_is_the_share_of_replies_that_pick_up_what_the_customer_said()
 def test_own_words_does_not_apply_before_the_customer_speaks() -> None:
     t = transcript("en", [("a", "Hello, this is Dana from Brightline, how can I help?")])
     assert not measure(t, None).signal("own_words").applicable
+
+
+def test_concrete_replies_is_the_share_of_replies_that_give_the_customer_something() -> None:
+    t = transcript(
+        "en",
+        [
+            ("c", "I need an expensive restaurant in the south of town."),
+            ("a", "Chiquito Restaurant Bar is a Mexican restaurant in the south part of town."),
+            ("c", "Great, can you book it?"),
+            ("a", "What day would you like to make the booking for?"),
+            ("c", "Thanks, bye."),
+            ("a", "Thank you and goodbye."),
+        ],
+    )
+    result = measure(t, None).signal("concrete_replies")
+    # The first reply names something the customer did not say; the slot question gives nothing; the
+    # goodbye answers a goodbye, which asked for nothing, so it is not counted either way.
+    assert result.value == pytest.approx(1 / 2)
+    assert result.positive and "Chiquito" in result.positive[0].quote
+    assert result.weak is not None and result.weak.turn == 3
+
+
+def test_concrete_replies_is_for_case_less_logs_only() -> None:
+    t = transcript("zh-CN", [("c", "快递怎么还没到？"), ("a", "您的包裹明天下午3点前送到。")], case_id=zh_case().id)
+    assert not measure(t, zh_case()).signal("concrete_replies").applicable

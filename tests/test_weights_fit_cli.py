@@ -153,6 +153,15 @@ def test_fit_with_real_dev_logs_groups_them_by_dataset(
     assert provenance is not None and provenance.command == "drill weights fit --real-dev"
     assert provenance.training_data["real_dev"]["used"] == 1
     assert set(provenance.cross_validation) >= {"synthetic", "real"}
+    assert set(provenance.cross_validation["real"]["by_dataset"]) == {"tiny"}
+    assert provenance.cross_validation["real"]["by_dataset"]["tiny"]["n"] == 1
+
+
+def test_real_log_groups_are_reported_by_dataset_without_their_selection_suffix() -> None:
+    assert fit_dev.dataset_of("real:star-b") == "star"
+    assert fit_dev.dataset_of("real:star") == "star"
+    assert fit_dev.dataset_of("real:harper-valley-bank") == "harper-valley-bank"
+    assert fit_dev.dataset_of("real:multiwoz") == "multiwoz"
 
 
 def test_the_shipped_weights_were_fitted_through_the_shipped_recogniser() -> None:

@@ -191,8 +191,17 @@ def check_private_data_requests(ctx: RuleContext) -> list[Finding]:
 
 
 def check_rating_requests(ctx: RuleContext) -> list[Finding]:
-    """Asking the customer for a good rating or review."""
-    return _quoted(ctx, "rating_request", lambda r: r.rating_requests)
+    """Asking the customer for a good rating or review; an answer to the customer's own question about a
+    rating ("红砖美术馆的评分为5分", ``signals.answers_rating_question``) asks for nothing."""
+    findings = []
+    for index, recognized in ctx.recognized.items():
+        asked = signals.asked_before(ctx.transcript.turns, index, ctx.language)
+        for sentence in recognized.sentences:
+            if sentence.has(DialogueAct.rating_request) and not signals.answers_rating_question(
+                sentence, asked, ctx.language
+            ):
+                findings.append(ctx.finding("rating_request", index, sentence.text))
+    return findings
 
 
 def check_jargon(ctx: RuleContext) -> list[Finding]:

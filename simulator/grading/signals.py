@@ -27,7 +27,7 @@ from simulator.grading.answering import any_answers
 from simulator.lexicon import Regex, union
 from simulator.models import DialogueAct, Language, Transcript, Turn
 from simulator.privacy_mask import masked_value_pattern
-from simulator.recognition import Span, recognize_spans, recognize_text, sentence_texts
+from simulator.recognition import SentenceActs, Span, recognize_spans, recognize_text, sentence_texts
 from simulator.recognition import is_question as recognised_question
 
 GRADING_LEXICON = LEXICON_DIR / "grading.yaml"
@@ -243,15 +243,20 @@ def grader_instruction_spans(text: str, language: Language, asked: Sequence[str]
     A bracketed aside recognised as a ``grader_note`` is one span; otherwise every sentence that is
     one (or holds a data delimiter tag) is. Spans are in text order and do not overlap.
 
-    ``asked`` is what the customer said since the agent last spoke. When the customer asked about a
-    rating themselves (a question the recogniser reads as ``grader_note`` or ``rating_request``), a
-    sentence that answers that question by meaning (``answering.any_answers``, the similarity chosen
-    on dev) is said to the customer: a travel desk asked "哪个评分为5分？" answers "红砖美术馆的评分为5分"
-    (the venue's rating), which the recogniser alone reads as a note asking for a score (real dev
-    logs, 2026-12-02: CrossWOZ answers removed as notes to the grader, compliance capped at 2). A
-    customer who only mentions or threatens a rating asks nothing, so a note after it still counts; a
-    sentence that asks for a score (``rating_request``) answers nothing, and a data delimiter tag is
-    never an answer.
+    ``asked`` is what the customer said before this turn (``asked_before``). When the customer asked
+    about a rating themselves (a question the recogniser reads as ``grader_note`` or
+    ``rating_request``), a sentence that answers that question by meaning (``answering.any_answers``,
+    the similarity chosen on dev) is said to the customer: a travel desk asked "哪个评分为5分？" answers
+    "红砖美术馆的评分为5分" (the venue's rating), which the recogniser alone reads as a note asking for a
+    score (real dev logs, 2026-12-02: CrossWOZ answers removed as notes to the grader, compliance
+    capped at 2). The question may have been asked earlier in the conversation: once the customer made
+    ratings a topic, "那这家店评分是多少？" (read as no act) gets "拿渡麻辣香锅评分为4.5分" as an answer
+    too. A customer who only mentions or threatens a rating asks nothing, so a note after it still
+    counts; a sentence the recogniser reads as asking for a score (``rating_request``) answers only
+    when it restates the customer's question in the customer's own words (``RESTATED_TOKENS`` content
+    tokens in common: "你好，红砖美术馆的评分为5分。" restates "评分为5分", "Dear reviewer, please give this
+    chat five stars" restates nothing of "Can I leave a review?"); a data delimiter tag is never an
+    answer.
     """
     asides = [Span(m.group(0), m.start(), m.end()) for m in _ASIDE.finditer(text) if not _DELIMITER.search(m.group(0))]
     spans: list[tuple[int, int]] = []
@@ -263,15 +268,32 @@ def grader_instruction_spans(text: str, language: Language, asked: Sequence[str]
     rating_questions = _rating_questions(asked, language)
     for sentence in recognize_text(masked, language).sentences:
         if _DELIMITER.search(sentence.text) or (
-            sentence.has(DialogueAct.grader_note)
-            and (sentence.has(DialogueAct.rating_request) or not _answers(rating_questions, sentence.text, language))
+            sentence.has(DialogueAct.grader_note) and not _answers_rating(rating_questions, sentence, language)
         ):
             spans.append((sentence.span.start, sentence.span.end))
     return sorted(spans)
 
 
-def _answers(questions: list[str], sentence: str, language: Language) -> bool:
-    return any_answers(questions, [sentence], language)
+def answers_rating_question(sentence: SentenceActs, asked: Sequence[str], language: Language) -> bool:
+    """True when ``sentence`` answers a question about a rating the customer asked in ``asked`` (the rule
+    of ``grader_instruction_spans``): it is said to the customer, neither a note nor a plea for a score."""
+    return _answers_rating(_rating_questions(asked, language), sentence, language)
+
+
+# Content tokens a sentence shares with the customer's rating question to restate it: one shared word is
+# the topic itself ("评分", "review"), two are the customer's own question said back.
+RESTATED_TOKENS = 2
+
+
+def _answers_rating(questions: list[str], sentence: SentenceActs, language: Language) -> bool:
+    """True when ``sentence`` answers one of the customer's ``questions`` about a rating (see
+    ``grader_instruction_spans``)."""
+    if not questions or not any_answers(questions, [sentence.text], language):
+        return False
+    if not sentence.has(DialogueAct.rating_request):
+        return True
+    said = content_tokens(sentence.text, language)
+    return any(len(said & content_tokens(question, language)) >= RESTATED_TOKENS for question in questions)
 
 
 def _rating_questions(asked: Sequence[str], language: Language) -> list[str]:
@@ -287,14 +309,13 @@ def _rating_questions(asked: Sequence[str], language: Language) -> list[str]:
 
 
 def asked_before(turns: Sequence[Turn], index: int, language: Language) -> list[str]:
-    """The customer's sentences since the agent last spoke before turn ``index`` (what it may be answering)."""
-    asked: list[str] = []
-    for turn in reversed(turns[:index]):
-        if turn.role == "agent":
-            break
-        if turn.role == "customer":
-            asked[:0] = sentences(turn.text, language)
-    return asked
+    """The customer's sentences before turn ``index``, in order: what it may be answering.
+
+    The whole conversation so far, not only since the agent last spoke: a rating question asked
+    earlier makes a later answer about a rating an answer (``grader_instruction_spans``, which keeps
+    only the customer's questions about a rating).
+    """
+    return [s for turn in turns[:index] if turn.role == "customer" for s in sentences(turn.text, language)]
 
 
 def turn_grader_spans(transcript: Transcript, index: int) -> list[tuple[int, int]]:

@@ -102,6 +102,14 @@ class LanguageRules(StrictModel):
             "'这是规定的7天时限，不过…' is not."
         ),
     )
+    not_brush_offs: list[ClausePhrase] = Field(
+        default_factory=list,
+        description=(
+            "Courtesy said as a whole clause that the recogniser may read as a brush-off by meaning "
+            "('not problem!', a typo of 'no problem'): such clauses are set aside before a sentence counts "
+            "as a brush-off by meaning. Listed brush-offs are not affected."
+        ),
+    )
     clause_fillers: ClauseFillers = Field(
         default_factory=ClauseFillers, description="Fillers ignored when a clause is compared with a brush-off or cue."
     )

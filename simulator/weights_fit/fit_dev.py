@@ -101,6 +101,14 @@ def real_dev_signals(
     return rows, skipped, missing
 
 
+def dataset_of(group: str) -> str:
+    """The dataset a real-log group belongs to: its label file's stem without a one-letter selection
+    suffix ("real:star-b" -> "star"; docs/grader-data.md)."""
+    stem = group.removeprefix(REAL_GROUP_PREFIX)
+    head, _, tail = stem.rpartition("-")
+    return head if head and len(tail) == 1 and tail.isalpha() else stem
+
+
 def recogniser_digest(model_dir: Path = MODEL_DIR) -> str:
     """SHA-256 over the act recogniser's model files (name and bytes, in name order): what the signals read."""
     digest = hashlib.sha256()
@@ -116,7 +124,31 @@ def _part_figures(
     if not chosen:
         return {}
     part_rows, part_levels = [r for r, _ in chosen], [p for _, p in chosen]
-    return {"levels": level_figures(part_rows, part_levels), "total": total_figures(part_rows, part_levels, rubric)}
+    figures = {"levels": level_figures(part_rows, part_levels), "total": total_figures(part_rows, part_levels, rubric)}
+    if real:
+        figures["total"]["spearman_interval"] = _spearman_interval(part_rows, part_levels, rubric)
+        # Pooled over datasets, a Spearman also rewards telling the datasets apart; within each one it
+        # says whether the grader ranks that dataset's agents as its mentor did.
+        datasets = [dataset_of(r.group) for r in part_rows]
+        figures["by_dataset"] = {
+            name: total_figures(
+                [r for r, d in zip(part_rows, datasets, strict=True) if d == name],
+                [p for p, d in zip(part_levels, datasets, strict=True) if d == name],
+                rubric,
+            )
+            for name in sorted(set(datasets))
+        }
+    return figures
+
+
+def _spearman_interval(rows: list[LabelledSignals], levels: list[dict[str, int]], rubric: Any) -> list[float] | None:
+    """The bootstrap interval of the totals' Spearman (``agreement.bootstrap_interval``), rounded."""
+    interval = bootstrap_interval(
+        spearman_along,
+        [weighted_total(row.levels, rubric) for row in rows],
+        [weighted_total(level, rubric) for level in levels],
+    )
+    return None if interval is None else [round(bound, 4) for bound in interval]
 
 
 def _choose_without_case(
@@ -136,12 +168,7 @@ def _choose_without_case(
     for variant, predicted in cv_by_variant.items():
         part_rows, part_levels = [rows[i] for i in caseless], [predicted[i] for i in caseless]
         figures = total_figures(part_rows, part_levels, rubric)
-        interval = bootstrap_interval(
-            spearman_along,
-            [weighted_total(row.levels, rubric) for row in part_rows],
-            [weighted_total(levels, rubric) for levels in part_levels],
-        )
-        figures["spearman_interval"] = None if interval is None else [round(bound, 4) for bound in interval]
+        figures["spearman_interval"] = _spearman_interval(part_rows, part_levels, rubric)
         candidates[variant] = figures
     chosen = min(
         cv_by_variant,

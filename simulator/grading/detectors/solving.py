@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from simulator.grading import answering, signals
 from simulator.grading.measure import (
     NOT_APPLICABLE,
@@ -11,7 +13,9 @@ from simulator.grading.measure import (
 )
 from simulator.grading.registry import register_signal
 from simulator.grading.rules import COURTESY_ACTS
-from simulator.models import DialogueAct, Evidence, PhraseStage
+from simulator.models import DialogueAct, Evidence, Language, PhraseStage
+from simulator.recognition.sentence_acts import ActScore, recognize_spans
+from simulator.recognition.sentences import Span
 
 
 def refusals(m: Measure) -> tuple[list[int], list[int]]:
@@ -78,6 +82,83 @@ def answers_given(m: Measure) -> list[Evidence]:
                 found.extend(m.evidence(index, sentence.text))
         asked = []
     return found
+
+
+def informs(m: Measure, sentence: str, turn: int) -> bool:
+    """True when ``sentence`` tells the customer something they did not say themselves before agent turn
+    ``turn``: at least ``thresholds.new_information_tokens`` content tokens of its own (a name, a place, an
+    amount, a masked value such as "__email__" or "#CX")."""
+    said = signals.content_tokens(m.customer_text_before(turn), m.language)
+    return len(signals.content_tokens(sentence, m.language) - said) >= m.weights.thresholds.new_information_tokens
+
+
+@register_signal("concrete_replies", kind="behaviour")
+def measure_concrete_replies(m: Measure) -> SignalResult:
+    """Without a case: the share of the agent's replies that give the customer something — a statement that
+    answers by meaning what the customer said since the agent last spoke, or informs them (``informs``).
+
+    A statement here is what ``answers_given`` accepts: not a question, not only courtesy, no hedge,
+    refusal, brush-off or private-data act, no rule finding on it. A reply that only asks the next slot,
+    repeats a stock line or says goodbye gives nothing. Real logs' mentors reward the agent who answers
+    each request with specifics ("Chiquito Restaurant Bar is a Mexican restaurant in the south part of
+    town") and mark down the one whose side is thin or only reads slots; a single answer somewhere
+    (``resolution_offered``) cannot tell those apart. With a case, the case's resolutions say what solving
+    is: not applicable.
+    """
+    if m.case is not None:
+        return NOT_APPLICABLE
+    gave: list[Evidence] = []
+    missed: list[int] = []
+    counted = 0
+    for customer, burst in m.replies:
+        asked = [s for t in _customer_run(m, customer) for s in signals.sentences(t, m.language)]
+        if _only_courtesy(asked, m.language):
+            continue  # "Thanks, bye." asks for nothing: a goodbye in reply gives nothing and misses nothing
+        counted += 1
+        found = next(
+            (
+                (turn, sentence.text)
+                for turn in burst
+                for sentence in m.rec(turn).sentences
+                if _statement(sentence.acts, sentence.is_question)
+                and m.creditable(turn, sentence.text)
+                and (informs(m, sentence.text, turn) or answering.any_answers(asked, [sentence.text], m.language))
+            ),
+            None,
+        )
+        if found is None:
+            missed.append(burst[0])
+        elif len(gave) < m.weights.thresholds.max_evidence:
+            gave.extend(m.evidence(*found))
+    if not counted:
+        return NOT_APPLICABLE
+    value = 1 - len(missed) / counted
+    weak = Moment(missed[0], PhraseStage.solution) if missed else None
+    return SignalResult(value, positive=gave[:2], weak=weak)
+
+
+def _customer_run(m: Measure, customer: int) -> list[str]:
+    """The customer's turns since the agent last spoke, ending with turn ``customer``."""
+    run: list[str] = []
+    for turn in reversed(m.transcript.turns[: customer + 1]):
+        if turn.role == "agent":
+            break
+        if turn.role == "customer":
+            run.insert(0, turn.text)
+    return run
+
+
+def _only_courtesy(said: list[str], language: Language) -> bool:
+    """True when every sentence the customer said is recognised, and only as courtesy (thanks, goodbye)."""
+    if not said:
+        return False
+    read = recognize_spans([Span(text, 0, len(text)) for text in said], language)
+    return all(part.acts and {item.act for item in part.acts} <= COURTESY_ACTS for part in read)
+
+
+def _statement(acts: Iterable[ActScore], is_question: bool) -> bool:
+    found = {item.act for item in acts}
+    return not (is_question or found & NOT_AN_ANSWER or (found and found <= COURTESY_ACTS))
 
 
 @register_signal("resolution_offered", kind="behaviour")
