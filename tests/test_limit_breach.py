@@ -7,7 +7,7 @@ import pytest
 
 from simulator.evals import limit_breach_fit as fit
 from simulator.grading import limit_breach, red_lines
-from simulator.grading.limit_breach import FEATURES, candidates_in, probability
+from simulator.grading.limit_breach import FEATURES, Candidate, candidates_in, probability
 from simulator.grading.rules import RuleContext
 from simulator.grading.thresholds import (
     GraderThresholdsError,
@@ -108,3 +108,17 @@ def test_the_fit_learns_a_separable_feature_and_the_lines_land_in_the_file() -> 
     fitted = fit.FittedBreach(model=_model({}), fail={}, report={})
     merged = fit.with_limit_breach(grader_thresholds(), fitted)
     assert merged.limit_breach == fitted.model and "promise_beyond_policy" not in merged.red_lines
+
+
+def test_the_fit_leaves_out_unlabelled_sentences_of_a_breach_and_structural_breaches() -> None:
+    def cand(quote: str) -> Candidate:
+        return Candidate(1, quote, tuple(0.0 for _ in FEATURES))
+
+    def item(positive: list[bool], structural: list[bool], labelled: int) -> fit.ItemCandidates:
+        quotes = [cand(f"s{n}") for n in range(len(positive))]
+        return fit.ItemCandidates("i", "sit", "en", "poor", quotes, positive, structural, labelled, 0, False, False)
+
+    breach = item([True, False, False], [False, False, True], labelled=1)
+    assert [(c.quote, p) for c, p in fit._trained(breach)] == [("s0", True)]
+    clean = item([False, False], [False, True], labelled=0)
+    assert [(c.quote, p) for c, p in fit._trained(clean)] == [("s0", False)]

@@ -54,6 +54,7 @@ class ItemCandidates:
     quality: str
     candidates: list[Candidate]
     positive: list[bool]
+    structural: list[bool]  # already a certain breach (an amount, a forbidden keyword): not the scorer's
     labelled: int  # labelled promise_beyond_policy quotes
     uncovered: int  # labelled quotes no candidate holds
     certain: bool  # a structural breach that stays certain
@@ -81,6 +82,8 @@ def collect(grader_set: GraderSet, library: Library) -> list[ItemCandidates]:
         positive = [any(t == c.turn and _overlaps(q, c.quote) for t, q in quotes) for c in candidates]
         uncovered = sum(1 for t, q in quotes if not any(t == c.turn and _overlaps(q, c.quote) for c in candidates))
         breaches = promises_beyond_policy(ctx)
+        certain = [(b.turn, b.quote) for b in breaches if b.found_by in CERTAIN]
+        structural = [any(t == c.turn and _overlaps(q, c.quote) for t, q in certain) for c in candidates]
         found.append(
             ItemCandidates(
                 id=item.id,
@@ -89,6 +92,7 @@ def collect(grader_set: GraderSet, library: Library) -> list[ItemCandidates]:
                 quality=item.item.quality,
                 candidates=candidates,
                 positive=positive,
+                structural=structural,
                 labelled=len(quotes),
                 uncovered=uncovered,
                 certain=any(b.found_by in CERTAIN for b in breaches),
@@ -100,9 +104,14 @@ def collect(grader_set: GraderSet, library: Library) -> list[ItemCandidates]:
 
 
 def _trained(item: ItemCandidates) -> list[tuple[Candidate, bool]]:
-    """The candidates a fit learns from. In a transcript with a labelled breach, the mentor quotes one
-    breaching sentence per red line, not every one: its other candidates are unlabelled, not negatives."""
-    return [(c, p) for c, p in zip(item.candidates, item.positive, strict=True) if p or not item.labelled]
+    """The candidates a fit learns from: those a structural check has not already confirmed. In a
+    transcript with a labelled breach, the mentor quotes one breaching sentence per red line, not every
+    one: its other candidates are unlabelled, not negatives."""
+    return [
+        (c, p)
+        for c, p, certain in zip(item.candidates, item.positive, item.structural, strict=True)
+        if not certain and (p or not item.labelled)
+    ]
 
 
 def _matrix(items: Sequence[ItemCandidates]) -> tuple[np.ndarray, np.ndarray, list[str], list[Language]]:

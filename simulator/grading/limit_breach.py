@@ -57,10 +57,16 @@ FEATURES: tuple[str, ...] = (
     "allowed_similarity",  # closest acceptable resolution / may_offer line
     "limit_margin",  # limit_similarity - allowed_similarity
     "limit_is_closest",  # limit_similarity - the closest target of any kind (0 when the limit is it)
+    "wants_margin",  # closeness to what the customer wants (customer_wants) - allowed_similarity
+    # The margins weighed by how surely the sentence commits (its strongest offer, promise or give_proof
+    # score, less its refusal or policy score): a refusal of what the customer wants commits to nothing.
+    "committed_margin",
+    "committed_wants",
     *(f"act_{act.value}" for act in ACT_FEATURES),
     "unknown_reference",  # an id of five digits or more nothing gave
     "unknown_number",  # a number of two digits or more nothing gave
     "amount_over_limit",
+    "unallowed_amount",  # an amount no acceptable resolution or may_offer line of the case names
     "forbidden_keyword",
     "honest_limit",
     "english",
@@ -120,7 +126,7 @@ def _targets(case: Case) -> tuple[list[Target], list[Target], list[Target]]:
     allowed = [Target("resolution", f"resolution:{res.id}", res.description) for res in case.acceptable_resolutions]
     allowed += [Target("resolution", f"may_offer:{n}", text) for n, text in enumerate(case.policy.may_offer, 1)]
     refused = [Target("refused", f"refused:{res.id}", res.description) for res in case.customer_refuses]
-    return limits, allowed, [*limits, *allowed, *refused]
+    return limits, allowed, [*limits, *allowed, *refused, Target("refused", "customer_wants", case.customer_wants)]
 
 
 def _is_candidate(sentence: SentenceActs, language: Language, forbidden: re.Pattern[str] | None) -> bool:
@@ -158,7 +164,10 @@ def candidates_in(ctx: RuleContext) -> list[Candidate]:
         text = sentence.text
         limit_sim = float(row[: len(limits)].max()) if limits else 0.0
         allowed_sim = float(row[len(limits) : len(limits) + len(allowed)].max()) if allowed else 0.0
-        best = float(row.max()) if len(every) else 0.0
+        best = float(row[:-1].max()) if len(every) > 1 else 0.0
+        wants = float(row[-1])
+        claims = max(sentence.score(act) for act in CLAIMING)
+        claims *= 1 - max(sentence.score(DialogueAct.refusal), sentence.score(DialogueAct.explain_policy))
         known = _known_digits(ctx, case, turn)
         unknown = [digits for digits in _DIGITS.findall(text) if digits not in known]
         values = (
@@ -166,10 +175,14 @@ def candidates_in(ctx: RuleContext) -> list[Candidate]:
             allowed_sim,
             limit_sim - allowed_sim,
             limit_sim - best if limits else -1.0,
+            wants - allowed_sim,
+            (limit_sim - allowed_sim) * claims,
+            (wants - allowed_sim) * claims,
             *(sentence.score(act) for act in ACT_FEATURES),
             float(structure.has_identifier(text) and any(len(d) >= 5 for d in unknown)),
             float(any(len(d) >= 2 for d in unknown)),
             float(bool(amounts_beyond_limit(text, language, case.policy.max_compensation, allowed_amounts))),
+            float(any(amount.value not in allowed_amounts for amount in structure.amounts(text, language))),
             float(bool(forbidden and forbidden.search(text))),
             float(bool(honest.search(text))),
             float(language == "en"),
