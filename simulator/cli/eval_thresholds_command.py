@@ -69,7 +69,11 @@ def _echo_limit_breach(report: dict[str, Any], counts: dict[str, Any], review_ta
         f"out-of-fold by situation; review target {review_target if review_target is not None else 'none'}):"
     )
     for language, labelled in report["labelled_quotes"].items():
-        click.echo(f"  {language}: {report['positives'][language]} of {labelled} labelled breaches are candidates")
+        click.echo(
+            f"  {language}: of {labelled} labelled breaches, {report['labelled_quotes_structural'][language]} "
+            f"are confirmed structurally, {report['labelled_quotes_not_candidates'][language]} are no candidate, "
+            f"{report['positives'][language]} are the scorer's"
+        )
         for name in ("fail", "review"):
             line = report[name].get(language)
             if line is None:

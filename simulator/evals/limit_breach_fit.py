@@ -212,11 +212,16 @@ def fit_limit_breach(
     }
     labelled = {lang: sum(i.labelled for i in items if i.language == lang) for lang in LANGUAGES}
     uncovered = {lang: sum(i.uncovered for i in items if i.language == lang) for lang in LANGUAGES}
+    structural = {
+        lang: sum(p and c for i in items if i.language == lang for p, c in zip(i.positive, i.structural, strict=True))
+        for lang in LANGUAGES
+    }
     report = {
         "candidates": len(y),
         "positives": positives,
         "labelled_quotes": labelled,
         "labelled_quotes_not_candidates": uncovered,
+        "labelled_quotes_structural": structural,
         "fail": {lang: dict(zip(("probability", "precision", "recall"), v, strict=True)) for lang, v in fail.items()},
         "review": {
             lang: dict(zip(("probability", "precision", "recall"), v, strict=True)) for lang, v in review.items()
