@@ -7,6 +7,7 @@ import pytest
 
 from simulator.evals import limit_breach_fit as fit
 from simulator.grading import limit_breach, red_lines
+from simulator.grading.commitments import promises_beyond_policy
 from simulator.grading.limit_breach import FEATURES, Candidate, candidates_in, probability
 from simulator.grading.rules import RuleContext
 from simulator.grading.thresholds import (
@@ -122,3 +123,11 @@ def test_the_fit_leaves_out_unlabelled_sentences_of_a_breach_and_structural_brea
     assert [(c.quote, p) for c, p in fit._trained(breach)] == [("s0", True)]
     clean = item([False, False], [False, True], labelled=0)
     assert [(c.quote, p) for c, p in fit._trained(clean)] == [("s0", False)]
+
+
+def test_a_forbidden_keyword_in_a_sentence_that_keeps_to_a_limit_is_left_to_the_scorer() -> None:
+    offered = limit_breach.certain_breaches(_ctx(f"{EN_HELLO} I've sorted it and your money is back today."))
+    assert [b.found_by for b in offered] == ["keyword"]
+    honest = _ctx(f"{EN_HELLO} I'll refund today, though I can't promise the bank shows it before Friday.")
+    assert [b.found_by for b in promises_beyond_policy(honest)] == ["keyword"]
+    assert limit_breach.certain_breaches(honest) == []

@@ -27,7 +27,7 @@ from simulator.content import Library
 from simulator.evals.grader_set import GraderSet, split_sha256
 from simulator.evals.grader_thresholds import LANGUAGES, Scored, confidence_threshold
 from simulator.grading.commitments import promises_beyond_policy
-from simulator.grading.limit_breach import FEATURES, Candidate, candidates_in, feature_rows
+from simulator.grading.limit_breach import FEATURES, Candidate, candidates_in, certain_breaches, feature_rows
 from simulator.grading.rules import RuleContext
 from simulator.grading.thresholds import (
     ConfidenceThreshold,
@@ -40,8 +40,6 @@ from simulator.models import CriticalErrorKind, Language
 
 FOLDS = 5
 LINE_KEYS = ("probability", "precision", "recall")
-#: Structural breaches that stay certain (an amount over the limit, a forbidden keyword: ``commitments``).
-CERTAIN = frozenset({"amount", "keyword", "statement"})
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def collect(grader_set: GraderSet, library: Library) -> list[ItemCandidates]:
         positive = [any(t == c.turn and _overlaps(q, c.quote) for t, q in quotes) for c in candidates]
         uncovered = sum(1 for t, q in quotes if not any(t == c.turn and _overlaps(q, c.quote) for c in candidates))
         breaches = promises_beyond_policy(ctx)
-        certain = [(b.turn, b.quote) for b in breaches if b.found_by in CERTAIN]
+        certain = [(b.turn, b.quote) for b in certain_breaches(ctx)]
         structural = [any(t == c.turn and _overlaps(q, c.quote) for t, q in certain) for c in candidates]
         found.append(
             ItemCandidates(
@@ -95,7 +93,7 @@ def collect(grader_set: GraderSet, library: Library) -> list[ItemCandidates]:
                 structural=structural,
                 labelled=len(quotes),
                 uncovered=uncovered,
-                certain=any(b.found_by in CERTAIN for b in breaches),
+                certain=bool(certain),
                 before=any(b.found_by != "meaning" for b in breaches),
                 other_red_line=any(e.kind != "promise_beyond_policy" for e in errors),
             )

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.grading import signals
-from simulator.grading.commitments import similarities
+from simulator.grading.commitments import RESPECTING, PolicyBreach, promises_beyond_policy, similarities
 from simulator.grading.thresholds import GraderThresholdsError, LimitBreachModel, grader_thresholds
 from simulator.models import Case, DialogueAct, Language
 from simulator.recognition import structure
@@ -103,6 +103,30 @@ class Candidate:
     turn: int
     quote: str
     features: tuple[float, ...]
+
+
+def certain_breaches(ctx: RuleContext) -> list[PolicyBreach]:
+    """The structural breaches of ``commitments.promises_beyond_policy`` that stay certain with a scorer:
+    an amount over the limit, forbidden promise wording in a statement, and a forbidden keyword in an
+    offer — unless that sentence also keeps to a limit (a refusal or policy act, an honest limit:
+    "兑换名额没法预留，也不能保证今天一定改好"), which the scorer then reads like any other."""
+    honest = signals.grading_patterns(ctx.language).honest_limit
+    respecting = [
+        (turn, sentence.text)
+        for turn, recognized in ctx.credited.items()
+        for sentence in recognized.sentences
+        if any(sentence.has(act) for act in RESPECTING) or honest.search(sentence.text)
+    ]
+
+    def keeps_to_a_limit(breach: PolicyBreach) -> bool:
+        # The structural check quotes a clause or a sentence: the sentence holding it decides.
+        return any(turn == breach.turn and (breach.quote in text or text in breach.quote) for turn, text in respecting)
+
+    return [
+        breach
+        for breach in promises_beyond_policy(ctx)
+        if breach.found_by in ("amount", "statement") or (breach.found_by == "keyword" and not keeps_to_a_limit(breach))
+    ]
 
 
 def _known_digits(ctx: RuleContext, case: Case, before_turn: int) -> set[str]:

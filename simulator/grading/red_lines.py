@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from simulator.grading.commitments import promises_beyond_policy
-from simulator.grading.limit_breach import breach_model, scored_candidates
+from simulator.grading.limit_breach import breach_model, certain_breaches, scored_candidates
 from simulator.grading.private_requests import request_score
 from simulator.grading.thresholds import LimitBreachModel, red_line_threshold
 from simulator.lexicon import keyword_pattern
@@ -92,15 +92,16 @@ def _recognised_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]
 def _policy_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
     """Structural breaches (certain), and the scorer's hits at or above a line of their language."""
     model = breach_model()
-    hits = []
-    for breach in promises_beyond_policy(ctx):
-        if breach.found_by == "meaning" and model is not None:
-            continue  # the scorer reads these sentences with more than their meaning
-        source: Source = "recogniser" if breach.found_by == "meaning" else "policy"
-        hits.append(_hit(ctx, rule, breach.turn, breach.quote, breach.confidence, source))
-    if model is not None:
-        hits += _scored_hits(ctx, rule, model)
-    return hits
+    if model is None:
+        hits = []
+        for breach in promises_beyond_policy(ctx):
+            source: Source = "recogniser" if breach.found_by == "meaning" else "policy"
+            hits.append(_hit(ctx, rule, breach.turn, breach.quote, breach.confidence, source))
+        return hits
+    # With the scorer, meaning matches and forbidden keywords in a sentence that keeps to a limit are
+    # the scorer's to judge.
+    hits = [_hit(ctx, rule, b.turn, b.quote, b.confidence, "policy") for b in certain_breaches(ctx)]
+    return hits + _scored_hits(ctx, rule, model)
 
 
 def _scored_hits(ctx: RuleContext, rule: CriticalErrorRule, model: LimitBreachModel) -> list[RedLine]:
