@@ -152,6 +152,8 @@ HEADER = """\
 #   targets.answer_recall       share of labelled answers the question-answer pairing must accept
 #   targets.red_line_precision  precision a red line recognised by meaning needs to fail a session
 #   targets.violation_precision precision a violation recognised by meaning alone needs to count
+#   targets.limit_breach_review_precision  precision a limit breach below the fail line needs to be
+#                               flagged for a mentor (limit_breach: the scorer, its review lines)
 """
 
 

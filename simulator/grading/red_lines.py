@@ -8,8 +8,11 @@ they are called and why each fails a session. Each is detected in the agent's tu
   the clauses trainers list as saying a secret is not needed set aside (``private_requests``);
 - **the case's policy**, for ``promise_beyond_policy``: ``commitments.promises_beyond_policy``
   (``docs/commitments.md``): amounts over the limit and forbidden promise wording are certain
-  (confirmed); a match to a ``must_not_promise`` limit by meaning carries the dev precision of its
-  line as confidence and is confirmed only at or above this kind's threshold.
+  (confirmed); every other offer, promise or claim is scored by the learned limit-breach scorer
+  (``limit_breach``: closeness to the case's limits, the recogniser's acts, an invented reference),
+  confirmed at or above this kind's fail line and flagged for review at or above its review line.
+  Without a fitted scorer, a match to a ``must_not_promise`` limit by meaning carries the dev
+  precision of its line as confidence and goes to review.
 
 A hit at or above the confidence threshold chosen on dev for its kind and language
 (``grader_thresholds.yaml``, precision target there) is *confirmed*: the session fails and compliance
@@ -23,8 +26,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from simulator.grading.commitments import promises_beyond_policy
+from simulator.grading.limit_breach import breach_model, certain_breaches, scored_candidates
 from simulator.grading.private_requests import request_score
-from simulator.grading.thresholds import red_line_threshold
+from simulator.grading.thresholds import LimitBreachModel, red_line_threshold
 from simulator.lexicon import keyword_pattern
 from simulator.models import CriticalErrorRule, Language, RedLine
 from simulator.quotes import verify_agent_quote
@@ -85,6 +89,35 @@ def _recognised_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]
     return hits
 
 
+def _policy_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
+    """Structural breaches (certain), and the scorer's hits at or above a line of their language."""
+    model = breach_model()
+    if model is None:
+        hits = []
+        for breach in promises_beyond_policy(ctx):
+            source: Source = "recogniser" if breach.found_by == "meaning" else "policy"
+            hits.append(_hit(ctx, rule, breach.turn, breach.quote, breach.confidence, source))
+        return hits
+    # With the scorer, meaning matches and forbidden keywords in a sentence that keeps to a limit are
+    # the scorer's to judge.
+    hits = [_hit(ctx, rule, b.turn, b.quote, b.confidence, "policy") for b in certain_breaches(ctx)]
+    return hits + _scored_hits(ctx, rule, model)
+
+
+def _scored_hits(ctx: RuleContext, rule: CriticalErrorRule, model: LimitBreachModel) -> list[RedLine]:
+    lines = [red_line_threshold(rule.kind, ctx.language)]
+    review = model.review.get(ctx.language)
+    lines.append(review.min_probability if review else None)
+    lowest = min((line for line in lines if line is not None), default=None)
+    if lowest is None:
+        return []
+    return [
+        _hit(ctx, rule, candidate.turn, candidate.quote, probability, "recogniser")
+        for candidate, probability in scored_candidates(ctx, model)
+        if probability >= lowest
+    ]
+
+
 def scan_red_lines(ctx: RuleContext) -> RedLineScan:
     """Every red line of the rubric (in the transcript's language) found in the agent's turns.
 
@@ -97,11 +130,7 @@ def scan_red_lines(ctx: RuleContext) -> RedLineScan:
         if rule.kind == "private_data_request":
             hits += _recognised_hits(ctx, rule)
         elif rule.kind == "promise_beyond_policy":
-            # Structural breaches (an amount over the limit, a forbidden promise) are certain; a
-            # match by meaning carries its line's dev precision and goes to review below the bar.
-            for breach in promises_beyond_policy(ctx):
-                source: Source = "recogniser" if breach.found_by == "meaning" else "policy"
-                hits.append(_hit(ctx, rule, breach.turn, breach.quote, breach.confidence, source))
+            hits += _policy_hits(ctx, rule)
         for hit in hits:
             key = (hit.kind, hit.turn)
             if key not in best or (hit.confidence or 0.0) > (best[key].confidence or 0.0):

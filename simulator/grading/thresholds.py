@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulator.errors import DrillError
 from simulator.models import CriticalErrorKind, DialogueAct, Language
@@ -34,6 +34,12 @@ class Targets(_Strict):
     red_line_precision: float = Field(gt=0, le=1, description="Precision a red line needs to fail a session.")
     violation_precision: float = Field(
         gt=0, le=1, description="Precision a violation recognised by meaning alone needs to count as a finding."
+    )
+    limit_breach_review_precision: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="Precision a limit breach scored below the fail line needs to be flagged for a mentor.",
     )
 
 
@@ -67,6 +73,40 @@ class ConfidenceThreshold(_Strict):
     measured: str
 
 
+class LimitBreachThreshold(_Strict):
+    """A probability line of the limit-breach scorer for one language, and what it achieved on
+    out-of-fold dev scores."""
+
+    min_probability: float = Field(ge=0, le=1)
+    precision: float = Field(ge=0, le=1)
+    recall: float = Field(ge=0, le=1)
+
+
+class LimitBreachModel(_Strict):
+    """The fitted limit-breach scorer (``simulator.grading.limit_breach``): standardisation, logistic
+    regression coefficients (one per feature, in order), the review lines, provenance. Its fail lines
+    are ``red_lines.promise_beyond_policy``."""
+
+    features: list[str]
+    means: list[float]
+    scales: list[float]
+    coefficients: list[float]
+    intercept: float
+    review: dict[Language, LimitBreachThreshold] = Field(default_factory=dict)
+    chosen_on: str
+    data_sha256: str
+    positives: int = Field(ge=0)
+    candidates: int = Field(ge=0)
+    cross_validated_by: str
+    measured: str
+
+    @model_validator(mode="after")
+    def _one_value_per_feature(self) -> LimitBreachModel:
+        if not len(self.means) == len(self.scales) == len(self.coefficients) == len(self.features):
+            raise ValueError("means, scales and coefficients need one value per feature")
+        return self
+
+
 class GraderThresholds(_Strict):
     """The whole file."""
 
@@ -74,6 +114,7 @@ class GraderThresholds(_Strict):
     answer_similarity: dict[Language, AnswerThreshold]
     red_lines: dict[CriticalErrorKind, dict[Language, ConfidenceThreshold]] = Field(default_factory=dict)
     violations_by_meaning: dict[DialogueAct, dict[Language, ConfidenceThreshold]] = Field(default_factory=dict)
+    limit_breach: LimitBreachModel | None = None
 
 
 def load_thresholds(path: Path = THRESHOLDS_FILE) -> GraderThresholds:
