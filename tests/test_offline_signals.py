@@ -199,6 +199,14 @@ def test_a_forbidden_phrase_alone_leaves_compliance_at_two() -> None:
         ("zh-CN", "给您添麻烦了。请问订单号是多少？", False),
         ("en", "Done. Thanks for flying with us, and sorry again about Wednesday.", True),
         ("en", "Thanks, what's the order number?", False),
+        # A farewell or a good wish as the last words; a title's dot ends no sentence.
+        ("en", "Done. Thanks for moving quickly on this, Mr. Ortega.", True),
+        ("en", "You're welcome, Ms. Walker. Talk soon, Ms. Santos.", True),
+        ("en", "Good luck to her in August.", True),
+        ("en", "Account Recovery is the quickest way through.", False),
+        ("zh-CN", "好的，周六见，林女士。", True),
+        ("zh-CN", "不客气，祝宝宝健康成长，购物愉快～", True),
+        ("zh-CN", "您先带宝宝去大堂透透气，别待在屋里。", False),
     ],
 )
 def test_courteous_last_words_close_the_conversation(language: str, text: str, closes: bool) -> None:
