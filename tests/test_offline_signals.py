@@ -180,6 +180,18 @@ def test_a_risk_notice_is_credited_in_every_case_but_missing_only_where_privacy_
     assert measure(plain, privacy).signal("risk_notice").value == 0.0
 
 
+def test_a_limit_is_credited_when_stated_with_its_reason_and_otherwise_not_applicable() -> None:
+    def said(reply: str) -> Transcript:
+        return transcript("en", [("c", "Can I get the money back today?"), ("a", reply)])
+
+    honest = said("I can't do today, I'll be honest with you: approved claims are paid within 7 to 10 business days.")
+    result = measure(honest, en_case()).signal("limits_stated")
+    assert result.value == 1.0 and "approved claims" in result.positive[0].quote
+    # A refusal with no reason, or no limit at all, is neither credited nor missing.
+    assert not measure(said("No, I can't do that."), en_case()).signal("limits_stated").applicable
+    assert not measure(said("Sure, one moment please."), en_case()).signal("limits_stated").applicable
+
+
 def test_a_forbidden_phrase_alone_leaves_compliance_at_two() -> None:
     t = transcript(
         "en",
