@@ -51,6 +51,8 @@ from simulator.models import Case, DialogueAct, Finding, Language
 from simulator.recognition import structure
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.offer_pairs import Target, TargetKind, case_targets
+from simulator.recognition.sentence_acts import SentenceActs, recognize_spans
+from simulator.recognition.sentences import split_clauses
 from simulator.recognizer import amounts_beyond_limit, case_allowed_amounts, case_forbidden_promise
 
 if TYPE_CHECKING:
@@ -277,13 +279,23 @@ def credited_resolutions(ctx: RuleContext, commitments: Sequence[Commitment]) ->
     ]
     credited: dict[str, Commitment] = {}
     for commitment in commitments:
-        if not commitment.solid or not commitment.acts & {DialogueAct.offer_solution, DialogueAct.promise}:
+        if not _delivers(commitment):
             continue
         ids = [match.target.key.split(":", 1)[1] for match in commitment.matched("resolution")]
         ids += [res_id for res_id, pattern in hints if pattern is not None and pattern.search(commitment.quote)]
         for res_id in ids:
             credited.setdefault(res_id, commitment)
     return credited
+
+
+def _delivers(commitment: Commitment) -> bool:
+    """The sentence puts a resolution to the customer without hedging: offers or promises it, reports it done
+    (``give_proof``: "I've put a security hold on it"), or sets out the route the policy gives ("用妈妈的手机
+    打开App……没拆的可以申请7天无理由退货", ``explain_policy``) — the last two used to earn nothing, and
+    excellent agents who acted or guided instead of offering had problem solving 2 (synthetic dev, 2026-12-03)."""
+    if commitment.vague or DialogueAct.refusal in commitment.acts:
+        return False
+    return bool(commitment.acts & (COMMITTING | {DialogueAct.explain_policy}))
 
 
 def unacceptable_offers(ctx: RuleContext, commitments: Sequence[Commitment] | None = None) -> list[tuple[int, str]]:
@@ -386,8 +398,9 @@ def _stated_promises(ctx: RuleContext, case: Case) -> list[PolicyBreach]:
     """Forbidden promise keywords in sentences the recogniser gives no offer or promise act.
 
     "I've put a note so any late fee will be waived automatically" commits as surely as an offer.
-    A refusal or an explanation of policy (by its act), or an honest limit ("I can't promise it
-    runs perfectly": ``honest_limit`` of ``lexicons/grading.yaml``), respects the limit it names.
+    A refusal or an explanation of policy (by its act, in the sentence or in one of its clauses), or an
+    honest limit ("I can't promise it runs perfectly": ``honest_limit`` of ``lexicons/grading.yaml``),
+    respects the limit it names.
     """
     pattern = case_forbidden_promise(case, ctx.language)
     if pattern is None:
@@ -398,9 +411,19 @@ def _stated_promises(ctx: RuleContext, case: Case) -> list[PolicyBreach]:
         for sentence in recognized.sentences:
             if {item.act for item in sentence.acts} & (PROMISING | RESPECTING) or honest.search(sentence.text):
                 continue
-            if pattern.search(sentence.text):
+            if pattern.search(sentence.text) and not _respected_in_a_clause(sentence):
                 found.append(PolicyBreach(turn, sentence.text, _limit_text(case, False), "statement"))
     return found
+
+
+def _respected_in_a_clause(sentence: SentenceActs) -> bool:
+    """A clause of ``sentence`` refuses or explains the policy, as a whole sentence would: "要是有人私下说能出
+    “内部票”……千万别信，我们没有这种票" warns against the forbidden promise it names."""
+    clauses = split_clauses(sentence.span)
+    if len(clauses) < 2:
+        return False
+    recognised = recognize_spans(clauses, sentence.language)
+    return any({item.act for item in clause.acts} & RESPECTING for clause in recognised)
 
 
 def _limit_text(case: Case, over_amount: bool) -> str:
