@@ -261,6 +261,18 @@ def test_a_resolution_reported_done_or_set_out_as_the_route_is_credited_and_a_re
         assert set(commitments.credited_resolutions(ctx, commitments.commitments_in(ctx))) == expected, sentence
 
 
+def test_only_a_sentence_that_offers_can_offer_what_the_customer_refuses(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    case = zh_case()
+    told = "查到了，上次给您的是一张5元优惠券。"  # states what happened: give_proof
+    offered = "我再给您一张5元优惠券。"
+    act_labels[told] = {DialogueAct.give_proof}
+    act_labels[offered] = {DialogueAct.offer_solution}
+    said = _zh(ZH_HELLO, told, offered, ZH_BYE, case=case)
+    assert commitments.unacceptable_offers(RuleContext(said, rubric(), case)) == [(3, offered)]
+
+
 def test_without_a_case_there_is_no_policy_to_break() -> None:
     said = _zh(ZH_HELLO, "放心，包您明天之内送上门。", ZH_BYE)
     assert promises_beyond_policy(RuleContext(said, rubric(), None)) == []

@@ -303,7 +303,9 @@ def unacceptable_offers(ctx: RuleContext, commitments: Sequence[Commitment] | No
 
     By meaning (the sentence matches a refused offer), or by its keyword hints when the sentence
     matches no acceptable resolution: "不用您先寄回：我今天先给您发新锁" names "先寄回" and offers the
-    opposite.
+    opposite. Only a sentence that offers or promises can offer it: one that states what happened or
+    what the customer faces ("查到了，2199元那台，商家十号拒了您的退货申请。", "Navy in a 6 is out of stock
+    until the 24th") or refuses names the refused offer without making it.
     """
     case = ctx.case
     if case is None or not case.customer_refuses:
@@ -312,6 +314,8 @@ def unacceptable_offers(ctx: RuleContext, commitments: Sequence[Commitment] | No
     hints = [keyword_pattern(res.keywords, inflect=inflect) for res in case.customer_refuses]
     found: list[tuple[int, str]] = []
     for commitment in commitments if commitments is not None else commitments_in(ctx):
+        if not commitment.promises:
+            continue
         named = any(p is not None and p.search(commitment.quote) for p in hints)
         if commitment.matched("refused") or (named and not commitment.matched("resolution")):
             found.append((commitment.turn, commitment.quote))
