@@ -11,7 +11,7 @@ import pytest
 from simulator.grading import signals
 from simulator.grading.offline import Measure, default_weights, grade_offline
 from simulator.grading.rules import run_rules
-from simulator.models import Case, Transcript
+from simulator.models import Case, DialogueAct, Transcript
 from tests.grading_fixtures import EN_AGENTS, ZH_AGENTS, en_case, en_case_data, rubric, transcript, zh_case
 
 # Recognition misses of the shipped model are corrected (tests/known_misses.py): these tests check
@@ -190,6 +190,18 @@ def test_a_limit_is_credited_when_stated_with_its_reason_and_otherwise_not_appli
     # A refusal with no reason, or no limit at all, is neither credited nor missing.
     assert not measure(said("No, I can't do that."), en_case()).signal("limits_stated").applicable
     assert not measure(said("Sure, one moment please."), en_case()).signal("limits_stated").applicable
+
+
+def test_a_short_sentence_read_as_a_brush_off_by_meaning_stays_by_meaning_when_its_quote_is_widened(
+    corrected_acts: dict[str, set[DialogueAct]],
+) -> None:
+    # "不会。" is quoted with the clause after it (whole-clause evidence); it is still a reading by meaning,
+    # weighed by the fit, not listed wording that caps compliance at 2 (synthetic dev, an excellent agent).
+    corrected_acts["不会。"] = {DialogueAct.forbidden_phrase}
+    t = transcript("zh-CN", [("c", "会不会又要等一周？"), ("a", "不会。延误补偿50元,可以是无门槛券,您选哪个?")])
+    m = measure(t, zh_case())
+    assert m.signal("forbidden_by_meaning").value == 1.0
+    assert m.signal("forbidden_phrase").value == 0.0
 
 
 def test_a_forbidden_phrase_alone_leaves_compliance_at_two() -> None:
