@@ -273,6 +273,21 @@ def test_only_a_sentence_that_offers_can_offer_what_the_customer_refuses(
     assert commitments.unacceptable_offers(RuleContext(said, rubric(), case)) == [(3, offered)]
 
 
+def test_a_sentence_that_matches_a_limit_only_in_the_clause_that_refuses_it_keeps_to_the_limit(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    case = zh_case()
+    kept = "明天一定送到我不能答应，包您明天之内送上门这种话也不说。"
+    broken = "放心，包您明天之内送上门。"
+    act_labels[kept] = {DialogueAct.promise}
+    act_labels["明天一定送到我不能答应"] = {DialogueAct.refusal}
+    act_labels["包您明天之内送上门这种话也不说。"] = {DialogueAct.refusal}
+    act_labels[broken] = {DialogueAct.promise}
+    said = _zh(ZH_HELLO, kept, broken, ZH_BYE, case=case)
+    breaches = promises_beyond_policy(RuleContext(said, rubric(), case))
+    assert [(b.quote, b.found_by) for b in breaches] == [(broken, "meaning")]
+
+
 def test_without_a_case_there_is_no_policy_to_break() -> None:
     said = _zh(ZH_HELLO, "放心，包您明天之内送上门。", ZH_BYE)
     assert promises_beyond_policy(RuleContext(said, rubric(), None)) == []

@@ -52,7 +52,7 @@ from simulator.recognition import structure
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.offer_pairs import Target, TargetKind, case_targets
 from simulator.recognition.sentence_acts import SentenceActs, recognize_spans
-from simulator.recognition.sentences import split_clauses
+from simulator.recognition.sentences import Span, split_clauses
 from simulator.recognizer import amounts_beyond_limit, case_allowed_amounts, case_forbidden_promise
 
 if TYPE_CHECKING:
@@ -381,6 +381,8 @@ def promises_beyond_policy(ctx: RuleContext, commitments: Sequence[Commitment] |
         if not commitment.promises or (commitment.turn, commitment.quote) in seen:
             continue
         limits = commitment.matched("must_not_promise")
+        if limits and _limit_only_in_refusing_clauses(commitment, case, ctx.language):
+            continue
         if limits:
             seen.add((commitment.turn, commitment.quote))
             best = limits[0]
@@ -418,6 +420,26 @@ def _stated_promises(ctx: RuleContext, case: Case) -> list[PolicyBreach]:
             if pattern.search(sentence.text) and not _respected_in_a_clause(sentence):
                 found.append(PolicyBreach(turn, sentence.text, _limit_text(case, False), "statement"))
     return found
+
+
+def _limit_only_in_refusing_clauses(commitment: Commitment, case: Case, language: Language) -> bool:
+    """The sentence refuses in one clause and offers in another, and only what it refuses matches a
+    ``must_not_promise`` limit: "但精神损失这类赔偿我这边给不了，能报的是看病的实际花费，最多200元" keeps
+    to the limit "超过200元的就医报销，或精神损失费等额外赔偿" it resembles."""
+    clauses = split_clauses(Span(commitment.quote, 0, len(commitment.quote)))
+    if len(clauses) < 2:
+        return False
+    recognised = recognize_spans(clauses, language)
+    if not any(clause.has(DialogueAct.refusal) for clause in recognised):
+        return False
+    kept = [clause.text for clause in recognised if not clause.has(DialogueAct.refusal)]
+    targets = case_targets(case)
+    limits = thresholds_for(language)
+    return not any(
+        match.kind == "must_not_promise"
+        for row in similarities(kept, targets)
+        for match in matched_targets(row, targets, limits)
+    )
 
 
 def _respected_in_a_clause(sentence: SentenceActs) -> bool:
