@@ -195,13 +195,27 @@ def test_a_limit_is_credited_when_stated_with_its_reason_and_otherwise_not_appli
 def test_a_short_sentence_read_as_a_brush_off_by_meaning_stays_by_meaning_when_its_quote_is_widened(
     corrected_acts: dict[str, set[DialogueAct]],
 ) -> None:
-    # "不会。" is quoted with the clause after it (whole-clause evidence); it is still a reading by meaning,
+    # "不会。" is quoted with the sentence after it (whole-clause evidence); it is still a reading by meaning,
     # weighed by the fit, not listed wording that caps compliance at 2 (synthetic dev, an excellent agent).
     corrected_acts["不会。"] = {DialogueAct.forbidden_phrase}
-    t = transcript("zh-CN", [("c", "会不会又要等一周？"), ("a", "不会。延误补偿50元,可以是无门槛券,您选哪个?")])
+    t = transcript("zh-CN", [("c", "你们不会就这么吞了吧？"), ("a", "不会。麻烦把微信账单里的交易单号发我。")])
     m = measure(t, zh_case())
     assert m.signal("forbidden_by_meaning").value == 1.0
     assert m.signal("forbidden_phrase").value == 0.0
+
+
+def test_a_brush_off_read_by_meaning_beside_a_solid_commitment_in_the_same_turn_is_not_counted(
+    corrected_acts: dict[str, set[DialogueAct]],
+) -> None:
+    corrected_acts["You won't have to."] = {DialogueAct.forbidden_phrase}
+    corrected_acts["I'll refund the duplicate $89.99 today, you'll see it within 3 days."] = {DialogueAct.promise}
+
+    def reply(text: str) -> Transcript:
+        return transcript("en", [("c", "Do I have to call the bank myself?"), ("a", text)])
+
+    solving = reply("You won't have to. I'll refund the duplicate $89.99 today, you'll see it within 3 days.")
+    assert measure(solving, en_case()).signal("forbidden_by_meaning").value == 0.0
+    assert measure(reply("You won't have to."), en_case()).signal("forbidden_by_meaning").value == 1.0
 
 
 def test_a_forbidden_phrase_alone_leaves_compliance_at_two() -> None:
