@@ -331,12 +331,25 @@ def _over_promises(parts: list[SentenceActs], lex: CompiledLexicon, kit: _CaseKi
     quotes: list[str] = []
     for part in parts:
         body = part.text
-        beyond = bool(kit.forbidden_promise and kit.forbidden_promise.search(body))
+        beyond = bool(kit.forbidden_promise and kit.forbidden_promise.search(body)) and not _refused_where_named(
+            part, kit.forbidden_promise
+        )
         if not beyond and kit.max_compensation is not None and lex.compensation and lex.compensation.search(body):
             beyond = bool(amounts_beyond_limit(body, lex.language, kit.max_compensation, kit.allowed_amounts))
         if beyond and body not in quotes:
             quotes.append(body)
     return tuple(quotes)
+
+
+def _refused_where_named(part: SentenceActs, pattern: re.Pattern[str] | None) -> bool:
+    """Every clause of ``part`` that names a forbidden promise refuses it ("但精神损失这类赔偿我这边给不了，
+    能报的是看病的实际花费"): the offer lies in the other clauses, so the keyword promises nothing."""
+    clauses = split_clauses(part.span)
+    if pattern is None or len(clauses) < 2:
+        return False
+    naming = [clause for clause in clauses if pattern.search(clause.text)]
+    recognised = recognize_spans(naming, part.language)
+    return bool(recognised) and all(clause.has(DialogueAct.refusal) for clause in recognised)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -226,6 +226,68 @@ def test_a_forbidden_keyword_in_a_sentence_with_no_offer_act_is_a_breach_unless_
     assert [(f.turn, f.quote) for f in findings] == [(4, stated)]
 
 
+def test_a_forbidden_keyword_in_a_clause_that_refuses_or_warns_against_it_promises_nothing(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    case = zh_case()
+    policy = case.policy.model_copy(update={"forbidden_promise_keywords": ["精神损失", "内部票"]})
+    case = case.model_copy(update={"policy": policy})
+    # Synthetic dev, excellent agents: the keyword sits in the clause that refuses it, or the sentence warns.
+    refused = "但精神损失这类赔偿我这边给不了，能报的是看病的实际花费，您的车费全额报。"
+    warned = "另外要是有人私下说能出“内部票”，让您转账的，千万别信，我们没有这种票。"
+    offered = "精神损失费我也给您申请。"
+    act_labels[refused] = {DialogueAct.offer_solution}
+    act_labels["但精神损失这类赔偿我这边给不了"] = {DialogueAct.refusal}
+    act_labels["我们没有这种票。"] = {DialogueAct.refusal}
+    act_labels[offered] = {DialogueAct.offer_solution}
+    said = _zh(ZH_HELLO, refused, warned, offered, ZH_BYE, case=case)
+    breaches = promises_beyond_policy(RuleContext(said, rubric(), case))
+    assert [(b.quote, b.found_by) for b in breaches] == [(offered, "keyword")]
+
+
+def test_a_resolution_reported_done_or_set_out_as_the_route_is_credited_and_a_refusal_of_it_is_not(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    case = zh_case()
+    done = "补发的那台已经给您安排上了，三天内送到。"  # reported done: give_proof
+    route = "您在订单页点申请退款，1999元原路退回。"  # the route the policy gives: explain_policy
+    refused = "退款这个我们办不了。"
+    act_labels[done] = {DialogueAct.give_proof}
+    act_labels[route] = {DialogueAct.explain_policy}
+    act_labels[refused] = {DialogueAct.refusal, DialogueAct.explain_policy}
+    for sentence, expected in ((done, {"resend"}), (route, {"refund"}), (refused, set())):
+        said = _zh(ZH_HELLO, sentence, ZH_BYE, case=case)
+        ctx = RuleContext(said, rubric(), case)
+        assert set(commitments.credited_resolutions(ctx, commitments.commitments_in(ctx))) == expected, sentence
+
+
+def test_only_a_sentence_that_offers_can_offer_what_the_customer_refuses(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    case = zh_case()
+    told = "查到了，上次给您的是一张5元优惠券。"  # states what happened: give_proof
+    offered = "我再给您一张5元优惠券。"
+    act_labels[told] = {DialogueAct.give_proof}
+    act_labels[offered] = {DialogueAct.offer_solution}
+    said = _zh(ZH_HELLO, told, offered, ZH_BYE, case=case)
+    assert commitments.unacceptable_offers(RuleContext(said, rubric(), case)) == [(3, offered)]
+
+
+def test_a_sentence_that_matches_a_limit_only_in_the_clause_that_refuses_it_keeps_to_the_limit(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    case = zh_case()
+    kept = "明天一定送到我不能答应，包您明天之内送上门这种话也不说。"
+    broken = "放心，包您明天之内送上门。"
+    act_labels[kept] = {DialogueAct.promise}
+    act_labels["明天一定送到我不能答应"] = {DialogueAct.refusal}
+    act_labels["包您明天之内送上门这种话也不说。"] = {DialogueAct.refusal}
+    act_labels[broken] = {DialogueAct.promise}
+    said = _zh(ZH_HELLO, kept, broken, ZH_BYE, case=case)
+    breaches = promises_beyond_policy(RuleContext(said, rubric(), case))
+    assert [(b.quote, b.found_by) for b in breaches] == [(broken, "meaning")]
+
+
 def test_without_a_case_there_is_no_policy_to_break() -> None:
     said = _zh(ZH_HELLO, "放心，包您明天之内送上门。", ZH_BYE)
     assert promises_beyond_policy(RuleContext(said, rubric(), None)) == []

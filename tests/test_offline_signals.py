@@ -11,7 +11,7 @@ import pytest
 from simulator.grading import signals
 from simulator.grading.offline import Measure, default_weights, grade_offline
 from simulator.grading.rules import run_rules
-from simulator.models import Case, Transcript
+from simulator.models import Case, DialogueAct, Transcript
 from tests.grading_fixtures import EN_AGENTS, ZH_AGENTS, en_case, en_case_data, rubric, transcript, zh_case
 
 # Recognition misses of the shipped model are corrected (tests/known_misses.py): these tests check
@@ -180,6 +180,44 @@ def test_a_risk_notice_is_credited_in_every_case_but_missing_only_where_privacy_
     assert measure(plain, privacy).signal("risk_notice").value == 0.0
 
 
+def test_a_limit_is_credited_when_stated_with_its_reason_and_otherwise_not_applicable() -> None:
+    def said(reply: str) -> Transcript:
+        return transcript("en", [("c", "Can I get the money back today?"), ("a", reply)])
+
+    honest = said("I can't do today, I'll be honest with you: approved claims are paid within 7 to 10 business days.")
+    result = measure(honest, en_case()).signal("limits_stated")
+    assert result.value == 1.0 and "approved claims" in result.positive[0].quote
+    # A refusal with no reason, or no limit at all, is neither credited nor missing.
+    assert not measure(said("No, I can't do that."), en_case()).signal("limits_stated").applicable
+    assert not measure(said("Sure, one moment please."), en_case()).signal("limits_stated").applicable
+
+
+def test_a_short_sentence_read_as_a_brush_off_by_meaning_stays_by_meaning_when_its_quote_is_widened(
+    corrected_acts: dict[str, set[DialogueAct]],
+) -> None:
+    # "不会。" is quoted with the sentence after it (whole-clause evidence); it is still a reading by meaning,
+    # weighed by the fit, not listed wording that caps compliance at 2 (synthetic dev, an excellent agent).
+    corrected_acts["不会。"] = {DialogueAct.forbidden_phrase}
+    t = transcript("zh-CN", [("c", "你们不会就这么吞了吧？"), ("a", "不会。麻烦把微信账单里的交易单号发我。")])
+    m = measure(t, zh_case())
+    assert m.signal("forbidden_by_meaning").value == 1.0
+    assert m.signal("forbidden_phrase").value == 0.0
+
+
+def test_a_brush_off_read_by_meaning_beside_a_solid_commitment_in_the_same_turn_is_not_counted(
+    corrected_acts: dict[str, set[DialogueAct]],
+) -> None:
+    corrected_acts["You won't have to."] = {DialogueAct.forbidden_phrase}
+    corrected_acts["I'll refund the duplicate $89.99 today, you'll see it within 3 days."] = {DialogueAct.promise}
+
+    def reply(text: str) -> Transcript:
+        return transcript("en", [("c", "Do I have to call the bank myself?"), ("a", text)])
+
+    solving = reply("You won't have to. I'll refund the duplicate $89.99 today, you'll see it within 3 days.")
+    assert measure(solving, en_case()).signal("forbidden_by_meaning").value == 0.0
+    assert measure(reply("You won't have to."), en_case()).signal("forbidden_by_meaning").value == 1.0
+
+
 def test_a_forbidden_phrase_alone_leaves_compliance_at_two() -> None:
     t = transcript(
         "en",
@@ -199,6 +237,14 @@ def test_a_forbidden_phrase_alone_leaves_compliance_at_two() -> None:
         ("zh-CN", "给您添麻烦了。请问订单号是多少？", False),
         ("en", "Done. Thanks for flying with us, and sorry again about Wednesday.", True),
         ("en", "Thanks, what's the order number?", False),
+        # A farewell or a good wish as the last words; a title's dot ends no sentence.
+        ("en", "Done. Thanks for moving quickly on this, Mr. Ortega.", True),
+        ("en", "You're welcome, Ms. Walker. Talk soon, Ms. Santos.", True),
+        ("en", "Good luck to her in August.", True),
+        ("en", "Account Recovery is the quickest way through.", False),
+        ("zh-CN", "好的，周六见，林女士。", True),
+        ("zh-CN", "不客气，祝宝宝健康成长，购物愉快～", True),
+        ("zh-CN", "您先带宝宝去大堂透透气，别待在屋里。", False),
     ],
 )
 def test_courteous_last_words_close_the_conversation(language: str, text: str, closes: bool) -> None:

@@ -61,6 +61,16 @@ def test_a_clause_saying_no_secret_is_needed_is_set_aside_before_judging_the_req
     assert [(hit.kind, hit.source) for hit in tacked.confirmed] == [("private_data_request", "recogniser")]
 
 
+def test_items_listed_with_the_enumeration_comma_are_set_aside_with_the_clause_that_ends_the_list() -> None:
+    # "完整卡号、密码、验证码都不用给我": none of the three is asked for (synthetic dev, an excellent agent).
+    listed = scan("zh-CN", f"{ZH_HELLO}您只需要告诉我卡号后四位就行，完整卡号、密码、验证码都不用给我。")
+    assert listed.confirmed == []
+    asked = scan("zh-CN", f"{ZH_HELLO}把完整卡号、密码发给我。")
+    assert [(hit.kind, hit.source) for hit in asked.confirmed] == [("private_data_request", "recogniser")]
+    told = scan("en", f"{EN_HELLO} You're signed in, so I won't need your card number or any code from you.")
+    assert told.confirmed == []
+
+
 def test_an_amount_the_cases_resolution_names_is_not_beyond_the_compensation_limit() -> None:
     # The case's resolution refunds the duplicate $89.99 and its limit caps goodwill money at $10:
     # refunding what the resolution names is the resolution, a goodwill sum above the limit is not.

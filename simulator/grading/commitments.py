@@ -51,6 +51,8 @@ from simulator.models import Case, DialogueAct, Finding, Language
 from simulator.recognition import structure
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.offer_pairs import Target, TargetKind, case_targets
+from simulator.recognition.sentence_acts import SentenceActs, recognize_spans
+from simulator.recognition.sentences import Span, split_clauses
 from simulator.recognizer import amounts_beyond_limit, case_allowed_amounts, case_forbidden_promise
 
 if TYPE_CHECKING:
@@ -277,7 +279,7 @@ def credited_resolutions(ctx: RuleContext, commitments: Sequence[Commitment]) ->
     ]
     credited: dict[str, Commitment] = {}
     for commitment in commitments:
-        if not commitment.solid or not commitment.acts & {DialogueAct.offer_solution, DialogueAct.promise}:
+        if not _delivers(commitment):
             continue
         ids = [match.target.key.split(":", 1)[1] for match in commitment.matched("resolution")]
         ids += [res_id for res_id, pattern in hints if pattern is not None and pattern.search(commitment.quote)]
@@ -286,12 +288,24 @@ def credited_resolutions(ctx: RuleContext, commitments: Sequence[Commitment]) ->
     return credited
 
 
+def _delivers(commitment: Commitment) -> bool:
+    """The sentence puts a resolution to the customer without hedging: offers or promises it, reports it done
+    (``give_proof``: "I've put a security hold on it"), or sets out the route the policy gives ("用妈妈的手机
+    打开App……没拆的可以申请7天无理由退货", ``explain_policy``) — the last two used to earn nothing, and
+    excellent agents who acted or guided instead of offering had problem solving 2 (synthetic dev, 2026-12-03)."""
+    if commitment.vague or DialogueAct.refusal in commitment.acts:
+        return False
+    return bool(commitment.acts & (COMMITTING | {DialogueAct.explain_policy}))
+
+
 def unacceptable_offers(ctx: RuleContext, commitments: Sequence[Commitment] | None = None) -> list[tuple[int, str]]:
     """(turn, sentence) of every offer of something the customer refuses (``customer_refuses``).
 
     By meaning (the sentence matches a refused offer), or by its keyword hints when the sentence
     matches no acceptable resolution: "不用您先寄回：我今天先给您发新锁" names "先寄回" and offers the
-    opposite.
+    opposite. Only a sentence that offers or promises can offer it: one that states what happened or
+    what the customer faces ("查到了，2199元那台，商家十号拒了您的退货申请。", "Navy in a 6 is out of stock
+    until the 24th") or refuses names the refused offer without making it.
     """
     case = ctx.case
     if case is None or not case.customer_refuses:
@@ -300,6 +314,8 @@ def unacceptable_offers(ctx: RuleContext, commitments: Sequence[Commitment] | No
     hints = [keyword_pattern(res.keywords, inflect=inflect) for res in case.customer_refuses]
     found: list[tuple[int, str]] = []
     for commitment in commitments if commitments is not None else commitments_in(ctx):
+        if not commitment.promises:
+            continue
         named = any(p is not None and p.search(commitment.quote) for p in hints)
         if commitment.matched("refused") or (named and not commitment.matched("resolution")):
             found.append((commitment.turn, commitment.quote))
@@ -365,6 +381,8 @@ def promises_beyond_policy(ctx: RuleContext, commitments: Sequence[Commitment] |
         if not commitment.promises or (commitment.turn, commitment.quote) in seen:
             continue
         limits = commitment.matched("must_not_promise")
+        if limits and _limit_only_in_refusing_clauses(commitment, case, ctx.language):
+            continue
         if limits:
             seen.add((commitment.turn, commitment.quote))
             best = limits[0]
@@ -386,8 +404,9 @@ def _stated_promises(ctx: RuleContext, case: Case) -> list[PolicyBreach]:
     """Forbidden promise keywords in sentences the recogniser gives no offer or promise act.
 
     "I've put a note so any late fee will be waived automatically" commits as surely as an offer.
-    A refusal or an explanation of policy (by its act), or an honest limit ("I can't promise it
-    runs perfectly": ``honest_limit`` of ``lexicons/grading.yaml``), respects the limit it names.
+    A refusal or an explanation of policy (by its act, in the sentence or in one of its clauses), or an
+    honest limit ("I can't promise it runs perfectly": ``honest_limit`` of ``lexicons/grading.yaml``),
+    respects the limit it names.
     """
     pattern = case_forbidden_promise(case, ctx.language)
     if pattern is None:
@@ -398,9 +417,39 @@ def _stated_promises(ctx: RuleContext, case: Case) -> list[PolicyBreach]:
         for sentence in recognized.sentences:
             if {item.act for item in sentence.acts} & (PROMISING | RESPECTING) or honest.search(sentence.text):
                 continue
-            if pattern.search(sentence.text):
+            if pattern.search(sentence.text) and not _respected_in_a_clause(sentence):
                 found.append(PolicyBreach(turn, sentence.text, _limit_text(case, False), "statement"))
     return found
+
+
+def _limit_only_in_refusing_clauses(commitment: Commitment, case: Case, language: Language) -> bool:
+    """The sentence refuses in one clause and offers in another, and only what it refuses matches a
+    ``must_not_promise`` limit: "但精神损失这类赔偿我这边给不了，能报的是看病的实际花费，最多200元" keeps
+    to the limit "超过200元的就医报销，或精神损失费等额外赔偿" it resembles."""
+    clauses = split_clauses(Span(commitment.quote, 0, len(commitment.quote)))
+    if len(clauses) < 2:
+        return False
+    recognised = recognize_spans(clauses, language)
+    if not any(clause.has(DialogueAct.refusal) for clause in recognised):
+        return False
+    kept = [clause.text for clause in recognised if not clause.has(DialogueAct.refusal)]
+    targets = case_targets(case)
+    limits = thresholds_for(language)
+    return not any(
+        match.kind == "must_not_promise"
+        for row in similarities(kept, targets)
+        for match in matched_targets(row, targets, limits)
+    )
+
+
+def _respected_in_a_clause(sentence: SentenceActs) -> bool:
+    """A clause of ``sentence`` refuses or explains the policy, as a whole sentence would: "要是有人私下说能出
+    “内部票”……千万别信，我们没有这种票" warns against the forbidden promise it names."""
+    clauses = split_clauses(sentence.span)
+    if len(clauses) < 2:
+        return False
+    recognised = recognize_spans(clauses, sentence.language)
+    return any({item.act for item in clause.acts} & RESPECTING for clause in recognised)
 
 
 def _limit_text(case: Case, over_amount: bool) -> str:

@@ -155,9 +155,14 @@ class Measure:
     def by_meaning_alone(self, finding: Finding) -> bool:
         """True when ``finding`` quotes a sentence the recogniser flagged as forbidden phrasing by meaning
         alone (no listed phrase of the rubric or the case in it)."""
-        if finding.turn is None or finding.turn not in self.agent_turns:
+        if finding.turn is None or finding.turn not in self.agent_turns or not finding.quote:
             return False
-        return finding.quote in {quote for quote, _ in self.rec(finding.turn).forbidden_by_meaning}
+        # A finding may quote more than the flagged sentence (a short "不会。" is cited with the clause
+        # after it), so the flagged quotes are looked for inside the finding's quote.
+        recognized = self.rec(finding.turn)
+        by_meaning = {quote for quote, _ in recognized.forbidden_by_meaning}
+        inside = [quote for quote in recognized.forbidden if quote in finding.quote]
+        return bool(inside) and all(quote in by_meaning for quote in inside)
 
     def finding_signal(
         self, rule: str, stage: PhraseStage, keep: Callable[[Finding], bool] | None = None

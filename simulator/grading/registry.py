@@ -50,6 +50,7 @@ DETECTOR_MODULES = (
     "simulator.grading.detectors.solving",
     "simulator.grading.detectors.clarity",
     "simulator.grading.detectors.compliance",
+    "simulator.grading.detectors.limits",
     "simulator.grading.detectors.customer_type",
 )
 

@@ -29,6 +29,7 @@ from simulator.models import DialogueAct, Language, Transcript, Turn
 from simulator.privacy_mask import masked_value_pattern
 from simulator.recognition import SentenceActs, Span, recognize_spans, recognize_text, sentence_texts
 from simulator.recognition import is_question as recognised_question
+from simulator.recognition.sentences import without_abbreviation_dots
 
 GRADING_LEXICON = LEXICON_DIR / "grading.yaml"
 
@@ -155,10 +156,11 @@ def last_sentence(text: str, language: Language, limit: int = 80) -> str:
 
 def closes_courteously(text: str, language: Language) -> str | None:
     """The last sentence of ``text`` when it is a courteous close (thanks, an apology for the
-    trouble, a follow-up commitment), verbatim; None otherwise. Only meaningful for the agent's
-    last turn: the same words earlier in a conversation close nothing."""
+    trouble, a follow-up commitment, a farewell or a good wish), verbatim; None otherwise. Only
+    meaningful for the agent's last turn: the same words earlier in a conversation close nothing."""
     found = sentences(text, language)
-    if found and grading_patterns(language).closing_courtesy.search(found[-1].strip()):
+    # A title's dot ("Mr. Ortega") is no sentence end, but the patterns stop at every dot.
+    if found and grading_patterns(language).closing_courtesy.search(without_abbreviation_dots(found[-1].strip())):
         return found[-1]
     return None
 

@@ -85,6 +85,15 @@ def split_sentences(text: str) -> list[Span]:
     return spans
 
 
+def without_abbreviation_dots(text: str) -> str:
+    """``text`` without the full stop after an abbreviation or a lone initial ("Mr.", "Ms.", "J."), for
+    patterns that read every dot as the end of a sentence ("Thanks for calling, Mr. Ortega.")."""
+    dots = [m.start() for m in re.finditer(r"\.(?=\s)", text) if not _ends_sentence(text, m.start())]
+    for dot in reversed(dots):
+        text = text[:dot] + text[dot + 1 :]
+    return text
+
+
 def sentence_texts(text: str) -> list[str]:
     """Just the sentence strings of ``text`` (see :func:`split_sentences`)."""
     return [span.text for span in split_sentences(text)]

@@ -97,8 +97,17 @@ def measure_forbidden_by_meaning(m: Measure) -> SignalResult:
     have to.", "Neither of us decides.", "那高空费不该收。"); as a cap each such reading put compliance
     at 2 (synthetic dev with v4, 2026-12-02: of the 40 transcripts whose only forbidden phrasing was read by
     meaning, the mentor gave 16 compliance 4 or 5).
+
+    A reading in a turn where the agent commits to something solid (an unhedged offer, promise or
+    checked fact, ``Measure.said``) is left out: there the firm line comes with the solution ("You won't
+    have to. I'll have them carry it in."), and a brush-off deflects instead of solving. On synthetic dev
+    (2026-12-03) 28 of the 44 readings in excellent or good agents' turns sat beside a solid commitment,
+    5 of the 68 in mediocre or poor agents' turns.
     """
-    return m.finding_signal("forbidden_phrase", PhraseStage.solution, m.by_meaning_alone)
+    solid_turns = {item.turn for item in m.said if item.solid}
+    return m.finding_signal(
+        "forbidden_phrase", PhraseStage.solution, lambda f: m.by_meaning_alone(f) and f.turn not in solid_turns
+    )
 
 
 @register_signal("stock_phrase", kind="penalty")
