@@ -236,7 +236,7 @@ EN_AGENTS: dict[str, list[tuple[str, str]]] = {
 
 def fixed_commitment_thresholds() -> Any:
     """Fixed lines for tests of the commitment checks' mechanism (the shipped ones move with the dev pairs)."""
-    from simulator.grading.commitments import CommitmentThresholds
+    from simulator.grading.commitment_matching import CommitmentThresholds
 
     def language(offers: tuple[float, float], limits: tuple[float, float]) -> dict[str, Any]:
         def group(line: tuple[float, float]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Commitments checked against the case (grading/commitments.py), fair expectations (grading/fairness.py),
-the labelled offer pairs and their eval, and whole-clause finding quotes."""
+"""Commitments checked against the case (grading/commitments.py, commitment_checks.py,
+commitment_matching.py), fair expectations (grading/fairness.py), the labelled offer pairs and their
+eval, and whole-clause finding quotes."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from simulator.evals.commitments_eval import (
     write_thresholds,
 )
 from simulator.grading import commitments, fairness
-from simulator.grading.commitments import LIMITS_MIN_PRECISION, load_thresholds, promises_beyond_policy
+from simulator.grading.commitment_checks import promises_beyond_policy
+from simulator.grading.commitment_matching import LIMITS_MIN_PRECISION, load_thresholds
 from simulator.grading.offline import grade_offline
 from simulator.grading.registry import signal_label
 from simulator.grading.rules import RuleContext, run_rules
@@ -63,10 +65,10 @@ def _acts(act_labels: dict[str, set[DialogueAct]]) -> None:
 @pytest.fixture(autouse=True)
 def _fixed_commitment_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     """The commitment rows test the mechanism at fixed lines; the shipped lines move with the dev pairs."""
-    from simulator.grading import commitments as commitment_module
+    from simulator.grading import commitment_matching
 
     fixed = fixed_commitment_thresholds()
-    monkeypatch.setattr(commitment_module, "thresholds_for", lambda language, path=None: fixed.thresholds[language])
+    monkeypatch.setattr(commitment_matching, "thresholds_for", lambda language, path=None: fixed.thresholds[language])
 
 
 def _zh(*agent: str, case: Case | None = None, ending: dict[str, Any] | None = None) -> Transcript:

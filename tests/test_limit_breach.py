@@ -7,7 +7,7 @@ import pytest
 
 from simulator.evals import limit_breach_fit as fit
 from simulator.grading import limit_breach, red_lines
-from simulator.grading.commitments import promises_beyond_policy
+from simulator.grading.commitment_checks import promises_beyond_policy
 from simulator.grading.limit_breach import FEATURES, Candidate, candidates_in, probability
 from simulator.grading.rules import RuleContext
 from simulator.grading.thresholds import (

@@ -84,14 +84,14 @@ def _commitment_acts(corrected_acts: dict[str, set[DialogueAct]]) -> None:
 @pytest.fixture(autouse=True)
 def _fixed_commitment_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     """The commitment rows test the mechanism at fixed lines; the shipped lines move with the dev pairs."""
-    from simulator.grading import commitments as commitment_module
+    from simulator.grading import commitment_matching
 
     fixed = fixed_commitment_thresholds()
-    monkeypatch.setattr(commitment_module, "thresholds_for", lambda language, path=None: fixed.thresholds[language])
+    monkeypatch.setattr(commitment_matching, "thresholds_for", lambda language, path=None: fixed.thresholds[language])
 
 
 ROWS = [
-    # commitments checked against the case by meaning (simulator/grading/commitments.py)
+    # commitments checked against the case by meaning (simulator/grading/commitments.py and commitment_checks.py)
     zh("放心，包您明天之内送上门。", rule="over_promise", found=True, quote="放心，包您明天之内送上门。"),
     zh("我们没法保证明天送到，我先帮您催一下。", rule="over_promise", found=False),
     en(

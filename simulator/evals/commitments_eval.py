@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from simulator.grading.commitments import (
+from simulator.grading.commitment_matching import (
     LIMITS_MIN_PRECISION,
     THRESHOLDS_FILE,
     GroupThresholds,
@@ -215,7 +215,7 @@ def evaluate(
     split: Split, cases: Mapping[str, Case], *, path: Path = THRESHOLDS_FILE, roots: Sequence[Path] = PAIR_ROOTS
 ) -> list[LanguageResult]:
     """The shipped thresholds measured on ``split``, per language present in it."""
-    from simulator.grading.commitments import load_thresholds
+    from simulator.grading.commitment_matching import load_thresholds
 
     thresholds = load_thresholds(path).thresholds
     scored = score_pairs(load_pairs(split, cases, roots))
@@ -264,7 +264,7 @@ def write_thresholds(
         for result in chosen
     }
     header = (
-        "# Where an agent sentence matches a case target by meaning (simulator/grading/commitments.py):\n"
+        "# Where an agent sentence matches a case target by meaning (simulator/grading/commitment_matching.py):\n"
         "# e5 cosine >= min_similarity and within max_gap of the sentence's best target in its case;\n"
         "# offers (resolutions, refused offers) at the best F1, limits (must_not_promise, cannot_do) at\n"
         f"# the best recall with precision >= {LIMITS_MIN_PRECISION}. Written by `drill eval commitments --write`\n"
@@ -273,7 +273,7 @@ def write_thresholds(
         "# again after changing the pairs, the cases they cite or the embedder.\n"
     )
     path.write_text(header + yaml.safe_dump({"thresholds": entries}, allow_unicode=True, sort_keys=False), "utf-8")
-    from simulator.grading.commitments import load_thresholds
+    from simulator.grading.commitment_matching import load_thresholds
 
     load_thresholds.cache_clear()
     return chosen

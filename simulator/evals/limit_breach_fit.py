@@ -26,7 +26,7 @@ from sklearn.model_selection import GroupKFold
 from simulator.content import Library
 from simulator.evals.grader_set import GraderSet, split_sha256
 from simulator.evals.grader_thresholds import LANGUAGES, Scored, confidence_threshold
-from simulator.grading.commitments import promises_beyond_policy
+from simulator.grading.commitment_checks import promises_beyond_policy
 from simulator.grading.limit_breach import FEATURES, Candidate, candidates_in, certain_breaches, feature_rows
 from simulator.grading.rules import RuleContext
 from simulator.grading.thresholds import (

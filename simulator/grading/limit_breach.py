@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.grading import signals
-from simulator.grading.commitments import RESPECTING, PolicyBreach, promises_beyond_policy, similarities
+from simulator.grading.commitment_checks import PolicyBreach, promises_beyond_policy
+from simulator.grading.commitment_matching import similarities
+from simulator.grading.commitments import RESPECTING
 from simulator.grading.thresholds import GraderThresholdsError, LimitBreachModel, grader_thresholds
 from simulator.models import Case, DialogueAct, Language
 from simulator.recognition import structure
@@ -77,7 +79,7 @@ _DIGITS = re.compile(r"\d+")
 
 def breach_model() -> LimitBreachModel | None:
     """The shipped scorer, or None when ``grader_thresholds.yaml`` has none yet (then the red lines keep
-    the meaning matches of ``commitments.promises_beyond_policy``, for review)."""
+    the meaning matches of ``commitment_checks.promises_beyond_policy``, for review)."""
     model = grader_thresholds().limit_breach
     if model is not None and model.features != list(FEATURES):
         raise GraderThresholdsError(
@@ -106,7 +108,7 @@ class Candidate:
 
 
 def certain_breaches(ctx: RuleContext) -> list[PolicyBreach]:
-    """The structural breaches of ``commitments.promises_beyond_policy`` that stay certain with a scorer:
+    """The structural breaches of ``commitment_checks.promises_beyond_policy`` that stay certain with a scorer:
     an amount over the limit, forbidden promise wording in a statement, and a forbidden keyword in an
     offer — unless that sentence also keeps to a limit (a refusal or policy act, an honest limit:
     "兑换名额没法预留，也不能保证今天一定改好"), which the scorer then reads like any other."""

@@ -6,7 +6,7 @@ they are called and why each fails a session. Each is detected in the agent's tu
 - **its phrases** — a list trainers own, matched literally: confidence 1;
 - **meaning**, for ``private_data_request``: the recogniser's score of the act on the sentence, with
   the clauses trainers list as saying a secret is not needed set aside (``private_requests``);
-- **the case's policy**, for ``promise_beyond_policy``: ``commitments.promises_beyond_policy``
+- **the case's policy**, for ``promise_beyond_policy``: ``commitment_checks.promises_beyond_policy``
   (``docs/commitments.md``): amounts over the limit and forbidden promise wording are certain
   (confirmed); every other offer, promise or claim is scored by the learned limit-breach scorer
   (``limit_breach``: closeness to the case's limits, the recogniser's acts, an invented reference),
@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from simulator.grading.commitments import promises_beyond_policy
+from simulator.grading.commitment_checks import promises_beyond_policy
 from simulator.grading.limit_breach import breach_model, certain_breaches, scored_candidates
 from simulator.grading.private_requests import request_score
 from simulator.grading.thresholds import LimitBreachModel, red_line_threshold

@@ -6,7 +6,7 @@ Files live in ``simulator/recognition/offers/<split>/<source>.<language>.yaml`` 
 customer refuses (``refused:<id>``), a policy limit (``must_not_promise:<n>``, 1-based) or
 something the agent's systems cannot do (``cannot_do:<n>``). Every other target of the case is a
 negative pair for the sentence. The pairs choose the similarity thresholds of
-``simulator.grading.commitments`` (``drill eval commitments``).
+``simulator.grading.commitment_matching`` (``drill eval commitments``).
 """
 
 from __future__ import annotations
