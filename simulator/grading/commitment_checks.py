@@ -176,10 +176,9 @@ def _limit_text(case: Case, over_amount: bool) -> str:
     return "; ".join(case.policy.forbidden_promise_keywords)
 
 
-def _known_digits(ctx: RuleContext, before_turn: int) -> set[str]:
-    """Digit runs the case and the conversation so far give the agent."""
-    case = ctx.case
-    assert case is not None
+def known_digits(ctx: RuleContext, case: Case, before_turn: int) -> set[str]:
+    """Digit runs that ``case`` and the conversation before ``before_turn`` give the agent: a number
+    among them is no invented reference."""
     texts = [case.brief, case.situation, case.opening_line, case.product, case.customer_wants]
     texts += [fact.value for fact in case.hidden_facts]
     texts += [res.description for res in (*case.acceptable_resolutions, *case.customer_refuses)]
@@ -187,10 +186,7 @@ def _known_digits(ctx: RuleContext, before_turn: int) -> set[str]:
     texts += [*case.agent_systems.can_look_up, *case.agent_systems.cannot_do, *case.expected_steps]
     texts += [phrase.text for phrase in case.recommended_phrasing]
     texts += [turn.text for turn in ctx.transcript.turns[:before_turn]]
-    known: set[str] = set()
-    for text in texts:
-        known.update(_DIGITS.findall(text))
-    return known
+    return {digits for text in texts for digits in _DIGITS.findall(text)}
 
 
 def invented_details(ctx: RuleContext, commitments: Sequence[Commitment]) -> list[Commitment]:
@@ -211,7 +207,7 @@ def invented_details(ctx: RuleContext, commitments: Sequence[Commitment]) -> lis
         digits = _DIGITS.findall(commitment.quote)
         if not digits or DialogueAct.refusal in commitment.acts:
             continue
-        known = _known_digits(ctx, commitment.turn)
+        known = known_digits(ctx, ctx.case, commitment.turn)
         references = [d for d in digits if len(d) >= 5 and d not in known]
         claimed = [d for d in digits if len(d) >= 2 and d not in known and d not in references]
         unrecorded = first_record is None or first_record > commitment.turn

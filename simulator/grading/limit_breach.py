@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.grading import signals
-from simulator.grading.commitment_checks import PolicyBreach, promises_beyond_policy
+from simulator.grading.commitment_checks import PolicyBreach, known_digits, promises_beyond_policy
 from simulator.grading.commitment_matching import similarities
 from simulator.grading.commitments import RESPECTING
 from simulator.grading.thresholds import GraderThresholdsError, LimitBreachModel, grader_thresholds
@@ -131,17 +131,6 @@ def certain_breaches(ctx: RuleContext) -> list[PolicyBreach]:
     ]
 
 
-def _known_digits(ctx: RuleContext, case: Case, before_turn: int) -> set[str]:
-    texts = [case.brief, case.situation, case.opening_line, case.product, case.customer_wants]
-    texts += [fact.value for fact in case.hidden_facts]
-    texts += [res.description for res in (*case.acceptable_resolutions, *case.customer_refuses)]
-    texts += [*case.policy.may_offer, *case.policy.must_not_promise, *case.agent_systems.can_do]
-    texts += [*case.agent_systems.can_look_up, *case.agent_systems.cannot_do, *case.expected_steps]
-    texts += [phrase.text for phrase in case.recommended_phrasing]
-    texts += [turn.text for turn in ctx.transcript.turns[:before_turn]]
-    return {digits for text in texts for digits in _DIGITS.findall(text)}
-
-
 def _targets(case: Case) -> tuple[list[Target], list[Target], list[Target]]:
     """(limits, allowed, every target) of ``case`` as e5 targets."""
     limits = [
@@ -194,7 +183,7 @@ def candidates_in(ctx: RuleContext) -> list[Candidate]:
         wants = float(row[-1])
         claims = max(sentence.score(act) for act in CLAIMING)
         claims *= 1 - max(sentence.score(DialogueAct.refusal), sentence.score(DialogueAct.explain_policy))
-        known = _known_digits(ctx, case, turn)
+        known = known_digits(ctx, case, turn)
         unknown = [digits for digits in _DIGITS.findall(text) if digits not in known]
         values = (
             limit_sim,
