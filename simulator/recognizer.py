@@ -33,6 +33,7 @@ from simulator.clauses import ClauseMatcher, clause_matcher
 from simulator.lexicon import CompiledLexicon, compiled_lexicon, keyword_pattern
 from simulator.models import Case, DialogueAct, Language, Rubric
 from simulator.recognition import structure
+from simulator.recognition.clause_reading import reread_without
 from simulator.recognition.phrases import Phrase, compile_phrases, find_phrase, find_phrases
 from simulator.recognition.sentence_acts import SentenceActs, recognize_spans, recognize_text
 from simulator.recognition.sentences import split_clauses
@@ -373,11 +374,8 @@ def _courteous_sentences(sentences: tuple[SentenceActs, ...], courtesy: ClauseMa
     for sentence in sentences:
         if not sentence.has(DialogueAct.forbidden_phrase):
             continue
-        spans = split_clauses(sentence.span)
-        kept = [span for span in spans if not courtesy.quotes(span.text)]
-        if len(kept) == len(spans):
-            continue
-        if not kept or not any(c.has(DialogueAct.forbidden_phrase) for c in recognize_spans(kept, sentence.language)):
+        clauses = reread_without(sentence, courtesy)
+        if clauses is not None and not any(c.has(DialogueAct.forbidden_phrase) for c in clauses):
             found.add(sentence.text)
     return found
 

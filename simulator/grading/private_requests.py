@@ -10,7 +10,7 @@ judged by meaning again, each on its own. A sentence with no such clause keeps i
 reassurance tacked onto a real request ("把验证码发我，不需要密码") hides nothing: the request is a
 clause of its own and is scored as one. Items listed with the enumeration comma share the clause that
 ends the list ("完整卡号、密码、验证码都不用给我": none of the three is asked for), so they are set aside
-with it.
+with it (``simulator.recognition.clause_reading``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from __future__ import annotations
 from simulator.clauses import ClauseMatcher
 from simulator.models import DialogueAct
 from simulator.recognition.classifier import RECOGNISED
-from simulator.recognition.sentence_acts import SentenceActs, recognize_spans
-from simulator.recognition.sentences import Span, split_clauses
+from simulator.recognition.clause_reading import reread_without
+from simulator.recognition.sentence_acts import SentenceActs
 
 _ACT = DialogueAct.private_data_request
 
@@ -35,28 +35,8 @@ def request_score(sentence: SentenceActs, not_requests: ClauseMatcher | None) ->
         return None
     if not_requests is None:
         return sentence.score(_ACT)
-    spans = _enumerations(sentence.span.text, split_clauses(sentence.span), sentence.span.start)
-    kept = [span for span in spans if not not_requests.quotes(span.text)]
-    if len(kept) == len(spans):
+    clauses = reread_without(sentence, not_requests)
+    if clauses is None:
         return sentence.score(_ACT)
-    if not kept:
-        return None
-    best = max(clause.score(_ACT) for clause in recognize_spans(kept, sentence.language))
+    best = max((clause.score(_ACT) for clause in clauses), default=0.0)
     return best if best >= RECOGNISED else None
-
-
-_ENUMERATION_COMMA = "、"
-
-
-def _enumerations(text: str, clauses: list[Span], offset: int) -> list[Span]:
-    """``clauses`` with runs joined only by the enumeration comma merged into one span (offsets into the turn)."""
-    merged: list[Span] = []
-    for clause in clauses:
-        if merged:
-            gap = text[merged[-1].end - offset : clause.start - offset]
-            if gap.strip() and set(gap.strip()) <= {_ENUMERATION_COMMA}:
-                last = merged[-1]
-                merged[-1] = Span(text[last.start - offset : clause.end - offset], last.start, clause.end)
-                continue
-        merged.append(clause)
-    return merged

@@ -195,11 +195,12 @@ def check_rating_requests(ctx: RuleContext) -> list[Finding]:
     rating ("红砖美术馆的评分为5分", ``signals.answers_rating_question``) asks for nothing."""
     findings = []
     for index, recognized in ctx.recognized.items():
+        pleas = [sentence for sentence in recognized.sentences if sentence.has(DialogueAct.rating_request)]
+        if not pleas:
+            continue
         asked = signals.asked_before(ctx.transcript.turns, index, ctx.language)
-        for sentence in recognized.sentences:
-            if sentence.has(DialogueAct.rating_request) and not signals.answers_rating_question(
-                sentence, asked, ctx.language
-            ):
+        for sentence in pleas:
+            if not signals.answers_rating_question(sentence, asked, ctx.language):
                 findings.append(ctx.finding("rating_request", index, sentence.text))
     return findings
 

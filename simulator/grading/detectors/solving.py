@@ -75,8 +75,7 @@ def answers_given(m: Measure) -> list[Evidence]:
         if turn.role != "agent" or not asked:
             continue
         for sentence in m.rec(index).sentences:
-            acts = {item.act for item in sentence.acts}
-            if acts & NOT_AN_ANSWER or (acts and acts <= COURTESY_ACTS) or sentence.is_question:
+            if not _statement(sentence.acts, sentence.is_question):
                 continue
             if answering.any_answers(asked, [sentence.text], m.language) and m.creditable(index, sentence.text):
                 found.extend(m.evidence(index, sentence.text))
@@ -157,6 +156,8 @@ def _only_courtesy(said: list[str], language: Language) -> bool:
 
 
 def _statement(acts: Iterable[ActScore], is_question: bool) -> bool:
+    """True when a sentence with these acts states something: not a question, not only courtesy, no act
+    that answers nothing (``NOT_AN_ANSWER``)."""
     found = {item.act for item in acts}
     return not (is_question or found & NOT_AN_ANSWER or (found and found <= COURTESY_ACTS))
 
