@@ -91,3 +91,14 @@ def test_a_refusal_with_nothing_after_it_is_a_dead_end() -> None:
         ("a", "I can book you on flight 924, leaving at 9:40 tomorrow for the same fare. Shall I reserve it?"),
     ]
     assert measure(transcript("en", rerouted)).signal("dead_end").value == 0.0
+
+
+def test_a_refusal_that_takes_back_a_commitment_is_a_reversal() -> None:
+    booked = ("a", "Great, your appointment with Dr. Morgan is booked for 3 pm on Monday.")
+    took_back = ("a", "Unfortunately Dr. Morgan has no appointment available at 3 pm.")
+    t = transcript("en", [("c", "Can I see Dr. Morgan at 3 pm?"), booked, ("c", "And my son?"), took_back])
+    result = measure(t).signal("reversal")
+    assert result.value == 1.0
+    assert result.negative and "no appointment" in result.negative[0].quote
+    refused_first = transcript("en", [("c", "Can I see Dr. Morgan at 3 pm?"), took_back])
+    assert measure(refused_first).signal("reversal").value == 0.0
