@@ -102,3 +102,15 @@ def test_a_refusal_that_takes_back_a_commitment_is_a_reversal() -> None:
     assert result.negative and "no appointment" in result.negative[0].quote
     refused_first = transcript("en", [("c", "Can I see Dr. Morgan at 3 pm?"), took_back])
     assert measure(refused_first).signal("reversal").value == 0.0
+
+
+def test_without_a_case_a_reply_the_customer_calls_no_answer_is_no_resolution() -> None:
+    t = transcript(
+        "en",
+        [
+            ("c", "My Plus membership renewed without me realising. How much can I get back?"),
+            ("a", "Your refund, ticket, membership and cancellation options are a priority for us."),
+            ("c", "What? That's not an answer."),
+        ],
+    )
+    assert measure(t).signal("resolution_offered").value == 0.0

@@ -64,7 +64,8 @@ def answers_given(m: Measure) -> list[Evidence]:
     opening on Friday at 8 am" answers "is there any other time?". A statement counts when it is
     not a question, not only courtesy, carries no hedge, refusal or red-line act, and is at least
     as close in meaning to one of the customer's sentences since the agent last spoke as the
-    question-answer similarity chosen on dev (``answering.any_answers``).
+    question-answer similarity chosen on dev (``answering.any_answers``), unless the customer's next turn
+    says the reply was no answer (``_pushed_back``).
     """
     found: list[Evidence] = []
     asked: list[str] = []
@@ -74,6 +75,9 @@ def answers_given(m: Measure) -> list[Evidence]:
             continue
         if turn.role != "agent" or not asked:
             continue
+        if _pushed_back(m, index):
+            asked = []
+            continue  # the customer says this reply was no answer, whatever it resembles
         for sentence in m.rec(index).sentences:
             if not _statement(sentence.acts, sentence.is_question):
                 continue
@@ -138,17 +142,15 @@ def measure_concrete_replies(m: Measure) -> SignalResult:
 
 
 def _pushed_back(m: Measure, last: int) -> bool:
-    """True when the customer's next turn after agent turn ``last`` says the reply was no answer (the trainers'
+    """True when the customer's first turn after agent turn ``last`` says the reply was no answer (the trainers'
     ``asks_again`` list: "What? That's not an answer.", "Yes or no?", "说了等于没说").
 
     Keyword salad ("Refund, ticket, policy, membership, cancellation, understand, sorry, resolve, priority")
     carries words the customer did not say and is close in meaning to anything about service, so neither
     ``informs`` nor the question-answer similarity can tell it from an answer; the customer can.
     """
-    after = next((t for t in m.transcript.turns[last + 1 :] if t.role in ("customer", "agent")), None)
-    if after is None or after.role != "customer":
-        return False
-    return bool(signals.grading_patterns(m.language).asks_again.search(after.text))
+    after = next((t for t in m.transcript.turns[last + 1 :] if t.role == "customer"), None)
+    return after is not None and bool(signals.grading_patterns(m.language).asks_again.search(after.text))
 
 
 def _customer_run(m: Measure, customer: int) -> list[str]:
