@@ -114,3 +114,11 @@ def test_without_a_case_a_reply_the_customer_calls_no_answer_is_no_resolution() 
         ],
     )
     assert measure(t).signal("resolution_offered").value == 0.0
+
+
+def test_an_apology_that_softens_a_refusal_is_no_sympathy_for_the_customers_situation() -> None:
+    asked = ("c", "I'd like a room at the Old Town Inn from May 8th, it's my birthday.")
+    refusal = ("a", "I'm very sorry, but there is no room available at the Old Town Inn for your requested date.")
+    assert measure(transcript("en", [asked, refusal])).signal("empathy").value == 0.5
+    sympathy = ("a", "I'm so sorry, a birthday at the Old Town Inn deserves better than a full house.")
+    assert measure(transcript("en", [asked, sympathy])).signal("empathy").value == 1.0

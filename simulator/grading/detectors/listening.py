@@ -26,11 +26,15 @@ def measure_empathy(m: Measure) -> SignalResult:
     # Full credit when the sympathy names the customer's own situation ("让您饿着肚子干等半个多小时",
     # or "I'm so sorry. A missing bag two days before the wedding..."); a stock formula on its own
     # ("理解您的心情") earns half.
+    # An apology that softens a refusal ("I'm very sorry, but there is no room available at the Old Town Inn")
+    # names the request, not the customer's situation: the real logs' mentors call it "a stock 'sorry to
+    # inform you'", so it earns the stock half at most.
     for turn in m.agent_turns:
+        refusing = {part.text for part in m.rec(turn).sentences if part.has(DialogueAct.refusal)}
         for act in FEELING_ACTS:
             for quote in m.rec(turn).quotes(act):
                 for sentence in m.sentences_from(turn, quote, 1):
-                    if m.specific(sentence, turn):
+                    if m.specific(sentence, turn) and not any(sentence in r or r in sentence for r in refusing):
                         return SignalResult(1.0, positive=m.evidence(turn, sentence))
     return SignalResult(0.5, positive=m.evidence(first[0], first[2]), weak=Moment(first[0], PhraseStage.empathy))
 
