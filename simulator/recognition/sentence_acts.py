@@ -18,7 +18,7 @@ from simulator.models import DialogueAct, Language
 from simulator.recognition.classifier import RECOGNISED, ActModel, shipped_model
 from simulator.recognition.features import feature_matrix
 from simulator.recognition.sentences import Span, split_sentences
-from simulator.recognition.structure import question_form
+from simulator.recognition.structure import lone_word, question_form
 
 # Acts that ask the customer something: a sentence doing one of them is a question, with or
 # without a question mark ("Your full name and ZIP code will do").
@@ -74,8 +74,11 @@ class SentenceActs:
 
     @property
     def is_question(self) -> bool:
-        """True when the sentence asks: the form of a question, or an asking act."""
-        return question_form(self.text, self.language) or any(self.has(act) for act in ASKING_ACTS)
+        """True when the sentence asks: the form of a question, or an asking act (not for a lone word such as
+        "Correct.", which confirms; ``structure.lone_word``)."""
+        if question_form(self.text, self.language):
+            return True
+        return not lone_word(self.text) and any(self.has(act) for act in ASKING_ACTS)
 
     def to_json(self) -> dict[str, Any]:
         """``{"text", "acts": [{"act", "score"}]}`` as ``drill acts --json`` prints it."""

@@ -126,3 +126,16 @@ def question_form(sentence: str, language: Language) -> bool:
     if language == "zh-CN":
         return bool(_ZH_FINAL_PARTICLE.search(sentence) or _ZH_INTERROGATIVE.search(sentence))
     return bool(_EN_QUESTION_OPENING.search(sentence))
+
+
+# One Latin-script word with nothing but punctuation around it ("Correct.", "Right!", "Done").
+_LONE_WORD = re.compile(r"^[^\w?？]*[A-Za-z][A-Za-z'’-]*[^\w?？]*$")
+
+
+def lone_word(sentence: str) -> bool:
+    """True when ``sentence`` is a single Latin-script word without a question mark ("Correct.").
+
+    Such a word asks only by its form: the recogniser reads "Correct." as ``confirm_need`` (the act of
+    checking what the customer wants), but alone it confirms, it does not ask.
+    """
+    return bool(_LONE_WORD.match(sentence))

@@ -8,7 +8,7 @@ from simulator.grading.measure import (
     SignalResult,
 )
 from simulator.grading.registry import register_signal
-from simulator.models import PhraseStage
+from simulator.models import DialogueAct, PhraseStage
 
 
 @register_signal("concise", kind="behaviour")
@@ -61,3 +61,25 @@ def measure_unfilled_placeholder(m: Measure) -> SignalResult:
 def measure_repeated_reply(m: Measure) -> SignalResult:
     """``repeated_reply`` findings: an agent turn repeating an earlier one word for word."""
     return m.finding_signal("repeated_reply", PhraseStage.solution)
+
+
+@register_signal("reversal", kind="penalty")
+def measure_reversal(m: Measure) -> SignalResult:
+    """Refusals that take back what the agent had already committed to (a promise or a proof said earlier).
+
+    "Your appointment with Dr. Morgan is booked for 3 pm." then "Unfortunately Dr. Morgan has no appointment
+    available at 3 pm.": the customer cannot tell which stands (the labelling guide's clarity 1, "contradictory";
+    the real logs' mentors give clarity 2). A refusal before any commitment is an answer, not a reversal.
+    """
+    committed = False
+    found: list[tuple[int, str]] = []
+    for turn in m.agent_turns:
+        for sentence in m.rec(turn).sentences:
+            if sentence.has(DialogueAct.refusal):
+                if committed:
+                    found.append((turn, sentence.text))
+            elif sentence.has(DialogueAct.promise) or sentence.has(DialogueAct.give_proof):
+                committed = True
+    negative = [e for turn, sentence in found for e in m.evidence(turn, sentence)]
+    weak = Moment(found[0][0], PhraseStage.solution, found[0][1]) if found else None
+    return SignalResult(float(len(found)), negative=negative, weak=weak)

@@ -14,6 +14,7 @@ from simulator.grading.measure import (
 from simulator.grading.registry import register_signal
 from simulator.grading.rules import COURTESY_ACTS
 from simulator.models import DialogueAct, PhraseStage
+from simulator.quotes import normalise
 
 
 @register_signal("empathy", kind="behaviour")
@@ -25,11 +26,15 @@ def measure_empathy(m: Measure) -> SignalResult:
     # Full credit when the sympathy names the customer's own situation ("让您饿着肚子干等半个多小时",
     # or "I'm so sorry. A missing bag two days before the wedding..."); a stock formula on its own
     # ("理解您的心情") earns half.
+    # An apology that softens a refusal ("I'm very sorry, but there is no room available at the Old Town Inn")
+    # names the request, not the customer's situation: the real logs' mentors call it "a stock 'sorry to
+    # inform you'", so it earns the stock half at most.
     for turn in m.agent_turns:
+        refusing = {part.text for part in m.rec(turn).sentences if part.has(DialogueAct.refusal)}
         for act in FEELING_ACTS:
             for quote in m.rec(turn).quotes(act):
                 for sentence in m.sentences_from(turn, quote, 1):
-                    if m.specific(sentence, turn):
+                    if m.specific(sentence, turn) and not any(sentence in r or r in sentence for r in refusing):
                         return SignalResult(1.0, positive=m.evidence(turn, sentence))
     return SignalResult(0.5, positive=m.evidence(first[0], first[2]), weak=Moment(first[0], PhraseStage.empathy))
 
@@ -185,3 +190,31 @@ def measure_evasive_answer(m: Measure) -> SignalResult:
     negative = [e for turn in evasive for e in m.first_sentence(turn)]
     weak = Moment(evasive[0], PhraseStage.solution) if evasive else None
     return SignalResult(float(len(evasive)), negative=negative, weak=weak)
+
+
+@register_signal("repeated_question", kind="penalty")
+def measure_repeated_question(m: Measure) -> SignalResult:
+    """Agent questions asked again word for word after the customer had answered them.
+
+    The labelling guide's listening 1 "asks again for what was answered" and adaptability 1 "loops on a
+    script": STAR's template agents send "What doctor would you like to see?" or "When are you arriving?"
+    a second time after the customer's reply. A question is one the recogniser or its form reads as asking;
+    a sentence that is only courtesy ("Is there anything else that I can do for you?") is not counted, nor
+    a question inside a turn that repeats a whole earlier turn (``repeated_reply`` counts that one).
+    """
+    repeated_turns = {f.turn for f in m.findings_of("repeated_reply")}
+    asked: dict[str, int] = {}
+    again: list[tuple[int, str]] = []
+    for turn in m.agent_turns:
+        for sentence in m.rec(turn).sentences:
+            acts = {item.act for item in sentence.acts}
+            key = normalise(sentence.text).strip()
+            if not key or not sentence.is_question or (acts and acts <= COURTESY_ACTS):
+                continue
+            first = asked.setdefault(key, turn)
+            answered = any(t.role == "customer" for t in m.transcript.turns[first:turn])
+            if first < turn and answered and turn not in repeated_turns:
+                again.append((turn, sentence.text))
+    negative = [e for turn, sentence in again for e in m.evidence(turn, sentence)]
+    weak = Moment(again[0][0], PhraseStage.clarify, again[0][1]) if again else None
+    return SignalResult(float(len(again)), negative=negative, weak=weak)

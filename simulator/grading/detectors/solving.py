@@ -64,7 +64,8 @@ def answers_given(m: Measure) -> list[Evidence]:
     opening on Friday at 8 am" answers "is there any other time?". A statement counts when it is
     not a question, not only courtesy, carries no hedge, refusal or red-line act, and is at least
     as close in meaning to one of the customer's sentences since the agent last spoke as the
-    question-answer similarity chosen on dev (``answering.any_answers``).
+    question-answer similarity chosen on dev (``answering.any_answers``), unless the customer's next turn
+    says the reply was no answer (``_pushed_back``).
     """
     found: list[Evidence] = []
     asked: list[str] = []
@@ -74,6 +75,9 @@ def answers_given(m: Measure) -> list[Evidence]:
             continue
         if turn.role != "agent" or not asked:
             continue
+        if _pushed_back(m, index):
+            asked = []
+            continue  # the customer says this reply was no answer, whatever it resembles
         for sentence in m.rec(index).sentences:
             if not _statement(sentence.acts, sentence.is_question):
                 continue
@@ -94,7 +98,8 @@ def informs(m: Measure, sentence: str, turn: int) -> bool:
 @register_signal("concrete_replies", kind="behaviour")
 def measure_concrete_replies(m: Measure) -> SignalResult:
     """Without a case: the share of the agent's replies that give the customer something — a statement that
-    answers by meaning what the customer said since the agent last spoke, or informs them (``informs``).
+    answers by meaning what the customer said since the agent last spoke, or informs them (``informs``),
+    unless the customer's next turn says it was no answer (``_pushed_back``).
 
     A statement here is what ``answers_given`` accepts: not a question, not only courtesy, no hedge,
     refusal, brush-off or private-data act, no rule finding on it. A reply that only asks the next slot,
@@ -125,7 +130,7 @@ def measure_concrete_replies(m: Measure) -> SignalResult:
             ),
             None,
         )
-        if found is None:
+        if found is None or _pushed_back(m, burst[-1]):
             missed.append(burst[0])
         elif len(gave) < m.weights.thresholds.max_evidence:
             gave.extend(m.evidence(*found))
@@ -134,6 +139,18 @@ def measure_concrete_replies(m: Measure) -> SignalResult:
     value = 1 - len(missed) / counted
     weak = Moment(missed[0], PhraseStage.solution) if missed else None
     return SignalResult(value, positive=gave[:2], weak=weak)
+
+
+def _pushed_back(m: Measure, last: int) -> bool:
+    """True when the customer's first turn after agent turn ``last`` says the reply was no answer (the trainers'
+    ``asks_again`` list: "What? That's not an answer.", "Yes or no?", "说了等于没说").
+
+    Keyword salad ("Refund, ticket, policy, membership, cancellation, understand, sorry, resolve, priority")
+    carries words the customer did not say and is close in meaning to anything about service, so neither
+    ``informs`` nor the question-answer similarity can tell it from an answer; the customer can.
+    """
+    after = next((t for t in m.transcript.turns[last + 1 :] if t.role == "customer"), None)
+    return after is not None and bool(signals.grading_patterns(m.language).asks_again.search(after.text))
 
 
 def _customer_run(m: Measure, customer: int) -> list[str]:
@@ -328,3 +345,37 @@ def measure_bare_refusal(m: Measure) -> SignalResult:
     return SignalResult(
         float(len(bare)), negative=negative, weak=Moment(bare[0], PhraseStage.solution) if bare else None
     )
+
+
+# Acts that take the customer somewhere after a "no": another option, a commitment, a proof, a handover.
+ROUTES_ON: frozenset[DialogueAct] = frozenset(
+    {
+        DialogueAct.offer_solution,
+        DialogueAct.promise,
+        DialogueAct.give_proof,
+        DialogueAct.ask_choice,
+        DialogueAct.escalate,
+    }
+)
+
+
+@register_signal("dead_end", kind="penalty")
+def measure_dead_end(m: Measure) -> SignalResult:
+    """1 when the agent's last refusal stands: nothing offered, promised, proved, proposed or handed over after it.
+
+    The real logs' mentors mark "Sorry, but the flight with id '921' is not available any more." followed only
+    by "Is there anything else?" as a dead end (problem solving 2: "no other flight or date offered"), while a
+    refusal followed by another slot, hotel or cuisine is help. ``refusal_no_offer`` looks at the refusal's own
+    turn only, so a no-results line whose alternative comes in the next turn and one whose alternative never
+    comes read alike; this reads the conversation's order.
+    """
+    standing: tuple[int, str] | None = None
+    for turn in m.agent_turns:
+        for sentence in m.rec(turn).sentences:
+            if sentence.has(DialogueAct.refusal):
+                standing = (turn, sentence.text)
+            elif standing is not None and any(sentence.has(act) for act in ROUTES_ON):
+                standing = None
+    if standing is None:
+        return SignalResult(0.0)
+    return SignalResult(1.0, negative=m.evidence(*standing), weak=Moment(standing[0], PhraseStage.solution))
