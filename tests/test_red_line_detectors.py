@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from simulator.content_problems import ContentError
+from simulator.evals.grader_thresholds import Scored
+from simulator.evals.red_line_detector_fit import _holds, _line
 from simulator.grading import red_line_detectors, red_lines
 from simulator.grading.red_line_corpus import corpus_hash, load_sentences
 from simulator.grading.red_line_detectors import (
@@ -148,3 +150,21 @@ def test_a_malformed_detector_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="red-line-detectors --write"):
         detector_file.__wrapped__(bad)
     assert DetectorFile.model_fields["customer_vector"].is_required()
+
+
+def test_a_mentors_quote_over_a_sentence_break_marks_each_sentence_it_holds() -> None:
+    quote = "a Mr Gary Holroyd, he had a kettle from us last week. His mobile's 07700 900418"
+    assert _holds(
+        quote,
+        "Hang on, our system has a customer at 41 Elm Grove, a Mr Gary Holroyd, he had a kettle from us last week.",
+    )
+    assert _holds(quote, "His mobile's 07700 900418 if you want to give him a ring.")
+    assert not _holds(quote, "Sorry again for the mix-up.")
+
+
+def test_a_line_lies_halfway_below_the_lowest_sentence_it_keeps() -> None:
+    scored = [Scored(0.95, True), Scored(0.9, True), Scored(0.8, False), Scored(0.1, False)]
+    line = _line(scored, [False, False, True, False], 0.98)
+    assert line is not None and line.min_probability == pytest.approx(0.85)
+    assert (line.precision, line.recall, line.positives, line.real_dev_flags) == (1.0, 1.0, 2, 0)
+    assert _line([Scored(0.9, False), Scored(0.5, True)], [True, False], 0.98) is None

@@ -144,9 +144,13 @@ def _line(scored: list[Scored], real: list[bool], precision: float) -> DetectorL
     chosen = confidence_threshold(scored, precision, 0.0)
     if chosen is None:
         return None
-    cut, reached, recall = chosen
+    lowest_kept, reached, recall = chosen
+    # Halfway to the next score below: the same sentences are kept, and a sentence scored again at run
+    # time (other batch, float noise) does not fall off the line it chose.
+    below = [s.score for s in scored if s.score < lowest_kept]
+    cut = (lowest_kept + max(below)) / 2 if below else lowest_kept
     return DetectorLine(
-        min_probability=round(cut, 4),
+        min_probability=cut,
         precision=round(reached, 4),
         recall=round(recall, 4),
         positives=sum(1 for s in scored if s.positive),
