@@ -41,6 +41,10 @@ from simulator.evals.retrieval import (
             "simulator.cli.eval_thresholds_command:thresholds",
             "Grader thresholds chosen on dev: question-answer pairing, red-line confidence (--write records).",
         ),
+        "red-line-detectors": (
+            "simulator.cli.eval_red_line_command:red_line_detectors",
+            "Unsafe-advice and other-person's-data detectors: fit on train sentences, lines chosen on dev.",
+        ),
         "offers": (
             "simulator.cli.offers_command:eval_offers",
             "Offer–resolution matching of the customer: precision/recall/F1 per language on labelled pairs.",

@@ -12,7 +12,11 @@ they are called and why each fails a session. Each is detected in the agent's tu
   (``limit_breach``: closeness to the case's limits, the recogniser's acts, an invented reference),
   confirmed at or above this kind's fail line and flagged for review at or above its review line.
   Without a fitted scorer, a match to a ``must_not_promise`` limit by meaning carries the dev
-  precision of its line as confidence and goes to review.
+  precision of its line as confidence and goes to review;
+- **learned detectors**, for ``unsafe_advice`` and ``other_person_data``: every agent sentence scored
+  by its kind's logistic regression (``red_line_detectors``: e5 vector and act scores), confirmed at
+  or above the kind's fail line in ``red_line_detectors.json`` and flagged for review at or above its
+  review line.
 
 A hit at or above the confidence threshold chosen on dev for its kind and language
 (``grader_thresholds.yaml``, precision target there) is *confirmed*: the session fails and compliance
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 from simulator.grading.commitment_checks import promises_beyond_policy
 from simulator.grading.limit_breach import breach_model, certain_breaches, scored_candidates
 from simulator.grading.private_requests import request_score
+from simulator.grading.red_line_detectors import detector_hits, fail_line
 from simulator.grading.thresholds import LimitBreachModel, red_line_threshold
 from simulator.lexicon import keyword_pattern
 from simulator.models import CriticalErrorRule, Language, RedLine
@@ -118,6 +123,15 @@ def _scored_hits(ctx: RuleContext, rule: CriticalErrorRule, model: LimitBreachMo
     ]
 
 
+def _detected_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
+    """The learned detector's sentences at or above its review line (``unsafe_advice``, ``other_person_data``)."""
+    if rule.kind not in ("unsafe_advice", "other_person_data"):
+        return []
+    return [
+        _hit(ctx, rule, hit.turn, hit.quote, hit.probability, "recogniser") for hit in detector_hits(ctx, rule.kind)
+    ]
+
+
 def scan_red_lines(ctx: RuleContext) -> RedLineScan:
     """Every red line of the rubric (in the transcript's language) found in the agent's turns.
 
@@ -131,6 +145,8 @@ def scan_red_lines(ctx: RuleContext) -> RedLineScan:
             hits += _recognised_hits(ctx, rule)
         elif rule.kind == "promise_beyond_policy":
             hits += _policy_hits(ctx, rule)
+        else:
+            hits += _detected_hits(ctx, rule)
         for hit in hits:
             key = (hit.kind, hit.turn)
             if key not in best or (hit.confidence or 0.0) > (best[key].confidence or 0.0):
@@ -143,10 +159,13 @@ def scan_red_lines(ctx: RuleContext) -> RedLineScan:
 
 def confirmed(hit: RedLine, language: Language) -> bool:
     """True when ``hit`` fails the session: a listed phrase or the policy, or a recognised hit at or
-    above the threshold chosen on dev for its kind and language (none chosen: review only)."""
+    above the threshold chosen on dev for its kind and language (``grader_thresholds.yaml``, else the
+    learned detector's fail line; none chosen: review only)."""
     if hit.source in ("phrase_list", "policy"):
         return True
     if hit.source == "judge":
         return False  # the judge's precision has not been measured: a mentor decides
     threshold = red_line_threshold(hit.kind, language)
+    if threshold is None:
+        threshold = fail_line(hit.kind, language)
     return threshold is not None and hit.confidence is not None and hit.confidence >= threshold
