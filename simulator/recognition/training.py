@@ -26,6 +26,7 @@ from simulator.recognition.corpus import CORPUS_DIR, LabelledSentence, load_corp
 from simulator.recognition.encoder import model_id
 from simulator.recognition.features import FEATURE_NAMES, feature_matrix
 from simulator.recognition.ngrams import NgramKind, Ngrams, analyzer
+from simulator.recognition.out_of_author import out_of_author_probabilities
 
 TRAINING_FILE = Path(__file__).resolve().parent / "training.yaml"
 EMBED_CHUNK = 64
@@ -110,6 +111,11 @@ class TrainingSettings(_Strict):
     # `cross_author`: thresholds chosen on one dev author and measured on another, mean over every
     # ordered pair of dev authors (needs two; with one, `dev`).
     choose_by: Literal["dev", "cross_author"] = "dev"
+    # `dev`: thresholds chosen on dev's probabilities alone. `dev_and_out_of_author`: on dev's pooled
+    # with every train sentence's out-of-author probability (train sources in `author_folds` folds,
+    # each predicted by the candidate fitted without its fold): chosen on many authors, not two.
+    thresholds_from: Literal["dev", "dev_and_out_of_author"] = "dev"
+    author_folds: int = Field(default=5, ge=2)
     seed: int = 0
 
 
@@ -282,13 +288,27 @@ def macro_by_language(
     return result
 
 
+def _joined(first: Labelled, second: Labelled) -> Labelled:
+    return Labelled(
+        np.vstack([first.features, second.features]),
+        np.vstack([first.labels, second.labels]),
+        [*first.languages, *second.languages],
+        [*first.texts, *second.texts],
+    )
+
+
 def cross_author_f1(
-    dev: Labelled, probabilities: np.ndarray, sources: Sequence[str], settings: TrainingSettings
+    dev: Labelled,
+    probabilities: np.ndarray,
+    sources: Sequence[str],
+    settings: TrainingSettings,
+    pooled: tuple[Labelled, np.ndarray] | None = None,
 ) -> dict[Language, float]:
     """Per language, the mean macro-F1 on one dev author at thresholds chosen on another (every ordered pair).
 
     How a threshold policy and a candidate carry to an author that chose nothing: the honest check
-    of what dev alone would flatter. Empty with fewer than two dev authors.
+    of what dev alone would flatter. ``pooled`` (out-of-author train predictions) joins every
+    chooser, as it does when the shipped thresholds are chosen. Empty with fewer than two dev authors.
     """
     names = sorted(set(sources))
     column = np.asarray(sources)
@@ -298,7 +318,11 @@ def cross_author_f1(
             if chooser == measured:
                 continue
             choose_mask, measure_mask = column == chooser, column == measured
-            thresholds = choose_thresholds(_subset(dev, choose_mask), probabilities[choose_mask], settings)
+            chosen_on, chosen_probabilities = _subset(dev, choose_mask), probabilities[choose_mask]
+            if pooled is not None:
+                chosen_on = _joined(pooled[0], chosen_on)
+                chosen_probabilities = np.vstack([pooled[1], chosen_probabilities])
+            thresholds = choose_thresholds(chosen_on, chosen_probabilities, settings)
             scored = macro_by_language(_subset(dev, measure_mask), probabilities[measure_mask], thresholds)
             for language, value in scored.items():
                 figures.setdefault(language, []).append(value)
@@ -376,6 +400,21 @@ def _fit(candidate: Candidate, train: Labelled, seed: int) -> ActModel:
     )
 
 
+def _out_of_author(
+    candidate: Candidate, train: Labelled, sources: Sequence[str], settings: TrainingSettings
+) -> np.ndarray:
+    """Every train sentence's probabilities from ``candidate`` fitted without its source's fold."""
+
+    def fit_without(held: np.ndarray) -> ActModel:
+        return _fit(candidate, _subset(train, ~held), settings.seed)
+
+    def predict(model: ActModel, held: np.ndarray) -> np.ndarray:
+        part = _subset(train, held)
+        return model.probabilities(part.features, part.texts)
+
+    return out_of_author_probabilities(sources, settings.author_folds, fit_without, predict)
+
+
 @dataclass(frozen=True)
 class TrainingRun:
     """The chosen model and how every candidate did on dev."""
@@ -408,10 +447,25 @@ def train_model(
     for candidate in settings.candidates:
         draft = _fit(candidate, train, settings.seed)
         probabilities = draft.probabilities(tuned_on.features, tuned_on.texts)
-        thresholds = choose_thresholds(tuned_on, probabilities, settings)
+        pooled = (
+            (train, _out_of_author(candidate, train, [s.source for s in train_sentences], settings))
+            if settings.thresholds_from == "dev_and_out_of_author" and dev is not None
+            else None
+        )
+        chosen_on, chosen_probabilities = (
+            (_joined(pooled[0], tuned_on), np.vstack([pooled[1], probabilities]))
+            if pooled
+            else (tuned_on, probabilities)
+        )
+        thresholds = choose_thresholds(chosen_on, chosen_probabilities, settings)
         per_language = macro_by_language(tuned_on, probabilities, thresholds)
         row: dict[str, Any] = {"candidate": candidate.label(), "dev_macro_f1": per_language}
-        cross = cross_author_f1(tuned_on, probabilities, dev_sources, settings) if dev is not None else {}
+        if pooled:
+            # Thresholds chosen on train's out-of-author predictions alone, measured on dev: no dev
+            # sentence chose them.
+            alone = choose_thresholds(pooled[0], pooled[1], settings)
+            row["dev_macro_f1_out_of_author_thresholds"] = macro_by_language(tuned_on, probabilities, alone)
+        cross = cross_author_f1(tuned_on, probabilities, dev_sources, settings, pooled) if dev is not None else {}
         if cross:
             row["cross_author_macro_f1"] = cross
         ranked = cross if settings.choose_by == "cross_author" and cross else per_language
@@ -430,7 +484,7 @@ def train_model(
         },
         "encoder": model_id(),
         "classifier": results[chosen]["candidate"],
-        "thresholds_from": "dev" if dev is not None else "train (no dev split yet)",
+        "thresholds_from": (settings.thresholds_from if dev is not None else "train (no dev split yet)"),
         "chosen_by": "cross_author"
         if settings.choose_by == "cross_author" and "cross_author_macro_f1" in results[chosen]
         else "dev",
