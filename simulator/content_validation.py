@@ -5,12 +5,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from simulator.content_problems import ContentProblem, shown_values
-from simulator.content_yaml import ParsedFile
+from simulator.content_yaml import ParsedFile, parse_yaml
 from simulator.i18n import CatalogueValueError, render
 
 
@@ -125,3 +126,26 @@ def problems_from_validation(
 
 def _context_value(value: Any) -> str:
     return value if isinstance(value, str) else repr(value) if isinstance(value, Enum) else str(value)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def load_validated(
+    path: Path, model: type[ModelT], expected: str, problems: list[ContentProblem]
+) -> tuple[ParsedFile, ModelT] | None:
+    """Parse ``path`` and validate it as ``model``; None (with ``problems`` appended) when it cannot.
+
+    ``expected`` names what the top-level mapping holds, for the message when the file is not one.
+    """
+    parsed = parse_yaml(path, problems)
+    if parsed is None:
+        return None
+    if not isinstance(parsed.data, dict):
+        problems.append(ContentProblem(parsed.display, 1, 1, f"expected a mapping with {expected}"))
+        return None
+    try:
+        return parsed, model.model_validate(parsed.data)
+    except ValidationError as exc:
+        problems.extend(problems_from_validation(parsed, model, exc))
+        return None

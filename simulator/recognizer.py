@@ -380,6 +380,21 @@ def _courteous_sentences(sentences: tuple[SentenceActs, ...], courtesy: ClauseMa
     return found
 
 
+def _kept_open(sentences: tuple[SentenceActs, ...]) -> set[int]:
+    """Indexes of sentences followed, in the same turn, by a question for a fact or a choice.
+
+    A thanks or goodbye that the agent follows with such a question does not end anything
+    ("Thanks. When did this happen?"): the turn asks the customer to go on, so it is no closing.
+    """
+    asking = [
+        index
+        for index, sentence in enumerate(sentences)
+        if sentence.has(DialogueAct.ask_fact) or sentence.has(DialogueAct.ask_choice)
+    ]
+    last = max(asking, default=-1)
+    return set(range(last))
+
+
 def recognize(
     text: str, language: Language, *, case: Case | None = None, rubric: Rubric | None = None
 ) -> RecognizedTurn:
@@ -402,10 +417,14 @@ def recognize(
             found.append((position, act, quote))
 
     courteous = _courteous_sentences(sentences, rules.not_brush_offs if rules else None)
-    for sentence in sentences:
+    kept_open = _kept_open(sentences)
+    for index, sentence in enumerate(sentences):
         for item in sentence.acts:
-            if not (item.act == DialogueAct.forbidden_phrase and sentence.text in courteous):
-                add(item.act, sentence.text)
+            if item.act == DialogueAct.forbidden_phrase and sentence.text in courteous:
+                continue
+            if item.act == DialogueAct.closing and index in kept_open:
+                continue
+            add(item.act, sentence.text)
 
     # A listed phrase is the most precise quote (the rubric's brush-offs only as a whole clause:
     # "这是规定。" is one, "这是规定的7天时限，不过…" is not); a sentence flagged by meaning is

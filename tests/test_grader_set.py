@@ -239,3 +239,18 @@ def test_critical_errors_fail_the_item_and_quote_an_agent_turn(tmp_path: Path, l
     _write(tmp_path / "set", data)
     [item] = load_grader_set(tmp_path / "set", rubric=library.require_rubric(), library=library).items("dev")
     assert item.item.labels.critical_errors[0].kind == "private_data_request" and not item.item.labels.passed
+
+
+def _pairs(folder: Path) -> set[tuple[str, str]]:
+    found = set()
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found.add((data["case_id"], data["persona_id"]))
+    return found
+
+
+def test_held_dev_situations_wait_only_for_a_split_that_plays_their_pair() -> None:
+    held = _pairs(DEFAULT_SET_DIR / "dev-held")
+    held_out = _pairs(DEFAULT_SET_DIR / "test") | _pairs(DEFAULT_SET_DIR / "test-next")
+    assert held <= held_out, f"dev-held/ situations whose pair no test split plays belong in dev/: {held - held_out}"
+    assert not _pairs(DEFAULT_SET_DIR / "dev") & _pairs(DEFAULT_SET_DIR / "test-next")

@@ -318,3 +318,29 @@ def test_case_keywords_tolerate_function_characters_in_chinese() -> None:
     assert recognize("我现在联系一下快递。", ZH, case=case).offered == ("resend",)
     assert recognize("快递那边我联系过了。", ZH, case=case).offered == ()
     assert recognize("可以给您退的款。", ZH, case=case).offered == ()
+
+
+@pytest.mark.parametrize(
+    ("language", "thanks", "question"),
+    [
+        (EN, "Thanks.", "When did this happen, and how much was the amount involved?"),
+        (ZH, "谢谢您。", "请问这件事是哪天发生的？"),
+    ],
+)
+def test_thanks_followed_by_a_question_for_a_fact_is_no_closing(
+    language: str, thanks: str, question: str, act_labels: dict[str, set[A]]
+) -> None:
+    act_labels.update({thanks: {A.closing}, question: {A.ask_fact}})
+    turn = recognize(f"{thanks} {question}" if language == EN else thanks + question, language)
+    assert turn.has(A.ask_fact)
+    assert not turn.has(A.closing)
+    alone = recognize(thanks, language)
+    assert alone.has(A.closing)
+
+
+def test_a_goodbye_after_the_last_question_still_closes(act_labels: dict[str, set[A]]) -> None:
+    act_labels.update(
+        {"Could you tell me the order number?": {A.ask_fact}, "Thank you for calling, goodbye!": {A.closing}}
+    )
+    turn = recognize("Could you tell me the order number? Thank you for calling, goodbye!", EN)
+    assert turn.has(A.closing)

@@ -28,7 +28,7 @@ from typing import Literal
 from pydantic import Field, ValidationError
 
 from simulator.content_problems import ContentError, ContentProblem
-from simulator.content_validation import problems_from_validation
+from simulator.content_validation import load_validated
 from simulator.content_yaml import ParsedFile, display_path, parse_yaml
 from simulator.evals.grader_manifest import frozen_split_problem, load_manifest
 from simulator.evals.grader_set import (
@@ -158,17 +158,10 @@ def load_real_log_set(labels_dir: Path, transcripts_dir: Path, *, rubric: Rubric
     logs: list[LabelledRealLog] = []
     seen: dict[str, str] = {}
     for path, split in files:
-        parsed = parse_yaml(path, problems)
-        if parsed is None:
+        validated = load_validated(path, RealLogSource, "source fields and 'items'", problems)
+        if validated is None:
             continue
-        if not isinstance(parsed.data, dict):
-            problems.append(ContentProblem(parsed.display, 1, 1, "expected a mapping with source fields and 'items'"))
-            continue
-        try:
-            source = RealLogSource.model_validate(parsed.data)
-        except ValidationError as exc:
-            problems.extend(problems_from_validation(parsed, RealLogSource, exc))
-            continue
+        parsed, source = validated
         for index, item in enumerate(source.items):
             base = ("items", str(index))
             line, col = parsed.positions.of_value((*base, "id"))

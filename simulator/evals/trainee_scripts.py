@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from simulator.config import PROJECT_DIR
 from simulator.content_problems import ContentError, ContentProblem
-from simulator.content_validation import problems_from_validation
-from simulator.content_yaml import display_path, parse_yaml
+from simulator.content_validation import load_validated
+from simulator.content_yaml import display_path
 from simulator.models import LANGUAGES, Case, HiddenFact, Language, NonEmpty, Slug, StrictModel
 
 DEFAULT_SCRIPTS_DIR = PROJECT_DIR / "evals" / "trainee_scripts"
@@ -136,17 +136,10 @@ def load_trainee_scripts(directory: Path = DEFAULT_SCRIPTS_DIR) -> dict[Language
         path = directory / f"{language}.yaml"
         if not path.exists():
             continue
-        parsed = parse_yaml(path, problems)
-        if parsed is None:
+        validated = load_validated(path, TraineeScripts, "'language' and 'styles'", problems)
+        if validated is None:
             continue
-        if not isinstance(parsed.data, dict):
-            problems.append(ContentProblem(parsed.display, 1, 1, "expected a mapping with 'language' and 'styles'"))
-            continue
-        try:
-            scripts = TraineeScripts.model_validate(parsed.data)
-        except ValidationError as exc:
-            problems.extend(problems_from_validation(parsed, TraineeScripts, exc))
-            continue
+        parsed, scripts = validated
         if scripts.language != language:
             line, col = parsed.positions.of_value(("language",))
             problems.append(

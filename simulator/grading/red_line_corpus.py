@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.content_problems import ContentError, ContentProblem
-from simulator.content_validation import problems_from_validation
-from simulator.content_yaml import parse_yaml
+from simulator.content_validation import load_validated
 from simulator.models import Language
 from simulator.recognition.corpus import Voice
 
@@ -89,17 +88,10 @@ def load_sentences(directory: Path = SENTENCES_DIR) -> list[LabelledLine]:
     problems: list[ContentProblem] = []
     found: list[LabelledLine] = []
     for path in sentence_files(directory):
-        parsed = parse_yaml(path, problems)
-        if parsed is None:
+        validated = load_validated(path, SentenceFile, "language, split, items", problems)
+        if validated is None:
             continue
-        if not isinstance(parsed.data, dict):
-            problems.append(ContentProblem(parsed.display, 1, 1, "expected a mapping with language, split, items"))
-            continue
-        try:
-            loaded = SentenceFile.model_validate(parsed.data)
-        except ValidationError as exc:
-            problems.extend(problems_from_validation(parsed, SentenceFile, exc))
-            continue
+        parsed, loaded = validated
         stem = path.name.removesuffix(f".{loaded.language}.yaml")
         if stem == path.name or not (stem == loaded.source or stem.startswith(f"{loaded.source}-")):
             message = f"file name should be '{loaded.source}.{loaded.language}.yaml' or '{loaded.source}-<part>.…'"
