@@ -8,7 +8,7 @@ import pytest
 from simulator.evals import limit_breach_fit as fit
 from simulator.grading import limit_breach, red_lines
 from simulator.grading.commitment_checks import promises_beyond_policy
-from simulator.grading.limit_breach import FEATURES, Candidate, candidates_in, probability
+from simulator.grading.limit_breach import FEATURES, Candidate, candidates_in
 from simulator.grading.rules import RuleContext
 from simulator.grading.thresholds import (
     GraderThresholdsError,
@@ -70,7 +70,7 @@ def test_probability_follows_the_coefficients() -> None:
     model = _model({"forbidden_keyword": 4.0}, intercept=-2.0)
     rows = np.zeros((2, len(FEATURES)))
     rows[1, FEATURES.index("forbidden_keyword")] = 1.0
-    low, high = probability(model, rows)
+    low, high = model.probability(rows)
     assert low < 0.5 < high
 
 
@@ -104,7 +104,7 @@ def test_the_fit_learns_a_separable_feature_and_the_lines_land_in_the_file() -> 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(80, len(FEATURES)))
     y = x[:, FEATURES.index("unknown_reference")] > 0.5
-    means, scales, coefficients, _ = fit.fit_model(x, y)
+    coefficients = fit.fit_model(x, y).coefficients
     assert int(np.argmax(coefficients)) == FEATURES.index("unknown_reference")
     fitted = fit.FittedBreach(model=_model({}), fail={}, report={})
     merged = fit.with_limit_breach(grader_thresholds(), fitted)

@@ -37,6 +37,7 @@ from simulator.grading.thresholds import (
     Targets,
 )
 from simulator.models import CriticalErrorKind, Language
+from simulator.standardised_logit import StandardisedLogit, fit_standardised
 
 FOLDS = 5
 LINE_KEYS = ("probability", "precision", "recall")
@@ -120,18 +121,9 @@ def _matrix(items: Sequence[ItemCandidates]) -> tuple[np.ndarray, np.ndarray, li
     return feature_rows([c for _, c, _ in kept]), labels, groups, languages
 
 
-def fit_model(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """(means, scales, coefficients, intercept) of a logistic regression on standardised ``x``."""
-    means = x.mean(axis=0)
-    scales = x.std(axis=0)
-    scales[scales == 0] = 1.0
-    model = LogisticRegression(max_iter=2000).fit((x - means) / scales, y)
-    return means, scales, model.coef_[0], float(model.intercept_[0])
-
-
-def _predict(params: tuple[np.ndarray, np.ndarray, np.ndarray, float], x: np.ndarray) -> np.ndarray:
-    means, scales, coefficients, intercept = params
-    return np.asarray(1.0 / (1.0 + np.exp(-(((x - means) / scales) @ coefficients + intercept))))
+def fit_model(x: np.ndarray, y: np.ndarray) -> StandardisedLogit:
+    """A logistic regression on standardised ``x``."""
+    return fit_standardised(x, y, LogisticRegression(max_iter=2000))
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> np.ndarray:
@@ -140,7 +132,7 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, groups: Sequence[str]) -> np.ndarr
     folds = min(FOLDS, len(set(groups)))
     for train, held in GroupKFold(n_splits=folds).split(x, y, groups):
         if y[train].any() and not y[train].all():
-            scores[held] = _predict(fit_model(x[train], y[train]), x[held])
+            scores[held] = fit_model(x[train], y[train]).probability(x[held])
     return scores
 
 
@@ -175,16 +167,13 @@ def fit_limit_breach(
     fail = choose_lines(scores, y, languages, targets.red_line_precision)
     review_target = targets.limit_breach_review_precision
     review = choose_lines(scores, y, languages, review_target) if review_target is not None else {}
-    means, scales, coefficients, intercept = fit_model(x, y)
+    fitted = fit_model(x, y)
     positives = {
         lang: int(sum(1 for p, lg in zip(y, languages, strict=True) if p and lg == lang)) for lang in LANGUAGES
     }
     model = LimitBreachModel(
+        **fitted.model_dump(),
         features=list(FEATURES),
-        means=[round(float(v), 6) for v in means],
-        scales=[round(float(v), 6) for v in scales],
-        coefficients=[round(float(v), 6) for v in coefficients],
-        intercept=round(intercept, 6),
         review={
             lang: LimitBreachThreshold(min_probability=round(p, 4), precision=round(pr, 4), recall=round(r, 4))
             for lang, (p, pr, r) in review.items()
@@ -246,7 +235,7 @@ def nested_counts(items: Sequence[ItemCandidates], targets: Targets) -> dict[str
         params = fit_model(x, y)
         for i in held_idx:
             item = items[i]
-            probs = _predict(params, feature_rows(item.candidates)) if item.candidates else np.zeros(0)
+            probs = params.probability(feature_rows(item.candidates))
             fail_line = fail.get(item.language, (2.0, 0.0, 0.0))[0]
             review_line = review.get(item.language, (fail_line, 0.0, 0.0))[0]
             confirmed[item.id] = item.certain or bool((probs >= fail_line).any())

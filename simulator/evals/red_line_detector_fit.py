@@ -49,6 +49,7 @@ from simulator.recognition.corpus import load_corpus
 from simulator.recognition.encoder import model_id
 from simulator.recognition.sentence_acts import score_sentences
 from simulator.recognition.sentences import sentence_texts
+from simulator.standardised_logit import StandardisedLogit, fit_standardised
 
 
 @dataclass(frozen=True)
@@ -130,14 +131,13 @@ def _train_matrix(acts: Sequence[DialogueAct], customer_vector: bool) -> tuple[n
     return np.vstack(rows), labels
 
 
-def _fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
-    means = x.mean(axis=0)
-    scales = x.std(axis=0)
-    scales[scales == 0] = 1.0
-    model = LogisticRegressionCV(
+def _fit(x: np.ndarray, y: np.ndarray) -> tuple[StandardisedLogit, float]:
+    """The regression, with C chosen by cross-validation on train, and that C."""
+    search = LogisticRegressionCV(
         scoring="average_precision", max_iter=5000, l1_ratios=(0.0,), use_legacy_attributes=False
-    ).fit((x - means) / scales, y)
-    return means, scales, np.ravel(model.coef_), float(np.ravel(model.intercept_)[0]), float(np.ravel(model.C_)[0])
+    )
+    fitted = fit_standardised(x, y, search)
+    return fitted, float(np.ravel(search.C_)[0])
 
 
 def _line(scored: list[Scored], real: list[bool], precision: float) -> DetectorLine | None:
@@ -212,13 +212,8 @@ def fit_detectors(
     }
     for kind in DETECTED:
         y = np.asarray([label == kind for label in labels])
-        means, scales, coefficients, intercept, c = _fit(x, y)
-        detector = Detector(
-            means=[round(float(v), 6) for v in means],
-            scales=[round(float(v), 6) for v in scales],
-            coefficients=[round(float(v), 6) for v in coefficients],
-            intercept=round(intercept, 6),
-        )
+        fitted, c = _fit(x, y)
+        detector = Detector(**fitted.model_dump())
         kind_report: dict[str, Any] = {"train_positives": int(y.sum()), "C": c}
         for language in LANGUAGES:
             probs = sentence_probability(detector, units[language])

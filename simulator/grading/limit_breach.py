@@ -89,15 +89,6 @@ def breach_model() -> LimitBreachModel | None:
     return model
 
 
-def probability(model: LimitBreachModel, rows: np.ndarray) -> np.ndarray:
-    """P(breach) for each feature row (shape (n, len(FEATURES)))."""
-    if rows.size == 0:
-        return np.zeros(0)
-    scaled = (rows - np.asarray(model.means)) / np.asarray(model.scales)
-    logits = scaled @ np.asarray(model.coefficients) + model.intercept
-    return np.asarray(1.0 / (1.0 + np.exp(-logits)))
-
-
 @dataclass(frozen=True)
 class Candidate:
     """One agent sentence that may promise or claim beyond the case's limits, with its features."""
@@ -214,4 +205,4 @@ def feature_rows(candidates: Sequence[Candidate]) -> np.ndarray:
 def scored_candidates(ctx: RuleContext, model: LimitBreachModel) -> list[tuple[Candidate, float]]:
     """Every candidate of ``ctx`` with the scorer's probability that it breaches a limit."""
     found = candidates_in(ctx)
-    return list(zip(found, (float(p) for p in probability(model, feature_rows(found))), strict=True))
+    return list(zip(found, (float(p) for p in model.probability(feature_rows(found))), strict=True))

@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.grading.thresholds import GraderThresholdsError
 from simulator.models import DialogueAct, Language
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.sentence_acts import score_sentences
 from simulator.recognition.sentences import Span, split_clauses
+from simulator.standardised_logit import StandardisedLogit
 
 if TYPE_CHECKING:
     from simulator.grading.rules import RuleContext
@@ -54,21 +55,11 @@ class DetectorLine(_Strict):
     real_dev_flags: int = Field(ge=0, description="Real dev agent sentences at or above the line.")
 
 
-class Detector(_Strict):
+class Detector(StandardisedLogit):
     """One kind's logistic regression (coefficients in the order of the file's features) and lines."""
 
-    means: list[float]
-    scales: list[float]
-    coefficients: list[float]
-    intercept: float
     fail: dict[Language, DetectorLine] = Field(default_factory=dict)
     review: dict[Language, DetectorLine] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _one_value_per_feature(self) -> Detector:
-        if not len(self.means) == len(self.scales) == len(self.coefficients):
-            raise ValueError("means, scales and coefficients need one value per feature")
-        return self
 
 
 class DetectorFile(_Strict):
@@ -156,16 +147,8 @@ def sentence_probability(detector: Detector, units: Units) -> np.ndarray:
     """P(kind) of each sentence: the surest of its rows (itself and, when read, its clauses)."""
     found = np.zeros(units.sentences)
     if units.rows.size:
-        np.maximum.at(found, units.owner, probability(detector, units.rows))
+        np.maximum.at(found, units.owner, detector.probability(units.rows))
     return found
-
-
-def probability(detector: Detector, rows: np.ndarray) -> np.ndarray:
-    """P(kind) for each feature row."""
-    if rows.size == 0:
-        return np.zeros(0)
-    scaled = (rows - np.asarray(detector.means)) / np.asarray(detector.scales)
-    return np.asarray(1.0 / (1.0 + np.exp(-(scaled @ np.asarray(detector.coefficients) + detector.intercept))))
 
 
 @dataclass(frozen=True)

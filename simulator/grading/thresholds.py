@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from simulator.errors import DrillError
 from simulator.models import CriticalErrorKind, DialogueAct, Language
+from simulator.standardised_logit import StandardisedLogit
 
 THRESHOLDS_FILE = Path(__file__).with_name("grader_thresholds.yaml")
 
@@ -82,16 +83,12 @@ class LimitBreachThreshold(_Strict):
     recall: float = Field(ge=0, le=1)
 
 
-class LimitBreachModel(_Strict):
+class LimitBreachModel(StandardisedLogit):
     """The fitted limit-breach scorer (``simulator.grading.limit_breach``): standardisation, logistic
     regression coefficients (one per feature, in order), the review lines, provenance. Its fail lines
     are ``red_lines.promise_beyond_policy``."""
 
     features: list[str]
-    means: list[float]
-    scales: list[float]
-    coefficients: list[float]
-    intercept: float
     review: dict[Language, LimitBreachThreshold] = Field(default_factory=dict)
     chosen_on: str
     data_sha256: str
@@ -101,8 +98,8 @@ class LimitBreachModel(_Strict):
     measured: str
 
     @model_validator(mode="after")
-    def _one_value_per_feature(self) -> LimitBreachModel:
-        if not len(self.means) == len(self.scales) == len(self.coefficients) == len(self.features):
+    def _one_coefficient_per_named_feature(self) -> LimitBreachModel:
+        if len(self.coefficients) != len(self.features):
             raise ValueError("means, scales and coefficients need one value per feature")
         return self
 
