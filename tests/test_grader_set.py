@@ -52,15 +52,17 @@ def test_shipped_test_split_is_fresh_frozen_and_full_of_traps(shipped: GraderSet
     assert len(test) >= 48 and manifest["test"]["items"] == len(test)
     # A situation is one case x persona (docs/grader-data.md); no pair repeats. A test situation may
     # reuse a dev case (with a persona never paired with it) only in a language where dev already uses
-    # every practice case: test v5's English situations do, because every English case was in use.
+    # every practice case not already in the test split: test v5's English situations do, because every
+    # English case was in use, and v8's Chinese ones, whose last two unused cases v8 itself plays.
     dev_pairs = {(item.situation.case_id, item.situation.persona_id) for item in shipped.items("dev")}
     test_pairs = {(item.situation.case_id, item.situation.persona_id) for item in test}
     assert not test_pairs & dev_pairs, "test situations repeat a dev case x persona"
     dev_cases = {case for case, _persona in dev_pairs}
+    used_cases = dev_cases | {case for case, _persona in test_pairs}
     for case_id, _persona in test_pairs:
         if case_id in dev_cases:
             language = library.cases[case_id].language
-            unused = [c for c, case in library.cases.items() if case.language == language and c not in dev_cases]
+            unused = [c for c, case in library.cases.items() if case.language == language and c not in used_cases]
             assert not unused, f"test reuses dev case {case_id} while {language} cases {unused} are unused"
     traps = {trap for item in test for trap in item.item.traps}
     assert {"polite_no_solution", "keyword_salad", "grader_note", "one_word_offer", "policy_breach"} <= traps
@@ -84,7 +86,8 @@ def test_shipped_totals_and_pass_flags_follow_the_rubric(shipped: GraderSet, lib
     for labelled in shipped:
         labels = labelled.item.labels
         assert labels.total == pytest.approx(expected_total(labels, rubric), abs=0.5), labelled.id
-        assert labels.passed == (labels.total >= rubric.pass_mark), labelled.id
+        # A red line fails the session whatever the total (docs/labelling-guide.md, critical errors).
+        assert labels.passed == (labels.total >= rubric.pass_mark and not labels.critical_errors), labelled.id
 
 
 def test_shipped_situations_have_clearly_different_agents_and_traps(shipped: GraderSet) -> None:
