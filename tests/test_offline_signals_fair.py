@@ -9,7 +9,7 @@ import pytest
 from simulator.grading.offline import Measure, default_weights
 from simulator.grading.rules import run_rules
 from simulator.models import Case, Transcript
-from tests.grading_fixtures import rubric, transcript
+from tests.grading_fixtures import en_case, rubric, transcript
 
 # Recognition misses of the shipped model are corrected (tests/known_misses.py): these tests check
 # what is built on the acts.
@@ -82,3 +82,17 @@ def test_a_question_for_a_detail_already_given_shows_in_the_customers_repeated_a
     assert measure(again, None).signal("asked_for_given").value == 1.0
     assert measure(again, None).signal("asked_for_given").negative
     assert measure(new, None).signal("asked_for_given").value == 0.0
+
+
+def test_with_a_single_acceptable_resolution_committing_to_it_is_the_alternative_too() -> None:
+    case = en_case()
+    assert len(case.acceptable_resolutions) == 1
+    opening = ("c", "I've been charged twice for my blender.")
+    solved = transcript(
+        "en", [opening, ("a", "I'll refund the duplicate charge now; it is back on your card within 3 business days.")]
+    )
+    stalled = transcript("en", [opening, ("a", "I see. Thanks for letting us know.")])
+    solved_alternative = measure(solved.model_copy(update={"case_id": case.id}), case).signal("alternative")
+    stalled_alternative = measure(stalled.model_copy(update={"case_id": case.id}), case).signal("alternative")
+    assert solved_alternative.applicable and solved_alternative.value == 1.0
+    assert stalled_alternative.applicable and stalled_alternative.value == 0.0
