@@ -55,6 +55,7 @@ class GradingPatterns(BaseModel):
     follow_up: list[Regex] = Field(min_length=1)
     closing_courtesy: list[Regex] = Field(min_length=1)
     placeholders: list[Regex] = Field(min_length=1)
+    address_forms: list[Regex] = Field(min_length=1)
     overlap_stopwords: list[str] = Field(default_factory=list)
 
 
@@ -75,6 +76,7 @@ class CompiledGrading:
     follow_up: re.Pattern[str]
     closing_courtesy: re.Pattern[str]
     placeholders: re.Pattern[str]
+    address_forms: re.Pattern[str]
     stopwords: frozenset[str]
 
 
@@ -129,6 +131,7 @@ def grading_patterns(language: Language) -> CompiledGrading:
         follow_up=_must(union(spec.follow_up)),
         closing_courtesy=_must(union(spec.closing_courtesy)),
         placeholders=_must(union(spec.placeholders)),
+        address_forms=_must(union(spec.address_forms)),
         stopwords=frozenset(word.lower() for word in spec.overlap_stopwords),
     )
 

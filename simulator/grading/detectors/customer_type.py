@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from simulator.grading.measure import (
     FEELING_ACTS,
     NOT_APPLICABLE,
@@ -11,7 +13,7 @@ from simulator.grading.measure import (
     SignalResult,
 )
 from simulator.grading.registry import register_signal
-from simulator.models import DialogueAct, PhraseStage
+from simulator.models import DialogueAct, Evidence, PhraseStage
 
 
 @register_signal("archetype_fit", kind="behaviour")
@@ -85,6 +87,8 @@ def measure_archetype_fit(m: Measure) -> SignalResult:
         return SignalResult(
             value, positive=calm.positive, weak=None if value >= 1 else Moment(m.agent_turns[0], PhraseStage.empathy)
         )
+    if kind in OTHER_TYPE_FITS:
+        return OTHER_TYPE_FITS[kind](m)
     # Type unknown (a real log): the style was never tested, so no point either way (labelling guide:
     # adaptability is 3 when the customer's type never came into play). A fixed half credit here lifted
     # every real log's adaptability.
@@ -127,8 +131,93 @@ def measure_archetype_misfit(m: Measure) -> SignalResult:
         return SignalResult(
             1.0 if misfit else 0.0, weak=Moment(m.agent_turns[-1], PhraseStage.solution) if misfit else None
         )
-    if kind in ("bargainer", "hostile"):
-        rule = "over_promise" if kind == "bargainer" else "forbidden_phrase"
+    if kind in ("casual", "reticent", "hard_of_hearing"):
+        # A lecture to a texter, a paragraph to a one-word customer, a long run of words down a phone line
+        # to someone who cannot hear it: the long turn is these types' classic mistake.
+        long_turns = m.finding_signal("long_turn", PhraseStage.solution)
+        jargon = m.findings_of("jargon") if kind == "hard_of_hearing" else []
+        misfit = bool(long_turns.value or jargon)
+        return SignalResult(1.0 if misfit else 0.0, negative=long_turns.negative[:2], weak=long_turns.weak)
+    if kind in ("bargainer", "hostile", "hesitant", "merchant"):
+        # A hesitant buyer pushed with a promise beyond what can be kept, a seller told what he wants to hear.
+        rule = "forbidden_phrase" if kind == "hostile" else "over_promise"
         found = m.finding_signal(rule, PhraseStage.solution)
         return SignalResult(1.0 if found.value else 0.0, negative=found.negative[:2], weak=found.weak)
     return NOT_APPLICABLE
+
+
+# The persona types beyond the training material's four and the three above (personas/*.yaml: casual,
+# reticent, hesitant, hard_of_hearing, merchant). Each fit reads what the persona's own portrait and mood
+# reactions say calms it, and what its mentors credit (synthetic dev, 2026-12-03: "short messages for a
+# texting shopper", "yes/no questions and short turns for a customer who answers in a word", "short
+# sentences, repeats key points", "narrows it to two options ... reasons not pressure", "gives a seller who
+# knows the rules the exact basis"). Without them these types' transcripts were not applicable, so the
+# excellent agents who adapted earned nothing for it.
+
+
+def _short_turns(m: Measure) -> float:
+    """1 when no agent turn is long (no ``long_turn`` finding) and the turns are concise on average."""
+    return 0.0 if m.findings_of("long_turn") else m.signal("concise").value
+
+
+def _fit(m: Measure, parts: list[tuple[float, list[Evidence]]]) -> SignalResult:
+    """The mean of equally weighted parts (value, quotes), with the first quote found as evidence."""
+    value = sum(part for part, _ in parts) / len(parts)
+    positive = [quote for _, quotes in parts for quote in quotes][:1]
+    return SignalResult(
+        value, positive=positive, weak=None if value >= 1 else Moment(m.agent_turns[0], PhraseStage.solution)
+    )
+
+
+def _fit_casual(m: Measure) -> SignalResult:
+    """A texter: ½ short messages + ½ a substantive move in the first two replies (no script first)."""
+    early = m.agent_turns[:2]
+    quotes = [q for act in SUBSTANTIVE for q in m.act_quotes(act, early)]
+    return _fit(m, [(_short_turns(m), []), (1.0 if quotes else 0.0, quotes)])
+
+
+def _fit_reticent(m: Measure) -> SignalResult:
+    """A one-word customer: ½ short turns + ½ the agent leads with closed questions (a choice, or the need
+    checked back) instead of open ones the customer will not answer."""
+    leads = m.act_quotes(DialogueAct.ask_choice) + m.act_quotes(DialogueAct.confirm_need)
+    return _fit(m, [(_short_turns(m), []), (1.0 if leads else 0.0, leads)])
+
+
+def _fit_hard_of_hearing(m: Measure) -> SignalResult:
+    """A caller who cannot hear well: ½ short and plain (no long turn, no jargon) + ½ making sure the key
+    points landed (the need or the details checked back, or every question answered)."""
+    plain = 0.0 if m.findings_of("jargon") else _short_turns(m)
+    confirm = m.signal("confirm_need")
+    answered = m.signal("all_answered")
+    understood = max(confirm.value, answered.value if answered.applicable else 0.0)
+    return _fit(m, [(plain, []), (understood, confirm.positive)])
+
+
+def _fit_hesitant(m: Measure) -> SignalResult:
+    """A buyer afraid of choosing wrong: ½ reasons or evidence to decide on (a rule explained, a checked fact,
+    something precise) + ½ the choice laid out (options put to the customer, or more than one resolution)."""
+    reasons = m.act_quotes(DialogueAct.explain_policy) + m.act_quotes(DialogueAct.give_proof)
+    reasons = reasons or m.marker_sentences("concrete")
+    options = m.act_quotes(DialogueAct.ask_choice)
+    alternative = m.signal("alternative")
+    laid_out = 1.0 if options or (alternative.applicable and alternative.value) else 0.0
+    return _fit(m, [(1.0 if reasons else 0.0, reasons), (laid_out, options or alternative.positive)])
+
+
+def _fit_merchant(m: Measure) -> SignalResult:
+    """A seller who knows the rules: ½ the exact basis (a checked fact, else a rule explained at half) + ½
+    something precise done or said (an amount, a date, a time)."""
+    proof = m.act_quotes(DialogueAct.give_proof)
+    policy = m.act_quotes(DialogueAct.explain_policy)
+    basis = 1.0 if proof else (0.5 if policy else 0.0)
+    numbers = m.marker_sentences("concrete")
+    return _fit(m, [(basis, proof or policy), (1.0 if numbers else 0.0, numbers)])
+
+
+OTHER_TYPE_FITS: dict[str, Callable[[Measure], SignalResult]] = {
+    "casual": _fit_casual,
+    "reticent": _fit_reticent,
+    "hard_of_hearing": _fit_hard_of_hearing,
+    "hesitant": _fit_hesitant,
+    "merchant": _fit_merchant,
+}

@@ -218,3 +218,34 @@ def measure_repeated_question(m: Measure) -> SignalResult:
     negative = [e for turn, sentence in again for e in m.evidence(turn, sentence)]
     weak = Moment(again[0][0], PhraseStage.clarify, again[0][1]) if again else None
     return SignalResult(float(len(again)), negative=negative, weak=weak)
+
+
+@register_signal("asked_for_given", kind="penalty")
+def measure_asked_for_given(m: Measure) -> SignalResult:
+    """Agent questions for a fact the customer had already given: the customer's reply only repeats it.
+
+    The real logs' mentors mark "asks for the price range the customer gave in the first line" (WOZ 2.0,
+    CamRest676: listening 2, the labelling guide's "asks again for what was answered"). Whether a question
+    asks for something given cannot be read from the question alone (asking by meaning fired on most STAR
+    logs: "May I have your name?" is close to any request), but the customer's answer shows it: every content
+    word of the reply ("Cheap.", "I don't care.") was already in what the customer said before the question.
+    A question that checks back (``confirm_need``) is no such question: reading a detail back is care.
+    """
+    found: list[tuple[int, str]] = []
+    turns = m.transcript.turns
+    for turn in m.agent_turns:
+        # A choice put to the customer ("the address on file or the new one?") is answered with words of the
+        # question or of the request: on synthetic dev that read two excellent agents as asking again.
+        asking = [
+            s for s in m.rec(turn).sentences if s.has(DialogueAct.ask_fact) and not s.has(DialogueAct.confirm_need)
+        ]
+        reply = next((t for t in turns[turn + 1 :] if t.role != "agent"), None)
+        if not asking or reply is None or reply.role != "customer":
+            continue
+        given = signals.content_tokens(m.customer_text_before(turn), m.language)
+        answer = signals.content_tokens(reply.text, m.language)
+        if given and answer and answer <= given:
+            found.append((turn, asking[-1].text))
+    negative = [e for turn, sentence in found for e in m.evidence(turn, sentence)]
+    weak = Moment(found[0][0], PhraseStage.clarify, found[0][1]) if found else None
+    return SignalResult(float(len(found)), negative=negative, weak=weak)

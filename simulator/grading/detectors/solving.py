@@ -213,9 +213,18 @@ def measure_resolution_offered(m: Measure) -> SignalResult:
 
 @register_signal("alternative", kind="behaviour")
 def measure_alternative(m: Measure) -> SignalResult:
-    """More than one of the case's acceptable resolutions was put to the customer (a choice)."""
-    if m.case is None or len(m.case.acceptable_resolutions) < 2:
+    """More than one of the case's acceptable resolutions was put to the customer (a choice).
+
+    A case with a single acceptable resolution has no alternative to offer (the labelling guide's "an
+    alternative where useful"): there the one resolution, committed to, is all there was to give. Not
+    applicable, it added nothing, so an excellent agent in such a case could not reach what one in a case
+    with two could (synthetic dev, 2026-12-03).
+    """
+    if m.case is None:
         return NOT_APPLICABLE
+    if len(m.case.acceptable_resolutions) < 2:
+        only = list(m.credited_resolutions.values())[:1]
+        return SignalResult(1.0 if only else 0.0, positive=[e for c in only for e in m.evidence(c.turn, c.quote)])
     credited = list(m.credited_resolutions.values())
     if len(credited) >= 2:
         positive = [e for item in credited[:2] for e in m.evidence(item.turn, item.quote)]
