@@ -19,6 +19,7 @@ from simulator.grading.red_line_detectors import (
     sentence_probability,
 )
 from simulator.grading.rules import RuleContext
+from simulator.grading.whose_data import WHOSE_FEATURES
 from simulator.models import Language
 from simulator.recognition.classifier import shipped_model
 from simulator.recognition.encoder import DIMENSIONS, model_id
@@ -53,8 +54,8 @@ def test_the_shipped_detectors_were_fitted_on_this_corpus_with_this_encoder_and_
     assert fitted.act_model == shipped_model().corpus_key
     width = DIMENSIONS * (2 if fitted.customer_vector else 1) + len(fitted.acts)
     assert set(fitted.detectors) == {"unsafe_advice", "other_person_data"}
-    for detector in fitted.detectors.values():
-        assert len(detector.coefficients) == width
+    for kind, detector in fitted.detectors.items():
+        assert len(detector.coefficients) == width + (len(WHOSE_FEATURES) if kind in fitted.whose_data else 0)
         for line in detector.fail.values():
             assert line.precision >= fitted.targets["red_line_precision"]
 
@@ -94,7 +95,10 @@ def probabilities(language: Language, *texts: str) -> dict[str, list[float]]:
     fitted = detector_file()
     assert fitted is not None
     units = reading_units(texts, [""] * len(texts), score_sentences(texts, language), language, fitted)
-    return {kind: list(sentence_probability(d, units)) for kind, d in fitted.detectors.items()}
+    return {
+        kind: list(sentence_probability(d, units, reads_whose=kind in fitted.whose_data))
+        for kind, d in fitted.detectors.items()
+    }
 
 
 def test_a_neighbours_name_and_phone_is_another_persons_data_and_a_refusal_is_not() -> None:

@@ -27,8 +27,14 @@ from simulator.errors import DrillError
     show_default=True,
     help="Read each clause of a sentence too (the sentence scores its surest).",
 )
+@click.option(
+    "--whose-data/--no-whose-data",
+    default=True,
+    show_default=True,
+    help="Let the other-person's-data detector compare each sentence's details with what the customer gave.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report (positives, top negatives) as JSON.")
-def red_line_detectors(write: bool, customer_vector: bool, clauses: bool, as_json: bool) -> None:
+def red_line_detectors(write: bool, customer_vector: bool, clauses: bool, whose_data: bool, as_json: bool) -> None:
     """Fit on the labelled red-line sentences (train); lines chosen on synthetic dev with real dev logs as negatives."""
     from datetime import date
 
@@ -51,6 +57,7 @@ def red_line_detectors(write: bool, customer_vector: bool, clauses: bool, as_jso
             measured=date.today().isoformat(),
             customer_vector=customer_vector,
             clauses=clauses,
+            whose_data=("other_person_data",) if whose_data else (),
         )
     except ContentError as exc:
         fail("\n".join(str(problem) for problem in exc.problems))
