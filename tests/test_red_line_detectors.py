@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from simulator.content_problems import ContentError
@@ -172,3 +173,22 @@ def test_a_line_lies_halfway_below_the_lowest_sentence_it_keeps() -> None:
     assert line is not None and line.min_probability == pytest.approx(0.85)
     assert (line.precision, line.recall, line.positives, line.real_dev_flags) == (1.0, 1.0, 2, 0)
     assert _line([Scored(0.9, False), Scored(0.5, True)], [True, False], 0.98) is None
+
+
+def test_clauses_are_read_per_kind_and_an_older_file_saying_true_or_false_still_reads() -> None:
+    shipped = detector_file()
+    assert shipped is not None
+    raw = shipped.model_dump(mode="json")
+    assert DetectorFile.model_validate({**raw, "clauses": True}).clauses == ["unsafe_advice", "other_person_data"]
+    assert DetectorFile.model_validate({**raw, "clauses": False}).clauses == []
+    assert DetectorFile.model_validate({**raw, "clauses": ["other_person_data"]}).clauses == ["other_person_data"]
+
+
+def test_a_kind_that_reads_sentences_only_ignores_the_clause_rows() -> None:
+    detector = red_line_detectors.Detector(means=[0.0], scales=[1.0], coefficients=[1.0], intercept=0.0)
+    # Two sentences; the second has a clause row that scores far higher than the sentence itself.
+    units = red_line_detectors.Units(np.asarray([[0.0], [-1.0], [5.0]]), np.asarray([0, 1, 1]), 2)
+    with_clauses = sentence_probability(detector, units, reads_clauses=True)
+    without = sentence_probability(detector, units, reads_clauses=False)
+    assert with_clauses[1] > 0.99 > 0.5 > without[1]
+    assert with_clauses[0] == without[0] == 0.5

@@ -180,7 +180,7 @@ def fit_detectors(
     dev_sha256: str,
     measured: str,
     customer_vector: bool,
-    clauses: bool,
+    clauses: Sequence[DetectedKind],
     whose_data: Sequence[DetectedKind] = (),
 ) -> FittedDetectors:
     """Fit each kind on train, choose its lines on ``dev``; report recall, false flags and misses."""
@@ -189,7 +189,7 @@ def fit_detectors(
     shell = DetectorFile(
         encoder=model_id(),
         customer_vector=customer_vector,
-        clauses=clauses,
+        clauses=list(clauses),
         whose_data=list(whose_data),
         acts=acts,
         act_model=shipped_model().corpus_key,
@@ -220,7 +220,7 @@ def fit_detectors(
         "train_items": len(labels),
         "train_red_line_items": sum(1 for label in labels if label != "none"),
         "dev_sentences": len(dev),
-        "clauses": clauses,
+        "clauses": list(clauses),
         "customer_vector": customer_vector,
         "whose_data": list(whose_data),
         "kinds": {},
@@ -232,7 +232,9 @@ def fit_detectors(
         detector = Detector(**fitted.model_dump())
         kind_report: dict[str, Any] = {"train_positives": int(y.sum()), "C": c}
         for language in LANGUAGES:
-            probs = sentence_probability(detector, units[language], reads_whose=reads_whose)
+            probs = sentence_probability(
+                detector, units[language], reads_whose=reads_whose, reads_clauses=kind in clauses
+            )
             kept = [(s, float(p)) for s, p in zip(by_language[language], probs, strict=True)]
             kept = [(s, p) for s, p in kept if kind not in s.unlabelled]
             scored = [Scored(p, kind in s.positive) for s, p in kept]

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from simulator.grading.thresholds import GraderThresholdsError
 from simulator.grading.whose_data import WHOSE_FEATURES, Given, given_text, whose_features
@@ -68,7 +68,9 @@ class DetectorFile(_Strict):
 
     encoder: str
     customer_vector: bool = Field(description="Whether the customer's turn before is embedded too.")
-    clauses: bool = Field(description="Whether each clause of a sentence is read too (the sentence scores its surest).")
+    clauses: list[DetectedKind] = Field(
+        description="Kinds whose detector reads each clause of a sentence too (the sentence scores its surest)."
+    )
     whose_data: list[DetectedKind] = Field(
         default_factory=list,
         description="Kinds whose detector also reads how much of a sentence's details the customer gave (whose_data).",
@@ -80,6 +82,12 @@ class DetectorFile(_Strict):
     targets: dict[str, float]
     measured: str
     detectors: dict[DetectedKind, Detector]
+
+    @field_validator("clauses", mode="before")
+    @classmethod
+    def _every_kind_or_none(cls, value: object) -> object:
+        """Files written before clauses were chosen per kind said true (every kind) or false (none)."""
+        return list(get_args(DetectedKind)) if value is True else [] if value is False else value
 
 
 @cache
@@ -123,7 +131,7 @@ class Units:
 
     rows: np.ndarray
     owner: np.ndarray
-    sentences: int
+    sentences: int  # the first ``sentences`` rows are the sentences themselves, in order
     whose_columns: int = 0  # the last columns, read only by the kinds the file lists under whose_data
 
 
@@ -171,12 +179,15 @@ def kind_rows(rows: np.ndarray, whose_columns: int, reads_whose: bool) -> np.nda
     return rows if reads_whose or not whose_columns else rows[:, :-whose_columns]
 
 
-def sentence_probability(detector: Detector, units: Units, *, reads_whose: bool = False) -> np.ndarray:
+def sentence_probability(
+    detector: Detector, units: Units, *, reads_whose: bool = False, reads_clauses: bool = True
+) -> np.ndarray:
     """P(kind) of each sentence: the surest of its rows (itself and, when read, its clauses)."""
     found = np.zeros(units.sentences)
     if units.rows.size:
-        rows = kind_rows(units.rows, units.whose_columns, reads_whose)
-        np.maximum.at(found, units.owner, detector.probability(rows))
+        kept = len(units.owner) if reads_clauses else units.sentences
+        rows = kind_rows(units.rows[:kept], units.whose_columns, reads_whose)
+        np.maximum.at(found, units.owner[:kept], detector.probability(rows))
     return found
 
 
@@ -218,7 +229,9 @@ def scored_sentences(ctx: RuleContext, fitted: DetectorFile) -> list[tuple[int, 
         [given_before(ctx, turn) for turn, _ in picked],
     )
     by_kind = {
-        kind: sentence_probability(detector, units, reads_whose=kind in fitted.whose_data)
+        kind: sentence_probability(
+            detector, units, reads_whose=kind in fitted.whose_data, reads_clauses=kind in fitted.clauses
+        )
         for kind, detector in fitted.detectors.items()
     }
     return [
