@@ -8,6 +8,7 @@ import pytest
 from simulator.evals import limit_breach_fit as fit
 from simulator.grading import limit_breach, red_lines
 from simulator.grading.commitment_checks import promises_beyond_policy
+from simulator.grading.commitment_matching import similarities
 from simulator.grading.limit_breach import FEATURES, Candidate, candidates_in
 from simulator.grading.rules import RuleContext
 from simulator.grading.thresholds import (
@@ -16,6 +17,7 @@ from simulator.grading.thresholds import (
     LimitBreachThreshold,
     grader_thresholds,
 )
+from simulator.recognition.offer_pairs import Target
 from tests.grading_fixtures import en_case, rubric, transcript
 
 EN_HELLO = "Hi, I'm Sam from the billing team."
@@ -131,3 +133,24 @@ def test_a_forbidden_keyword_in_a_sentence_that_keeps_to_a_limit_is_left_to_the_
     honest = _ctx(f"{EN_HELLO} I'll refund today, though I can't promise the bank shows it before Friday.")
     assert [b.found_by for b in promises_beyond_policy(honest)] == ["keyword"]
     assert limit_breach.certain_breaches(honest) == []
+
+
+def test_a_forbidden_keyword_is_matched_by_meaning_in_any_clause() -> None:
+    """ "back today" is a keyword of the case: a clause saying it in other words is close to it, a clause
+    about something else is not, and a long sentence is not diluted by its other clauses."""
+    keywords = [
+        Target("must_not_promise", "keyword:0", "back today"),
+        Target("must_not_promise", "keyword:1", "refund today"),
+    ]
+    opening = "It's all sorted on our side, I've checked the order twice and spoken to the warehouse team"
+    long = f"{opening}, and the money will be back in your account this evening."
+    near, far = limit_breach._keyword_closeness([long, f"{opening}, and the blender keeps its warranty."], keywords)
+    assert near > far
+    assert near > float(similarities([long], keywords).max())  # the whole sentence alone is diluted
+    ctx = _ctx(f"{EN_HELLO} I've refunded it and the money will be back in your account this evening.")
+    at = FEATURES.index("keyword_similarity")
+    assert all(c.features[at] > 0 for c in candidates_in(ctx))
+
+
+def test_a_case_without_forbidden_keywords_reads_zero_closeness() -> None:
+    assert limit_breach._keyword_closeness(["I'll refund it today."], []) == [0.0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from simulator.content_problems import ContentError
@@ -19,6 +20,7 @@ from simulator.grading.red_line_detectors import (
     sentence_probability,
 )
 from simulator.grading.rules import RuleContext
+from simulator.grading.whose_data import WHOSE_FEATURES, Given
 from simulator.models import Language
 from simulator.recognition.classifier import shipped_model
 from simulator.recognition.encoder import DIMENSIONS, model_id
@@ -53,8 +55,8 @@ def test_the_shipped_detectors_were_fitted_on_this_corpus_with_this_encoder_and_
     assert fitted.act_model == shipped_model().corpus_key
     width = DIMENSIONS * (2 if fitted.customer_vector else 1) + len(fitted.acts)
     assert set(fitted.detectors) == {"unsafe_advice", "other_person_data"}
-    for detector in fitted.detectors.values():
-        assert len(detector.coefficients) == width
+    for kind, detector in fitted.detectors.items():
+        assert len(detector.coefficients) == width + (len(WHOSE_FEATURES) if kind in fitted.whose_data else 0)
         for line in detector.fail.values():
             assert line.precision >= fitted.targets["red_line_precision"]
 
@@ -94,7 +96,12 @@ def probabilities(language: Language, *texts: str) -> dict[str, list[float]]:
     fitted = detector_file()
     assert fitted is not None
     units = reading_units(texts, [""] * len(texts), score_sentences(texts, language), language, fitted)
-    return {kind: list(sentence_probability(d, units)) for kind, d in fitted.detectors.items()}
+    return {
+        kind: list(
+            sentence_probability(d, units, reads_whose=kind in fitted.whose_data, reads_clauses=kind in fitted.clauses)
+        )
+        for kind, d in fitted.detectors.items()
+    }
 
 
 def test_a_neighbours_name_and_phone_is_another_persons_data_and_a_refusal_is_not() -> None:
@@ -102,13 +109,30 @@ def test_a_neighbours_name_and_phone_is_another_persons_data_and_a_refusal_is_no
     refusal = "I can't share your neighbour's details, but I'll ask the courier to collect it for you."
     own = "I'll send it to your address on file, 12 Elm Street, so you don't have to go next door."
     found = probabilities("en", leak, refusal, own)["other_person_data"]
-    assert found[0] > 0.5 > max(found[1:])
+    fitted = detector_file()
+    assert fitted is not None
+    review = fitted.detectors["other_person_data"].review["en"].min_probability
+    assert found[0] > 0.5 > found[1]
+    assert found[2] < review  # the customer's own address on file is not flagged
     zh = probabilities(
         "zh-CN",
         "隔壁502的王女士签收的，她电话是13912345678，您直接打给她。",
         "邻居的电话我不能告诉您，我让快递员去联系她。",
     )
     assert zh["other_person_data"][0] > 0.5 > zh["other_person_data"][1]
+
+
+def test_details_the_customer_gave_read_back_score_lower_than_the_same_details_unheard() -> None:
+    fitted = detector_file()
+    assert fitted is not None and "other_person_data" in fitted.whose_data
+    text = "记下了，玉兰苑8幢1102，手机13912340231，明天上午师傅上门。"
+    said = "地址是玉兰苑8幢1102，手机13912340231，热水器坏了"
+    scores = score_sentences([text, text], "zh-CN")
+    units = reading_units([text, text], [said, ""], scores, "zh-CN", fitted, [Given(said), Given("")])
+    heard, unheard = sentence_probability(
+        fitted.detectors["other_person_data"], units, reads_whose=True, reads_clauses=True
+    )
+    assert heard < unheard
 
 
 def test_unsafe_advice_in_chinese_is_read_by_meaning() -> None:
@@ -168,3 +192,22 @@ def test_a_line_lies_halfway_below_the_lowest_sentence_it_keeps() -> None:
     assert line is not None and line.min_probability == pytest.approx(0.85)
     assert (line.precision, line.recall, line.positives, line.real_dev_flags) == (1.0, 1.0, 2, 0)
     assert _line([Scored(0.9, False), Scored(0.5, True)], [True, False], 0.98) is None
+
+
+def test_clauses_are_read_per_kind_and_an_older_file_saying_true_or_false_still_reads() -> None:
+    shipped = detector_file()
+    assert shipped is not None
+    raw = shipped.model_dump(mode="json")
+    assert DetectorFile.model_validate({**raw, "clauses": True}).clauses == ["unsafe_advice", "other_person_data"]
+    assert DetectorFile.model_validate({**raw, "clauses": False}).clauses == []
+    assert DetectorFile.model_validate({**raw, "clauses": ["other_person_data"]}).clauses == ["other_person_data"]
+
+
+def test_a_kind_that_reads_sentences_only_ignores_the_clause_rows() -> None:
+    detector = red_line_detectors.Detector(means=[0.0], scales=[1.0], coefficients=[1.0], intercept=0.0)
+    # Two sentences; the second has a clause row that scores far higher than the sentence itself.
+    units = red_line_detectors.Units(np.asarray([[0.0], [-1.0], [5.0]]), np.asarray([0, 1, 1]), 2)
+    with_clauses = sentence_probability(detector, units, reads_clauses=True)
+    without = sentence_probability(detector, units, reads_clauses=False)
+    assert with_clauses[1] > 0.99 > 0.5 > without[1]
+    assert with_clauses[0] == without[0] == 0.5

@@ -22,13 +22,24 @@ from simulator.errors import DrillError
     help="Embed the customer's turn before each agent sentence too.",
 )
 @click.option(
-    "--clauses/--no-clauses",
-    default=False,
+    "--clauses",
+    "clauses",
+    multiple=True,
+    type=click.Choice(["unsafe_advice", "other_person_data", "none"]),
+    default=("other_person_data",),
     show_default=True,
-    help="Read each clause of a sentence too (the sentence scores its surest).",
+    help="Kinds whose detector also reads each clause, the sentence scoring its surest (repeat; none: no kind).",
+)
+@click.option(
+    "--whose-data/--no-whose-data",
+    default=True,
+    show_default=True,
+    help="Let the other-person's-data detector compare each sentence's details with what the customer gave.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report (positives, top negatives) as JSON.")
-def red_line_detectors(write: bool, customer_vector: bool, clauses: bool, as_json: bool) -> None:
+def red_line_detectors(
+    write: bool, customer_vector: bool, clauses: tuple[str, ...], whose_data: bool, as_json: bool
+) -> None:
     """Fit on the labelled red-line sentences (train); lines chosen on synthetic dev with real dev logs as negatives."""
     from datetime import date
 
@@ -50,7 +61,8 @@ def red_line_detectors(write: bool, customer_vector: bool, clauses: bool, as_jso
             dev_sha256=dev_hash(grader_set)[:16],
             measured=date.today().isoformat(),
             customer_vector=customer_vector,
-            clauses=clauses,
+            clauses=[kind for kind in ("unsafe_advice", "other_person_data") if kind in clauses],
+            whose_data=("other_person_data",) if whose_data else (),
         )
     except ContentError as exc:
         fail("\n".join(str(problem) for problem in exc.problems))

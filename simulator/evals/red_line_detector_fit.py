@@ -38,11 +38,14 @@ from simulator.grading.red_line_detectors import (
     DetectorLine,
     customer_before,
     feature_rows,
+    given_before,
+    kind_rows,
     reading_units,
     sentence_probability,
 )
 from simulator.grading.rules import RuleContext
 from simulator.grading.thresholds import Targets
+from simulator.grading.whose_data import Given
 from simulator.models import LEARNED_ACTS, DialogueAct, Language
 from simulator.recognition.classifier import shipped_model
 from simulator.recognition.corpus import load_corpus
@@ -61,6 +64,7 @@ class DevSentence:
     turn: int
     text: str
     customer: str
+    given: Given  # what the customer gave before it (their turns so far, the case's identity)
     scores: dict[DialogueAct, float]
     positive: frozenset[str]
     unlabelled: frozenset[str]  # kinds labelled elsewhere in its transcript: neither positive nor negative
@@ -86,6 +90,7 @@ def _sentences_of(ctx: RuleContext, item: str, quotes: Sequence[tuple[str, int, 
                     turn=turn,
                     text=sentence.text,
                     customer=customer_before(ctx, turn),
+                    given=given_before(ctx, turn),
                     scores=dict(sentence.scores),
                     positive=positive,
                     unlabelled=frozenset(kinds - positive),
@@ -111,10 +116,11 @@ def collect_dev(grader_set: GraderSet, real_logs: RealLogSet | None, library: Li
     return found
 
 
-def _train_matrix(acts: Sequence[DialogueAct], customer_vector: bool) -> tuple[np.ndarray, list[str]]:
+def _train_matrix(acts: Sequence[DialogueAct], customer_vector: bool, whose_data: bool) -> tuple[np.ndarray, list[str]]:
     """The red-line sentences, and the acts corpus's train sentences as ordinary agent talk (``none``):
     the red-line files hold near misses on their topics only, and without everyday lines a greeting
-    with a name read as another person's data."""
+    with a name read as another person's data. What the customer gave is their line (none for the
+    acts corpus's sentences)."""
     lines = load_sentences()
     everyday = load_corpus(("train",))
     rows = []
@@ -126,7 +132,8 @@ def _train_matrix(acts: Sequence[DialogueAct], customer_vector: bool) -> tuple[n
         texts = [line.agent for line in mine] + ordinary
         customers = [line.customer for line in mine] + [""] * len(ordinary)
         scores = score_sentences(texts, language)
-        rows.append(feature_rows(texts, customers, scores, acts, customer_vector=customer_vector))
+        given = [Given(text) for text in customers] if whose_data else None
+        rows.append(feature_rows(texts, customers, scores, acts, customer_vector=customer_vector, given=given))
         labels += [line.label for line in mine] + ["none"] * len(ordinary)
     return np.vstack(rows), labels
 
@@ -173,7 +180,8 @@ def fit_detectors(
     dev_sha256: str,
     measured: str,
     customer_vector: bool,
-    clauses: bool,
+    clauses: Sequence[DetectedKind],
+    whose_data: Sequence[DetectedKind] = (),
 ) -> FittedDetectors:
     """Fit each kind on train, choose its lines on ``dev``; report recall, false flags and misses."""
     acts = [act for act in shipped_model().acts if act in LEARNED_ACTS]
@@ -181,7 +189,8 @@ def fit_detectors(
     shell = DetectorFile(
         encoder=model_id(),
         customer_vector=customer_vector,
-        clauses=clauses,
+        clauses=list(clauses),
+        whose_data=list(whose_data),
         acts=acts,
         act_model=shipped_model().corpus_key,
         corpus_sha256=corpus_hash(),
@@ -193,11 +202,16 @@ def fit_detectors(
         measured=measured,
         detectors={},
     )
-    x, labels = _train_matrix(acts, customer_vector)
+    x, labels = _train_matrix(acts, customer_vector, bool(whose_data))
     by_language = {language: [s for s in dev if s.language == language] for language in LANGUAGES}
     units = {
         language: reading_units(
-            [s.text for s in mine], [s.customer for s in mine], [s.scores for s in mine], language, shell
+            [s.text for s in mine],
+            [s.customer for s in mine],
+            [s.scores for s in mine],
+            language,
+            shell,
+            [s.given for s in mine],
         )
         for language, mine in by_language.items()
     }
@@ -206,17 +220,21 @@ def fit_detectors(
         "train_items": len(labels),
         "train_red_line_items": sum(1 for label in labels if label != "none"),
         "dev_sentences": len(dev),
-        "clauses": clauses,
+        "clauses": list(clauses),
         "customer_vector": customer_vector,
+        "whose_data": list(whose_data),
         "kinds": {},
     }
     for kind in DETECTED:
         y = np.asarray([label == kind for label in labels])
-        fitted, c = _fit(x, y)
+        reads_whose = kind in whose_data
+        fitted, c = _fit(kind_rows(x, units["en"].whose_columns, reads_whose), y)
         detector = Detector(**fitted.model_dump())
         kind_report: dict[str, Any] = {"train_positives": int(y.sum()), "C": c}
         for language in LANGUAGES:
-            probs = sentence_probability(detector, units[language])
+            probs = sentence_probability(
+                detector, units[language], reads_whose=reads_whose, reads_clauses=kind in clauses
+            )
             kept = [(s, float(p)) for s, p in zip(by_language[language], probs, strict=True)]
             kept = [(s, p) for s, p in kept if kind not in s.unlabelled]
             scored = [Scored(p, kind in s.positive) for s, p in kept]

@@ -37,6 +37,7 @@ from simulator.grading.thresholds import GraderThresholdsError, LimitBreachModel
 from simulator.models import Case, DialogueAct, Language
 from simulator.recognition import structure
 from simulator.recognition.offer_pairs import Target
+from simulator.recognition.sentences import Span, split_clauses
 from simulator.recognizer import amounts_beyond_limit, case_allowed_amounts, case_forbidden_promise
 
 if TYPE_CHECKING:
@@ -64,6 +65,10 @@ FEATURES: tuple[str, ...] = (
     # score, less its refusal or policy score): a refusal of what the customer wants commits to nothing.
     "committed_margin",
     "committed_wants",
+    # The case's forbidden promise keywords matched by meaning, clause by clause, not only literally: "a
+    # price hold" for "hold the price", "send the refund again" for "send it again". Closeness of each
+    # clause to the limit lines was tried beside it and lost English transcripts (docs/red-lines.md).
+    "keyword_similarity",  # the closest forbidden promise keyword to the sentence or any clause (0: none)
     *(f"act_{act.value}" for act in ACT_FEATURES),
     "unknown_reference",  # an id of five digits or more nothing gave
     "unknown_number",  # a number of two digits or more nothing gave
@@ -145,6 +150,24 @@ def _is_candidate(sentence: SentenceActs, language: Language, forbidden: re.Patt
     )
 
 
+def _clauses(text: str) -> list[str]:
+    """The sentence and, when it has more than one, each of its clauses."""
+    pieces = split_clauses(Span(text, 0, len(text)))
+    return [text, *(piece.text for piece in pieces)] if len(pieces) > 1 else [text]
+
+
+def _keyword_closeness(texts: Sequence[str], keywords: list[Target]) -> list[float]:
+    """Per sentence, the cosine of the forbidden keyword closest to it or to one of its clauses."""
+    if not keywords:
+        return [0.0] * len(texts)
+    owner = [n for n, text in enumerate(texts) for _ in _clauses(text)]
+    table = similarities([clause for text in texts for clause in _clauses(text)], keywords)
+    found = [-1.0] * len(texts)
+    for n, row in zip(owner, table, strict=True):
+        found[n] = max(found[n], float(row.max()))
+    return found
+
+
 def candidates_in(ctx: RuleContext) -> list[Candidate]:
     """Every candidate sentence of the agent's turns (text aimed at the grader removed) with its
     features; [] without a case (the limits are the case's)."""
@@ -165,8 +188,12 @@ def candidates_in(ctx: RuleContext) -> list[Candidate]:
         return []
     limits, allowed, every = _targets(case)
     table = similarities([sentence.text for _, sentence in picked], every)
+    keywords = [
+        Target("must_not_promise", f"keyword:{n}", k) for n, k in enumerate(case.policy.forbidden_promise_keywords)
+    ]
+    closeness = _keyword_closeness([sentence.text for _, sentence in picked], keywords)
     found = []
-    for (turn, sentence), row in zip(picked, table, strict=True):
+    for (turn, sentence), row, keyword in zip(picked, table, closeness, strict=True):
         text = sentence.text
         limit_sim = float(row[: len(limits)].max()) if limits else 0.0
         allowed_sim = float(row[len(limits) : len(limits) + len(allowed)].max()) if allowed else 0.0
@@ -184,6 +211,7 @@ def candidates_in(ctx: RuleContext) -> list[Candidate]:
             wants - allowed_sim,
             (limit_sim - allowed_sim) * claims,
             (wants - allowed_sim) * claims,
+            keyword,
             *(sentence.score(act) for act in ACT_FEATURES),
             float(structure.has_identifier(text) and any(len(d) >= 5 for d in unknown)),
             float(any(len(d) >= 2 for d in unknown)),

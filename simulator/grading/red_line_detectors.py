@@ -22,12 +22,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from simulator.grading.thresholds import GraderThresholdsError
+from simulator.grading.whose_data import WHOSE_FEATURES, Given, given_text, whose_features
 from simulator.models import DialogueAct, Language
 from simulator.recognition.encoder import sentence_encoder
 from simulator.recognition.sentence_acts import score_sentences
@@ -67,7 +68,13 @@ class DetectorFile(_Strict):
 
     encoder: str
     customer_vector: bool = Field(description="Whether the customer's turn before is embedded too.")
-    clauses: bool = Field(description="Whether each clause of a sentence is read too (the sentence scores its surest).")
+    clauses: list[DetectedKind] = Field(
+        description="Kinds whose detector reads each clause of a sentence too (the sentence scores its surest)."
+    )
+    whose_data: list[DetectedKind] = Field(
+        default_factory=list,
+        description="Kinds whose detector also reads how much of a sentence's details the customer gave (whose_data).",
+    )
     acts: list[DialogueAct] = Field(description="Act scores read, in order, after the vectors.")
     act_model: str = Field(description="corpus_key of the act model whose scores were read.")
     corpus_sha256: str = Field(description="red_line_corpus.corpus_hash() of the train sentences.")
@@ -75,6 +82,12 @@ class DetectorFile(_Strict):
     targets: dict[str, float]
     measured: str
     detectors: dict[DetectedKind, Detector]
+
+    @field_validator("clauses", mode="before")
+    @classmethod
+    def _every_kind_or_none(cls, value: object) -> object:
+        """Files written before clauses were chosen per kind said true (every kind) or false (none)."""
+        return list(get_args(DetectedKind)) if value is True else [] if value is False else value
 
 
 @cache
@@ -95,8 +108,10 @@ def feature_rows(
     acts: Sequence[DialogueAct],
     *,
     customer_vector: bool,
+    given: Sequence[Given] | None = None,
 ) -> np.ndarray:
-    """One row per sentence: its e5 vector, the customer line's (when asked), its act scores."""
+    """One row per sentence: its e5 vector, the customer line's (when asked), its act scores and, when
+    ``given`` (what the customer gave before each sentence) is passed, its ``whose_data`` features."""
     if not agent:
         return np.zeros((0, 0))
     encoder = sentence_encoder()
@@ -104,6 +119,8 @@ def feature_rows(
     if customer_vector:
         parts.append(np.asarray(encoder.encode([text or " " for text in customer]), dtype=float))
     parts.append(np.asarray([[scores.get(act, 0.0) for act in acts] for scores in act_scores], dtype=float))
+    if given is not None:
+        parts.append(np.asarray([whose_features(text, known) for text, known in zip(agent, given, strict=True)]))
     return np.hstack(parts)
 
 
@@ -114,7 +131,8 @@ class Units:
 
     rows: np.ndarray
     owner: np.ndarray
-    sentences: int
+    sentences: int  # the first ``sentences`` rows are the sentences themselves, in order
+    whose_columns: int = 0  # the last columns, read only by the kinds the file lists under whose_data
 
 
 def _clauses(text: str) -> list[Span]:
@@ -129,25 +147,47 @@ def reading_units(
     scores: Sequence[dict[DialogueAct, float]],
     language: Language,
     fitted: DetectorFile,
+    given: Sequence[Given] | None = None,
 ) -> Units:
-    """The rows the detectors read for ``texts`` (sentences of one language, their acts already scored)."""
+    """The rows the detectors read for ``texts`` (sentences of one language, their acts already scored);
+    ``given`` is what the customer gave before each (read when the file says ``whose_data``; the
+    customer's line when not passed)."""
     texts, customers, scores = list(texts), list(customers), list(scores)
+    known = list(given) if given is not None else [Given(text) for text in customers]
     owner = list(range(len(texts)))
     if fitted.clauses:
         extra = [(n, span.text) for n, text in enumerate(texts) for span in _clauses(text)]
         texts += [text for _, text in extra]
         customers += [customers[n] for n, _ in extra]
+        known += [known[n] for n, _ in extra]
         scores += score_sentences([text for _, text in extra], language)
         owner += [n for n, _ in extra]
-    rows = feature_rows(texts, customers, scores, fitted.acts, customer_vector=fitted.customer_vector)
-    return Units(rows, np.asarray(owner, dtype=int), len(set(owner)))
+    rows = feature_rows(
+        texts,
+        customers,
+        scores,
+        fitted.acts,
+        customer_vector=fitted.customer_vector,
+        given=known if fitted.whose_data else None,
+    )
+    whose = len(WHOSE_FEATURES) if fitted.whose_data else 0
+    return Units(rows, np.asarray(owner, dtype=int), len(set(owner)), whose)
 
 
-def sentence_probability(detector: Detector, units: Units) -> np.ndarray:
+def kind_rows(rows: np.ndarray, whose_columns: int, reads_whose: bool) -> np.ndarray:
+    """``rows`` as one detector reads them: without the whose_data columns unless it reads them."""
+    return rows if reads_whose or not whose_columns else rows[:, :-whose_columns]
+
+
+def sentence_probability(
+    detector: Detector, units: Units, *, reads_whose: bool = False, reads_clauses: bool = True
+) -> np.ndarray:
     """P(kind) of each sentence: the surest of its rows (itself and, when read, its clauses)."""
     found = np.zeros(units.sentences)
     if units.rows.size:
-        np.maximum.at(found, units.owner, detector.probability(units.rows))
+        kept = len(units.owner) if reads_clauses else units.sentences
+        rows = kind_rows(units.rows[:kept], units.whose_columns, reads_whose)
+        np.maximum.at(found, units.owner[:kept], detector.probability(rows))
     return found
 
 
@@ -169,6 +209,12 @@ def customer_before(ctx: RuleContext, turn: int) -> str:
     return ""
 
 
+def given_before(ctx: RuleContext, turn: int) -> Given:
+    """What the customer gave before agent turn ``turn``: their turns so far and the case's identity."""
+    said = [t.text for t in ctx.transcript.turns[:turn] if t.role == "customer"]
+    return given_text(said, ctx.case)
+
+
 def scored_sentences(ctx: RuleContext, fitted: DetectorFile) -> list[tuple[int, str, dict[DetectedKind, float]]]:
     """Every credited agent sentence of ``ctx`` with each detector's probability."""
     picked = [(turn, sentence) for turn, recognized in ctx.credited.items() for sentence in recognized.sentences]
@@ -180,8 +226,14 @@ def scored_sentences(ctx: RuleContext, fitted: DetectorFile) -> list[tuple[int, 
         [sentence.scores for _, sentence in picked],
         ctx.language,
         fitted,
+        [given_before(ctx, turn) for turn, _ in picked],
     )
-    by_kind = {kind: sentence_probability(detector, units) for kind, detector in fitted.detectors.items()}
+    by_kind = {
+        kind: sentence_probability(
+            detector, units, reads_whose=kind in fitted.whose_data, reads_clauses=kind in fitted.clauses
+        )
+        for kind, detector in fitted.detectors.items()
+    }
     return [
         (turn, sentence.text, {kind: float(values[n]) for kind, values in by_kind.items()})
         for n, (turn, sentence) in enumerate(picked)
