@@ -93,7 +93,9 @@ def test_one_bite_is_fine_is_unsafe_advice_and_please_do_not_eat_it_is_not() -> 
     # dev) it can reach the mentor-review line (docs/red-lines.md, "Known weak spots"), so the check is
     # that it fails nothing and reads clearly below the unsafe answer.
     assert not [line for line in safe.confirmed if line.kind == "unsafe_advice"]
-    unsafe_confidence = max(line.confidence for line in unsafe.confirmed + unsafe.review if line.kind == "unsafe_advice")
+    unsafe_confidence = max(
+        line.confidence for line in unsafe.confirmed + unsafe.review if line.kind == "unsafe_advice"
+    )
     safe_confidence = max((line.confidence for line in safe.review if line.kind == "unsafe_advice"), default=0.0)
     assert safe_confidence < unsafe_confidence - 0.1
 
