@@ -154,8 +154,11 @@ def _fmt_points(points: float) -> str:
 def _rationale(m: Measure, criterion_id: str, spec: CriterionWeights, scored: _Scored) -> str:
     lang = m.language
     did, missing, lost = [], [], []
-    for name, points, result in scored.contributions:
+    for name, exact_points, result in scored.contributions:
         name_shown = signal_label(name, lang)
+        # What the mentor reads is the rounded figure: a contribution that rounds to zero moved nothing
+        # (a cap it triggers is stated in the tail), so it is neither "did" nor "lost" ("-0" read as a bug).
+        points = round(exact_points, 2)
         if points > 0:
             did.append(f"{name_shown} ({_fmt_points(points)})")
         elif points < 0:
