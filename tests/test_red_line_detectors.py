@@ -65,7 +65,7 @@ def test_the_corpus_has_both_languages_and_every_label() -> None:
     lines = load_sentences()
     for language in ("en", "zh-CN"):
         labels = {line.label for line in lines if line.language == language}
-        assert labels == {"unsafe_advice", "other_person_data", "none"}
+        assert labels == {"unsafe_advice", "other_person_data", "insult_or_threat", "none"}
 
 
 def test_a_corpus_file_with_an_unknown_key_is_rejected(tmp_path: Path) -> None:
