@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.content_problems import ContentError, ContentProblem
 from simulator.content_validation import load_validated
-from simulator.models import Language
+from simulator.models import DialogueAct, Language
 from simulator.recognition.corpus import Voice
 
 SENTENCES_DIR = Path(__file__).resolve().parent / "red_line_sentences"
@@ -36,6 +36,10 @@ DETECTED: tuple[Literal["unsafe_advice", "other_person_data", "insult_or_threat"
     "other_person_data",
     "insult_or_threat",
 )
+#: Acts of the acts corpus whose sentences say nothing about a kind: the corpus's ``forbidden_phrase`` joins
+#: brush-offs with insults and threats (docs/acts.md), so its sentences are neither evidence for nor
+#: against ``insult_or_threat`` and are left out of that kind's fit (the red-line files hold the brush-offs).
+UNLABELLED_BY_ACT: dict[str, tuple[DialogueAct, ...]] = {"insult_or_threat": (DialogueAct.forbidden_phrase,)}
 
 
 class _Strict(BaseModel):
