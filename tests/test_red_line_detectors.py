@@ -1,4 +1,4 @@
-"""Learned red-line detectors: unsafe advice and another person's data (docs/red-lines.md)."""
+"""Learned red-line detectors: unsafe advice, another person's data, insults (docs/red-lines.md)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 from simulator.content_problems import ContentError
 from simulator.evals.grader_thresholds import Scored
-from simulator.evals.red_line_detector_fit import _holds, _line
+from simulator.evals.red_line_detector_fit import TrainMatrix, _holds, _line
 from simulator.grading import red_line_detectors, red_lines
-from simulator.grading.red_line_corpus import corpus_hash, load_sentences
+from simulator.grading.red_line_corpus import DETECTED, UNLABELLED_BY_ACT, corpus_hash, load_sentences
 from simulator.grading.red_line_detectors import (
     DetectorFile,
     DetectorLine,
@@ -54,7 +54,7 @@ def test_the_shipped_detectors_were_fitted_on_this_corpus_with_this_encoder_and_
     assert fitted.encoder == model_id()
     assert fitted.act_model == shipped_model().corpus_key
     width = DIMENSIONS * (2 if fitted.customer_vector else 1) + len(fitted.acts)
-    assert set(fitted.detectors) == {"unsafe_advice", "other_person_data"}
+    assert set(fitted.detectors) == set(DETECTED)
     for kind, detector in fitted.detectors.items():
         assert len(detector.coefficients) == width + (len(WHOSE_FEATURES) if kind in fitted.whose_data else 0)
         for line in detector.fail.values():
@@ -65,7 +65,7 @@ def test_the_corpus_has_both_languages_and_every_label() -> None:
     lines = load_sentences()
     for language in ("en", "zh-CN"):
         labels = {line.label for line in lines if line.language == language}
-        assert labels == {"unsafe_advice", "other_person_data", "none"}
+        assert labels == {"unsafe_advice", "other_person_data", "insult_or_threat", "none"}
 
 
 def test_a_corpus_file_with_an_unknown_key_is_rejected(tmp_path: Path) -> None:
@@ -206,7 +206,7 @@ def test_clauses_are_read_per_kind_and_an_older_file_saying_true_or_false_still_
     shipped = detector_file()
     assert shipped is not None
     raw = shipped.model_dump(mode="json")
-    assert DetectorFile.model_validate({**raw, "clauses": True}).clauses == ["unsafe_advice", "other_person_data"]
+    assert DetectorFile.model_validate({**raw, "clauses": True}).clauses == list(DETECTED)
     assert DetectorFile.model_validate({**raw, "clauses": False}).clauses == []
     assert DetectorFile.model_validate({**raw, "clauses": ["other_person_data"]}).clauses == ["other_person_data"]
 
@@ -219,3 +219,16 @@ def test_a_kind_that_reads_sentences_only_ignores_the_clause_rows() -> None:
     without = sentence_probability(detector, units, reads_clauses=False)
     assert with_clauses[1] > 0.99 > 0.5 > without[1]
     assert with_clauses[0] == without[0] == 0.5
+
+
+def test_acts_corpus_brush_offs_and_insults_are_left_out_of_the_insult_fit_only() -> None:
+    train = TrainMatrix(
+        np.asarray([[1.0], [2.0], [3.0]]),
+        ["insult_or_threat", "none", "none"],
+        [frozenset(), frozenset({"insult_or_threat"}), frozenset()],
+    )
+    x, y = train.for_kind("insult_or_threat")
+    assert x[:, 0].tolist() == [1.0, 3.0] and y.tolist() == [True, False]
+    x, y = train.for_kind("unsafe_advice")
+    assert x[:, 0].tolist() == [1.0, 2.0, 3.0] and not y.any()
+    assert "forbidden_phrase" in UNLABELLED_BY_ACT["insult_or_threat"]

@@ -1,4 +1,4 @@
-"""``drill eval red-line-detectors``: fit the unsafe-advice and other-person's-data detectors, choose their lines."""
+"""``drill eval red-line-detectors``: fit the learned red-line detectors (``DETECTED``), choose their lines."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 from simulator.cli.root import fail, library_or_exit, settings
 from simulator.content_problems import ContentError
 from simulator.errors import DrillError
+from simulator.grading.red_line_corpus import DETECTED
 
 
 @click.command("red-line-detectors")
@@ -25,7 +26,7 @@ from simulator.errors import DrillError
     "--clauses",
     "clauses",
     multiple=True,
-    type=click.Choice(["unsafe_advice", "other_person_data", "none"]),
+    type=click.Choice([*DETECTED, "none"]),
     default=("other_person_data",),
     show_default=True,
     help="Kinds whose detector also reads each clause, the sentence scoring its surest (repeat; none: no kind).",
@@ -61,7 +62,7 @@ def red_line_detectors(
             dev_sha256=dev_hash(grader_set)[:16],
             measured=date.today().isoformat(),
             customer_vector=customer_vector,
-            clauses=[kind for kind in ("unsafe_advice", "other_person_data") if kind in clauses],
+            clauses=[kind for kind in DETECTED if kind in clauses],
             whose_data=("other_person_data",) if whose_data else (),
         )
     except ContentError as exc:

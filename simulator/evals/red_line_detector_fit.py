@@ -29,7 +29,7 @@ from simulator.content import Library
 from simulator.evals.grader_set import GraderSet, split_sha256
 from simulator.evals.grader_thresholds import LANGUAGES, Scored, confidence_threshold
 from simulator.evals.real_log_set import RealLogSet
-from simulator.grading.red_line_corpus import DETECTED, corpus_hash, load_sentences
+from simulator.grading.red_line_corpus import DETECTED, UNLABELLED_BY_ACT, corpus_hash, load_sentences
 from simulator.grading.red_line_detectors import (
     DETECTORS_FILE,
     DetectedKind,
@@ -116,26 +116,47 @@ def collect_dev(grader_set: GraderSet, real_logs: RealLogSet | None, library: Li
     return found
 
 
-def _train_matrix(acts: Sequence[DialogueAct], customer_vector: bool, whose_data: bool) -> tuple[np.ndarray, list[str]]:
+@dataclass(frozen=True)
+class TrainMatrix:
+    """Train rows, their labels, and per row the kinds it says nothing about (left out of their fit)."""
+
+    x: np.ndarray
+    labels: list[str]
+    unlabelled: list[frozenset[str]]
+
+    def for_kind(self, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows and 0/1 targets ``kind`` is fitted on."""
+        keep = np.asarray([kind not in skip for skip in self.unlabelled], dtype=bool)
+        y = np.asarray([label == kind for label in self.labels], dtype=bool)
+        return self.x[keep], y[keep]
+
+
+def _train_matrix(acts: Sequence[DialogueAct], customer_vector: bool, whose_data: bool) -> TrainMatrix:
     """The red-line sentences, and the acts corpus's train sentences as ordinary agent talk (``none``):
     the red-line files hold near misses on their topics only, and without everyday lines a greeting
     with a name read as another person's data. What the customer gave is their line (none for the
-    acts corpus's sentences)."""
+    acts corpus's sentences). An acts-corpus sentence with an act of ``UNLABELLED_BY_ACT[kind]`` is
+    left out of that kind's fit."""
     lines = load_sentences()
     everyday = load_corpus(("train",))
     rows = []
     labels: list[str] = []
+    unlabelled: list[frozenset[str]] = []
     for language in LANGUAGES:
         mine = [line for line in lines if line.language == language]
         named = {line.agent for line in mine}
-        ordinary = [s.text for s in everyday.select("train", language) if s.text not in named]
-        texts = [line.agent for line in mine] + ordinary
+        ordinary = [s for s in everyday.select("train", language) if s.text not in named]
+        texts = [line.agent for line in mine] + [s.text for s in ordinary]
         customers = [line.customer for line in mine] + [""] * len(ordinary)
         scores = score_sentences(texts, language)
         given = [Given(text) for text in customers] if whose_data else None
         rows.append(feature_rows(texts, customers, scores, acts, customer_vector=customer_vector, given=given))
         labels += [line.label for line in mine] + ["none"] * len(ordinary)
-    return np.vstack(rows), labels
+        unlabelled += [frozenset()] * len(mine)
+        unlabelled += [
+            frozenset(kind for kind, skip in UNLABELLED_BY_ACT.items() if s.acts & set(skip)) for s in ordinary
+        ]
+    return TrainMatrix(np.vstack(rows), labels, unlabelled)
 
 
 def _fit(x: np.ndarray, y: np.ndarray) -> tuple[StandardisedLogit, float]:
@@ -202,7 +223,7 @@ def fit_detectors(
         measured=measured,
         detectors={},
     )
-    x, labels = _train_matrix(acts, customer_vector, bool(whose_data))
+    train = _train_matrix(acts, customer_vector, bool(whose_data))
     by_language = {language: [s for s in dev if s.language == language] for language in LANGUAGES}
     units = {
         language: reading_units(
@@ -217,8 +238,8 @@ def fit_detectors(
     }
     detectors: dict[DetectedKind, Detector] = {}
     report: dict[str, Any] = {
-        "train_items": len(labels),
-        "train_red_line_items": sum(1 for label in labels if label != "none"),
+        "train_items": len(train.labels),
+        "train_red_line_items": sum(1 for label in train.labels if label != "none"),
         "dev_sentences": len(dev),
         "clauses": list(clauses),
         "customer_vector": customer_vector,
@@ -226,11 +247,11 @@ def fit_detectors(
         "kinds": {},
     }
     for kind in DETECTED:
-        y = np.asarray([label == kind for label in labels])
+        x, y = train.for_kind(kind)
         reads_whose = kind in whose_data
         fitted, c = _fit(kind_rows(x, units["en"].whose_columns, reads_whose), y)
         detector = Detector(**fitted.model_dump())
-        kind_report: dict[str, Any] = {"train_positives": int(y.sum()), "C": c}
+        kind_report: dict[str, Any] = {"train_positives": int(y.sum()), "train_rows": len(y), "C": c}
         for language in LANGUAGES:
             probs = sentence_probability(
                 detector, units[language], reads_whose=reads_whose, reads_clauses=kind in clauses

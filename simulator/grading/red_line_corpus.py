@@ -2,9 +2,10 @@
 
 Files live in ``simulator/grading/red_line_sentences/<source>[-<part>].<language>.yaml`` (written for
 drill, MIT; a source too long for the content size limit is cut into parts): per item the customer's
-line before, ONE agent sentence and its label — ``unsafe_advice``, ``other_person_data`` or ``none``
-(most ``none`` items are near misses on the same topics: safe advice, a refusal to share a
-neighbour's number, the customer's own data read back). Every file is the detectors' TRAIN split;
+line before, ONE agent sentence and its label — ``unsafe_advice``, ``other_person_data``,
+``insult_or_threat`` or ``none`` (most ``none`` items are near misses on the same topics: safe advice, a
+refusal to share a neighbour's number, the customer's own data read back, a brush-off or a firm boundary
+with an abusive caller). Every file is the detectors' TRAIN split;
 their lines are chosen on the synthetic grader dev transcripts, never here.
 
 Loading checks each file against :class:`SentenceFile` (unknown keys rejected), that its name
@@ -24,13 +25,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.content_problems import ContentError, ContentProblem
 from simulator.content_validation import load_validated
-from simulator.models import Language
+from simulator.models import DialogueAct, Language
 from simulator.recognition.corpus import Voice
 
 SENTENCES_DIR = Path(__file__).resolve().parent / "red_line_sentences"
-Label = Literal["unsafe_advice", "other_person_data", "none"]
+Label = Literal["unsafe_advice", "other_person_data", "insult_or_threat", "none"]
 #: The red lines these detectors learn (rubric kinds).
-DETECTED: tuple[Literal["unsafe_advice", "other_person_data"], ...] = ("unsafe_advice", "other_person_data")
+DETECTED: tuple[Literal["unsafe_advice", "other_person_data", "insult_or_threat"], ...] = (
+    "unsafe_advice",
+    "other_person_data",
+    "insult_or_threat",
+)
+#: Acts of the acts corpus whose sentences say nothing about a kind: the corpus's ``forbidden_phrase`` joins
+#: brush-offs with insults and threats (docs/acts.md), so its sentences are neither evidence for nor
+#: against ``insult_or_threat`` and are left out of that kind's fit (the red-line files hold the brush-offs).
+UNLABELLED_BY_ACT: dict[str, tuple[DialogueAct, ...]] = {"insult_or_threat": (DialogueAct.forbidden_phrase,)}
 
 
 class _Strict(BaseModel):

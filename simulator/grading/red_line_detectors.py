@@ -1,4 +1,4 @@
-"""Learned red-line detectors: unsafe advice and another person's data, read by meaning.
+"""Learned red-line detectors: unsafe advice, another person's data and insults or threats, read by meaning.
 
 Each agent sentence (text aimed at the grader removed) is scored by one logistic regression per
 kind over what drill already understands of it: its e5 vector (the recogniser's cached encoder),
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from simulator.grading.rules import RuleContext
 
 DETECTORS_FILE = Path(__file__).with_name("red_line_detectors.json")
-DetectedKind = Literal["unsafe_advice", "other_person_data"]
+DetectedKind = Literal["unsafe_advice", "other_person_data", "insult_or_threat"]
 
 
 class _Strict(BaseModel):

@@ -13,10 +13,10 @@ they are called and why each fails a session. Each is detected in the agent's tu
   confirmed at or above this kind's fail line and flagged for review at or above its review line.
   Without a fitted scorer, a match to a ``must_not_promise`` limit by meaning carries the dev
   precision of its line as confidence and goes to review;
-- **learned detectors**, for ``unsafe_advice`` and ``other_person_data``: every agent sentence scored
-  by its kind's logistic regression (``red_line_detectors``: e5 vector and act scores), confirmed at
-  or above the kind's fail line in ``red_line_detectors.json`` and flagged for review at or above its
-  review line.
+- **learned detectors**, for ``unsafe_advice``, ``other_person_data`` and ``insult_or_threat``: every
+  agent sentence scored by its kind's logistic regression (``red_line_detectors``: e5 vector and act
+  scores), confirmed at or above the kind's fail line in ``red_line_detectors.json`` and flagged for
+  review at or above its review line.
 
 A hit at or above the confidence threshold chosen on dev for its kind and language
 (``grader_thresholds.yaml``, precision target there) is *confirmed*: the session fails and compliance
@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 from simulator.grading.commitment_checks import promises_beyond_policy
 from simulator.grading.limit_breach import breach_model, certain_breaches, scored_candidates
 from simulator.grading.private_requests import request_score
+from simulator.grading.red_line_corpus import DETECTED
 from simulator.grading.red_line_detectors import detector_hits, fail_line
 from simulator.grading.thresholds import LimitBreachModel, red_line_threshold
 from simulator.lexicon import keyword_pattern
@@ -124,8 +125,8 @@ def _scored_hits(ctx: RuleContext, rule: CriticalErrorRule, model: LimitBreachMo
 
 
 def _detected_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
-    """The learned detector's sentences at or above its review line (``unsafe_advice``, ``other_person_data``)."""
-    if rule.kind not in ("unsafe_advice", "other_person_data"):
+    """The learned detector's sentences at or above its review line (the kinds of ``red_line_corpus.DETECTED``)."""
+    if rule.kind not in DETECTED:
         return []
     return [
         _hit(ctx, rule, hit.turn, hit.quote, hit.probability, "recogniser") for hit in detector_hits(ctx, rule.kind)
