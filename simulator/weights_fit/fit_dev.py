@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,9 @@ class DevFit:
     weights: OfflineWeights
     fits: dict[str, CriterionFit]
     provenance: dict[str, Any]
+    #: Every row's nested cross-validated levels beside the mentor's (``nested_predictions``): the figures'
+    #: per-item source, for error analysis; not written to the weights file.
+    predictions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def dev_signals(
@@ -317,7 +320,28 @@ def fit_on_dev(
             "total": total_figures(rows, template_levels, rubric),
         },
     }
-    return DevFit(weights, fits, provenance)
+    return DevFit(weights, fits, provenance, nested_predictions(rows, cv_levels, rubric))
+
+
+def nested_predictions(rows: list[LabelledSignals], levels: list[dict[str, int]], rubric: Any) -> list[dict[str, Any]]:
+    """One record per row: id, group, graded with a case or not, the mentor's and the nested-CV levels and
+    totals (``None`` when the mentor left a criterion unlabelled)."""
+    ids = [c.id for c in rubric.criteria]
+    records: list[dict[str, Any]] = []
+    for row, predicted in zip(rows, levels, strict=True):
+        full = all(i in row.levels for i in ids)
+        records.append(
+            {
+                "id": row.item_id,
+                "group": row.group,
+                "with_case": row.with_case,
+                "mentor": dict(row.levels),
+                "grader": dict(predicted),
+                "mentor_total": weighted_total(row.levels, rubric) if full else None,
+                "grader_total": weighted_total(predicted, rubric),
+            }
+        )
+    return records
 
 
 def _shown(directory: Path) -> str:
