@@ -67,6 +67,7 @@ def dev_signals(
                 values,
                 labelled.item.labels.scores(),
                 with_case=bool(transcript.case_id),
+                language=str(transcript.language),
             )
         )
     return rows, skipped
@@ -99,6 +100,7 @@ def real_dev_signals(
                 values,
                 log.item.labels.scores(),
                 with_case=bool(log.transcript.case_id),
+                language=str(log.transcript.language),
             )
         )
     return rows, skipped, missing
@@ -128,6 +130,18 @@ def _part_figures(
         return {}
     part_rows, part_levels = [r for r, _ in chosen], [p for _, p in chosen]
     figures = {"levels": level_figures(part_rows, part_levels), "total": total_figures(part_rows, part_levels, rubric)}
+    languages = sorted({r.language for r in part_rows if r.language})
+    if len(languages) > 1:
+        # Pass/fail near the mark differs by language (English agents were passed more often than the
+        # mentor passed them, 2026-12-03): each language's totals apart.
+        figures["by_language"] = {
+            language: total_figures(
+                [r for r in part_rows if r.language == language],
+                [p for r, p in zip(part_rows, part_levels, strict=True) if r.language == language],
+                rubric,
+            )
+            for language in languages
+        }
     if real:
         figures["total"]["spearman_interval"] = _spearman_interval(part_rows, part_levels, rubric)
         # Pooled over datasets, a Spearman also rewards telling the datasets apart; within each one it
@@ -335,6 +349,7 @@ def nested_predictions(rows: list[LabelledSignals], levels: list[dict[str, int]]
                 "id": row.item_id,
                 "group": row.group,
                 "with_case": row.with_case,
+                "language": row.language,
                 "mentor": dict(row.levels),
                 "grader": dict(predicted),
                 "mentor_total": weighted_total(row.levels, rubric) if full else None,
