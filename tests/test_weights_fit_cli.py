@@ -90,7 +90,7 @@ def test_fit_reads_only_dev_and_writes_weights_with_provenance(
     assert "-w" in weights.version  # the fitted numbers have their own digest in the name
     # The level map is chosen by nested cross-validation among the candidates, whose figures are kept.
     assert provenance.level_map["chosen"] == weights.level_map
-    assert set(provenance.level_map["candidates"]) == {"half_up", "label_quantiles"}
+    assert set(provenance.level_map["candidates"]) == {"half_up", "label_quantiles", "ordinal"}
     assert all((spec.cuts is None) == (weights.level_map == "half_up") for spec in weights.criteria.values())
     assert provenance.training_data["real_dev"].startswith("not used")
     assert weights.thresholds == default_weights().thresholds

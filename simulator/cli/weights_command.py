@@ -69,7 +69,15 @@ def _figures_line(name: str, figures: dict[str, Any]) -> str:
     "cross-validated by dataset.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the provenance (figures included) as JSON.")
-def fit(set_dir: Path, out_path: Path, real_dev: bool, as_json: bool) -> None:
+@click.option(
+    "--predictions",
+    "predictions_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also write every dev row's nested cross-validated levels and total beside the mentor's (JSON), "
+    "for error analysis.",
+)
+def fit(set_dir: Path, out_path: Path, real_dev: bool, as_json: bool, predictions_path: Path | None) -> None:
     """Fit every criterion's weights on the dev split (cross-validated by situation) and write the weights file
     with its provenance: data hash, recogniser model digest, date, model, chosen alpha and cross-validated
     figures. The version is fitted-<date>-<data digest>-w<weights digest>-r<recogniser digest>: weights fitted
@@ -103,6 +111,10 @@ def fit(set_dir: Path, out_path: Path, real_dev: bool, as_json: bool) -> None:
         numbers = hashlib.sha256(json.dumps(fitted, sort_keys=True).encode("utf-8")).hexdigest()
         version = f"{_version('fitted', digest)}-w{numbers[:8]}-r{recogniser[:8]}"
         written = write_weights(result.weights, result.provenance, version, out_path)
+        if predictions_path is not None:
+            predictions_path.write_text(
+                json.dumps(result.predictions, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            )
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

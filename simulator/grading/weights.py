@@ -24,8 +24,10 @@ WEIGHTS_FILE = Path(__file__).with_name("offline_weights.yaml")
 #: How a criterion's raw sum becomes a level 1-5 (chosen by nested cross-validation when fitting,
 #: docs/grader-weights.md): ``half_up`` rounds half up and clamps; ``label_quantiles`` uses cut points
 #: fitted so that the training rows' levels are spread as the mentors' levels are.
-LevelMap = Literal["half_up", "label_quantiles"]
-LEVEL_MAPS: tuple[LevelMap, ...] = ("half_up", "label_quantiles")
+#: ``ordinal`` fits the weights and the cut points together as a cumulative logit
+#: (``simulator.weights_fit.ordinal``): the level is the median of the predicted distribution.
+LevelMap = Literal["half_up", "label_quantiles", "ordinal"]
+LEVEL_MAPS: tuple[LevelMap, ...] = ("half_up", "label_quantiles", "ordinal")
 
 
 class OfflineWeightsError(DrillError):

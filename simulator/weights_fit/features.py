@@ -31,6 +31,7 @@ class LabelledSignals:
     values: SignalValues
     levels: Mapping[str, int]  # criterion id -> the mentor's level, 1-5
     with_case: bool = True  # graded with its case (a drill, a synthetic transcript) or without (a chat log)
+    language: str = ""  # the transcript's language, for figures per language ("" when not known)
 
 
 def signal_sign(name: str) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,9 @@ class DevFit:
     weights: OfflineWeights
     fits: dict[str, CriterionFit]
     provenance: dict[str, Any]
+    #: Every row's nested cross-validated levels beside the mentor's (``nested_predictions``): the figures'
+    #: per-item source, for error analysis; not written to the weights file.
+    predictions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def dev_signals(
@@ -64,6 +67,7 @@ def dev_signals(
                 values,
                 labelled.item.labels.scores(),
                 with_case=bool(transcript.case_id),
+                language=str(transcript.language),
             )
         )
     return rows, skipped
@@ -96,6 +100,7 @@ def real_dev_signals(
                 values,
                 log.item.labels.scores(),
                 with_case=bool(log.transcript.case_id),
+                language=str(log.transcript.language),
             )
         )
     return rows, skipped, missing
@@ -125,6 +130,18 @@ def _part_figures(
         return {}
     part_rows, part_levels = [r for r, _ in chosen], [p for _, p in chosen]
     figures = {"levels": level_figures(part_rows, part_levels), "total": total_figures(part_rows, part_levels, rubric)}
+    languages = sorted({r.language for r in part_rows if r.language})
+    if len(languages) > 1:
+        # Pass/fail near the mark differs by language (English agents were passed more often than the
+        # mentor passed them, 2026-12-03): each language's totals apart.
+        figures["by_language"] = {
+            language: total_figures(
+                [r for r in part_rows if r.language == language],
+                [p for r, p in zip(part_rows, part_levels, strict=True) if r.language == language],
+                rubric,
+            )
+            for language in languages
+        }
     if real:
         figures["total"]["spearman_interval"] = _spearman_interval(part_rows, part_levels, rubric)
         # Pooled over datasets, a Spearman also rewards telling the datasets apart; within each one it
@@ -317,7 +334,29 @@ def fit_on_dev(
             "total": total_figures(rows, template_levels, rubric),
         },
     }
-    return DevFit(weights, fits, provenance)
+    return DevFit(weights, fits, provenance, nested_predictions(rows, cv_levels, rubric))
+
+
+def nested_predictions(rows: list[LabelledSignals], levels: list[dict[str, int]], rubric: Any) -> list[dict[str, Any]]:
+    """One record per row: id, group, graded with a case or not, the mentor's and the nested-CV levels and
+    totals (``None`` when the mentor left a criterion unlabelled)."""
+    ids = [c.id for c in rubric.criteria]
+    records: list[dict[str, Any]] = []
+    for row, predicted in zip(rows, levels, strict=True):
+        full = all(i in row.levels for i in ids)
+        records.append(
+            {
+                "id": row.item_id,
+                "group": row.group,
+                "with_case": row.with_case,
+                "language": row.language,
+                "mentor": dict(row.levels),
+                "grader": dict(predicted),
+                "mentor_total": weighted_total(row.levels, rubric) if full else None,
+                "grader_total": weighted_total(predicted, rubric),
+            }
+        )
+    return records
 
 
 def _shown(directory: Path) -> str:

@@ -41,6 +41,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold
 from simulator.errors import DrillError
 from simulator.grading.weights import CriterionWeights, LevelMap, OfflineWeights, SignalWeight
 from simulator.weights_fit.features import LabelledSignals, SignalValues, signal_sign
+from simulator.weights_fit.ordinal import OrdinalLogit
 
 #: Ridge strengths searched by cross-validation (the chosen one is recorded with the weights).
 ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-3, 3, 13))
@@ -210,15 +211,18 @@ def fit_criterion(
         if prior is None
         else np.array([signal_sign(n) * (prior.signals[n].weight if n in prior.signals else 0.0) for n in spec.signals])
     )
+    estimator: PriorRidge | OrdinalLogit = (
+        OrdinalLogit(prior=prior_coef) if level_map == "ordinal" else PriorRidge(prior=prior_coef)
+    )
     search = GridSearchCV(
-        PriorRidge(prior=prior_coef),
+        estimator,
         {"alpha": list(alphas)},
         cv=GroupKFold(n_splits=min(folds, distinct)),
         scoring="neg_mean_absolute_error",
     )
     search.fit(X, y, groups=groups)
     alpha = float(search.best_params_["alpha"])
-    model = PriorRidge(alpha=alpha, prior=prior_coef).fit(X, y)
+    model = estimator.set_params(alpha=alpha).fit(X, y)
     largest = np.abs(X).max(axis=0) if len(X) else np.zeros(len(spec.signals))
     silent = tuple(name for index, name in enumerate(spec.signals) if largest[index] == 0)
     signals: dict[str, SignalWeight] = {}
@@ -230,8 +234,19 @@ def fit_criterion(
             continue
         weight = round(float(signal_sign(name) * model.coef_[index]), 4) + 0.0  # + 0.0: no "-0.0" in the file
         signals[name] = SignalWeight(weight=weight, cap=round(abs(weight) * float(largest[index]), 4))
-    base = round(min(5.0, max(1.0, model.intercept_)), 4)
-    fitted = CriterionWeights(base=base, signals=signals, score_caps=dict(spec.score_caps))
+    if isinstance(model, OrdinalLogit):
+        # The cumulative logit has no intercept of its own (the thresholds carry it): the base is the
+        # mentors' mean level and the cut points move with it, so the raw sum reads on the levels' scale.
+        base = round(min(5.0, max(1.0, float(y.mean()))), 4)
+        fitted = CriterionWeights(
+            base=base,
+            signals=signals,
+            score_caps=dict(spec.score_caps),
+            cuts=[round(base + float(cut), 4) for cut in model.cuts_],
+        )
+    else:
+        base = round(min(5.0, max(1.0, model.intercept_)), 4)
+        fitted = CriterionWeights(base=base, signals=signals, score_caps=dict(spec.score_caps))
     if level_map == "label_quantiles":
         raw = [raw_sum(fitted, r.values) for r in usable]
         fitted = fitted.model_copy(update={"cuts": label_quantile_cuts(raw, [int(level) for level in y])})
