@@ -107,6 +107,14 @@ class _CaseKit:
 
 
 @dataclass(frozen=True)
+class OrdinaryReferences:
+    """The rubric's ``ordinary_references`` of one language: where they occur, and the name read instead."""
+
+    pattern: re.Pattern[str]
+    stand_in: str
+
+
+@dataclass(frozen=True)
 class _RubricKit:
     forbidden: tuple[Phrase, ...]
     jargon: re.Pattern[str] | None
@@ -114,6 +122,7 @@ class _RubricKit:
     brush_offs: ClauseMatcher | None = None
     not_requests: ClauseMatcher | None = None
     not_brush_offs: ClauseMatcher | None = None
+    references: OrdinaryReferences | None = None
 
 
 @dataclass
@@ -183,8 +192,9 @@ def _rubric_kit(rubric: Rubric, lex: CompiledLexicon) -> _RubricKit:
             if secret_rule is not None and secret_rule.not_requests
             else None
         )
+        references = _ordinary_references(secret_rule.ordinary_references if secret_rule else [], lex.language)
         if rules is None:
-            return _RubricKit((), None, None, None, not_requests)
+            return _RubricKit((), None, None, None, not_requests, references=references)
         brush_offs = clause_matcher(rules.brush_offs, leading, trailing) if rules.brush_offs else None
         courtesy = clause_matcher(rules.not_brush_offs, leading, trailing) if rules.not_brush_offs else None
         return _RubricKit(
@@ -194,6 +204,7 @@ def _rubric_kit(rubric: Rubric, lex: CompiledLexicon) -> _RubricKit:
             brush_offs,
             not_requests,
             courtesy,
+            references,
         )
 
     kit: _RubricKit = _RUBRIC_CACHE.get(rubric, lex.language, build)
@@ -204,6 +215,21 @@ def not_request_clauses(rubric: Rubric, language: Language) -> ClauseMatcher | N
     """The rubric's clauses saying a secret is not needed (``critical_errors`` ``private_data_request``
     ``not_requests``), compiled once per rubric and language; None when it lists none."""
     return _rubric_kit(rubric, compiled_lexicon(language)).not_requests
+
+
+def ordinary_references(rubric: Rubric, language: Language) -> OrdinaryReferences | None:
+    """The rubric's names of ordinary references (``critical_errors`` ``private_data_request``
+    ``ordinary_references``) compiled once per rubric and language; None when it lists none."""
+    return _rubric_kit(rubric, compiled_lexicon(language)).references
+
+
+def _ordinary_references(names: list[str], language: Language) -> OrdinaryReferences | None:
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    # Latin-script names are whole words ("pin code" is no "code"); Chinese has no word breaks.
+    body = rf"\b(?:{alternatives})\b" if language == "en" else f"(?:{alternatives})"
+    return OrdinaryReferences(re.compile(body, re.IGNORECASE), names[0])
 
 
 def case_forbidden_promise(case: Case, language: Language) -> re.Pattern[str] | None:

@@ -407,3 +407,21 @@ def test_concrete_replies_is_the_share_of_replies_that_give_the_customer_somethi
 def test_concrete_replies_is_for_case_less_logs_only() -> None:
     t = transcript("zh-CN", [("c", "快递怎么还没到？"), ("a", "您的包裹明天下午3点前送到。")], case_id=zh_case().id)
     assert not measure(t, zh_case()).signal("concrete_replies").applicable
+
+
+def test_careless_writing_reads_the_form_of_written_latin_turns_only() -> None:
+    def chat(*replies: str, channel: str = "chat", language: str = "en") -> Transcript:
+        turns: list[tuple[str, str]] = []
+        for reply in replies:
+            turns += [("c", "I need a cheap restaurant in the north."), ("a", reply)]
+        return transcript(language, turns, channel=channel, start="mid_conversation")
+
+    tidy = "Royal Spice is a cheap Indian restaurant in the north. Would you like the address?"
+    assert measure(chat(tidy, "You're welcome, goodbye!"), None).signal("careless_writing").value == 0.0
+    for sloppy in ("royal spice is a cheap indian restaurant", "They serve Indian food .", "It is in the north"):
+        result = measure(chat(tidy, sloppy), None).signal("careless_writing")
+        assert result.value == 0.5 and result.negative, sloppy
+    # A call's transcript is speech on paper, and Chinese chat often ends without a full stop: not read.
+    assert not measure(chat("royal spice is cheap", channel="phone"), None).signal("careless_writing").applicable
+    zh = transcript("zh-CN", [("c", "有便宜的餐馆吗？"), ("a", "有的 北边的皇家香料")], channel="chat")
+    assert not measure(zh, None).signal("careless_writing").applicable

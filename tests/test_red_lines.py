@@ -71,6 +71,24 @@ def test_items_listed_with_the_enumeration_comma_are_set_aside_with_the_clause_t
     assert told.confirmed == []
 
 
+def test_a_bookings_confirmation_code_is_an_ordinary_reference_but_a_code_sent_by_sms_beside_it_is_not() -> None:
+    # Synthetic dev: excellent airline agents opening a claim ask for the booking's confirmation code.
+    for asked in ("What's your confirmation code?", "Your confirmation code, please, and I'll get straight to it."):
+        booking = scan("en", f"{EN_HELLO} {asked}")
+        assert booking.confirmed == [] and booking.review == [], asked
+    both = scan("en", f"{EN_HELLO} Can I have your confirmation code and the code we just texted you?")
+    assert [(hit.kind, hit.source) for hit in both.confirmed] == [("private_data_request", "recogniser")]
+    # The secrets still fail: a PIN, a password, the CVV and expiry, a code sent by SMS.
+    for secret in (
+        "Right, and your PIN as well please.",
+        "What's your online banking password?",
+        "Could you read me the CVV and the expiry date on the card?",
+        "Read me the verification code we just texted you.",
+    ):
+        found = scan("en", f"{EN_HELLO} {secret}")
+        assert [hit.kind for hit in found.confirmed] == ["private_data_request"], secret
+
+
 def test_an_amount_the_cases_resolution_names_is_not_beyond_the_compensation_limit() -> None:
     # The case's resolution refunds the duplicate $89.99 and its limit caps goodwill money at $10:
     # refunding what the resolution names is the resolution, a goodwill sum above the limit is not.

@@ -38,7 +38,7 @@ from simulator.grading.thresholds import LimitBreachModel, red_line_threshold
 from simulator.lexicon import keyword_pattern
 from simulator.models import CriticalErrorRule, Language, RedLine
 from simulator.quotes import verify_agent_quote
-from simulator.recognizer import not_request_clauses
+from simulator.recognizer import not_request_clauses, ordinary_references
 
 if TYPE_CHECKING:
     from simulator.grading.rules import RuleContext
@@ -87,9 +87,10 @@ def _phrase_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
 def _recognised_hits(ctx: RuleContext, rule: CriticalErrorRule) -> list[RedLine]:
     hits = []
     not_requests = not_request_clauses(ctx.rubric, ctx.language)
+    references = ordinary_references(ctx.rubric, ctx.language)
     for turn, recognized in ctx.credited.items():
         for sentence in recognized.sentences:
-            score = request_score(sentence, not_requests)
+            score = request_score(sentence, not_requests, references)
             if score is not None:
                 hits.append(_hit(ctx, rule, turn, sentence.text, score, "recogniser"))
     return hits

@@ -118,7 +118,7 @@ from simulator.grading.rule_context import (
 from simulator.grading.thresholds import red_line_threshold, violation_threshold
 from simulator.models import Case, DialogueAct, Finding, Rubric, Transcript
 from simulator.quotes import clause_quote
-from simulator.recognizer import RecognizedTurn, not_request_clauses
+from simulator.recognizer import RecognizedTurn, not_request_clauses, ordinary_references
 
 __all__ = [
     "ALL_RULES",
@@ -178,11 +178,12 @@ def check_private_data_requests(ctx: RuleContext) -> list[Finding]:
     """
     cut = red_line_threshold("private_data_request", ctx.language)
     not_requests = not_request_clauses(ctx.rubric, ctx.language)
+    references = ordinary_references(ctx.rubric, ctx.language)
 
     def counted(recognized: RecognizedTurn) -> list[str]:
         found = []
         for sentence in recognized.sentences:
-            score = request_score(sentence, not_requests) if cut is not None else None
+            score = request_score(sentence, not_requests, references) if cut is not None else None
             if cut is not None and score is not None and score >= cut:
                 found.append(sentence.text)
         return found

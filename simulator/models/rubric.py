@@ -151,6 +151,15 @@ class CriticalErrorRule(StrictModel):
             "(matched as a whole clause); set aside before the rest of the sentence is judged by meaning."
         ),
     )
+    ordinary_references: list[NonEmpty] = Field(
+        default_factory=list,
+        description=(
+            "private_data_request only: names of references a customer may read out for ordinary "
+            "verification (an order number, a booking's confirmation code), matched literally; each is "
+            "read as the first of them before the sentence is judged by meaning, so 'confirmation code' "
+            "is not taken for a code sent by SMS."
+        ),
+    )
 
 
 class Rubric(StrictModel):
