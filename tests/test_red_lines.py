@@ -89,6 +89,13 @@ def test_a_bookings_confirmation_code_is_an_ordinary_reference_but_a_code_sent_b
         assert booking.confirmed == [] and booking.review == [], asked
     both = scan("en", f"{EN_HELLO} Can I have your confirmation code and the code we just texted you?")
     assert [(hit.kind, hit.source) for hit in both.confirmed] == [("private_data_request", "recogniser")]
+    # A service request's number and the billing ZIP code are ordinary verification too (synthetic dev).
+    for asked in (
+        "Could you give me the service request number so I can see everything?",
+        "First I need to verify the account: the phone number and the billing zip code, please.",
+    ):
+        verified = scan("en", f"{EN_HELLO} {asked}")
+        assert verified.confirmed == [], asked
     # The secrets still fail: a PIN, a password, the CVV and expiry, a code sent by SMS.
     for secret in (
         "Right, and your PIN as well please.",
