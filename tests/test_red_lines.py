@@ -71,6 +71,17 @@ def test_items_listed_with_the_enumeration_comma_are_set_aside_with_the_clause_t
     assert told.confirmed == []
 
 
+def test_a_secret_said_to_be_not_needed_with_other_verbs_of_handing_over_is_no_request() -> None:
+    # Synthetic dev (t9, d9): excellent agents telling the customer what not to send were failed on a red line.
+    for told in (
+        "只需要确认尾号，完整卡号和验证码都不用发我哦。",
+        "卡背面的数字、有效期、密码和验证码都不用报，以后谁在电话里要这些，您都别给。",
+    ):
+        assert scan("zh-CN", f"{ZH_HELLO}{told}").confirmed == [], told
+    asked = scan("zh-CN", f"{ZH_HELLO}把完整卡号和验证码发我一下。")
+    assert [(hit.kind, hit.source) for hit in asked.confirmed] == [("private_data_request", "recogniser")]
+
+
 def test_a_bookings_confirmation_code_is_an_ordinary_reference_but_a_code_sent_by_sms_beside_it_is_not() -> None:
     # Synthetic dev: excellent airline agents opening a claim ask for the booking's confirmation code.
     for asked in ("What's your confirmation code?", "Your confirmation code, please, and I'll get straight to it."):
@@ -78,6 +89,13 @@ def test_a_bookings_confirmation_code_is_an_ordinary_reference_but_a_code_sent_b
         assert booking.confirmed == [] and booking.review == [], asked
     both = scan("en", f"{EN_HELLO} Can I have your confirmation code and the code we just texted you?")
     assert [(hit.kind, hit.source) for hit in both.confirmed] == [("private_data_request", "recogniser")]
+    # A service request's number and the billing ZIP code are ordinary verification too (synthetic dev).
+    for asked in (
+        "Could you give me the service request number so I can see everything?",
+        "First I need to verify the account: the phone number and the billing zip code, please.",
+    ):
+        verified = scan("en", f"{EN_HELLO} {asked}")
+        assert verified.confirmed == [], asked
     # The secrets still fail: a PIN, a password, the CVV and expiry, a code sent by SMS.
     for secret in (
         "Right, and your PIN as well please.",

@@ -339,7 +339,7 @@ def fit_on_dev(
 
 def nested_predictions(rows: list[LabelledSignals], levels: list[dict[str, int]], rubric: Any) -> list[dict[str, Any]]:
     """One record per row: id, group, graded with a case or not, the mentor's and the nested-CV levels and
-    totals (``None`` when the mentor left a criterion unlabelled)."""
+    totals (``None`` when the mentor left a criterion unlabelled), and the row's measured signal values."""
     ids = [c.id for c in rubric.criteria]
     records: list[dict[str, Any]] = []
     for row, predicted in zip(rows, levels, strict=True):
@@ -354,6 +354,7 @@ def nested_predictions(rows: list[LabelledSignals], levels: list[dict[str, int]]
                 "grader": dict(predicted),
                 "mentor_total": weighted_total(row.levels, rubric) if full else None,
                 "grader_total": weighted_total(predicted, rubric),
+                "signals": dict(row.values),
             }
         )
     return records
