@@ -192,7 +192,7 @@ def _rubric_kit(rubric: Rubric, lex: CompiledLexicon) -> _RubricKit:
             if secret_rule is not None and secret_rule.not_requests
             else None
         )
-        references = _ordinary_references(secret_rule.ordinary_references if secret_rule else [], lex.language)
+        references = _ordinary_references(secret_rule.ordinary_references if secret_rule else [])
         if rules is None:
             return _RubricKit((), None, None, None, not_requests, references=references)
         brush_offs = clause_matcher(rules.brush_offs, leading, trailing) if rules.brush_offs else None
@@ -223,13 +223,10 @@ def ordinary_references(rubric: Rubric, language: Language) -> OrdinaryReference
     return _rubric_kit(rubric, compiled_lexicon(language)).references
 
 
-def _ordinary_references(names: list[str], language: Language) -> OrdinaryReferences | None:
-    if not names:
-        return None
-    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    # Latin-script names are whole words ("pin code" is no "code"); Chinese has no word breaks.
-    body = rf"\b(?:{alternatives})\b" if language == "en" else f"(?:{alternatives})"
-    return OrdinaryReferences(re.compile(body, re.IGNORECASE), names[0])
+def _ordinary_references(names: list[str]) -> OrdinaryReferences | None:
+    # keyword_pattern matches Latin-script names as whole words ("pin code" is no "code").
+    pattern = keyword_pattern(names)
+    return OrdinaryReferences(pattern, names[0]) if pattern is not None else None
 
 
 def case_forbidden_promise(case: Case, language: Language) -> re.Pattern[str] | None:

@@ -25,6 +25,7 @@ from simulator.evals.agreement import bootstrap_interval, spearman_along
 from simulator.evals.grader_set import GraderSet, split_sha256
 from simulator.evals.real_log_set import RealLogSet
 from simulator.grading.weights import LEVEL_MAPS, LevelMap, OfflineWeights
+from simulator.models import Rubric
 from simulator.recognition.classifier import MODEL_DIR
 from simulator.weights_fit import model as fit_model
 from simulator.weights_fit.features import LabelledSignals, measure_signals
@@ -337,7 +338,9 @@ def fit_on_dev(
     return DevFit(weights, fits, provenance, nested_predictions(rows, cv_levels, rubric))
 
 
-def nested_predictions(rows: list[LabelledSignals], levels: list[dict[str, int]], rubric: Any) -> list[dict[str, Any]]:
+def nested_predictions(
+    rows: list[LabelledSignals], levels: list[dict[str, int]], rubric: Rubric
+) -> list[dict[str, Any]]:
     """One record per row: id, group, graded with a case or not, the mentor's and the nested-CV levels and
     totals (``None`` when the mentor left a criterion unlabelled), and the row's measured signal values."""
     ids = [c.id for c in rubric.criteria]
