@@ -18,10 +18,10 @@ from simulator.customer.offline import OfflineCustomer, _fits, fill_template
 from simulator.customer.rule_numbers import rule_numbers
 from simulator.customer.state_machine import CustomerRules
 from simulator.customer.wording import choice_options, grounded, word_list
-from simulator.models import Case, CustomerState, DialogueAct, Persona, Turn
+from simulator.models import Case, CustomerState, DialogueAct, Persona, Rubric, Turn
 from simulator.recognition import Span
 from simulator.recognition.sentence_acts import SentenceActs
-from tests.offline_fixtures import en_case, persona, rubric, zh_case
+from tests.offline_fixtures import en_case, persona, rubric, rubric_data, zh_case
 
 A = DialogueAct
 
@@ -297,6 +297,36 @@ def test_a_rule_recited_with_no_remedy_still_angers(act_labels: dict[str, set[Di
     start = engine.state.mood
     _, state = Session(engine).say(line)
     assert state.mood > start and engine.last_moves[0] == "after_policy"
+
+
+def _rubric_with_references() -> Rubric:
+    data = rubric_data()
+    data["critical_errors"] = {
+        "en": [
+            {
+                "kind": "private_data_request",
+                "name": "asking for private data",
+                "why": "It is what fraudsters ask.",
+                "ordinary_references": ["order number", "confirmation code"],
+            }
+        ]
+    }
+    return Rubric.model_validate(data)
+
+
+def test_a_reference_the_grader_reads_as_ordinary_is_no_secret_to_the_customer(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    # Misread as a secrets request; the grader reads it with "order number" in its place (no request),
+    # and so does the customer: no "My password? No.", no anger.
+    asked, secret = "What's the confirmation code?", "What's the code we just texted you?"
+    act_labels.update({asked: {A.private_data_request}, secret: {A.private_data_request}})
+    for line, suspicious in ((asked, False), (secret, True)):
+        engine = OfflineCustomer(persona("rational"), en_case(), seed=0, rubric=_rubric_with_references())
+        start = engine.state.mood
+        _, state = Session(engine).say(line)
+        assert ("after_private_request" in engine.last_moves) is suspicious, line
+        assert (state.mood > start) is suspicious, line
 
 
 # --- reacts in character, differently, to small talk, filler, repeats and role probes ------------

@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from simulator.customer.memory import CustomerMemory
 from simulator.customer.mood_rules import engaged, escalates, update_mood
 from simulator.customer.offer_rules import OfferRules, TurnOffers
+from simulator.customer.private_data import heard_requests
 from simulator.customer.reactions import turn_reaction
 from simulator.customer.rule_numbers import rule_numbers
 from simulator.customer.state import Move, StateStep
@@ -126,7 +127,7 @@ class CustomerRules:
         self, memory: CustomerMemory, text: str
     ) -> tuple[CustomerMemory, list[Move], RecognizedTurn, TurnOffers]:
         memory.agent_turns += 1
-        turn = recognize(text, self.case.language, case=self.case, rubric=self.rubric)
+        turn = heard_requests(recognize(text, self.case.language, case=self.case, rubric=self.rubric), self.rubric)
         offers = self._offer_rules.offers(turn)
         moves: list[Move] = []
         if memory.outcome is not None:  # already ended: the customer only repeats how it ended
