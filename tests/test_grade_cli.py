@@ -165,3 +165,17 @@ def test_llm_engine_without_endpoint(content: Path, tmp_path: Path) -> None:
     result = run(str(file), "--engine", "llm")
     assert result.exit_code == 2
     assert "DRILL_LLM_BASE_URL" in result.output
+
+
+def test_terminal_scorecard_shows_ampersands_and_drops_escape_sequences(content: Path, tmp_path: Path) -> None:
+    turns = [
+        ("c", "My order never came and I want my money back."),
+        ("a", "Sorry \x1b[31mto hear that & we will look into it <soon>, it is what it is."),
+        ("c", "That's it? When?"),
+        ("a", "Not our problem & nothing I can do, contact the courier yourself."),
+    ]
+    file = write_transcript(tmp_path / "t.json", "en", turns, case_id=en_case().id)
+    result = run(str(file), "--engine", "offline")
+    assert result.exit_code == 0, result.output
+    assert "&amp;" not in result.output and "&lt;" not in result.output and "\x1b" not in result.output
+    assert " & " in result.output  # the quoted agent text, as typed

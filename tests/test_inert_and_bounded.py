@@ -19,7 +19,7 @@ from simulator.app.report_export import ReportBundle, render_markdown
 from simulator.app.ui import launch_app
 from simulator.cli import main
 from simulator.content import validate_files
-from simulator.markdown_text import inert
+from simulator.markdown_text import for_terminal, inert
 from tests.test_app_e2e import PASSWORD, PERSONA, ZH_CASE, free_port, make_services
 from tests.test_app_security import QueueCaller
 
@@ -188,3 +188,10 @@ def test_exports_are_served_to_their_author_only_and_pages_allow_no_outside_imag
         )
     finally:
         demo.close()
+
+
+def test_terminal_text_shows_what_was_typed_without_control_characters() -> None:
+    typed = "Q&A <b>bold</b> [link](x) \x1b[2J\x1b]0;owned\x07 done"
+    shown = for_terminal(f"- quote: {inert(typed)}\n")
+    assert shown == "- quote: Q&A <b>bold</b> [link](x) [2J]0;owned done\n"
+    assert "&amp;" not in shown and "\x1b" not in shown and "\x07" not in shown

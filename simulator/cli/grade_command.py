@@ -13,6 +13,7 @@ from simulator.cli.root import echo_json, fail, library_or_exit, settings
 from simulator.grading import GradingError
 from simulator.grading.batch import FileResult, SummaryWriter, discover, grade_file, worst_exit_code
 from simulator.grading.scorecard import render_scorecard
+from simulator.markdown_text import for_terminal
 
 
 def _verdict(result: FileResult) -> str:
@@ -101,11 +102,13 @@ def grade_command(
                     echo_json(result.report.model_dump(mode="json"))
                 else:
                     click.echo(
-                        render_scorecard(
-                            result.report,
-                            result.report.language,
-                            library.rubric,
-                            case_titles=library.case_titles(),
+                        for_terminal(
+                            render_scorecard(
+                                result.report,
+                                result.report.language,
+                                library.rubric,
+                                case_titles=library.case_titles(),
+                            )
                         ),
                         nl=False,
                     )
