@@ -18,10 +18,10 @@ from simulator.customer.offline import OfflineCustomer, _fits, fill_template
 from simulator.customer.rule_numbers import rule_numbers
 from simulator.customer.state_machine import CustomerRules
 from simulator.customer.wording import choice_options, grounded, word_list
-from simulator.models import Case, CustomerState, DialogueAct, Persona, Turn
+from simulator.models import Case, CustomerState, DialogueAct, Persona, Rubric, Turn
 from simulator.recognition import Span
 from simulator.recognition.sentence_acts import SentenceActs
-from tests.offline_fixtures import en_case, persona, rubric, zh_case
+from tests.offline_fixtures import en_case, persona, rubric, rubric_data, zh_case
 
 A = DialogueAct
 
@@ -277,6 +277,56 @@ def test_cold_deflecting_or_hedging_turns_never_calm(
     start = engine.state.mood
     _, state = Session(engine).say(line)
     assert state.mood >= start
+
+
+def test_a_remedy_explained_as_what_applies_calms_as_an_offer(act_labels: dict[str, set[DialogueAct]]) -> None:
+    # Read only as explaining a rule: the matcher hears the refund, and the emotional persona (policy +2,
+    # offer -1) is calmed by the offer instead of angered by a "recital".
+    line = "因为是我们这边发货耽误了，按规定给您全额退款1999元，三天内原路退回。"
+    act_labels[line] = {A.explain_policy}
+    engine = customer("emotional")
+    start = engine.state.mood
+    _, state = Session(engine).say(line)
+    assert state.mood < start and "after_policy" not in engine.last_moves
+
+
+def test_a_rule_recited_with_no_remedy_still_angers(act_labels: dict[str, set[DialogueAct]]) -> None:
+    line = "按照平台规定，物流问题需要先和快递公司核实。"
+    act_labels[line] = {A.explain_policy}
+    engine = customer("emotional")
+    start = engine.state.mood
+    _, state = Session(engine).say(line)
+    assert state.mood > start and engine.last_moves[0] == "after_policy"
+
+
+def _rubric_with_references() -> Rubric:
+    data = rubric_data()
+    data["critical_errors"] = {
+        "en": [
+            {
+                "kind": "private_data_request",
+                "name": "asking for private data",
+                "why": "It is what fraudsters ask.",
+                "ordinary_references": ["order number", "confirmation code"],
+            }
+        ]
+    }
+    return Rubric.model_validate(data)
+
+
+def test_a_reference_the_grader_reads_as_ordinary_is_no_secret_to_the_customer(
+    act_labels: dict[str, set[DialogueAct]],
+) -> None:
+    # Misread as a secrets request; the grader reads it with "order number" in its place (no request),
+    # and so does the customer: no "My password? No.", no anger.
+    asked, secret = "What's the confirmation code?", "What's the code we just texted you?"
+    act_labels.update({asked: {A.private_data_request}, secret: {A.private_data_request}})
+    for line, suspicious in ((asked, False), (secret, True)):
+        engine = OfflineCustomer(persona("rational"), en_case(), seed=0, rubric=_rubric_with_references())
+        start = engine.state.mood
+        _, state = Session(engine).say(line)
+        assert ("after_private_request" in engine.last_moves) is suspicious, line
+        assert (state.mood > start) is suspicious, line
 
 
 # --- reacts in character, differently, to small talk, filler, repeats and role probes ------------

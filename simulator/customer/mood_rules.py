@@ -34,14 +34,23 @@ def update_mood(
     persona: Persona,
     numbers: RuleNumbers,
 ) -> None:
-    """Move ``memory.mood`` by the persona's reactions to the turn's acts, at most ``max_mood_step`` either way."""
+    """Move ``memory.mood`` by the persona's reactions to the turn's acts, at most ``max_mood_step`` either way.
+
+    The offer is the matcher's call, not the act classifier's: a complete acceptable offer moves the mood
+    as an offer even in a sentence read only as explaining what applies ("Because the order used free
+    shipping, we deduct $7.99: that's $111.01 back on your Visa."), and an explanation that brings an
+    acceptable remedy is its reason, not a policy recital, so it does not anger.
+    """
     reactions = persona.temperament.mood_reactions
     cold = bool(turn.acts & _COLD) and not offers.acceptable and not turn.has(DialogueAct.give_proof)
+    acts = turn.acts | {DialogueAct.offer_solution} if complete_offer else turn.acts
     delta = 0
-    for act in turn.acts:
+    for act in acts:
         change = reactions.get(act, 0)
         if act == DialogueAct.offer_solution and not complete_offer:
             continue  # an offer it turns down, a vague one ("补偿。") or nothing it can take calms nobody
+        if act == DialogueAct.explain_policy and offers.acceptable:
+            change = min(change, 0)
         if act == DialogueAct.empathy:
             memory.empathy_count += 1
             if memory.empathy_count > numbers.empathy_effective_turns:

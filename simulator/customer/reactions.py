@@ -41,6 +41,7 @@ def turn_reaction(
         turn.has(DialogueAct.explain_policy)
         and reactions.get(DialogueAct.explain_policy, 0) != 0
         and not memory.goal_raised
+        and not offers.acceptable  # the reason for a remedy it would take is no recital
     ):
         return Move("after_policy")
     if (

@@ -16,7 +16,9 @@ The rules (numbers from the persona's ``temperament`` and ``customer/rules.yaml`
 - **Mood** moves by the persona's ``mood_reactions`` for each act of the turn, by at most the
   persona's ``max_mood_step`` either way. A cold, deflecting or hedging turn (forbidden phrasing, a
   hedge, a refusal with nothing offered) never calms: only its angering reactions count. Empathy
-  wears off after ``empathy_effective_turns``.
+  wears off after ``empathy_effective_turns``. A complete acceptable offer moves it as an offer
+  whichever act its sentence was read as, and the explanation that comes with an acceptable remedy
+  does not anger as a policy recital.
 - **Facts** are given only when asked; a fact the agent just read back is confirmed, not repeated.
 - **Offers** are matched to the case's resolutions by meaning (``recognition.offer_match``, the
   threshold chosen on labelled pairs) and by the resolutions' keyword hints. An acceptable offer is
@@ -43,6 +45,7 @@ from collections.abc import Sequence
 from simulator.customer.memory import CustomerMemory
 from simulator.customer.mood_rules import engaged, escalates, update_mood
 from simulator.customer.offer_rules import OfferRules, TurnOffers
+from simulator.customer.private_data import heard_requests
 from simulator.customer.reactions import turn_reaction
 from simulator.customer.rule_numbers import rule_numbers
 from simulator.customer.state import Move, StateStep
@@ -124,7 +127,7 @@ class CustomerRules:
         self, memory: CustomerMemory, text: str
     ) -> tuple[CustomerMemory, list[Move], RecognizedTurn, TurnOffers]:
         memory.agent_turns += 1
-        turn = recognize(text, self.case.language, case=self.case, rubric=self.rubric)
+        turn = heard_requests(recognize(text, self.case.language, case=self.case, rubric=self.rubric), self.rubric)
         offers = self._offer_rules.offers(turn)
         moves: list[Move] = []
         if memory.outcome is not None:  # already ended: the customer only repeats how it ended
