@@ -262,22 +262,6 @@ def test_mood_events_after_empathy_and_forbidden_phrase() -> None:
     assert empathy_ok(events[0]) and not forbidden_ok(events[1])
 
 
-def test_empathy_with_a_hedge_is_no_clean_empathy_turn(act_labels: dict[str, set[DialogueAct]]) -> None:
-    # The customer's rules make a hedging turn cold: its rise is the hedge's, not the empathy's.
-    case = zh_case()
-    hedged, clean = "太闹心了，咱们想办法。", "太闹心了，换我也急。"
-    act_labels.update({hedged: {DialogueAct.empathy, DialogueAct.hedge}, clean: {DialogueAct.empathy}})
-    conversation = transcript(
-        "zh-CN",
-        ("customer", case.opening_line, {"mood": 6, "goal_met": False}),
-        ("agent", hedged),
-        ("customer", "别光说好听的。", {"mood": 7, "goal_met": False}),
-        ("agent", clean),
-        ("customer", "嗯。", {"mood": 6, "goal_met": False}),
-    )
-    assert [(event.kind, event.turn) for event in mood_events(conversation, case, rubric())] == [("empathy", 3)]
-
-
 def test_customer_lines_drop_the_case_text_the_customer_repeats() -> None:
     case = zh_case()
     conversation = transcript(

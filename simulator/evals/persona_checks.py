@@ -30,13 +30,10 @@ from simulator.recognizer import RecognizedTurn, recognize
 MIN_MARKER_CHARS = 2
 MIN_CORE_CHARS = 4
 # Acts that can move the mood up on their own; an "empathy turn" must have none of them, so that a
-# rise after it is the empathy's fault and not the policy recital's next to it. A hedge is one: the
-# customer's rules make a hedging turn cold (it never calms, docs/customer.md), so "sorry, that's a
-# pain. Let's get it sorted." read as empathy and a hedge rises by design, not because of the empathy.
+# rise after it is the empathy's fault and not the policy recital's next to it.
 _SPOILERS = frozenset(
     {
         DialogueAct.forbidden_phrase,
-        DialogueAct.hedge,
         DialogueAct.private_data_request,
         DialogueAct.long_turn,
         DialogueAct.refusal,
