@@ -279,24 +279,27 @@ def test_cold_deflecting_or_hedging_turns_never_calm(
     assert state.mood >= start
 
 
-def test_a_remedy_explained_as_what_applies_calms_as_an_offer(act_labels: dict[str, set[DialogueAct]]) -> None:
-    # Read only as explaining a rule: the matcher hears the refund, and the emotional persona (policy +2,
-    # offer -1) is calmed by the offer instead of angered by a "recital".
-    line = "因为是我们这边发货耽误了，按规定给您全额退款1999元，三天内原路退回。"
+def _mood_change_of_a_policy_line(act_labels: dict[str, set[DialogueAct]], line: str) -> tuple[int, list[str]]:
+    """The emotional customer's mood change and moves after ``line``, read only as explaining a rule."""
     act_labels[line] = {A.explain_policy}
     engine = customer("emotional")
     start = engine.state.mood
     _, state = Session(engine).say(line)
-    assert state.mood < start and "after_policy" not in engine.last_moves
+    return state.mood - start, list(engine.last_moves)
+
+
+def test_a_remedy_explained_as_what_applies_calms_as_an_offer(act_labels: dict[str, set[DialogueAct]]) -> None:
+    # The matcher hears the refund, and the emotional persona (policy +2, offer -1) is calmed by the
+    # offer instead of angered by a "recital".
+    change, moves = _mood_change_of_a_policy_line(
+        act_labels, "因为是我们这边发货耽误了，按规定给您全额退款1999元，三天内原路退回。"
+    )
+    assert change < 0 and "after_policy" not in moves
 
 
 def test_a_rule_recited_with_no_remedy_still_angers(act_labels: dict[str, set[DialogueAct]]) -> None:
-    line = "按照平台规定，物流问题需要先和快递公司核实。"
-    act_labels[line] = {A.explain_policy}
-    engine = customer("emotional")
-    start = engine.state.mood
-    _, state = Session(engine).say(line)
-    assert state.mood > start and engine.last_moves[0] == "after_policy"
+    change, moves = _mood_change_of_a_policy_line(act_labels, "按照平台规定，物流问题需要先和快递公司核实。")
+    assert change > 0 and moves[0] == "after_policy"
 
 
 def _rubric_with_references() -> Rubric:
