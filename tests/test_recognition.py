@@ -394,3 +394,34 @@ def test_decontamination_never_prints_a_test_sentence() -> None:
     assert len(against_test) == len(against_dev) == 1
     assert "mate!" not in describe(against_test[0]) and "not shown" in describe(against_test[0])
     assert "mate!" in describe(against_dev[0])
+
+
+def test_decontamination_drops_flow_and_block_entries_whole(tmp_path: Path) -> None:
+    from simulator.recognition.decontaminate import NearDuplicate, drop_lines
+
+    train_dir = tmp_path / "train"
+    train_dir.mkdir()
+    text = (
+        "language: en\nsentences:\n"
+        "- {text: Keep me., acts: []}\n"
+        "- {text: Drop me., acts: [hold]}\n"
+        "- text: Drop this block.\n  acts: [hedge]\n  voice: curt\n"
+        "- text: Keep this block.\n  acts: []\n"
+    )
+    (train_dir / "a.en.yaml").write_text(text, encoding="utf-8")
+
+    def duplicate(line: int, name: str) -> NearDuplicate:
+        train = LabelledSentence("x", "en", frozenset(), None, "x", "train", f"train/{name}.en.yaml:{line}")  # type: ignore[arg-type]
+        held = LabelledSentence("x", "en", frozenset(), None, "x", "dev", "d.yaml:1")  # type: ignore[arg-type]
+        return NearDuplicate(train, held, 1.0)
+
+    indented = "language: en\nsentences:\n  - {text: Stay., acts: []}\n  - {text: Go away., acts: []}\n"
+    (train_dir / "b.en.yaml").write_text(indented, encoding="utf-8")
+    gone = duplicate(4, "b")
+    counts = drop_lines([duplicate(4, "a"), duplicate(5, "a"), gone], ["dev"], 0.6, corpus_dir=tmp_path)
+    kept = (train_dir / "a.en.yaml").read_text(encoding="utf-8")
+    assert counts == {train_dir / "a.en.yaml": 2, train_dir / "b.en.yaml": 1}
+    assert "Stay." in (train_dir / "b.en.yaml").read_text(encoding="utf-8")
+    assert "Go away." not in (train_dir / "b.en.yaml").read_text(encoding="utf-8")
+    assert "Keep me." in kept and "Keep this block." in kept and "  acts: []\n" in kept
+    assert "Drop" not in kept and "[hedge]" not in kept and "voice: curt" not in kept

@@ -74,7 +74,7 @@ def near_duplicates(
 def drop_lines(
     duplicates: Sequence[NearDuplicate], against: Sequence[str], line: float, corpus_dir: Path = CORPUS_DIR
 ) -> dict[Path, int]:
-    """Remove the duplicates' entries from their train files (one entry per line) and note the count."""
+    """Remove the duplicates' entries from their train files (flow or block entries) and note the count."""
     by_file: dict[Path, set[int]] = defaultdict(set)
     for duplicate in duplicates:
         display, line_number = duplicate.train.where.rsplit(":", 1)
@@ -84,11 +84,8 @@ def drop_lines(
     counts = {}
     for path, numbers in by_file.items():
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        for number in numbers:
-            entry = lines[number - 1].strip()
-            if not (entry.startswith("- {") and entry.endswith("}")):
-                raise SystemExit(f"{path}:{number}: not a one-line entry; remove it by hand")
-        kept = [text for position, text in enumerate(lines, 1) if position not in numbers]
+        dropped = {position for number in numbers for position in _entry_lines(lines, number, path)}
+        kept = [text for position, text in enumerate(lines, 1) if position not in dropped]
         note = (
             f"# {today}: {len(numbers)} lines removed: each was a near-duplicate (character-bigram Jaccard >= "
             f"{line:g})\n# of a sentence of the {' or '.join(against)} split "
@@ -97,6 +94,23 @@ def drop_lines(
         path.write_text(note + "".join(kept), encoding="utf-8")
         counts[path] = len(numbers)
     return counts
+
+
+def _entry_lines(lines: Sequence[str], number: int, path: Path) -> range:
+    """The 1-based lines of the list entry starting at ``number``: a flow entry or a block entry
+    (``- text: ...`` and the keys indented under it), at whatever indentation the list uses."""
+    first = lines[number - 1]
+    dash = len(first) - len(first.lstrip(" "))
+    if not first.lstrip(" ").startswith("- "):
+        raise SystemExit(f"{path}:{number}: no list entry starts here; remove it by hand")
+    end = number
+    while end < len(lines):
+        following = lines[end]
+        indent = len(following) - len(following.lstrip(" "))
+        if not following.strip() or indent <= dash or following.lstrip().startswith("#"):
+            break
+        end += 1
+    return range(number, end + 1)
 
 
 def describe(duplicate: NearDuplicate) -> str:
