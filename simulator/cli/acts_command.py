@@ -82,6 +82,15 @@ def _offers_command() -> click.Command:
 train_group.add_command(_offers_command())
 
 
+def _fulfilment_command() -> click.Command:
+    from simulator.cli.fulfilment_command import train_fulfilment
+
+    return train_fulfilment
+
+
+train_group.add_command(_fulfilment_command())
+
+
 @train_group.command("acts")
 @click.option("--json", "as_json", is_flag=True, help="Print the chosen model's summary as JSON.")
 def train_acts(as_json: bool) -> None:

@@ -52,6 +52,7 @@ DETECTOR_MODULES = (
     "simulator.grading.detectors.compliance",
     "simulator.grading.detectors.limits",
     "simulator.grading.detectors.customer_type",
+    "simulator.grading.detectors.fulfilment",
 )
 
 
