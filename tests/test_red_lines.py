@@ -82,12 +82,6 @@ def test_a_secret_said_to_be_not_needed_with_other_verbs_of_handing_over_is_no_r
     assert [(hit.kind, hit.source) for hit in asked.confirmed] == [("private_data_request", "recogniser")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression of act model 33877efec9cad470 (2026-12-03 evening): with the service request's "
-    "number read as an order number, 'Could you give me the order number so I can see everything?' scores 0.64 "
-    "as a secrets request, above the English line 0.6244; needs act-corpus lines and a retrain (docs/red-lines.md)",
-)
 def test_a_service_requests_number_is_ordinary_verification() -> None:
     asked = "Could you give me the service request number so I can see everything?"  # synthetic dev
     assert scan("en", f"{EN_HELLO} {asked}").confirmed == []
