@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.grading.fulfilment import load_pairs, shipped_model
+from simulator.grading.fulfilment import load_pairs, pairs_key, shipped_model
 from simulator.grading.offline import Measure, default_weights
 from simulator.grading.rules import run_rules
 from simulator.models import Transcript
@@ -77,3 +77,10 @@ def test_the_pair_files_load_with_both_labels_in_both_languages(split: str) -> N
     for language in ("en", "zh-CN"):
         labels = {pair.gives for pair in pairs if pair.language == language}
         assert labels == {True, False}
+
+
+@needs_model
+def test_the_shipped_model_was_fitted_on_the_pair_files_in_the_repository() -> None:
+    model = shipped_model()
+    assert model is not None
+    assert model.meta["pairs_key"] == pairs_key(), "pair files changed: rerun `drill train fulfilment`"
