@@ -9,9 +9,11 @@ Two logistic regressions over e5 sentence vectors (``simulator.recognition.encod
   features: the reply's vector, the element-wise product and the absolute difference of the two
   vectors (which detail was asked and whether the reply carries it).
 
-Both are fitted on ``fulfilment_pairs/train.yaml`` and measured on ``dev.yaml`` (derived from
-public dialogue-act annotations, ``fulfilment_pairs/SOURCES.md``) and shipped in
-``fulfilment_model.json`` keyed by the hash of the two files. ``drill train fulfilment`` rebuilds it.
+Both are fitted on the train pairs and measured on the dev pairs of two sources
+(``fulfilment_pairs/SOURCES.md``): ``train.yaml``/``dev.yaml`` derived from public dialogue-act
+annotations, and ``handwritten-train.yaml``/``handwritten-dev.yaml`` written for this project (several
+details asked at once, one held back, masked values). The model is shipped in ``fulfilment_model.json``
+keyed by the hash of the four files. ``drill train fulfilment`` rebuilds it.
 """
 
 from __future__ import annotations
@@ -26,15 +28,23 @@ from typing import Any
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulator.errors import DrillError
 from simulator.recognition.encoder import sentence_encoder
+from simulator.safe_yaml import LOADER
 
 PAIRS_DIR = Path(__file__).with_name("fulfilment_pairs")
 MODEL_FILE = Path(__file__).with_name("fulfilment_model.json")
 SETTINGS_FILE = Path(__file__).with_name("fulfilment.yaml")
 NOT_A_REQUEST = "not_a_request"
+# Pair files by source: the file of each split is ``<prefix><split>.yaml``.
+PAIR_SOURCES = {"convlab": "", "handwritten": "handwritten-"}
+# Kinds of pair and whether the reply gives what was asked (a masked value counts as given).
+GIVING_KINDS = frozenset({"complete", "complete_one", "complete_masked"})
+WITHHOLDING_KINDS = frozenset({"partial", "other_slots", "other_question", "no_information", "deflect", NOT_A_REQUEST})
+# The hard case: a reply that gives every detail against one that holds one back.
+HELD_BACK_CASE = GIVING_KINDS | {"partial"}
 
 
 class FulfilmentError(DrillError):
@@ -53,6 +63,14 @@ class FulfilmentPair(_Strict):
     reply: str
     gives: bool
     kind: str
+
+    @model_validator(mode="after")
+    def _label_matches_kind(self) -> FulfilmentPair:
+        if self.kind not in GIVING_KINDS | WITHHOLDING_KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}")
+        if self.gives != (self.kind in GIVING_KINDS):
+            raise ValueError(f"kind {self.kind!r} with gives={self.gives}")
+        return self
 
 
 class FulfilmentPairsFile(_Strict):
@@ -78,21 +96,39 @@ def fit_settings(path: Path = SETTINGS_FILE) -> FitSettings:
     return FitSettings.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def load_pairs(split: str, pairs_dir: Path = PAIRS_DIR) -> list[FulfilmentPair]:
-    """The labelled pairs of ``split`` (``train`` or ``dev``)."""
-    path = pairs_dir / f"{split}.yaml"
+def pair_files(split: str, pairs_dir: Path = PAIRS_DIR) -> dict[str, Path]:
+    """The pair file of ``split`` of each source, by source name."""
+    return {source: pairs_dir / f"{prefix}{split}.yaml" for source, prefix in PAIR_SOURCES.items()}
+
+
+def load_pair_file(path: Path, split: str) -> list[FulfilmentPair]:
+    """The validated pairs of one file, which must be of ``split``."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return FulfilmentPairsFile.model_validate(data).pairs
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)  # noqa: S506 (a safe loader)
+        parsed = FulfilmentPairsFile.model_validate(data)
     except (OSError, yaml.YAMLError, ValueError) as exc:
         raise FulfilmentError(f"{path}: cannot read fulfilment pairs: {exc}") from exc
+    if parsed.split != split:
+        raise FulfilmentError(f"{path}: holds the {parsed.split} split, expected {split}")
+    return parsed.pairs
+
+
+def load_pairs_by_source(split: str, pairs_dir: Path = PAIRS_DIR) -> dict[str, list[FulfilmentPair]]:
+    """The labelled pairs of ``split`` (``train`` or ``dev``) by source."""
+    return {source: load_pair_file(path, split) for source, path in pair_files(split, pairs_dir).items()}
+
+
+def load_pairs(split: str, pairs_dir: Path = PAIRS_DIR) -> list[FulfilmentPair]:
+    """The labelled pairs of ``split`` (``train`` or ``dev``), all sources."""
+    return [pair for pairs in load_pairs_by_source(split, pairs_dir).values() for pair in pairs]
 
 
 def pairs_key(pairs_dir: Path = PAIRS_DIR) -> str:
-    """Hash of the train and dev pair files (what a shipped model was fitted and measured on)."""
+    """Hash of every pair file (what a shipped model was fitted and measured on)."""
     digest = hashlib.sha256()
     for split in ("train", "dev"):
-        digest.update((pairs_dir / f"{split}.yaml").read_bytes())
+        for path in pair_files(split, pairs_dir).values():
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -152,6 +188,31 @@ def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
     return float(roc_auc_score(labels, scores)) if 0 < labels.sum() < len(labels) else float("nan")
 
 
+def _request_labels_and_calls(
+    model: FulfilmentModel, pairs: Sequence[FulfilmentPair], language: str, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    texts, labels = _request_data([pair for pair in pairs if pair.language == language])
+    return labels, (model.request_probabilities(texts) >= threshold).astype(np.int8)
+
+
+def _fulfil_figures(model: FulfilmentModel, pairs: Sequence[FulfilmentPair]) -> dict[str, dict[str, float]]:
+    """Per language: AUC and accuracy of the fulfilment reader, and AUC of complete against one held back."""
+    kept = [pair for pair in pairs if pair.kind != NOT_A_REQUEST]
+    features, labels = _fulfil_data(kept)
+    scores = _sigmoid(features @ model.fulfil_weights + model.fulfil_bias)
+    figures: dict[str, dict[str, float]] = {}
+    for language in sorted({pair.language for pair in kept}):
+        mask = np.array([pair.language == language for pair in kept])
+        held_back = np.array([pair.kind in HELD_BACK_CASE for pair in kept]) & mask
+        figures[language] = {
+            "pairs": int(mask.sum()),
+            "auc": round(_auc(labels[mask], scores[mask]), 4),
+            "accuracy": round(float(((scores[mask] >= 0.5) == labels[mask]).mean()), 4),
+            "auc_complete_vs_partial": round(_auc(labels[held_back], scores[held_back]), 4),
+        }
+    return figures
+
+
 def fit_model(pairs_dir: Path = PAIRS_DIR) -> FulfilmentModel:
     """Fit both readers on train, choose the request threshold on dev and measure both there."""
     from sklearn.linear_model import LogisticRegression
@@ -186,28 +247,22 @@ def fit_model(pairs_dir: Path = PAIRS_DIR) -> FulfilmentModel:
     grid = np.round(np.arange(g["start"], g["stop"] + g["step"] / 2, g["step"]), 4)
     f1s = [f1_score(*f1_counts(dev_labels, (dev_request_p >= t).astype(np.int8))) for t in grid]
     threshold = float(grid[int(np.argmax(f1s))])
-    dev_x, dev_y = _fulfil_data(dev)
-    dev_fulfil_p = _sigmoid(dev_x @ model.fulfil_weights + model.fulfil_bias)
-    by_language: dict[str, dict[str, float]] = {}
-    kept = [pair for pair in dev if pair.kind != NOT_A_REQUEST]
-    for language in sorted({pair.language for pair in kept}):
-        mask = np.array([pair.language == language for pair in kept])
-        partial = np.array([pair.kind in ("partial", "complete", "complete_one") for pair in kept]) & mask
-        by_language[language] = {
-            "pairs": int(mask.sum()),
-            "auc": round(_auc(dev_y[mask], dev_fulfil_p[mask]), 4),
-            "accuracy": round(float(((dev_fulfil_p[mask] >= 0.5) == dev_y[mask]).mean()), 4),
-            "auc_complete_vs_partial": round(_auc(dev_y[partial], dev_fulfil_p[partial]), 4),
-        }
+    dev_by_source = load_pairs_by_source("dev", pairs_dir)
+    by_source = {source: _fulfil_figures(model, pairs) for source, pairs in dev_by_source.items()}
+    request_f1 = {
+        language: round(f1_score(*f1_counts(*_request_labels_and_calls(model, dev, language, threshold))), 4)
+        for language in sorted({pair.language for pair in dev})
+    }
     meta = {
-        "format": 1,
+        "format": 2,
         "pairs_key": pairs_key(pairs_dir),
         "encoder": encoder.model,
         "fit": {"kind": "logreg", **settings.model_dump()},
         "train_pairs": len(train),
         "dev_pairs": len(dev),
         "dev_request_f1": round(max(f1s), 4),
-        "dev_fulfilment": by_language,
+        "dev_request_f1_by_language": request_f1,
+        "dev_fulfilment": by_source,
     }
     return FulfilmentModel(
         model.request_weights, model.request_bias, threshold, model.fulfil_weights, model.fulfil_bias, meta

@@ -46,6 +46,8 @@ TEMPLATE_FILES = {
 REAL_DEV_FILES = {"en": "multiwoz.yaml", "zh-CN": "crosswoz.yaml"}
 # MultiWOZ system acts whose slots are told to the user (the others ask, offer to book or close).
 EN_TELLING = ("Inform", "Recommend", "Select", "Book", "OfferBooked")
+# The slots a domain-less MultiWOZ booking reply tells in the sense a request for them means.
+EN_BOOKING_SLOTS = frozenset({"ref"})
 EN_PLACEHOLDER = re.compile(r"#[A-Z]+-[A-Z]+-([A-Z]+)#")
 ZH_PLACEHOLDER = re.compile(r"\[[^\]+]+\+[^\]+]+\+([^\]+]+)(?:\+[^\]]*)?\]")
 
@@ -107,7 +109,8 @@ def _fill(text: str, language: str, values: dict[str, list[str]], rng: random.Ra
     pattern = EN_PLACEHOLDER if language == "en" else ZH_PLACEHOLDER
 
     def value(match: re.Match[str]) -> str:
-        slot = match.group(1).lower() if language == "en" else match.group(1)
+        # CrossWOZ numbers the items of a list slot ("周边餐馆2"); the values are listed once per slot.
+        slot = match.group(1).lower() if language == "en" else match.group(1).rstrip("0123456789")
         return rng.choice(values.get(slot) or values["default"])
 
     filled = pattern.sub(value, text)
@@ -158,8 +161,16 @@ def _split(text: str, dev_share: float) -> str:
 
 
 def _tellers(templates: list[Template], domain: str, slot: str, language: str) -> list[Template]:
+    """Replies that tell ``slot`` of ``domain``; MultiWOZ's domain-less booking replies only for the reference.
+
+    A booking reply's "time", "day" or "people" is the reservation's, not the venue's or the train's
+    (a table "at 09:15" does not tell a train's travel time), so those count only as their own domain's.
+    """
     same = [
-        t for t in templates if slot in t.slots and (t.domain == domain or (language == "en" and t.domain == "booking"))
+        t
+        for t in templates
+        if slot in t.slots
+        and (t.domain == domain or (language == "en" and t.domain == "booking" and slot in EN_BOOKING_SLOTS))
     ]
     return [t for t in same if len(t.slots) <= 3]
 
