@@ -53,6 +53,7 @@ DETECTOR_MODULES = (
     "simulator.grading.detectors.limits",
     "simulator.grading.detectors.customer_type",
     "simulator.grading.detectors.fulfilment",
+    "simulator.grading.detectors.red_line_doubt",
 )
 
 
