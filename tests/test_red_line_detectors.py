@@ -112,12 +112,8 @@ def probabilities(language: Language, *texts: str) -> dict[str, list[float]]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression of the 19:05 refit (2026-12-03, with safety-b): the customer's own address read back "
-    "scores above the English review line for another person's data (0.9502 against 0.9497 then; the line is "
-    "0.9472 since the 21:50 refit), so a mentor sees a review flag (never a fail); docs/red-lines.md",
-)
+# Fixed by the redmiss sentences (the caller's own details on file read back, 2026-12-04): 0.9243 against the
+# English review line 0.9387 (was 0.9481 against 0.9472); docs/red-lines.md.
 def test_the_customers_own_address_on_file_is_not_flagged() -> None:
     own = "I'll send it to your address on file, 12 Elm Street, so you don't have to go next door."
     fitted = detector_file()
