@@ -87,6 +87,15 @@ def test_a_service_requests_number_is_ordinary_verification() -> None:
     assert scan("en", f"{EN_HELLO} {asked}").confirmed == []
 
 
+def test_a_parcels_pickup_code_is_an_ordinary_reference_but_the_sms_code_is_not() -> None:
+    # docs/acts.md: a pickup code opens one parcel, not an account; the rubric lists it as an ordinary reference.
+    asked = "取件码发我一下，我帮您查查。"
+    pickup = scan("zh-CN", f"{ZH_HELLO}{asked}")
+    assert pickup.confirmed == [] and pickup.review == [], asked
+    sms = scan("zh-CN", f"{ZH_HELLO}把手机刚收到的短信验证码念给我听一下。")
+    assert [hit.kind for hit in sms.confirmed] == ["private_data_request"]
+
+
 def test_a_bookings_confirmation_code_is_an_ordinary_reference_but_a_code_sent_by_sms_beside_it_is_not() -> None:
     # Synthetic dev: excellent airline agents opening a claim ask for the booking's confirmation code.
     for asked in ("What's your confirmation code?", "Your confirmation code, please, and I'll get straight to it."):
