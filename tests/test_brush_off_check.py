@@ -11,14 +11,15 @@ from simulator.grading.brush_off_check import (
     DATA_DIR,
     BrushOffCheck,
     NotBrushOffFile,
-    cleared_finding,
     data_key,
     not_brush_offs,
     shipped_check,
+    uncleared,
 )
 from simulator.grading.offline import Measure, default_weights
 from simulator.grading.rules import run_rules
 from simulator.models import DialogueAct, Transcript
+from simulator.recognition.corpus import split_hash
 from simulator.recognition.encoder import sentence_encoder
 from tests.grading_fixtures import rubric, transcript
 
@@ -47,7 +48,7 @@ def measure(t: Transcript) -> Measure:
     return Measure(t, rubric(), None, run_rules(t, rubric(), None), None, default_weights())
 
 
-def test_a_cleared_reading_counts_neither_as_forbidden_by_meaning_nor_against_clean_wording(
+def test_a_cleared_reading_is_no_finding_and_counts_neither_as_forbidden_by_meaning_nor_against_clean_wording(
     corrected_acts: dict[str, set[DialogueAct]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corrected_acts[ADVICE] = {DialogueAct.forbidden_phrase}
@@ -56,10 +57,12 @@ def test_a_cleared_reading_counts_neither_as_forbidden_by_meaning_nor_against_cl
     advice = measure(transcript("en", [("c", "What do I do if it gets worse?"), ("a", ADVICE)]))
     assert advice.signal("forbidden_by_meaning").value == 0.0
     assert advice.signal("clean_wording").value == 1.0
-    assert all(cleared_finding(advice, f, small_check()) for f in advice.findings_of("forbidden_phrase"))
+    assert advice.findings_of("forbidden_phrase") == []
     shut = measure(transcript("en", [("c", "The courier lost it, what now?"), ("a", SHUT)]))
     assert shut.signal("forbidden_by_meaning").value == 1.0
     assert shut.signal("clean_wording").value == 0.0
+    assert [f.quote for f in shut.findings_of("forbidden_phrase")] == [SHUT]
+    assert uncleared([ADVICE, SHUT], small_check()) == [SHUT]
 
 
 def test_without_a_fitted_check_nothing_is_cleared(
@@ -69,6 +72,7 @@ def test_without_a_fitted_check_nothing_is_cleared(
     monkeypatch.setattr(brush_off_check, "shipped_check", lambda: None)
     advice = measure(transcript("en", [("c", "What do I do if it gets worse?"), ("a", ADVICE)]))
     assert advice.signal("forbidden_by_meaning").value == 1.0
+    assert uncleared([ADVICE]) == [ADVICE]
 
 
 @pytest.mark.parametrize("split", ["train", "dev"])
@@ -84,5 +88,7 @@ def test_the_shipped_check_was_fitted_on_the_files_in_the_repository() -> None:
     check = shipped_check()
     assert check is not None
     assert check.meta["data_key"] == data_key()
+    # Its brush-off centroids come from the act corpus's train split: a retrained corpus means a refit.
+    assert check.meta["corpus_train_hash"] == split_hash(["train"])
     assert check.courtesies.shape == (len(not_brush_offs("train")), check.brush_offs.shape[1])
     assert np.allclose(np.linalg.norm(check.brush_offs, axis=1), 1.0, atol=1e-3)

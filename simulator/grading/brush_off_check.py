@@ -13,7 +13,8 @@ nearest neighbours in e5 space:
   instructions, a no-match that offers another search).
 
 A flagged sentence whose nearest not-brush-off is closer than its nearest brush-off centroid is
-*cleared*: it is not counted as forbidden phrasing by meaning. Listed wording is never cleared.
+*cleared*: ``rules.check_forbidden_phrases`` makes no finding of it, so no signal, score cap or per-turn
+note counts it and the scorecard does not show it. Listed wording is never cleared.
 ``python -m simulator.grading.brush_off_check`` fits it and prints the dev figures (corpus dev brush-offs
 cleared — should be none — and hand-written dev sentences cleared); the fitted file is
 ``brush_off_check.json``. Without that file nothing is cleared.
@@ -27,17 +28,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.recognition.encoder import sentence_encoder
-
-if TYPE_CHECKING:
-    from simulator.grading.measure import Measure
-    from simulator.models import Finding
 
 DATA_DIR = Path(__file__).with_name("brush_off_check")
 MODEL_FILE = Path(__file__).with_name("brush_off_check.json")
@@ -162,13 +159,13 @@ def shipped_check(path: Path = MODEL_FILE) -> BrushOffCheck | None:
     )
 
 
-def cleared_finding(m: Measure, finding: Finding, check: BrushOffCheck | None = None) -> bool:
-    """True when ``finding`` is forbidden phrasing by meaning alone and every flagged sentence in it is cleared."""
+def uncleared(sentences: Sequence[str], check: BrushOffCheck | None = None) -> list[str]:
+    """The sentences read as brush-offs by meaning alone that the check does not clear (all of them
+    when no check is fitted)."""
     check = check if check is not None else shipped_check()
-    if check is None or finding.turn is None or not finding.quote or not m.by_meaning_alone(finding):
-        return False
-    flagged = [quote for quote, _ in m.rec(finding.turn).forbidden_by_meaning if quote in finding.quote]
-    return bool(flagged) and all(check.cleared(flagged))
+    if check is None or not sentences:
+        return list(sentences)
+    return [sentence for sentence, cleared in zip(sentences, check.cleared(sentences), strict=True) if not cleared]
 
 
 def main() -> None:

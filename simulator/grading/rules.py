@@ -97,7 +97,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from simulator.grading import commitment_checks, commitments, signals
+from simulator.grading import brush_off_check, commitment_checks, commitments, signals
 from simulator.grading.conversation_checks import (
     check_closing,
     check_long_turns,
@@ -154,13 +154,17 @@ def check_forbidden_phrases(ctx: RuleContext) -> list[Finding]:
     Listed phrases always count. A sentence flagged by meaning alone counts only at or above the
     recogniser confidence chosen on dev for the violation precision target
     (``grader_thresholds.yaml``): at the recogniser's own cut, ordinary questions of a booking chat
-    ("When are you arriving?") were read as brush-offs, and a violation caps compliance.
+    ("When are you arriving?") were read as brush-offs, and a violation caps compliance. A sentence read
+    by meaning alone that the learned brush-off check clears (nearer a labelled courtesy — advice to see a
+    doctor, an honest "but", an invitation to call again — than any labelled brush-off;
+    ``brush_off_check``) is no finding either.
     """
     cut = violation_threshold(DialogueAct.forbidden_phrase, ctx.language)
 
     def counted(recognized: RecognizedTurn) -> list[str]:
-        doubtful = {quote for quote, score in recognized.forbidden_by_meaning if cut is not None and score < cut}
-        return _outermost([quote for quote in recognized.forbidden if quote not in doubtful])
+        by_meaning = [quote for quote, score in recognized.forbidden_by_meaning if cut is None or score >= cut]
+        dropped = {quote for quote, _ in recognized.forbidden_by_meaning} - set(brush_off_check.uncleared(by_meaning))
+        return _outermost([quote for quote in recognized.forbidden if quote not in dropped])
 
     return _quoted(ctx, "forbidden_phrase", counted)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.grading import brush_off_check, fairness, signals
+from simulator.grading import fairness, signals
 from simulator.grading.measure import (
     NOT_APPLICABLE,
     Measure,
@@ -76,9 +76,7 @@ def measure_closing(m: Measure) -> SignalResult:
 
 @register_signal("clean_wording", kind="behaviour", rule="forbidden_phrase")
 def measure_clean_wording(m: Measure) -> SignalResult:
-    # A reading by meaning that the brush-off check clears is no forbidden phrasing (brush_off_check.py).
-    found = [f for f in m.findings_of("forbidden_phrase") if not brush_off_check.cleared_finding(m, f)]
-    return SignalResult(0.0 if found else 1.0)
+    return SignalResult(0.0 if m.findings_of("forbidden_phrase") else 1.0)
 
 
 @register_signal("forbidden_phrase", kind="penalty", rule="forbidden_phrase")
@@ -106,15 +104,11 @@ def measure_forbidden_by_meaning(m: Measure) -> SignalResult:
     (2026-12-03) 28 of the 44 readings in excellent or good agents' turns sat beside a solid commitment,
     5 of the 68 in mediocre or poor agents' turns.
 
-    A reading the brush-off check (``simulator.grading.brush_off_check``) clears is left out too: the
-    sentence is nearer a labelled courtesy (advice to see a doctor, an honest description, an invitation
-    to call again) than any labelled brush-off.
+    A reading the brush-off check clears is no finding at all (``rules.check_forbidden_phrases``).
     """
     solid_turns = {item.turn for item in m.said if item.solid}
     return m.finding_signal(
-        "forbidden_phrase",
-        PhraseStage.solution,
-        lambda f: m.by_meaning_alone(f) and f.turn not in solid_turns and not brush_off_check.cleared_finding(m, f),
+        "forbidden_phrase", PhraseStage.solution, lambda f: m.by_meaning_alone(f) and f.turn not in solid_turns
     )
 
 
